@@ -1,0 +1,74 @@
+# Makefile — builds pgcommerce with PGXS: the extension library
+# (extension/*.c + bgworker/*.c -> pgcommerce.so), the install script
+# (sql/src/*.sql concatenated in name order -> sql/pgcommerce--0.1.0.sql), and
+# the HTTP gateway (gateway/pgcommerce-gateway). `make run` and `make test`
+# are the two entry points the README documents.
+
+EXTENSION  = pgcommerce
+EXTVERSION = 0.1.0
+MODULE_big = pgcommerce
+OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c bgworker/*.c)))
+DATA_built = sql/pgcommerce--$(EXTVERSION).sql
+EXTRA_CLEAN = gateway/pgcommerce-gateway gateway/*.o tmp_check test/results
+
+PG_CONFIG ?= pg_config
+
+# C11 with PostgreSQL's own flags; -Wextra minus the two warnings every
+# PG_FUNCTION_ARGS function and PostgreSQL's struct initialisers trigger.
+PG_CFLAGS   = -std=gnu11 -Wextra -Werror -Wno-unused-parameter \
+              -Wno-missing-field-initializers -Wno-sign-compare
+PG_CPPFLAGS = -I$(srcdir)/extension -I$(srcdir)/bgworker \
+              -DPGCOMMERCE_VERSION='"$(EXTVERSION)"'
+
+ifeq ($(SANITIZE),1)
+PG_CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
+endif
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+ifneq ($(wildcard gateway/*.c),)
+all: gateway/pgcommerce-gateway
+endif
+
+sql/pgcommerce--$(EXTVERSION).sql: $(sort $(wildcard sql/src/*.sql))
+	cat $^ > $@
+
+# --- gateway -------------------------------------------------------------
+GATEWAY_SRCS = $(sort $(wildcard gateway/*.c))
+GATEWAY_HDRS = $(wildcard gateway/*.h)
+GATEWAY_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g \
+                 -I$(shell $(PG_CONFIG) --includedir) \
+                 -DPGCOMMERCE_VERSION='"$(EXTVERSION)"'
+GATEWAY_LIBS = -lmicrohttpd -ljansson -lpq -lcrypto -lpthread
+ifeq ($(SANITIZE),1)
+GATEWAY_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -O1
+endif
+
+gateway/pgcommerce-gateway: $(GATEWAY_SRCS) $(GATEWAY_HDRS)
+	$(CC) $(GATEWAY_CFLAGS) -o $@ $(GATEWAY_SRCS) $(GATEWAY_LIBS)
+
+# ASan/UBSan build of the gateway beside the normal one, for the test suites.
+gateway/pgcommerce-gateway-asan: $(GATEWAY_SRCS) $(GATEWAY_HDRS)
+	$(CC) $(GATEWAY_CFLAGS) -O1 -fsanitize=address,undefined \
+	  -fno-omit-frame-pointer -fno-sanitize-recover=all -o $@ $(GATEWAY_SRCS) $(GATEWAY_LIBS)
+
+# --- entry points ----------------------------------------------------------
+.PHONY: deps run test test-sql test-tap tmp-install bench
+
+deps:
+	@./scripts/deps.sh
+
+run: deps
+	@$(MAKE) -s all
+	@./scripts/run.sh
+
+test: deps
+	@$(MAKE) -s all gateway/pgcommerce-gateway-asan
+	@./scripts/test.sh
+
+test-sql:
+	@./scripts/test.sh sql
+
+test-tap:
+	@./scripts/test.sh tap

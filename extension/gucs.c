@@ -1,0 +1,30 @@
+/*-------------------------------------------------------------------------
+ *
+ * gucs.c
+ *	  The pgcommerce.* server settings that the extension library itself
+ *	  reads. The background worker defines its own in bgworker/.
+ *
+ * extension/gucs.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/guc.h"
+
+#include "pgcommerce.h"
+
+int			commerce_idempotency_retention_minutes = 24 * 60;
+
+void
+commerce_define_gucs(void)
+{
+	DefineCustomIntVariable("pgcommerce.idempotency_retention",
+							"How long idempotency keys and their responses are kept.",
+							"Keys older than this are purged; a replay after that runs the command again.",
+							&commerce_idempotency_retention_minutes,
+							24 * 60, 24 * 60, 365 * 24 * 60,
+							PGC_SIGHUP,
+							GUC_UNIT_MIN,
+							NULL, NULL, NULL);
+}

@@ -1,0 +1,45 @@
+/*-------------------------------------------------------------------------
+ *
+ * pgcommerce.c
+ *	  Module entry point of the pgcommerce extension: the module magic
+ *	  block, _PG_init (server GUCs, background worker registration) and
+ *	  commerce.version().
+ *
+ * extension/pgcommerce.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/guc.h"
+#include "utils/builtins.h"
+
+#include "pgcommerce.h"
+
+PG_MODULE_MAGIC;
+
+PG_FUNCTION_INFO_V1(commerce_version);
+
+/*
+ * _PG_init
+ *		Define the server GUCs, then reserve the pgcommerce prefix so a
+ *		misspelt setting is reported instead of silently ignored.
+ */
+void
+_PG_init(void)
+{
+	commerce_define_gucs();
+	MarkGUCPrefixReserved("pgcommerce");
+}
+
+/*
+ * commerce.version() RETURNS text
+ *		The version of the loaded library, which the gateway compares with
+ *		the one it was built for.
+ */
+Datum
+commerce_version(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(PGCOMMERCE_VERSION));
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# scripts/deps.sh — install the Debian packages pgcommerce needs, and only the
+# missing ones. Used by both `make run` and `make test`. Run as root it runs
+# `apt-get update` and `apt-get install`; run as anyone else it prints exactly
+# what root has to install and fails.
+set -euo pipefail
+
+packages=(
+  make gcc perl curl
+  postgresql-15 postgresql-server-dev-15 libpq-dev
+  libmicrohttpd-dev libjansson-dev libssl-dev
+  postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libipc-run-perl
+)
+# Optional extras: wrk for bench/gateway, libclang-rt for sanitizer builds.
+if [ "${PGCOMMERCE_WITH_BENCH:-0}" = 1 ]; then
+  packages+=(wrk)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "pgcommerce: missing Debian packages. As root, run:" >&2
+  echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "pgcommerce: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
