@@ -30,6 +30,7 @@ void
 _PG_init(void)
 {
 	commerce_define_gucs();
+	commerce_define_context_gucs();
 	MarkGUCPrefixReserved("pgcommerce");
 }
 

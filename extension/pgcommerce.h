@@ -28,4 +28,22 @@ extern void commerce_define_gucs(void);
 /* uuid.c: time-ordered identifiers */
 extern void commerce_uuid_v7(pg_uuid_t *out);
 
+/* tenant_context.c: who the current tenant, actor and subject are */
+extern void commerce_define_context_gucs(void);
+extern bool commerce_current_tenant(pg_uuid_t *out);
+extern void commerce_require_tenant(pg_uuid_t *out);
+extern bool commerce_actor_is_customer(void);
+extern const char *commerce_current_subject(void);
+extern bool commerce_tenant_exists(const pg_uuid_t *tenant, bool *active);
+extern void commerce_reset_tenant_cache(void);
+
+/* currencies.c: money rules */
+extern int	commerce_require_currency(text *code);
+extern void commerce_check_amount(const char *field, int64 amount);
+extern int64 commerce_add_amounts(int64 a, int64 b);
+extern int64 commerce_multiply_amount(int64 a, int64 b);
+
+/* uuid text for messages */
+extern char *commerce_uuid_string(const pg_uuid_t *id);
+
 #endif							/* PGCOMMERCE_H */

@@ -23,6 +23,7 @@
 
 #include "fmgr.h"
 #include "port.h"
+#include "utils/builtins.h"
 #include "utils/uuid.h"
 
 #include "pgcommerce.h"
@@ -129,4 +130,11 @@ commerce_uuid_generate_v7(PG_FUNCTION_ARGS)
 
 	commerce_uuid_v7(result);
 	PG_RETURN_UUID_P(result);
+}
+
+/* The text form of a uuid, palloc'd, for messages. */
+char *
+commerce_uuid_string(const pg_uuid_t *id)
+{
+	return DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(id)));
 }

@@ -1,0 +1,260 @@
+/*-------------------------------------------------------------------------
+ *
+ * command.c
+ *	  Shared mechanics of pgcommerce commands (see command.h): kept SPI
+ *	  plans, tenant check, idempotency keys, version check, not-found.
+ *
+ *	  Idempotency: the key is locked with a transaction-scoped advisory
+ *	  lock taken without waiting, so a concurrent duplicate fails at once
+ *	  with idempotency_key_in_use instead of running the command twice;
+ *	  then the stored row (tenant, key) is looked up: same fingerprint, the
+ *	  stored response is replayed; another fingerprint,
+ *	  idempotency_key_reused. The response is stored in the same
+ *	  transaction as the command's effect, so both commit or neither.
+ *
+ * extension/command.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "common/cryptohash.h"
+#include "common/hashfn.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+
+#include "command.h"
+#include "errors.h"
+#include "pgcommerce.h"
+
+static SPIPlanPtr plan_lock_key = NULL;
+static SPIPlanPtr plan_find_key = NULL;
+static SPIPlanPtr plan_store_key = NULL;
+
+static void compute_fingerprint(CommerceCommand *cmd, int nargs,
+								const Datum *args, const Oid *types,
+								const bool *nulls);
+
+SPIPlanPtr
+commerce_prepare(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *argtypes)
+{
+	SPIPlanPtr	plan;
+
+	if (*slot != NULL)
+		return *slot;
+	plan = SPI_prepare(sql, nargs, (Oid *) argtypes);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+			 SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	*slot = plan;
+	return plan;
+}
+
+uint64
+commerce_execute(SPIPlanPtr plan, const Datum *values, const char *nulls,
+				 bool read_only, long count)
+{
+	int			rc = SPI_execute_plan(plan, (Datum *) values, nulls, read_only, count);
+
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+Jsonb *
+commerce_result_jsonb(int col)
+{
+	bool		isnull;
+	Datum		value;
+
+	if (SPI_processed == 0)
+		return NULL;
+	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
+	if (isnull)
+		return NULL;
+	return DatumGetJsonbP(SPI_datumTransfer(value, false, -1));
+}
+
+bool
+commerce_result_int64(int col, int64 *out)
+{
+	bool		isnull;
+	Datum		value;
+
+	if (SPI_processed == 0)
+		return false;
+	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
+	if (isnull)
+		return false;
+	*out = DatumGetInt64(value);
+	return true;
+}
+
+void
+commerce_query_begin(pg_uuid_t *tenant)
+{
+	commerce_require_tenant(tenant);
+}
+
+static void
+compute_fingerprint(CommerceCommand *cmd, int nargs, const Datum *args,
+					const Oid *types, const bool *nulls)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	int			i;
+
+	if (ctx == NULL || pg_cryptohash_init(ctx) < 0)
+		elog(ERROR, "could not initialise SHA-256");
+	pg_cryptohash_update(ctx, (const uint8 *) cmd->name, strlen(cmd->name) + 1);
+	for (i = 0; i < nargs; i++)
+	{
+		Oid			output;
+		bool		varlena;
+		char	   *text;
+
+		if (nulls[i])
+		{
+			pg_cryptohash_update(ctx, (const uint8 *) "\0N", 2);
+			continue;
+		}
+		getTypeOutputInfo(types[i], &output, &varlena);
+		text = OidOutputFunctionCall(output, args[i]);
+		pg_cryptohash_update(ctx, (const uint8 *) "\0V", 2);
+		pg_cryptohash_update(ctx, (const uint8 *) text, strlen(text));
+	}
+	if (pg_cryptohash_final(ctx, cmd->fingerprint, sizeof(cmd->fingerprint)) < 0)
+		elog(ERROR, "could not finish SHA-256");
+	pg_cryptohash_free(ctx);
+}
+
+Jsonb *
+commerce_command_begin(CommerceCommand *cmd, const char *name,
+					   text *idempotency_key, int nargs, const Datum *args,
+					   const Oid *types, const bool *nulls)
+{
+	Datum		values[4];
+	bytea	   *fingerprint;
+	int64		lock_key;
+	bool		locked;
+	bool		isnull;
+	char	   *key;
+	size_t		keylen;
+
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->name = name;
+	commerce_require_tenant(&cmd->tenant);
+
+	if (idempotency_key == NULL)
+		return NULL;
+
+	key = text_to_cstring(idempotency_key);
+	keylen = strlen(key);
+	if (keylen == 0 || keylen > COMMERCE_IDEMPOTENCY_KEY_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 commerce_errcode("invalid_idempotency_key"),
+				 errmsg("idempotency key must be 1 to %d characters long",
+						COMMERCE_IDEMPOTENCY_KEY_MAX)));
+	cmd->idempotency_key = key;
+	compute_fingerprint(cmd, nargs, args, types, nulls);
+
+	/* Lock (tenant, key) without waiting: a duplicate in flight fails now. */
+	lock_key = (int64) hash_bytes_extended((const unsigned char *) key, keylen,
+										   hash_bytes_extended(cmd->tenant.data,
+															   UUID_LEN, 0));
+	commerce_prepare(&plan_lock_key,
+					 "SELECT pg_catalog.pg_try_advisory_xact_lock($1)",
+					 1, (Oid[]) {INT8OID});
+	values[0] = Int64GetDatum(lock_key);
+	commerce_execute(plan_lock_key, values, NULL, false, 1);
+	locked = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+										SPI_tuptable->tupdesc, 1, &isnull));
+	if (!locked)
+		ereport(ERROR,
+				(errcode(ERRCODE_COMMERCE_IN_USE),
+				 commerce_errcode("idempotency_key_in_use"),
+				 errmsg("idempotency key \"%s\" is in use by a request still running", key),
+				 errhint("Retry after the first request has finished.")));
+
+	commerce_prepare(&plan_find_key,
+					 "SELECT command, fingerprint, response FROM commerce.idempotency_keys"
+					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
+					 " AND key OPERATOR(pg_catalog.=) $2",
+					 2, (Oid[]) {UUIDOID, TEXTOID});
+	values[0] = UUIDPGetDatum(&cmd->tenant);
+	values[1] = CStringGetTextDatum(key);
+	if (commerce_execute(plan_find_key, values, NULL, false, 1) == 0)
+		return NULL;
+
+	fingerprint = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0],
+												SPI_tuptable->tupdesc, 2, &isnull));
+	if (strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), name) != 0 ||
+		VARSIZE_ANY_EXHDR(fingerprint) != sizeof(cmd->fingerprint) ||
+		memcmp(VARDATA_ANY(fingerprint), cmd->fingerprint, sizeof(cmd->fingerprint)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 commerce_errcode("idempotency_key_reused"),
+				 errmsg("idempotency key \"%s\" was already used for a different request", key),
+				 errdetail("A key identifies one request; this one differs from the first request sent with it."),
+				 errhint("Use a new idempotency key for a new request.")));
+
+	/* A replay: tell the caller (the gateway sets Idempotent-Replayed). */
+	(void) set_config_option("commerce.idempotent_replayed", "true",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
+							 true, 0, false);
+	return commerce_result_jsonb(3);
+}
+
+Jsonb *
+commerce_command_finish(CommerceCommand *cmd, Jsonb *response)
+{
+	if (cmd->idempotency_key != NULL)
+	{
+		Datum		values[5];
+		bytea	   *fingerprint = palloc(VARHDRSZ + sizeof(cmd->fingerprint));
+
+		SET_VARSIZE(fingerprint, VARHDRSZ + sizeof(cmd->fingerprint));
+		memcpy(VARDATA(fingerprint), cmd->fingerprint, sizeof(cmd->fingerprint));
+		commerce_prepare(&plan_store_key,
+						 "INSERT INTO commerce.idempotency_keys"
+						 " (tenant_id, key, command, fingerprint, response)"
+						 " VALUES ($1, $2, $3, $4, $5)",
+						 5, (Oid[]) {UUIDOID, TEXTOID, TEXTOID, BYTEAOID, JSONBOID});
+		values[0] = UUIDPGetDatum(&cmd->tenant);
+		values[1] = CStringGetTextDatum(cmd->idempotency_key);
+		values[2] = CStringGetTextDatum(cmd->name);
+		values[3] = PointerGetDatum(fingerprint);
+		values[4] = JsonbPGetDatum(response);
+		commerce_execute(plan_store_key, values, NULL, false, 0);
+	}
+	return DatumGetJsonbP(SPI_datumTransfer(JsonbPGetDatum(response), false, -1));
+}
+
+void
+commerce_check_version(const char *aggregate, bool has_expected,
+					   int64 expected, int64 actual)
+{
+	if (has_expected && expected != actual)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 commerce_errcode("version_conflict"),
+				 errmsg("%s was changed concurrently", aggregate),
+				 errdetail("Expected version " INT64_FORMAT ", current version is " INT64_FORMAT ".",
+						   expected, actual),
+				 errhint("Read the %s again and retry with its current version.", aggregate)));
+}
+
+void
+commerce_not_found(const char *aggregate, const pg_uuid_t *id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_COMMERCE_NOT_FOUND),
+			 commerce_errcode("not_found"),
+			 errmsg("%s %s does not exist", aggregate, commerce_uuid_string(id))));
+}

@@ -1,0 +1,419 @@
+/*-------------------------------------------------------------------------
+ *
+ * tenant_context.c
+ *	  Who is the current tenant: commerce.current_tenant(), current_actor(),
+ *	  current_subject(), commerce.set_context(), and commerce_require_tenant()
+ *	  which every command calls first.
+ *
+ *	  A role bound to a tenant (commerce.tenant_roles) always gets that
+ *	  tenant, whatever context settings it makes. A member of
+ *	  commerce_gateway or commerce_admin that is not bound gets the tenant
+ *	  it put in the transaction-local context GUCs with set_context().
+ *	  Anyone else gets NULL. The role facts are looked up once per
+ *	  transaction and user (current_tenant() sits in every row-level
+ *	  security policy, so it must be cheap); the binding table is read with
+ *	  a direct index scan, because the caller has no privilege on it.
+ *
+ * extension/tenant_context.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "storage/proc.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/memutils.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/uuid.h"
+
+#include "errors.h"
+#include "pgcommerce.h"
+
+PG_FUNCTION_INFO_V1(commerce_current_tenant_sql);
+PG_FUNCTION_INFO_V1(commerce_current_actor_sql);
+PG_FUNCTION_INFO_V1(commerce_current_subject_sql);
+PG_FUNCTION_INFO_V1(commerce_set_context);
+
+/* Context GUCs: meaningful only for unbound gateway/admin members. */
+static char *context_tenant = NULL;
+static char *context_subject = NULL;
+static char *context_actor = NULL;
+static char *context_request_id = NULL;
+static char *context_replayed = NULL;
+
+/* Per-transaction cache of the current user's role facts. */
+typedef struct RoleFacts
+{
+	Oid			userid;
+	LocalTransactionId lxid;
+	bool		valid;
+	bool		bound;			/* role is bound to bound_tenant */
+	bool		privileged;		/* may use the context GUCs */
+	pg_uuid_t	bound_tenant;
+} RoleFacts;
+
+static RoleFacts role_facts;
+
+/* Last parsed value of commerce.tenant_id. */
+static char *parsed_guc_text = NULL;
+static pg_uuid_t parsed_guc_tenant;
+
+/* Per-transaction cache of the last tenant found active. */
+static LocalTransactionId active_checked_lxid = InvalidLocalTransactionId;
+static pg_uuid_t active_checked_tenant;
+
+static void load_role_facts(void);
+static bool context_guc_tenant(pg_uuid_t *out);
+static bool lookup_uuid_row(const char *relname, const char *indexname,
+							AttrNumber keyattno, Oid keytype, Datum key,
+							AttrNumber resultattno, Datum *result);
+
+void
+commerce_define_context_gucs(void)
+{
+	DefineCustomStringVariable("commerce.tenant_id",
+							   "Tenant of the current transaction (set with commerce.set_context).",
+							   "Honoured only for members of commerce_gateway or commerce_admin that are not bound to a tenant.",
+							   &context_tenant, "", PGC_USERSET, GUC_NOT_IN_SAMPLE,
+							   NULL, NULL, NULL);
+	DefineCustomStringVariable("commerce.subject",
+							   "Subject (user or customer id) of the current transaction.",
+							   NULL, &context_subject, "", PGC_USERSET, GUC_NOT_IN_SAMPLE,
+							   NULL, NULL, NULL);
+	DefineCustomStringVariable("commerce.actor",
+							   "Actor kind of the current transaction: staff or customer.",
+							   NULL, &context_actor, "", PGC_USERSET, GUC_NOT_IN_SAMPLE,
+							   NULL, NULL, NULL);
+	DefineCustomStringVariable("commerce.request_id",
+							   "Request id of the current transaction, for logs and events.",
+							   NULL, &context_request_id, "", PGC_USERSET, GUC_NOT_IN_SAMPLE,
+							   NULL, NULL, NULL);
+	DefineCustomStringVariable("commerce.idempotent_replayed",
+							   "Set to true, transaction-locally, when a command replayed a stored response.",
+							   NULL, &context_replayed, "", PGC_USERSET, GUC_NOT_IN_SAMPLE,
+							   NULL, NULL, NULL);
+}
+
+/*
+ * lookup_uuid_row
+ *		Find the row of commerce.<relname> whose key column equals key,
+ *		through index <indexname>, and return one of its columns. No
+ *		permission check: used for facts current_tenant() needs about
+ *		tables the caller may not read.
+ */
+static bool
+lookup_uuid_row(const char *relname, const char *indexname,
+				AttrNumber keyattno, Oid keytype, Datum key,
+				AttrNumber resultattno, Datum *result)
+{
+	Oid			nsp = get_namespace_oid("commerce", true);
+	Oid			relid;
+	Oid			indexid;
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData skey;
+	HeapTuple	tuple;
+	bool		found = false;
+
+	if (!OidIsValid(nsp))
+		return false;
+	relid = get_relname_relid(relname, nsp);
+	indexid = get_relname_relid(indexname, nsp);
+	if (!OidIsValid(relid) || !OidIsValid(indexid))
+		return false;
+
+	rel = table_open(relid, AccessShareLock);
+	ScanKeyInit(&skey, keyattno, BTEqualStrategyNumber,
+				keytype == NAMEOID ? F_NAMEEQ : F_UUID_EQ, key);
+	scan = systable_beginscan(rel, indexid, true, NULL, 1, &skey);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+	{
+		bool		isnull;
+		Datum		value = heap_getattr(tuple, resultattno,
+										 RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+		{
+			Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), resultattno - 1);
+
+			*result = datumCopy(value, att->attbyval, att->attlen);
+			found = true;
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+static void
+load_role_facts(void)
+{
+	Oid			userid = GetUserId();
+	LocalTransactionId lxid = MyProc->lxid;
+	NameData	rolename;
+	Datum		tenant;
+	Oid			gateway_role;
+	Oid			admin_role;
+
+	if (role_facts.valid && role_facts.userid == userid && role_facts.lxid == lxid)
+		return;
+
+	role_facts.valid = false;
+	role_facts.userid = userid;
+	role_facts.lxid = lxid;
+	role_facts.bound = false;
+	role_facts.privileged = false;
+
+	namestrcpy(&rolename, GetUserNameFromId(userid, false));
+	if (lookup_uuid_row("tenant_roles", "tenant_roles_pkey", 1, NAMEOID,
+						NameGetDatum(&rolename), 2, &tenant))
+	{
+		role_facts.bound = true;
+		memcpy(&role_facts.bound_tenant, DatumGetUUIDP(tenant), sizeof(pg_uuid_t));
+	}
+	else
+	{
+		gateway_role = get_role_oid("commerce_gateway", true);
+		admin_role = get_role_oid("commerce_admin", true);
+		role_facts.privileged =
+			(OidIsValid(gateway_role) && has_privs_of_role(userid, gateway_role)) ||
+			(OidIsValid(admin_role) && has_privs_of_role(userid, admin_role));
+	}
+	role_facts.valid = true;
+}
+
+/* Forget cached role facts (after a binding changed in this transaction). */
+void
+commerce_reset_tenant_cache(void)
+{
+	role_facts.valid = false;
+	active_checked_lxid = InvalidLocalTransactionId;
+}
+
+static bool
+context_guc_tenant(pg_uuid_t *out)
+{
+	if (context_tenant == NULL || context_tenant[0] == '\0')
+		return false;
+	if (parsed_guc_text == NULL || strcmp(parsed_guc_text, context_tenant) != 0)
+	{
+		Datum		parsed;
+
+		parsed = DirectFunctionCall1(uuid_in, CStringGetDatum(context_tenant));
+		memcpy(&parsed_guc_tenant, DatumGetUUIDP(parsed), sizeof(pg_uuid_t));
+		if (parsed_guc_text)
+			pfree(parsed_guc_text);
+		parsed_guc_text = MemoryContextStrdup(TopMemoryContext, context_tenant);
+	}
+	*out = parsed_guc_tenant;
+	return true;
+}
+
+/*
+ * commerce_current_tenant
+ *		The tenant of the current user and transaction; false when none.
+ */
+bool
+commerce_current_tenant(pg_uuid_t *out)
+{
+	load_role_facts();
+	if (role_facts.bound)
+	{
+		*out = role_facts.bound_tenant;
+		return true;
+	}
+	if (role_facts.privileged)
+		return context_guc_tenant(out);
+	return false;
+}
+
+/* Actor of the current transaction: "customer" only when set so by an
+ * unbound gateway/admin member; everything else acts as staff. */
+bool
+commerce_actor_is_customer(void)
+{
+	load_role_facts();
+	return !role_facts.bound && role_facts.privileged &&
+		context_actor != NULL && strcmp(context_actor, "customer") == 0;
+}
+
+const char *
+commerce_current_subject(void)
+{
+	load_role_facts();
+	if (role_facts.bound || !role_facts.privileged ||
+		context_subject == NULL || context_subject[0] == '\0')
+		return NULL;
+	return context_subject;
+}
+
+bool
+commerce_tenant_exists(const pg_uuid_t *tenant, bool *active)
+{
+	Datum		status;
+
+	if (!lookup_uuid_row("tenants", "tenants_pkey", 1, UUIDOID,
+						 UUIDPGetDatum(tenant), 5, &status))
+		return false;
+	*active = strcmp(TextDatumGetCString(status), "active") == 0;
+	return true;
+}
+
+/*
+ * commerce_require_tenant
+ *		The current tenant, which must exist and be active. Every command
+ *		calls this first.
+ */
+void
+commerce_require_tenant(pg_uuid_t *out)
+{
+	bool		active;
+
+	if (!commerce_current_tenant(out))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 commerce_errcode("tenant_context_missing"),
+				 errmsg("no tenant context: the current role is not bound to a tenant and no tenant context is set"),
+				 errhint("Connect with a role bound by commerce.bind_role(), or, as a commerce_gateway member, call commerce.set_context() first.")));
+
+	if (active_checked_lxid == MyProc->lxid &&
+		memcmp(&active_checked_tenant, out, sizeof(pg_uuid_t)) == 0)
+		return;
+
+	if (!commerce_tenant_exists(out, &active))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 commerce_errcode("tenant_not_found"),
+				 errmsg("tenant of the current context does not exist")));
+	if (!active)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 commerce_errcode("tenant_suspended"),
+				 errmsg("tenant is suspended"),
+				 errdetail("Commands of a suspended tenant are refused; its data is kept."),
+				 errhint("A commerce_admin can call commerce.activate_tenant().")));
+	active_checked_lxid = MyProc->lxid;
+	active_checked_tenant = *out;
+}
+
+/* commerce.current_tenant() RETURNS uuid */
+Datum
+commerce_current_tenant_sql(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *result = palloc(sizeof(pg_uuid_t));
+
+	if (!commerce_current_tenant(result))
+		PG_RETURN_NULL();
+	PG_RETURN_UUID_P(result);
+}
+
+/* commerce.current_actor() RETURNS text: staff or customer, NULL without tenant */
+Datum
+commerce_current_actor_sql(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t	tenant;
+
+	if (!commerce_current_tenant(&tenant))
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(commerce_actor_is_customer() ? "customer" : "staff"));
+}
+
+/* commerce.current_subject() RETURNS text */
+Datum
+commerce_current_subject_sql(PG_FUNCTION_ARGS)
+{
+	const char *subject = commerce_current_subject();
+
+	if (subject == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(subject));
+}
+
+static void
+set_local(const char *name, const char *value)
+{
+	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
+}
+
+/*
+ * commerce.set_context(tenant uuid, subject text DEFAULT NULL,
+ *						actor text DEFAULT 'staff', request_id text DEFAULT NULL)
+ *		Transaction-local tenant context for gateway and admin members.
+ */
+Datum
+commerce_set_context(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *tenant;
+	char	   *subject = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char	   *actor = PG_ARGISNULL(2) ? "staff" : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	char	   *request_id = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	bool		active;
+
+	load_role_facts();
+	if (role_facts.bound || !role_facts.privileged)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 commerce_errcode("permission_denied"),
+				 errmsg("permission denied to set the tenant context"),
+				 errdetail("Only members of commerce_gateway or commerce_admin that are not bound to a tenant can set the context."),
+				 errhint("A role bound to a tenant always acts for that tenant.")));
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 commerce_errcode("invalid_input"),
+				 errmsg("tenant must not be null")));
+	tenant = PG_GETARG_UUID_P(0);
+	if (strcmp(actor, "staff") != 0 && strcmp(actor, "customer") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 commerce_errcode("invalid_input"),
+				 errmsg("actor must be \"staff\" or \"customer\", not \"%s\"", actor)));
+	if (strcmp(actor, "customer") == 0)
+	{
+		if (subject == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 commerce_errcode("invalid_input"),
+					 errmsg("a customer actor needs its customer id as subject")));
+		/* raises 22P02 when the subject is not a uuid */
+		(void) DirectFunctionCall1(uuid_in, CStringGetDatum(subject));
+	}
+	if (subject != NULL && strlen(subject) > 255)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 commerce_errcode("invalid_input"),
+				 errmsg("subject is longer than 255 characters")));
+	if (request_id != NULL && strlen(request_id) > 200)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 commerce_errcode("invalid_input"),
+				 errmsg("request id is longer than 200 characters")));
+	if (!commerce_tenant_exists(tenant, &active))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 commerce_errcode("tenant_not_found"),
+				 errmsg("tenant %s does not exist",
+						DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(tenant))))));
+
+	set_local("commerce.tenant_id",
+			  DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(tenant))));
+	set_local("commerce.subject", subject ? subject : "");
+	set_local("commerce.actor", actor);
+	set_local("commerce.request_id", request_id ? request_id : "");
+	PG_RETURN_VOID();
+}

@@ -1,0 +1,28 @@
+-- sql/src/140_idempotency.sql — stored responses of write commands by
+-- idempotency key (extension/command.c), kept pgcommerce.idempotency_retention.
+
+CREATE TABLE commerce.idempotency_keys (
+  tenant_id   uuid NOT NULL REFERENCES commerce.tenants (id),
+  key         text NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
+  command     text NOT NULL,
+  fingerprint bytea NOT NULL,
+  response    jsonb NOT NULL,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, key)
+);
+CREATE INDEX idempotency_keys_created_idx ON commerce.idempotency_keys (created_at);
+COMMENT ON TABLE commerce.idempotency_keys IS 'Responses of write commands by idempotency key, replayed on retry.';
+SELECT commerce.enable_tenancy('commerce.idempotency_keys');
+
+CREATE FUNCTION commerce.purge_idempotency_keys() RETURNS bigint
+LANGUAGE sql
+SET search_path = pg_catalog
+AS $$
+  WITH gone AS (
+    DELETE FROM commerce.idempotency_keys
+    WHERE created_at < now() - current_setting('pgcommerce.idempotency_retention')::interval
+    RETURNING 1)
+  SELECT count(*) FROM gone;
+$$;
+COMMENT ON FUNCTION commerce.purge_idempotency_keys() IS
+  'Delete idempotency keys older than pgcommerce.idempotency_retention (default 24 h); returns how many. Run by the background worker; callable by commerce_admin (sees every tenant only as a superuser, otherwise purges the current tenant''s keys).';
