@@ -23,7 +23,7 @@ SELECT is_empty($$ SELECT relname FROM tenant_tables t
                    WHERE NOT EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = t.relid
                                      AND p.polname = 'tenant_isolation' AND p.polpermissive
                                      AND p.polcmd = '*'
-                                     AND pg_get_expr(p.polqual, p.polrelid) = 'tenant_id = commerce.current_tenant()'
+                                     AND pg_get_expr(p.polqual, p.polrelid) = '(tenant_id = commerce.current_tenant())'
                                      AND pg_get_expr(p.polwithcheck, p.polrelid) = '(tenant_id = commerce.current_tenant())') $$,
   'every tenant table has the tenant_isolation policy on tenant_id = current_tenant()');
 
