@@ -1,0 +1,150 @@
+-- test/sql/isolation_attacks.sql — a role bound to tenant A attacks tenant B.
+-- Generic part: for every tenant table of the extension (plus a parent and
+-- child table registered like a plugin's), SELECT, count, UPDATE, DELETE and
+-- INSERT against B's rows. Then the side channels: context GUCs,
+-- set_context, SET ROLE, views, functions (also SECURITY DEFINER), leaky
+-- functions in WHERE, statistics, foreign keys, error messages. COPY is in
+-- test/t/003_isolation_copy.pl (it needs a client).
+BEGIN;
+
+CREATE ROLE atk_a;
+CREATE ROLE atk_b;
+CREATE ROLE atk_none;
+CREATE SCHEMA scratch;
+GRANT USAGE, CREATE ON SCHEMA scratch TO atk_a, atk_none;
+
+SELECT commerce.create_tenant('atk-a', 'A', 'EUR') AS a \gset
+SELECT commerce.create_tenant('atk-b', 'B', 'EUR') AS b \gset
+SELECT commerce.bind_role('atk_a', :'a');
+SELECT commerce.bind_role('atk_b', :'b');
+
+-- A plugin-like parent/child pair, to attack foreign keys.
+CREATE SCHEMA plug;
+GRANT USAGE ON SCHEMA plug TO commerce_partner, atk_none;
+-- (atk_none gets table privileges below: it must be stopped by the policy, not by a grant)
+CREATE TABLE plug.parents (tenant_id uuid NOT NULL, id uuid NOT NULL, secret text,
+                           PRIMARY KEY (tenant_id, id));
+CREATE TABLE plug.children (tenant_id uuid NOT NULL, id uuid NOT NULL, parent_id uuid NOT NULL,
+                            PRIMARY KEY (tenant_id, id),
+                            FOREIGN KEY (tenant_id, parent_id) REFERENCES plug.parents (tenant_id, id));
+SELECT commerce.enable_tenancy('plug.parents');
+SELECT commerce.enable_tenancy('plug.children');
+GRANT SELECT ON plug.parents TO atk_none;
+INSERT INTO plug.parents VALUES (:'a', commerce.uuid_generate_v7(), 'a-secret'),
+                                (:'b', '00000000-0000-7000-8000-00000000000b', 'b-secret-value');
+
+-- Seed tenant B's rows in the extension's tables through its commands (as a
+-- gateway would) where commands exist, and directly otherwise.
+INSERT INTO commerce.idempotency_keys (tenant_id, key, command, fingerprint, response)
+VALUES (:'b', 'b-key', 'seed', '\x00', '{"secret": "b-secret-value"}'),
+       (:'a', 'a-key', 'seed', '\x00', '{}');
+
+CREATE TEMP TABLE attack_tables AS
+  SELECT c.oid::regclass AS tbl
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
+  WHERE n.nspname IN ('commerce', 'plug') AND c.relkind = 'r' AND c.relname <> 'tenant_roles';
+GRANT SELECT ON attack_tables TO atk_a;
+
+-- Run a statement as the current role; report the row count or SQLSTATE.
+CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+  EXECUTE sql;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN 'rows ' || n;
+EXCEPTION WHEN OTHERS THEN
+  RETURN 'error ' || SQLSTATE;
+END $$;
+CREATE FUNCTION pg_temp.count_where(tbl regclass, tenant uuid) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+  EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id = $1', tbl) INTO n USING tenant;
+  RETURN n;
+END $$;
+GRANT EXECUTE ON FUNCTION pg_temp.try(text), pg_temp.count_where(regclass, uuid) TO PUBLIC;
+
+SELECT plan((SELECT count(*)::int * 5 FROM attack_tables) + 20);
+
+-- B has rows to attack in the seeded tables.
+SELECT ok(pg_temp.count_where('commerce.idempotency_keys', :'b') > 0 AND pg_temp.count_where('plug.parents', :'b') > 0,
+          'tenant B has rows (seen as superuser)');
+
+SET LOCAL ROLE atk_a;
+
+SELECT is(pg_temp.count_where(tbl, :'b'), 0::bigint, format('%s: SELECT of B''s rows finds none', tbl))
+  FROM attack_tables ORDER BY tbl::text;
+SELECT is(pg_temp.try(format('SELECT 1 FROM %s WHERE tenant_id <> %L', tbl, :'a')), 'rows 0',
+          format('%s: a scan returns no row of another tenant', tbl))
+  FROM attack_tables ORDER BY tbl::text;
+SELECT is(pg_temp.try(format('UPDATE %s SET tenant_id = tenant_id WHERE tenant_id = %L', tbl, :'b')), 'rows 0',
+          format('%s: UPDATE of B''s rows changes nothing', tbl))
+  FROM attack_tables ORDER BY tbl::text;
+SELECT is(pg_temp.try(format('DELETE FROM %s WHERE tenant_id = %L', tbl, :'b')), 'rows 0',
+          format('%s: DELETE of B''s rows removes nothing', tbl))
+  FROM attack_tables ORDER BY tbl::text;
+SELECT is(pg_temp.try(format('INSERT INTO %s (tenant_id) VALUES (%L)', tbl, :'b')), 'error 42501',
+          format('%s: INSERT of a row for B violates the policy', tbl))
+  FROM attack_tables ORDER BY tbl::text;
+
+SELECT is((SELECT count(*) FROM plug.parents WHERE tenant_id <> :'a'), 0::bigint, 'plain count of other tenants is zero');
+
+-- Foreign key to B's row: refused without revealing B's row.
+SELECT throws_like(format($$INSERT INTO plug.children VALUES (%L, commerce.uuid_generate_v7(), '00000000-0000-7000-8000-00000000000b')$$, :'a'),
+                   '%violates foreign key constraint%', 'a foreign key to B''s row is refused');
+SELECT is(pg_temp.try(format($$UPDATE plug.parents SET tenant_id = %L WHERE tenant_id = %L$$, :'b', :'a')), 'error 42501',
+          'moving an own row to B violates the policy');
+SELECT lives_ok(format($$INSERT INTO plug.parents VALUES (%L, '00000000-0000-7000-8000-00000000000b', 'same id, own tenant')$$, :'a'),
+                'using B''s id in A does not collide (no existence leak)');
+
+-- Context settings.
+SET LOCAL commerce.tenant_id = :'b';
+SELECT is(commerce.current_tenant(), :'a'::uuid, 'SET commerce.tenant_id does not switch tenants');
+SELECT is((SELECT count(*) FROM plug.parents WHERE tenant_id = :'b'), 0::bigint, 'and reveals no B row');
+SELECT set_config('commerce.tenant_id', :'b', false);
+SELECT is(commerce.current_tenant(), :'a'::uuid, 'session-level set_config does not switch tenants either');
+SELECT throws_ok(format($$SELECT commerce.set_context(%L)$$, :'b'), '42501', NULL, 'set_context is refused');
+SELECT throws_ok($$SELECT commerce.bind_role('atk_a', commerce.current_tenant())$$, '42501', NULL, 'bind_role is refused');
+
+-- Views and functions owned by the attacker run under the same policies.
+CREATE VIEW scratch.all_parents AS SELECT * FROM plug.parents;
+SELECT is((SELECT count(*) FROM scratch.all_parents WHERE tenant_id = :'b'), 0::bigint, 'a view of its own reveals no B row');
+CREATE FUNCTION scratch.peek() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS
+  $$ SELECT count(*) FROM plug.parents WHERE secret LIKE 'b-%' $$;
+SELECT is(scratch.peek(), 0::bigint, 'a SECURITY DEFINER function of its own reveals no B row');
+CREATE FUNCTION scratch.peek_keys() RETURNS bigint LANGUAGE plpgsql AS
+  $$ BEGIN RETURN (SELECT count(*) FROM commerce.idempotency_keys WHERE response::text LIKE '%b-secret%'); END $$;
+SELECT is(scratch.peek_keys(), 0::bigint, 'a plpgsql function reveals no B row');
+
+-- A leaky function in WHERE never sees B's values (policies run first).
+CREATE TABLE scratch.seen (v text);
+CREATE FUNCTION scratch.leak(v text) RETURNS boolean LANGUAGE plpgsql COST 0.0000001 AS
+  $$ BEGIN INSERT INTO scratch.seen VALUES (v); RETURN true; END $$;
+SELECT ok((SELECT count(*) FROM plug.parents WHERE scratch.leak(secret)) >= 0, 'query with a leaky function runs');
+SELECT is((SELECT count(*) FROM scratch.seen WHERE v LIKE 'b-%'), 0::bigint, 'the leaky function saw none of B''s values');
+
+-- Statistics do not show other tenants' values.
+RESET ROLE;
+ANALYZE plug.parents;
+ANALYZE commerce.idempotency_keys;
+SET LOCAL ROLE atk_a;
+SELECT is((SELECT count(*) FROM pg_stats WHERE schemaname IN ('commerce', 'plug')), 0::bigint,
+          'pg_stats hides tables under row-level security');
+
+-- Switching role.
+RESET ROLE;
+SET SESSION AUTHORIZATION atk_a;
+SELECT throws_ok('SET ROLE atk_b', '42501', NULL, 'SET ROLE to B''s role is refused');
+RESET SESSION AUTHORIZATION;
+
+-- A role without a tenant sees nothing.
+SET LOCAL ROLE atk_none;
+SELECT is(commerce.current_tenant(), NULL, 'a role with no tenant has no tenant');
+SELECT is((SELECT count(*) FROM plug.parents), 0::bigint, 'and sees no row of any tenant');
+RESET ROLE;
+
+SELECT is((SELECT secret FROM plug.parents WHERE tenant_id = :'b'), 'b-secret-value', 'B''s row is intact after the attacks');
+
+SELECT * FROM finish();
+ROLLBACK;
