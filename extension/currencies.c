@@ -33,7 +33,6 @@ commerce_require_currency(text *code)
 	Datum		values[1];
 	bool		isnull;
 	int			exponent;
-	bool		connected = false;
 
 	if (strlen(s) != 3)
 		ereport(ERROR,
@@ -41,8 +40,7 @@ commerce_require_currency(text *code)
 				 commerce_errcode("unknown_currency"),
 				 errmsg("unknown currency \"%s\"", s),
 				 errhint("Use an ISO 4217 code such as EUR, JPY or KWD.")));
-	if (SPI_connect() == SPI_OK_CONNECT)
-		connected = true;
+	SPI_connect();
 	commerce_prepare(&plan_currency,
 					 "SELECT exponent FROM commerce.currencies WHERE code OPERATOR(pg_catalog.=) $1",
 					 1, (Oid[]) {TEXTOID});
@@ -55,8 +53,7 @@ commerce_require_currency(text *code)
 				 errhint("Use an ISO 4217 code such as EUR, JPY or KWD.")));
 	exponent = DatumGetInt16(SPI_getbinval(SPI_tuptable->vals[0],
 										   SPI_tuptable->tupdesc, 1, &isnull));
-	if (connected)
-		SPI_finish();
+	SPI_finish();
 	return exponent;
 }
 
