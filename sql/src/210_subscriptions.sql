@@ -49,10 +49,10 @@ COMMENT ON TABLE commerce.deliveries IS
 CREATE INDEX deliveries_due ON commerce.deliveries (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX deliveries_subscription ON commerce.deliveries (subscription_id);
 SELECT commerce.enable_tenancy('commerce.deliveries');
--- Tenants read their deliveries and may retry them; only the workers
--- create and finish them.
-REVOKE INSERT, UPDATE, DELETE ON commerce.deliveries FROM commerce_partner, commerce_gateway, commerce_admin;
-GRANT UPDATE (status, attempts, next_attempt_at) ON commerce.deliveries
+-- Tenants read their deliveries, may retry them or delete their records;
+-- only the workers create and finish them.
+REVOKE INSERT, UPDATE ON commerce.deliveries FROM commerce_partner, commerce_gateway, commerce_admin;
+GRANT UPDATE (tenant_id, status, attempts, next_attempt_at) ON commerce.deliveries
   TO commerce_partner, commerce_gateway, commerce_admin;
 
 CREATE FUNCTION commerce.event_type_matches(pattern text, event_type text) RETURNS boolean
