@@ -354,7 +354,7 @@ publish_batch(bool *more)
 										 "   JOIN commerce.outbox o ON o.tenant_id OPERATOR(pg_catalog.=) b.tenant_id"
 										 "                         AND o.id OPERATOR(pg_catalog.=) b.id"
 										 "   JOIN commerce.subscriptions s"
-										 "     ON (s.tenant_id IS NULL OR s.tenant_id OPERATOR(pg_catalog.=) o.tenant_id)"
+										 "     ON (s.tenant IS NULL OR s.tenant OPERATOR(pg_catalog.=) o.tenant_id)"
 										 "    AND commerce.event_type_matches(s.event_type, o.type)"
 										 "  ORDER BY o.seq, s.id",
 										 2, argtypes),
