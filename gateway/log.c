@@ -66,7 +66,7 @@ log_event(log_level level, const char *msg, json_t *extra)
 		json_object_update(line, extra);
 		json_decref(extra);
 	}
-	text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 	json_decref(line);
 	if (text == NULL)
 		return;

@@ -266,6 +266,7 @@ server_start(const gateway_config *cfg)
 	}
 	daemon_handle = MHD_start_daemon(flags, cfg->listen_port, NULL, NULL,
 									 access_handler, NULL,
+									 MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
 									 MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
 									 MHD_OPTION_THREAD_POOL_SIZE, (unsigned int) cfg->threads,
 									 MHD_OPTION_CONNECTION_LIMIT, (unsigned int) cfg->max_connections,
@@ -273,7 +274,6 @@ server_start(const gateway_config *cfg)
 									 MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header,
 									 MHD_OPTION_URI_LOG_CALLBACK, uri_logger, NULL,
 									 MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
-									 MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
 									 MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int) 1024,
 									 MHD_OPTION_END);
 	if (daemon_handle == NULL)
