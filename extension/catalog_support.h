@@ -100,6 +100,9 @@ extern const CommerceValue *catalog_value(const CommerceField *fields, int nfiel
 /* uuid argument i, or invalid_input naming it when NULL */
 extern pg_uuid_t *catalog_uuid_arg(FunctionCallInfo fcinfo, int i, const char *name);
 
+/* jsonb column col of the last SPI result, copied out of SPI (any size) */
+extern Jsonb *catalog_result_jsonb(int col);
+
 /* Outbox: one event for one aggregate of the command's tenant. */
 extern void catalog_emit(const CommerceCommand *cmd, const char *type,
 						 const char *aggregate_type, const pg_uuid_t *id,
