@@ -263,3 +263,20 @@ catalog_result_jsonb(int col)
 	memcpy(copy, jsonb, VARSIZE(jsonb));
 	return copy;
 }
+
+void
+catalog_reject_empty(const char *what, const CommerceField *fields, int nfields,
+					 const CommerceValue *values, const char *const *names)
+{
+	for (; *names != NULL; names++)
+	{
+		const CommerceValue *value = catalog_value(fields, nfields, values, *names);
+
+		if (value->present && !value->isnull &&
+			VARSIZE_ANY_EXHDR(DatumGetPointer(value->value)) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 commerce_errcode("invalid_input"),
+					 errmsg("invalid %s: field \"%s\" must not be empty", what, *names)));
+	}
+}

@@ -62,6 +62,7 @@ parse_group(Jsonb *data, bool create, CommerceValue *values)
 		fields[0].required = false;
 	commerce_parse_object(data, "customer group", fields, NGROUP_FIELDS, values);
 	catalog_reject_null("customer group", fields, NGROUP_FIELDS, values, group_not_null);
+	catalog_reject_empty("customer group", fields, NGROUP_FIELDS, values, (const char *[]) {"name", NULL});
 	catalog_check_size("customer group", "metadata", &values[2], 16384);
 }
 

@@ -167,6 +167,7 @@ parse_address(Jsonb *data, bool create, CommerceValue *values)
 	}
 	commerce_parse_object(data, "address", fields, NADDRESS_FIELDS, values);
 	catalog_reject_null("address", fields, NADDRESS_FIELDS, values, address_not_null);
+	catalog_reject_empty("address", fields, NADDRESS_FIELDS, values, (const char *[]) {"line1", "city", NULL});
 	if (country->present)
 	{
 		char	   *code = text_to_cstring(DatumGetTextPP(country->value));
