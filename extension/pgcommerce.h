@@ -43,6 +43,13 @@ extern void commerce_check_amount(const char *field, int64 amount);
 extern int64 commerce_add_amounts(int64 a, int64 b);
 extern int64 commerce_multiply_amount(int64 a, int64 b);
 
+/* outbox.c: events, written in the command's transaction, published by
+ * the background worker after commit (docs/events.md) */
+#include "utils/jsonb.h"
+extern void commerce_emit_event(const pg_uuid_t *tenant, const char *type,
+								const char *aggregate_type,
+								const pg_uuid_t *aggregate_id, Jsonb *data);
+
 /* uuid text for messages */
 extern char *commerce_uuid_string(const pg_uuid_t *id);
 
