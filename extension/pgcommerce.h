@@ -12,6 +12,7 @@
 #define PGCOMMERCE_H
 
 #include "postgres.h"
+#include "datatype/timestamp.h"
 #include "utils/uuid.h"
 
 #ifndef PGCOMMERCE_VERSION
@@ -43,7 +44,30 @@ extern void commerce_check_amount(const char *field, int64 amount);
 extern int64 commerce_add_amounts(int64 a, int64 b);
 extern int64 commerce_multiply_amount(int64 a, int64 b);
 
+/* SQL expression rendering a timestamptz column as RFC 3339 UTC with
+ * microseconds ("2026-11-24T18:00:00.000000Z"), for jsonb responses. */
+#define COMMERCE_SQL_TIMESTAMP(column) \
+	"pg_catalog.to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
 /* uuid text for messages */
 extern char *commerce_uuid_string(const pg_uuid_t *id);
+
+/* resolve_price.c: price resolution (docs/pricing.md). The unit amount in
+ * minor units and the winning list, or false when no price applies;
+ * customer may be NULL; price_list_id may be NULL when not wanted. Raises
+ * unknown_currency, invalid_input (quantity < 1), not_found (customer). */
+extern bool commerce_resolve_unit_price(const pg_uuid_t *tenant, const pg_uuid_t *variant,
+										const char *currency, int32 quantity,
+										const pg_uuid_t *customer, TimestampTz at,
+										int64 *unit_amount, pg_uuid_t *price_list_id);
+
+/* inventory.c: stock of the 'default' location, exact under concurrency.
+ * reserve: insufficient_stock (55000) when available < quantity; release
+ * and fulfil (on_hand -= q, reserved -= q): reservation_exceeded (55000)
+ * when reserved < quantity; quantity <= 0: invalid_input. Each emits
+ * inventory.changed. */
+extern void commerce_reserve_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant, int64 quantity);
+extern void commerce_release_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant, int64 quantity);
+extern void commerce_fulfil_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant, int64 quantity);
 
 #endif							/* PGCOMMERCE_H */
