@@ -49,6 +49,13 @@ extern int64 commerce_multiply_amount(int64 a, int64 b);
 #define COMMERCE_SQL_TIMESTAMP(column) \
 	"pg_catalog.to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
+/* outbox.c: events, written in the command's transaction, published by
+ * the background worker after commit (docs/events.md) */
+#include "utils/jsonb.h"
+extern void commerce_emit_event(const pg_uuid_t *tenant, const char *type,
+								const char *aggregate_type,
+								const pg_uuid_t *aggregate_id, Jsonb *data);
+
 /* uuid text for messages */
 extern char *commerce_uuid_string(const pg_uuid_t *id);
 
