@@ -166,6 +166,8 @@ outbox_worker_attach(OutboxWorkerKind kind)
 				 errdetail("Writers cannot wake this worker; it relies on polling."),
 				 errhint("Raise pgcommerce.max_databases.")));
 	before_shmem_exit(outbox_worker_detach, (Datum) 0);
+	/* The launcher starts the dispatcher once the publisher is here. */
+	outbox_wake_launcher();
 	return true;
 }
 

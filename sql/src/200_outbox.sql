@@ -33,10 +33,30 @@ CREATE INDEX outbox_unpublished ON commerce.outbox (id) WHERE seq IS NULL;
 SELECT commerce.enable_tenancy('commerce.outbox');
 -- Writers insert (through commerce_emit_event, as themselves, so the tenant
 -- policy checks the tenant) and read; only the publisher numbers and only
--- the retention purge deletes.
-REVOKE INSERT, UPDATE, DELETE ON commerce.outbox FROM commerce_partner, commerce_gateway, commerce_admin;
-GRANT INSERT (tenant_id, id, type, aggregate_type, aggregate_id, data)
+-- the retention purge deletes. seq and published_at cannot be written by
+-- the group roles at all; UPDATE and DELETE pass the privilege check (so
+-- another tenant's rows are simply invisible, as everywhere) and are then
+-- refused row by row by the trigger below.
+REVOKE INSERT, UPDATE ON commerce.outbox FROM commerce_partner, commerce_gateway, commerce_admin;
+GRANT INSERT (tenant_id, id, type, aggregate_type, aggregate_id, data), UPDATE (tenant_id)
   ON commerce.outbox TO commerce_partner, commerce_gateway, commerce_admin;
+
+CREATE FUNCTION commerce.outbox_append_only() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+BEGIN
+  RAISE EXCEPTION 'the outbox is append-only'
+    USING ERRCODE = '42501', CONSTRAINT = 'permission_denied', SCHEMA = 'commerce',
+          DETAIL = 'Events record committed changes: only the publisher numbers them and only the retention purge deletes them.';
+END
+$$;
+COMMENT ON FUNCTION commerce.outbox_append_only() IS
+  'Trigger function refusing UPDATE and DELETE of outbox rows by anyone but the (superuser) background worker.';
+-- The workers run as the bootstrap superuser; everyone else is refused.
+CREATE TRIGGER outbox_append_only BEFORE UPDATE OR DELETE ON commerce.outbox
+  FOR EACH ROW WHEN (pg_catalog.current_setting('is_superuser') OPERATOR(pg_catalog.<>) 'on')
+  EXECUTE FUNCTION commerce.outbox_append_only();
 SELECT pg_catalog.pg_extension_config_dump('commerce.outbox_seq', '');
 
 CREATE FUNCTION commerce.event_envelope(e commerce.outbox) RETURNS jsonb

@@ -49,10 +49,10 @@ COMMENT ON TABLE commerce.deliveries IS
 CREATE INDEX deliveries_due ON commerce.deliveries (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX deliveries_subscription ON commerce.deliveries (subscription_id);
 SELECT commerce.enable_tenancy('commerce.deliveries');
--- Tenants read their deliveries and may retry them; only the workers
--- create and finish them.
-REVOKE INSERT, UPDATE, DELETE ON commerce.deliveries FROM commerce_partner, commerce_gateway, commerce_admin;
-GRANT UPDATE (status, attempts, next_attempt_at) ON commerce.deliveries
+-- Tenants read their deliveries, may retry them or delete their records;
+-- only the workers create and finish them.
+REVOKE INSERT, UPDATE ON commerce.deliveries FROM commerce_partner, commerce_gateway, commerce_admin;
+GRANT UPDATE (tenant_id, status, attempts, next_attempt_at) ON commerce.deliveries
   TO commerce_partner, commerce_gateway, commerce_admin;
 
 CREATE FUNCTION commerce.event_type_matches(pattern text, event_type text) RETURNS boolean
@@ -70,7 +70,7 @@ CREATE FUNCTION commerce.subscribe(name text, event_type text, handler regproced
                                    max_attempts int DEFAULT 10,
                                    initial_delay interval DEFAULT '1 second',
                                    max_delay interval DEFAULT '1 hour',
-                                   run_as regrole DEFAULT 'commerce_gateway',
+                                   run_as regrole DEFAULT NULL,
                                    tenant uuid DEFAULT NULL)
 RETURNS uuid
 LANGUAGE plpgsql
@@ -81,6 +81,9 @@ DECLARE
   r pg_roles%ROWTYPE;
   result uuid;
 BEGIN
+  -- A regrole constant cannot be a parameter default (role OIDs differ
+  -- between clusters), so NULL stands for commerce_gateway.
+  run_as := coalesce(run_as, 'commerce_gateway'::regrole);
   SELECT * INTO fn FROM pg_proc WHERE oid = handler;
   IF fn.pronargs <> 1 OR fn.proargtypes[0] <> 'jsonb'::regtype THEN
     RAISE EXCEPTION 'handler % must take exactly one jsonb argument', handler
@@ -121,7 +124,7 @@ EXCEPTION
 END
 $$;
 COMMENT ON FUNCTION commerce.subscribe(text, text, regprocedure, int, interval, interval, regrole, uuid) IS
-  'Register (or update, by tenant and name) an async handler: for every published event whose type matches event_type (''order.placed'', ''order.*'' or ''*''), of every tenant or only of tenant, the worker calls handler(event jsonb) as run_as (never a superuser or BYPASSRLS role) inside the event''s tenant context, at least once; a failure is retried after initial_delay, doubled each time up to max_delay, and after max_attempts the delivery is dead. Events published before the subscription are not delivered. Example: SELECT commerce.subscribe(''send_receipt'', ''order.placed'', ''myplugin.send_receipt(jsonb)'');';
+  'Register (or update, by tenant and name) an async handler: for every published event whose type matches event_type (''order.placed'', ''order.*'' or ''*''), of every tenant or only of tenant, the worker calls handler(event jsonb) as run_as (default commerce_gateway; never a superuser or BYPASSRLS role) inside the event''s tenant context, at least once; a failure is retried after initial_delay, doubled each time up to max_delay, and after max_attempts the delivery is dead. Events published before the subscription are not delivered. Example: SELECT commerce.subscribe(''send_receipt'', ''order.placed'', ''myplugin.send_receipt(jsonb)'');';
 REVOKE ALL ON FUNCTION commerce.subscribe(text, text, regprocedure, int, interval, interval, regrole, uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION commerce.subscribe(text, text, regprocedure, int, interval, interval, regrole, uuid) TO commerce_admin;
 
