@@ -4,7 +4,7 @@
 -- currency. The resolution rules are in docs/pricing.md.
 
 CREATE TABLE commerce.price_lists (
-  tenant_id         uuid NOT NULL,
+  tenant_id         uuid NOT NULL REFERENCES commerce.tenants (id),
   id                uuid NOT NULL,
   name              text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
   description       text CHECK (length(description) <= 2000),
@@ -19,8 +19,11 @@ CREATE TABLE commerce.price_lists (
   updated_at        timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, id),
   CONSTRAINT price_lists_validity_check
-    CHECK (valid_from IS NULL OR valid_until IS NULL OR valid_from < valid_until)
+    CHECK (valid_from IS NULL OR valid_until IS NULL OR valid_from < valid_until),
+  FOREIGN KEY (tenant_id, customer_group_id) REFERENCES commerce.customer_groups (tenant_id, id)
 );
+CREATE INDEX price_lists_customer_group_idx ON commerce.price_lists (tenant_id, customer_group_id)
+  WHERE customer_group_id IS NOT NULL;
 COMMENT ON TABLE commerce.price_lists IS 'Price lists: one currency, optionally one customer group, a validity window [valid_from, valid_until) and a priority. See docs/pricing.md.';
 SELECT commerce.enable_tenancy('commerce.price_lists');
 
@@ -38,6 +41,9 @@ CREATE TABLE commerce.prices (
   -- one amount per tier of a variant in a list; also lists a list's prices
   CONSTRAINT prices_tier_key UNIQUE (tenant_id, price_list_id, variant_id, min_quantity),
   FOREIGN KEY (tenant_id, price_list_id) REFERENCES commerce.price_lists (tenant_id, id)
+    ON DELETE CASCADE,
+  -- a variant's prices go with it
+  FOREIGN KEY (tenant_id, variant_id) REFERENCES commerce.variants (tenant_id, id)
     ON DELETE CASCADE
 );
 -- resolve_price: every tier of one variant, across lists

@@ -15,7 +15,9 @@ CREATE TABLE commerce.inventory_levels (
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, variant_id, location),
-  CONSTRAINT inventory_levels_reserved_le_on_hand CHECK (reserved <= on_hand)
+  CONSTRAINT inventory_levels_reserved_le_on_hand CHECK (reserved <= on_hand),
+  FOREIGN KEY (tenant_id, variant_id) REFERENCES commerce.variants (tenant_id, id)
+    ON DELETE CASCADE
 );
 COMMENT ON TABLE commerce.inventory_levels IS 'Stock of a variant at a location: on_hand, reserved (by placed orders), available = on_hand - reserved.';
 SELECT commerce.enable_tenancy('commerce.inventory_levels');
