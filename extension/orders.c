@@ -793,7 +793,11 @@ commerce_create_order(PG_FUNCTION_ARGS)
 									PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1), 1, args,
 									(Oid[]) {JSONBOID}, argnulls);
 	if (replay != NULL)
-		PG_RETURN_JSONB_P(finish_with(&cmd, replay));
+	{
+		/* already copied out of SPI memory by commerce_command_begin */
+		SPI_finish();
+		PG_RETURN_JSONB_P(replay);
+	}
 	if (argnulls[0])
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -945,7 +949,11 @@ commerce_place_order(PG_FUNCTION_ARGS)
 									PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2), 2, args,
 									(Oid[]) {UUIDOID, INT8OID}, argnulls);
 	if (replay != NULL)
-		PG_RETURN_JSONB_P(finish_with(&cmd, replay));
+	{
+		/* already copied out of SPI memory by commerce_command_begin */
+		SPI_finish();
+		PG_RETURN_JSONB_P(replay);
+	}
 	require_order_argument(fcinfo, 0);
 	id = PG_GETARG_UUID_P(0);
 	if (!order_load(&cmd.tenant, id, true, &order))
@@ -996,7 +1004,11 @@ order_status_command(FunctionCallInfo fcinfo, const char *name, OrderCommand com
 									PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2), 2, args,
 									(Oid[]) {UUIDOID, INT8OID}, argnulls);
 	if (replay != NULL)
-		PG_RETURN_JSONB_P(finish_with(&cmd, replay));
+	{
+		/* already copied out of SPI memory by commerce_command_begin */
+		SPI_finish();
+		PG_RETURN_JSONB_P(replay);
+	}
 	order_require_staff(command == ORDER_CANCEL ? "cancel orders" : "fulfil orders");
 	require_order_argument(fcinfo, 0);
 	id = PG_GETARG_UUID_P(0);
