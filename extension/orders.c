@@ -319,7 +319,8 @@ order_load(const pg_uuid_t *tenant, const pg_uuid_t *id, bool for_update, Order 
 								2, (Oid[]) {UUIDOID, UUIDOID});
 	values[0] = UUIDPGetDatum(tenant);
 	values[1] = UUIDPGetDatum(id);
-	if (commerce_execute(plan, values, NULL, !for_update, 1) == 0)
+	/* not read-only: a command reloads what it has just written */
+	if (commerce_execute(plan, values, NULL, false, 1) == 0)
 		return false;
 	memset(order, 0, sizeof(*order));
 	order->tenant = *tenant;
@@ -344,7 +345,7 @@ order_load_lines(Order *order)
 					 2, (Oid[]) {UUIDOID, UUIDOID});
 	values[0] = UUIDPGetDatum(&order->tenant);
 	values[1] = UUIDPGetDatum(&order->id);
-	n = commerce_execute(plan_load_lines, values, NULL, true, 0);
+	n = commerce_execute(plan_load_lines, values, NULL, false, 0);
 	order->nlines = (int) n;
 	order->lines = palloc0(sizeof(OrderLine) * (n + 1));
 	for (i = 0; i < n; i++)
