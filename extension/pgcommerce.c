@@ -31,6 +31,7 @@ _PG_init(void)
 {
 	commerce_define_gucs();
 	commerce_define_context_gucs();
+	commerce_payments_init();
 	MarkGUCPrefixReserved("pgcommerce");
 }
 

@@ -12,6 +12,7 @@
 #define PGCOMMERCE_H
 
 #include "postgres.h"
+#include "utils/jsonb.h"
 #include "utils/uuid.h"
 
 #ifndef PGCOMMERCE_VERSION
@@ -42,6 +43,31 @@ extern int	commerce_require_currency(text *code);
 extern void commerce_check_amount(const char *field, int64 amount);
 extern int64 commerce_add_amounts(int64 a, int64 b);
 extern int64 commerce_multiply_amount(int64 a, int64 b);
+
+/* orders.c (pinned interface): payments report their totals to the order,
+ * and the order's cancel calls a hook inside its transaction */
+extern void commerce_order_apply_payment_totals(const pg_uuid_t *tenant,
+												const pg_uuid_t *order_id,
+												int64 authorized, int64 captured,
+												int64 refunded);
+typedef void (*commerce_order_cancel_hook_type) (const pg_uuid_t *tenant,
+												 const pg_uuid_t *order_id);
+extern PGDLLIMPORT commerce_order_cancel_hook_type commerce_order_cancel_hook;
+
+/* payments.c: installs the order cancel hook (called from _PG_init) */
+extern void commerce_payments_init(void);
+
+/* payment_providers.c: run one operation through a registered provider */
+typedef struct CommercePaymentOutcome
+{
+	bool		approved;
+	char	   *reference;		/* provider's reference, may be NULL */
+	char	   *decline_code;	/* NULL when approved */
+	Jsonb	   *response;		/* the handler's raw answer, kept on the attempt */
+} CommercePaymentOutcome;
+extern void commerce_payment_provider_call(const char *provider, Jsonb *request,
+										   CommercePaymentOutcome *outcome);
+extern void commerce_require_payment_provider(const char *provider);
 
 /* uuid text for messages */
 extern char *commerce_uuid_string(const pg_uuid_t *id);
