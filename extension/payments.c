@@ -154,7 +154,7 @@ static Jsonb *merge_response(Jsonb *payment, Jsonb *transaction);
 static void apply_order_totals(const pg_uuid_t *tenant, const pg_uuid_t *order_id);
 static void emit_payment_event(const pg_uuid_t *tenant, const char *type,
 							   const pg_uuid_t *payment_id, Jsonb *data);
-static void signal_decline(void);
+static void signal_decline(bool declined);
 static bool response_is_decline(Jsonb *response);
 static void signal_if_declined(Jsonb *response);
 static Jsonb *change_payment(PaymentOperation operation, const pg_uuid_t *tenant,
@@ -441,11 +441,16 @@ emit_payment_event(const pg_uuid_t *tenant, const char *type,
 	(void) data;
 }
 
-/* Tell the gateway (after the call, before COMMIT) to answer 402. */
+/*
+ * Tell the gateway (which reads the setting after the call, before
+ * COMMIT) whether to answer 402: every payment command sets it, so it
+ * always describes the last one.
+ */
 static void
-signal_decline(void)
+signal_decline(bool declined)
 {
-	(void) set_config_option("commerce.response_error", "payment_declined",
+	(void) set_config_option("commerce.response_error",
+							 declined ? "payment_declined" : "",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
 							 true, 0, false);
 }
@@ -469,8 +474,7 @@ response_is_decline(Jsonb *response)
 static void
 signal_if_declined(Jsonb *response)
 {
-	if (response_is_decline(response))
-		signal_decline();
+	signal_decline(response_is_decline(response));
 }
 
 /*
@@ -638,8 +642,7 @@ commerce_authorize_payment(PG_FUNCTION_ARGS)
 
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
-	if (!outcome.approved)
-		signal_decline();
+	signal_decline(!outcome.approved);
 	PG_RETURN_JSONB_P(response);
 }
 
