@@ -535,10 +535,10 @@ commerce_authorize_payment(PG_FUNCTION_ARGS)
 									2, args, (Oid[]) {UUIDOID, JSONBOID}, argnulls);
 	if (replay != NULL)
 	{
-		response = commerce_command_finish(&cmd, replay);
+		/* replay is already in the caller's memory context */
 		SPI_finish();
-		signal_if_declined(response);
-		PG_RETURN_JSONB_P(response);
+		signal_if_declined(replay);
+		PG_RETURN_JSONB_P(replay);
 	}
 
 	if (data == NULL)
@@ -853,10 +853,10 @@ run_payment_command(FunctionCallInfo fcinfo, PaymentOperation operation)
 									nargs, args, argtypes, argnulls);
 	if (replay != NULL)
 	{
-		response = commerce_command_finish(&cmd, replay);
+		/* replay is already in the caller's memory context */
 		SPI_finish();
-		signal_if_declined(response);
-		PG_RETURN_JSONB_P(response);
+		signal_if_declined(replay);
+		PG_RETURN_JSONB_P(replay);
 	}
 	require_staff(operation_names[operation]);
 
@@ -1051,7 +1051,7 @@ void_open_payments_on_cancel(const pg_uuid_t *tenant, const pg_uuid_t *order_id)
 					 "SELECT id FROM commerce.payments"
 					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
 					 " AND order_id OPERATOR(pg_catalog.=) $2"
-					 " AND amount_authorized OPERATOR(pg_catalog.>) amount_captured OPERATOR(pg_catalog.+) amount_voided"
+					 " AND amount_authorized OPERATOR(pg_catalog.>) (amount_captured OPERATOR(pg_catalog.+) amount_voided)"
 					 " ORDER BY id",
 					 2, (Oid[]) {UUIDOID, UUIDOID});
 	values[0] = UUIDPGetDatum(tenant);
