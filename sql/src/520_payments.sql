@@ -126,9 +126,11 @@ CREATE POLICY customer_own_payment_transactions ON commerce.payment_transactions
          OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject())
   WITH CHECK (commerce.current_actor() IS DISTINCT FROM 'customer'
               OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject());
--- Payments are changed only by the commands; no one deletes them.
-REVOKE DELETE ON commerce.payments, commerce.payment_transactions
-  FROM commerce_partner, commerce_gateway, commerce_admin;
+-- Payments and their attempts are a financial record: no one deletes them
+-- (a DELETE finds no row, as for another tenant's rows).
+CREATE POLICY payments_kept ON commerce.payments AS RESTRICTIVE FOR DELETE USING (false);
+CREATE POLICY payment_transactions_kept ON commerce.payment_transactions AS RESTRICTIVE FOR DELETE
+  USING (false);
 
 CREATE FUNCTION commerce.authorize_payment(order_id uuid, data jsonb DEFAULT '{}',
                                            idempotency_key text DEFAULT NULL)

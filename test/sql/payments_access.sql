@@ -3,7 +3,7 @@
 -- not_found), the customer actor, pagination, and the order cancel hook
 -- voiding open authorizations.
 BEGIN;
-SELECT plan(55);
+SELECT plan(56);
 
 CREATE ROLE acc_admin IN ROLE commerce_admin;
 CREATE ROLE acc_gateway IN ROLE commerce_gateway;
@@ -159,6 +159,10 @@ RESET ROLE;
 
 -- Cancelling an order voids its open authorizations (the order cancel hook).
 SET LOCAL ROLE acc_partner_a;
+DELETE FROM commerce.payment_transactions;
+DELETE FROM commerce.payments;
+SELECT is((SELECT count(*) || ':' || (SELECT count(*) FROM commerce.payment_transactions) FROM commerce.payments),
+          '4:7', 'payments and attempts are a record: DELETE removes nothing, even in the own tenant');
 SELECT commerce.authorize_payment(:'ocancel', '{"provider": "manual", "amount": 5000}') ->> 'id' AS pk1 \gset
 SELECT commerce.authorize_payment(:'ocancel', '{"provider": "manual", "amount": 4000}') ->> 'id' AS pk2 \gset
 SELECT commerce.void_payment(:'pk2') AS v \gset
