@@ -426,19 +426,12 @@ apply_order_totals(const pg_uuid_t *tenant, const pg_uuid_t *order_id)
 	commerce_order_apply_payment_totals(tenant, order_id, authorized, captured, refunded);
 }
 
-/*
- * One payment event in the outbox, in this transaction.
- * outbox: wired when commerce_emit_event lands (branch worker), as
- *	commerce_emit_event(tenant, type, "payment", payment_id, data);
- */
+/* One payment event in the outbox, in this transaction (outbox.c). */
 static void
 emit_payment_event(const pg_uuid_t *tenant, const char *type,
 				   const pg_uuid_t *payment_id, Jsonb *data)
 {
-	(void) tenant;
-	(void) type;
-	(void) payment_id;
-	(void) data;
+	commerce_emit_event(tenant, type, "payment", payment_id, data);
 }
 
 /*

@@ -69,6 +69,13 @@ extern void commerce_payment_provider_call(const char *provider, Jsonb *request,
 										   CommercePaymentOutcome *outcome);
 extern void commerce_require_payment_provider(const char *provider);
 
+/* outbox.c: events, written in the command's transaction, published by
+ * the background worker after commit (docs/events.md) */
+#include "utils/jsonb.h"
+extern void commerce_emit_event(const pg_uuid_t *tenant, const char *type,
+								const char *aggregate_type,
+								const pg_uuid_t *aggregate_id, Jsonb *data);
+
 /* uuid text for messages */
 extern char *commerce_uuid_string(const pg_uuid_t *id);
 

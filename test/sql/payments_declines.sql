@@ -3,7 +3,7 @@
 -- the command, and the order unchanged; a plugin provider registered from
 -- SQL; a provider's malformed answer; unknown providers.
 BEGIN;
-SELECT plan(44);
+SELECT plan(46);
 
 CREATE ROLE dec_admin IN ROLE commerce_admin;
 CREATE ROLE dec_partner;
@@ -92,6 +92,11 @@ SELECT is((:'c'::jsonb ->> 'amount_captured')::bigint, 1500::bigint, 'then a cap
 SELECT commerce.refund_payment(:'p', '{"amount": 102}') AS dr \gset
 SELECT is(:'dr'::jsonb #>> '{transaction,status}', 'declined', 'declined refund recorded');
 SELECT is((:'dr'::jsonb ->> 'amount_refunded')::bigint, 0::bigint, 'declined refund: nothing refunded');
+SELECT is((SELECT array_agg(type ORDER BY id) FROM commerce.outbox WHERE aggregate_id = :'p'),
+          ARRAY['payment.authorized', 'payment.declined', 'payment.captured', 'payment.declined'],
+          'declines are announced as payment.declined');
+SELECT is((SELECT array_agg(type) FROM commerce.outbox WHERE aggregate_id = (:'d'::jsonb ->> 'id')::uuid),
+          ARRAY['payment.declined'], 'a declined authorization emits payment.declined only');
 SELECT is((SELECT array_agg(kind || ':' || status ORDER BY id) FROM commerce.payment_transactions WHERE payment_id = :'p'),
           ARRAY['authorize:succeeded', 'capture:declined', 'capture:succeeded', 'refund:declined'],
           'every attempt is recorded, declined ones included');

@@ -3,7 +3,7 @@
 -- order's payment_status and status following the captured and refunded
 -- totals.
 BEGIN;
-SELECT plan(61);
+SELECT plan(63);
 
 CREATE ROLE pay_admin IN ROLE commerce_admin;
 CREATE ROLE pay_partner;
@@ -106,6 +106,13 @@ SELECT is((SELECT array_agg(kind || ':' || status || ':' || amount ORDER BY id) 
                 'refund:succeeded:1000', 'refund:succeeded:2000', 'refund:succeeded:7000'],
           'every successful attempt is recorded, in order; refused commands record nothing');
 SELECT is((commerce.get_payment(:'p1') -> 'transactions') -> 6 ->> 'amount', '7000', 'get_payment lists the transactions');
+SELECT is((SELECT array_agg(type ORDER BY id) FROM commerce.outbox WHERE aggregate_id = :'p1'),
+          ARRAY['payment.authorized', 'payment.captured', 'payment.captured', 'payment.captured',
+                'payment.refunded', 'payment.refunded', 'payment.refunded'],
+          'one outbox event per change, in the same transaction');
+SELECT is((SELECT data #>> '{transaction,amount}' || ':' || (data ->> 'amount_captured') || ':' || aggregate_type
+           FROM commerce.outbox WHERE aggregate_id = :'p1' AND type = 'payment.captured' ORDER BY id LIMIT 1),
+          '3000:3000:payment', 'the event carries the payment and the attempt');
 SELECT is(commerce.get_payment(:'p1') ->> 'version', '7', 'six changes: version 7');
 
 -- Void of the uncaptured remainder after a partial capture.
