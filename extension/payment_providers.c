@@ -28,6 +28,7 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/regproc.h"
 #include "utils/jsonb.h"
 #include "utils/syscache.h"
 
@@ -121,6 +122,14 @@ commerce_payment_provider_call(const char *provider, Jsonb *request,
 	JsonbValue *reference;
 	JsonbValue *decline_code;
 
+	/* fmgr does not check privileges; the caller must be allowed to run it */
+	if (pg_proc_aclcheck(handler, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 commerce_errcode("permission_denied"),
+				 errmsg("permission denied for the handler of payment provider \"%s\"", provider),
+				 errhint("GRANT EXECUTE ON FUNCTION %s to the roles that take payments.",
+						 format_procedure(handler))));
 	fmgr_info(handler, &flinfo);
 	InitFunctionCallInfoData(*fcinfo, &flinfo, 1, InvalidOid, NULL, NULL);
 	fcinfo->args[0].value = JsonbPGetDatum(request);

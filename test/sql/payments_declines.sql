@@ -3,7 +3,7 @@
 -- the command, and the order unchanged; a plugin provider registered from
 -- SQL; a provider's malformed answer; unknown providers.
 BEGIN;
-SELECT plan(46);
+SELECT plan(48);
 
 CREATE ROLE dec_admin IN ROLE commerce_admin;
 CREATE ROLE dec_partner;
@@ -115,10 +115,13 @@ CREATE FUNCTION dec_plugin.strict_bank(request jsonb) RETURNS jsonb LANGUAGE sql
 $$;
 CREATE FUNCTION dec_plugin.broken(request jsonb) RETURNS jsonb LANGUAGE sql AS $$ SELECT '{"ok": 1}'::jsonb $$;
 CREATE FUNCTION dec_plugin.wrong_type(request text) RETURNS jsonb LANGUAGE sql AS $$ SELECT '{}'::jsonb $$;
+CREATE FUNCTION dec_plugin.private(request jsonb) RETURNS jsonb LANGUAGE sql AS $$ SELECT '{"approved": true}'::jsonb $$;
+REVOKE EXECUTE ON FUNCTION dec_plugin.private(jsonb) FROM PUBLIC;
 GRANT USAGE ON SCHEMA dec_plugin TO PUBLIC;
 SET LOCAL ROLE dec_admin;
 SELECT lives_ok($$SELECT commerce.register_payment_provider('strict_bank', 'dec_plugin.strict_bank(jsonb)', 'Declines above 1000')$$, 'admin registers a plugin provider');
 SELECT lives_ok($$SELECT commerce.register_payment_provider('broken', 'dec_plugin.broken(jsonb)')$$, 'admin registers a broken provider');
+SELECT lives_ok($$SELECT commerce.register_payment_provider('private', 'dec_plugin.private(jsonb)')$$, 'admin registers a provider whose handler is not public');
 SELECT is(pg_temp.error_code($$SELECT commerce.register_payment_provider('bad', 'dec_plugin.wrong_type(text)')$$),
           'invalid_input', 'a handler must take jsonb');
 SELECT is(pg_temp.error_code($$SELECT commerce.register_payment_provider('manual', 'dec_plugin.broken(jsonb)')$$),
@@ -138,6 +141,8 @@ SELECT is(pg_temp.error_code(format($$SELECT commerce.authorize_payment(%L, '{"p
           'payment_provider_error', 'a malformed answer: payment_provider_error');
 SELECT throws_ok(format($$SELECT commerce.authorize_payment(%L, '{"provider": "broken", "amount": 10}')$$, :'o2'), 'PC502', NULL,
                  'payment_provider_error is SQLSTATE PC502');
+SELECT is(pg_temp.error_code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "private", "amount": 10}')$$, :'o2')),
+          'permission_denied', 'the caller must be allowed to EXECUTE the handler');
 SELECT is((SELECT count(*) FROM commerce.payments WHERE order_id = :'o2'), 2::bigint, 'the malformed answer left no payment');
 RESET ROLE;
 
