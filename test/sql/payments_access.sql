@@ -3,6 +3,7 @@
 -- not_found), the customer actor, pagination, and the order cancel hook
 -- voiding open authorizations.
 BEGIN;
+\ir ../fixtures/payments.sql
 SELECT plan(56);
 
 CREATE ROLE acc_admin IN ROLE commerce_admin;
@@ -16,70 +17,51 @@ SELECT commerce.bind_role('acc_partner_a', :'a');
 SELECT commerce.bind_role('acc_partner_b', :'b');
 RESET ROLE;
 
-CREATE FUNCTION pg_temp.error_code(sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE code text;
-BEGIN
-  EXECUTE sql;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS code = CONSTRAINT_NAME;
-  RETURN code;
-END $$;
-GRANT EXECUTE ON FUNCTION pg_temp.error_code(text) TO PUBLIC;
-
-CREATE FUNCTION pg_temp.placed_order(tenant uuid, total bigint, customer uuid DEFAULT NULL,
-                                     status text DEFAULT 'placed') RETURNS uuid LANGUAGE sql AS $$
-  INSERT INTO commerce.orders (tenant_id, id, customer_id, status, payment_status, currency,
-                               subtotal, tax_total, total, placed_at)
-  VALUES (tenant, commerce.uuid_generate_v7(), customer, status, 'unpaid', 'EUR', total, 0, total,
-          CASE WHEN status <> 'draft' THEN now() END)
-  RETURNING id
-$$;
-SELECT pg_temp.placed_order(:'a', 10000) AS o1 \gset
-SELECT pg_temp.placed_order(:'a', 10000, NULL, 'draft') AS draft \gset
-SELECT pg_temp.placed_order(:'a', 10000, NULL, 'cancelled') AS cancelled \gset
-SELECT pg_temp.placed_order(:'b', 10000) AS ob \gset
-SELECT commerce.uuid_generate_v7() AS cust1 \gset
-SELECT commerce.uuid_generate_v7() AS cust2 \gset
-SELECT pg_temp.placed_order(:'a', 4000, :'cust1') AS oc1 \gset
-SELECT pg_temp.placed_order(:'a', 4000, :'cust2') AS oc2 \gset
-SELECT pg_temp.placed_order(:'a', 9000) AS ocancel \gset
+SELECT payments_test.order(:'a', 10000) AS o1 \gset
+SELECT payments_test.order(:'a', 10000, 'EUR', NULL, 'draft') AS draft \gset
+SELECT payments_test.order(:'a', 10000, 'EUR', NULL, 'cancelled') AS cancelled \gset
+SELECT payments_test.order(:'b', 10000) AS ob \gset
+SELECT orders_test.customer(:'a', 'one@example.com') AS cust1 \gset
+SELECT orders_test.customer(:'a', 'two@example.com') AS cust2 \gset
+SELECT payments_test.order(:'a', 4000, 'EUR', :'cust1') AS oc1 \gset
+SELECT payments_test.order(:'a', 4000, 'EUR', :'cust2') AS oc2 \gset
+SELECT payments_test.order(:'a', 9000) AS ocancel \gset
 
 SET LOCAL ROLE acc_partner_a;
 
 -- Strict input: nothing written.
-SELECT is(pg_temp.error_code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual", "colour": "red"}')$$, :'o1')),
+SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual", "colour": "red"}')$$, :'o1')),
           'invalid_input', 'unknown field');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual", "amount": "100"}')$$, :'o1')),
+SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual", "amount": "100"}')$$, :'o1')),
           'invalid_input', 'amount as a string');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual", "amount": 1.5}')$$, :'o1')),
+SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual", "amount": 1.5}')$$, :'o1')),
           'invalid_input', 'fractional amount');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.authorize_payment(%L, '{"amount": 100}')$$, :'o1')),
+SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"amount": 100}')$$, :'o1')),
           'invalid_input', 'missing provider');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.authorize_payment(%L, '{"provider": 7}')$$, :'o1')),
+SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": 7}')$$, :'o1')),
           'invalid_input', 'provider as a number');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.authorize_payment(%L, %L)$$, :'o1', json_build_object('provider', repeat('m', 64)))),
+SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, %L)$$, :'o1', json_build_object('provider', repeat('m', 64)))),
           'invalid_input', 'oversized provider name');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.authorize_payment(%L, '[1]')$$, :'o1')),
+SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '[1]')$$, :'o1')),
           'invalid_input', 'data must be an object');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.authorize_payment(%L, NULL)$$, :'o1')),
+SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, NULL)$$, :'o1')),
           'invalid_input', 'data must not be null');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual", "amount": -5}')$$, :'o1')),
+SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual", "amount": -5}')$$, :'o1')),
           'negative_amount', 'negative amount');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual", "amount": 0}')$$, :'o1')),
+SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual", "amount": 0}')$$, :'o1')),
           'invalid_input', 'zero amount');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual", "amount": 10001}')$$, :'o1')),
+SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual", "amount": 10001}')$$, :'o1')),
           'payment_exceeds_balance', 'more than the order total');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual"}', '')$$, :'o1')),
+SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual"}', '')$$, :'o1')),
           'invalid_idempotency_key', 'empty idempotency key');
 SELECT is((SELECT count(*) FROM commerce.payments), 0::bigint, 'no payment was written by bad input');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual"}')$$, :'draft')),
+SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual"}')$$, :'draft')),
           'invalid_transition', 'a draft order cannot be paid');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual"}')$$, :'cancelled')),
+SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual"}')$$, :'cancelled')),
           'invalid_transition', 'a cancelled order cannot be paid');
 SELECT throws_ok(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual"}')$$, :'draft'), '55000', NULL,
                  'invalid_transition is SQLSTATE 55000');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual"}')$$, commerce.uuid_generate_v7())),
+SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual"}')$$, commerce.uuid_generate_v7())),
           'not_found', 'unknown order');
 
 -- Idempotent replay.
@@ -88,13 +70,13 @@ SELECT is(commerce.authorize_payment(:'o1', '{"provider": "manual", "amount": 60
           'replay returns the first response');
 SELECT is(current_setting('commerce.idempotent_replayed', true), 'true', 'replay is flagged for the gateway');
 SELECT is((SELECT count(*) FROM commerce.payments WHERE order_id = :'o1'), 1::bigint, 'replay authorized nothing more');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual", "amount": 5000}', 'auth-1')$$, :'o1')),
+SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual", "amount": 5000}', 'auth-1')$$, :'o1')),
           'idempotency_key_reused', 'same key, another request');
 SELECT (:'first'::jsonb ->> 'id') AS p1 \gset
 SELECT commerce.capture_payment(:'p1', '{"amount": 1000}', NULL, 'cap-1') AS cap \gset
 SELECT is(commerce.capture_payment(:'p1', '{"amount": 1000}', NULL, 'cap-1'), :'cap'::jsonb, 'capture replay: same response');
 SELECT is((SELECT amount_captured FROM commerce.payments WHERE id = :'p1'), 1000::bigint, 'capture replay captured once');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.refund_payment(%L, '{"amount": 1000}', NULL, 'cap-1')$$, :'p1')),
+SELECT is(payments_test.code(format($$SELECT commerce.refund_payment(%L, '{"amount": 1000}', NULL, 'cap-1')$$, :'p1')),
           'idempotency_key_reused', 'a capture key cannot be reused for a refund');
 SELECT commerce.refund_payment(:'p1', '{"amount": 400}', NULL, 'ref-1') AS ref \gset
 SELECT is(commerce.refund_payment(:'p1', '{"amount": 400}', NULL, 'ref-1'), :'ref'::jsonb, 'refund replay: same response');
@@ -109,14 +91,14 @@ SELECT is((SELECT count(*) FROM commerce.payment_transactions WHERE order_id = :
           'declined replay recorded no second attempt');
 
 -- Version checks.
-SELECT is(pg_temp.error_code(format($$SELECT commerce.capture_payment(%L, '{"amount": 10}', 1)$$, :'p1')),
+SELECT is(payments_test.code(format($$SELECT commerce.capture_payment(%L, '{"amount": 10}', 1)$$, :'p1')),
           'version_conflict', 'capture with a stale expected_version');
 SELECT throws_ok(format($$SELECT commerce.void_payment(%L, 99)$$, :'p1'), '40001', NULL, 'version_conflict is SQLSTATE 40001');
 SELECT is((commerce.capture_payment(:'p1', '{"amount": 10}', 3) ->> 'version')::bigint, 4::bigint,
           'capture with the current expected_version');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.capture_payment(%L, '{"amount": 10, "extra": 1}')$$, :'p1')),
+SELECT is(payments_test.code(format($$SELECT commerce.capture_payment(%L, '{"amount": 10, "extra": 1}')$$, :'p1')),
           'invalid_input', 'capture: unknown field');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.refund_payment(%L, %L)$$, :'p1', json_build_object('reason', repeat('r', 501)))),
+SELECT is(payments_test.code(format($$SELECT commerce.refund_payment(%L, %L)$$, :'p1', json_build_object('reason', repeat('r', 501)))),
           'invalid_input', 'refund: oversized reason');
 
 -- Lists and pagination.
@@ -128,19 +110,19 @@ SELECT is(:'page1'::jsonb ->> 'next_cursor', :'page1'::jsonb -> 'data' -> 1 ->> 
 SELECT is(commerce.list_order_payments(:'o1', 2, :'page1'::jsonb ->> 'next_cursor'),
           jsonb_build_object('data', jsonb_build_array(commerce.get_payment(:'p2') - 'transactions'), 'next_cursor', NULL),
           'second page: the last payment and no cursor');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.list_order_payments(%L, 0)$$, :'o1')), 'invalid_input', 'lim 0');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.list_order_payments(%L, 50, 'garbage')$$, :'o1')), 'invalid_input', 'bad cursor');
+SELECT is(payments_test.code(format($$SELECT commerce.list_order_payments(%L, 0)$$, :'o1')), 'invalid_input', 'lim 0');
+SELECT is(payments_test.code(format($$SELECT commerce.list_order_payments(%L, 50, 'garbage')$$, :'o1')), 'invalid_input', 'bad cursor');
 
 RESET ROLE;
 
 -- Another tenant: every id of tenant A is not_found for tenant B.
 SET LOCAL ROLE acc_partner_b;
-SELECT is(pg_temp.error_code(format($$SELECT commerce.get_payment(%L)$$, :'p1')), 'not_found', 'B cannot get A''s payment');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.capture_payment(%L, '{"amount": 1}')$$, :'p1')), 'not_found', 'B cannot capture A''s payment');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.void_payment(%L)$$, :'p1')), 'not_found', 'B cannot void A''s payment');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.refund_payment(%L, '{"amount": 1}')$$, :'p1')), 'not_found', 'B cannot refund A''s payment');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual"}')$$, :'o1')), 'not_found', 'B cannot pay A''s order');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.list_order_payments(%L)$$, :'o1')), 'not_found', 'B cannot list A''s order payments');
+SELECT is(payments_test.code(format($$SELECT commerce.get_payment(%L)$$, :'p1')), 'not_found', 'B cannot get A''s payment');
+SELECT is(payments_test.code(format($$SELECT commerce.capture_payment(%L, '{"amount": 1}')$$, :'p1')), 'not_found', 'B cannot capture A''s payment');
+SELECT is(payments_test.code(format($$SELECT commerce.void_payment(%L)$$, :'p1')), 'not_found', 'B cannot void A''s payment');
+SELECT is(payments_test.code(format($$SELECT commerce.refund_payment(%L, '{"amount": 1}')$$, :'p1')), 'not_found', 'B cannot refund A''s payment');
+SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual"}')$$, :'o1')), 'not_found', 'B cannot pay A''s order');
+SELECT is(payments_test.code(format($$SELECT commerce.list_order_payments(%L)$$, :'o1')), 'not_found', 'B cannot list A''s order payments');
 SELECT is((SELECT count(*) FROM commerce.payments) + (SELECT count(*) FROM commerce.payment_transactions), 0::bigint, 'B sees no rows of A');
 RESET ROLE;
 
@@ -149,9 +131,9 @@ SET LOCAL ROLE acc_gateway;
 SELECT commerce.set_context(:'a', :'cust1', 'customer');
 SELECT commerce.authorize_payment(:'oc1', '{"provider": "manual"}') ->> 'id' AS pc1 \gset
 SELECT is((SELECT customer_id FROM commerce.payments WHERE id = :'pc1'), :'cust1'::uuid, 'a customer pays its own order');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual"}')$$, :'oc2')), 'not_found', 'a customer cannot pay another customer''s order');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.capture_payment(%L)$$, :'pc1')), 'permission_denied', 'a customer cannot capture');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.get_payment(%L)$$, :'p1')), 'not_found', 'a customer cannot see a payment of an order not its own');
+SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual"}')$$, :'oc2')), 'not_found', 'a customer cannot pay another customer''s order');
+SELECT is(payments_test.code(format($$SELECT commerce.capture_payment(%L)$$, :'pc1')), 'permission_denied', 'a customer cannot capture');
+SELECT is(payments_test.code(format($$SELECT commerce.get_payment(%L)$$, :'p1')), 'not_found', 'a customer cannot see a payment of an order not its own');
 SELECT is((SELECT count(*) FROM commerce.payments), 1::bigint, 'a customer reads only its own payments');
 SELECT commerce.set_context(:'a', NULL, 'staff');
 SELECT is((SELECT count(*) FROM commerce.payments), 4::bigint, 'staff reads all the tenant''s payments');

@@ -3,6 +3,7 @@
 -- the command, and the order unchanged; a plugin provider registered from
 -- SQL; a provider's malformed answer; unknown providers.
 BEGIN;
+\ir ../fixtures/payments.sql
 SELECT plan(48);
 
 CREATE ROLE dec_admin IN ROLE commerce_admin;
@@ -12,24 +13,8 @@ SELECT commerce.create_tenant('pay-dec', 'Declines', 'EUR') AS tenant \gset
 SELECT commerce.bind_role('dec_partner', :'tenant');
 RESET ROLE;
 
-CREATE FUNCTION pg_temp.error_code(sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE code text;
-BEGIN
-  EXECUTE sql;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS code = CONSTRAINT_NAME;
-  RETURN code;
-END $$;
-GRANT EXECUTE ON FUNCTION pg_temp.error_code(text) TO PUBLIC;
-
-CREATE FUNCTION pg_temp.placed_order(tenant uuid, total bigint) RETURNS uuid LANGUAGE sql AS $$
-  INSERT INTO commerce.orders (tenant_id, id, status, payment_status, currency, subtotal, tax_total, total, placed_at)
-  VALUES (tenant, commerce.uuid_generate_v7(), 'placed', 'unpaid', 'EUR', total, 0, total, now())
-  RETURNING id
-$$;
-SELECT pg_temp.placed_order(:'tenant', 5000) AS o1 \gset
-SELECT pg_temp.placed_order(:'tenant', 5000) AS o2 \gset
+SELECT payments_test.order(:'tenant', 5000) AS o1 \gset
+SELECT payments_test.order(:'tenant', 5000) AS o2 \gset
 
 -- The built-in handlers themselves.
 SELECT is(commerce.payment_provider_test('{"operation": "authorize", "amount": 1002, "transaction_id": "01900000-0000-7000-8000-000000000001"}'),
@@ -63,9 +48,9 @@ SELECT is((SELECT kind || ':' || status || ':' || amount || ':' || decline_code 
           'authorize:declined:1002:card_declined:test', 'the declined attempt is recorded');
 SELECT is((SELECT payment_status || ':' || status || ':' || version FROM commerce.orders WHERE id = :'o1'),
           'unpaid:placed:' || :'o1_version', 'the order is unchanged by the decline');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.capture_payment(%L)$$, :'d'::jsonb ->> 'id')),
+SELECT is(payments_test.code(format($$SELECT commerce.capture_payment(%L)$$, :'d'::jsonb ->> 'id')),
           'invalid_transition', 'a declined payment cannot be captured');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.void_payment(%L)$$, :'d'::jsonb ->> 'id')),
+SELECT is(payments_test.code(format($$SELECT commerce.void_payment(%L)$$, :'d'::jsonb ->> 'id')),
           'invalid_transition', 'a declined payment cannot be voided');
 SELECT is((SELECT count(*) FROM commerce.payment_transactions WHERE payment_id = (:'d'::jsonb ->> 'id')::uuid), 1::bigint,
           'refused commands on the declined payment record nothing');
@@ -102,7 +87,7 @@ SELECT is((SELECT array_agg(kind || ':' || status ORDER BY id) FROM commerce.pay
           'every attempt is recorded, declined ones included');
 
 -- Providers that do not exist or are not well-behaved.
-SELECT is(pg_temp.error_code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "nope"}')$$, :'o2')),
+SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "nope"}')$$, :'o2')),
           'unknown_payment_provider', 'unknown provider');
 RESET ROLE;
 
@@ -122,11 +107,11 @@ SET LOCAL ROLE dec_admin;
 SELECT lives_ok($$SELECT commerce.register_payment_provider('strict_bank', 'dec_plugin.strict_bank(jsonb)', 'Declines above 1000')$$, 'admin registers a plugin provider');
 SELECT lives_ok($$SELECT commerce.register_payment_provider('broken', 'dec_plugin.broken(jsonb)')$$, 'admin registers a broken provider');
 SELECT lives_ok($$SELECT commerce.register_payment_provider('private', 'dec_plugin.private(jsonb)')$$, 'admin registers a provider whose handler is not public');
-SELECT is(pg_temp.error_code($$SELECT commerce.register_payment_provider('bad', 'dec_plugin.wrong_type(text)')$$),
+SELECT is(payments_test.code($$SELECT commerce.register_payment_provider('bad', 'dec_plugin.wrong_type(text)')$$),
           'invalid_input', 'a handler must take jsonb');
-SELECT is(pg_temp.error_code($$SELECT commerce.register_payment_provider('manual', 'dec_plugin.broken(jsonb)')$$),
+SELECT is(payments_test.code($$SELECT commerce.register_payment_provider('manual', 'dec_plugin.broken(jsonb)')$$),
           'invalid_input', 'a built-in cannot be replaced');
-SELECT is(pg_temp.error_code($$SELECT commerce.register_payment_provider('Bad Name', 'dec_plugin.broken(jsonb)')$$),
+SELECT is(payments_test.code($$SELECT commerce.register_payment_provider('Bad Name', 'dec_plugin.broken(jsonb)')$$),
           'invalid_input', 'provider names are checked');
 RESET ROLE;
 SET LOCAL ROLE dec_partner;
@@ -137,11 +122,11 @@ SELECT is(:'sb'::jsonb ->> 'decline_code', 'insufficient_funds', 'the plugin''s 
 SELECT is(current_setting('commerce.response_error', true), 'payment_declined', 'a plugin decline signals payment_declined');
 SELECT commerce.authorize_payment(:'o2', '{"provider": "strict_bank", "amount": 1000}') AS sb2 \gset
 SELECT is(:'sb2'::jsonb ->> 'provider_reference', 'sb-authorize-1000', 'the plugin approves and its reference is kept');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "broken", "amount": 10}')$$, :'o2')),
+SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "broken", "amount": 10}')$$, :'o2')),
           'payment_provider_error', 'a malformed answer: payment_provider_error');
 SELECT throws_ok(format($$SELECT commerce.authorize_payment(%L, '{"provider": "broken", "amount": 10}')$$, :'o2'), 'PC502', NULL,
                  'payment_provider_error is SQLSTATE PC502');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "private", "amount": 10}')$$, :'o2')),
+SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "private", "amount": 10}')$$, :'o2')),
           'permission_denied', 'the caller must be allowed to EXECUTE the handler');
 SELECT is((SELECT count(*) FROM commerce.payments WHERE order_id = :'o2'), 2::bigint, 'the malformed answer left no payment');
 RESET ROLE;

@@ -3,6 +3,7 @@
 -- order's payment_status and status following the captured and refunded
 -- totals.
 BEGIN;
+\ir ../fixtures/payments.sql
 SELECT plan(63);
 
 CREATE ROLE pay_admin IN ROLE commerce_admin;
@@ -12,32 +13,10 @@ SELECT commerce.create_tenant('pay-life', 'Payments', 'EUR') AS tenant \gset
 SELECT commerce.bind_role('pay_partner', :'tenant');
 RESET ROLE;
 
--- The code (constraint-name field) of the error sql raises, or 'no error'.
-CREATE FUNCTION pg_temp.error_code(sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE code text;
-BEGIN
-  EXECUTE sql;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS code = CONSTRAINT_NAME;
-  RETURN code;
-END $$;
-GRANT EXECUTE ON FUNCTION pg_temp.error_code(text) TO PUBLIC;
 
--- A placed order of the tenant (fixture: the row orders.c leaves after place).
-CREATE FUNCTION pg_temp.placed_order(tenant uuid, total bigint, currency text DEFAULT 'EUR',
-                                     customer uuid DEFAULT NULL, status text DEFAULT 'placed')
-RETURNS uuid LANGUAGE sql AS $$
-  INSERT INTO commerce.orders (tenant_id, id, customer_id, status, payment_status, currency,
-                               subtotal, tax_total, total, placed_at)
-  VALUES (tenant, commerce.uuid_generate_v7(), customer, status, 'unpaid', currency,
-          total, 0, total, CASE WHEN status <> 'draft' THEN now() END)
-  RETURNING id
-$$;
-
-SELECT pg_temp.placed_order(:'tenant', 10000) AS o1 \gset
-SELECT pg_temp.placed_order(:'tenant', 5000) AS o2 \gset
-SELECT pg_temp.placed_order(:'tenant', 700, 'JPY') AS o3 \gset
+SELECT payments_test.order(:'tenant', 10000) AS o1 \gset
+SELECT payments_test.order(:'tenant', 5000) AS o2 \gset
+SELECT payments_test.order(:'tenant', 700, 'JPY') AS o3 \gset
 
 SET LOCAL ROLE pay_partner;
 
@@ -68,7 +47,7 @@ SELECT is(:'c1'::jsonb #>> '{transaction,amount}', '3000', 'capture: the attempt
 SELECT is((SELECT payment_status FROM commerce.orders WHERE id = :'o1'), 'partially_paid', 'order partially paid');
 SELECT is((SELECT status FROM commerce.orders WHERE id = :'o1'), 'placed', 'order still placed while partially paid');
 SELECT is((commerce.capture_payment(:'p1', '{"amount": 2000}') ->> 'amount_captured')::bigint, 5000::bigint, 'second capture: 5000 captured');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.capture_payment(%L, '{"amount": 5001}')$$, :'p1')),
+SELECT is(payments_test.code(format($$SELECT commerce.capture_payment(%L, '{"amount": 5001}')$$, :'p1')),
           'capture_exceeds_authorized', 'capture above the remainder: capture_exceeds_authorized');
 SELECT throws_ok(format($$SELECT commerce.capture_payment(%L, '{"amount": 5001}')$$, :'p1'), '55000', NULL, 'capture_exceeds_authorized is SQLSTATE 55000');
 SELECT is((SELECT amount_captured FROM commerce.payments WHERE id = :'p1'), 5000::bigint, 'the refused capture changed nothing');
@@ -77,9 +56,9 @@ SELECT is((:'c3'::jsonb ->> 'amount_captured')::bigint, 10000::bigint, 'capture 
 SELECT is(:'c3'::jsonb ->> 'status', 'captured', 'fully captured');
 SELECT is((SELECT payment_status FROM commerce.orders WHERE id = :'o1'), 'paid', 'order payment_status paid');
 SELECT is((SELECT status FROM commerce.orders WHERE id = :'o1'), 'paid', 'order moved to paid');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.capture_payment(%L, '{"amount": 1}')$$, :'p1')),
+SELECT is(payments_test.code(format($$SELECT commerce.capture_payment(%L, '{"amount": 1}')$$, :'p1')),
           'capture_exceeds_authorized', 'nothing left to capture');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.void_payment(%L)$$, :'p1')),
+SELECT is(payments_test.code(format($$SELECT commerce.void_payment(%L)$$, :'p1')),
           'invalid_transition', 'a fully captured payment has nothing to void');
 
 -- Partial and several refunds.
@@ -90,7 +69,7 @@ SELECT is(:'r1'::jsonb #>> '{transaction,reason}', 'damaged', 'refund reason kep
 SELECT is((SELECT payment_status FROM commerce.orders WHERE id = :'o1'), 'partially_refunded', 'order partially refunded');
 SELECT is((SELECT status FROM commerce.orders WHERE id = :'o1'), 'paid', 'order still paid');
 SELECT is((commerce.refund_payment(:'p1', '{"amount": 2000}') ->> 'amount_refunded')::bigint, 3000::bigint, 'second refund: 3000 refunded');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.refund_payment(%L, '{"amount": 7001}')$$, :'p1')),
+SELECT is(payments_test.code(format($$SELECT commerce.refund_payment(%L, '{"amount": 7001}')$$, :'p1')),
           'refund_exceeds_captured', 'refund above the captured remainder: refund_exceeds_captured');
 SELECT throws_ok(format($$SELECT commerce.refund_payment(%L, '{"amount": 7001}')$$, :'p1'), '55000', NULL, 'refund_exceeds_captured is SQLSTATE 55000');
 SELECT commerce.refund_payment(:'p1') AS r3 \gset
@@ -99,7 +78,7 @@ SELECT is(:'r3'::jsonb ->> 'status', 'refunded', 'payment refunded');
 SELECT is((:'r3'::jsonb ->> 'amount_refundable')::bigint, 0::bigint, 'nothing left to refund');
 SELECT is((SELECT payment_status FROM commerce.orders WHERE id = :'o1'), 'refunded', 'order payment_status refunded');
 SELECT is((SELECT status FROM commerce.orders WHERE id = :'o1'), 'refunded', 'order moved to refunded');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.refund_payment(%L, '{"amount": 1}')$$, :'p1')),
+SELECT is(payments_test.code(format($$SELECT commerce.refund_payment(%L, '{"amount": 1}')$$, :'p1')),
           'refund_exceeds_captured', 'nothing left to refund');
 SELECT is((SELECT array_agg(kind || ':' || status || ':' || amount ORDER BY id) FROM commerce.payment_transactions WHERE payment_id = :'p1'),
           ARRAY['authorize:succeeded:10000', 'capture:succeeded:3000', 'capture:succeeded:2000', 'capture:succeeded:5000',
@@ -123,15 +102,15 @@ SELECT is(:'v2'::jsonb ->> 'status', 'captured', 'void after a partial capture: 
 SELECT is((:'v2'::jsonb ->> 'amount_voided')::bigint, 3000::bigint, 'void releases the 3000 not captured');
 SELECT is((:'v2'::jsonb ->> 'amount_capturable')::bigint, 0::bigint, 'nothing capturable after the void');
 SELECT is(:'v2'::jsonb #>> '{transaction,kind}', 'void', 'the void attempt is returned');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.capture_payment(%L, '{"amount": 1}')$$, :'p2')),
+SELECT is(payments_test.code(format($$SELECT commerce.capture_payment(%L, '{"amount": 1}')$$, :'p2')),
           'capture_exceeds_authorized', 'no capture after the remainder was voided');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.void_payment(%L)$$, :'p2')),
+SELECT is(payments_test.code(format($$SELECT commerce.void_payment(%L)$$, :'p2')),
           'invalid_transition', 'a second void: invalid_transition');
 SELECT is((SELECT payment_status FROM commerce.orders WHERE id = :'o2'), 'partially_paid', 'order o2 partially paid after the void');
 -- What is due can be authorized again.
 SELECT commerce.authorize_payment(:'o2', '{"provider": "manual"}') AS again \gset
 SELECT is((:'again'::jsonb ->> 'amount_authorized')::bigint, 3000::bigint, 'a new authorization defaults to what is still due');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual", "amount": 1}')$$, :'o2')),
+SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual", "amount": 1}')$$, :'o2')),
           'payment_exceeds_balance', 'nothing more can be authorized than is due');
 SELECT commerce.capture_payment((:'again'::jsonb ->> 'id')::uuid) AS c \gset
 SELECT is((SELECT status FROM commerce.orders WHERE id = :'o2'), 'paid', 'two payments together pay the order');
@@ -142,9 +121,9 @@ SELECT is((SELECT currency || ':' || amount_authorized FROM commerce.payments WH
 SELECT commerce.void_payment(:'p3') AS v3 \gset
 SELECT is(:'v3'::jsonb ->> 'status', 'voided', 'void of an uncaptured authorization: voided');
 SELECT is((SELECT payment_status FROM commerce.orders WHERE id = :'o3'), 'unpaid', 'order unpaid again after the void');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.capture_payment(%L)$$, :'p3')),
+SELECT is(payments_test.code(format($$SELECT commerce.capture_payment(%L)$$, :'p3')),
           'invalid_transition', 'capture of a voided payment: invalid_transition');
-SELECT is(pg_temp.error_code(format($$SELECT commerce.refund_payment(%L)$$, :'p3')),
+SELECT is(payments_test.code(format($$SELECT commerce.refund_payment(%L)$$, :'p3')),
           'invalid_transition', 'refund of a voided payment: invalid_transition');
 
 RESET ROLE;

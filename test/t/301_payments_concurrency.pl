@@ -9,7 +9,7 @@ use warnings;
 use IPC::Run;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use PgCommerce::Test qw(commerce_node);
+use PgCommerce::Test qw(commerce_node repo_path);
 
 my $node = commerce_node('payments_concurrency');
 my $tenant = $node->safe_psql('commerce', q{
@@ -17,13 +17,14 @@ my $tenant = $node->safe_psql('commerce', q{
 	SELECT commerce.create_tenant('pay-race', 'Race', 'EUR');
 });
 $node->safe_psql('commerce', "SELECT commerce.bind_role('pay_race', '$tenant')");
-# The order as place_order leaves it (placed, total 5000).
+# A placed order of total 5000, made by the real commands (create_order,
+# place_order) through the shared fixture.
+my $fixture = repo_path('test/fixtures/payments.sql');
 my $order = $node->safe_psql('commerce', qq{
-	INSERT INTO commerce.orders (tenant_id, id, number, status, payment_status, currency,
-	                             subtotal, tax_total, total, placed_at)
-	VALUES ('$tenant', commerce.uuid_generate_v7(), 1, 'placed', 'unpaid', 'EUR', 5000, 0, 5000, now())
-	RETURNING id;
+	\\i $fixture
+	SELECT payments_test.order('$tenant', 5000);
 });
+like($order, qr/^[0-9a-f-]{36}$/, 'placed an order of 5000');
 my $payment = $node->safe_psql('commerce',
 	qq{SELECT commerce.authorize_payment('$order', '{"provider": "manual"}') ->> 'id'},
 	extra_params => [ '-U', 'pay_race' ]);
