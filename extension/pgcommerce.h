@@ -13,6 +13,7 @@
 
 #include "postgres.h"
 #include "datatype/timestamp.h"
+#include "utils/jsonb.h"
 #include "utils/uuid.h"
 
 #ifndef PGCOMMERCE_VERSION
@@ -43,6 +44,21 @@ extern int	commerce_require_currency(text *code);
 extern void commerce_check_amount(const char *field, int64 amount);
 extern int64 commerce_add_amounts(int64 a, int64 b);
 extern int64 commerce_multiply_amount(int64 a, int64 b);
+
+/* payments.c: installs the order cancel hook (called from _PG_init) */
+extern void commerce_payments_init(void);
+
+/* payment_providers.c: run one operation through a registered provider */
+typedef struct CommercePaymentOutcome
+{
+	bool		approved;
+	char	   *reference;		/* provider's reference, may be NULL */
+	char	   *decline_code;	/* NULL when approved */
+	Jsonb	   *response;		/* the handler's raw answer, kept on the attempt */
+} CommercePaymentOutcome;
+extern void commerce_payment_provider_call(const char *provider, Jsonb *request,
+										   CommercePaymentOutcome *outcome);
+extern void commerce_require_payment_provider(const char *provider);
 
 /* outbox.c: events, written in the command's transaction, published by
  * the background worker after commit (docs/events.md) */
