@@ -595,8 +595,12 @@ handle_events_stream(request *req)
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
 	MHD_add_response_header(resp, "X-Request-Id", req->request_id);
-	/* A stream is quiet between heartbeats: no idle timeout for it. */
-	MHD_set_connection_option(req->conn, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned int) 0);
+	/*
+	 * A stream is quiet between heartbeats, so its idle timeout spans two
+	 * of them; a client that stops reading still times out and is closed.
+	 */
+	MHD_set_connection_option(req->conn, MHD_CONNECTION_OPTION_TIMEOUT,
+							  (unsigned int) (2 * gw_config->sse_heartbeat_s + 5));
 	req->status = 200;
 	ret = MHD_queue_response(req->conn, 200, resp);
 	MHD_destroy_response(resp);
