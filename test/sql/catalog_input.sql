@@ -110,7 +110,7 @@ SET LOCAL ROLE t_gw;
 SELECT commerce.set_context(:'a');
 SELECT is(pg_temp.error_of(replace(replace(replace(replace(replace(replace(statement,
             ':''c''', quote_literal(:'c')), ':''addr''', quote_literal(:'addr')), ':''g''', quote_literal(:'g')),
-            ':''k''', quote_literal(:'k')), ':''p''', quote_literal(:'p')), ':''v''', quote_literal(:'v')))),
+            ':''k''', quote_literal(:'k')), ':''p''', quote_literal(:'p')), ':''v''', quote_literal(:'v'))),
           expected, description)
 FROM cases ORDER BY n;
 RESET ROLE;
