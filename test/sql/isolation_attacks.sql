@@ -104,7 +104,7 @@ INSERT INTO id_attacks VALUES
   ('customer',       'SELECT commerce.create_order(jsonb_build_object(''currency'', ''EUR'', ''customer_id'', %L::text))');
 GRANT SELECT ON id_attacks TO PUBLIC;
 
-SELECT plan((SELECT count(*)::int * 5 FROM attack_tables) + (SELECT count(*)::int * 2 FROM id_attacks) + 21);
+SELECT plan((SELECT count(*)::int * 5 FROM attack_tables) + (SELECT count(*)::int * 3 FROM id_attacks) + 25);
 
 -- B has rows to attack in every table.
 SELECT is_empty($$ SELECT tbl FROM attack_tables WHERE pg_temp.count_where(tbl, '$$ || :'b' || $$') = 0 $$,
@@ -192,6 +192,22 @@ RESET SESSION AUTHORIZATION;
 SET LOCAL ROLE atk_none;
 SELECT is(commerce.current_tenant(), NULL, 'a role with no tenant has no tenant');
 SELECT is((SELECT count(*) FROM plug.parents), 0::bigint, 'and sees no row of any tenant');
+SELECT alike(pg_temp.answer(template, (:'b_ids'::jsonb ->> kind)::uuid), '42501 tenant_context_missing %',
+             format('%s without a tenant: 42501', split_part(template, '(', 1)))
+  FROM id_attacks ORDER BY template;
+SELECT is(pg_temp.answer('SELECT commerce.create_product(''{"title": "x"}''::jsonb, %L)', commerce.uuid_generate_v7()),
+          '42501 tenant_context_missing no tenant context: the current role is not bound to a tenant and no tenant context is set',
+          'a write command without a tenant names the missing tenant context');
+RESET ROLE;
+
+-- A suspended tenant: commands refused, data kept and readable.
+SELECT commerce.suspend_tenant(:'a');
+SET LOCAL ROLE atk_a;
+SELECT alike(pg_temp.answer('SELECT commerce.create_product(''{"title": "x"}''::jsonb, %L)', commerce.uuid_generate_v7()),
+             '42501 tenant_suspended %', 'a suspended tenant''s write command fails with tenant_suspended');
+SELECT alike(pg_temp.answer('SELECT commerce.get_product(%L)', (:'a_ids'::jsonb ->> 'product')::uuid),
+             '42501 tenant_suspended %', 'a suspended tenant''s read command fails too');
+SELECT is((SELECT count(*) FROM commerce.products), 1::bigint, 'its data stays and its own rows stay readable');
 RESET ROLE;
 
 SELECT is((SELECT secret FROM plug.parents WHERE tenant_id = :'b'), 'b-secret-value', 'B''s row is intact after the attacks');
