@@ -58,12 +58,7 @@ static void
 emit_price_event(const pg_uuid_t *tenant, const char *type,
 				 const pg_uuid_t *price_list, Jsonb *price)
 {
-	/* outbox: wired when commerce_emit_event lands */
-	(void) tenant;
-	(void) type;
-	(void) price_list;
-	(void) price;
-	/* commerce_emit_event(tenant, type, "price_list", price_list, price); */
+	commerce_emit_event(tenant, type, "price_list", price_list, price);
 }
 
 static void
