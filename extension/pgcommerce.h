@@ -13,6 +13,7 @@
 
 #include "postgres.h"
 #include "datatype/timestamp.h"
+#include "utils/jsonb.h"
 #include "utils/uuid.h"
 
 #ifndef PGCOMMERCE_VERSION
@@ -44,10 +45,20 @@ extern void commerce_check_amount(const char *field, int64 amount);
 extern int64 commerce_add_amounts(int64 a, int64 b);
 extern int64 commerce_multiply_amount(int64 a, int64 b);
 
-/* SQL expression rendering a timestamptz column as RFC 3339 UTC with
- * microseconds ("2026-11-24T18:00:00.000000Z"), for jsonb responses. */
-#define COMMERCE_SQL_TIMESTAMP(column) \
-	"pg_catalog.to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+/* payments.c: installs the order cancel hook (called from _PG_init) */
+extern void commerce_payments_init(void);
+
+/* payment_providers.c: run one operation through a registered provider */
+typedef struct CommercePaymentOutcome
+{
+	bool		approved;
+	char	   *reference;		/* provider's reference, may be NULL */
+	char	   *decline_code;	/* NULL when approved */
+	Jsonb	   *response;		/* the handler's raw answer, kept on the attempt */
+} CommercePaymentOutcome;
+extern void commerce_payment_provider_call(const char *provider, Jsonb *request,
+										   CommercePaymentOutcome *outcome);
+extern void commerce_require_payment_provider(const char *provider);
 
 /* outbox.c: events, written in the command's transaction, published by
  * the background worker after commit (docs/events.md) */
@@ -55,6 +66,11 @@ extern int64 commerce_multiply_amount(int64 a, int64 b);
 extern void commerce_emit_event(const pg_uuid_t *tenant, const char *type,
 								const char *aggregate_type,
 								const pg_uuid_t *aggregate_id, Jsonb *data);
+
+/* SQL expression rendering a timestamptz column as RFC 3339 UTC with
+ * microseconds ("2026-11-24T18:00:00.000000Z"), for jsonb responses. */
+#define COMMERCE_SQL_TIMESTAMP(column) \
+	"pg_catalog.to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 /* uuid text for messages */
 extern char *commerce_uuid_string(const pg_uuid_t *id);
