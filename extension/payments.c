@@ -474,8 +474,8 @@ signal_if_declined(Jsonb *response)
  * commerce.authorize_payment(order_id uuid, data jsonb DEFAULT '{}',
  *							  idempotency_key text DEFAULT NULL) RETURNS jsonb
  *		data: {"provider": text, "amount": bigint (default: what is still
- *		due on the order)}. The order must be placed; the payment is in
- *		the order's currency.
+ *		due on the order)}. The order must be placed (or fulfilled before
+ *		it was paid); the payment is in the order's currency.
  */
 Datum
 commerce_authorize_payment(PG_FUNCTION_ARGS)
@@ -546,11 +546,12 @@ commerce_authorize_payment(PG_FUNCTION_ARGS)
 	lock_order(&cmd.tenant, order_id, &order_status, &currency, &total,
 			   &has_customer, &customer);
 	check_customer_owns(has_customer, &customer, "order", order_id);
-	if (strcmp(order_status, "placed") != 0)
+	/* fulfilled: orders may ship before payment (cash on delivery, invoices) */
+	if (strcmp(order_status, "placed") != 0 && strcmp(order_status, "fulfilled") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_COMMERCE_STATE_CONFLICT),
 				 commerce_errcode("invalid_transition"),
-				 errmsg("order %s is %s; only a placed order can be paid",
+				 errmsg("order %s is %s; only a placed or fulfilled order can be paid",
 						commerce_uuid_string(order_id), order_status)));
 
 	/* What is still due: the total minus what is held or kept. */

@@ -138,7 +138,7 @@ CREATE FUNCTION commerce.authorize_payment(order_id uuid, data jsonb DEFAULT '{}
     AS 'MODULE_PATHNAME', 'commerce_authorize_payment'
     LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION commerce.authorize_payment(uuid, jsonb, text) IS
-  'Authorize a payment for a placed order through a provider: data {"provider": "manual", "amount": 1000 (optional, default the amount still due)}; returns the payment with "transaction" (the attempt). A decline returns the payment with status "declined" (recorded, committed, order unchanged) and sets commerce.response_error = payment_declined (HTTP 402). Example: SELECT commerce.authorize_payment(''0190...'', ''{"provider": "manual"}'', ''key-1''); Errors: not_found (P0002), invalid_transition (55000: order not placed), payment_exceeds_balance (55000), unknown_payment_provider (22023), invalid_input (22023), payment_provider_error (PC502).';
+  'Authorize a payment for a placed (or fulfilled, unpaid) order through a provider: data {"provider": "manual", "amount": 1000 (optional, default the amount still due)}; returns the payment with "transaction" (the attempt). A decline returns the payment with status "declined" (recorded, committed, order unchanged) and sets commerce.response_error = payment_declined (HTTP 402). Example: SELECT commerce.authorize_payment(''0190...'', ''{"provider": "manual"}'', ''key-1''); Errors: not_found (P0002), invalid_transition (55000: order not placed or fulfilled), payment_exceeds_balance (55000), unknown_payment_provider (22023), invalid_input (22023), payment_provider_error (PC502).';
 
 CREATE FUNCTION commerce.capture_payment(payment_id uuid, data jsonb DEFAULT '{}',
                                          expected_version bigint DEFAULT NULL,
