@@ -845,6 +845,8 @@ run_payment_command(FunctionCallInfo fcinfo, PaymentOperation operation)
 	replay = commerce_command_begin(&cmd, name,
 									PG_ARGISNULL(key_arg) ? NULL : PG_GETARG_TEXT_PP(key_arg),
 									nargs, args, argtypes, argnulls);
+	/* before a replay too: a customer gets no staff response by its key */
+	require_staff(operation_names[operation]);
 	if (replay != NULL)
 	{
 		/* replay is already in the caller's memory context */
@@ -852,7 +854,6 @@ run_payment_command(FunctionCallInfo fcinfo, PaymentOperation operation)
 		signal_if_declined(replay);
 		PG_RETURN_JSONB_P(replay);
 	}
-	require_staff(operation_names[operation]);
 
 	if (has_data && !PG_ARGISNULL(1))
 	{

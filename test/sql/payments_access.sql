@@ -4,7 +4,7 @@
 -- voiding open authorizations.
 BEGIN;
 \ir ../fixtures/payments.sql
-SELECT plan(59);
+SELECT plan(60);
 
 CREATE ROLE acc_admin IN ROLE commerce_admin;
 CREATE ROLE acc_gateway IN ROLE commerce_gateway;
@@ -143,6 +143,8 @@ SELECT commerce.authorize_payment(:'oc1', '{"provider": "manual"}') ->> 'id' AS 
 SELECT is((SELECT customer_id FROM commerce.payments WHERE id = :'pc1'), :'cust1'::uuid, 'a customer pays its own order');
 SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual"}')$$, :'oc2')), 'not_found', 'a customer cannot pay another customer''s order');
 SELECT is(payments_test.code(format($$SELECT commerce.capture_payment(%L)$$, :'pc1')), 'permission_denied', 'a customer cannot capture');
+SELECT is(payments_test.code(format($$SELECT commerce.capture_payment(%L, '{"amount": 1000}', NULL, 'cap-1')$$, :'p1')),
+          'permission_denied', 'nor replay a staff capture by its key');
 SELECT is(payments_test.code(format($$SELECT commerce.get_payment(%L)$$, :'p1')), 'not_found', 'a customer cannot see a payment of an order not its own');
 SELECT is((SELECT count(*) FROM commerce.payments), 1::bigint, 'a customer reads only its own payments');
 SELECT commerce.set_context(:'a', NULL, 'staff');
