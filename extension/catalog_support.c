@@ -236,3 +236,47 @@ catalog_emit(const CommerceCommand *cmd, const char *type, const char *aggregate
 	if (type == NULL || aggregate_type == NULL || id == NULL || data == NULL)
 		elog(ERROR, "incomplete event for the outbox");
 }
+
+/*
+ * Column col of row 0 of the last SPI result as a jsonb in the caller's
+ * (pre-SPI) memory context, NULL when no row or SQL NULL. Unlike
+ * commerce_result_jsonb() this also holds for small values: a jsonb read
+ * from a result tuple may have a short varlena header, and detoasting it
+ * after the transfer would allocate in SPI's context, freed by
+ * SPI_finish(); here it is detoasted first and then copied out.
+ */
+Jsonb *
+catalog_result_jsonb(int col)
+{
+	bool		isnull;
+	Datum		value;
+	Jsonb	   *jsonb;
+	Jsonb	   *copy;
+
+	if (SPI_processed == 0)
+		return NULL;
+	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
+	if (isnull)
+		return NULL;
+	jsonb = DatumGetJsonbP(value);
+	copy = SPI_palloc(VARSIZE(jsonb));
+	memcpy(copy, jsonb, VARSIZE(jsonb));
+	return copy;
+}
+
+void
+catalog_reject_empty(const char *what, const CommerceField *fields, int nfields,
+					 const CommerceValue *values, const char *const *names)
+{
+	for (; *names != NULL; names++)
+	{
+		const CommerceValue *value = catalog_value(fields, nfields, values, *names);
+
+		if (value->present && !value->isnull &&
+			VARSIZE_ANY_EXHDR(DatumGetPointer(value->value)) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 commerce_errcode("invalid_input"),
+					 errmsg("invalid %s: field \"%s\" must not be empty", what, *names)));
+	}
+}

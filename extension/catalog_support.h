@@ -75,6 +75,11 @@ extern void catalog_reject_null(const char *what, const CommerceField *fields,
 								int nfields, const CommerceValue *values,
 								const char *const *names);
 
+/* invalid_input when one of the named text fields is present but empty */
+extern void catalog_reject_empty(const char *what, const CommerceField *fields,
+								 int nfields, const CommerceValue *values,
+								 const char *const *names);
+
 /* invalid_input when a jsonb value is larger than max_bytes once stored. */
 extern void catalog_check_size(const char *what, const char *field,
 							   const CommerceValue *value, int max_bytes);
@@ -99,6 +104,27 @@ extern const CommerceValue *catalog_value(const CommerceField *fields, int nfiel
 
 /* uuid argument i, or invalid_input naming it when NULL */
 extern pg_uuid_t *catalog_uuid_arg(FunctionCallInfo fcinfo, int i, const char *name);
+
+/* jsonb column col of the last SPI result, copied out of SPI (any size) */
+extern Jsonb *catalog_result_jsonb(int col);
+
+/* A variant as JSON (alias v), in variants' and products' responses */
+#define VARIANT_JSON \
+	"pg_catalog.jsonb_build_object('id', v.id::text, 'object', 'variant'," \
+	" 'product_id', v.product_id::text, 'sku', v.sku, 'title', v.title," \
+	" 'option_values', v.option_values, 'attributes', v.attributes, 'position', v.position," \
+	" 'version', v.version, 'created_at', " RFC3339("v.created_at") "," \
+	" 'updated_at', " RFC3339("v.updated_at") ")"
+
+/*
+ * SQL predicate: the option values object vals ({"Size": "M"}) picks
+ * exactly one of the listed values of every option of the options array
+ * opts ([{"name": "Size", "values": ["S", "M"]}]) and names nothing else.
+ */
+#define OPTION_VALUES_MATCH(opts, vals) \
+	"((SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(" vals ")) = pg_catalog.jsonb_array_length(" opts ")" \
+	" AND NOT EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(" opts ") o" \
+	"   WHERE NOT COALESCE((o->'values') ? (" vals "->>(o->>'name')), false)))"
 
 /* Outbox: one event for one aggregate of the command's tenant. */
 extern void catalog_emit(const CommerceCommand *cmd, const char *type,

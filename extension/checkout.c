@@ -58,9 +58,9 @@ commerce_checkout(PG_FUNCTION_ARGS)
 									(Oid[]) {JSONBOID}, argnulls);
 	if (replay != NULL)
 	{
-		result = commerce_command_finish(&cmd, replay);
+		/* already copied out of SPI memory by commerce_command_begin */
 		SPI_finish();
-		PG_RETURN_JSONB_P(result);
+		PG_RETURN_JSONB_P(replay);
 	}
 	if (argnulls[0])
 		ereport(ERROR,

@@ -218,9 +218,9 @@ change_line(FunctionCallInfo fcinfo, LineChange change)
 									argnulls);
 	if (replay != NULL)
 	{
-		result = commerce_command_finish(&cmd, replay);
+		/* already copied out of SPI memory by commerce_command_begin */
 		SPI_finish();
-		PG_RETURN_JSONB_P(result);
+		PG_RETURN_JSONB_P(replay);
 	}
 	for (i = 0; i < version_arg; i++)
 		if (argnulls[i])

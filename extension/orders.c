@@ -319,7 +319,8 @@ order_load(const pg_uuid_t *tenant, const pg_uuid_t *id, bool for_update, Order 
 								2, (Oid[]) {UUIDOID, UUIDOID});
 	values[0] = UUIDPGetDatum(tenant);
 	values[1] = UUIDPGetDatum(id);
-	if (commerce_execute(plan, values, NULL, !for_update, 1) == 0)
+	/* not read-only: a command reloads what it has just written */
+	if (commerce_execute(plan, values, NULL, false, 1) == 0)
 		return false;
 	memset(order, 0, sizeof(*order));
 	order->tenant = *tenant;
@@ -344,7 +345,7 @@ order_load_lines(Order *order)
 					 2, (Oid[]) {UUIDOID, UUIDOID});
 	values[0] = UUIDPGetDatum(&order->tenant);
 	values[1] = UUIDPGetDatum(&order->id);
-	n = commerce_execute(plan_load_lines, values, NULL, true, 0);
+	n = commerce_execute(plan_load_lines, values, NULL, false, 0);
 	order->nlines = (int) n;
 	order->lines = palloc0(sizeof(OrderLine) * (n + 1));
 	for (i = 0; i < n; i++)
@@ -793,7 +794,11 @@ commerce_create_order(PG_FUNCTION_ARGS)
 									PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1), 1, args,
 									(Oid[]) {JSONBOID}, argnulls);
 	if (replay != NULL)
-		PG_RETURN_JSONB_P(finish_with(&cmd, replay));
+	{
+		/* already copied out of SPI memory by commerce_command_begin */
+		SPI_finish();
+		PG_RETURN_JSONB_P(replay);
+	}
 	if (argnulls[0])
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -945,7 +950,11 @@ commerce_place_order(PG_FUNCTION_ARGS)
 									PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2), 2, args,
 									(Oid[]) {UUIDOID, INT8OID}, argnulls);
 	if (replay != NULL)
-		PG_RETURN_JSONB_P(finish_with(&cmd, replay));
+	{
+		/* already copied out of SPI memory by commerce_command_begin */
+		SPI_finish();
+		PG_RETURN_JSONB_P(replay);
+	}
 	require_order_argument(fcinfo, 0);
 	id = PG_GETARG_UUID_P(0);
 	if (!order_load(&cmd.tenant, id, true, &order))
@@ -996,7 +1005,11 @@ order_status_command(FunctionCallInfo fcinfo, const char *name, OrderCommand com
 									PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2), 2, args,
 									(Oid[]) {UUIDOID, INT8OID}, argnulls);
 	if (replay != NULL)
-		PG_RETURN_JSONB_P(finish_with(&cmd, replay));
+	{
+		/* already copied out of SPI memory by commerce_command_begin */
+		SPI_finish();
+		PG_RETURN_JSONB_P(replay);
+	}
 	order_require_staff(command == ORDER_CANCEL ? "cancel orders" : "fulfil orders");
 	require_order_argument(fcinfo, 0);
 	id = PG_GETARG_UUID_P(0);

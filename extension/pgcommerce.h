@@ -45,11 +45,6 @@ extern void commerce_check_amount(const char *field, int64 amount);
 extern int64 commerce_add_amounts(int64 a, int64 b);
 extern int64 commerce_multiply_amount(int64 a, int64 b);
 
-/* SQL expression rendering a timestamptz column as RFC 3339 UTC with
- * microseconds ("2026-11-24T18:00:00.000000Z"), for jsonb responses. */
-#define COMMERCE_SQL_TIMESTAMP(column) \
-	"pg_catalog.to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-
 /* payments.c: installs the order cancel hook (called from _PG_init) */
 extern void commerce_payments_init(void);
 
@@ -70,6 +65,11 @@ extern void commerce_payment_provider_call(const char *provider, Jsonb *request,
 extern void commerce_emit_event(const pg_uuid_t *tenant, const char *type,
 								const char *aggregate_type,
 								const pg_uuid_t *aggregate_id, Jsonb *data);
+
+/* SQL expression rendering a timestamptz column as RFC 3339 UTC with
+ * microseconds ("2026-11-24T18:00:00.000000Z"), for jsonb responses. */
+#define COMMERCE_SQL_TIMESTAMP(column) \
+	"pg_catalog.to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 /* uuid text for messages */
 extern char *commerce_uuid_string(const pg_uuid_t *id);

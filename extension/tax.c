@@ -297,9 +297,9 @@ commerce_set_tax_settings(PG_FUNCTION_ARGS)
 									(Oid[]) {JSONBOID, INT8OID}, argnulls);
 	if (replay != NULL)
 	{
-		result = commerce_command_finish(&cmd, replay);
+		/* already copied out of SPI memory by commerce_command_begin */
 		SPI_finish();
-		PG_RETURN_JSONB_P(result);
+		PG_RETURN_JSONB_P(replay);
 	}
 	order_require_staff("change tax settings");
 	if (argnulls[0])
@@ -406,9 +406,9 @@ commerce_create_tax_rate(PG_FUNCTION_ARGS)
 									(Oid[]) {JSONBOID}, argnulls);
 	if (replay != NULL)
 	{
-		result = commerce_command_finish(&cmd, replay);
+		/* already copied out of SPI memory by commerce_command_begin */
 		SPI_finish();
-		PG_RETURN_JSONB_P(result);
+		PG_RETURN_JSONB_P(replay);
 	}
 	order_require_staff("create tax rates");
 	if (argnulls[0])

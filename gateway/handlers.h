@@ -17,5 +17,6 @@ extern void handlers_request_done(request *req);
 extern enum MHD_Result handle_healthz(request *req);
 extern enum MHD_Result handle_readyz(request *req);
 extern enum MHD_Result handle_metrics(request *req);
+extern enum MHD_Result handle_openapi(request *req);
 
 #endif

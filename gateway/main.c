@@ -7,10 +7,15 @@
  * shutdown runs as ordinary code: stop accepting, let requests under way
  * finish (PGCOMMERCE_SHUTDOWN_TIMEOUT at most), close, exit 0.
  */
+#include "auth.h"
 #include "config.h"
+#include "errmap.h"
+#include "events.h"
+#include "listener.h"
 #include "log.h"
 #include "metrics.h"
 #include "pool.h"
+#include "routes.h"
 #include "server.h"
 
 #include <signal.h>
@@ -58,6 +63,7 @@ main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
+	listener_start(&cfg);
 	log_event(LOG_INFO, "listening",
 			  json_pack("{s:s, s:i, s:s, s:i, s:i}", "host", cfg.listen_host,
 						"port", cfg.listen_port, "version", PGCOMMERCE_VERSION,
@@ -68,11 +74,16 @@ main(int argc, char **argv)
 	log_event(LOG_INFO, "shutting down",
 			  json_pack("{s:s}", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"));
 	server_quiesce();
+	events_shutdown();
 	if (!server_wait_idle(cfg.shutdown_timeout_s))
 		log_msg(LOG_WARN, "requests still under way after %d s; closing them", cfg.shutdown_timeout_s);
 	server_stop();
+	listener_stop();
 	pool_destroy();
 	metrics_free();
+	routes_free_all();
+	errmap_free();
+	tenant_cache_free();
 	log_msg(LOG_INFO, "stopped");
 	config_free(&cfg);
 	return 0;

@@ -104,3 +104,65 @@ INSERT INTO commerce.error_codes (code, sqlstate, http_status, description) VALU
   ('email_taken',               '23505', 409, 'Another customer of the tenant has this email (compared case-insensitively).'),
   ('customer_group_name_taken', '23505', 409, 'Another customer group of the tenant has this name (compared case-insensitively).'),
   ('too_many_addresses',        '54000', 422, 'A customer has at most 20 addresses.');
+
+-- Commands (extension/customer_groups.c, extension/customers.c); docs/sql-api.md.
+CREATE FUNCTION commerce.create_customer_group(data jsonb, idempotency_key text DEFAULT NULL)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_create_customer_group' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION commerce.create_customer_group(jsonb, text) IS
+  'Create a customer group (staff): SELECT commerce.create_customer_group(''{"name": "Wholesale"}''); data: name (required, 1-200, unique per tenant case-insensitively), description (<= 2000), metadata (object, <= 50 keys). Emits customer_group.created. Errors: invalid_input (22023), customer_group_name_taken (23505), permission_denied (42501), idempotency_key_reused (22023), idempotency_key_in_use (55P03).';
+
+CREATE FUNCTION commerce.update_customer_group(id uuid, data jsonb, expected_version bigint DEFAULT NULL,
+                                               idempotency_key text DEFAULT NULL)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_update_customer_group' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION commerce.update_customer_group(uuid, jsonb, bigint, text) IS
+  'Change a customer group (staff), partially: SELECT commerce.update_customer_group(''0190...''::uuid, ''{"name": "Trade"}'', 1); fields as create_customer_group. Emits customer_group.updated. Errors: invalid_input, not_found (P0002), version_conflict (40001), customer_group_name_taken (23505), permission_denied (42501), idempotency errors.';
+
+CREATE FUNCTION commerce.get_customer_group(id uuid)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_get_customer_group' LANGUAGE C STABLE;
+COMMENT ON FUNCTION commerce.get_customer_group(uuid) IS
+  'A customer group as JSON: SELECT commerce.get_customer_group(''0190...''::uuid); Errors: not_found (P0002), tenant_context_missing (42501).';
+
+CREATE FUNCTION commerce.list_customer_groups(lim int DEFAULT 50, after text DEFAULT NULL)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_list_customer_groups' LANGUAGE C STABLE;
+COMMENT ON FUNCTION commerce.list_customer_groups(int, text) IS
+  'Customer groups in creation order, a page at a time: SELECT commerce.list_customer_groups(50, NULL) -> {"data": [...], "next_cursor": "..." | null}; pass next_cursor as after for the next page. Errors: invalid_input (22023: lim outside 1..200, malformed cursor).';
+
+CREATE FUNCTION commerce.create_customer(data jsonb, idempotency_key text DEFAULT NULL)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_create_customer' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION commerce.create_customer(jsonb, text) IS
+  'Create a customer (staff): SELECT commerce.create_customer(''{"email": "ada@example.com", "first_name": "Ada"}'', ''key-1''); data: email (required, <= 254, unique per tenant case-insensitively), group_id, first_name, last_name (<= 100), phone (<= 32), metadata (object, <= 50 keys). Emits customer.created. Errors: invalid_input (22023), email_taken (23505), not_found (P0002: group), permission_denied (42501), idempotency_key_reused (22023), idempotency_key_in_use (55P03).';
+
+CREATE FUNCTION commerce.update_customer(id uuid, data jsonb, expected_version bigint DEFAULT NULL,
+                                         idempotency_key text DEFAULT NULL)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_update_customer' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION commerce.update_customer(uuid, jsonb, bigint, text) IS
+  'Change a customer partially (fields present are set, null clears optional ones); a customer actor may change only itself and not its group_id or metadata: SELECT commerce.update_customer(''0190...''::uuid, ''{"phone": "+33 1 23"}'', 3). Emits customer.updated. Errors: invalid_input, not_found (P0002), version_conflict (40001), email_taken (23505), permission_denied (42501), idempotency errors.';
+
+CREATE FUNCTION commerce.get_customer(id uuid)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_get_customer' LANGUAGE C STABLE;
+COMMENT ON FUNCTION commerce.get_customer(uuid) IS
+  'A customer with its addresses as JSON: SELECT commerce.get_customer(''0190...''::uuid); a customer actor sees only itself. Errors: not_found (P0002).';
+
+CREATE FUNCTION commerce.list_customers(lim int DEFAULT 50, after text DEFAULT NULL)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_list_customers' LANGUAGE C STABLE;
+COMMENT ON FUNCTION commerce.list_customers(int, text) IS
+  'Customers in creation order, a page at a time: SELECT commerce.list_customers(50, NULL) -> {"data": [...], "next_cursor": ...}; a customer actor sees only itself. Errors: invalid_input (22023: lim outside 1..200, malformed cursor).';
+
+CREATE FUNCTION commerce.add_customer_address(customer uuid, data jsonb, idempotency_key text DEFAULT NULL)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_add_customer_address' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION commerce.add_customer_address(uuid, jsonb, text) IS
+  'Add an address to a customer (staff, or the customer itself): SELECT commerce.add_customer_address(''0190...''::uuid, ''{"line1": "1 rue de Rivoli", "city": "Paris", "country": "FR", "is_default_shipping": true}''); data: line1, city, country (ISO 3166-1 alpha-2) required; label, first_name, last_name, company, line2, region, postal_code, phone, is_default_shipping, is_default_billing optional. A new default replaces the previous one. Emits customer.address_added. Errors: invalid_input, not_found (P0002), too_many_addresses (54000, 20 at most), idempotency errors.';
+
+CREATE FUNCTION commerce.update_customer_address(customer uuid, address uuid, data jsonb,
+                                                 expected_version bigint DEFAULT NULL,
+                                                 idempotency_key text DEFAULT NULL)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_update_customer_address' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION commerce.update_customer_address(uuid, uuid, jsonb, bigint, text) IS
+  'Change a customer address partially: SELECT commerce.update_customer_address(customer_id, address_id, ''{"city": "Lyon"}'', 1); expected_version is the address version. Emits customer.address_updated. Errors: invalid_input, not_found (P0002), version_conflict (40001), idempotency errors.';
+
+CREATE FUNCTION commerce.remove_customer_address(customer uuid, address uuid,
+                                                 expected_version bigint DEFAULT NULL,
+                                                 idempotency_key text DEFAULT NULL)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_remove_customer_address' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION commerce.remove_customer_address(uuid, uuid, bigint, text) IS
+  'Remove a customer address: SELECT commerce.remove_customer_address(customer_id, address_id) -> {"id", "object": "customer_address", "customer_id", "deleted": true}. Emits customer.address_removed. Errors: not_found (P0002), version_conflict (40001), idempotency errors.';

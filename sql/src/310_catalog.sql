@@ -95,3 +95,73 @@ INSERT INTO commerce.error_codes (code, sqlstate, http_status, description) VALU
   ('invalid_product_transition', '55000', 409, 'The product status change is not allowed (docs/catalog.md).'),
   ('product_archived',       '55000', 409, 'The product is archived: its variants cannot be created or changed.'),
   ('category_cycle',         '22023', 422, 'The category would become its own ancestor.');
+
+-- Commands (extension/categories.c, products.c, variants.c); docs/sql-api.md.
+CREATE FUNCTION commerce.create_category(data jsonb, idempotency_key text DEFAULT NULL)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_create_category' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION commerce.create_category(jsonb, text) IS
+  'Create a category (staff): SELECT commerce.create_category(''{"name": "Shoes", "parent_id": "0190..."}''); data: name (required, 1-200), description (<= 5000), parent_id, position (integer), metadata (object, <= 50 keys). Emits category.created. Errors: invalid_input (22023), not_found (P0002: parent), permission_denied (42501), idempotency_key_reused (22023), idempotency_key_in_use (55P03).';
+
+CREATE FUNCTION commerce.update_category(id uuid, data jsonb, expected_version bigint DEFAULT NULL,
+                                         idempotency_key text DEFAULT NULL)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_update_category' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION commerce.update_category(uuid, jsonb, bigint, text) IS
+  'Change a category partially (staff): SELECT commerce.update_category(''0190...''::uuid, ''{"parent_id": null}'', 2). Emits category.updated. Errors: invalid_input, not_found (P0002), version_conflict (40001), category_cycle (22023: the new parent is the category or a descendant), permission_denied (42501), idempotency errors.';
+
+CREATE FUNCTION commerce.get_category(id uuid)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_get_category' LANGUAGE C STABLE;
+COMMENT ON FUNCTION commerce.get_category(uuid) IS
+  'A category as JSON: SELECT commerce.get_category(''0190...''::uuid); Errors: not_found (P0002).';
+
+CREATE FUNCTION commerce.list_categories(lim int DEFAULT 50, after text DEFAULT NULL)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_list_categories' LANGUAGE C STABLE;
+COMMENT ON FUNCTION commerce.list_categories(int, text) IS
+  'Categories in creation order, a page at a time: SELECT commerce.list_categories(50, NULL) -> {"data": [...], "next_cursor": ...}. Errors: invalid_input (22023: lim outside 1..200, malformed cursor).';
+
+CREATE FUNCTION commerce.create_product(data jsonb, idempotency_key text DEFAULT NULL)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_create_product' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION commerce.create_product(jsonb, text) IS
+  'Create a product (staff): SELECT commerce.create_product(''{"title": "Linen shirt", "options": [{"name": "Size", "values": ["S", "M"]}]}''); data: title (required, 1-500), handle (lower-case slug, unique per tenant; derived from the title when omitted), description (<= 20000), status (draft|active, default draft), category_id, tax_category (1-64), attributes (object, <= 100 keys, <= 64 kB), options (<= 10 of {"name", "values": 1-100 unique strings}). Emits product.created. Errors: invalid_input (22023), handle_taken (23505), not_found (P0002: category), permission_denied (42501), idempotency errors.';
+
+CREATE FUNCTION commerce.update_product(id uuid, data jsonb, expected_version bigint DEFAULT NULL,
+                                        idempotency_key text DEFAULT NULL)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_update_product' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION commerce.update_product(uuid, jsonb, bigint, text) IS
+  'Change a product partially (staff), status included: SELECT commerce.update_product(''0190...''::uuid, ''{"status": "active"}'', 1). Transitions: draft->active|archived, active->draft|archived, archived->draft. Emits product.updated, and product.archived when it becomes archived. Errors: invalid_input, not_found (P0002), version_conflict (40001), invalid_product_transition (55000), invalid_option_values (22023: new options that an existing variant does not fit), handle_taken (23505), permission_denied (42501), idempotency errors.';
+
+CREATE FUNCTION commerce.archive_product(id uuid, expected_version bigint DEFAULT NULL,
+                                         idempotency_key text DEFAULT NULL)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_archive_product' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION commerce.archive_product(uuid, bigint, text) IS
+  'Archive a draft or active product (staff): SELECT commerce.archive_product(''0190...''::uuid). Customers no longer see it and its variants are frozen. Emits product.updated and product.archived. Errors: not_found (P0002), version_conflict (40001), invalid_product_transition (55000: already archived), permission_denied (42501), idempotency errors.';
+
+CREATE FUNCTION commerce.get_product(id uuid)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_get_product' LANGUAGE C STABLE;
+COMMENT ON FUNCTION commerce.get_product(uuid) IS
+  'A product with its variants as JSON: SELECT commerce.get_product(''0190...''::uuid); a customer actor sees active products only. Errors: not_found (P0002).';
+
+CREATE FUNCTION commerce.list_products(lim int DEFAULT 50, after text DEFAULT NULL, status text DEFAULT NULL)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_list_products' LANGUAGE C STABLE;
+COMMENT ON FUNCTION commerce.list_products(int, text, text) IS
+  'Products (with variants) in creation order, a page at a time, optionally of one status: SELECT commerce.list_products(50, NULL, ''active'') -> {"data": [...], "next_cursor": ...}. Errors: invalid_input (22023: lim outside 1..200, malformed cursor, unknown status).';
+
+CREATE FUNCTION commerce.create_variant(product uuid, data jsonb, idempotency_key text DEFAULT NULL)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_create_variant' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION commerce.create_variant(uuid, jsonb, text) IS
+  'Create a variant of a product (staff): SELECT commerce.create_variant(''0190...''::uuid, ''{"sku": "SHIRT-M", "option_values": {"Size": "M"}}''); data: sku (required, 1-64, no white space, unique per tenant), title (<= 500), option_values (one listed value of every product option), attributes (object, <= 100 keys), position (integer). Emits variant.created. Errors: invalid_input (22023), sku_taken (23505), variant_options_taken (23505), invalid_option_values (22023), not_found (P0002: product), product_archived (55000), permission_denied (42501), idempotency errors.';
+
+CREATE FUNCTION commerce.update_variant(id uuid, data jsonb, expected_version bigint DEFAULT NULL,
+                                        idempotency_key text DEFAULT NULL)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_update_variant' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION commerce.update_variant(uuid, jsonb, bigint, text) IS
+  'Change a variant partially (staff): SELECT commerce.update_variant(''0190...''::uuid, ''{"sku": "SHIRT-M-2"}'', 1). Emits variant.updated. Errors: invalid_input, not_found (P0002), version_conflict (40001), sku_taken (23505), variant_options_taken (23505), invalid_option_values (22023), product_archived (55000), permission_denied (42501), idempotency errors.';
+
+CREATE FUNCTION commerce.get_variant(id uuid)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_get_variant' LANGUAGE C STABLE;
+COMMENT ON FUNCTION commerce.get_variant(uuid) IS
+  'A variant as JSON: SELECT commerce.get_variant(''0190...''::uuid); a customer actor sees variants of active products only. Errors: not_found (P0002).';
+
+CREATE FUNCTION commerce.list_variants(product uuid, lim int DEFAULT 50, after text DEFAULT NULL)
+    RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_list_variants' LANGUAGE C STABLE;
+COMMENT ON FUNCTION commerce.list_variants(uuid, int, text) IS
+  'The variants of a product in creation order, a page at a time: SELECT commerce.list_variants(''0190...''::uuid, 50, NULL) -> {"data": [...], "next_cursor": ...}. Errors: not_found (P0002: product), invalid_input (22023: lim outside 1..200, malformed cursor).';

@@ -100,20 +100,11 @@ CREATE TABLE commerce.order_counters (
 COMMENT ON TABLE commerce.order_counters IS 'Last order number assigned in each tenant (gapless, see commerce.place_order).';
 SELECT commerce.enable_tenancy('commerce.order_counters');
 
--- References to the catalog and customers (branch catalog). Guarded while
--- that area is not merged; see docs/orders.md.
-DO $$
-BEGIN
-  IF pg_catalog.to_regclass('commerce.customers') IS NOT NULL THEN
-    ALTER TABLE commerce.orders ADD CONSTRAINT orders_customer_fkey
-      FOREIGN KEY (tenant_id, customer_id) REFERENCES commerce.customers (tenant_id, id);
-  END IF;
-  IF pg_catalog.to_regclass('commerce.variants') IS NOT NULL THEN
-    ALTER TABLE commerce.order_lines ADD CONSTRAINT order_lines_variant_fkey
-      FOREIGN KEY (tenant_id, variant_id) REFERENCES commerce.variants (tenant_id, id);
-  END IF;
-END
-$$;
+-- References to customers and the catalog: tenant-scoped like every key.
+ALTER TABLE commerce.orders ADD CONSTRAINT orders_customer_fkey
+  FOREIGN KEY (tenant_id, customer_id) REFERENCES commerce.customers (tenant_id, id);
+ALTER TABLE commerce.order_lines ADD CONSTRAINT order_lines_variant_fkey
+  FOREIGN KEY (tenant_id, variant_id) REFERENCES commerce.variants (tenant_id, id);
 CREATE INDEX order_lines_variant_idx ON commerce.order_lines (tenant_id, variant_id);
 
 -- A customer actor sees and writes only its own orders (restrictive: it
