@@ -2,8 +2,12 @@
 # payment from many real sessions: 50 concurrent captures of 150 on an
 # authorization of 5000 (exactly 33 succeed, 4950 captured, the other 17
 # fail with capture_exceeds_authorized), then 20 concurrent refunds of 300
-# on those 4950 (exactly 16 succeed). All sessions are released together
-# from an advisory lock, so the commands really overlap.
+# on those 4950 (exactly 16 succeed); 20 concurrent retries of one
+# idempotency key (one capture, identical responses); 12 concurrent
+# authorizations of one order (exactly what is due); captures racing the
+# order's cancel (no deadlock, the books balance). All sessions of a race
+# are released together from an advisory lock, so the commands really
+# overlap.
 use strict;
 use warnings;
 use IPC::Run;
@@ -84,6 +88,20 @@ is(scalar(@ok), 16, '16 of 20 concurrent refunds of 300 succeed (16 * 300 = 4800
 is(scalar(@refused), 4, 'the other 4 fail with refund_exceeds_captured');
 is($node->safe_psql('commerce', "SELECT amount_refunded || ':' || status FROM commerce.payments WHERE id = '$payment'"),
 	'4800:partially_refunded', 'refunded total is 4800, never above the captured total');
+
+# 20 concurrent retries of one capture with the same idempotency key: one
+# capture; every other answer is the same response replayed, or
+# idempotency_key_in_use while the first is still running.
+my @retries = race(20,
+	"SELECT commerce.capture_payment('$payment', NULL, NULL, 'retry-key')::text");
+my @answers = map { $_->[0] =~ /^(\{.*\})\s*$/m ? $1 : () } @retries;
+my %distinct = map { $_ => 1 } @answers;
+my @in_use = grep { $_->[1] =~ /CONSTRAINT NAME:\s+idempotency_key_in_use/ } @retries;
+is(scalar(@answers) + scalar(@in_use), 20, 'each retry got the response or idempotency_key_in_use');
+cmp_ok(scalar(@answers), '>=', 1, 'at least one retry got the response');
+is(scalar(keys %distinct), 1, 'every response is the same');
+is($node->safe_psql('commerce', "SELECT amount_captured || ':' || count(*) FROM commerce.payments p JOIN commerce.payment_transactions t ON t.payment_id = p.id AND t.kind = 'capture' WHERE p.id = '$payment' GROUP BY amount_captured"),
+	'5000:34', 'the key captured the remainder (50) exactly once');
 
 # Concurrent authorizations of one order: each takes what is still due
 # under the order lock, so exactly five of 1000 fit in 5000.
