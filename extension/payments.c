@@ -116,7 +116,7 @@ static SPIPlanPtr plan_lock_order = NULL;
 static SPIPlanPtr plan_order_covered = NULL;
 static SPIPlanPtr plan_insert_payment = NULL;
 static SPIPlanPtr plan_insert_transaction = NULL;
-static SPIPlanPtr plan_payment_order = NULL;
+static SPIPlanPtr plan_lock_payment_order = NULL;
 static SPIPlanPtr plan_lock_payment = NULL;
 static SPIPlanPtr plan_update_payment = NULL;
 static SPIPlanPtr plan_payment_json = NULL;
@@ -651,7 +651,7 @@ change_payment(PaymentOperation operation, const pg_uuid_t *tenant,
 			   const char *reason, bool has_expected, int64 expected)
 {
 	LockedPayment payment;
-	Datum		values[6];
+	Datum		values[7];
 	pg_uuid_t	order_id;
 	pg_uuid_t	transaction_id;
 	CommercePaymentOutcome outcome;
@@ -661,23 +661,28 @@ change_payment(PaymentOperation operation, const pg_uuid_t *tenant,
 	int64		voided;
 	int64		refunded;
 	Jsonb	   *transaction;
-	Jsonb	   *after;
 	Jsonb	   *response;
 	bool		isnull;
 
-	/* The order first (see the file comment), then the payment. */
-	commerce_prepare(&plan_payment_order,
-					 "SELECT order_id FROM commerce.payments"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+	/*
+	 * The order first (see the file comment), then the payment. The
+	 * payment's order always exists (foreign key), so no row means no
+	 * payment.
+	 */
+	commerce_prepare(&plan_lock_payment_order,
+					 "SELECT o.id FROM commerce.orders o"
+					 " WHERE o.tenant_id OPERATOR(pg_catalog.=) $1"
+					 " AND o.id OPERATOR(pg_catalog.=) (SELECT p.order_id FROM commerce.payments p"
+					 "  WHERE p.tenant_id OPERATOR(pg_catalog.=) $1 AND p.id OPERATOR(pg_catalog.=) $2)"
+					 " FOR NO KEY UPDATE OF o",
 					 2, (Oid[]) {UUIDOID, UUIDOID});
 	values[0] = UUIDPGetDatum(tenant);
 	values[1] = UUIDPGetDatum(payment_id);
-	if (commerce_execute(plan_payment_order, values, NULL, false, 1) == 0)
+	if (commerce_execute(plan_lock_payment_order, values, NULL, false, 1) == 0)
 		commerce_not_found("payment", payment_id);
 	memcpy(&order_id, DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[0],
 												  SPI_tuptable->tupdesc, 1, &isnull)),
 		   sizeof(pg_uuid_t));
-	lock_order(tenant, &order_id, NULL, NULL, NULL, NULL, NULL);
 	lock_payment(tenant, payment_id, &payment);
 	commerce_check_version("payment", has_expected, expected, payment.version);
 
@@ -768,23 +773,24 @@ change_payment(PaymentOperation operation, const pg_uuid_t *tenant,
 		return response;
 	}
 
+	/* the response is the updated payment with the attempt ($7) */
 	commerce_prepare(&plan_update_payment,
 					 "UPDATE commerce.payments p SET amount_captured = $3, amount_voided = $4,"
 					 " amount_refunded = $5, status = $6, version = p.version + 1,"
 					 " updated_at = pg_catalog.now()"
 					 " WHERE p.tenant_id OPERATOR(pg_catalog.=) $1"
 					 " AND p.id OPERATOR(pg_catalog.=) $2"
-					 " RETURNING " PAYMENT_JSON,
-					 6, (Oid[]) {UUIDOID, UUIDOID, INT8OID, INT8OID, INT8OID, TEXTOID});
+					 " RETURNING " PAYMENT_JSON " OPERATOR(pg_catalog.||) $7",
+					 7, (Oid[]) {UUIDOID, UUIDOID, INT8OID, INT8OID, INT8OID, TEXTOID, JSONBOID});
 	values[0] = UUIDPGetDatum(tenant);
 	values[1] = UUIDPGetDatum(payment_id);
 	values[2] = Int64GetDatum(captured);
 	values[3] = Int64GetDatum(voided);
 	values[4] = Int64GetDatum(refunded);
 	values[5] = CStringGetTextDatum(payment_status(payment.authorized, captured, voided, refunded));
+	values[6] = JsonbPGetDatum(transaction);
 	commerce_execute(plan_update_payment, values, NULL, false, 0);
-	after = commerce_result_jsonb(1);
-	response = merge_response(after, transaction);
+	response = commerce_result_jsonb(1);
 	emit_payment_event(tenant, operation_events[operation], payment_id, response);
 	apply_order_totals(tenant, &order_id);
 	return response;
