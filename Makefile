@@ -72,3 +72,11 @@ test-sql:
 
 test-tap:
 	@./scripts/test.sh tap
+
+# --- event consumer (docs/events.md) ---------------------------------------
+all: bin/pgcommerce-listen
+EXTRA_CLEAN += bin/pgcommerce-listen
+
+bin/pgcommerce-listen: bin/pgcommerce-listen.c
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g \
+	  -I$(shell $(PG_CONFIG) --includedir) -o $@ $< -L$(shell $(PG_CONFIG) --libdir) -lpq

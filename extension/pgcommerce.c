@@ -12,9 +12,11 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/guc.h"
 #include "utils/builtins.h"
 
+#include "outbox_worker.h"
 #include "pgcommerce.h"
 
 PG_MODULE_MAGIC;
@@ -31,6 +33,14 @@ _PG_init(void)
 {
 	commerce_define_gucs();
 	commerce_define_context_gucs();
+	commerce_payments_init();
+	if (process_shared_preload_libraries_in_progress)
+	{
+		/* Outbox workers (bgworker/): settings, shared memory, launcher. */
+		outbox_define_gucs();
+		outbox_install_hooks();
+		outbox_register_launcher();
+	}
 	MarkGUCPrefixReserved("pgcommerce");
 }
 

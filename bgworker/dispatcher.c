@@ -1,0 +1,362 @@
+/*-------------------------------------------------------------------------
+ *
+ * dispatcher.c
+ *	  The subscription dispatcher of one database: calls each due delivery's
+ *	  handler(event jsonb) inside the event's tenant context, as the
+ *	  subscription's run_as role (never a superuser or BYPASSRLS role, so
+ *	  row-level security applies), with a statement timeout.
+ *
+ *	  One delivery per transaction: the handler's own writes and the
+ *	  delivery's "delivered" mark commit together, so a crash makes the
+ *	  handler run again (at least once) but never records a delivery
+ *	  whose effects were lost. A failing handler runs in a subtransaction
+ *	  that is rolled back; the attempt is recorded with the error and the
+ *	  next one is scheduled after an exponential backoff (initial_delay,
+ *	  doubled each time, at most max_delay) until max_attempts, when the
+ *	  delivery is parked as dead. Deliveries are taken in next_attempt_at
+ *	  order, so a failing handler waiting for its retry holds up nobody,
+ *	  and a slow one at most for pgcommerce.handler_timeout. Publishing
+ *	  runs in another process and never waits for handlers.
+ *
+ * bgworker/dispatcher.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/snapmgr.h"
+#include "utils/timeout.h"
+#include "utils/timestamp.h"
+#include "utils/uuid.h"
+
+#include "outbox_worker.h"
+
+static SPIPlanPtr claim_plan = NULL;
+static SPIPlanPtr context_plan = NULL;
+static SPIPlanPtr delivered_plan = NULL;
+static SPIPlanPtr failed_plan = NULL;
+static SPIPlanPtr next_due_plan = NULL;
+
+static SPIPlanPtr prepare_kept(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes);
+static int	dispatch_one(void);
+static char *call_handler(Oid handler, Oid run_as, const pg_uuid_t *tenant, Jsonb *event);
+static long next_due_ms(void);
+
+static SPIPlanPtr
+prepare_kept(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
+{
+	if (*slot == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		*slot = plan;
+	}
+	return *slot;
+}
+
+/*
+ * outbox_dispatcher_loop
+ *		Run due deliveries one by one; sleep until the next one is due, the
+ *		publisher wakes us (new deliveries), or the poll interval passes.
+ */
+void
+outbox_dispatcher_loop(void)
+{
+	MemoryContext delivery_context = AllocSetContextCreate(TopMemoryContext,
+														   "pgcommerce dispatcher delivery",
+														   ALLOCSET_DEFAULT_SIZES);
+
+	ereport(LOG, (errmsg("pgcommerce dispatcher started for database %u", MyDatabaseId)));
+	for (;;)
+	{
+		int			done;
+		long		wait_ms;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		if (outbox_database_paused(MyDatabaseId))
+			proc_exit(0);
+
+		MemoryContextReset(delivery_context);
+		MemoryContextSwitchTo(delivery_context);
+		done = dispatch_one();
+		if (done < 0)
+		{
+			outbox_mark_absent();
+			proc_exit(0);
+		}
+		if (done > 0)
+			continue;
+
+		MemoryContextReset(delivery_context);
+		wait_ms = Min(next_due_ms(), outbox_publisher_poll_interval_ms);
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 Max(wait_ms, 1),
+						 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+/*
+ * dispatch_one
+ *		Claim the most overdue delivery and attempt it. Returns 1 when one
+ *		was attempted, 0 when none is due, -1 when the extension is gone.
+ */
+static int
+dispatch_one(void)
+{
+	int			ret;
+	HeapTuple	tuple;
+	TupleDesc	desc;
+	bool		isnull;
+	pg_uuid_t	tenant;
+	pg_uuid_t	delivery;
+	Datum		handler_datum;
+	Datum		run_as_datum;
+	bool		handler_null;
+	bool		run_as_null;
+	Jsonb	   *event;
+	char	   *error = NULL;
+	Datum		args[3];
+	Oid			argtypes[3] = {UUIDOID, UUIDOID, TEXTOID};
+	char		nulls[3] = {' ', ' ', ' '};
+	MemoryContext caller_context = CurrentMemoryContext;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+
+	if (!outbox_extension_present())
+	{
+		PopActiveSnapshot();
+		SPI_finish();
+		CommitTransactionCommand();
+		return -1;
+	}
+
+	ret = SPI_execute_plan(prepare_kept(&claim_plan,
+										"SELECT d.tenant_id, d.id,"
+										"       pg_catalog.to_regprocedure(s.handler)::pg_catalog.oid,"
+										"       (SELECT r.oid FROM pg_catalog.pg_roles r"
+										"         WHERE r.rolname OPERATOR(pg_catalog.=) s.run_as),"
+										"       commerce.event_envelope(o), s.name, s.handler"
+										"  FROM commerce.deliveries d"
+										"  JOIN commerce.subscriptions s ON s.id OPERATOR(pg_catalog.=) d.subscription_id"
+										"  JOIN commerce.outbox o ON o.tenant_id OPERATOR(pg_catalog.=) d.tenant_id"
+										"                        AND o.id OPERATOR(pg_catalog.=) d.event_id"
+										" WHERE d.status OPERATOR(pg_catalog.=) 'pending'"
+										"   AND d.next_attempt_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()"
+										" ORDER BY d.next_attempt_at, d.id"
+										" LIMIT 1"
+										"   FOR UPDATE OF d SKIP LOCKED",
+										0, NULL),
+						   NULL, NULL, false, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read due deliveries: %s", SPI_result_code_string(ret));
+	if (SPI_processed == 0)
+	{
+		PopActiveSnapshot();
+		SPI_finish();
+		CommitTransactionCommand();
+		return 0;
+	}
+
+	tuple = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	tenant = *DatumGetUUIDP(SPI_getbinval(tuple, desc, 1, &isnull));
+	delivery = *DatumGetUUIDP(SPI_getbinval(tuple, desc, 2, &isnull));
+	handler_datum = SPI_getbinval(tuple, desc, 3, &handler_null);
+	run_as_datum = SPI_getbinval(tuple, desc, 4, &run_as_null);
+	{
+		MemoryContext old = MemoryContextSwitchTo(caller_context);
+
+		event = DatumGetJsonbPCopy(SPI_getbinval(tuple, desc, 5, &isnull));
+		MemoryContextSwitchTo(old);
+	}
+	pgstat_report_activity(STATE_RUNNING,
+						   psprintf("delivering to subscription %s (%s)",
+									SPI_getvalue(tuple, desc, 6),
+									SPI_getvalue(tuple, desc, 7)));
+
+	if (handler_null)
+		error = psprintf("handler function %s does not exist", SPI_getvalue(tuple, desc, 7));
+	else if (run_as_null)
+		error = pstrdup("the subscription's run_as role does not exist");
+	else
+		error = call_handler(DatumGetObjectId(handler_datum),
+							 DatumGetObjectId(run_as_datum), &tenant, event);
+
+	args[0] = UUIDPGetDatum(&tenant);
+	args[1] = UUIDPGetDatum(&delivery);
+	if (error == NULL)
+	{
+		ret = SPI_execute_plan(prepare_kept(&delivered_plan,
+											"UPDATE commerce.deliveries"
+											"   SET status = 'delivered', attempts = attempts OPERATOR(pg_catalog.+) 1,"
+											"       last_attempt_at = pg_catalog.clock_timestamp(),"
+											"       delivered_at = pg_catalog.clock_timestamp(), last_error = NULL"
+											" WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+											2, argtypes),
+							   args, NULL, false, 0);
+	}
+	else
+	{
+		args[2] = CStringGetTextDatum(error);
+		ret = SPI_execute_plan(prepare_kept(&failed_plan,
+											"UPDATE commerce.deliveries d"
+											"   SET attempts = d.attempts OPERATOR(pg_catalog.+) 1,"
+											"       last_attempt_at = pg_catalog.clock_timestamp(),"
+											"       last_error = $3,"
+											"       status = CASE WHEN d.attempts OPERATOR(pg_catalog.+) 1 OPERATOR(pg_catalog.>=) s.max_attempts"
+											"                     THEN 'dead' ELSE 'pending' END,"
+											"       next_attempt_at = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+)"
+											"           LEAST(s.max_delay, s.initial_delay OPERATOR(pg_catalog.*)"
+											"                 pg_catalog.power(2, LEAST(d.attempts, 60)))"
+											"  FROM commerce.subscriptions s"
+											" WHERE s.id OPERATOR(pg_catalog.=) d.subscription_id"
+											"   AND d.tenant_id OPERATOR(pg_catalog.=) $1 AND d.id OPERATOR(pg_catalog.=) $2",
+											3, argtypes),
+							   args, nulls, false, 0);
+	}
+	if (ret != SPI_OK_UPDATE)
+		elog(ERROR, "could not record a delivery attempt: %s", SPI_result_code_string(ret));
+
+	PopActiveSnapshot();
+	SPI_finish();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return 1;
+}
+
+/*
+ * call_handler
+ *		handler(event) in a subtransaction, as run_as, in the event's tenant
+ *		context, with a statement timeout. Returns NULL on success, else the
+ *		error message (the subtransaction is then rolled back).
+ */
+static char *
+call_handler(Oid handler, Oid run_as, const pg_uuid_t *tenant, Jsonb *event)
+{
+	MemoryContext caller_context = CurrentMemoryContext;
+	ResourceOwner caller_owner = CurrentResourceOwner;
+	Oid			save_userid;
+	int			save_sec_context;
+	char	   *volatile error = NULL;
+
+	if (superuser_arg(run_as) || has_bypassrls_privilege(run_as))
+		return pstrdup("the subscription's run_as role is a superuser or has BYPASSRLS: row-level security would not apply");
+	if (pg_proc_aclcheck(handler, run_as, ACL_EXECUTE) != ACLCHECK_OK)
+		return psprintf("role %s may not execute the handler function",
+						GetUserNameFromId(run_as, false));
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(caller_context);
+
+	PG_TRY();
+	{
+		Datum		arg = UUIDPGetDatum(tenant);
+		Oid			argtype = UUIDOID;
+		int			ret;
+
+		/* The handler cannot SET ROLE back to the superuser. */
+		SetUserIdAndSecContext(run_as, save_sec_context |
+							   SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION);
+		ret = SPI_execute_plan(prepare_kept(&context_plan,
+											"SELECT commerce.set_context($1)",
+											1, &argtype),
+							   &arg, NULL, false, 0);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "could not set the tenant context: %s", SPI_result_code_string(ret));
+
+		enable_timeout_after(STATEMENT_TIMEOUT, outbox_handler_timeout_ms);
+		(void) OidFunctionCall1(handler, JsonbPGetDatum(event));
+		disable_timeout(STATEMENT_TIMEOUT, false);
+
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller_context);
+		CurrentResourceOwner = caller_owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		disable_timeout(STATEMENT_TIMEOUT, false);
+		MemoryContextSwitchTo(caller_context);
+		edata = CopyErrorData();
+		FlushErrorState();
+		/* Also restores the user id saved when the subtransaction began. */
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller_context);
+		CurrentResourceOwner = caller_owner;
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+
+		error = psprintf("%s: %s", unpack_sql_state(edata->sqlerrcode), edata->message);
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	return error;
+}
+
+/* Milliseconds until the next pending delivery is due (poll interval if none). */
+static long
+next_due_ms(void)
+{
+	long		wait_ms = outbox_publisher_poll_interval_ms;
+	int			ret;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (outbox_extension_present())
+	{
+		ret = SPI_execute_plan(prepare_kept(&next_due_plan,
+											"SELECT pg_catalog.ceil(pg_catalog.date_part('epoch',"
+											"   pg_catalog.min(next_attempt_at) OPERATOR(pg_catalog.-) pg_catalog.clock_timestamp()) * 1000)::bigint"
+											"  FROM commerce.deliveries WHERE status OPERATOR(pg_catalog.=) 'pending'",
+											0, NULL),
+							   NULL, NULL, true, 1);
+		if (ret == SPI_OK_SELECT && SPI_processed == 1)
+		{
+			bool		isnull;
+			Datum		ms = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+			if (!isnull)
+				wait_ms = Max(0, Min(wait_ms, DatumGetInt64(ms)));
+		}
+	}
+	PopActiveSnapshot();
+	SPI_finish();
+	CommitTransactionCommand();
+	return wait_ms;
+}

@@ -1,0 +1,499 @@
+/*-------------------------------------------------------------------------
+ *
+ * publisher.c
+ *	  The outbox publisher of one database: gives committed outbox rows
+ *	  their seq in commit order and sends each as NOTIFY commerce_events,
+ *	  in batches of pgcommerce.publisher_batch_size rows, one transaction
+ *	  per batch (seq, NOTIFY, subscription deliveries commit together or
+ *	  not at all). Also purges published events past
+ *	  pgcommerce.event_retention.
+ *
+ *	  Which rows, in which order. Rows with seq NULL that the batch's
+ *	  snapshot sees are committed. The batch is ordered by the commit
+ *	  timestamp of the inserting transaction (track_commit_timestamp),
+ *	  then id. A transaction that commits late becomes visible to a later
+ *	  batch and gets a later seq: it is never skipped by a consumer reading
+ *	  events_since(), and never ordered before something that committed
+ *	  after it had committed.
+ *
+ *	  Sorting the whole backlog by commit timestamp for every batch would
+ *	  make draining quadratic, so a batch takes the first N unpublished
+ *	  rows in id order (an index scan) and keeps those that committed
+ *	  before the time encoded in the N-th id (ids are UUIDv7 made at
+ *	  insert time, so every row beyond the N-th committed at or after that
+ *	  time). Only when that leaves nothing (one transaction larger than a
+ *	  batch) is the full sort used. See docs/events.md.
+ *
+ * bgworker/publisher.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/commit_ts.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/async.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/uuid.h"
+
+#include "outbox_worker.h"
+
+#define PURGE_INTERVAL_MS 60000
+#define PURGE_CHUNK 10000
+
+typedef struct Candidate
+{
+	pg_uuid_t	tenant_id;
+	pg_uuid_t	id;
+	bool		committed_at_null;	/* frozen or committed before tracking */
+	TimestampTz committed_at;
+} Candidate;
+
+typedef struct Published
+{
+	int64		seq;
+	char	   *payload;
+} Published;
+
+static SPIPlanPtr candidates_plan = NULL;
+static SPIPlanPtr candidates_untracked_plan = NULL;
+static SPIPlanPtr full_sort_plan = NULL;
+static SPIPlanPtr nextval_plan = NULL;
+static SPIPlanPtr assign_plan = NULL;
+static SPIPlanPtr has_subscriptions_plan = NULL;
+static SPIPlanPtr fan_out_plan = NULL;
+static SPIPlanPtr purge_plan = NULL;
+
+static SPIPlanPtr keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes);
+static int	publish_batch(bool *more);
+static int	read_candidates(SPIPlanPtr plan, int limit, Candidate *rows);
+static int	compare_candidates(const void *a, const void *b);
+static int	compare_published(const void *a, const void *b);
+static TimestampTz uuid_v7_time(const pg_uuid_t *id);
+static char *truncated_payload(Jsonb *envelope);
+static void purge_published(void);
+
+static SPIPlanPtr
+keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
+{
+	if (*slot == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		*slot = plan;
+	}
+	return *slot;
+}
+
+/*
+ * outbox_publisher_loop
+ *		worker_spi's loop: wait on the latch (set by writers at commit) or
+ *		the poll interval, then publish batches until the backlog is empty.
+ */
+void
+outbox_publisher_loop(void)
+{
+	MemoryContext batch_context;
+	TimestampTz next_purge = 0;
+
+	if (!track_commit_timestamp)
+		ereport(WARNING,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("track_commit_timestamp is off: the pgcommerce publisher cannot order events by commit"),
+				 errdetail("Events are published in id order; a transaction that commits after a concurrent one may be published first."),
+				 errhint("Set track_commit_timestamp = on and restart the server.")));
+
+	batch_context = AllocSetContextCreate(TopMemoryContext,
+										  "pgcommerce publisher batch",
+										  ALLOCSET_DEFAULT_SIZES);
+	ereport(LOG, (errmsg("pgcommerce publisher started for database %u", MyDatabaseId)));
+
+	for (;;)
+	{
+		bool		more = false;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		if (outbox_database_paused(MyDatabaseId))
+			proc_exit(0);
+
+		MemoryContextReset(batch_context);
+		MemoryContextSwitchTo(batch_context);
+		if (publish_batch(&more) < 0)
+		{
+			outbox_mark_absent();
+			ereport(LOG, (errmsg("pgcommerce was dropped from database %u; publisher exits",
+								 MyDatabaseId)));
+			proc_exit(0);
+		}
+		if (more)
+			continue;
+
+		if (GetCurrentTimestamp() >= next_purge)
+		{
+			MemoryContextReset(batch_context);
+			purge_published();
+			next_purge = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), PURGE_INTERVAL_MS);
+		}
+
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 outbox_publisher_poll_interval_ms,
+						 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+/*
+ * publish_batch
+ *		One transaction: pick, order, number, notify, fan out, commit.
+ *		Returns the number of rows published, or -1 when the extension is
+ *		gone; *more says whether the backlog may hold more.
+ */
+static int
+publish_batch(bool *more)
+{
+	int			limit = outbox_publisher_batch_size;
+	Candidate  *rows;
+	int			nrows;
+	int			nkept;
+	Datum	   *tenant_datums;
+	Datum	   *id_datums;
+	Datum	   *seq_datums;
+	int64	   *seqs;
+	Published  *published;
+	int			npublished;
+	uint64		deliveries = 0;
+	Datum		args[3];
+	Oid			argtypes[3];
+	int			ret;
+
+	*more = false;
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+
+	if (!outbox_extension_present())
+	{
+		PopActiveSnapshot();
+		SPI_finish();
+		CommitTransactionCommand();
+		return -1;
+	}
+	pgstat_report_activity(STATE_RUNNING, "publishing outbox batch");
+
+	rows = palloc(sizeof(Candidate) * limit);
+	if (track_commit_timestamp)
+	{
+		argtypes[0] = INT4OID;
+		nrows = read_candidates(keep_plan(&candidates_plan,
+										  "SELECT o.tenant_id, o.id, pg_catalog.pg_xact_commit_timestamp(o.xmin)"
+										  "  FROM commerce.outbox o"
+										  " WHERE o.seq IS NULL"
+										  " ORDER BY o.id LIMIT $1",
+										  1, argtypes),
+								limit, rows);
+	}
+	else
+	{
+		argtypes[0] = INT4OID;
+		nrows = read_candidates(keep_plan(&candidates_untracked_plan,
+										  "SELECT o.tenant_id, o.id, NULL::timestamptz"
+										  "  FROM commerce.outbox o"
+										  " WHERE o.seq IS NULL"
+										  " ORDER BY o.id LIMIT $1",
+										  1, argtypes),
+								limit, rows);
+	}
+
+	nkept = nrows;
+	if (nrows == limit && track_commit_timestamp)
+	{
+		/*
+		 * Rows beyond the last candidate have ids at or after its time, so
+		 * they committed at or after it: keep what committed before.
+		 */
+		TimestampTz horizon = uuid_v7_time(&rows[nrows - 1].id);
+
+		nkept = 0;
+		for (int i = 0; i < nrows; i++)
+			if (rows[i].committed_at_null || rows[i].committed_at < horizon)
+				rows[nkept++] = rows[i];
+		if (nkept == 0)
+		{
+			argtypes[0] = INT4OID;
+			nkept = read_candidates(keep_plan(&full_sort_plan,
+											  "SELECT o.tenant_id, o.id, pg_catalog.pg_xact_commit_timestamp(o.xmin) AS committed_at"
+											  "  FROM commerce.outbox o"
+											  " WHERE o.seq IS NULL"
+											  " ORDER BY committed_at NULLS FIRST, o.id LIMIT $1",
+											  1, argtypes),
+									limit, rows);
+		}
+	}
+	*more = (nrows == limit);
+
+	if (nkept == 0)
+	{
+		PopActiveSnapshot();
+		SPI_finish();
+		CommitTransactionCommand();
+		pgstat_report_activity(STATE_IDLE, NULL);
+		return 0;
+	}
+
+	qsort(rows, nkept, sizeof(Candidate), compare_candidates);
+
+	/* seq values for this batch, ascending; only this publisher draws them. */
+	argtypes[0] = INT4OID;
+	args[0] = Int32GetDatum(nkept);
+	ret = SPI_execute_plan(keep_plan(&nextval_plan,
+									 "SELECT pg_catalog.nextval('commerce.outbox_seq'::pg_catalog.regclass)"
+									 "  FROM pg_catalog.generate_series(1, $1)",
+									 1, argtypes),
+						   args, NULL, false, 0);
+	if (ret != SPI_OK_SELECT || SPI_processed != (uint64) nkept)
+		elog(ERROR, "could not draw %d values from commerce.outbox_seq", nkept);
+	seqs = palloc(sizeof(int64) * nkept);
+	for (int i = 0; i < nkept; i++)
+	{
+		bool		isnull;
+
+		seqs[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+											  SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	for (int i = 1; i < nkept; i++)
+		if (seqs[i] <= seqs[i - 1])
+			elog(ERROR, "commerce.outbox_seq did not increase");
+
+	tenant_datums = palloc(sizeof(Datum) * nkept);
+	id_datums = palloc(sizeof(Datum) * nkept);
+	seq_datums = palloc(sizeof(Datum) * nkept);
+	for (int i = 0; i < nkept; i++)
+	{
+		tenant_datums[i] = UUIDPGetDatum(&rows[i].tenant_id);
+		id_datums[i] = UUIDPGetDatum(&rows[i].id);
+		seq_datums[i] = Int64GetDatum(seqs[i]);
+	}
+	args[0] = PointerGetDatum(construct_array(tenant_datums, nkept, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+	args[1] = PointerGetDatum(construct_array(id_datums, nkept, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+	args[2] = PointerGetDatum(construct_array(seq_datums, nkept, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	argtypes[0] = UUIDARRAYOID;
+	argtypes[1] = UUIDARRAYOID;
+	argtypes[2] = INT8ARRAYOID;
+
+	ret = SPI_execute_plan(keep_plan(&assign_plan,
+									 "UPDATE commerce.outbox o"
+									 "   SET seq = b.seq, published_at = pg_catalog.now()"
+									 "  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)) AS b(tenant_id, id, seq)"
+									 " WHERE o.tenant_id OPERATOR(pg_catalog.=) b.tenant_id"
+									 "   AND o.id OPERATOR(pg_catalog.=) b.id"
+									 "   AND o.seq IS NULL"
+									 " RETURNING o.seq, commerce.event_envelope(o)",
+									 3, argtypes),
+						   args, NULL, false, 0);
+	if (ret != SPI_OK_UPDATE_RETURNING)
+		elog(ERROR, "could not assign seq to the outbox batch: %s", SPI_result_code_string(ret));
+
+	npublished = (int) SPI_processed;
+	published = palloc(sizeof(Published) * Max(npublished, 1));
+	for (int i = 0; i < npublished; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		bool		isnull;
+		Jsonb	   *envelope;
+		char	   *payload;
+
+		published[i].seq = DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull));
+		envelope = DatumGetJsonbP(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull));
+		payload = JsonbToCString(NULL, &envelope->root, VARSIZE(envelope));
+		if (strlen(payload) > OUTBOX_MAX_PAYLOAD)
+			payload = truncated_payload(envelope);
+		published[i].payload = payload;
+	}
+	qsort(published, npublished, sizeof(Published), compare_published);
+
+	/* Queued now, delivered to listeners at commit, in this order. */
+	for (int i = 0; i < npublished; i++)
+		Async_Notify(OUTBOX_CHANNEL, published[i].payload);
+
+	ret = SPI_execute_plan(keep_plan(&has_subscriptions_plan,
+									 "SELECT 1 FROM commerce.subscriptions LIMIT 1",
+									 0, NULL),
+						   NULL, NULL, true, 1);
+	if (ret == SPI_OK_SELECT && SPI_processed > 0)
+	{
+		ret = SPI_execute_plan(keep_plan(&fan_out_plan,
+										 "INSERT INTO commerce.deliveries"
+										 "  (tenant_id, id, subscription_id, subscription_name, event_id, event_seq, next_attempt_at)"
+										 " SELECT o.tenant_id, commerce.uuid_generate_v7(), s.id, s.name, o.id, o.seq, pg_catalog.now()"
+										 "   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS b(tenant_id, id)"
+										 "   JOIN commerce.outbox o ON o.tenant_id OPERATOR(pg_catalog.=) b.tenant_id"
+										 "                         AND o.id OPERATOR(pg_catalog.=) b.id"
+										 "   JOIN commerce.subscriptions s"
+										 "     ON (s.tenant_id IS NULL OR s.tenant_id OPERATOR(pg_catalog.=) o.tenant_id)"
+										 "    AND commerce.event_type_matches(s.event_type, o.type)"
+										 "  ORDER BY o.seq, s.id",
+										 2, argtypes),
+							   args, NULL, false, 0);
+		if (ret != SPI_OK_INSERT)
+			elog(ERROR, "could not create deliveries: %s", SPI_result_code_string(ret));
+		deliveries = SPI_processed;
+	}
+
+	PopActiveSnapshot();
+	SPI_finish();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+
+	if (deliveries > 0)
+		outbox_wake_worker(MyDatabaseId, OUTBOX_DISPATCHER);
+	return npublished;
+}
+
+static int
+read_candidates(SPIPlanPtr plan, int limit, Candidate *rows)
+{
+	Datum		arg = Int32GetDatum(limit);
+	int			ret = SPI_execute_plan(plan, &arg, NULL, true, 0);
+	int			n;
+
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read unpublished outbox rows: %s", SPI_result_code_string(ret));
+	n = (int) SPI_processed;
+	for (int i = 0; i < n; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Datum		ts;
+
+		rows[i].tenant_id = *DatumGetUUIDP(SPI_getbinval(tuple, desc, 1, &isnull));
+		rows[i].id = *DatumGetUUIDP(SPI_getbinval(tuple, desc, 2, &isnull));
+		ts = SPI_getbinval(tuple, desc, 3, &isnull);
+		rows[i].committed_at_null = isnull;
+		rows[i].committed_at = isnull ? 0 : DatumGetTimestampTz(ts);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return n;
+}
+
+/* Commit time (unknown first: those are the oldest), then id. */
+static int
+compare_candidates(const void *a, const void *b)
+{
+	const Candidate *x = a;
+	const Candidate *y = b;
+
+	if (x->committed_at_null != y->committed_at_null)
+		return x->committed_at_null ? -1 : 1;
+	if (x->committed_at != y->committed_at)
+		return x->committed_at < y->committed_at ? -1 : 1;
+	return memcmp(x->id.data, y->id.data, UUID_LEN);
+}
+
+static int
+compare_published(const void *a, const void *b)
+{
+	const Published *x = a;
+	const Published *y = b;
+
+	return x->seq < y->seq ? -1 : (x->seq > y->seq ? 1 : 0);
+}
+
+/* The millisecond timestamp in a UUIDv7's first 48 bits, as a TimestampTz. */
+static TimestampTz
+uuid_v7_time(const pg_uuid_t *id)
+{
+	uint64		unix_ms = 0;
+
+	for (int i = 0; i < 6; i++)
+		unix_ms = (unix_ms << 8) | id->data[i];
+	return (TimestampTz) (unix_ms * 1000) -
+		((TimestampTz) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * USECS_PER_SEC);
+}
+
+/* The envelope without "data" and with "truncated": true. */
+static char *
+truncated_payload(Jsonb *envelope)
+{
+	Datum		without = DirectFunctionCall2(jsonb_delete, JsonbPGetDatum(envelope),
+											  CStringGetTextDatum("data"));
+	Datum		flag = DirectFunctionCall1(jsonb_in, CStringGetDatum("{\"truncated\": true}"));
+	Jsonb	   *result = DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, without, flag));
+
+	return JsonbToCString(NULL, &result->root, VARSIZE(result));
+}
+
+/*
+ * purge_published
+ *		Delete published events older than pgcommerce.event_retention, a
+ *		chunk at a time, keeping those a pending delivery still needs.
+ */
+static void
+purge_published(void)
+{
+	Datum		arg;
+	Oid			argtype = INTERVALOID;
+	Interval   *retention = palloc0(sizeof(Interval));
+	int			ret;
+
+	retention->time = (int64) outbox_event_retention_minutes * 60 * USECS_PER_SEC;
+	arg = IntervalPGetDatum(retention);
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "purging published outbox rows");
+	if (outbox_extension_present())
+	{
+		ret = SPI_execute_plan(keep_plan(&purge_plan,
+										 "DELETE FROM commerce.outbox"
+										 " WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
+										 "   SELECT o.ctid FROM commerce.outbox o"
+										 "    WHERE o.seq IS NOT NULL"
+										 "      AND o.published_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) $1)"
+										 "      AND NOT EXISTS (SELECT 1 FROM commerce.deliveries d"
+										 "                       WHERE d.tenant_id OPERATOR(pg_catalog.=) o.tenant_id"
+										 "                         AND d.event_id OPERATOR(pg_catalog.=) o.id"
+										 "                         AND d.status OPERATOR(pg_catalog.=) 'pending')"
+										 "    LIMIT " CppAsString2(PURGE_CHUNK) "))",
+										 1, &argtype),
+							   &arg, NULL, false, 0);
+		if (ret != SPI_OK_DELETE)
+			elog(ERROR, "could not purge published outbox rows: %s", SPI_result_code_string(ret));
+		if (SPI_processed > 0)
+			ereport(DEBUG1, (errmsg("pgcommerce publisher purged " UINT64_FORMAT " published events",
+									SPI_processed)));
+	}
+	PopActiveSnapshot();
+	SPI_finish();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+}

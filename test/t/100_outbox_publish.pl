@@ -1,0 +1,123 @@
+# test/t/100_outbox_publish.pl — the publisher: events committed in a tenant
+# come out as NOTIFY commerce_events in commit order with strictly
+# increasing seq; rolled-back events never appear; events_since() returns
+# the current tenant's events only; an oversized event is sent truncated;
+# the workers show up in pg_stat_activity; the writer never notifies.
+use strict;
+use warnings;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use PgCommerce::Test qw(commerce_node);
+
+my $node = commerce_node('publish', extra_conf => "max_prepared_transactions = 2\npgcommerce.publisher_poll_interval = '500ms'\n");
+
+my $t1 = $node->safe_psql('commerce', "SELECT commerce.create_tenant('alpha', 'Alpha', 'EUR')");
+my $t2 = $node->safe_psql('commerce', "SELECT commerce.create_tenant('beta', 'Beta', 'EUR')");
+
+ok($node->poll_query_until('commerce',
+		"SELECT count(*) = 2 FROM pg_stat_activity WHERE backend_type IN ('pgcommerce publisher', 'pgcommerce dispatcher') AND datname = 'commerce'"),
+	'publisher and dispatcher run in the database with the extension');
+is($node->safe_psql('commerce',
+		"SELECT application_name FROM pg_stat_activity WHERE backend_type = 'pgcommerce publisher'"),
+	'pgcommerce publisher', 'publisher has a clear application_name');
+is($node->safe_psql('postgres',
+		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pgcommerce launcher'"),
+	'1', 'one launcher');
+
+my $listener = $node->background_psql('commerce');
+$listener->query_safe('LISTEN commerce_events');
+
+# in_tenant(TENANT, SQL): SQL run in one transaction with TENANT's context.
+sub in_tenant
+{
+	my ($tenant, $sql) = @_;
+	return "BEGIN; DO \$\$ BEGIN PERFORM commerce.set_context('$tenant'); END \$\$; $sql COMMIT;";
+}
+
+sub emit
+{
+	my ($tenant, $n, $type) = @_;
+	$type //= 'test.happened';
+	return "DO \$\$ BEGIN PERFORM commerce.set_context('$tenant'); END \$\$; "
+	  . "SELECT commerce.emit_event('$type', 'thing', commerce.uuid_generate_v7(), jsonb_build_object('n', g)) FROM generate_series(1, $n) g;";
+}
+
+$node->safe_psql('commerce', "BEGIN; " . emit($t1, 3) . " COMMIT;");
+$node->safe_psql('commerce', "BEGIN; " . emit($t2, 2) . " COMMIT;");
+$node->safe_psql('commerce', "BEGIN; " . emit($t1, 4, 'test.rolled_back') . " ROLLBACK;");
+$node->safe_psql('commerce', "BEGIN; " . emit($t1, 1, 'test.last') . " COMMIT;");
+
+ok($node->poll_query_until('commerce', "SELECT count(*) = 0 FROM commerce.outbox WHERE seq IS NULL"),
+	'every committed event is published');
+
+# psql prints notifications after the next command.
+my $out = '';
+for (1 .. 50)
+{
+	$out .= $listener->query_safe('SELECT 1');
+	last if ($out =~ tr/\n//) >= 6 && $out =~ /test\.last/;
+	usleep(100_000);
+}
+my @payloads = $out =~ /Asynchronous notification "commerce_events" with payload "(.*?)" received/g;
+is(scalar(@payloads), 6, 'six notifications for six committed events');
+my @seqs = map { /"seq": (\d+)/ ? $1 : -1 } @payloads;
+is_deeply(\@seqs, [ sort { $a <=> $b } @seqs ], 'seq strictly increasing in notification order');
+my %distinct = map { $_ => 1 } @seqs;
+is(scalar(keys %distinct), 6, 'seq values are distinct');
+my @types = map { /"type": "([^"]+)"/ ? $1 : '' } @payloads;
+is_deeply(\@types, [ ('test.happened') x 5, 'test.last' ], 'commit order across transactions');
+unlike($out, qr/rolled_back/, 'rolled-back events never published');
+like($payloads[0], qr/"occurred_at": "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z"/, 'occurred_at is RFC 3339 UTC');
+like($payloads[0], qr/"tenant_id": "$t1"/, 'envelope carries tenant_id');
+like($payloads[0], qr/"aggregate_type": "thing"/, 'envelope carries aggregate_type');
+
+# events_since: only the current tenant, after the cursor.
+is($node->safe_psql('commerce',
+		in_tenant($t1, "SELECT count(*) FROM commerce.events_since(0);")),
+	'4', 'events_since returns the current tenant\'s events only');
+my $second = $node->safe_psql('commerce',
+	in_tenant($t1, "SELECT (e->>'seq') FROM commerce.events_since(0, 2) e;"));
+my @two = split /\n/, $second;
+is(scalar(@two), 2, 'max limits the page');
+is($node->safe_psql('commerce',
+		in_tenant($t1, "SELECT count(*) FROM commerce.events_since($two[1]);")),
+	'2', 'the cursor skips what was already read');
+my ($ret, $stdout, $stderr) = $node->psql('commerce', "SELECT * FROM commerce.events_since(0)");
+isnt($ret, 0, 'events_since without a tenant context fails');
+like($stderr, qr/no tenant context/, 'naming the missing tenant context');
+($ret, $stdout, $stderr) = $node->psql('commerce',
+	in_tenant($t1, "SELECT * FROM commerce.events_since(0, 5000);"));
+like($stderr, qr/max must be between 1 and 1000/, 'max is bounded');
+
+# A big event goes out truncated; events_since still has all of it.
+$node->safe_psql('commerce', in_tenant($t2,
+	  "SELECT commerce.emit_event('test.big', 'thing', commerce.uuid_generate_v7(), jsonb_build_object('blob', repeat('x', 9000)));"));
+$out = '';
+for (1 .. 50)
+{
+	$out .= $listener->query_safe('SELECT 1');
+	last if $out =~ /test\.big/;
+	usleep(100_000);
+}
+like($out, qr/"truncated": true[^\n]*"type": "test\.big"|"type": "test\.big"[^\n]*"truncated": true/, 'oversized payload is sent with "truncated": true');
+unlike($out, qr/xxxxxxxxxx/, 'without its data');
+is($node->safe_psql('commerce',
+		in_tenant($t2, "SELECT length(e->'data'->>'blob') FROM commerce.events_since(0) e WHERE e->>'type' = 'test.big';")),
+	'9000', 'events_since returns the full event');
+
+# The writer does not notify: a transaction that did NOTIFY cannot be
+# prepared, and this one can. Its event appears at COMMIT PREPARED, found
+# by the publisher's polling backstop.
+($ret, $stdout, $stderr) = $node->psql('commerce',
+	"BEGIN; DO \$\$ BEGIN PERFORM commerce.set_context('$t1'); END \$\$; "
+	  . "SELECT commerce.emit_event('test.prepared', 'thing', commerce.uuid_generate_v7()); PREPARE TRANSACTION 'p1';",
+	on_error_stop => 1);
+is($ret, 0, 'a transaction that emitted an event can be prepared: it sent no NOTIFY');
+$node->safe_psql('commerce', "COMMIT PREPARED 'p1'");
+ok($node->poll_query_until('commerce',
+		"SELECT seq IS NOT NULL FROM commerce.outbox WHERE type = 'test.prepared'"),
+	'an event committed by COMMIT PREPARED is published by polling');
+
+$listener->quit;
+$node->stop;
+done_testing();
