@@ -33,6 +33,7 @@ _PG_init(void)
 {
 	commerce_define_gucs();
 	commerce_define_context_gucs();
+	commerce_payments_init();
 	if (process_shared_preload_libraries_in_progress)
 	{
 		/* Outbox workers (bgworker/): settings, shared memory, launcher. */

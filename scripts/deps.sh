@@ -11,6 +11,10 @@ packages=(
   libmicrohttpd-dev libjansson-dev libssl-dev
   postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libipc-run-perl
 )
+# The gateway's OpenAPI check runs a validator from npm.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(npm)
+fi
 # Optional extras: wrk for bench/gateway, libclang-rt for sanitizer builds.
 if [ "${PGCOMMERCE_WITH_BENCH:-0}" = 1 ]; then
   packages+=(wrk)

@@ -54,8 +54,18 @@ run_sql() {
   trap - EXIT
 }
 
+# The OpenAPI validator the gateway suite uses (npm, pinned in
+# test/openapi/package.json), installed once per checkout.
+install_openapi_validator() {
+  if [ ! -d test/openapi/node_modules/@seriousme/openapi-schema-validator ] && command -v npm >/dev/null; then
+    (cd test/openapi && npm install --no-audit --no-fund --silent >/dev/null 2>&1) ||
+      echo "pgcommerce: npm install in test/openapi failed" >&2
+  fi
+}
+
 run_tap() {
   local files=("$@")
+  install_openapi_validator
   [ ${#files[@]} -gt 0 ] || files=(test/t/*.pl)
   own_for_server "$REPO_ROOT/tmp_check"
   rm -rf "$REPO_ROOT/tmp_check/tap"

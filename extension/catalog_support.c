@@ -1,0 +1,275 @@
+/*-------------------------------------------------------------------------
+ *
+ * catalog_support.c
+ *	  Mechanics shared by the customer and catalog commands (see
+ *	  catalog_support.h): customer-actor guard, list arguments, unique
+ *	  violations as precise codes, argument helpers, event emission, and
+ *	  commerce.current_customer_id() which the customer_self policies use.
+ *
+ * extension/catalog_support.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/elog.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+
+#include "catalog_support.h"
+#include "errors.h"
+#include "pgcommerce.h"
+
+#define CATALOG_LIST_DEFAULT 50
+#define CATALOG_LIST_MAX 200
+
+PG_FUNCTION_INFO_V1(commerce_current_customer_id);
+
+/*
+ * commerce.current_customer_id() RETURNS uuid
+ *		The customer a customer actor is, NULL otherwise. set_context only
+ *		accepts a uuid subject for a customer actor, so the parse succeeds.
+ */
+Datum
+commerce_current_customer_id(PG_FUNCTION_ARGS)
+{
+	const char *subject;
+	pg_uuid_t	tenant;
+
+	if (!commerce_current_tenant(&tenant) || !commerce_actor_is_customer())
+		PG_RETURN_NULL();
+	subject = commerce_current_subject();
+	if (subject == NULL || !commerce_is_uuid_text(subject))
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(DirectFunctionCall1(uuid_in, CStringGetDatum(subject)));
+}
+
+void
+catalog_require_staff(const char *action)
+{
+	if (commerce_actor_is_customer())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 commerce_errcode("permission_denied"),
+				 errmsg("a customer may not %s", action),
+				 errhint("Only staff manage the catalog, customer groups and other customers.")));
+}
+
+void
+catalog_list_args(FunctionCallInfo fcinfo, int lim_arg, int after_arg,
+				  int32 *lim, Datum *after)
+{
+	*lim = PG_ARGISNULL(lim_arg) ? CATALOG_LIST_DEFAULT : PG_GETARG_INT32(lim_arg);
+	if (*lim < 1 || *lim > CATALOG_LIST_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 commerce_errcode("invalid_input"),
+				 errmsg("limit must be between 1 and %d, not %d", CATALOG_LIST_MAX, *lim)));
+	if (PG_ARGISNULL(after_arg))
+		*after = DirectFunctionCall1(uuid_in, CStringGetDatum(CATALOG_FIRST_CURSOR));
+	else
+	{
+		char	   *cursor = text_to_cstring(PG_GETARG_TEXT_PP(after_arg));
+
+		if (!commerce_is_uuid_text(cursor))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 commerce_errcode("invalid_input"),
+					 errmsg("invalid cursor \"%.64s\"", cursor),
+					 errhint("Pass the next_cursor of the previous page unchanged.")));
+		*after = DirectFunctionCall1(uuid_in, CStringGetDatum(cursor));
+	}
+}
+
+/*
+ * The unique violation is caught without a subtransaction: we only look at
+ * it and raise another error, so the transaction is aborted either way and
+ * its abort cleans up SPI and the executor.
+ */
+uint64
+catalog_execute_unique(SPIPlanPtr plan, const Datum *values, const char *nulls,
+					   const CatalogUniqueRule *rules, int nrules)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	uint64		processed = 0;
+
+	PG_TRY();
+	{
+		processed = commerce_execute(plan, values, nulls, false, 0);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		int			i;
+
+		MemoryContextSwitchTo(caller);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode == ERRCODE_UNIQUE_VIOLATION && edata->constraint_name != NULL)
+		{
+			for (i = 0; i < nrules; i++)
+			{
+				if (strcmp(edata->constraint_name, rules[i].constraint) == 0)
+				{
+					FlushErrorState();
+					ereport(ERROR,
+							(errcode(ERRCODE_UNIQUE_VIOLATION),
+							 commerce_errcode(rules[i].code),
+							 errmsg("%s", rules[i].message)));
+				}
+			}
+		}
+		FreeErrorData(edata);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return processed;
+}
+
+void
+catalog_reject_null(const char *what, const CommerceField *fields, int nfields,
+					const CommerceValue *values, const char *const *names)
+{
+	for (; *names != NULL; names++)
+	{
+		const CommerceValue *value = catalog_value(fields, nfields, values, *names);
+
+		if (value->present && value->isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 commerce_errcode("invalid_input"),
+					 errmsg("invalid %s: field \"%s\" must not be null", what, *names)));
+	}
+}
+
+void
+catalog_check_size(const char *what, const char *field, const CommerceValue *value,
+				   int max_bytes)
+{
+	if (value->present && !value->isnull &&
+		VARSIZE_ANY(DatumGetPointer(value->value)) > max_bytes)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 commerce_errcode("invalid_input"),
+				 errmsg("invalid %s: field \"%s\" is larger than %d bytes", what, field, max_bytes)));
+}
+
+const CommerceValue *
+catalog_value(const CommerceField *fields, int nfields, const CommerceValue *values,
+			  const char *name)
+{
+	int			i;
+
+	for (i = 0; i < nfields; i++)
+		if (strcmp(fields[i].name, name) == 0)
+			return &values[i];
+	elog(ERROR, "no field \"%s\" in the field list", name);
+	pg_unreachable();
+}
+
+pg_uuid_t *
+catalog_uuid_arg(FunctionCallInfo fcinfo, int i, const char *name)
+{
+	if (PG_ARGISNULL(i))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 commerce_errcode("invalid_input"),
+				 errmsg("%s must not be null", name)));
+	return PG_GETARG_UUID_P(i);
+}
+
+Jsonb *
+catalog_jsonb_arg(FunctionCallInfo fcinfo, int i, const char *what)
+{
+	if (PG_ARGISNULL(i))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 commerce_errcode("invalid_input"),
+				 errmsg("invalid %s: expected a JSON object", what)));
+	return PG_GETARG_JSONB_P(i);
+}
+
+bool
+catalog_expected_version(FunctionCallInfo fcinfo, int i, int64 *out)
+{
+	if (PG_ARGISNULL(i))
+		return false;
+	*out = PG_GETARG_INT64(i);
+	return true;
+}
+
+Jsonb *
+catalog_command_begin(CommerceCommand *cmd, const char *name, FunctionCallInfo fcinfo,
+					  int nargs, int key_arg)
+{
+	Datum	   *args = palloc0(sizeof(Datum) * Max(nargs, 1));
+	Oid		   *types = palloc0(sizeof(Oid) * Max(nargs, 1));
+	bool	   *nulls = palloc0(sizeof(bool) * Max(nargs, 1));
+	int			i;
+
+	for (i = 0; i < nargs; i++)
+	{
+		nulls[i] = PG_ARGISNULL(i);
+		args[i] = nulls[i] ? (Datum) 0 : PG_GETARG_DATUM(i);
+		types[i] = get_fn_expr_argtype(fcinfo->flinfo, i);
+		if (!OidIsValid(types[i]))
+			elog(ERROR, "could not determine the type of argument %d of %s", i + 1, name);
+	}
+	return commerce_command_begin(cmd, name,
+								  PG_ARGISNULL(key_arg) ? NULL : PG_GETARG_TEXT_PP(key_arg),
+								  nargs, args, types, nulls);
+}
+
+/* The event goes to the outbox in the command's own transaction. */
+void
+catalog_emit(const CommerceCommand *cmd, const char *type, const char *aggregate_type,
+			 const pg_uuid_t *id, Jsonb *data)
+{
+	commerce_emit_event(&cmd->tenant, type, aggregate_type, id, data);
+}
+
+/*
+ * Column col of row 0 of the last SPI result as a jsonb in the caller's
+ * (pre-SPI) memory context, NULL when no row or SQL NULL. Unlike
+ * commerce_result_jsonb() this also holds for small values: a jsonb read
+ * from a result tuple may have a short varlena header, and detoasting it
+ * after the transfer would allocate in SPI's context, freed by
+ * SPI_finish(); here it is detoasted first and then copied out.
+ */
+Jsonb *
+catalog_result_jsonb(int col)
+{
+	bool		isnull;
+	Datum		value;
+	Jsonb	   *jsonb;
+	Jsonb	   *copy;
+
+	if (SPI_processed == 0)
+		return NULL;
+	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
+	if (isnull)
+		return NULL;
+	jsonb = DatumGetJsonbP(value);
+	copy = SPI_palloc(VARSIZE(jsonb));
+	memcpy(copy, jsonb, VARSIZE(jsonb));
+	return copy;
+}
+
+void
+catalog_reject_empty(const char *what, const CommerceField *fields, int nfields,
+					 const CommerceValue *values, const char *const *names)
+{
+	for (; *names != NULL; names++)
+	{
+		const CommerceValue *value = catalog_value(fields, nfields, values, *names);
+
+		if (value->present && !value->isnull &&
+			VARSIZE_ANY_EXHDR(DatumGetPointer(value->value)) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 commerce_errcode("invalid_input"),
+					 errmsg("invalid %s: field \"%s\" must not be empty", what, *names)));
+	}
+}

@@ -1,0 +1,257 @@
+/*-------------------------------------------------------------------------
+ *
+ * categories.c
+ *	  Product categories, a tree: commerce.create_category, update_category,
+ *	  get_category, list_categories. Staff write them; customer actors read
+ *	  them. A category can never become its own ancestor (category_cycle):
+ *	  moving one locks it and checks the new parent's ancestors.
+ *
+ * extension/categories.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include "catalog_support.h"
+#include "command.h"
+#include "errors.h"
+#include "pgcommerce.h"
+
+PG_FUNCTION_INFO_V1(commerce_create_category);
+PG_FUNCTION_INFO_V1(commerce_update_category);
+PG_FUNCTION_INFO_V1(commerce_get_category);
+PG_FUNCTION_INFO_V1(commerce_list_categories);
+
+#define CATEGORY_JSON \
+	"pg_catalog.jsonb_build_object('id', k.id::text, 'object', 'category', 'name', k.name," \
+	" 'description', k.description, 'parent_id', k.parent_id::text, 'position', k.position," \
+	" 'metadata', k.metadata, 'version', k.version, 'created_at', " RFC3339("k.created_at") "," \
+	" 'updated_at', " RFC3339("k.updated_at") ")"
+
+static const CommerceField category_fields[] = {
+	{"name", CF_TEXT, true, 200},
+	{"description", CF_TEXT, false, 5000},
+	{"parent_id", CF_UUID, false, 0},
+	{"position", CF_INT32, false, 0},
+	{"metadata", CF_OBJECT, false, 50},
+};
+#define NCATEGORY_FIELDS lengthof(category_fields)
+enum
+{
+	CATEGORY_NAME, CATEGORY_DESCRIPTION, CATEGORY_PARENT, CATEGORY_POSITION, CATEGORY_METADATA
+};
+static const char *const category_not_null[] = {"name", "position", "metadata", NULL};
+
+static SPIPlanPtr plan_parent = NULL;
+static SPIPlanPtr plan_insert = NULL;
+static SPIPlanPtr plan_lock = NULL;
+static SPIPlanPtr plan_update = NULL;
+static SPIPlanPtr plan_get = NULL;
+static SPIPlanPtr plan_list = NULL;
+
+static void
+parse_category(Jsonb *data, bool create, CommerceValue *values)
+{
+	CommerceField fields[NCATEGORY_FIELDS];
+
+	memcpy(fields, category_fields, sizeof(fields));
+	if (!create)
+		fields[CATEGORY_NAME].required = false;
+	commerce_parse_object(data, "category", fields, NCATEGORY_FIELDS, values);
+	catalog_reject_null("category", fields, NCATEGORY_FIELDS, values, category_not_null);
+	catalog_reject_empty("category", fields, NCATEGORY_FIELDS, values, (const char *[]) {"name", NULL});
+	catalog_check_size("category", "metadata", &values[CATEGORY_METADATA], 16384);
+}
+
+/*
+ * The new parent must exist; when moving category self (NULL on create),
+ * self must not be the parent nor one of its ancestors.
+ */
+static void
+check_parent(const pg_uuid_t *tenant, const CommerceValue *parent, pg_uuid_t *self)
+{
+	Datum		args[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	int64		cycle;
+
+	if (!parent->present || parent->isnull)
+		return;
+	commerce_prepare(&plan_parent,
+					 "WITH RECURSIVE up(id, parent_id, depth) AS ("
+					 "  SELECT id, parent_id, 1 FROM commerce.categories WHERE tenant_id = $1 AND id = $2"
+					 "  UNION ALL"
+					 "  SELECT k.id, k.parent_id, up.depth + 1 FROM commerce.categories k"
+					 "  JOIN up ON k.tenant_id = $1 AND k.id = up.parent_id WHERE up.depth < 1000)"
+					 " SELECT pg_catalog.count(*) FILTER (WHERE id = $3) FROM up HAVING pg_catalog.count(*) > 0",
+					 3, (Oid[]) {UUIDOID, UUIDOID, UUIDOID});
+	args[0] = UUIDPGetDatum(tenant);
+	args[1] = parent->value;
+	args[2] = self ? UUIDPGetDatum(self) : (Datum) 0;
+	if (self == NULL)
+		nulls[2] = 'n';
+	commerce_execute(plan_parent, args, nulls, false, 1);
+	if (!commerce_result_int64(1, &cycle))
+		commerce_not_found("category", DatumGetUUIDP(parent->value));
+	if (cycle > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 commerce_errcode("category_cycle"),
+				 errmsg("category %s cannot be moved under %s", commerce_uuid_string(self),
+						commerce_uuid_string(DatumGetUUIDP(parent->value))),
+				 errdetail("The new parent is the category itself or one of its descendants.")));
+}
+
+/* commerce.create_category(data jsonb, idempotency_key text DEFAULT NULL) RETURNS jsonb */
+Datum
+commerce_create_category(PG_FUNCTION_ARGS)
+{
+	CommerceCommand cmd;
+	CommerceValue values[NCATEGORY_FIELDS];
+	Jsonb	   *data;
+	Jsonb	   *response;
+	pg_uuid_t	id;
+	Datum		args[3];
+
+	SPI_connect();
+	response = catalog_command_begin(&cmd, "create_category", fcinfo, 1, 1);
+	if (response != NULL)
+	{
+		SPI_finish();
+		PG_RETURN_JSONB_P(response);	/* a replay */
+	}
+	catalog_require_staff("change the catalog");
+	data = catalog_jsonb_arg(fcinfo, 0, "category");
+	parse_category(data, true, values);
+	check_parent(&cmd.tenant, &values[CATEGORY_PARENT], NULL);
+
+	commerce_uuid_v7(&id);
+	commerce_prepare(&plan_insert,
+					 "INSERT INTO commerce.categories AS k"
+					 " (tenant_id, id, name, description, parent_id, position, metadata)"
+					 " VALUES ($1, $2, $3->>'name', $3->>'description', ($3->>'parent_id')::uuid,"
+					 " COALESCE(($3->>'position')::integer, 0), COALESCE($3->'metadata', '{}'))"
+					 " RETURNING " CATEGORY_JSON,
+					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
+	args[0] = UUIDPGetDatum(&cmd.tenant);
+	args[1] = UUIDPGetDatum(&id);
+	args[2] = JsonbPGetDatum(data);
+	commerce_execute(plan_insert, args, NULL, false, 0);
+	response = catalog_result_jsonb(1);
+	catalog_emit(&cmd, "category.created", "category", &id, response);
+	response = commerce_command_finish(&cmd, response);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
+}
+
+/*
+ * commerce.update_category(id uuid, data jsonb, expected_version bigint
+ *		DEFAULT NULL, idempotency_key text DEFAULT NULL) RETURNS jsonb
+ */
+Datum
+commerce_update_category(PG_FUNCTION_ARGS)
+{
+	CommerceCommand cmd;
+	CommerceValue values[NCATEGORY_FIELDS];
+	Jsonb	   *response;
+	Jsonb	   *data;
+	pg_uuid_t  *id;
+	int64		expected = 0;
+	int64		current;
+	bool		has_expected;
+	Datum		args[3];
+
+	SPI_connect();
+	response = catalog_command_begin(&cmd, "update_category", fcinfo, 3, 3);
+	if (response != NULL)
+	{
+		SPI_finish();
+		PG_RETURN_JSONB_P(response);	/* a replay */
+	}
+	catalog_require_staff("change the catalog");
+	id = catalog_uuid_arg(fcinfo, 0, "id");
+	data = catalog_jsonb_arg(fcinfo, 1, "category");
+	has_expected = catalog_expected_version(fcinfo, 2, &expected);
+	parse_category(data, false, values);
+
+	commerce_prepare(&plan_lock,
+					 "SELECT version FROM commerce.categories WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	args[0] = UUIDPGetDatum(&cmd.tenant);
+	args[1] = UUIDPGetDatum(id);
+	commerce_execute(plan_lock, args, NULL, false, 1);
+	if (!commerce_result_int64(1, &current))
+		commerce_not_found("category", id);
+	commerce_check_version("category", has_expected, expected, current);
+	check_parent(&cmd.tenant, &values[CATEGORY_PARENT], id);
+
+	commerce_prepare(&plan_update,
+					 "UPDATE commerce.categories AS k SET"
+					 " name = CASE WHEN $3 ? 'name' THEN $3->>'name' ELSE k.name END,"
+					 " description = CASE WHEN $3 ? 'description' THEN $3->>'description' ELSE k.description END,"
+					 " parent_id = CASE WHEN $3 ? 'parent_id' THEN ($3->>'parent_id')::uuid ELSE k.parent_id END,"
+					 " position = CASE WHEN $3 ? 'position' THEN ($3->>'position')::integer ELSE k.position END,"
+					 " metadata = CASE WHEN $3 ? 'metadata' THEN $3->'metadata' ELSE k.metadata END,"
+					 " version = k.version + 1, updated_at = pg_catalog.now()"
+					 " WHERE k.tenant_id = $1 AND k.id = $2 RETURNING " CATEGORY_JSON,
+					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
+	args[2] = JsonbPGetDatum(data);
+	commerce_execute(plan_update, args, NULL, false, 0);
+	response = catalog_result_jsonb(1);
+	catalog_emit(&cmd, "category.updated", "category", id, response);
+	response = commerce_command_finish(&cmd, response);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
+}
+
+/* commerce.get_category(id uuid) RETURNS jsonb */
+Datum
+commerce_get_category(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t	tenant;
+	pg_uuid_t  *id = catalog_uuid_arg(fcinfo, 0, "id");
+	Jsonb	   *response;
+	Datum		args[2];
+
+	commerce_query_begin(&tenant);
+	SPI_connect();
+	commerce_prepare(&plan_get,
+					 "SELECT " CATEGORY_JSON " FROM commerce.categories k WHERE k.tenant_id = $1 AND k.id = $2",
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	args[0] = UUIDPGetDatum(&tenant);
+	args[1] = UUIDPGetDatum(id);
+	commerce_execute(plan_get, args, NULL, true, 1);
+	response = catalog_result_jsonb(1);
+	if (response == NULL)
+		commerce_not_found("category", id);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
+}
+
+/* commerce.list_categories(lim int DEFAULT 50, after text DEFAULT NULL) RETURNS jsonb */
+Datum
+commerce_list_categories(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t	tenant;
+	int32		lim;
+	Datum		args[3];
+	Jsonb	   *response;
+
+	commerce_query_begin(&tenant);
+	catalog_list_args(fcinfo, 0, 1, &lim, &args[1]);
+	SPI_connect();
+	commerce_prepare(&plan_list,
+					 CATALOG_PAGE("SELECT k.id, " CATEGORY_JSON " AS j FROM commerce.categories k"
+								  " WHERE k.tenant_id = $1 AND k.id > $2 ORDER BY k.id LIMIT $3 + 1", "$3"),
+					 3, (Oid[]) {UUIDOID, UUIDOID, INT4OID});
+	args[0] = UUIDPGetDatum(&tenant);
+	args[2] = Int32GetDatum(lim);
+	commerce_execute(plan_list, args, NULL, true, 1);
+	response = catalog_result_jsonb(1);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
+}

@@ -1,0 +1,213 @@
+/*-------------------------------------------------------------------------
+ *
+ * customer_groups.c
+ *	  Customer groups (wholesale, VIP, ...), which price lists target:
+ *	  commerce.create_customer_group, update_customer_group,
+ *	  get_customer_group, list_customer_groups. Staff write them; a customer
+ *	  actor may read them.
+ *
+ * extension/customer_groups.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include "catalog_support.h"
+#include "command.h"
+#include "errors.h"
+#include "pgcommerce.h"
+
+PG_FUNCTION_INFO_V1(commerce_create_customer_group);
+PG_FUNCTION_INFO_V1(commerce_update_customer_group);
+PG_FUNCTION_INFO_V1(commerce_get_customer_group);
+PG_FUNCTION_INFO_V1(commerce_list_customer_groups);
+
+#define GROUP_JSON \
+	"pg_catalog.jsonb_build_object('id', g.id::text, 'object', 'customer_group'," \
+	" 'name', g.name, 'description', g.description, 'metadata', g.metadata," \
+	" 'version', g.version, 'created_at', " RFC3339("g.created_at") "," \
+	" 'updated_at', " RFC3339("g.updated_at") ")"
+
+static const CommerceField group_fields[] = {
+	{"name", CF_TEXT, true, 200},
+	{"description", CF_TEXT, false, 2000},
+	{"metadata", CF_OBJECT, false, 50},
+};
+#define NGROUP_FIELDS lengthof(group_fields)
+static const char *const group_not_null[] = {"name", "metadata", NULL};
+
+static const CatalogUniqueRule group_unique[] = {
+	{"customer_groups_name_key", "customer_group_name_taken",
+	 "another customer group has this name"},
+};
+
+static SPIPlanPtr plan_insert = NULL;
+static SPIPlanPtr plan_lock = NULL;
+static SPIPlanPtr plan_update = NULL;
+static SPIPlanPtr plan_get = NULL;
+static SPIPlanPtr plan_list = NULL;
+
+static void
+parse_group(Jsonb *data, bool create, CommerceValue *values)
+{
+	CommerceField fields[NGROUP_FIELDS];
+
+	memcpy(fields, group_fields, sizeof(fields));
+	if (!create)
+		fields[0].required = false;
+	commerce_parse_object(data, "customer group", fields, NGROUP_FIELDS, values);
+	catalog_reject_null("customer group", fields, NGROUP_FIELDS, values, group_not_null);
+	catalog_reject_empty("customer group", fields, NGROUP_FIELDS, values, (const char *[]) {"name", NULL});
+	catalog_check_size("customer group", "metadata", &values[2], 16384);
+}
+
+/* commerce.create_customer_group(data jsonb, idempotency_key text DEFAULT NULL) RETURNS jsonb */
+Datum
+commerce_create_customer_group(PG_FUNCTION_ARGS)
+{
+	CommerceCommand cmd;
+	CommerceValue values[NGROUP_FIELDS];
+	Jsonb	   *data;
+	Jsonb	   *response;
+	pg_uuid_t	id;
+	Datum		args[3];
+
+	SPI_connect();
+	response = catalog_command_begin(&cmd, "create_customer_group", fcinfo, 1, 1);
+	if (response != NULL)
+	{
+		SPI_finish();
+		PG_RETURN_JSONB_P(response);	/* a replay */
+	}
+	catalog_require_staff("create customer groups");
+	data = catalog_jsonb_arg(fcinfo, 0, "customer group");
+	parse_group(data, true, values);
+
+	commerce_uuid_v7(&id);
+	commerce_prepare(&plan_insert,
+					 "INSERT INTO commerce.customer_groups AS g (tenant_id, id, name, description, metadata)"
+					 " VALUES ($1, $2, $3->>'name', $3->>'description', COALESCE($3->'metadata', '{}'))"
+					 " RETURNING " GROUP_JSON,
+					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
+	args[0] = UUIDPGetDatum(&cmd.tenant);
+	args[1] = UUIDPGetDatum(&id);
+	args[2] = JsonbPGetDatum(data);
+	catalog_execute_unique(plan_insert, args, NULL, group_unique, lengthof(group_unique));
+	response = catalog_result_jsonb(1);
+	catalog_emit(&cmd, "customer_group.created", "customer_group", &id, response);
+	response = commerce_command_finish(&cmd, response);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
+}
+
+/*
+ * commerce.update_customer_group(id uuid, data jsonb, expected_version bigint
+ *		DEFAULT NULL, idempotency_key text DEFAULT NULL) RETURNS jsonb
+ */
+Datum
+commerce_update_customer_group(PG_FUNCTION_ARGS)
+{
+	CommerceCommand cmd;
+	CommerceValue values[NGROUP_FIELDS];
+	Jsonb	   *response;
+	Jsonb	   *data;
+	pg_uuid_t  *id;
+	int64		expected = 0;
+	int64		current;
+	bool		has_expected;
+	Datum		args[3];
+
+	SPI_connect();
+	response = catalog_command_begin(&cmd, "update_customer_group", fcinfo, 3, 3);
+	if (response != NULL)
+	{
+		SPI_finish();
+		PG_RETURN_JSONB_P(response);	/* a replay */
+	}
+	catalog_require_staff("change customer groups");
+	id = catalog_uuid_arg(fcinfo, 0, "id");
+	data = catalog_jsonb_arg(fcinfo, 1, "customer group");
+	has_expected = catalog_expected_version(fcinfo, 2, &expected);
+	parse_group(data, false, values);
+
+	commerce_prepare(&plan_lock,
+					 "SELECT version FROM commerce.customer_groups"
+					 " WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	args[0] = UUIDPGetDatum(&cmd.tenant);
+	args[1] = UUIDPGetDatum(id);
+	commerce_execute(plan_lock, args, NULL, false, 1);
+	if (!commerce_result_int64(1, &current))
+		commerce_not_found("customer group", id);
+	commerce_check_version("customer group", has_expected, expected, current);
+
+	commerce_prepare(&plan_update,
+					 "UPDATE commerce.customer_groups AS g SET"
+					 " name = CASE WHEN $3 ? 'name' THEN $3->>'name' ELSE g.name END,"
+					 " description = CASE WHEN $3 ? 'description' THEN $3->>'description' ELSE g.description END,"
+					 " metadata = CASE WHEN $3 ? 'metadata' THEN $3->'metadata' ELSE g.metadata END,"
+					 " version = g.version + 1, updated_at = pg_catalog.now()"
+					 " WHERE g.tenant_id = $1 AND g.id = $2 RETURNING " GROUP_JSON,
+					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
+	args[2] = JsonbPGetDatum(data);
+	catalog_execute_unique(plan_update, args, NULL, group_unique, lengthof(group_unique));
+	response = catalog_result_jsonb(1);
+	catalog_emit(&cmd, "customer_group.updated", "customer_group", id, response);
+	response = commerce_command_finish(&cmd, response);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
+}
+
+/* commerce.get_customer_group(id uuid) RETURNS jsonb */
+Datum
+commerce_get_customer_group(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t	tenant;
+	pg_uuid_t  *id = catalog_uuid_arg(fcinfo, 0, "id");
+	Jsonb	   *response;
+	Datum		args[2];
+
+	commerce_query_begin(&tenant);
+	SPI_connect();
+	commerce_prepare(&plan_get,
+					 "SELECT " GROUP_JSON " FROM commerce.customer_groups g"
+					 " WHERE g.tenant_id = $1 AND g.id = $2",
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	args[0] = UUIDPGetDatum(&tenant);
+	args[1] = UUIDPGetDatum(id);
+	commerce_execute(plan_get, args, NULL, true, 1);
+	response = catalog_result_jsonb(1);
+	if (response == NULL)
+		commerce_not_found("customer group", id);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
+}
+
+/* commerce.list_customer_groups(lim int DEFAULT 50, after text DEFAULT NULL) RETURNS jsonb */
+Datum
+commerce_list_customer_groups(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t	tenant;
+	int32		lim;
+	Datum		args[3];
+	Jsonb	   *response;
+
+	commerce_query_begin(&tenant);
+	catalog_list_args(fcinfo, 0, 1, &lim, &args[1]);
+	SPI_connect();
+	commerce_prepare(&plan_list,
+					 CATALOG_PAGE("SELECT g.id, " GROUP_JSON " AS j FROM commerce.customer_groups g"
+								  " WHERE g.tenant_id = $1 AND g.id > $2 ORDER BY g.id LIMIT $3 + 1", "$3"),
+					 3, (Oid[]) {UUIDOID, UUIDOID, INT4OID});
+	args[0] = UUIDPGetDatum(&tenant);
+	args[2] = Int32GetDatum(lim);
+	commerce_execute(plan_list, args, NULL, true, 1);
+	response = catalog_result_jsonb(1);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
+}

@@ -1,0 +1,593 @@
+/*-------------------------------------------------------------------------
+ *
+ * customers.c
+ *	  Customers and their addresses: commerce.create_customer,
+ *	  update_customer, get_customer, list_customers, add_customer_address,
+ *	  update_customer_address, remove_customer_address.
+ *
+ *	  Staff manage every customer of the tenant. A customer actor sees and
+ *	  changes only its own record: the RESTRICTIVE customer_self policies
+ *	  hide every other row (so another customer's id is not_found, exactly
+ *	  like a random id), and the commands refuse what a customer may not do
+ *	  even to itself (create customers, change its group).
+ *
+ *	  Addresses belong to the customer aggregate but carry their own
+ *	  version (If-Match on the address resource); their changes lock the
+ *	  customer row first, which serialises the per-customer rules (at most
+ *	  20 addresses, one default shipping and one default billing address).
+ *
+ * extension/customers.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include "catalog_support.h"
+#include "command.h"
+#include "errors.h"
+#include "pgcommerce.h"
+
+PG_FUNCTION_INFO_V1(commerce_create_customer);
+PG_FUNCTION_INFO_V1(commerce_update_customer);
+PG_FUNCTION_INFO_V1(commerce_get_customer);
+PG_FUNCTION_INFO_V1(commerce_list_customers);
+PG_FUNCTION_INFO_V1(commerce_add_customer_address);
+PG_FUNCTION_INFO_V1(commerce_update_customer_address);
+PG_FUNCTION_INFO_V1(commerce_remove_customer_address);
+
+#define MAX_ADDRESSES 20
+
+#define ADDRESS_JSON \
+	"pg_catalog.jsonb_build_object('id', a.id::text, 'object', 'customer_address'," \
+	" 'customer_id', a.customer_id::text, 'label', a.label, 'first_name', a.first_name," \
+	" 'last_name', a.last_name, 'company', a.company, 'line1', a.line1, 'line2', a.line2," \
+	" 'city', a.city, 'region', a.region, 'postal_code', a.postal_code, 'country', a.country," \
+	" 'phone', a.phone, 'is_default_shipping', a.is_default_shipping," \
+	" 'is_default_billing', a.is_default_billing, 'version', a.version," \
+	" 'created_at', " RFC3339("a.created_at") ", 'updated_at', " RFC3339("a.updated_at") ")"
+
+#define CUSTOMER_JSON \
+	"pg_catalog.jsonb_build_object('id', c.id::text, 'object', 'customer', 'email', c.email," \
+	" 'group_id', c.group_id::text, 'first_name', c.first_name, 'last_name', c.last_name," \
+	" 'phone', c.phone, 'metadata', c.metadata," \
+	" 'addresses', (SELECT COALESCE(pg_catalog.jsonb_agg(" ADDRESS_JSON " ORDER BY a.id), '[]'::jsonb)" \
+	"   FROM commerce.customer_addresses a" \
+	"   WHERE a.tenant_id = c.tenant_id AND a.customer_id = c.id)," \
+	" 'version', c.version, 'created_at', " RFC3339("c.created_at") "," \
+	" 'updated_at', " RFC3339("c.updated_at") ")"
+
+static const CommerceField customer_fields[] = {
+	{"email", CF_TEXT, true, 254},
+	{"group_id", CF_UUID, false, 0},
+	{"first_name", CF_TEXT, false, 100},
+	{"last_name", CF_TEXT, false, 100},
+	{"phone", CF_TEXT, false, 32},
+	{"metadata", CF_OBJECT, false, 50},
+};
+#define NCUSTOMER_FIELDS lengthof(customer_fields)
+enum
+{
+	CUSTOMER_EMAIL, CUSTOMER_GROUP, CUSTOMER_FIRST, CUSTOMER_LAST,
+	CUSTOMER_PHONE, CUSTOMER_METADATA
+};
+static const char *const customer_not_null[] = {"email", "metadata", NULL};
+
+static const CommerceField address_fields[] = {
+	{"label", CF_TEXT, false, 100},
+	{"first_name", CF_TEXT, false, 100},
+	{"last_name", CF_TEXT, false, 100},
+	{"company", CF_TEXT, false, 200},
+	{"line1", CF_TEXT, true, 200},
+	{"line2", CF_TEXT, false, 200},
+	{"city", CF_TEXT, true, 100},
+	{"region", CF_TEXT, false, 100},
+	{"postal_code", CF_TEXT, false, 20},
+	{"country", CF_TEXT, true, 2},
+	{"phone", CF_TEXT, false, 32},
+	{"is_default_shipping", CF_BOOL, false, 0},
+	{"is_default_billing", CF_BOOL, false, 0},
+};
+#define NADDRESS_FIELDS lengthof(address_fields)
+enum
+{
+	ADDRESS_LINE1 = 4, ADDRESS_CITY = 6, ADDRESS_COUNTRY = 9,
+	ADDRESS_DEFAULT_SHIPPING = 11, ADDRESS_DEFAULT_BILLING = 12
+};
+static const char *const address_not_null[] = {
+	"line1", "city", "country", "is_default_shipping", "is_default_billing", NULL
+};
+
+static const CatalogUniqueRule customer_unique[] = {
+	{"customers_email_key", "email_taken", "another customer has this email"},
+};
+
+static SPIPlanPtr plan_group_exists = NULL;
+static SPIPlanPtr plan_insert = NULL;
+static SPIPlanPtr plan_lock = NULL;
+static SPIPlanPtr plan_update = NULL;
+static SPIPlanPtr plan_get = NULL;
+static SPIPlanPtr plan_list = NULL;
+static SPIPlanPtr plan_count_addresses = NULL;
+static SPIPlanPtr plan_clear_defaults = NULL;
+static SPIPlanPtr plan_insert_address = NULL;
+static SPIPlanPtr plan_lock_address = NULL;
+static SPIPlanPtr plan_update_address = NULL;
+static SPIPlanPtr plan_delete_address = NULL;
+
+/* Non-empty, one @, no spaces; the rest is the mail server's business. */
+static void
+check_email(const CommerceValue *value)
+{
+	char	   *email;
+	char	   *at;
+
+	if (!value->present || value->isnull)
+		return;
+	email = text_to_cstring(DatumGetTextPP(value->value));
+	at = strchr(email, '@');
+	if (at == NULL || at == email || at[1] == '\0' || strchr(at + 1, '@') != NULL ||
+		strpbrk(email, " \t\r\n") != NULL || strlen(email) < 3)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 commerce_errcode("invalid_input"),
+				 errmsg("invalid customer: field \"email\" is not an email address")));
+}
+
+static void
+parse_customer(Jsonb *data, bool create, CommerceValue *values)
+{
+	CommerceField fields[NCUSTOMER_FIELDS];
+
+	memcpy(fields, customer_fields, sizeof(fields));
+	if (!create)
+		fields[CUSTOMER_EMAIL].required = false;
+	commerce_parse_object(data, "customer", fields, NCUSTOMER_FIELDS, values);
+	catalog_reject_null("customer", fields, NCUSTOMER_FIELDS, values, customer_not_null);
+	catalog_check_size("customer", "metadata", &values[CUSTOMER_METADATA], 16384);
+	check_email(&values[CUSTOMER_EMAIL]);
+}
+
+static void
+parse_address(Jsonb *data, bool create, CommerceValue *values)
+{
+	CommerceField fields[NADDRESS_FIELDS];
+	const CommerceValue *country = &values[ADDRESS_COUNTRY];
+
+	memcpy(fields, address_fields, sizeof(fields));
+	if (!create)
+	{
+		fields[ADDRESS_LINE1].required = false;
+		fields[ADDRESS_CITY].required = false;
+		fields[ADDRESS_COUNTRY].required = false;
+	}
+	commerce_parse_object(data, "address", fields, NADDRESS_FIELDS, values);
+	catalog_reject_null("address", fields, NADDRESS_FIELDS, values, address_not_null);
+	catalog_reject_empty("address", fields, NADDRESS_FIELDS, values, (const char *[]) {"line1", "city", NULL});
+	if (country->present)
+	{
+		char	   *code = text_to_cstring(DatumGetTextPP(country->value));
+
+		if (strlen(code) != 2 || code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' || code[1] > 'Z')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 commerce_errcode("invalid_input"),
+					 errmsg("invalid address: field \"country\" must be an ISO 3166-1 alpha-2 code such as \"FR\"")));
+	}
+}
+
+/* not_found unless the customer group exists in the tenant */
+static void
+require_group(const pg_uuid_t *tenant, const CommerceValue *group)
+{
+	Datum		args[2];
+
+	if (!group->present || group->isnull)
+		return;
+	commerce_prepare(&plan_group_exists,
+					 "SELECT 1 FROM commerce.customer_groups WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE",
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	args[0] = UUIDPGetDatum(tenant);
+	args[1] = group->value;
+	if (commerce_execute(plan_group_exists, args, NULL, false, 1) == 0)
+		commerce_not_found("customer group", DatumGetUUIDP(group->value));
+}
+
+/* Lock the customer row (visible to this actor) and return its version. */
+static int64
+lock_customer(const pg_uuid_t *tenant, pg_uuid_t *id)
+{
+	Datum		args[2];
+	int64		version;
+
+	commerce_prepare(&plan_lock,
+					 "SELECT version FROM commerce.customers WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	args[0] = UUIDPGetDatum(tenant);
+	args[1] = UUIDPGetDatum(id);
+	commerce_execute(plan_lock, args, NULL, false, 1);
+	if (!commerce_result_int64(1, &version))
+		commerce_not_found("customer", id);
+	return version;
+}
+
+/* commerce.create_customer(data jsonb, idempotency_key text DEFAULT NULL) RETURNS jsonb */
+Datum
+commerce_create_customer(PG_FUNCTION_ARGS)
+{
+	CommerceCommand cmd;
+	CommerceValue values[NCUSTOMER_FIELDS];
+	Jsonb	   *data;
+	Jsonb	   *response;
+	pg_uuid_t	id;
+	Datum		args[3];
+
+	SPI_connect();
+	response = catalog_command_begin(&cmd, "create_customer", fcinfo, 1, 1);
+	if (response != NULL)
+	{
+		SPI_finish();
+		PG_RETURN_JSONB_P(response);	/* a replay */
+	}
+	catalog_require_staff("create customers");
+	data = catalog_jsonb_arg(fcinfo, 0, "customer");
+	parse_customer(data, true, values);
+	require_group(&cmd.tenant, &values[CUSTOMER_GROUP]);
+
+	commerce_uuid_v7(&id);
+	commerce_prepare(&plan_insert,
+					 "INSERT INTO commerce.customers AS c"
+					 " (tenant_id, id, email, group_id, first_name, last_name, phone, metadata)"
+					 " VALUES ($1, $2, $3->>'email', ($3->>'group_id')::uuid, $3->>'first_name',"
+					 " $3->>'last_name', $3->>'phone', COALESCE($3->'metadata', '{}'))"
+					 " RETURNING " CUSTOMER_JSON,
+					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
+	args[0] = UUIDPGetDatum(&cmd.tenant);
+	args[1] = UUIDPGetDatum(&id);
+	args[2] = JsonbPGetDatum(data);
+	catalog_execute_unique(plan_insert, args, NULL, customer_unique, lengthof(customer_unique));
+	response = catalog_result_jsonb(1);
+	catalog_emit(&cmd, "customer.created", "customer", &id, response);
+	response = commerce_command_finish(&cmd, response);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
+}
+
+/*
+ * commerce.update_customer(id uuid, data jsonb, expected_version bigint
+ *		DEFAULT NULL, idempotency_key text DEFAULT NULL) RETURNS jsonb
+ *		Partial update: fields present are set, null clears optional ones.
+ */
+Datum
+commerce_update_customer(PG_FUNCTION_ARGS)
+{
+	CommerceCommand cmd;
+	CommerceValue values[NCUSTOMER_FIELDS];
+	Jsonb	   *response;
+	Jsonb	   *data;
+	pg_uuid_t  *id;
+	int64		expected = 0;
+	bool		has_expected;
+	Datum		args[3];
+
+	SPI_connect();
+	response = catalog_command_begin(&cmd, "update_customer", fcinfo, 3, 3);
+	if (response != NULL)
+	{
+		SPI_finish();
+		PG_RETURN_JSONB_P(response);	/* a replay */
+	}
+	id = catalog_uuid_arg(fcinfo, 0, "id");
+	data = catalog_jsonb_arg(fcinfo, 1, "customer");
+	has_expected = catalog_expected_version(fcinfo, 2, &expected);
+	parse_customer(data, false, values);
+	/* a customer choosing its group would choose its prices */
+	if (values[CUSTOMER_GROUP].present || values[CUSTOMER_METADATA].present)
+		catalog_require_staff("change its customer group or metadata");
+
+	commerce_check_version("customer", has_expected, expected, lock_customer(&cmd.tenant, id));
+	require_group(&cmd.tenant, &values[CUSTOMER_GROUP]);
+
+	commerce_prepare(&plan_update,
+					 "UPDATE commerce.customers AS c SET"
+					 " email = CASE WHEN $3 ? 'email' THEN $3->>'email' ELSE c.email END,"
+					 " group_id = CASE WHEN $3 ? 'group_id' THEN ($3->>'group_id')::uuid ELSE c.group_id END,"
+					 " first_name = CASE WHEN $3 ? 'first_name' THEN $3->>'first_name' ELSE c.first_name END,"
+					 " last_name = CASE WHEN $3 ? 'last_name' THEN $3->>'last_name' ELSE c.last_name END,"
+					 " phone = CASE WHEN $3 ? 'phone' THEN $3->>'phone' ELSE c.phone END,"
+					 " metadata = CASE WHEN $3 ? 'metadata' THEN $3->'metadata' ELSE c.metadata END,"
+					 " version = c.version + 1, updated_at = pg_catalog.now()"
+					 " WHERE c.tenant_id = $1 AND c.id = $2 RETURNING " CUSTOMER_JSON,
+					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
+	args[0] = UUIDPGetDatum(&cmd.tenant);
+	args[1] = UUIDPGetDatum(id);
+	args[2] = JsonbPGetDatum(data);
+	catalog_execute_unique(plan_update, args, NULL, customer_unique, lengthof(customer_unique));
+	response = catalog_result_jsonb(1);
+	catalog_emit(&cmd, "customer.updated", "customer", id, response);
+	response = commerce_command_finish(&cmd, response);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
+}
+
+/* commerce.get_customer(id uuid) RETURNS jsonb */
+Datum
+commerce_get_customer(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t	tenant;
+	pg_uuid_t  *id = catalog_uuid_arg(fcinfo, 0, "id");
+	Jsonb	   *response;
+	Datum		args[2];
+
+	commerce_query_begin(&tenant);
+	SPI_connect();
+	commerce_prepare(&plan_get,
+					 "SELECT " CUSTOMER_JSON " FROM commerce.customers c"
+					 " WHERE c.tenant_id = $1 AND c.id = $2",
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	args[0] = UUIDPGetDatum(&tenant);
+	args[1] = UUIDPGetDatum(id);
+	commerce_execute(plan_get, args, NULL, true, 1);
+	response = catalog_result_jsonb(1);
+	if (response == NULL)
+		commerce_not_found("customer", id);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
+}
+
+/* commerce.list_customers(lim int DEFAULT 50, after text DEFAULT NULL) RETURNS jsonb */
+Datum
+commerce_list_customers(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t	tenant;
+	int32		lim;
+	Datum		args[3];
+	Jsonb	   *response;
+
+	commerce_query_begin(&tenant);
+	catalog_list_args(fcinfo, 0, 1, &lim, &args[1]);
+	SPI_connect();
+	commerce_prepare(&plan_list,
+					 CATALOG_PAGE("SELECT c.id, " CUSTOMER_JSON " AS j FROM commerce.customers c"
+								  " WHERE c.tenant_id = $1 AND c.id > $2 ORDER BY c.id LIMIT $3 + 1", "$3"),
+					 3, (Oid[]) {UUIDOID, UUIDOID, INT4OID});
+	args[0] = UUIDPGetDatum(&tenant);
+	args[2] = Int32GetDatum(lim);
+	commerce_execute(plan_list, args, NULL, true, 1);
+	response = catalog_result_jsonb(1);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
+}
+
+/* The new address is a default: the customer's other addresses stop being. */
+static void
+clear_other_defaults(const pg_uuid_t *tenant, pg_uuid_t *customer, pg_uuid_t *address,
+					 const CommerceValue *values)
+{
+	bool		shipping = values[ADDRESS_DEFAULT_SHIPPING].present &&
+		DatumGetBool(values[ADDRESS_DEFAULT_SHIPPING].value);
+	bool		billing = values[ADDRESS_DEFAULT_BILLING].present &&
+		DatumGetBool(values[ADDRESS_DEFAULT_BILLING].value);
+	Datum		args[5];
+
+	if (!shipping && !billing)
+		return;
+	commerce_prepare(&plan_clear_defaults,
+					 "UPDATE commerce.customer_addresses SET"
+					 " is_default_shipping = is_default_shipping AND NOT $4,"
+					 " is_default_billing = is_default_billing AND NOT $5,"
+					 " version = version + 1, updated_at = pg_catalog.now()"
+					 " WHERE tenant_id = $1 AND customer_id = $2 AND id <> $3"
+					 " AND ((is_default_shipping AND $4) OR (is_default_billing AND $5))",
+					 5, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, BOOLOID, BOOLOID});
+	args[0] = UUIDPGetDatum(tenant);
+	args[1] = UUIDPGetDatum(customer);
+	args[2] = UUIDPGetDatum(address);
+	args[3] = BoolGetDatum(shipping);
+	args[4] = BoolGetDatum(billing);
+	commerce_execute(plan_clear_defaults, args, NULL, false, 0);
+}
+
+/*
+ * commerce.add_customer_address(customer_id uuid, data jsonb, idempotency_key
+ *		text DEFAULT NULL) RETURNS jsonb
+ */
+Datum
+commerce_add_customer_address(PG_FUNCTION_ARGS)
+{
+	CommerceCommand cmd;
+	CommerceValue values[NADDRESS_FIELDS];
+	Jsonb	   *response;
+	Jsonb	   *data;
+	pg_uuid_t  *customer;
+	pg_uuid_t	id;
+	int64		count;
+	Datum		args[4];
+
+	SPI_connect();
+	response = catalog_command_begin(&cmd, "add_customer_address", fcinfo, 2, 2);
+	if (response != NULL)
+	{
+		SPI_finish();
+		PG_RETURN_JSONB_P(response);	/* a replay */
+	}
+	customer = catalog_uuid_arg(fcinfo, 0, "customer_id");
+	data = catalog_jsonb_arg(fcinfo, 1, "address");
+	parse_address(data, true, values);
+	(void) lock_customer(&cmd.tenant, customer);
+
+	commerce_prepare(&plan_count_addresses,
+					 "SELECT pg_catalog.count(*) FROM commerce.customer_addresses"
+					 " WHERE tenant_id = $1 AND customer_id = $2",
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	args[0] = UUIDPGetDatum(&cmd.tenant);
+	args[1] = UUIDPGetDatum(customer);
+	commerce_execute(plan_count_addresses, args, NULL, false, 1);
+	if (commerce_result_int64(1, &count) && count >= MAX_ADDRESSES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 commerce_errcode("too_many_addresses"),
+				 errmsg("customer %s already has %d addresses", commerce_uuid_string(customer),
+						MAX_ADDRESSES),
+				 errhint("Remove an address first.")));
+
+	commerce_uuid_v7(&id);
+	clear_other_defaults(&cmd.tenant, customer, &id, values);
+	commerce_prepare(&plan_insert_address,
+					 "INSERT INTO commerce.customer_addresses AS a (tenant_id, id, customer_id,"
+					 " label, first_name, last_name, company, line1, line2, city, region,"
+					 " postal_code, country, phone, is_default_shipping, is_default_billing)"
+					 " VALUES ($1, $3, $2, $4->>'label', $4->>'first_name', $4->>'last_name',"
+					 " $4->>'company', $4->>'line1', $4->>'line2', $4->>'city', $4->>'region',"
+					 " $4->>'postal_code', $4->>'country', $4->>'phone',"
+					 " COALESCE(($4->>'is_default_shipping')::boolean, false),"
+					 " COALESCE(($4->>'is_default_billing')::boolean, false))"
+					 " RETURNING " ADDRESS_JSON,
+					 4, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, JSONBOID});
+	args[2] = UUIDPGetDatum(&id);
+	args[3] = JsonbPGetDatum(data);
+	commerce_execute(plan_insert_address, args, NULL, false, 0);
+	response = catalog_result_jsonb(1);
+	catalog_emit(&cmd, "customer.address_added", "customer", customer, response);
+	response = commerce_command_finish(&cmd, response);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
+}
+
+/* Lock an address of the customer; not_found when it is not one of its. */
+static int64
+lock_address(const pg_uuid_t *tenant, pg_uuid_t *customer, pg_uuid_t *address)
+{
+	Datum		args[3];
+	int64		version;
+
+	(void) lock_customer(tenant, customer);
+	commerce_prepare(&plan_lock_address,
+					 "SELECT version FROM commerce.customer_addresses"
+					 " WHERE tenant_id = $1 AND customer_id = $2 AND id = $3 FOR UPDATE",
+					 3, (Oid[]) {UUIDOID, UUIDOID, UUIDOID});
+	args[0] = UUIDPGetDatum(tenant);
+	args[1] = UUIDPGetDatum(customer);
+	args[2] = UUIDPGetDatum(address);
+	commerce_execute(plan_lock_address, args, NULL, false, 1);
+	if (!commerce_result_int64(1, &version))
+		commerce_not_found("customer address", address);
+	return version;
+}
+
+/*
+ * commerce.update_customer_address(customer_id uuid, address_id uuid, data jsonb,
+ *		expected_version bigint DEFAULT NULL, idempotency_key text DEFAULT NULL)
+ *		RETURNS jsonb
+ */
+Datum
+commerce_update_customer_address(PG_FUNCTION_ARGS)
+{
+	CommerceCommand cmd;
+	CommerceValue values[NADDRESS_FIELDS];
+	Jsonb	   *response;
+	Jsonb	   *data;
+	pg_uuid_t  *customer;
+	pg_uuid_t  *address;
+	int64		expected = 0;
+	bool		has_expected;
+	Datum		args[4];
+
+	SPI_connect();
+	response = catalog_command_begin(&cmd, "update_customer_address", fcinfo, 4, 4);
+	if (response != NULL)
+	{
+		SPI_finish();
+		PG_RETURN_JSONB_P(response);	/* a replay */
+	}
+	customer = catalog_uuid_arg(fcinfo, 0, "customer_id");
+	address = catalog_uuid_arg(fcinfo, 1, "address_id");
+	data = catalog_jsonb_arg(fcinfo, 2, "address");
+	has_expected = catalog_expected_version(fcinfo, 3, &expected);
+	parse_address(data, false, values);
+	commerce_check_version("customer address", has_expected, expected,
+						   lock_address(&cmd.tenant, customer, address));
+	clear_other_defaults(&cmd.tenant, customer, address, values);
+
+	commerce_prepare(&plan_update_address,
+					 "UPDATE commerce.customer_addresses AS a SET"
+					 " label = CASE WHEN $4 ? 'label' THEN $4->>'label' ELSE a.label END,"
+					 " first_name = CASE WHEN $4 ? 'first_name' THEN $4->>'first_name' ELSE a.first_name END,"
+					 " last_name = CASE WHEN $4 ? 'last_name' THEN $4->>'last_name' ELSE a.last_name END,"
+					 " company = CASE WHEN $4 ? 'company' THEN $4->>'company' ELSE a.company END,"
+					 " line1 = CASE WHEN $4 ? 'line1' THEN $4->>'line1' ELSE a.line1 END,"
+					 " line2 = CASE WHEN $4 ? 'line2' THEN $4->>'line2' ELSE a.line2 END,"
+					 " city = CASE WHEN $4 ? 'city' THEN $4->>'city' ELSE a.city END,"
+					 " region = CASE WHEN $4 ? 'region' THEN $4->>'region' ELSE a.region END,"
+					 " postal_code = CASE WHEN $4 ? 'postal_code' THEN $4->>'postal_code' ELSE a.postal_code END,"
+					 " country = CASE WHEN $4 ? 'country' THEN $4->>'country' ELSE a.country END,"
+					 " phone = CASE WHEN $4 ? 'phone' THEN $4->>'phone' ELSE a.phone END,"
+					 " is_default_shipping = CASE WHEN $4 ? 'is_default_shipping'"
+					 "   THEN ($4->>'is_default_shipping')::boolean ELSE a.is_default_shipping END,"
+					 " is_default_billing = CASE WHEN $4 ? 'is_default_billing'"
+					 "   THEN ($4->>'is_default_billing')::boolean ELSE a.is_default_billing END,"
+					 " version = a.version + 1, updated_at = pg_catalog.now()"
+					 " WHERE a.tenant_id = $1 AND a.customer_id = $2 AND a.id = $3"
+					 " RETURNING " ADDRESS_JSON,
+					 4, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, JSONBOID});
+	args[0] = UUIDPGetDatum(&cmd.tenant);
+	args[1] = UUIDPGetDatum(customer);
+	args[2] = UUIDPGetDatum(address);
+	args[3] = JsonbPGetDatum(data);
+	commerce_execute(plan_update_address, args, NULL, false, 0);
+	response = catalog_result_jsonb(1);
+	catalog_emit(&cmd, "customer.address_updated", "customer", customer, response);
+	response = commerce_command_finish(&cmd, response);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
+}
+
+/*
+ * commerce.remove_customer_address(customer_id uuid, address uuid,
+ *		expected_version bigint DEFAULT NULL, idempotency_key text DEFAULT NULL)
+ *		RETURNS jsonb
+ */
+Datum
+commerce_remove_customer_address(PG_FUNCTION_ARGS)
+{
+	CommerceCommand cmd;
+	Jsonb	   *response;
+	pg_uuid_t  *customer;
+	pg_uuid_t  *address;
+	int64		expected = 0;
+	bool		has_expected;
+	Datum		args[3];
+
+	SPI_connect();
+	response = catalog_command_begin(&cmd, "remove_customer_address", fcinfo, 3, 3);
+	if (response != NULL)
+	{
+		SPI_finish();
+		PG_RETURN_JSONB_P(response);	/* a replay */
+	}
+	customer = catalog_uuid_arg(fcinfo, 0, "customer_id");
+	address = catalog_uuid_arg(fcinfo, 1, "address_id");
+	has_expected = catalog_expected_version(fcinfo, 2, &expected);
+	commerce_check_version("customer address", has_expected, expected,
+						   lock_address(&cmd.tenant, customer, address));
+
+	commerce_prepare(&plan_delete_address,
+					 "DELETE FROM commerce.customer_addresses AS a"
+					 " WHERE a.tenant_id = $1 AND a.customer_id = $2 AND a.id = $3"
+					 " RETURNING pg_catalog.jsonb_build_object('id', a.id::text,"
+					 " 'object', 'customer_address', 'customer_id', a.customer_id::text, 'deleted', true)",
+					 3, (Oid[]) {UUIDOID, UUIDOID, UUIDOID});
+	args[0] = UUIDPGetDatum(&cmd.tenant);
+	args[1] = UUIDPGetDatum(customer);
+	args[2] = UUIDPGetDatum(address);
+	commerce_execute(plan_delete_address, args, NULL, false, 0);
+	response = catalog_result_jsonb(1);
+	catalog_emit(&cmd, "customer.address_removed", "customer", customer, response);
+	response = commerce_command_finish(&cmd, response);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
+}

@@ -1,0 +1,610 @@
+/*-------------------------------------------------------------------------
+ *
+ * inventory.c
+ *	  Stock per variant and location (commerce.inventory_levels): on_hand,
+ *	  reserved and the generated available = on_hand - reserved.
+ *
+ *	  Staff commands: commerce.set_inventory, adjust_inventory,
+ *	  get_inventory, and reserve_stock/release_stock/fulfil_stock. Orders
+ *	  call the C entry points commerce_reserve_stock (placing),
+ *	  commerce_release_stock (cancelling) and commerce_fulfil_stock
+ *	  (shipping) inside their own transaction, for the 'default' location.
+ *
+ *	  No oversell under any concurrency: a reservation is one
+ *	  UPDATE ... WHERE on_hand - reserved >= quantity. The row lock makes a
+ *	  concurrent reservation wait, and READ COMMITTED re-checks the WHERE
+ *	  clause against the row it waited for, so two reservations can never
+ *	  both take the last unit. set/adjust lock the row (FOR UPDATE) before
+ *	  computing the new on_hand, and CHECK (reserved <= on_hand) backs the
+ *	  rule at the table.
+ *
+ * extension/inventory.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "common/int.h"
+#include "fmgr.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/uuid.h"
+
+#include "command.h"
+#include "errors.h"
+#include "pgcommerce.h"
+
+PG_FUNCTION_INFO_V1(commerce_set_inventory);
+PG_FUNCTION_INFO_V1(commerce_adjust_inventory);
+PG_FUNCTION_INFO_V1(commerce_get_inventory);
+PG_FUNCTION_INFO_V1(commerce_reserve_stock_sql);
+PG_FUNCTION_INFO_V1(commerce_release_stock_sql);
+PG_FUNCTION_INFO_V1(commerce_fulfil_stock_sql);
+
+#define DEFAULT_LOCATION "default"
+#define LOCATION_MAX 100
+#define REASON_MAX 200
+
+/* The HTTP representation of an inventory_levels row. */
+#define LEVEL_JSON \
+	"pg_catalog.jsonb_build_object('variant_id', variant_id::text, 'location', location," \
+	" 'on_hand', on_hand, 'reserved', reserved, 'available', available, 'version', version," \
+	" 'updated_at', " COMMERCE_SQL_TIMESTAMP("updated_at") ")"
+
+#define LEVEL_KEY \
+	" WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND variant_id OPERATOR(pg_catalog.=) $2" \
+	" AND location OPERATOR(pg_catalog.=) $3"
+
+typedef enum StockMove
+{
+	STOCK_RESERVE,				/* reserved += q, needs available >= q */
+	STOCK_RELEASE,				/* reserved -= q, needs reserved >= q */
+	STOCK_FULFIL				/* on_hand -= q, reserved -= q, needs reserved >= q */
+} StockMove;
+
+static const char *const stock_move_names[] = {"reserve", "release", "fulfil"};
+
+static SPIPlanPtr plan_move[3] = {NULL, NULL, NULL};
+static SPIPlanPtr plan_read_level = NULL;
+static SPIPlanPtr plan_lock_level = NULL;
+static SPIPlanPtr plan_insert_level = NULL;
+static SPIPlanPtr plan_update_on_hand = NULL;
+static SPIPlanPtr plan_variant_exists = NULL;
+
+static const char *const move_sql[3] = {
+	"UPDATE commerce.inventory_levels SET reserved = reserved + $4,"
+	" version = version + 1, updated_at = pg_catalog.now()" LEVEL_KEY
+	" AND on_hand - reserved >= $4 RETURNING " LEVEL_JSON,
+	"UPDATE commerce.inventory_levels SET reserved = reserved - $4,"
+	" version = version + 1, updated_at = pg_catalog.now()" LEVEL_KEY
+	" AND reserved >= $4 RETURNING " LEVEL_JSON,
+	"UPDATE commerce.inventory_levels SET on_hand = on_hand - $4, reserved = reserved - $4,"
+	" version = version + 1, updated_at = pg_catalog.now()" LEVEL_KEY
+	" AND reserved >= $4 RETURNING " LEVEL_JSON,
+};
+
+static Jsonb *move_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant,
+						 int64 quantity, StockMove move);
+static void emit_inventory_event(const pg_uuid_t *tenant, const pg_uuid_t *variant,
+								 Jsonb *level, const char *change, int64 quantity,
+								 const char *reason);
+static void require_staff(const char *action);
+static void require_variant(const pg_uuid_t *tenant, const pg_uuid_t *variant);
+static bool read_level(const pg_uuid_t *tenant, const pg_uuid_t *variant,
+					   const char *location, bool for_update,
+					   int64 *on_hand, int64 *reserved, int64 *version);
+static void check_location(const char *location);
+
+/*
+ * emit_inventory_event
+ *		inventory.changed with the new level, what changed it and by how much.
+ */
+static void
+emit_inventory_event(const pg_uuid_t *tenant, const pg_uuid_t *variant,
+					 Jsonb *level, const char *change, int64 quantity,
+					 const char *reason)
+{
+	JsonbParseState *state = NULL;
+	JsonbIterator *it = JsonbIteratorInit(&level->root);
+	JsonbIteratorToken token;
+	JsonbValue	v;
+	JsonbValue	k;
+	JsonbValue *data;
+
+	while ((token = JsonbIteratorNext(&it, &v, false)) != WJB_END_OBJECT)
+		pushJsonbValue(&state, token, token < WJB_BEGIN_ARRAY ? &v : NULL);
+
+	k.type = jbvString;
+	k.val.string.val = "change";
+	k.val.string.len = strlen("change");
+	pushJsonbValue(&state, WJB_KEY, &k);
+	v.type = jbvString;
+	v.val.string.val = (char *) change;
+	v.val.string.len = strlen(change);
+	pushJsonbValue(&state, WJB_VALUE, &v);
+	k.val.string.val = "quantity";
+	k.val.string.len = strlen("quantity");
+	pushJsonbValue(&state, WJB_KEY, &k);
+	v.type = jbvNumeric;
+	v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(quantity)));
+	pushJsonbValue(&state, WJB_VALUE, &v);
+	if (reason != NULL)
+	{
+		k.val.string.val = "reason";
+		k.val.string.len = strlen("reason");
+		pushJsonbValue(&state, WJB_KEY, &k);
+		v.type = jbvString;
+		v.val.string.val = (char *) reason;
+		v.val.string.len = strlen(reason);
+		pushJsonbValue(&state, WJB_VALUE, &v);
+	}
+	data = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+
+	commerce_emit_event(tenant, "inventory.changed", "inventory", variant,
+						JsonbValueToJsonb(data));
+}
+
+static void
+require_staff(const char *action)
+{
+	if (commerce_actor_is_customer())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 commerce_errcode("permission_denied"),
+				 errmsg("a customer may not %s", action),
+				 errhint("Inventory is managed by staff.")));
+}
+
+static void
+check_location(const char *location)
+{
+	size_t		len = strlen(location);
+
+	if (len == 0 || len > LOCATION_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 commerce_errcode("invalid_input"),
+				 errmsg("location must be 1 to %d characters long", LOCATION_MAX)));
+}
+
+static void
+require_variant(const pg_uuid_t *tenant, const pg_uuid_t *variant)
+{
+	Datum		values[2];
+
+	commerce_prepare(&plan_variant_exists,
+					 "SELECT 1 FROM commerce.variants"
+					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	values[0] = UUIDPGetDatum(tenant);
+	values[1] = UUIDPGetDatum(variant);
+	if (commerce_execute(plan_variant_exists, values, NULL, true, 1) == 0)
+		commerce_not_found("variant", variant);
+}
+
+/* The level's figures, optionally row-locked; false when there is no row. */
+static bool
+read_level(const pg_uuid_t *tenant, const pg_uuid_t *variant,
+		   const char *location, bool for_update,
+		   int64 *on_hand, int64 *reserved, int64 *version)
+{
+	Datum		values[3];
+	SPIPlanPtr	plan;
+	bool		isnull;
+
+	if (for_update)
+		plan = commerce_prepare(&plan_lock_level,
+								"SELECT on_hand, reserved, version FROM commerce.inventory_levels"
+								LEVEL_KEY " FOR UPDATE",
+								3, (Oid[]) {UUIDOID, UUIDOID, TEXTOID});
+	else
+		plan = commerce_prepare(&plan_read_level,
+								"SELECT on_hand, reserved, version FROM commerce.inventory_levels"
+								LEVEL_KEY,
+								3, (Oid[]) {UUIDOID, UUIDOID, TEXTOID});
+	values[0] = UUIDPGetDatum(tenant);
+	values[1] = UUIDPGetDatum(variant);
+	values[2] = CStringGetTextDatum(location);
+	if (commerce_execute(plan, values, NULL, !for_update, 1) == 0)
+		return false;
+	*on_hand = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	*reserved = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	*version = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+	return true;
+}
+
+/*
+ * move_stock
+ *		Reserve, release or fulfil quantity units of the default location in
+ *		one row-locking UPDATE, emit inventory.changed, return the new level
+ *		(allocated in the caller's memory context).
+ */
+static Jsonb *
+move_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant, int64 quantity,
+		   StockMove move)
+{
+	Datum		values[4];
+	Jsonb	   *level;
+	int64		on_hand = 0;
+	int64		reserved = 0;
+	int64		version;
+
+	if (quantity <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 commerce_errcode("invalid_input"),
+				 errmsg("quantity to %s must be positive, not " INT64_FORMAT,
+						stock_move_names[move], quantity)));
+
+	SPI_connect();
+	commerce_prepare(&plan_move[move], move_sql[move], 4,
+					 (Oid[]) {UUIDOID, UUIDOID, TEXTOID, INT8OID});
+	values[0] = UUIDPGetDatum(tenant);
+	values[1] = UUIDPGetDatum(variant);
+	values[2] = CStringGetTextDatum(DEFAULT_LOCATION);
+	values[3] = Int64GetDatum(quantity);
+	if (commerce_execute(plan_move[move], values, NULL, false, 0) == 0)
+	{
+		/* Report what there is (0 when the variant's stock is untracked). */
+		(void) read_level(tenant, variant, DEFAULT_LOCATION, false,
+						  &on_hand, &reserved, &version);
+		if (move == STOCK_RESERVE)
+			ereport(ERROR,
+					(errcode(ERRCODE_COMMERCE_STATE_CONFLICT),
+					 commerce_errcode("insufficient_stock"),
+					 errmsg("insufficient stock for variant %s", commerce_uuid_string(variant)),
+					 errdetail("Requested " INT64_FORMAT ", available " INT64_FORMAT ".",
+							   quantity, on_hand - reserved)));
+		ereport(ERROR,
+				(errcode(ERRCODE_COMMERCE_STATE_CONFLICT),
+				 commerce_errcode("reservation_exceeded"),
+				 errmsg("cannot %s " INT64_FORMAT " units of variant %s",
+						stock_move_names[move], quantity, commerce_uuid_string(variant)),
+				 errdetail("Only " INT64_FORMAT " units are reserved.", reserved)));
+	}
+	level = commerce_result_jsonb(1);
+	emit_inventory_event(tenant, variant, level, stock_move_names[move], quantity, NULL);
+	SPI_finish();
+	return level;
+}
+
+void
+commerce_reserve_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant, int64 quantity)
+{
+	(void) move_stock(tenant, variant, quantity, STOCK_RESERVE);
+}
+
+void
+commerce_release_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant, int64 quantity)
+{
+	(void) move_stock(tenant, variant, quantity, STOCK_RELEASE);
+}
+
+void
+commerce_fulfil_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant, int64 quantity)
+{
+	(void) move_stock(tenant, variant, quantity, STOCK_FULFIL);
+}
+
+/*
+ * Shared body of commerce.reserve_stock/release_stock/fulfil_stock(variant
+ * uuid, quantity bigint, idempotency_key text DEFAULT NULL) RETURNS jsonb.
+ */
+static Datum
+stock_move_command(FunctionCallInfo fcinfo, StockMove move, const char *name)
+{
+	CommerceCommand cmd;
+	Datum		args[2];
+	Oid			types[2] = {UUIDOID, INT8OID};
+	bool		nulls[2];
+	Jsonb	   *replay;
+	Jsonb	   *level;
+	Jsonb	   *result;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 commerce_errcode("invalid_input"),
+				 errmsg("variant and quantity are required")));
+	args[0] = PG_GETARG_DATUM(0);
+	args[1] = PG_GETARG_DATUM(1);
+	nulls[0] = nulls[1] = false;
+
+	SPI_connect();
+	replay = commerce_command_begin(&cmd, name,
+									PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2),
+									2, args, types, nulls);
+	if (replay != NULL)
+	{
+		SPI_finish();
+		PG_RETURN_JSONB_P(replay);
+	}
+	require_staff(psprintf("%s stock", stock_move_names[move]));
+	require_variant(&cmd.tenant, PG_GETARG_UUID_P(0));
+	level = move_stock(&cmd.tenant, PG_GETARG_UUID_P(0), PG_GETARG_INT64(1), move);
+	result = commerce_command_finish(&cmd, level);
+	SPI_finish();
+	PG_RETURN_JSONB_P(result);
+}
+
+Datum
+commerce_reserve_stock_sql(PG_FUNCTION_ARGS)
+{
+	return stock_move_command(fcinfo, STOCK_RESERVE, "reserve_stock");
+}
+
+Datum
+commerce_release_stock_sql(PG_FUNCTION_ARGS)
+{
+	return stock_move_command(fcinfo, STOCK_RELEASE, "release_stock");
+}
+
+Datum
+commerce_fulfil_stock_sql(PG_FUNCTION_ARGS)
+{
+	return stock_move_command(fcinfo, STOCK_FULFIL, "fulfil_stock");
+}
+
+/*
+ * write_on_hand
+ *		Set the level's on_hand (creating the row when there is none), with
+ *		the version check; returns the new level. The row is locked first.
+ */
+static Jsonb *
+write_on_hand(const pg_uuid_t *tenant, const pg_uuid_t *variant,
+			  const char *location, bool is_delta, int64 amount,
+			  bool has_expected, int64 expected_version)
+{
+	int64		on_hand = 0;
+	int64		reserved = 0;
+	int64		version = 0;
+	int64		new_on_hand;
+	bool		exists;
+	Datum		values[4];
+
+	exists = read_level(tenant, variant, location, true, &on_hand, &reserved, &version);
+	commerce_check_version("inventory level", has_expected, expected_version, version);
+
+	if (!is_delta)
+		new_on_hand = amount;
+	else if (pg_add_s64_overflow(on_hand, amount, &new_on_hand))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 commerce_errcode("invalid_input"),
+				 errmsg("on_hand would be out of range")));
+	if (new_on_hand < reserved)
+		ereport(ERROR,
+				(errcode(ERRCODE_COMMERCE_STATE_CONFLICT),
+				 commerce_errcode("insufficient_stock"),
+				 errmsg("on_hand of variant %s cannot go below what is reserved",
+						commerce_uuid_string(variant)),
+				 errdetail("New on_hand " INT64_FORMAT ", on_hand " INT64_FORMAT ", reserved " INT64_FORMAT ".",
+						   new_on_hand, on_hand, reserved)));
+	if (new_on_hand < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_COMMERCE_STATE_CONFLICT),
+				 commerce_errcode("insufficient_stock"),
+				 errmsg("on_hand of variant %s cannot go below zero",
+						commerce_uuid_string(variant)),
+				 errdetail("on_hand is " INT64_FORMAT ", the change is " INT64_FORMAT ".",
+						   on_hand, amount)));
+
+	values[0] = UUIDPGetDatum(tenant);
+	values[1] = UUIDPGetDatum(variant);
+	values[2] = CStringGetTextDatum(location);
+	values[3] = Int64GetDatum(new_on_hand);
+	if (exists)
+	{
+		commerce_prepare(&plan_update_on_hand,
+						 "UPDATE commerce.inventory_levels SET on_hand = $4,"
+						 " version = version + 1, updated_at = pg_catalog.now()" LEVEL_KEY
+						 " RETURNING " LEVEL_JSON,
+						 4, (Oid[]) {UUIDOID, UUIDOID, TEXTOID, INT8OID});
+		commerce_execute(plan_update_on_hand, values, NULL, false, 0);
+	}
+	else
+	{
+		commerce_prepare(&plan_insert_level,
+						 "INSERT INTO commerce.inventory_levels (tenant_id, variant_id, location, on_hand)"
+						 " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING " LEVEL_JSON,
+						 4, (Oid[]) {UUIDOID, UUIDOID, TEXTOID, INT8OID});
+		if (commerce_execute(plan_insert_level, values, NULL, false, 0) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 commerce_errcode("version_conflict"),
+					 errmsg("inventory level was created concurrently"),
+					 errhint("Read the inventory level again and retry with its current version.")));
+	}
+	return commerce_result_jsonb(1);
+}
+
+/*
+ * commerce.set_inventory(variant uuid, data jsonb, expected_version bigint
+ *						  DEFAULT NULL, idempotency_key text DEFAULT NULL)
+ *		RETURNS jsonb
+ *
+ * data: {"on_hand": int >= 0, "location": text (default "default")}.
+ * expected_version 0 means "no level yet".
+ */
+Datum
+commerce_set_inventory(PG_FUNCTION_ARGS)
+{
+	static const CommerceField fields[] = {
+		{"on_hand", CF_INT64, true, 0},
+		{"location", CF_TEXT, false, LOCATION_MAX},
+	};
+	CommerceValue values[lengthof(fields)];
+	CommerceCommand cmd;
+	Datum		args[3];
+	Oid			types[3] = {UUIDOID, JSONBOID, INT8OID};
+	bool		nulls[3];
+	Jsonb	   *replay;
+	Jsonb	   *level;
+	Jsonb	   *result;
+	pg_uuid_t  *variant;
+	const char *location = DEFAULT_LOCATION;
+	int64		on_hand;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 commerce_errcode("invalid_input"),
+				 errmsg("variant and data are required")));
+	variant = PG_GETARG_UUID_P(0);
+	args[0] = PG_GETARG_DATUM(0);
+	args[1] = PG_GETARG_DATUM(1);
+	args[2] = PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2);
+	nulls[0] = nulls[1] = false;
+	nulls[2] = PG_ARGISNULL(2);
+
+	SPI_connect();
+	replay = commerce_command_begin(&cmd, "set_inventory",
+									PG_ARGISNULL(3) ? NULL : PG_GETARG_TEXT_PP(3),
+									3, args, types, nulls);
+	if (replay != NULL)
+	{
+		SPI_finish();
+		PG_RETURN_JSONB_P(replay);
+	}
+	require_staff("set inventory");
+	commerce_parse_object(PG_GETARG_JSONB_P(1), "inventory", fields, lengthof(fields), values);
+	on_hand = DatumGetInt64(values[0].value);
+	if (on_hand < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 commerce_errcode("invalid_input"),
+				 errmsg("invalid inventory: field \"on_hand\" must not be negative")));
+	if (values[1].present && !values[1].isnull)
+		location = TextDatumGetCString(values[1].value);
+	check_location(location);
+	require_variant(&cmd.tenant, variant);
+
+	level = write_on_hand(&cmd.tenant, variant, location, false, on_hand,
+						  !PG_ARGISNULL(2), PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2));
+	emit_inventory_event(&cmd.tenant, variant, level, "set", on_hand, NULL);
+	result = commerce_command_finish(&cmd, level);
+	SPI_finish();
+	PG_RETURN_JSONB_P(result);
+}
+
+/*
+ * commerce.adjust_inventory(variant uuid, delta bigint, reason text,
+ *							 idempotency_key text DEFAULT NULL,
+ *							 location text DEFAULT 'default') RETURNS jsonb
+ *
+ * on_hand += delta (received goods, shrinkage, counts). Never below what is
+ * reserved.
+ */
+Datum
+commerce_adjust_inventory(PG_FUNCTION_ARGS)
+{
+	CommerceCommand cmd;
+	Datum		args[4];
+	Oid			types[4] = {UUIDOID, INT8OID, TEXTOID, TEXTOID};
+	bool		nulls[4] = {false, false, false, false};
+	Jsonb	   *replay;
+	Jsonb	   *level;
+	Jsonb	   *result;
+	pg_uuid_t  *variant;
+	int64		delta;
+	char	   *reason;
+	char	   *location;
+	int			reason_length;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(4))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 commerce_errcode("invalid_input"),
+				 errmsg("variant, delta, reason and location are required")));
+	variant = PG_GETARG_UUID_P(0);
+	delta = PG_GETARG_INT64(1);
+	reason = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	location = text_to_cstring(PG_GETARG_TEXT_PP(4));
+	args[0] = PG_GETARG_DATUM(0);
+	args[1] = PG_GETARG_DATUM(1);
+	args[2] = PG_GETARG_DATUM(2);
+	args[3] = PG_GETARG_DATUM(4);
+
+	SPI_connect();
+	replay = commerce_command_begin(&cmd, "adjust_inventory",
+									PG_ARGISNULL(3) ? NULL : PG_GETARG_TEXT_PP(3),
+									4, args, types, nulls);
+	if (replay != NULL)
+	{
+		SPI_finish();
+		PG_RETURN_JSONB_P(replay);
+	}
+	require_staff("adjust inventory");
+	if (delta == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 commerce_errcode("invalid_input"),
+				 errmsg("delta must not be zero")));
+	reason_length = pg_mbstrlen(reason);
+	if (reason_length == 0 || reason_length > REASON_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 commerce_errcode("invalid_input"),
+				 errmsg("reason must be 1 to %d characters long", REASON_MAX)));
+	check_location(location);
+	require_variant(&cmd.tenant, variant);
+
+	level = write_on_hand(&cmd.tenant, variant, location, true, delta, false, 0);
+	emit_inventory_event(&cmd.tenant, variant, level, "adjust", delta, reason);
+	result = commerce_command_finish(&cmd, level);
+	SPI_finish();
+	PG_RETURN_JSONB_P(result);
+}
+
+/*
+ * commerce.get_inventory(variant uuid, location text DEFAULT 'default')
+ *		RETURNS jsonb
+ *
+ * A variant whose stock was never set has 0 on hand, 0 reserved, version 0.
+ */
+Datum
+commerce_get_inventory(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t	tenant;
+	pg_uuid_t  *variant;
+	char	   *location;
+	Datum		values[3];
+	Jsonb	   *level;
+	static SPIPlanPtr plan_get = NULL;
+
+	commerce_query_begin(&tenant);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 commerce_errcode("invalid_input"),
+				 errmsg("variant and location are required")));
+	variant = PG_GETARG_UUID_P(0);
+	location = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	check_location(location);
+
+	SPI_connect();
+	commerce_prepare(&plan_get,
+					 "SELECT " LEVEL_JSON " FROM commerce.inventory_levels" LEVEL_KEY,
+					 3, (Oid[]) {UUIDOID, UUIDOID, TEXTOID});
+	values[0] = UUIDPGetDatum(&tenant);
+	values[1] = UUIDPGetDatum(variant);
+	values[2] = CStringGetTextDatum(location);
+	if (commerce_execute(plan_get, values, NULL, true, 1) > 0)
+		level = commerce_result_jsonb(1);
+	else
+	{
+		static SPIPlanPtr plan_untracked = NULL;
+
+		require_variant(&tenant, variant);
+		commerce_prepare(&plan_untracked,
+						 "SELECT pg_catalog.jsonb_build_object('variant_id', $1::text, 'location', $2,"
+						 " 'on_hand', 0, 'reserved', 0, 'available', 0, 'version', 0, 'updated_at', NULL)",
+						 2, (Oid[]) {UUIDOID, TEXTOID});
+		commerce_execute(plan_untracked, values + 1, NULL, true, 1);
+		level = commerce_result_jsonb(1);
+	}
+	SPI_finish();
+	PG_RETURN_JSONB_P(level);
+}

@@ -1,0 +1,544 @@
+/*-------------------------------------------------------------------------
+ *
+ * products.c
+ *	  Products: commerce.create_product, update_product, archive_product,
+ *	  get_product, list_products. Staff write them; a customer actor reads
+ *	  active products only (policy customer_reads_active).
+ *
+ *	  Status machine (docs/catalog.md): draft -> active, draft -> archived,
+ *	  active -> draft, active -> archived, archived -> draft; anything else
+ *	  is invalid_product_transition. Options ([{"name", "values"}]) are
+ *	  what variants pick from: changing them must keep every existing
+ *	  variant's option values valid. The handle (URL slug) is unique per
+ *	  tenant; when omitted it is derived from the title.
+ *
+ * extension/products.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include "catalog_support.h"
+#include "command.h"
+#include "errors.h"
+#include "pgcommerce.h"
+
+PG_FUNCTION_INFO_V1(commerce_create_product);
+PG_FUNCTION_INFO_V1(commerce_update_product);
+PG_FUNCTION_INFO_V1(commerce_archive_product);
+PG_FUNCTION_INFO_V1(commerce_get_product);
+PG_FUNCTION_INFO_V1(commerce_list_products);
+
+#define MAX_OPTIONS 10
+#define MAX_OPTION_VALUES 100
+#define OPTION_TEXT_MAX 100
+#define HANDLE_MAX 200
+
+#define PRODUCT_JSON \
+	"pg_catalog.jsonb_build_object('id', p.id::text, 'object', 'product', 'title', p.title," \
+	" 'handle', p.handle, 'description', p.description, 'status', p.status," \
+	" 'category_id', p.category_id::text, 'tax_category', p.tax_category," \
+	" 'attributes', p.attributes, 'options', p.options," \
+	" 'variants', (SELECT COALESCE(pg_catalog.jsonb_agg(" VARIANT_JSON " ORDER BY v.position, v.id), '[]'::jsonb)" \
+	"   FROM commerce.variants v WHERE v.tenant_id = p.tenant_id AND v.product_id = p.id)," \
+	" 'version', p.version, 'created_at', " RFC3339("p.created_at") "," \
+	" 'updated_at', " RFC3339("p.updated_at") ", 'archived_at', " RFC3339("p.archived_at") ")"
+
+static const CommerceField product_fields[] = {
+	{"title", CF_TEXT, true, 500},
+	{"handle", CF_TEXT, false, HANDLE_MAX},
+	{"description", CF_TEXT, false, 20000},
+	{"status", CF_TEXT, false, 20},
+	{"category_id", CF_UUID, false, 0},
+	{"tax_category", CF_TEXT, false, 64},
+	{"attributes", CF_OBJECT, false, 100},
+	{"options", CF_ARRAY, false, MAX_OPTIONS},
+};
+#define NPRODUCT_FIELDS lengthof(product_fields)
+enum
+{
+	PRODUCT_TITLE, PRODUCT_HANDLE, PRODUCT_DESCRIPTION, PRODUCT_STATUS,
+	PRODUCT_CATEGORY, PRODUCT_TAX_CATEGORY, PRODUCT_ATTRIBUTES, PRODUCT_OPTIONS
+};
+static const char *const product_not_null[] = {"title", "handle", "status", "attributes", "options", NULL};
+static const char *const product_not_empty[] = {"title", "tax_category", NULL};
+
+static const CatalogUniqueRule product_unique[] = {
+	{"products_handle_key", "handle_taken", "another product has this handle"},
+};
+
+static SPIPlanPtr plan_category_exists = NULL;
+static SPIPlanPtr plan_handle_exists = NULL;
+static SPIPlanPtr plan_insert = NULL;
+static SPIPlanPtr plan_lock = NULL;
+static SPIPlanPtr plan_variants_match = NULL;
+static SPIPlanPtr plan_update = NULL;
+static SPIPlanPtr plan_get = NULL;
+static SPIPlanPtr plan_list = NULL;
+static SPIPlanPtr plan_list_status = NULL;
+
+static void
+invalid_product(const char *message)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 commerce_errcode("invalid_input"),
+			 errmsg("invalid product: %s", message)));
+}
+
+static bool
+is_handle(const char *s)
+{
+	size_t		len = strlen(s);
+	size_t		i;
+
+	if (len == 0 || len > HANDLE_MAX || s[0] == '-' || s[len - 1] == '-')
+		return false;
+	for (i = 0; i < len; i++)
+	{
+		char		c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c == '-' && s[i - 1] != '-')))
+			return false;
+	}
+	return true;
+}
+
+static bool
+is_status(const char *s)
+{
+	return strcmp(s, "draft") == 0 || strcmp(s, "active") == 0 || strcmp(s, "archived") == 0;
+}
+
+/* A string element of an options array, 1..OPTION_TEXT_MAX characters. */
+static char *
+option_text(const JsonbValue *v, const char *problem)
+{
+	if (v->type != jbvString || v->val.string.len == 0 ||
+		pg_mbstrlen_with_len(v->val.string.val, v->val.string.len) > OPTION_TEXT_MAX)
+		invalid_product(problem);
+	return pnstrdup(v->val.string.val, v->val.string.len);
+}
+
+/*
+ * options: at most 10 of {"name": text, "values": [text, ...]} with unique
+ * names and 1..100 unique values each, texts 1..100 characters.
+ */
+static void
+check_options(Jsonb *options)
+{
+	static const CommerceField option_fields[] = {
+		{"name", CF_TEXT, true, OPTION_TEXT_MAX},
+		{"values", CF_ARRAY, true, MAX_OPTION_VALUES},
+	};
+	JsonbIterator *it = JsonbIteratorInit(&options->root);
+	JsonbValue	v;
+	JsonbIteratorToken token;
+	char	   *names[MAX_OPTIONS];
+	int			noptions = 0;
+
+	while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		CommerceValue values[2];
+		JsonbIterator *vit;
+		JsonbValue	value;
+		char	   *seen[MAX_OPTION_VALUES];
+		int			nseen = 0;
+		int			i;
+
+		if (token != WJB_ELEM)
+			continue;
+		if (v.type != jbvBinary || JsonContainerIsArray(v.val.binary.data))
+			invalid_product("every option must be an object {\"name\", \"values\"}");
+		commerce_parse_object(JsonbValueToJsonb(&v), "product option", option_fields, 2, values);
+		names[noptions] = text_to_cstring(DatumGetTextPP(values[0].value));
+		if (names[noptions][0] == '\0')
+			invalid_product("option names must not be empty");
+		for (i = 0; i < noptions; i++)
+			if (strcmp(names[i], names[noptions]) == 0)
+				invalid_product(psprintf("option \"%s\" is listed twice", names[i]));
+		noptions++;
+
+		vit = JsonbIteratorInit(&DatumGetJsonbP(values[1].value)->root);
+		while ((token = JsonbIteratorNext(&vit, &value, true)) != WJB_DONE)
+		{
+			if (token != WJB_ELEM)
+				continue;
+			seen[nseen] = option_text(&value, "option values must be strings of 1 to 100 characters");
+			for (i = 0; i < nseen; i++)
+				if (strcmp(seen[i], seen[nseen]) == 0)
+					invalid_product(psprintf("option value \"%s\" is listed twice", seen[i]));
+			nseen++;
+		}
+		if (nseen == 0)
+			invalid_product("every option needs at least one value");
+	}
+}
+
+static void
+parse_product(Jsonb *data, bool create, CommerceValue *values)
+{
+	CommerceField fields[NPRODUCT_FIELDS];
+	const CommerceValue *handle = &values[PRODUCT_HANDLE];
+	const CommerceValue *status = &values[PRODUCT_STATUS];
+
+	memcpy(fields, product_fields, sizeof(fields));
+	if (!create)
+		fields[PRODUCT_TITLE].required = false;
+	commerce_parse_object(data, "product", fields, NPRODUCT_FIELDS, values);
+	catalog_reject_null("product", fields, NPRODUCT_FIELDS, values, product_not_null);
+	catalog_reject_empty("product", fields, NPRODUCT_FIELDS, values, product_not_empty);
+	catalog_check_size("product", "attributes", &values[PRODUCT_ATTRIBUTES], 65536);
+	if (handle->present && !is_handle(text_to_cstring(DatumGetTextPP(handle->value))))
+		invalid_product("field \"handle\" must be lower-case letters and digits separated by single hyphens");
+	if (status->present)
+	{
+		char	   *s = text_to_cstring(DatumGetTextPP(status->value));
+
+		if (!is_status(s) || (create && strcmp(s, "archived") == 0))
+			invalid_product(create ? "field \"status\" must be \"draft\" or \"active\""
+							: "field \"status\" must be \"draft\", \"active\" or \"archived\"");
+	}
+	if (values[PRODUCT_OPTIONS].present)
+		check_options(DatumGetJsonbP(values[PRODUCT_OPTIONS].value));
+}
+
+static void
+require_category(const pg_uuid_t *tenant, const CommerceValue *category)
+{
+	Datum		args[2];
+
+	if (!category->present || category->isnull)
+		return;
+	commerce_prepare(&plan_category_exists,
+					 "SELECT 1 FROM commerce.categories WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE",
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	args[0] = UUIDPGetDatum(tenant);
+	args[1] = category->value;
+	if (commerce_execute(plan_category_exists, args, NULL, false, 1) == 0)
+		commerce_not_found("category", DatumGetUUIDP(category->value));
+}
+
+/*
+ * A handle from the title: ASCII letters and digits lower-cased, runs of
+ * anything else one hyphen; "product" when nothing is left. When taken,
+ * the random tail of the new id makes it unique.
+ */
+static text *
+derive_handle(const pg_uuid_t *tenant, const pg_uuid_t *id, const char *title)
+{
+	StringInfoData handle;
+	const char *c;
+	Datum		args[2];
+	int			i;
+
+	initStringInfo(&handle);
+	for (c = title; *c != '\0' && handle.len < 180; c++)
+	{
+		if ((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9'))
+			appendStringInfoChar(&handle, *c);
+		else if (*c >= 'A' && *c <= 'Z')
+			appendStringInfoChar(&handle, *c - 'A' + 'a');
+		else if (handle.len > 0 && handle.data[handle.len - 1] != '-')
+			appendStringInfoChar(&handle, '-');
+	}
+	while (handle.len > 0 && handle.data[handle.len - 1] == '-')
+		handle.data[--handle.len] = '\0';
+	if (handle.len == 0)
+		appendStringInfoString(&handle, "product");
+
+	commerce_prepare(&plan_handle_exists,
+					 "SELECT 1 FROM commerce.products WHERE tenant_id = $1 AND handle = $2",
+					 2, (Oid[]) {UUIDOID, TEXTOID});
+	args[0] = UUIDPGetDatum(tenant);
+	args[1] = PointerGetDatum(cstring_to_text(handle.data));
+	if (commerce_execute(plan_handle_exists, args, NULL, false, 1) > 0)
+	{
+		appendStringInfoChar(&handle, '-');
+		for (i = UUID_LEN - 6; i < UUID_LEN; i++)
+			appendStringInfo(&handle, "%02x", id->data[i]);
+	}
+	return cstring_to_text(handle.data);
+}
+
+/* commerce.create_product(data jsonb, idempotency_key text DEFAULT NULL) RETURNS jsonb */
+Datum
+commerce_create_product(PG_FUNCTION_ARGS)
+{
+	CommerceCommand cmd;
+	CommerceValue values[NPRODUCT_FIELDS];
+	Jsonb	   *data;
+	Jsonb	   *response;
+	pg_uuid_t	id;
+	Datum		args[4];
+
+	SPI_connect();
+	response = catalog_command_begin(&cmd, "create_product", fcinfo, 1, 1);
+	if (response != NULL)
+	{
+		SPI_finish();
+		PG_RETURN_JSONB_P(response);	/* a replay */
+	}
+	catalog_require_staff("change the catalog");
+	data = catalog_jsonb_arg(fcinfo, 0, "product");
+	parse_product(data, true, values);
+	require_category(&cmd.tenant, &values[PRODUCT_CATEGORY]);
+
+	commerce_uuid_v7(&id);
+	args[0] = UUIDPGetDatum(&cmd.tenant);
+	args[1] = UUIDPGetDatum(&id);
+	args[2] = JsonbPGetDatum(data);
+	args[3] = values[PRODUCT_HANDLE].present ? values[PRODUCT_HANDLE].value :
+		PointerGetDatum(derive_handle(&cmd.tenant, &id,
+									  text_to_cstring(DatumGetTextPP(values[PRODUCT_TITLE].value))));
+	commerce_prepare(&plan_insert,
+					 "INSERT INTO commerce.products AS p (tenant_id, id, title, handle, description,"
+					 " status, category_id, tax_category, attributes, options)"
+					 " VALUES ($1, $2, $3->>'title', $4, $3->>'description',"
+					 " COALESCE($3->>'status', 'draft'), ($3->>'category_id')::uuid, $3->>'tax_category',"
+					 " COALESCE($3->'attributes', '{}'), COALESCE($3->'options', '[]'))"
+					 " RETURNING " PRODUCT_JSON,
+					 4, (Oid[]) {UUIDOID, UUIDOID, JSONBOID, TEXTOID});
+	catalog_execute_unique(plan_insert, args, NULL, product_unique, lengthof(product_unique));
+	response = catalog_result_jsonb(1);
+	catalog_emit(&cmd, "product.created", "product", &id, response);
+	response = commerce_command_finish(&cmd, response);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
+}
+
+static bool
+transition_allowed(const char *from, const char *to)
+{
+	if (strcmp(from, to) == 0)
+		return true;
+	if (strcmp(from, "draft") == 0)
+		return true;			/* to active or archived */
+	if (strcmp(from, "active") == 0)
+		return true;			/* to draft or archived */
+	return strcmp(to, "draft") == 0;	/* archived: only back to draft */
+}
+
+/*
+ * The update shared by update_product and archive_product: lock, version,
+ * transition, category, options against existing variants, write, events.
+ */
+static Jsonb *
+apply_product_update(CommerceCommand *cmd, pg_uuid_t *id, Jsonb *data,
+					 const CommerceValue *values, bool has_expected, int64 expected,
+					 bool archive_only)
+{
+	Datum		args[3];
+	int64		current;
+	bool		isnull;
+	char	   *from;
+	const char *to;
+	Jsonb	   *response;
+
+	commerce_prepare(&plan_lock,
+					 "SELECT version, status FROM commerce.products"
+					 " WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	args[0] = UUIDPGetDatum(&cmd->tenant);
+	args[1] = UUIDPGetDatum(id);
+	if (commerce_execute(plan_lock, args, NULL, false, 1) == 0)
+		commerce_not_found("product", id);
+	current = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	from = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	commerce_check_version("product", has_expected, expected, current);
+
+	to = values[PRODUCT_STATUS].present ?
+		text_to_cstring(DatumGetTextPP(values[PRODUCT_STATUS].value)) : from;
+	if (!transition_allowed(from, to) || (archive_only && strcmp(from, "archived") == 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_COMMERCE_STATE_CONFLICT),
+				 commerce_errcode("invalid_product_transition"),
+				 errmsg("product %s cannot go from %s to %s", commerce_uuid_string(id), from, to),
+				 errdetail("Allowed: draft to active or archived, active to draft or archived, archived to draft.")));
+	require_category(&cmd->tenant, &values[PRODUCT_CATEGORY]);
+
+	if (values[PRODUCT_OPTIONS].present)
+	{
+		commerce_prepare(&plan_variants_match,
+						 "SELECT v.sku FROM commerce.variants v"
+						 " WHERE v.tenant_id = $1 AND v.product_id = $2"
+						 " AND NOT " OPTION_VALUES_MATCH("$3", "v.option_values") " LIMIT 1",
+						 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
+		args[2] = values[PRODUCT_OPTIONS].value;
+		if (commerce_execute(plan_variants_match, args, NULL, false, 1) > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 commerce_errcode("invalid_option_values"),
+					 errmsg("variant %s does not fit the new options of product %s",
+							SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1),
+							commerce_uuid_string(id)),
+					 errhint("Change the variant's option values first, or keep its option values among the new ones.")));
+	}
+
+	commerce_prepare(&plan_update,
+					 "UPDATE commerce.products AS p SET"
+					 " title = CASE WHEN $3 ? 'title' THEN $3->>'title' ELSE p.title END,"
+					 " handle = CASE WHEN $3 ? 'handle' THEN $3->>'handle' ELSE p.handle END,"
+					 " description = CASE WHEN $3 ? 'description' THEN $3->>'description' ELSE p.description END,"
+					 " status = CASE WHEN $3 ? 'status' THEN $3->>'status' ELSE p.status END,"
+					 " archived_at = CASE WHEN NOT $3 ? 'status' OR $3->>'status' = p.status THEN p.archived_at"
+					 "   WHEN $3->>'status' = 'archived' THEN pg_catalog.now() END,"
+					 " category_id = CASE WHEN $3 ? 'category_id' THEN ($3->>'category_id')::uuid ELSE p.category_id END,"
+					 " tax_category = CASE WHEN $3 ? 'tax_category' THEN $3->>'tax_category' ELSE p.tax_category END,"
+					 " attributes = CASE WHEN $3 ? 'attributes' THEN $3->'attributes' ELSE p.attributes END,"
+					 " options = CASE WHEN $3 ? 'options' THEN $3->'options' ELSE p.options END,"
+					 " version = p.version + 1, updated_at = pg_catalog.now()"
+					 " WHERE p.tenant_id = $1 AND p.id = $2 RETURNING " PRODUCT_JSON,
+					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
+	args[2] = JsonbPGetDatum(data);
+	catalog_execute_unique(plan_update, args, NULL, product_unique, lengthof(product_unique));
+	response = catalog_result_jsonb(1);
+	catalog_emit(cmd, "product.updated", "product", id, response);
+	if (strcmp(to, "archived") == 0 && strcmp(from, "archived") != 0)
+		catalog_emit(cmd, "product.archived", "product", id, response);
+	return response;
+}
+
+/*
+ * commerce.update_product(id uuid, data jsonb, expected_version bigint
+ *		DEFAULT NULL, idempotency_key text DEFAULT NULL) RETURNS jsonb
+ */
+Datum
+commerce_update_product(PG_FUNCTION_ARGS)
+{
+	CommerceCommand cmd;
+	CommerceValue values[NPRODUCT_FIELDS];
+	Jsonb	   *response;
+	Jsonb	   *data;
+	pg_uuid_t  *id;
+	int64		expected = 0;
+	bool		has_expected;
+
+	SPI_connect();
+	response = catalog_command_begin(&cmd, "update_product", fcinfo, 3, 3);
+	if (response != NULL)
+	{
+		SPI_finish();
+		PG_RETURN_JSONB_P(response);	/* a replay */
+	}
+	catalog_require_staff("change the catalog");
+	id = catalog_uuid_arg(fcinfo, 0, "id");
+	data = catalog_jsonb_arg(fcinfo, 1, "product");
+	has_expected = catalog_expected_version(fcinfo, 2, &expected);
+	parse_product(data, false, values);
+	response = apply_product_update(&cmd, id, data, values, has_expected, expected, false);
+	response = commerce_command_finish(&cmd, response);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
+}
+
+/*
+ * commerce.archive_product(id uuid, expected_version bigint DEFAULT NULL,
+ *		idempotency_key text DEFAULT NULL) RETURNS jsonb
+ */
+Datum
+commerce_archive_product(PG_FUNCTION_ARGS)
+{
+	CommerceCommand cmd;
+	CommerceValue values[NPRODUCT_FIELDS];
+	Jsonb	   *response;
+	Jsonb	   *data;
+	pg_uuid_t  *id;
+	int64		expected = 0;
+	bool		has_expected;
+
+	SPI_connect();
+	response = catalog_command_begin(&cmd, "archive_product", fcinfo, 2, 2);
+	if (response != NULL)
+	{
+		SPI_finish();
+		PG_RETURN_JSONB_P(response);	/* a replay */
+	}
+	catalog_require_staff("change the catalog");
+	id = catalog_uuid_arg(fcinfo, 0, "id");
+	has_expected = catalog_expected_version(fcinfo, 1, &expected);
+	data = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{\"status\": \"archived\"}")));
+	parse_product(data, false, values);
+	response = apply_product_update(&cmd, id, data, values, has_expected, expected, true);
+	response = commerce_command_finish(&cmd, response);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
+}
+
+/* commerce.get_product(id uuid) RETURNS jsonb */
+Datum
+commerce_get_product(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t	tenant;
+	pg_uuid_t  *id = catalog_uuid_arg(fcinfo, 0, "id");
+	Jsonb	   *response;
+	Datum		args[2];
+
+	commerce_query_begin(&tenant);
+	SPI_connect();
+	commerce_prepare(&plan_get,
+					 "SELECT " PRODUCT_JSON " FROM commerce.products p WHERE p.tenant_id = $1 AND p.id = $2",
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	args[0] = UUIDPGetDatum(&tenant);
+	args[1] = UUIDPGetDatum(id);
+	commerce_execute(plan_get, args, NULL, true, 1);
+	response = catalog_result_jsonb(1);
+	if (response == NULL)
+		commerce_not_found("product", id);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
+}
+
+/*
+ * commerce.list_products(lim int DEFAULT 50, after text DEFAULT NULL,
+ *		status text DEFAULT NULL) RETURNS jsonb
+ */
+Datum
+commerce_list_products(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t	tenant;
+	int32		lim;
+	Datum		args[4];
+	Jsonb	   *response;
+
+	commerce_query_begin(&tenant);
+	catalog_list_args(fcinfo, 0, 1, &lim, &args[1]);
+	args[0] = UUIDPGetDatum(&tenant);
+	args[2] = Int32GetDatum(lim);
+	SPI_connect();
+	if (PG_ARGISNULL(2))
+	{
+		commerce_prepare(&plan_list,
+						 CATALOG_PAGE("SELECT p.id, " PRODUCT_JSON " AS j FROM commerce.products p"
+									  " WHERE p.tenant_id = $1 AND p.id > $2 ORDER BY p.id LIMIT $3 + 1", "$3"),
+						 3, (Oid[]) {UUIDOID, UUIDOID, INT4OID});
+		commerce_execute(plan_list, args, NULL, true, 1);
+	}
+	else
+	{
+		char	   *status = text_to_cstring(PG_GETARG_TEXT_PP(2));
+
+		if (!is_status(status))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 commerce_errcode("invalid_input"),
+					 errmsg("status must be \"draft\", \"active\" or \"archived\"")));
+		commerce_prepare(&plan_list_status,
+						 CATALOG_PAGE("SELECT p.id, " PRODUCT_JSON " AS j FROM commerce.products p"
+									  " WHERE p.tenant_id = $1 AND p.status = $4 AND p.id > $2"
+									  " ORDER BY p.id LIMIT $3 + 1", "$3"),
+						 4, (Oid[]) {UUIDOID, UUIDOID, INT4OID, TEXTOID});
+		args[3] = CStringGetTextDatum(status);
+		commerce_execute(plan_list_status, args, NULL, true, 1);
+	}
+	response = catalog_result_jsonb(1);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
+}

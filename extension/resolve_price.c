@@ -1,0 +1,308 @@
+/*-------------------------------------------------------------------------
+ *
+ * resolve_price.c
+ *	  Price resolution: which amount a variant costs in a currency, for a
+ *	  quantity, a customer and a moment. commerce_resolve_unit_price() is
+ *	  the C entry point orders use to price lines; commerce.resolve_price()
+ *	  is the SQL command (GET /v1/prices/resolve).
+ *
+ *	  The rules (docs/pricing.md) live in one ORDER BY, so that the SQL
+ *	  command, the C API and the documentation cannot drift apart:
+ *	  candidate tiers are those of active lists in the currency, valid at
+ *	  `at`, general or of the customer's group, with min_quantity <=
+ *	  quantity; the first by group-specific first, higher priority, larger
+ *	  min_quantity, lower amount, older list (smaller UUIDv7), wins.
+ *
+ * extension/resolve_price.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+#include "utils/uuid.h"
+
+#include "command.h"
+#include "errors.h"
+#include "pgcommerce.h"
+
+PG_FUNCTION_INFO_V1(commerce_resolve_price);
+
+/* The winning tier of a resolution. */
+typedef struct ResolvedPrice
+{
+	int64		unit_amount;
+	pg_uuid_t	price_list_id;
+	int32		min_quantity;
+} ResolvedPrice;
+
+static SPIPlanPtr plan_resolve = NULL;
+static SPIPlanPtr plan_customer_group = NULL;
+static SPIPlanPtr plan_variant_exists = NULL;
+
+static bool customer_group_of(const pg_uuid_t *tenant, const pg_uuid_t *customer,
+							  pg_uuid_t *group);
+static bool find_price(const pg_uuid_t *tenant, const pg_uuid_t *variant,
+					   const char *currency, int32 quantity,
+					   const pg_uuid_t *customer, TimestampTz at,
+					   ResolvedPrice *out);
+static bool variant_exists(const pg_uuid_t *tenant, const pg_uuid_t *variant);
+
+/*
+ * The customer's group, if it has one; not_found when the customer is not
+ * one of this tenant's.
+ */
+static bool
+customer_group_of(const pg_uuid_t *tenant, const pg_uuid_t *customer,
+				  pg_uuid_t *group)
+{
+	Datum		values[2];
+	bool		isnull;
+	Datum		value;
+
+	commerce_prepare(&plan_customer_group,
+					 "SELECT group_id FROM commerce.customers"
+					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
+					 " AND id OPERATOR(pg_catalog.=) $2",
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	values[0] = UUIDPGetDatum(tenant);
+	values[1] = UUIDPGetDatum(customer);
+	if (commerce_execute(plan_customer_group, values, NULL, true, 1) == 0)
+		commerce_not_found("customer", customer);
+	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		return false;
+	memcpy(group, DatumGetUUIDP(value), sizeof(pg_uuid_t));
+	return true;
+}
+
+static bool
+variant_exists(const pg_uuid_t *tenant, const pg_uuid_t *variant)
+{
+	Datum		values[2];
+
+	commerce_prepare(&plan_variant_exists,
+					 "SELECT 1 FROM commerce.variants"
+					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
+					 " AND id OPERATOR(pg_catalog.=) $2",
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	values[0] = UUIDPGetDatum(tenant);
+	values[1] = UUIDPGetDatum(variant);
+	return commerce_execute(plan_variant_exists, values, NULL, true, 1) > 0;
+}
+
+/*
+ * find_price
+ *		The winning tier, or false. Must run inside SPI_connect().
+ */
+static bool
+find_price(const pg_uuid_t *tenant, const pg_uuid_t *variant,
+		   const char *currency, int32 quantity, const pg_uuid_t *customer,
+		   TimestampTz at, ResolvedPrice *out)
+{
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', 'n', ' '};
+	pg_uuid_t	group;
+	HeapTuple	row;
+	TupleDesc	desc;
+	bool		isnull;
+
+	if (quantity < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 commerce_errcode("invalid_input"),
+				 errmsg("quantity must be at least 1, not %d", quantity)));
+
+	if (customer != NULL && customer_group_of(tenant, customer, &group))
+	{
+		values[4] = UUIDPGetDatum(&group);
+		nulls[4] = ' ';
+	}
+	else
+		values[4] = (Datum) 0;
+
+	/*
+	 * One index range scan of the variant's tiers (prices_variant_idx,
+	 * tenant_id leading), each joined to its list by primary key.
+	 */
+	commerce_prepare(&plan_resolve,
+					 "SELECT p.amount, p.price_list_id, p.min_quantity"
+					 " FROM commerce.prices p"
+					 " JOIN commerce.price_lists l"
+					 "   ON l.tenant_id OPERATOR(pg_catalog.=) p.tenant_id"
+					 "  AND l.id OPERATOR(pg_catalog.=) p.price_list_id"
+					 " WHERE p.tenant_id OPERATOR(pg_catalog.=) $1"
+					 "   AND p.variant_id OPERATOR(pg_catalog.=) $2"
+					 "   AND p.min_quantity OPERATOR(pg_catalog.<=) $4"
+					 "   AND l.tenant_id OPERATOR(pg_catalog.=) $1"
+					 "   AND l.currency OPERATOR(pg_catalog.=) $3"
+					 "   AND l.status OPERATOR(pg_catalog.=) 'active'"
+					 "   AND (l.valid_from IS NULL OR l.valid_from OPERATOR(pg_catalog.<=) $6)"
+					 "   AND (l.valid_until IS NULL OR $6 OPERATOR(pg_catalog.<) l.valid_until)"
+					 "   AND (l.customer_group_id IS NULL"
+					 "        OR l.customer_group_id OPERATOR(pg_catalog.=) $5)"
+					 " ORDER BY (l.customer_group_id IS NOT NULL) DESC,"
+					 "          l.priority DESC, p.min_quantity DESC,"
+					 "          p.amount ASC, l.id ASC"
+					 " LIMIT 1",
+					 6, (Oid[]) {UUIDOID, UUIDOID, TEXTOID, INT4OID, UUIDOID, TIMESTAMPTZOID});
+	values[0] = UUIDPGetDatum(tenant);
+	values[1] = UUIDPGetDatum(variant);
+	values[2] = CStringGetTextDatum(currency);
+	values[3] = Int32GetDatum(quantity);
+	values[5] = TimestampTzGetDatum(at);
+	if (commerce_execute(plan_resolve, values, nulls, true, 1) == 0)
+		return false;
+
+	row = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	out->unit_amount = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
+	memcpy(&out->price_list_id, DatumGetUUIDP(SPI_getbinval(row, desc, 2, &isnull)),
+		   sizeof(pg_uuid_t));
+	out->min_quantity = DatumGetInt32(SPI_getbinval(row, desc, 3, &isnull));
+	return true;
+}
+
+/*
+ * commerce_resolve_unit_price
+ *		The unit amount (minor units) and winning list, or false when no
+ *		price applies. customer may be NULL. Raises unknown_currency,
+ *		invalid_input (quantity < 1) and not_found (customer).
+ */
+bool
+commerce_resolve_unit_price(const pg_uuid_t *tenant, const pg_uuid_t *variant,
+							const char *currency, int32 quantity,
+							const pg_uuid_t *customer, TimestampTz at,
+							int64 *unit_amount, pg_uuid_t *price_list_id)
+{
+	ResolvedPrice price;
+	bool		found;
+
+	commerce_require_currency(cstring_to_text(currency));
+	SPI_connect();
+	found = find_price(tenant, variant, currency, quantity, customer, at, &price);
+	SPI_finish();
+	if (found)
+	{
+		*unit_amount = price.unit_amount;
+		if (price_list_id != NULL)
+			*price_list_id = price.price_list_id;
+	}
+	return found;
+}
+
+/*
+ * commerce.resolve_price(variant uuid, currency text, quantity int,
+ *						  customer uuid DEFAULT NULL, at timestamptz DEFAULT now())
+ *		RETURNS jsonb
+ *
+ * A customer actor is always priced as itself: customer defaults to its
+ * subject and may not name another customer.
+ */
+Datum
+commerce_resolve_price(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t	tenant;
+	pg_uuid_t  *variant;
+	text	   *currency_text;
+	char	   *currency;
+	int32		quantity;
+	pg_uuid_t  *customer = NULL;
+	TimestampTz at;
+	ResolvedPrice price;
+	bool		found;
+	JsonbParseState *state = NULL;
+	JsonbValue *result;
+
+	commerce_query_begin(&tenant);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 commerce_errcode("invalid_input"),
+				 errmsg("variant, currency and quantity are required")));
+	variant = PG_GETARG_UUID_P(0);
+	currency_text = PG_GETARG_TEXT_PP(1);
+	currency = text_to_cstring(currency_text);
+	quantity = PG_GETARG_INT32(2);
+	if (!PG_ARGISNULL(3))
+		customer = PG_GETARG_UUID_P(3);
+	at = PG_ARGISNULL(4) ? GetCurrentTransactionStartTimestamp() : PG_GETARG_TIMESTAMPTZ(4);
+
+	if (commerce_actor_is_customer())
+	{
+		const char *subject = commerce_current_subject();
+		pg_uuid_t  *self;
+
+		if (subject == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 commerce_errcode("permission_denied"),
+					 errmsg("a customer actor needs its customer id as subject")));
+		self = DatumGetUUIDP(DirectFunctionCall1(uuid_in, CStringGetDatum(subject)));
+		if (customer != NULL && memcmp(customer, self, sizeof(pg_uuid_t)) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 commerce_errcode("permission_denied"),
+					 errmsg("a customer may resolve prices only for itself")));
+		customer = self;
+	}
+
+	commerce_require_currency(currency_text);
+	SPI_connect();
+	found = find_price(&tenant, variant, currency, quantity, customer, at, &price);
+	if (!found)
+	{
+		if (!variant_exists(&tenant, variant))
+			commerce_not_found("variant", variant);
+		ereport(ERROR,
+				(errcode(ERRCODE_COMMERCE_NOT_FOUND),
+				 commerce_errcode("no_price"),
+				 errmsg("no price for variant %s in %s at quantity %d",
+						commerce_uuid_string(variant), currency, quantity),
+				 errdetail("No active %s price list valid at that time%s has a tier for this variant with a minimum quantity of %d or less.",
+						   currency, customer != NULL ? " for the customer" : "", quantity),
+				 errhint("Add a price with commerce.set_price or check the lists' validity windows and statuses.")));
+	}
+	SPI_finish();
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	{
+		JsonbValue	k,
+					v;
+
+#define PUT_KEY(name) \
+	do { k.type = jbvString; k.val.string.val = (name); k.val.string.len = strlen(name); \
+		 pushJsonbValue(&state, WJB_KEY, &k); } while (0)
+#define PUT_STRING(s) \
+	do { v.type = jbvString; v.val.string.val = (s); v.val.string.len = strlen(s); \
+		 pushJsonbValue(&state, WJB_VALUE, &v); } while (0)
+#define PUT_INT(i) \
+	do { v.type = jbvNumeric; \
+		 v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(i))); \
+		 pushJsonbValue(&state, WJB_VALUE, &v); } while (0)
+
+		PUT_KEY("variant_id");
+		PUT_STRING(commerce_uuid_string(variant));
+		PUT_KEY("currency");
+		PUT_STRING(currency);
+		PUT_KEY("quantity");
+		PUT_INT(quantity);
+		PUT_KEY("unit_amount");
+		PUT_INT(price.unit_amount);
+		PUT_KEY("amount");
+		PUT_INT(commerce_multiply_amount(price.unit_amount, quantity));
+		PUT_KEY("price_list_id");
+		PUT_STRING(commerce_uuid_string(&price.price_list_id));
+		PUT_KEY("min_quantity");
+		PUT_INT(price.min_quantity);
+#undef PUT_KEY
+#undef PUT_STRING
+#undef PUT_INT
+	}
+	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	PG_RETURN_JSONB_P(JsonbValueToJsonb(result));
+}

@@ -1,0 +1,329 @@
+/*-------------------------------------------------------------------------
+ *
+ * variants.c
+ *	  Variants, the sellable units of a product (what prices, stock and
+ *	  order lines refer to): commerce.create_variant, update_variant,
+ *	  get_variant, list_variants. SKU unique per tenant (sku_taken); option
+ *	  values pick one value of each product option (invalid_option_values),
+ *	  and two variants of a product never pick the same ones
+ *	  (variant_options_taken). Variants of an archived product are frozen
+ *	  (product_archived). The product row is share-locked while a variant
+ *	  is written, so its options and status cannot change underneath.
+ *
+ * extension/variants.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include "catalog_support.h"
+#include "command.h"
+#include "errors.h"
+#include "pgcommerce.h"
+
+PG_FUNCTION_INFO_V1(commerce_create_variant);
+PG_FUNCTION_INFO_V1(commerce_update_variant);
+PG_FUNCTION_INFO_V1(commerce_get_variant);
+PG_FUNCTION_INFO_V1(commerce_list_variants);
+
+static const CommerceField variant_fields[] = {
+	{"sku", CF_TEXT, true, 64},
+	{"title", CF_TEXT, false, 500},
+	{"option_values", CF_OBJECT, false, 10},
+	{"attributes", CF_OBJECT, false, 100},
+	{"position", CF_INT32, false, 0},
+};
+#define NVARIANT_FIELDS lengthof(variant_fields)
+enum
+{
+	VARIANT_SKU, VARIANT_TITLE, VARIANT_OPTION_VALUES, VARIANT_ATTRIBUTES, VARIANT_POSITION
+};
+static const char *const variant_not_null[] = {"sku", "option_values", "attributes", "position", NULL};
+
+static const CatalogUniqueRule variant_unique[] = {
+	{"variants_sku_key", "sku_taken", "another variant has this SKU"},
+	{"variants_option_values_key", "variant_options_taken",
+	 "another variant of the product has these option values"},
+};
+
+static SPIPlanPtr plan_lock_product = NULL;
+static SPIPlanPtr plan_options_match = NULL;
+static SPIPlanPtr plan_insert = NULL;
+static SPIPlanPtr plan_lock = NULL;
+static SPIPlanPtr plan_update = NULL;
+static SPIPlanPtr plan_get = NULL;
+static SPIPlanPtr plan_product_visible = NULL;
+static SPIPlanPtr plan_list = NULL;
+
+static void
+invalid_variant(const char *message)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 commerce_errcode("invalid_input"),
+			 errmsg("invalid variant: %s", message)));
+}
+
+static void
+parse_variant(Jsonb *data, bool create, CommerceValue *values)
+{
+	CommerceField fields[NVARIANT_FIELDS];
+	const CommerceValue *sku = &values[VARIANT_SKU];
+	const CommerceValue *options = &values[VARIANT_OPTION_VALUES];
+
+	memcpy(fields, variant_fields, sizeof(fields));
+	if (!create)
+		fields[VARIANT_SKU].required = false;
+	commerce_parse_object(data, "variant", fields, NVARIANT_FIELDS, values);
+	catalog_reject_null("variant", fields, NVARIANT_FIELDS, values, variant_not_null);
+	catalog_reject_empty("variant", fields, NVARIANT_FIELDS, values, (const char *[]) {"sku", NULL});
+	catalog_check_size("variant", "attributes", &values[VARIANT_ATTRIBUTES], 65536);
+	if (sku->present && strpbrk(text_to_cstring(DatumGetTextPP(sku->value)), " \t\r\n\v\f") != NULL)
+		invalid_variant("field \"sku\" must not contain white space");
+	if (options->present)
+	{
+		JsonbIterator *it = JsonbIteratorInit(&DatumGetJsonbP(options->value)->root);
+		JsonbValue	v;
+		JsonbIteratorToken token;
+
+		while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+			if (token == WJB_VALUE && v.type != jbvString)
+				invalid_variant("every value of \"option_values\" must be a string");
+	}
+}
+
+/*
+ * Share-lock the product (visible to this actor): not_found, or
+ * product_archived; then the option values (given, or the current ones
+ * when NULL) must match its options.
+ */
+static void
+check_product(const pg_uuid_t *tenant, pg_uuid_t *product, const CommerceValue *option_values)
+{
+	Datum		args[3];
+	bool		isnull;
+	bool		match;
+	char	   *status;
+
+	commerce_prepare(&plan_lock_product,
+					 "SELECT status, options FROM commerce.products"
+					 " WHERE tenant_id = $1 AND id = $2 FOR SHARE",
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	args[0] = UUIDPGetDatum(tenant);
+	args[1] = UUIDPGetDatum(product);
+	if (commerce_execute(plan_lock_product, args, NULL, false, 1) == 0)
+		commerce_not_found("product", product);
+	status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	if (strcmp(status, "archived") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_COMMERCE_STATE_CONFLICT),
+				 commerce_errcode("product_archived"),
+				 errmsg("product %s is archived", commerce_uuid_string(product)),
+				 errhint("Move the product back to draft to change its variants.")));
+	if (option_values == NULL)
+		return;
+
+	args[0] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	args[1] = option_values->present ? option_values->value :
+		DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"));
+	commerce_prepare(&plan_options_match,
+					 "SELECT " OPTION_VALUES_MATCH("$1", "$2"),
+					 2, (Oid[]) {JSONBOID, JSONBOID});
+	commerce_execute(plan_options_match, args, NULL, false, 1);
+	match = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (!match)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 commerce_errcode("invalid_option_values"),
+				 errmsg("option values do not match the options of product %s",
+						commerce_uuid_string(product)),
+				 errdetail("A variant picks exactly one listed value of every option of its product, and nothing else.")));
+}
+
+/*
+ * commerce.create_variant(product_id uuid, data jsonb, idempotency_key text
+ *		DEFAULT NULL) RETURNS jsonb
+ */
+Datum
+commerce_create_variant(PG_FUNCTION_ARGS)
+{
+	CommerceCommand cmd;
+	CommerceValue values[NVARIANT_FIELDS];
+	Jsonb	   *data;
+	Jsonb	   *response;
+	pg_uuid_t  *product;
+	pg_uuid_t	id;
+	Datum		args[4];
+
+	SPI_connect();
+	response = catalog_command_begin(&cmd, "create_variant", fcinfo, 2, 2);
+	if (response != NULL)
+	{
+		SPI_finish();
+		PG_RETURN_JSONB_P(response);	/* a replay */
+	}
+	catalog_require_staff("change the catalog");
+	product = catalog_uuid_arg(fcinfo, 0, "product_id");
+	data = catalog_jsonb_arg(fcinfo, 1, "variant");
+	parse_variant(data, true, values);
+	check_product(&cmd.tenant, product, &values[VARIANT_OPTION_VALUES]);
+
+	commerce_uuid_v7(&id);
+	commerce_prepare(&plan_insert,
+					 "INSERT INTO commerce.variants AS v (tenant_id, id, product_id, sku, title,"
+					 " option_values, attributes, position)"
+					 " VALUES ($1, $2, $3, $4->>'sku', $4->>'title', COALESCE($4->'option_values', '{}'),"
+					 " COALESCE($4->'attributes', '{}'), COALESCE(($4->>'position')::integer, 0))"
+					 " RETURNING " VARIANT_JSON,
+					 4, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, JSONBOID});
+	args[0] = UUIDPGetDatum(&cmd.tenant);
+	args[1] = UUIDPGetDatum(&id);
+	args[2] = UUIDPGetDatum(product);
+	args[3] = JsonbPGetDatum(data);
+	catalog_execute_unique(plan_insert, args, NULL, variant_unique, lengthof(variant_unique));
+	response = catalog_result_jsonb(1);
+	catalog_emit(&cmd, "variant.created", "variant", &id, response);
+	response = commerce_command_finish(&cmd, response);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
+}
+
+/*
+ * commerce.update_variant(id uuid, data jsonb, expected_version bigint
+ *		DEFAULT NULL, idempotency_key text DEFAULT NULL) RETURNS jsonb
+ */
+Datum
+commerce_update_variant(PG_FUNCTION_ARGS)
+{
+	CommerceCommand cmd;
+	CommerceValue values[NVARIANT_FIELDS];
+	Jsonb	   *response;
+	Jsonb	   *data;
+	pg_uuid_t  *id;
+	pg_uuid_t	product;
+	int64		expected = 0;
+	int64		current;
+	bool		has_expected;
+	bool		isnull;
+	Datum		args[3];
+
+	SPI_connect();
+	response = catalog_command_begin(&cmd, "update_variant", fcinfo, 3, 3);
+	if (response != NULL)
+	{
+		SPI_finish();
+		PG_RETURN_JSONB_P(response);	/* a replay */
+	}
+	catalog_require_staff("change the catalog");
+	id = catalog_uuid_arg(fcinfo, 0, "id");
+	data = catalog_jsonb_arg(fcinfo, 1, "variant");
+	has_expected = catalog_expected_version(fcinfo, 2, &expected);
+	parse_variant(data, false, values);
+
+	commerce_prepare(&plan_lock,
+					 "SELECT version, product_id FROM commerce.variants"
+					 " WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	args[0] = UUIDPGetDatum(&cmd.tenant);
+	args[1] = UUIDPGetDatum(id);
+	if (commerce_execute(plan_lock, args, NULL, false, 1) == 0)
+		commerce_not_found("variant", id);
+	current = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	memcpy(&product, DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)),
+		   sizeof(pg_uuid_t));
+	commerce_check_version("variant", has_expected, expected, current);
+	check_product(&cmd.tenant, &product,
+				  values[VARIANT_OPTION_VALUES].present ? &values[VARIANT_OPTION_VALUES] : NULL);
+
+	commerce_prepare(&plan_update,
+					 "UPDATE commerce.variants AS v SET"
+					 " sku = CASE WHEN $3 ? 'sku' THEN $3->>'sku' ELSE v.sku END,"
+					 " title = CASE WHEN $3 ? 'title' THEN $3->>'title' ELSE v.title END,"
+					 " option_values = CASE WHEN $3 ? 'option_values' THEN $3->'option_values' ELSE v.option_values END,"
+					 " attributes = CASE WHEN $3 ? 'attributes' THEN $3->'attributes' ELSE v.attributes END,"
+					 " position = CASE WHEN $3 ? 'position' THEN ($3->>'position')::integer ELSE v.position END,"
+					 " version = v.version + 1, updated_at = pg_catalog.now()"
+					 " WHERE v.tenant_id = $1 AND v.id = $2 RETURNING " VARIANT_JSON,
+					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
+	args[2] = JsonbPGetDatum(data);
+	catalog_execute_unique(plan_update, args, NULL, variant_unique, lengthof(variant_unique));
+	response = catalog_result_jsonb(1);
+	catalog_emit(&cmd, "variant.updated", "variant", id, response);
+	response = commerce_command_finish(&cmd, response);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
+}
+
+/*
+ * commerce.get_variant(id uuid) RETURNS jsonb
+ *		Joined with its product, so a customer actor (who sees only active
+ *		products) does not see variants of draft or archived products.
+ */
+Datum
+commerce_get_variant(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t	tenant;
+	pg_uuid_t  *id = catalog_uuid_arg(fcinfo, 0, "id");
+	Jsonb	   *response;
+	Datum		args[2];
+
+	commerce_query_begin(&tenant);
+	SPI_connect();
+	commerce_prepare(&plan_get,
+					 "SELECT " VARIANT_JSON " FROM commerce.variants v"
+					 " JOIN commerce.products p ON p.tenant_id = v.tenant_id AND p.id = v.product_id"
+					 " WHERE v.tenant_id = $1 AND v.id = $2",
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	args[0] = UUIDPGetDatum(&tenant);
+	args[1] = UUIDPGetDatum(id);
+	commerce_execute(plan_get, args, NULL, true, 1);
+	response = catalog_result_jsonb(1);
+	if (response == NULL)
+		commerce_not_found("variant", id);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
+}
+
+/*
+ * commerce.list_variants(product_id uuid, lim int DEFAULT 50, after text
+ *		DEFAULT NULL) RETURNS jsonb
+ */
+Datum
+commerce_list_variants(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t	tenant;
+	pg_uuid_t  *product = catalog_uuid_arg(fcinfo, 0, "product_id");
+	int32		lim;
+	Datum		after;
+	Datum		args[4];
+	Jsonb	   *response;
+
+	commerce_query_begin(&tenant);
+	catalog_list_args(fcinfo, 1, 2, &lim, &after);
+	SPI_connect();
+	commerce_prepare(&plan_product_visible,
+					 "SELECT 1 FROM commerce.products WHERE tenant_id = $1 AND id = $2",
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	args[0] = UUIDPGetDatum(&tenant);
+	args[1] = UUIDPGetDatum(product);
+	if (commerce_execute(plan_product_visible, args, NULL, true, 1) == 0)
+		commerce_not_found("product", product);
+
+	commerce_prepare(&plan_list,
+					 CATALOG_PAGE("SELECT v.id, " VARIANT_JSON " AS j FROM commerce.variants v"
+								  " WHERE v.tenant_id = $1 AND v.product_id = $4 AND v.id > $2"
+								  " ORDER BY v.id LIMIT $3 + 1", "$3"),
+					 4, (Oid[]) {UUIDOID, UUIDOID, INT4OID, UUIDOID});
+	args[1] = after;
+	args[2] = Int32GetDatum(lim);
+	args[3] = UUIDPGetDatum(product);
+	commerce_execute(plan_list, args, NULL, true, 1);
+	response = catalog_result_jsonb(1);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
+}

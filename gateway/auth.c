@@ -1,0 +1,231 @@
+/*
+ * gateway/auth.c — bearer tokens to principals, and the tenant cache.
+ *
+ * Rules (ARCHITECTURE.md, Gateway): HS256 tokens with tenant_id, sub, role
+ * and exp; X-Tenant-Id is honoured only for platform_admin (sent with any
+ * other role it is refused, never silently ignored); a customer's sub is
+ * its customer id. The tenant cache remembers whether a tenant exists and
+ * is active for TENANT_TTL seconds, and is emptied for a tenant as soon as
+ * the database notifies a change (channel commerce_tenants).
+ */
+#include "auth.h"
+#include "errmap.h"
+#include "jwt.h"
+#include "log.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define TENANT_TTL 60
+#define TENANT_CACHE_MAX 4096
+
+static enum MHD_Result
+unauthorized(request *req, const char *code, const char *message)
+{
+	header_pair h = {"WWW-Authenticate", "Bearer"};
+
+	return respond_error_h(req, 401, code, message, NULL, &h, 1);
+}
+
+bool
+auth_resolve(request *req, bool need_tenant, principal *p, enum MHD_Result *ret)
+{
+	const char *authz = request_header(req, "Authorization");
+	const char *tenant_header = request_header(req, "X-Tenant-Id");
+	const char *reason = NULL;
+	jwt_claims	claims;
+
+	memset(p, 0, sizeof(*p));
+	if (authz == NULL || strncasecmp(authz, "Bearer ", 7) != 0 || authz[7] == '\0')
+	{
+		*ret = unauthorized(req, "missing_token", "an Authorization: Bearer token is required");
+		return false;
+	}
+	if (!jwt_verify(authz + 7, gw_config->jwt_secret, gw_config->jwt_secret_len,
+					gw_config->jwt_leeway_s, &claims, &reason))
+	{
+		*ret = unauthorized(req, "invalid_token", reason);
+		return false;
+	}
+	snprintf(p->role, sizeof(p->role), "%s", claims.role);
+	snprintf(p->subject, sizeof(p->subject), "%s", claims.sub);
+	snprintf(req->actor, sizeof(req->actor), "%s", claims.role);
+
+	if (tenant_header != NULL && strcmp(claims.role, "platform_admin") != 0)
+	{
+		*ret = respond_error(req, 403, "tenant_header_forbidden",
+							 "X-Tenant-Id is only honoured for platform_admin tokens", NULL);
+		return false;
+	}
+	if (!need_tenant)
+	{
+		if (strcmp(claims.role, "platform_admin") != 0)
+		{
+			*ret = respond_error(req, 403, "permission_denied",
+								 "this route is for platform administrators", NULL);
+			return false;
+		}
+		snprintf(p->actor, sizeof(p->actor), "staff");
+		return true;
+	}
+
+	if (tenant_header != NULL)
+	{
+		if (!is_uuid(tenant_header))
+		{
+			*ret = respond_error(req, 400, "invalid_parameter", "X-Tenant-Id must be a uuid", NULL);
+			return false;
+		}
+		snprintf(p->tenant, sizeof(p->tenant), "%s", tenant_header);
+	}
+	else
+		snprintf(p->tenant, sizeof(p->tenant), "%s", claims.tenant_id);
+	if (p->tenant[0] == '\0')
+	{
+		if (strcmp(claims.role, "platform_admin") == 0)
+			*ret = respond_error(req, 400, "tenant_required",
+								 "a platform_admin token needs X-Tenant-Id on tenant routes", NULL);
+		else
+			*ret = unauthorized(req, "invalid_token", "the token has no tenant_id claim");
+		return false;
+	}
+	if (strcmp(claims.role, "customer") == 0)
+	{
+		if (!is_uuid(claims.sub))
+		{
+			*ret = unauthorized(req, "invalid_token", "a customer token's sub must be its customer id");
+			return false;
+		}
+		snprintf(p->actor, sizeof(p->actor), "customer");
+	}
+	else
+		snprintf(p->actor, sizeof(p->actor), "staff");
+	snprintf(req->tenant, sizeof(req->tenant), "%s", p->tenant);
+	return true;
+}
+
+/* --- tenant cache ---------------------------------------------------- */
+
+typedef struct tenant_entry
+{
+	char		id[40];
+	tenant_state state;
+	time_t		expires;
+} tenant_entry;
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static tenant_entry cache[TENANT_CACHE_MAX];
+static int	ncache;
+
+static tenant_state
+cache_get(const char *id)
+{
+	tenant_state s = TENANT_UNKNOWN;
+	time_t		now = time(NULL);
+
+	pthread_mutex_lock(&cache_lock);
+	for (int i = 0; i < ncache; i++)
+		if (strcasecmp(cache[i].id, id) == 0)
+		{
+			if (cache[i].expires > now)
+				s = cache[i].state;
+			break;
+		}
+	pthread_mutex_unlock(&cache_lock);
+	return s;
+}
+
+static void
+cache_put(const char *id, tenant_state s)
+{
+	int			i;
+
+	pthread_mutex_lock(&cache_lock);
+	for (i = 0; i < ncache; i++)
+		if (strcasecmp(cache[i].id, id) == 0)
+			break;
+	if (i == ncache)
+	{
+		if (ncache == TENANT_CACHE_MAX)
+			i = (int) (time(NULL) % TENANT_CACHE_MAX);	/* full: evict one */
+		else
+			ncache++;
+	}
+	snprintf(cache[i].id, sizeof(cache[i].id), "%s", id);
+	cache[i].state = s;
+	cache[i].expires = time(NULL) + TENANT_TTL;
+	pthread_mutex_unlock(&cache_lock);
+}
+
+void
+tenant_cache_invalidate(const char *tenant)
+{
+	pthread_mutex_lock(&cache_lock);
+	if (tenant == NULL || *tenant == '\0')
+		ncache = 0;
+	else
+		for (int i = 0; i < ncache; i++)
+			if (strcasecmp(cache[i].id, tenant) == 0)
+			{
+				cache[i] = cache[--ncache];
+				break;
+			}
+	pthread_mutex_unlock(&cache_lock);
+}
+
+void
+tenant_cache_free(void)
+{
+	tenant_cache_invalidate(NULL);
+}
+
+bool
+tenant_check(request *req, pool_slot *slot, const principal *p, enum MHD_Result *ret)
+{
+	tenant_state s = cache_get(p->tenant);
+
+	if (s == TENANT_UNKNOWN)
+	{
+		static const char sql[] =
+			"WITH ctx AS MATERIALIZED (SELECT commerce.set_context($1::uuid))"
+			" SELECT t.status FROM ctx, commerce.tenants t WHERE t.id = $1::uuid";
+		PGresult   *res = NULL;
+		const char *stmt = pool_prepare(slot, sql, 1, &res);
+		const char *params[1] = {p->tenant};
+
+		if (stmt)
+			res = PQexecPrepared(slot->conn, stmt, 1, params, NULL, NULL, 0);
+		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+			s = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "active") == 0
+				? TENANT_ACTIVE : TENANT_SUSPENDED;
+		else
+		{
+			const char *code = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+
+			if (code && strcmp(code, "tenant_not_found") == 0)
+				s = TENANT_MISSING;
+			else
+			{
+				http_error e;
+
+				errmap_from_result(res, slot->conn, req->request_id, &e);
+				req->db_error = true;
+				PQclear(res);
+				*ret = respond_error(req, e.status, e.code, e.message, e.details);
+				return false;
+			}
+		}
+		PQclear(res);
+		cache_put(p->tenant, s);
+	}
+	if (s == TENANT_ACTIVE)
+		return true;
+	if (s == TENANT_SUSPENDED)
+		*ret = respond_error(req, 403, "tenant_suspended", "the tenant is suspended", NULL);
+	else
+		*ret = respond_error(req, 403, "tenant_not_found", "the tenant does not exist", NULL);
+	return false;
+}

@@ -1,0 +1,60 @@
+/*
+ * gateway/pool.h — a fixed-size pool of libpq connections shared by the HTTP
+ * threads. A connection that breaks is dropped and reconnected on next use;
+ * each connection keeps its own cache of prepared statements.
+ */
+#ifndef GATEWAY_POOL_H
+#define GATEWAY_POOL_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#define POOL_STMT_CACHE 256
+
+typedef struct pool_stmt
+{
+	char	   *sql;			/* statement text (key) */
+	unsigned long hash;
+	char		name[24];		/* server-side prepared statement name */
+} pool_stmt;
+
+typedef struct pool_slot
+{
+	int			index;
+	PGconn	   *conn;			/* NULL when not connected */
+	bool		busy;
+	int			nstmts;
+	int			next_stmt;		/* counter for statement names */
+	pool_stmt	stmts[POOL_STMT_CACHE];
+} pool_slot;
+
+typedef enum pool_status
+{
+	POOL_OK = 0,
+	POOL_TIMEOUT,				/* every connection stayed busy */
+	POOL_DOWN					/* the database cannot be reached */
+} pool_status;
+
+extern void pool_init(const char *conninfo, int size, int statement_timeout_ms);
+extern void pool_destroy(void);
+
+/* A connected slot, or NULL with *status saying why. */
+extern pool_slot *pool_acquire(int timeout_ms, pool_status *status);
+
+/* Give a slot back; a broken connection or an open transaction is dropped. */
+extern void pool_release(pool_slot *slot);
+
+/*
+ * Name of a statement prepared on this connection for sql, preparing it on
+ * first use. NULL on failure with *res holding the error (caller clears).
+ */
+extern const char *pool_prepare(pool_slot *slot, const char *sql, int nparams,
+								PGresult **res);
+
+/* Open a fresh connection outside the pool (LISTEN, one-off checks). */
+extern PGconn *pool_connect_raw(void);
+
+extern int	pool_in_use(void);
+extern int	pool_size(void);
+
+#endif

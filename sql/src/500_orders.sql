@@ -1,0 +1,219 @@
+-- sql/src/500_orders.sql — orders (the draft order is the cart), their lines,
+-- and the per-tenant order number counter (extension/orders.c,
+-- extension/order_lines.c, extension/checkout.c). The state machine and the
+-- money rules are in docs/orders.md.
+--
+-- Amounts are bigint minor units of the order's currency. A draft's lines
+-- are priced live (unit_amount and the totals stay NULL/0 in the table and
+-- are computed when read); place_order snapshots them. The CHECK
+-- constraints keep the stored totals equal to the sum of their parts.
+
+CREATE TABLE commerce.orders (
+  tenant_id          uuid NOT NULL,
+  id                 uuid NOT NULL,
+  number             bigint CHECK (number >= 1),
+  customer_id        uuid,
+  status             text NOT NULL DEFAULT 'draft'
+                     CHECK (status IN ('draft', 'placed', 'paid', 'fulfilled', 'cancelled', 'refunded')),
+  payment_status     text NOT NULL DEFAULT 'unpaid'
+                     CHECK (payment_status IN ('unpaid', 'authorized', 'partially_paid', 'paid',
+                                               'partially_refunded', 'refunded')),
+  currency           text NOT NULL REFERENCES commerce.currencies (code),
+  -- tax settings snapshotted at placement (docs/orders.md, Tax)
+  prices_include_tax boolean NOT NULL DEFAULT false,
+  tax_rounding_mode  text CHECK (tax_rounding_mode IN ('half_even', 'half_up')),
+  tax_rounding_scope text CHECK (tax_rounding_scope IN ('line', 'order')),
+  subtotal           bigint NOT NULL DEFAULT 0 CHECK (subtotal >= 0),
+  tax_total          bigint NOT NULL DEFAULT 0 CHECK (tax_total >= 0),
+  total              bigint NOT NULL DEFAULT 0 CHECK (total >= 0),
+  -- payment figures, kept by commerce_order_apply_payment_totals (payments)
+  amount_authorized  bigint NOT NULL DEFAULT 0 CHECK (amount_authorized >= 0),
+  amount_captured    bigint NOT NULL DEFAULT 0 CHECK (amount_captured >= 0),
+  amount_refunded    bigint NOT NULL DEFAULT 0 CHECK (amount_refunded >= 0),
+  metadata           jsonb NOT NULL DEFAULT '{}'::jsonb,
+  version            bigint NOT NULL DEFAULT 1,
+  created_at         timestamptz NOT NULL DEFAULT now(),
+  updated_at         timestamptz NOT NULL DEFAULT now(),
+  placed_at          timestamptz,
+  paid_at            timestamptz,
+  fulfilled_at       timestamptz,
+  cancelled_at       timestamptz,
+  refunded_at        timestamptz,
+  PRIMARY KEY (tenant_id, id),
+  CONSTRAINT orders_number_key UNIQUE (tenant_id, number),
+  -- a number exactly when placed (a cancelled draft never had one)
+  CONSTRAINT orders_number_when_placed CHECK ((number IS NULL) = (placed_at IS NULL)),
+  CONSTRAINT orders_draft_unplaced CHECK (status <> 'draft' OR placed_at IS NULL),
+  -- the total is the sum of its parts: exclusive prices add the tax,
+  -- inclusive prices already hold it
+  CONSTRAINT orders_total_is_sum CHECK
+    (total = subtotal + CASE WHEN prices_include_tax THEN 0 ELSE tax_total END),
+  CONSTRAINT orders_inclusive_tax_within CHECK (NOT prices_include_tax OR tax_total <= subtotal),
+  CONSTRAINT orders_refunded_le_captured CHECK (amount_refunded <= amount_captured)
+);
+-- list_orders pages by id (UUIDv7: creation order) within a tenant: the
+-- primary key serves it. A customer's orders:
+CREATE INDEX orders_customer_idx ON commerce.orders (tenant_id, customer_id, id)
+  WHERE customer_id IS NOT NULL;
+COMMENT ON TABLE commerce.orders IS 'Orders: a draft is the cart (lines priced live); place_order snapshots prices and tax, reserves stock and assigns the number. State machine: docs/orders.md.';
+SELECT commerce.enable_tenancy('commerce.orders');
+
+CREATE TABLE commerce.order_lines (
+  tenant_id     uuid NOT NULL,
+  id            uuid NOT NULL,
+  order_id      uuid NOT NULL,
+  variant_id    uuid NOT NULL,
+  quantity      integer NOT NULL CHECK (quantity BETWEEN 1 AND 1000000),
+  -- snapshotted by place_order; NULL while the order is a draft
+  sku           text,
+  title         text,
+  tax_category  text,
+  price_list_id uuid,
+  unit_amount   bigint CHECK (unit_amount >= 0),
+  amount        bigint CHECK (amount >= 0),
+  tax_rate_ppm  integer CHECK (tax_rate_ppm BETWEEN 0 AND 1000000),
+  tax_amount    bigint CHECK (tax_amount >= 0),
+  created_at    timestamptz NOT NULL DEFAULT now(),
+  updated_at    timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, id),
+  -- one line per variant: adding a variant again adds to its quantity
+  CONSTRAINT order_lines_variant_key UNIQUE (tenant_id, order_id, variant_id),
+  FOREIGN KEY (tenant_id, order_id) REFERENCES commerce.orders (tenant_id, id) ON DELETE CASCADE,
+  CONSTRAINT order_lines_snapshot_complete CHECK
+    ((unit_amount IS NULL) = (amount IS NULL) AND (amount IS NULL) = (tax_amount IS NULL)
+     AND (amount IS NULL) = (tax_rate_ppm IS NULL)),
+  CONSTRAINT order_lines_amount_is_product CHECK
+    (amount IS NULL OR amount::numeric = unit_amount::numeric * quantity)
+);
+COMMENT ON TABLE commerce.order_lines IS 'Lines of an order: variant and quantity; unit price, title, SKU and tax are snapshotted when the order is placed.';
+SELECT commerce.enable_tenancy('commerce.order_lines');
+
+-- The per-tenant order number: the placing transaction increments the
+-- tenant's row, so numbers are gapless (a rolled back placement gives its
+-- number back) and increase in commit order. The row lock it takes
+-- serialises the last step of placements within one tenant only.
+CREATE TABLE commerce.order_counters (
+  tenant_id   uuid NOT NULL,
+  last_number bigint NOT NULL CHECK (last_number >= 0),
+  PRIMARY KEY (tenant_id)
+);
+COMMENT ON TABLE commerce.order_counters IS 'Last order number assigned in each tenant (gapless, see commerce.place_order).';
+SELECT commerce.enable_tenancy('commerce.order_counters');
+
+-- References to customers and the catalog: tenant-scoped like every key.
+ALTER TABLE commerce.orders ADD CONSTRAINT orders_customer_fkey
+  FOREIGN KEY (tenant_id, customer_id) REFERENCES commerce.customers (tenant_id, id);
+ALTER TABLE commerce.order_lines ADD CONSTRAINT order_lines_variant_fkey
+  FOREIGN KEY (tenant_id, variant_id) REFERENCES commerce.variants (tenant_id, id);
+CREATE INDEX order_lines_variant_idx ON commerce.order_lines (tenant_id, variant_id);
+
+-- A customer actor sees and writes only its own orders (restrictive: it
+-- narrows tenant_isolation, never widens it). Lines follow their order
+-- through the orders policy inside the EXISTS.
+CREATE POLICY customer_own_orders ON commerce.orders AS RESTRICTIVE FOR ALL
+  USING (commerce.current_actor() IS DISTINCT FROM 'customer'
+         OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject())
+  WITH CHECK (commerce.current_actor() IS DISTINCT FROM 'customer'
+         OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject());
+CREATE POLICY customer_own_order_lines ON commerce.order_lines AS RESTRICTIVE FOR ALL
+  USING (commerce.current_actor() IS DISTINCT FROM 'customer'
+         OR EXISTS (SELECT 1 FROM commerce.orders o
+                    WHERE o.tenant_id OPERATOR(pg_catalog.=) order_lines.tenant_id
+                      AND o.id OPERATOR(pg_catalog.=) order_lines.order_id))
+  WITH CHECK (commerce.current_actor() IS DISTINCT FROM 'customer'
+         OR EXISTS (SELECT 1 FROM commerce.orders o
+                    WHERE o.tenant_id OPERATOR(pg_catalog.=) order_lines.tenant_id
+                      AND o.id OPERATOR(pg_catalog.=) order_lines.order_id));
+
+INSERT INTO commerce.error_codes (code, sqlstate, http_status, description) VALUES
+  ('invalid_transition',    '55000', 409, 'The order''s state does not allow this command (state machine in docs/orders.md).'),
+  ('order_empty',           '55000', 409, 'An order without lines cannot be placed.'),
+  ('variant_not_available', '55000', 409, 'The variant''s product is not active, so it cannot be ordered.');
+
+-- Commands -----------------------------------------------------------------
+
+CREATE FUNCTION commerce.create_order(data jsonb, idempotency_key text DEFAULT NULL)
+    RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'commerce_create_order'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION commerce.create_order(jsonb, text) IS
+  'Create a draft order (the cart): SELECT commerce.create_order(''{"currency": "EUR", "lines": [{"variant_id": "0190...", "quantity": 2}]}''); data: currency (required), customer_id, lines (up to 100 of {variant_id, quantity 1..1000000}), metadata. A customer actor creates orders for itself only. Returns the order with live prices. Emits order.created. Errors: invalid_input (22023), unknown_currency (22023), not_found (P0002: customer, variant), permission_denied (42501), idempotency errors.';
+
+CREATE FUNCTION commerce.get_order(id uuid) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'commerce_get_order'
+    LANGUAGE C STABLE;
+COMMENT ON FUNCTION commerce.get_order(uuid) IS
+  'An order with its lines: SELECT commerce.get_order(''0190...''::uuid). A draft''s lines and totals are priced live; a placed order shows its snapshot. Errors: not_found (P0002; also another customer''s order for a customer actor).';
+
+CREATE FUNCTION commerce.list_orders(lim integer DEFAULT 50, after text DEFAULT NULL) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'commerce_list_orders'
+    LANGUAGE C STABLE;
+COMMENT ON FUNCTION commerce.list_orders(integer, text) IS
+  'Orders, newest first, without lines: SELECT commerce.list_orders(50, NULL) -> {"data": [...], "next_cursor": text|null}; pass next_cursor as after for the next page. A customer actor lists its own. Errors: invalid_input (22023: lim outside 1..200, bad cursor).';
+
+CREATE FUNCTION commerce.add_order_line(order_id uuid, data jsonb,
+                                        expected_version bigint DEFAULT NULL,
+                                        idempotency_key text DEFAULT NULL)
+    RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'commerce_add_order_line'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION commerce.add_order_line(uuid, jsonb, bigint, text) IS
+  'Add a variant to a draft order (its quantity adds up when the variant is already there): SELECT commerce.add_order_line(''0190...''::uuid, ''{"variant_id": "0190...", "quantity": 1}''). Returns the order. Emits order.updated. Errors: invalid_input, not_found, invalid_transition (55000: not a draft), variant_not_available (55000), version_conflict (40001), permission_denied.';
+
+CREATE FUNCTION commerce.update_order_line(order_id uuid, line_id uuid, data jsonb,
+                                           expected_version bigint DEFAULT NULL,
+                                           idempotency_key text DEFAULT NULL)
+    RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'commerce_update_order_line'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION commerce.update_order_line(uuid, uuid, jsonb, bigint, text) IS
+  'Set the quantity of a line of a draft order: SELECT commerce.update_order_line(order, line, ''{"quantity": 3}''). Returns the order. Emits order.updated. Errors: invalid_input, not_found (order or line), invalid_transition (55000), version_conflict (40001).';
+
+CREATE FUNCTION commerce.remove_order_line(order_id uuid, line_id uuid,
+                                           expected_version bigint DEFAULT NULL,
+                                           idempotency_key text DEFAULT NULL)
+    RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'commerce_remove_order_line'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION commerce.remove_order_line(uuid, uuid, bigint, text) IS
+  'Remove a line from a draft order: SELECT commerce.remove_order_line(order, line). Returns the order. Emits order.updated. Errors: not_found, invalid_transition (55000), version_conflict (40001).';
+
+CREATE FUNCTION commerce.place_order(id uuid, expected_version bigint DEFAULT NULL,
+                                     idempotency_key text DEFAULT NULL)
+    RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'commerce_place_order'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION commerce.place_order(uuid, bigint, text) IS
+  'Place a draft: snapshot unit prices, titles, SKUs and tax into the lines, compute subtotal, tax_total and total exactly (docs/orders.md), reserve stock (variants locked in id order), assign the next gapless per-tenant number, status placed: SELECT commerce.place_order(''0190...''::uuid, 3, ''key-1''). Emits order.placed. Errors: not_found, invalid_transition (55000), order_empty (55000), no_price (P0002), insufficient_stock (55000), variant_not_available (55000), amount_overflow (22003), version_conflict (40001), idempotency errors.';
+
+CREATE FUNCTION commerce.cancel_order(id uuid, expected_version bigint DEFAULT NULL,
+                                      idempotency_key text DEFAULT NULL)
+    RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'commerce_cancel_order'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION commerce.cancel_order(uuid, bigint, text) IS
+  'Cancel a draft or placed order (staff): a placed order''s reservations are released and its open payment authorizations voided: SELECT commerce.cancel_order(''0190...''::uuid). Emits order.cancelled. Errors: not_found, invalid_transition (55000: paid, fulfilled, cancelled, refunded), permission_denied (customer actor), version_conflict (40001).';
+
+CREATE FUNCTION commerce.fulfil_order(id uuid, expected_version bigint DEFAULT NULL,
+                                      idempotency_key text DEFAULT NULL)
+    RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'commerce_fulfil_order'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION commerce.fulfil_order(uuid, bigint, text) IS
+  'Fulfil a placed or paid order (staff): its reservations become stock decrements (on_hand and reserved drop): SELECT commerce.fulfil_order(''0190...''::uuid). Emits order.fulfilled. Errors: not_found, invalid_transition (55000), permission_denied (customer actor), version_conflict (40001).';
+
+CREATE FUNCTION commerce.checkout(data jsonb, idempotency_key text DEFAULT NULL)
+    RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'commerce_checkout'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION commerce.checkout(jsonb, text) IS
+  'Create and place an order in one call (single-request checkout): SELECT commerce.checkout(''{"currency": "EUR", "lines": [{"variant_id": "0190...", "quantity": 1}]}'', ''key-1''); data as create_order, lines required. Returns the placed order. Emits order.created and order.placed. Errors: those of create_order and place_order.';
+
+CREATE FUNCTION commerce.order_apply_payment_totals(order_id uuid, authorized bigint,
+                                                    captured bigint, refunded bigint)
+    RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'commerce_order_apply_payment_totals_sql'
+    LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION commerce.order_apply_payment_totals(uuid, bigint, bigint, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION commerce.order_apply_payment_totals(uuid, bigint, bigint, bigint) IS
+  'Internal (no role may execute it; superusers for tests and repairs): the SQL face of the C API commerce_order_apply_payment_totals that payments call after every payment change: sets payment_status and moves placed -> paid (captured >= total) or paid/fulfilled -> refunded (all captured refunded). Returns the order. Errors: not_found, invalid_transition (55000: draft), invalid_input (22023: negative, refunded > captured, captured > authorized).';

@@ -1,0 +1,88 @@
+-- sql/src/890_core_routes.sql — the core HTTP routes (ARCHITECTURE.md,
+-- Gateway). Each maps to the command of docs/design.md's naming; a route is
+-- registered only when its function exists in this build, so areas that
+-- land later get their routes by adding a line here. /v1/events and
+-- /v1/events/stream are served by the gateway itself (cursor feed over
+-- commerce.events_since and server-sent events).
+
+DO $$
+DECLARE
+  r record;
+  fn regprocedure;
+BEGIN
+  FOR r IN SELECT * FROM (VALUES
+    -- method, path, function, status, auth, summary
+    ('POST',  '/v1/tenants',                       'create_tenant',      201, 'platform_admin', 'Create a tenant'),
+    ('POST',  '/v1/tenants/{tenant}/suspend',      'suspend_tenant',     204, 'platform_admin', 'Suspend a tenant'),
+    ('POST',  '/v1/tenants/{tenant}/activate',     'activate_tenant',    204, 'platform_admin', 'Re-activate a tenant'),
+    ('POST',  '/v1/customers',                     'create_customer',    201, 'tenant', 'Create a customer'),
+    ('GET',   '/v1/customers',                     'list_customers',     200, 'tenant', 'List customers'),
+    ('GET',   '/v1/customers/{id}',                'get_customer',       200, 'tenant', 'Read a customer'),
+    ('PATCH', '/v1/customers/{id}',                'update_customer',    200, 'tenant', 'Update a customer'),
+    ('POST',  '/v1/products',                      'create_product',     201, 'tenant', 'Create a product'),
+    ('GET',   '/v1/products',                      'list_products',      200, 'tenant', 'List products'),
+    ('GET',   '/v1/products/{id}',                 'get_product',        200, 'tenant', 'Read a product with its variants'),
+    ('PATCH', '/v1/products/{id}',                 'update_product',     200, 'tenant', 'Update a product'),
+    ('POST',  '/v1/products/{product_id}/variants','create_variant',     201, 'tenant', 'Add a variant to a product'),
+    ('GET',   '/v1/variants/{id}',                 'get_variant',        200, 'tenant', 'Read a variant'),
+    ('PATCH', '/v1/variants/{id}',                 'update_variant',     200, 'tenant', 'Update a variant'),
+    ('POST',  '/v1/products/{id}/archive',         'archive_product',    200, 'tenant', 'Archive a product'),
+    ('GET',   '/v1/products/{product_id}/variants','list_variants',      200, 'tenant', 'List the variants of a product'),
+    ('POST',  '/v1/categories',                    'create_category',    201, 'tenant', 'Create a category'),
+    ('GET',   '/v1/categories',                    'list_categories',    200, 'tenant', 'List categories'),
+    ('GET',   '/v1/categories/{id}',               'get_category',       200, 'tenant', 'Read a category'),
+    ('PATCH', '/v1/categories/{id}',               'update_category',    200, 'tenant', 'Update a category'),
+    ('POST',  '/v1/customer-groups',               'create_customer_group', 201, 'tenant', 'Create a customer group'),
+    ('GET',   '/v1/customer-groups',               'list_customer_groups',  200, 'tenant', 'List customer groups'),
+    ('GET',   '/v1/customer-groups/{id}',          'get_customer_group',    200, 'tenant', 'Read a customer group'),
+    ('PATCH', '/v1/customer-groups/{id}',          'update_customer_group', 200, 'tenant', 'Update a customer group'),
+    ('POST',  '/v1/customers/{customer_id}/addresses', 'add_customer_address', 201, 'tenant', 'Add an address to a customer'),
+    ('PATCH', '/v1/customers/{customer_id}/addresses/{address_id}', 'update_customer_address', 200, 'tenant', 'Update a customer address'),
+    ('DELETE','/v1/customers/{customer_id}/addresses/{address_id}', 'remove_customer_address', 200, 'tenant', 'Remove a customer address'),
+    ('POST',  '/v1/price-lists',                   'create_price_list',  201, 'tenant', 'Create a price list'),
+    ('GET',   '/v1/price-lists',                   'list_price_lists',   200, 'tenant', 'List price lists'),
+    ('GET',   '/v1/price-lists/{id}',              'get_price_list',     200, 'tenant', 'Read a price list'),
+    ('PATCH', '/v1/price-lists/{id}',              'update_price_list',  200, 'tenant', 'Update a price list'),
+    ('POST',  '/v1/price-lists/{price_list}/prices', 'set_price',       201, 'tenant', 'Set a price in a price list'),
+    ('GET',   '/v1/price-lists/{price_list}/prices', 'list_prices',     200, 'tenant', 'List the prices of a price list'),
+    ('DELETE','/v1/price-lists/{price_list}/prices/{price}', 'remove_price', 200, 'tenant', 'Remove a price from a price list'),
+    ('GET',   '/v1/prices/resolve',                'resolve_price',      200, 'tenant', 'Resolve the price of a variant'),
+    ('GET',   '/v1/inventory/{variant}',           'get_inventory',      200, 'tenant', 'Read stock of a variant'),
+    ('POST',  '/v1/inventory/{variant}/adjust',    'adjust_inventory',   200, 'tenant', 'Adjust stock on hand'),
+    ('PUT',   '/v1/inventory/{variant}',           'set_inventory',      200, 'tenant', 'Set stock on hand'),
+    ('POST',  '/v1/orders',                        'create_order',       201, 'tenant', 'Create a draft order (cart)'),
+    ('GET',   '/v1/orders',                        'list_orders',        200, 'tenant', 'List orders'),
+    ('GET',   '/v1/orders/{id}',                   'get_order',          200, 'tenant', 'Read an order'),
+    ('POST',  '/v1/orders/{order_id}/lines',       'add_order_line',     201, 'tenant', 'Add a line to a draft order'),
+    ('PATCH', '/v1/orders/{order_id}/lines/{line_id}', 'update_order_line', 200, 'tenant', 'Change a line of a draft order'),
+    ('DELETE','/v1/orders/{order_id}/lines/{line_id}', 'remove_order_line', 200, 'tenant', 'Remove a line from a draft order'),
+    ('POST',  '/v1/orders/{id}/place',             'place_order',        200, 'tenant', 'Place a draft order'),
+    ('POST',  '/v1/orders/{id}/cancel',            'cancel_order',       200, 'tenant', 'Cancel an order'),
+    ('POST',  '/v1/orders/{id}/fulfill',           'fulfil_order',       200, 'tenant', 'Mark an order fulfilled'),
+    ('GET',   '/v1/tax-settings',                  'get_tax_settings',   200, 'tenant', 'Read the tenant''s tax settings'),
+    ('PUT',   '/v1/tax-settings',                  'set_tax_settings',   200, 'tenant', 'Change the tenant''s tax settings'),
+    ('POST',  '/v1/tax-rates',                     'create_tax_rate',    201, 'tenant', 'Create a tax rate'),
+    ('GET',   '/v1/tax-rates',                     'list_tax_rates',     200, 'tenant', 'List tax rates'),
+    ('POST',  '/v1/checkout',                      'checkout',           201, 'tenant', 'Create, place and authorize an order in one request'),
+    ('POST',  '/v1/orders/{order_id}/payments',    'authorize_payment',  201, 'tenant', 'Authorize a payment for an order'),
+    ('GET',   '/v1/orders/{order_id}/payments',    'list_order_payments',200, 'tenant', 'List the payments of an order'),
+    ('GET',   '/v1/payments/{id}',                 'get_payment',        200, 'tenant', 'Read a payment'),
+    ('POST',  '/v1/payments/{id}/capture',         'capture_payment',    200, 'tenant', 'Capture an authorized payment'),
+    ('POST',  '/v1/payments/{id}/void',            'void_payment',       200, 'tenant', 'Void an authorized payment'),
+    ('POST',  '/v1/payments/{id}/refunds',         'refund_payment',     201, 'tenant', 'Refund a captured payment')
+  ) AS t(method, path, fname, status, auth, summary)
+  LOOP
+    -- Exactly one function of that name in schema commerce, or no route.
+    SELECT min(p.oid)::regprocedure INTO fn
+    FROM pg_catalog.pg_proc p
+    WHERE p.pronamespace = 'commerce'::regnamespace AND p.proname = r.fname
+    HAVING count(*) = 1;
+    IF fn IS NOT NULL THEN
+      PERFORM commerce.register_route(r.method, r.path, fn, r.status, r.auth, r.summary);
+    END IF;
+  END LOOP;
+END
+$$;
+
+-- Everything registered by the install script is core (not dumped).
+UPDATE commerce.routes SET core = true;

@@ -1,0 +1,170 @@
+# test/lib/PgCommerce/Gateway.pm — helpers for the gateway TAP suites: start
+# the gateway binary under test ($ENV{PGCOMMERCE_GATEWAY}, the ASan build in
+# `make test`) against a PostgreSQL::Test::Cluster node, talk HTTP to it on
+# loopback with HTTP::Tiny, mint HS256 tokens, and stop it with SIGTERM while
+# checking it exits 0 with no sanitizer report.
+package PgCommerce::Gateway;
+
+use strict;
+use warnings;
+use Exporter 'import';
+use HTTP::Tiny;
+use IPC::Run;
+use JSON::PP;
+use MIME::Base64 qw(encode_base64url);
+use Digest::SHA qw(hmac_sha256 hmac_sha384);
+use Time::HiRes qw(time sleep);
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+our @EXPORT_OK = qw(start_gateway gateway_role make_jwt json_body);
+
+our $SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
+
+# gateway_role($node, $db) — a login role that is a member of
+# commerce_gateway (created once per node).
+sub gateway_role
+{
+	my ($node) = @_;
+	$node->safe_psql('postgres', q{
+		DO $$ BEGIN
+		  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'gw') THEN
+		    CREATE ROLE gw LOGIN;
+		  END IF;
+		  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'commerce_gateway') THEN
+		    GRANT commerce_gateway TO gw;
+		  END IF;
+		END $$;});
+	return 'gw';
+}
+
+# start_gateway($node, %opts) — start the gateway; returns a handle object.
+# opts: db (default commerce), user, env => {NAME => value}, wait => 0 to
+# skip waiting for /healthz.
+sub start_gateway
+{
+	my ($node, %opts) = @_;
+	my $self = bless { out => '', err => '' }, __PACKAGE__;
+	my $db = $opts{db} // 'commerce';
+	my $user = $opts{user} // gateway_role($node);
+	$self->{port} = PostgreSQL::Test::Cluster::get_free_port();
+	$self->{base} = "http://127.0.0.1:$self->{port}";
+	my %env = (
+		PGCOMMERCE_DATABASE_URL => 'host=' . $node->host . ' port=' . $node->port
+		  . " dbname=$db user=$user",
+		PGCOMMERCE_LISTEN => "127.0.0.1:$self->{port}",
+		PGCOMMERCE_JWT_SECRET => $SECRET,
+		PGCOMMERCE_POOL_SIZE => 4,
+		%{ $opts{env} // {} });
+	local %ENV = %ENV;
+	delete $ENV{$_} for grep { /^PGCOMMERCE_/ && $_ ne 'PGCOMMERCE_GATEWAY' && $_ ne 'PGCOMMERCE_REPO' } keys %ENV;
+	for my $k (keys %env)
+	{
+		if (defined $env{$k}) { $ENV{$k} = $env{$k} } else { delete $ENV{$k} }
+	}
+	$self->{h} = IPC::Run::start([ $ENV{PGCOMMERCE_GATEWAY} ],
+		'<', \undef, '>', \$self->{out}, '2>', \$self->{err});
+	$self->{http} = HTTP::Tiny->new(timeout => 30, keep_alive => 0);
+	return $self if defined $opts{wait} && !$opts{wait};
+	my $deadline = time + 30;
+	while (time < $deadline)
+	{
+		$self->pump;
+		die "gateway exited at start: $self->{err}" unless $self->{h}->pumpable;
+		my $r = $self->{http}->get("$self->{base}/healthz");
+		return $self if $r->{status} == 200;
+		sleep 0.05;
+	}
+	die "gateway did not answer /healthz within 30 s: $self->{err}";
+}
+
+sub base { $_[0]{base} }
+sub port { $_[0]{port} }
+
+sub pump
+{
+	my ($self) = @_;
+	eval { $self->{h}->pump_nb if $self->{h}->pumpable; };
+	return;
+}
+
+sub stdout { my ($self) = @_; $self->pump; return $self->{out} }
+sub stderr { my ($self) = @_; $self->pump; return $self->{err} }
+
+# Decoded JSON log lines printed so far.
+sub log_lines
+{
+	my ($self) = @_;
+	my @lines;
+	for my $l (split /\n/, $self->stdout)
+	{
+		my $j = eval { decode_json($l) };
+		push @lines, $j if $j;
+	}
+	return @lines;
+}
+
+# request($method, $path, %opts): headers => {}, body => string or ref
+# (encoded as JSON), token => jwt. Returns the HTTP::Tiny response plus
+# {json} when the body is JSON.
+sub request
+{
+	my ($self, $method, $path, %opts) = @_;
+	my %headers = %{ $opts{headers} // {} };
+	$headers{Authorization} = "Bearer $opts{token}" if defined $opts{token};
+	my $content = $opts{body};
+	if (ref $content)
+	{
+		$content = encode_json($content);
+		$headers{'Content-Type'} //= 'application/json';
+	}
+	my $r = $self->{http}->request($method, $self->{base} . $path,
+		{ headers => \%headers, (defined $content ? (content => $content) : ()) });
+	$r->{json} = eval { decode_json($r->{content}) } if length($r->{content} // '');
+	$self->pump;
+	return $r;
+}
+
+sub get { my ($self, $path, %o) = @_; return $self->request('GET', $path, %o) }
+sub post { my ($self, $path, %o) = @_; return $self->request('POST', $path, %o) }
+
+# stop() — SIGTERM, wait for exit; returns the exit code. Asserts no
+# sanitizer report.
+sub stop
+{
+	my ($self, %opts) = @_;
+	my $h = $self->{h};
+	$h->signal('TERM');
+	my $t = IPC::Run::timeout($opts{timeout} // 60);
+	eval { $h->finish($t) };
+	if ($@)
+	{
+		$h->kill_kill;
+		fail("gateway stops on SIGTERM: $@");
+	}
+	my $code = $h->full_result;
+	my $exit = ($code & 127) ? 128 + ($code & 127) : $code >> 8;
+	unlike($self->{err}, qr/Sanitizer|runtime error:|leak/i, 'gateway: no sanitizer report')
+	  or diag($self->{err});
+	return $exit;
+}
+
+# make_jwt(\%claims, secret => ..., alg => ..., header => {...}) — a token
+# signed with HMAC (HS256 unless alg says HS384 or none).
+sub make_jwt
+{
+	my ($claims, %o) = @_;
+	my $alg = $o{alg} // 'HS256';
+	my $header = $o{header} // { alg => $alg, typ => 'JWT' };
+	my $json = JSON::PP->new->canonical;
+	my $signing = encode_base64url($json->encode($header)) . '.' . encode_base64url($json->encode($claims));
+	my $secret = $o{secret} // $SECRET;
+	my $sig = $alg eq 'HS384' ? hmac_sha384($signing, $secret)
+	  : $alg eq 'none' ? '' : hmac_sha256($signing, $secret);
+	return $signing . '.' . encode_base64url($sig);
+}
+
+sub json_body { my ($r) = @_; return $r->{json} }
+
+1;

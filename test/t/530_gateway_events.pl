@@ -1,0 +1,198 @@
+# test/t/530_gateway_events.pl — GET /v1/events (cursor feed) and
+# GET /v1/events/stream (server-sent events) over real HTTP: events in seq
+# order, only the token's tenant, Last-Event-ID resumes through
+# events_since with nothing lost or repeated, heartbeats, a client that
+# does not read is dropped without holding others, and open streams end on
+# SIGTERM with a clean exit. Uses the outbox and its worker when this build
+# has them (commerce.emit_event); before they land, a stand-in outbox in
+# the test database publishes on the same channel with the same envelope.
+use strict;
+use warnings;
+use IO::Socket::INET;
+use Socket qw(SOL_SOCKET SO_RCVBUF);
+use IPC::Run;
+use JSON::PP;
+use Time::HiRes qw(time sleep);
+use PostgreSQL::Test::Utils;
+use Test::More;
+use PgCommerce::Test qw(commerce_node);
+use PgCommerce::Gateway qw(start_gateway make_jwt);
+
+my $node = commerce_node('gw_events');
+my $t1 = $node->safe_psql('commerce', q{SELECT commerce.create_tenant('acme', 'Acme', 'EUR')});
+my $t2 = $node->safe_psql('commerce', q{SELECT commerce.create_tenant('globex', 'Globex', 'EUR')});
+my $real = $node->safe_psql('commerce',
+	q{SELECT to_regprocedure('commerce.emit_event(text,text,uuid,jsonb)') IS NOT NULL});
+note($real eq 't' ? 'using the real outbox' : 'using the stand-in outbox');
+
+if ($real eq 't')
+{
+	$node->safe_psql('commerce', q{
+CREATE FUNCTION public.emit(type text, data jsonb) RETURNS void LANGUAGE sql AS $$
+  SELECT commerce.emit_event(type, 'note', commerce.uuid_generate_v7(), data) $$;});
+}
+else
+{
+	$node->safe_psql('commerce', q{
+CREATE TABLE public.fake_outbox (seq bigserial PRIMARY KEY, envelope jsonb NOT NULL);
+GRANT SELECT, INSERT ON public.fake_outbox TO PUBLIC;
+GRANT USAGE ON SEQUENCE public.fake_outbox_seq_seq TO PUBLIC;
+CREATE FUNCTION public.emit(type text, data jsonb) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE s bigint := nextval('public.fake_outbox_seq_seq'); e jsonb;
+BEGIN
+  e := jsonb_build_object('id', commerce.uuid_generate_v7(), 'seq', s,
+         'tenant_id', commerce.current_tenant(), 'type', type, 'aggregate_type', 'note',
+         'aggregate_id', commerce.uuid_generate_v7(),
+         'occurred_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), 'data', data);
+  INSERT INTO public.fake_outbox VALUES (s, e);
+  PERFORM pg_notify('commerce_events', e::text);
+END $$;
+CREATE FUNCTION commerce.events_since(after_seq bigint, max int DEFAULT 100) RETURNS SETOF jsonb
+LANGUAGE sql STABLE AS $$
+  SELECT envelope FROM public.fake_outbox
+  WHERE seq > after_seq AND (envelope->>'tenant_id')::uuid = commerce.current_tenant()
+  ORDER BY seq LIMIT max $$;});
+}
+$node->safe_psql('commerce', q{
+CREATE FUNCTION public.ping(data jsonb) RETURNS jsonb LANGUAGE sql AS $$
+  SELECT public.emit('note.pinged', data); SELECT jsonb_build_object('ok', true) $$;
+CREATE FUNCTION public.ping_many(n int, size int) RETURNS jsonb LANGUAGE sql AS $$
+  SELECT public.emit('note.bulk', jsonb_build_object('i', i, 'pad', repeat('x', size)))
+  FROM generate_series(1, n) i;
+  SELECT jsonb_build_object('ok', true) $$;
+SELECT commerce.register_route('POST', '/v1/pings', 'public.ping(jsonb)');
+SELECT commerce.register_route('POST', '/v1/pings/bulk', 'public.ping_many(int,int)');});
+
+my $gw = start_gateway($node, env => { PGCOMMERCE_SSE_HEARTBEAT => 1, PGCOMMERCE_SSE_MAX_BUFFER => 1048576 });
+my $exp = time + 3600;
+my $staff1 = make_jwt({ tenant_id => $t1, sub => 'alice', role => 'staff', exp => $exp });
+my $staff2 = make_jwt({ tenant_id => $t2, sub => 'bob', role => 'staff', exp => $exp });
+
+# A stream read by curl in the background.
+my $nstreams = 0;
+sub open_stream
+{
+	my ($token, %h) = @_;
+	my $file = PostgreSQL::Test::Utils::tempdir() . '/stream' . ++$nstreams;
+	my $s = { out => '', file => $file, pos => 0, events => [], seen => '' };
+	my @hdr = map { ('-H', "$_: $h{$_}") } keys %h;
+	# curl writes to a file, so the reader never stalls on a pipe.
+	$s->{h} = IPC::Run::start([ 'curl', '-sN', '-o', $file, '-H', "Authorization: Bearer $token", @hdr,
+		$gw->base . '/v1/events/stream' ], '<', \undef, '>', \my $o, '2>', \my $err);
+	return $s;
+}
+sub stream_events
+{
+	my ($s) = @_;
+	if (open(my $fh, '<', $s->{file}))
+	{
+		seek($fh, $s->{pos}, 0);
+		local $/;
+		my $more = <$fh> // '';
+		$s->{pos} += length $more;
+		$s->{out} .= $more;
+		close $fh;
+	}
+	my $pos = 0;
+	while (1)
+	{
+		if ($s->{out} =~ /\G(: [^\n]*\n\n)/gc) { $s->{seen} .= $1; $pos = pos($s->{out}); next }
+		if ($s->{out} =~ /\Gid: (\d+)\nevent: ([^\n]+)\ndata: ([^\n]+)\n\n/gc)
+		{
+			push @{ $s->{events} }, { seq => $1, type => $2, env => decode_json($3) };
+			$pos = pos($s->{out});
+			next;
+		}
+		last;
+	}
+	substr($s->{out}, 0, $pos) = '';
+	return @{ $s->{events} };
+}
+sub wait_events
+{
+	my ($s, $n, $secs) = @_;
+	my $t0 = time;
+	my @ev;
+	while (time - $t0 < ($secs // 20)) { @ev = stream_events($s); last if @ev >= $n; sleep 0.05 }
+	return @ev;
+}
+
+my $r;
+for (1 .. 100) { $r = $gw->post('/v1/pings', token => $staff1, body => { n => 0 }); last if $r->{status} == 200; sleep 0.1 }
+is($r->{status}, 200, 'setup: ping route served') or diag($r->{content});
+# Wait for the warm-up event to be published, then start from after it.
+my $feed;
+for (1 .. 100) { $feed = $gw->get('/v1/events', token => $staff1); last if @{ $feed->{json}{data} // [] }; sleep 0.1 }
+my $base = $feed->{json}{data}[-1]{seq};
+ok($base, 'warm-up event visible in the feed');
+
+my $s1 = open_stream($staff1);
+my $s2 = open_stream($staff2);
+sleep 0.5;
+$gw->post('/v1/pings', token => $staff1, body => { n => $_ }) for 1 .. 3;
+$gw->post('/v1/pings', token => $staff2, body => { n => 99 });
+
+my @e1 = wait_events($s1, 3);
+is(scalar @e1, 3, 'tenant 1 stream got its three events');
+is_deeply([ map { $_->{env}{data}{n} } @e1 ], [ 1, 2, 3 ], 'in order');
+ok($e1[0]{seq} < $e1[1]{seq} && $e1[1]{seq} < $e1[2]{seq}, 'seq strictly increasing');
+is($e1[0]{type}, 'note.pinged', 'SSE event name is the event type');
+ok(!grep({ $_->{env}{tenant_id} ne $t1 } @e1), "no other tenant's event on tenant 1's stream");
+my @e2 = wait_events($s2, 1);
+is_deeply([ map { $_->{env}{data}{n} } @e2 ], [99], "tenant 2's stream got only its own event");
+
+# The feed: the same events, by cursor.
+$r = $gw->get("/v1/events?after=$base&limit=2", token => $staff1);
+is($r->{status}, 200, 'feed answers');
+is_deeply([ map { $_->{data}{n} } @{ $r->{json}{data} } ], [ 1, 2 ], 'first page');
+ok($r->{json}{next_cursor}, 'next_cursor given');
+$r = $gw->get("/v1/events?after=$r->{json}{next_cursor}&limit=2", token => $staff1);
+is_deeply([ map { $_->{data}{n} } @{ $r->{json}{data} } ], [3], 'second page');
+is($r->{json}{next_cursor}, undef, 'no next_cursor at the end');
+is($gw->get('/v1/events?after=abc', token => $staff1)->{status}, 400, 'bad cursor is 400');
+
+my $hb = 0;
+for (1 .. 40) { stream_events($s2); $hb = 1, last if $s2->{seen} =~ /: heartbeat\n\n/; sleep 0.1 }
+ok($hb, 'heartbeats on a quiet stream');
+
+# Resume from Last-Event-ID: catch-up from the outbox, then live, no gaps.
+my $s3 = open_stream($staff1, 'Last-Event-ID' => $e1[0]{seq});
+my @e3 = wait_events($s3, 2);
+is_deeply([ map { $_->{env}{data}{n} } @e3 ], [ 2, 3 ], 'resumed stream replays what followed Last-Event-ID');
+$gw->post('/v1/pings', token => $staff1, body => { n => 4 });
+@e3 = wait_events($s3, 3);
+is_deeply([ map { $_->{env}{data}{n} } @e3 ], [ 2, 3, 4 ], 'then continues live without repeats');
+@e1 = wait_events($s1, 4);
+is_deeply([ map { $_->{env}{data}{n} } @e1 ], [ 1, 2, 3, 4 ], 'the first stream saw it too');
+
+# A client that never reads is dropped at the buffer bound; others go on.
+my $lazy = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $gw->port, Proto => 'tcp');
+setsockopt($lazy, SOL_SOCKET, SO_RCVBUF, 4096);
+print $lazy "GET /v1/events/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $staff1\r\n\r\n";
+sleep 0.5;
+# 40 commits of 40 events of 6 kB: 9.6 MB, more than the stalled client's
+# socket buffers and its 1 MB bound, never more than the bound at once.
+my $bulk_ok = 0;
+for (1 .. 40)
+{
+	$bulk_ok++ if $gw->post('/v1/pings/bulk', token => $staff1, body => { n => 40, size => 6000 })->{status} == 200;
+}
+is($bulk_ok, 40, 'bulk events emitted');
+@e1 = wait_events($s1, 4 + 1600, 60);
+is(scalar @e1, 1604, 'a reading stream gets every bulk event while another client stalls');
+my $dropped = 0;
+for (1 .. 100) { $dropped = 1, last if $gw->stdout =~ /too slow; dropped/; sleep 0.1 }
+ok($dropped, 'the stalled client was dropped');
+close $lazy;
+is($gw->get('/readyz')->{status}, 200, 'gateway healthy');
+
+like($gw->get('/metrics')->{content}, qr/pgcommerce_http_requests_total\{route="\/v1\/events\/stream"/,
+	'streams counted in metrics');
+
+# SIGTERM with streams open: they end, the gateway exits 0.
+my $t0 = time;
+is($gw->stop(timeout => 30), 0, 'gateway exits 0 on SIGTERM with streams open');
+cmp_ok(time - $t0, '<', 10, 'without waiting for the shutdown timeout');
+$_->{h}->finish for $s1, $s2, $s3;
+$node->stop;
+done_testing();
