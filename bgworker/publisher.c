@@ -135,6 +135,8 @@ outbox_publisher_loop(void)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
+			/* pgcommerce.event_retention may have shrunk: purge now. */
+			next_purge = 0;
 		}
 		if (outbox_database_paused(MyDatabaseId))
 			proc_exit(0);
