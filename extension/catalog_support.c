@@ -222,19 +222,12 @@ catalog_command_begin(CommerceCommand *cmd, const char *name, FunctionCallInfo f
 								  nargs, args, types, nulls);
 }
 
-/*
- * outbox: wired when commerce_emit_event lands (branch worker; its install
- * script does not load yet): this becomes
- *		commerce_emit_event(&cmd->tenant, type, aggregate_type, id, data);
- * Until then the event is only checked to be well-formed, so every command
- * already passes the event it will emit.
- */
+/* The event goes to the outbox in the command's own transaction. */
 void
 catalog_emit(const CommerceCommand *cmd, const char *type, const char *aggregate_type,
 			 const pg_uuid_t *id, Jsonb *data)
 {
-	if (type == NULL || aggregate_type == NULL || id == NULL || data == NULL)
-		elog(ERROR, "incomplete event for the outbox");
+	commerce_emit_event(&cmd->tenant, type, aggregate_type, id, data);
 }
 
 /*

@@ -393,7 +393,7 @@ clear_other_defaults(const pg_uuid_t *tenant, pg_uuid_t *customer, pg_uuid_t *ad
 }
 
 /*
- * commerce.add_customer_address(customer uuid, data jsonb, idempotency_key
+ * commerce.add_customer_address(customer_id uuid, data jsonb, idempotency_key
  *		text DEFAULT NULL) RETURNS jsonb
  */
 Datum
@@ -415,7 +415,7 @@ commerce_add_customer_address(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
 	}
-	customer = catalog_uuid_arg(fcinfo, 0, "customer");
+	customer = catalog_uuid_arg(fcinfo, 0, "customer_id");
 	data = catalog_jsonb_arg(fcinfo, 1, "address");
 	parse_address(data, true, values);
 	(void) lock_customer(&cmd.tenant, customer);
@@ -480,7 +480,7 @@ lock_address(const pg_uuid_t *tenant, pg_uuid_t *customer, pg_uuid_t *address)
 }
 
 /*
- * commerce.update_customer_address(customer uuid, address uuid, data jsonb,
+ * commerce.update_customer_address(customer_id uuid, address_id uuid, data jsonb,
  *		expected_version bigint DEFAULT NULL, idempotency_key text DEFAULT NULL)
  *		RETURNS jsonb
  */
@@ -504,8 +504,8 @@ commerce_update_customer_address(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
 	}
-	customer = catalog_uuid_arg(fcinfo, 0, "customer");
-	address = catalog_uuid_arg(fcinfo, 1, "address");
+	customer = catalog_uuid_arg(fcinfo, 0, "customer_id");
+	address = catalog_uuid_arg(fcinfo, 1, "address_id");
 	data = catalog_jsonb_arg(fcinfo, 2, "address");
 	has_expected = catalog_expected_version(fcinfo, 3, &expected);
 	parse_address(data, false, values);
@@ -547,7 +547,7 @@ commerce_update_customer_address(PG_FUNCTION_ARGS)
 }
 
 /*
- * commerce.remove_customer_address(customer uuid, address uuid,
+ * commerce.remove_customer_address(customer_id uuid, address uuid,
  *		expected_version bigint DEFAULT NULL, idempotency_key text DEFAULT NULL)
  *		RETURNS jsonb
  */
@@ -569,8 +569,8 @@ commerce_remove_customer_address(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
 	}
-	customer = catalog_uuid_arg(fcinfo, 0, "customer");
-	address = catalog_uuid_arg(fcinfo, 1, "address");
+	customer = catalog_uuid_arg(fcinfo, 0, "customer_id");
+	address = catalog_uuid_arg(fcinfo, 1, "address_id");
 	has_expected = catalog_expected_version(fcinfo, 2, &expected);
 	commerce_check_version("customer address", has_expected, expected,
 						   lock_address(&cmd.tenant, customer, address));

@@ -19,7 +19,7 @@ CREATE TABLE commerce.subscriptions (
   max_delay     interval NOT NULL DEFAULT '1 hour',
   created_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
   CHECK (max_delay >= initial_delay),
-  UNIQUE NULLS NOT DISTINCT (tenant, name)
+  CONSTRAINT subscriptions_tenant_name UNIQUE NULLS NOT DISTINCT (tenant, name)
 );
 COMMENT ON TABLE commerce.subscriptions IS
   'Async event handlers registered with commerce.subscribe(); tenant NULL means every tenant.';
@@ -110,7 +110,7 @@ BEGIN
          (name, tenant, event_type, handler, run_as, max_attempts, initial_delay, max_delay)
   VALUES (subscribe.name, subscribe.tenant, subscribe.event_type, handler::text, r.rolname,
           subscribe.max_attempts, subscribe.initial_delay, subscribe.max_delay)
-  ON CONFLICT (tenant, name) DO UPDATE
+  ON CONFLICT ON CONSTRAINT subscriptions_tenant_name DO UPDATE
      SET event_type = EXCLUDED.event_type, handler = EXCLUDED.handler,
          run_as = EXCLUDED.run_as, max_attempts = EXCLUDED.max_attempts,
          initial_delay = EXCLUDED.initial_delay, max_delay = EXCLUDED.max_delay

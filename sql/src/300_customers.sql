@@ -148,19 +148,19 @@ CREATE FUNCTION commerce.list_customers(lim int DEFAULT 50, after text DEFAULT N
 COMMENT ON FUNCTION commerce.list_customers(int, text) IS
   'Customers in creation order, a page at a time: SELECT commerce.list_customers(50, NULL) -> {"data": [...], "next_cursor": ...}; a customer actor sees only itself. Errors: invalid_input (22023: lim outside 1..200, malformed cursor).';
 
-CREATE FUNCTION commerce.add_customer_address(customer uuid, data jsonb, idempotency_key text DEFAULT NULL)
+CREATE FUNCTION commerce.add_customer_address(customer_id uuid, data jsonb, idempotency_key text DEFAULT NULL)
     RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_add_customer_address' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION commerce.add_customer_address(uuid, jsonb, text) IS
   'Add an address to a customer (staff, or the customer itself): SELECT commerce.add_customer_address(''0190...''::uuid, ''{"line1": "1 rue de Rivoli", "city": "Paris", "country": "FR", "is_default_shipping": true}''); data: line1, city, country (ISO 3166-1 alpha-2) required; label, first_name, last_name, company, line2, region, postal_code, phone, is_default_shipping, is_default_billing optional. A new default replaces the previous one. Emits customer.address_added. Errors: invalid_input, not_found (P0002), too_many_addresses (54000, 20 at most), idempotency errors.';
 
-CREATE FUNCTION commerce.update_customer_address(customer uuid, address uuid, data jsonb,
+CREATE FUNCTION commerce.update_customer_address(customer_id uuid, address_id uuid, data jsonb,
                                                  expected_version bigint DEFAULT NULL,
                                                  idempotency_key text DEFAULT NULL)
     RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_update_customer_address' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION commerce.update_customer_address(uuid, uuid, jsonb, bigint, text) IS
   'Change a customer address partially: SELECT commerce.update_customer_address(customer_id, address_id, ''{"city": "Lyon"}'', 1); expected_version is the address version. Emits customer.address_updated. Errors: invalid_input, not_found (P0002), version_conflict (40001), idempotency errors.';
 
-CREATE FUNCTION commerce.remove_customer_address(customer uuid, address uuid,
+CREATE FUNCTION commerce.remove_customer_address(customer_id uuid, address_id uuid,
                                                  expected_version bigint DEFAULT NULL,
                                                  idempotency_key text DEFAULT NULL)
     RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_remove_customer_address' LANGUAGE C VOLATILE;

@@ -13,8 +13,11 @@ CREATE ROLE atk_none;
 CREATE SCHEMA scratch;
 GRANT USAGE, CREATE ON SCHEMA scratch TO atk_a, atk_none;
 
-SELECT commerce.create_tenant('atk-a', 'A', 'EUR') AS a \gset
-SELECT commerce.create_tenant('atk-b', 'B', 'EUR') AS b \gset
+\ir ../fixtures/tenant_seed.sql
+-- Both tenants get a row in every tenant table, through the commands.
+SELECT seed_test.full_tenant('atk-a') AS a_ids \gset
+SELECT seed_test.full_tenant('atk-b') AS b_ids \gset
+SELECT :'a_ids'::jsonb ->> 'tenant' AS a, :'b_ids'::jsonb ->> 'tenant' AS b \gset
 SELECT commerce.bind_role('atk_a', :'a');
 SELECT commerce.bind_role('atk_b', :'b');
 
@@ -32,12 +35,10 @@ SELECT commerce.enable_tenancy('plug.children');
 GRANT SELECT ON plug.parents TO atk_none;
 INSERT INTO plug.parents VALUES (:'a', commerce.uuid_generate_v7(), 'a-secret'),
                                 (:'b', '00000000-0000-7000-8000-00000000000b', 'b-secret-value');
+INSERT INTO plug.children VALUES (:'b', commerce.uuid_generate_v7(), '00000000-0000-7000-8000-00000000000b');
 
--- Seed tenant B's rows in the extension's tables through its commands (as a
--- gateway would) where commands exist, and directly otherwise.
 INSERT INTO commerce.idempotency_keys (tenant_id, key, command, fingerprint, response)
-VALUES (:'b', 'b-key', 'seed', '\x00', '{"secret": "b-secret-value"}'),
-       (:'a', 'a-key', 'seed', '\x00', '{}');
+VALUES (:'b', 'b-key', 'seed', '\x00', '{"secret": "b-secret-value"}');
 
 CREATE TEMP TABLE attack_tables AS
   SELECT c.oid::regclass AS tbl
@@ -63,11 +64,51 @@ BEGIN
   EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id = $1', tbl) INTO n USING tenant;
   RETURN n;
 END $$;
-GRANT EXECUTE ON FUNCTION pg_temp.try(text), pg_temp.count_where(regclass, uuid) TO PUBLIC;
+-- The error a command raises with an id, with the id itself masked, so the
+-- answer for B's id can be compared with the answer for a random id.
+CREATE FUNCTION pg_temp.answer(template text, id uuid) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE state text; code text; msg text;
+BEGIN
+  EXECUTE format(template, id);
+  RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, code = CONSTRAINT_NAME, msg = MESSAGE_TEXT;
+  RETURN state || ' ' || coalesce(code, '-') || ' ' || replace(msg, id::text, '<id>');
+END $$;
+GRANT EXECUTE ON FUNCTION pg_temp.try(text), pg_temp.count_where(regclass, uuid),
+  pg_temp.answer(text, uuid) TO PUBLIC;
 
-SELECT plan((SELECT count(*)::int * 5 FROM attack_tables) + 20);
+CREATE TEMP TABLE id_attacks (kind text, template text);
+INSERT INTO id_attacks VALUES
+  ('customer',       'SELECT commerce.get_customer(%L)'),
+  ('customer',       'SELECT commerce.update_customer(%L, ''{"first_name": "x"}'')'),
+  ('customer',       'SELECT commerce.add_customer_address(%L, ''{"line1": "x", "city": "x", "postal_code": "1", "country": "DE"}'')'),
+  ('customer_group', 'SELECT commerce.get_customer_group(%L)'),
+  ('category',       'SELECT commerce.get_category(%L)'),
+  ('product',        'SELECT commerce.get_product(%L)'),
+  ('product',        'SELECT commerce.update_product(%L, ''{"title": "x"}'')'),
+  ('product',        'SELECT commerce.create_variant(%L, ''{"sku": "ATTACK-1"}'')'),
+  ('variant',        'SELECT commerce.get_variant(%L)'),
+  ('variant',        'SELECT commerce.get_inventory(%L)'),
+  ('variant',        'SELECT commerce.set_inventory(%L, ''{"on_hand": 0}'')'),
+  ('variant',        'SELECT commerce.resolve_price(%L, ''EUR'', 1)'),
+  ('variant',        'SELECT commerce.checkout(jsonb_build_object(''currency'', ''EUR'', ''lines'', jsonb_build_array(jsonb_build_object(''variant_id'', %L::text, ''quantity'', 1))))'),
+  ('price_list',     'SELECT commerce.get_price_list(%L)'),
+  ('order',          'SELECT commerce.get_order(%L)'),
+  ('order',          'SELECT commerce.place_order(%L)'),
+  ('order',          'SELECT commerce.cancel_order(%L)'),
+  ('order',          'SELECT commerce.authorize_payment(%L, ''{"provider": "manual"}'')'),
+  ('payment',        'SELECT commerce.get_payment(%L)'),
+  ('payment',        'SELECT commerce.capture_payment(%L)'),
+  ('payment',        'SELECT commerce.void_payment(%L)'),
+  ('customer',       'SELECT commerce.create_order(jsonb_build_object(''currency'', ''EUR'', ''customer_id'', %L::text))');
+GRANT SELECT ON id_attacks TO PUBLIC;
 
--- B has rows to attack in the seeded tables.
+SELECT plan((SELECT count(*)::int * 5 FROM attack_tables) + (SELECT count(*)::int * 3 FROM id_attacks) + 25);
+
+-- B has rows to attack in every table.
+SELECT is_empty($$ SELECT tbl FROM attack_tables WHERE pg_temp.count_where(tbl, '$$ || :'b' || $$') = 0 $$,
+                'tenant B has rows in every tenant table (seen as superuser)');
 SELECT ok(pg_temp.count_where('commerce.idempotency_keys', :'b') > 0 AND pg_temp.count_where('plug.parents', :'b') > 0,
           'tenant B has rows (seen as superuser)');
 
@@ -89,6 +130,15 @@ SELECT is(pg_temp.try(format('INSERT INTO %s (tenant_id) VALUES (%L)', tbl, :'b'
   FROM attack_tables ORDER BY tbl::text;
 
 SELECT is((SELECT count(*) FROM plug.parents WHERE tenant_id <> :'a'), 0::bigint, 'plain count of other tenants is zero');
+
+-- Commands given B's ids answer exactly as for an id that exists nowhere.
+SELECT alike(pg_temp.answer(template, (:'b_ids'::jsonb ->> kind)::uuid), 'P0002 not_found %',
+            format('%s with B''s %s id: not_found', split_part(template, '(', 1), kind))
+  FROM id_attacks ORDER BY template;
+SELECT is(pg_temp.answer(template, (:'b_ids'::jsonb ->> kind)::uuid),
+          pg_temp.answer(template, commerce.uuid_generate_v7()),
+          format('%s with B''s %s id: same answer as a random id', split_part(template, '(', 1), kind))
+  FROM id_attacks ORDER BY template;
 
 -- Foreign key to B's row: refused without revealing B's row.
 SELECT throws_like(format($$INSERT INTO plug.children VALUES (%L, commerce.uuid_generate_v7(), '00000000-0000-7000-8000-00000000000b')$$, :'a'),
@@ -142,6 +192,22 @@ RESET SESSION AUTHORIZATION;
 SET LOCAL ROLE atk_none;
 SELECT is(commerce.current_tenant(), NULL, 'a role with no tenant has no tenant');
 SELECT is((SELECT count(*) FROM plug.parents), 0::bigint, 'and sees no row of any tenant');
+SELECT alike(pg_temp.answer(template, (:'b_ids'::jsonb ->> kind)::uuid), '42501 tenant_context_missing %',
+             format('%s without a tenant: 42501', split_part(template, '(', 1)))
+  FROM id_attacks ORDER BY template;
+SELECT is(pg_temp.answer('SELECT commerce.create_product(''{"title": "x"}''::jsonb, %L)', commerce.uuid_generate_v7()),
+          '42501 tenant_context_missing no tenant context: the current role is not bound to a tenant and no tenant context is set',
+          'a write command without a tenant names the missing tenant context');
+RESET ROLE;
+
+-- A suspended tenant: commands refused, data kept and readable.
+SELECT commerce.suspend_tenant(:'a');
+SET LOCAL ROLE atk_a;
+SELECT alike(pg_temp.answer('SELECT commerce.create_product(''{"title": "x"}''::jsonb, %L)', commerce.uuid_generate_v7()),
+             '42501 tenant_suspended %', 'a suspended tenant''s write command fails with tenant_suspended');
+SELECT alike(pg_temp.answer('SELECT commerce.get_product(%L)', (:'a_ids'::jsonb ->> 'product')::uuid),
+             '42501 tenant_suspended %', 'a suspended tenant''s read command fails too');
+SELECT is((SELECT count(*) FROM commerce.products), 1::bigint, 'its data stays and its own rows stay readable');
 RESET ROLE;
 
 SELECT is((SELECT secret FROM plug.parents WHERE tenant_id = :'b'), 'b-secret-value', 'B''s row is intact after the attacks');
