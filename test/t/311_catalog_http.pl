@@ -97,6 +97,9 @@ $r = $gw->post('/v1/customers', token => $staff1, body => { email => 'ada@exampl
 is($r->{status}, 409, 'the same email in another case is 409');
 is($r->{json}{error}{code}, 'email_taken', 'email_taken');
 my $bob = $gw->post('/v1/customers', token => $staff1, body => { email => 'bob@example.com' })->{json}{id};
+$r = $gw->get('/v1/customers?email=ADA%40example.com', token => $staff1);
+is_deeply([ map { $_->{id} } @{ $r->{json}{data} } ], [$ada], 'GET /v1/customers?email= finds a customer whatever the case')
+  or diag($r->{content});
 $r = $gw->post("/v1/customers/$ada/addresses", token => $staff1,
 	body => { line1 => '1 rue de Rivoli', city => 'Paris', country => 'FR', is_default_shipping => JSON::PP::true });
 is($r->{status}, 201, 'POST /v1/customers/{customer_id}/addresses: 201') or diag($r->{content});
