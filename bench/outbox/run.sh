@@ -69,6 +69,12 @@ perl -ne 'if (/^(\d+)\t.*"t": (\d+)/) { push @l, ($1 - $2) / 1000 }
         printf "events %d  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms\n",
           $n, $l[int($n * 0.50)], $l[int($n * 0.90)], $l[int($n * 0.99)], $l[-1] }' "$work/received.tsv"
 
+psql -X -At -c "SELECT 'of which commit to the start of the publishing transaction: p50 ' ||
+    round(percentile_cont(0.5) WITHIN GROUP (ORDER BY d)::numeric, 2) || ' ms  p99 ' ||
+    round(percentile_cont(0.99) WITHIN GROUP (ORDER BY d)::numeric, 2) || ' ms'
+  FROM (SELECT extract(epoch from published_at) * 1000 - (data->>'t')::bigint / 1000.0 AS d
+          FROM commerce.outbox WHERE type = 'bench.event') s"
+
 # --- 2. drain a backlog -----------------------------------------------------
 psql -X -q -c "ALTER SYSTEM SET pgcommerce.databases = 'no_such_database'" -c 'SELECT pg_reload_conf()' >/dev/null
 for _ in $(seq 1 100); do
