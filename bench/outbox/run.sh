@@ -37,7 +37,7 @@ max_wal_size = 8GB
 synchronous_commit = on
 CONF
 as pg_ctl -D "$work/data" -l "$work/server.log" -w start >/dev/null
-trap 'as pg_ctl -D "$work/data" -m fast stop >/dev/null 2>&1 || true' EXIT
+[ -n "${BENCH_KEEP:-}" ] || trap 'as pg_ctl -D "$work/data" -m fast stop >/dev/null 2>&1 || true' EXIT
 export PGHOST=$work PGPORT=$port PGUSER=postgres
 psql -X -q -d postgres -c 'CREATE DATABASE bench'
 export PGDATABASE=bench
