@@ -58,7 +58,7 @@ commerce_checkout(PG_FUNCTION_ARGS)
 									(Oid[]) {JSONBOID}, argnulls);
 	if (replay != NULL)
 	{
-		/* already copied out of SPI memory by commerce_command_begin */
+		replay = order_copy_out(replay);
 		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
 	}

@@ -218,7 +218,7 @@ change_line(FunctionCallInfo fcinfo, LineChange change)
 									argnulls);
 	if (replay != NULL)
 	{
-		/* already copied out of SPI memory by commerce_command_begin */
+		replay = order_copy_out(replay);
 		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
 	}

@@ -1,0 +1,49 @@
+-- bench/place_order/many_orders.sql — existing orders for the "large
+-- database" run: :orders placed orders of one line each, spread evenly
+-- over :tenants extra tenants plus the bench tenants (which get their share
+-- too, so the hot tenants' indexes are as deep as everyone's), written
+-- straight into commerce.orders/order_lines and baseline.orders/order_lines
+-- (same rows), with each tenant's counter at its last number.
+\set ON_ERROR_STOP 1
+SET synchronous_commit = off;
+SET maintenance_work_mem = '512MB';
+
+CREATE FUNCTION pg_temp.bench_id(n bigint) RETURNS uuid LANGUAGE sql IMMUTABLE
+  AS $$ SELECT ('00000000-0000-7000-8000-' || n)::uuid $$;
+
+INSERT INTO commerce.tenants (id, slug, name, default_currency)
+SELECT pg_temp.bench_id(200000000000 + t), 'bench-' || t, 'Bench ' || t, 'EUR'
+FROM generate_series(:bench_tenants + 1, :tenants) t;
+
+-- orders: tenant (i % tenants) + 1, number i / tenants + 1
+CREATE UNLOGGED TABLE pg_temp_orders AS
+SELECT pg_temp.bench_id(200000000000 + (i % :tenants) + 1) AS tenant_id,
+       commerce.uuid_generate_v7() AS id, i / :tenants + 1 AS number,
+       pg_temp.bench_id(100000000000 + LEAST((i % :tenants) + 1, :bench_tenants) * 1000 + (i % 50) + 1) AS variant_id,
+       1000 + (i % 997) AS amount
+FROM generate_series(0, :orders - 1) i;
+
+INSERT INTO commerce.orders (tenant_id, id, number, status, payment_status, currency, prices_include_tax,
+                             tax_rounding_mode, tax_rounding_scope, subtotal, tax_total, total, placed_at)
+SELECT tenant_id, id, number, 'placed', 'unpaid', 'EUR', false, 'half_even', 'line',
+       amount, amount * 19 / 100, amount + amount * 19 / 100, now()
+FROM pg_temp_orders;
+-- lines do not reference variants of the extra tenants (they have none):
+-- the foreign key is checked per row, so it is dropped for the load and
+-- restored NOT VALID (the rows of the bench tenants are valid).
+ALTER TABLE commerce.order_lines DROP CONSTRAINT order_lines_variant_fkey;
+INSERT INTO commerce.order_lines (tenant_id, id, order_id, variant_id, quantity, sku, title,
+                                  unit_amount, amount, tax_rate_ppm, tax_amount)
+SELECT tenant_id, commerce.uuid_generate_v7(), id, variant_id, 1, 'SKU', 'Product',
+       amount, amount, 190000, amount * 19 / 100
+FROM pg_temp_orders;
+ALTER TABLE commerce.order_lines ADD CONSTRAINT order_lines_variant_fkey
+  FOREIGN KEY (tenant_id, variant_id) REFERENCES commerce.variants (tenant_id, id) NOT VALID;
+INSERT INTO commerce.order_counters (tenant_id, last_number)
+SELECT tenant_id, max(number) FROM pg_temp_orders GROUP BY tenant_id;
+
+INSERT INTO baseline.orders SELECT * FROM commerce.orders;
+INSERT INTO baseline.order_lines SELECT * FROM commerce.order_lines;
+INSERT INTO baseline.order_counters SELECT * FROM commerce.order_counters;
+DROP TABLE pg_temp_orders;
+VACUUM ANALYZE;

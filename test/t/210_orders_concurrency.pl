@@ -1,0 +1,149 @@
+# test/t/210_orders_concurrency.pl — orders under real concurrency: pgbench
+# clients are separate server sessions running at once; each records its
+# outcome (ok + response, or the pgcommerce error code) in a log table that
+# the test then checks exactly.
+#   1. 200 concurrent checkouts of the last 10 units: exactly 10 placed,
+#      190 insufficient_stock, reserved = 10, on_hand unchanged.
+#   2. 100 concurrent retries of one idempotency key: exactly one order,
+#      every success response identical, the others idempotency_key_in_use.
+#   3. 50 concurrent updates with the same expected version: exactly one wins.
+#   4. Gapless order numbers: 8 clients x 40 checkouts, every 4th rolled
+#      back after placing: the committed orders hold numbers 1..N exactly.
+use strict;
+use warnings;
+use IPC::Run;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use PgCommerce::Test qw(commerce_node);
+
+my $node = commerce_node('orders_concurrency');
+my $tmp = PostgreSQL::Test::Utils::tempdir;
+
+$node->safe_psql('commerce', <<'SQL');
+CREATE TABLE public.outcomes (scenario text, client int, outcome text, response jsonb);
+-- Run one command as the tenant's staff and log what happened.
+CREATE FUNCTION public.attempt(scenario text, client int, tenant uuid, statement text)
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE r jsonb;
+        c text;
+BEGIN
+  PERFORM commerce.set_context(tenant);
+  BEGIN
+    EXECUTE statement INTO r;
+    INSERT INTO public.outcomes VALUES (scenario, client, 'ok', r);
+    RETURN 'ok';
+  EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS c = CONSTRAINT_NAME;
+    INSERT INTO public.outcomes VALUES (scenario, client, COALESCE(NULLIF(c, ''), 'sqlstate ' || SQLSTATE), NULL);
+    RETURN c;
+  END;
+END $$;
+CREATE FUNCTION public.make_variant(t uuid, sku text, amount bigint, on_hand bigint) RETURNS uuid
+LANGUAGE plpgsql AS $$
+DECLARE p uuid := commerce.uuid_generate_v7();
+        v uuid := commerce.uuid_generate_v7();
+        l uuid;
+BEGIN
+  INSERT INTO commerce.products (tenant_id, id, title, handle, status) VALUES (t, p, 'P ' || sku, lower(sku), 'active');
+  INSERT INTO commerce.variants (tenant_id, id, product_id, sku) VALUES (t, v, p, sku);
+  SELECT id INTO l FROM commerce.price_lists WHERE tenant_id = t;
+  IF l IS NULL THEN
+    l := commerce.uuid_generate_v7();
+    INSERT INTO commerce.price_lists (tenant_id, id, name, currency) VALUES (t, l, 'main', 'EUR');
+  END IF;
+  INSERT INTO commerce.prices (tenant_id, id, price_list_id, variant_id, amount) VALUES (t, commerce.uuid_generate_v7(), l, v, amount);
+  INSERT INTO commerce.inventory_levels (tenant_id, variant_id, on_hand) VALUES (t, v, on_hand);
+  RETURN v;
+END $$;
+SQL
+
+sub pgbench
+{
+	my ($name, $clients, $transactions, $script, %vars) = @_;
+	my $file = "$tmp/$name.sql";
+	PostgreSQL::Test::Utils::append_to_file($file, $script);
+	my ($out, $err) = ('', '');
+	my @define = map { ('-D', "$_=$vars{$_}") } sort keys %vars;
+	IPC::Run::run([ 'pgbench', '-n', '-c', $clients, '-j', 2, '-t', $transactions, @define,
+					'-f', $file, '-h', $node->host, '-p', $node->port, 'commerce' ],
+				  '>', \$out, '2>', \$err);
+	is($?, 0, "$name: pgbench ran $clients clients") or diag($err);
+}
+
+sub query { return $node->safe_psql('commerce', $_[0]); }
+
+# --- 1. the last 10 units -------------------------------------------------
+my $t1 = query("SELECT commerce.create_tenant('last-units', 'Last units', 'EUR')");
+my $v1 = query("SELECT public.make_variant('$t1', 'LAST-10', 1500, 10)");
+pgbench('last_units', 200, 1, <<'SQL', tenant => $t1, variant => $v1);
+SELECT public.attempt('last_units', :client_id, ':tenant',
+  format('SELECT commerce.checkout(%L)', jsonb_build_object('currency', 'EUR', 'lines',
+    jsonb_build_array(jsonb_build_object('variant_id', ':variant', 'quantity', 1)))));
+SQL
+is(query("SELECT string_agg(outcome || ':' || n, ',' ORDER BY outcome) FROM (SELECT outcome, count(*) n FROM public.outcomes WHERE scenario = 'last_units' GROUP BY outcome) s"),
+	'insufficient_stock:190,ok:10', '200 checkouts of 10 units: exactly 10 placed, 190 insufficient_stock');
+is(query("SELECT on_hand || '/' || reserved FROM commerce.inventory_levels WHERE variant_id = '$v1'"),
+	'10/10', 'reserved = 10, on_hand unchanged');
+is(query("SELECT count(*) FROM commerce.orders WHERE tenant_id = '$t1' AND status = 'placed'"),
+	'10', 'exactly 10 orders in the table');
+is(query("SELECT string_agg(number::text, ',' ORDER BY number) FROM commerce.orders WHERE tenant_id = '$t1'"),
+	'1,2,3,4,5,6,7,8,9,10', 'their numbers are 1..10');
+
+# --- 2. one idempotency key, 100 concurrent retries ------------------------
+my $t2 = query("SELECT commerce.create_tenant('retries', 'Retries', 'EUR')");
+my $v2a = query("SELECT public.make_variant('$t2', 'R-A', 990, 1000)");
+my $v2b = query("SELECT public.make_variant('$t2', 'R-B', 1250, 1000)");
+my $v2c = query("SELECT public.make_variant('$t2', 'R-C', 75, 1000)");
+pgbench('retries', 100, 1, <<'SQL', tenant => $t2, a => $v2a, b => $v2b, c => $v2c);
+SELECT public.attempt('retries', :client_id, ':tenant',
+  format('SELECT commerce.checkout(%L, %L)', jsonb_build_object('currency', 'EUR', 'lines', jsonb_build_array(
+    jsonb_build_object('variant_id', ':a', 'quantity', 1), jsonb_build_object('variant_id', ':b', 'quantity', 2),
+    jsonb_build_object('variant_id', ':c', 'quantity', 3))), 'retry-key-1'));
+SQL
+is(query("SELECT count(*) FROM commerce.orders WHERE tenant_id = '$t2'"), '1', '100 retries of one key: exactly one order');
+is(query("SELECT count(*) FROM public.outcomes WHERE scenario = 'retries' AND outcome NOT IN ('ok', 'idempotency_key_in_use')"),
+	'0', 'every retry either succeeded or found the key in use');
+cmp_ok(query("SELECT count(*) FROM public.outcomes WHERE scenario = 'retries' AND outcome = 'ok'"), '>=', 1,
+	'at least the first request succeeded');
+is(query("SELECT count(DISTINCT response) FROM public.outcomes WHERE scenario = 'retries' AND outcome = 'ok'"),
+	'1', 'every success response is identical');
+is(query("SELECT (response->>'id') = (SELECT id::text FROM commerce.orders WHERE tenant_id = '$t2') FROM public.outcomes WHERE scenario = 'retries' AND outcome = 'ok' LIMIT 1"),
+	't', 'and it is the one order');
+is(query("SELECT sum(reserved) FROM commerce.inventory_levels WHERE tenant_id = '$t2'"), '6', 'stock reserved once: 1 + 2 + 3 units');
+
+# --- 3. the same expected version, 50 times at once ------------------------
+my $t3 = query("SELECT commerce.create_tenant('versions', 'Versions', 'EUR')");
+my $v3 = query("SELECT public.make_variant('$t3', 'VER-1', 500, 1000)");
+my $o3 = query("BEGIN; SELECT commerce.set_context('$t3') IS NULL; SELECT commerce.create_order('{\"currency\": \"EUR\"}')->>'id'; COMMIT;");
+$o3 = (split /\n/, $o3)[-1];
+pgbench('versions', 50, 1, <<'SQL', tenant => $t3, variant => $v3, order => $o3);
+SELECT public.attempt('versions', :client_id, ':tenant',
+  format('SELECT commerce.add_order_line(%L, %L, 1)', ':order',
+         jsonb_build_object('variant_id', ':variant', 'quantity', 1)));
+SQL
+is(query("SELECT string_agg(outcome || ':' || n, ',' ORDER BY outcome) FROM (SELECT outcome, count(*) n FROM public.outcomes WHERE scenario = 'versions' GROUP BY outcome) s"),
+	'ok:1,version_conflict:49', '50 updates with expected version 1: one wins, 49 version_conflict');
+is(query("SELECT version || '/' || (SELECT quantity FROM commerce.order_lines WHERE order_id = '$o3') FROM commerce.orders WHERE id = '$o3'"),
+	'2/1', "the order moved to version 2 with the winner's line only");
+
+# --- 4. gapless numbers with rollbacks ---------------------------------------
+my $t4 = query("SELECT commerce.create_tenant('gapless', 'Gapless', 'EUR')");
+my $v4 = query("SELECT public.make_variant('$t4', 'GAP-1', 100, 100000)");
+pgbench('gapless', 8, 40, <<'SQL', tenant => $t4, variant => $v4, n => 0);
+\set n :n + 1
+BEGIN;
+SELECT commerce.set_context(':tenant');
+SELECT commerce.checkout(jsonb_build_object('currency', 'EUR', 'lines', jsonb_build_array(jsonb_build_object('variant_id', ':variant', 'quantity', 1))));
+\if :n % 4 = 0
+ROLLBACK;
+\else
+COMMIT;
+\endif
+SQL
+is(query("SELECT count(*) || ' ' || min(number) || '..' || max(number) || ' ' || count(DISTINCT number) FROM commerce.orders WHERE tenant_id = '$t4'"),
+	'240 1..240 240', '240 committed checkouts (80 rolled back) hold numbers 1..240, no gap, no duplicate');
+is(query("SELECT last_number FROM commerce.order_counters WHERE tenant_id = '$t4'"), '240', 'the counter is at 240');
+is(query("SELECT reserved FROM commerce.inventory_levels WHERE variant_id = '$v4'"), '240', 'rolled back checkouts reserved nothing');
+
+$node->stop;
+done_testing();
