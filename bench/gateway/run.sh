@@ -93,7 +93,7 @@ token=$(perl -MDigest::SHA=hmac_sha256 -MMIME::Base64=encode_base64url -e '
   print "$h.$c." . encode_base64url(hmac_sha256("$h.$c", $s));' "$secret" "$tenant")
 port=$(free_port 18500)
 PGCOMMERCE_DATABASE_URL="host=$PGHOST port=$PGPORT dbname=bench user=bench_gateway" \
-PGCOMMERCE_LISTEN=127.0.0.1:$port PGCOMMERCE_JWT_SECRET=$secret PGCOMMERCE_LOG_LEVEL=warn \
+PGCOMMERCE_LISTEN=127.0.0.1:$port PGCOMMERCE_JWT_SECRET=$secret PGCOMMERCE_LOG_LEVEL=${LOG_LEVEL:-info} \
  PGCOMMERCE_POOL_SIZE=${POOL_SIZE:-$connections} \
   "${GATEWAY:-./gateway/pgcommerce-gateway}" > "$work/gateway.log" 2>&1 &
 gw_pid=$!
