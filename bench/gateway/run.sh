@@ -89,6 +89,7 @@ token=$(perl -MDigest::SHA=hmac_sha256 -MMIME::Base64=encode_base64url -e '
 port=$(free_port 18500)
 PGCOMMERCE_DATABASE_URL="host=$PGHOST port=$PGPORT dbname=bench user=bench_gateway" \
 PGCOMMERCE_LISTEN=127.0.0.1:$port PGCOMMERCE_JWT_SECRET=$secret PGCOMMERCE_LOG_LEVEL=warn \
+ PGCOMMERCE_POOL_SIZE=${POOL_SIZE:-$connections} \
   "${GATEWAY:-./gateway/pgcommerce-gateway}" > "$work/gateway.log" 2>&1 &
 gw_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
@@ -107,12 +108,20 @@ cat > "$work/write.sql" <<SQL
 $ctx SELECT ($write_fn("data" => '{"lines": [{"sku": "SKU-1", "quantity": 1}]}'::jsonb, "idempotency_key" => 'pgb-' || :client_id || '-' || :k))::text, pg_catalog.current_setting('commerce.idempotent_replayed', true) FROM ctx;
 SQL
 cat > "$work/write.lua" <<'LUA'
+-- Every request a new key, unique across wrk threads and runs.
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
 local n = 0
-local id = math.random(1, 1000000000)
+local run = os.time()
 request = function()
   n = n + 1
-  return wrk.format("POST", nil, {["Idempotency-Key"] = "wrk-" .. id .. "-" .. n},
-                    '{"lines": [{"sku": "SKU-1", "quantity": 1}]}')
+  local h = {}
+  for k, v in pairs(wrk.headers) do h[k] = v end
+  h["Idempotency-Key"] = "wrk-" .. run .. "-" .. tid .. "-" .. n
+  return wrk.format("POST", nil, h, '{"lines": [{"sku": "SKU-1", "quantity": 1}]}')
 end
 LUA
 
@@ -137,8 +146,12 @@ run_pgbench() {  # script -> "tps p99_ms"
   echo "$tps $p99"
 }
 
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$gw_pid/stat"; }
 echo "bench: $connections connections, ${duration}s each, $(nproc) CPUs"
+c0=$(cpu_ticks)
 read -r g_rps g_p99 g_bad <<<"$(run_wrk "$read_path")"
+c1=$(cpu_ticks)
+g_cpu_us=$(awk -v t="$((c1 - c0))" -v r="$g_rps" -v d="$duration" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", t / hz * 1e6 / (r * d) }')
 read -r p_rps p_p99 <<<"$(run_pgbench "$work/read.sql")"
 read -r gw_w_rps gw_w_p99 gw_w_bad <<<"$(run_wrk "$write_path" -s "$work/write.lua")"
 read -r p_w_rps p_w_p99 <<<"$(run_pgbench "$work/write.sql")"
@@ -154,6 +167,7 @@ out=bench/results/gateway-$(date -u +%Y%m%dT%H%M%SZ).md
   echo "| read one product | GET ${read_path%/*}/{id} | $g_rps | $g_p99 | $g_bad | $p_rps | $p_p99 | $(ratio "$g_rps" "$p_rps") |"
   echo "| checkout (write + idempotency key) | POST $write_path | $gw_w_rps | $gw_w_p99 | $gw_w_bad | $p_w_rps | $p_w_p99 | $(ratio "$gw_w_rps" "$p_w_rps") |"
   echo
+  echo "Gateway CPU per read request: ${g_cpu_us} µs (user+system, whole process)."
   echo "Gateway peak RSS: $((rss_kb / 1024)) MB ($rss_kb kB); pool $pool connections; $connections client connections;"
   echo "${duration}s per run; $(nproc) CPUs; $(date -u +%Y-%m-%dT%H:%MZ)."
   echo "Read: $read_kind. Write: $write_kind."

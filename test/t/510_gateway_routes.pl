@@ -6,6 +6,7 @@
 # under load (503 while down, full service after, no gateway restart).
 use strict;
 use warnings;
+use IPC::Run;
 use JSON::PP;
 use Time::HiRes qw(time sleep);
 use PostgreSQL::Test::Utils;
@@ -190,6 +191,18 @@ $r = $gw->get('/v1/slow?seconds=3', token => $staff1);
 is($r->{status}, 504, 'statement timeout is 504');
 is($r->{json}{error}{code}, 'statement_timeout', 'code statement_timeout');
 is($gw->get('/v1/whoami', token => $staff1)->{status}, 200, 'healthy after errors');
+
+# Concurrency beyond the pool: every connection of the pool is used and
+# requests queue for one; all are answered.
+{
+	my @urls = map { ($gw->base . '/v1/slow?seconds=0.05') } 1 .. 48;
+	my ($out, $err) = ('', '');
+	IPC::Run::run([ 'curl', '-s', '-Z', '--parallel-max', '24', '-H', "Authorization: Bearer $staff1",
+		'-w', '%{http_code}\n', map({ ('-o', '/dev/null', $_) } @urls) ], '>', \$out, '2>', \$err);
+	my %codes;
+	$codes{$_}++ for split /\n/, $out;
+	is_deeply(\%codes, { 200 => 48 }, '48 concurrent requests over a pool of 4 all succeed');
+}
 
 # Route reload without a restart.
 $node->safe_psql('commerce',
