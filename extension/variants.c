@@ -146,7 +146,7 @@ check_product(const pg_uuid_t *tenant, pg_uuid_t *product, const CommerceValue *
 }
 
 /*
- * commerce.create_variant(product uuid, data jsonb, idempotency_key text
+ * commerce.create_variant(product_id uuid, data jsonb, idempotency_key text
  *		DEFAULT NULL) RETURNS jsonb
  */
 Datum
@@ -168,7 +168,7 @@ commerce_create_variant(PG_FUNCTION_ARGS)
 		PG_RETURN_JSONB_P(response);	/* a replay */
 	}
 	catalog_require_staff("change the catalog");
-	product = catalog_uuid_arg(fcinfo, 0, "product");
+	product = catalog_uuid_arg(fcinfo, 0, "product_id");
 	data = catalog_jsonb_arg(fcinfo, 1, "variant");
 	parse_variant(data, true, values);
 	check_product(&cmd.tenant, product, &values[VARIANT_OPTION_VALUES]);
@@ -290,14 +290,14 @@ commerce_get_variant(PG_FUNCTION_ARGS)
 }
 
 /*
- * commerce.list_variants(product uuid, lim int DEFAULT 50, after text
+ * commerce.list_variants(product_id uuid, lim int DEFAULT 50, after text
  *		DEFAULT NULL) RETURNS jsonb
  */
 Datum
 commerce_list_variants(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t	tenant;
-	pg_uuid_t  *product = catalog_uuid_arg(fcinfo, 0, "product");
+	pg_uuid_t  *product = catalog_uuid_arg(fcinfo, 0, "product_id");
 	int32		lim;
 	Datum		after;
 	Datum		args[4];
