@@ -7,6 +7,7 @@ use strict;
 use warnings;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use Time::HiRes qw(usleep);
 use PgCommerce::Test qw(commerce_node);
 
 my $node = commerce_node('publish', extra_conf => "max_prepared_transactions = 2\npgcommerce.publisher_poll_interval = '500ms'\n");
