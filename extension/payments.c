@@ -833,7 +833,7 @@ run_payment_command(FunctionCallInfo fcinfo, PaymentOperation operation)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 commerce_errcode("invalid_input"),
-				 errmsg("payment_id is required")));
+				 errmsg("id is required")));
 	payment_id = PG_GETARG_UUID_P(0);
 
 	argtypes[0] = UUIDOID;
@@ -888,21 +888,21 @@ run_payment_command(FunctionCallInfo fcinfo, PaymentOperation operation)
 	PG_RETURN_JSONB_P(response);
 }
 
-/* commerce.capture_payment(payment_id uuid, data jsonb, expected_version bigint, idempotency_key text) */
+/* commerce.capture_payment(id uuid, data jsonb, expected_version bigint, idempotency_key text) */
 Datum
 commerce_capture_payment(PG_FUNCTION_ARGS)
 {
 	return run_payment_command(fcinfo, PAYMENT_CAPTURE);
 }
 
-/* commerce.void_payment(payment_id uuid, expected_version bigint, idempotency_key text) */
+/* commerce.void_payment(id uuid, expected_version bigint, idempotency_key text) */
 Datum
 commerce_void_payment(PG_FUNCTION_ARGS)
 {
 	return run_payment_command(fcinfo, PAYMENT_VOID);
 }
 
-/* commerce.refund_payment(payment_id uuid, data jsonb, expected_version bigint, idempotency_key text) */
+/* commerce.refund_payment(id uuid, data jsonb, expected_version bigint, idempotency_key text) */
 Datum
 commerce_refund_payment(PG_FUNCTION_ARGS)
 {

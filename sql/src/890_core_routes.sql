@@ -67,9 +67,9 @@ BEGIN
     ('POST',  '/v1/orders/{order_id}/payments',    'authorize_payment',  201, 'tenant', 'Authorize a payment for an order'),
     ('GET',   '/v1/orders/{order_id}/payments',    'list_order_payments',200, 'tenant', 'List the payments of an order'),
     ('GET',   '/v1/payments/{id}',                 'get_payment',        200, 'tenant', 'Read a payment'),
-    ('POST',  '/v1/payments/{payment_id}/capture', 'capture_payment',    200, 'tenant', 'Capture an authorized payment'),
-    ('POST',  '/v1/payments/{payment_id}/void',    'void_payment',       200, 'tenant', 'Void an authorized payment'),
-    ('POST',  '/v1/payments/{payment_id}/refunds', 'refund_payment',     201, 'tenant', 'Refund a captured payment')
+    ('POST',  '/v1/payments/{id}/capture',         'capture_payment',    200, 'tenant', 'Capture an authorized payment'),
+    ('POST',  '/v1/payments/{id}/void',            'void_payment',       200, 'tenant', 'Void an authorized payment'),
+    ('POST',  '/v1/payments/{id}/refunds',         'refund_payment',     201, 'tenant', 'Refund a captured payment')
   ) AS t(method, path, fname, status, auth, summary)
   LOOP
     -- Exactly one function of that name in schema commerce, or no route.
