@@ -230,33 +230,6 @@ catalog_emit(const CommerceCommand *cmd, const char *type, const char *aggregate
 	commerce_emit_event(&cmd->tenant, type, aggregate_type, id, data);
 }
 
-/*
- * Column col of row 0 of the last SPI result as a jsonb in the caller's
- * (pre-SPI) memory context, NULL when no row or SQL NULL. Unlike
- * commerce_result_jsonb() this also holds for small values: a jsonb read
- * from a result tuple may have a short varlena header, and detoasting it
- * after the transfer would allocate in SPI's context, freed by
- * SPI_finish(); here it is detoasted first and then copied out.
- */
-Jsonb *
-catalog_result_jsonb(int col)
-{
-	bool		isnull;
-	Datum		value;
-	Jsonb	   *jsonb;
-	Jsonb	   *copy;
-
-	if (SPI_processed == 0)
-		return NULL;
-	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
-	if (isnull)
-		return NULL;
-	jsonb = DatumGetJsonbP(value);
-	copy = SPI_palloc(VARSIZE(jsonb));
-	memcpy(copy, jsonb, VARSIZE(jsonb));
-	return copy;
-}
-
 void
 catalog_reject_empty(const char *what, const CommerceField *fields, int nfields,
 					 const CommerceValue *values, const char *const *names)

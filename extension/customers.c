@@ -251,7 +251,7 @@ commerce_create_customer(PG_FUNCTION_ARGS)
 	args[1] = UUIDPGetDatum(&id);
 	args[2] = JsonbPGetDatum(data);
 	catalog_execute_unique(plan_insert, args, NULL, customer_unique, lengthof(customer_unique));
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	catalog_emit(&cmd, "customer.created", "customer", &id, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
@@ -308,7 +308,7 @@ commerce_update_customer(PG_FUNCTION_ARGS)
 	args[1] = UUIDPGetDatum(id);
 	args[2] = JsonbPGetDatum(data);
 	catalog_execute_unique(plan_update, args, NULL, customer_unique, lengthof(customer_unique));
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	catalog_emit(&cmd, "customer.updated", "customer", id, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
@@ -333,7 +333,7 @@ commerce_get_customer(PG_FUNCTION_ARGS)
 	args[0] = UUIDPGetDatum(&tenant);
 	args[1] = UUIDPGetDatum(id);
 	commerce_execute(plan_get, args, NULL, true, 1);
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	if (response == NULL)
 		commerce_not_found("customer", id);
 	SPI_finish();
@@ -377,7 +377,7 @@ commerce_list_customers(PG_FUNCTION_ARGS)
 		args[3] = PointerGetDatum(PG_GETARG_TEXT_PP(2));
 		commerce_execute(plan_list_email, args, NULL, true, 1);
 	}
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);
 }
@@ -470,7 +470,7 @@ commerce_add_customer_address(PG_FUNCTION_ARGS)
 	args[2] = UUIDPGetDatum(&id);
 	args[3] = JsonbPGetDatum(data);
 	commerce_execute(plan_insert_address, args, NULL, false, 0);
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	catalog_emit(&cmd, "customer.address_added", "customer", customer, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
@@ -558,7 +558,7 @@ commerce_update_customer_address(PG_FUNCTION_ARGS)
 	args[2] = UUIDPGetDatum(address);
 	args[3] = JsonbPGetDatum(data);
 	commerce_execute(plan_update_address, args, NULL, false, 0);
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	catalog_emit(&cmd, "customer.address_updated", "customer", customer, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
@@ -604,7 +604,7 @@ commerce_remove_customer_address(PG_FUNCTION_ARGS)
 	args[1] = UUIDPGetDatum(customer);
 	args[2] = UUIDPGetDatum(address);
 	commerce_execute(plan_delete_address, args, NULL, false, 0);
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	catalog_emit(&cmd, "customer.address_removed", "customer", customer, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();

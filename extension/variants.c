@@ -186,7 +186,7 @@ commerce_create_variant(PG_FUNCTION_ARGS)
 	args[2] = UUIDPGetDatum(product);
 	args[3] = JsonbPGetDatum(data);
 	catalog_execute_unique(plan_insert, args, NULL, variant_unique, lengthof(variant_unique));
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	catalog_emit(&cmd, "variant.created", "variant", &id, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
@@ -252,7 +252,7 @@ commerce_update_variant(PG_FUNCTION_ARGS)
 					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
 	args[2] = JsonbPGetDatum(data);
 	catalog_execute_unique(plan_update, args, NULL, variant_unique, lengthof(variant_unique));
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	catalog_emit(&cmd, "variant.updated", "variant", id, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
@@ -282,7 +282,7 @@ commerce_get_variant(PG_FUNCTION_ARGS)
 	args[0] = UUIDPGetDatum(&tenant);
 	args[1] = UUIDPGetDatum(id);
 	commerce_execute(plan_get, args, NULL, true, 1);
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	if (response == NULL)
 		commerce_not_found("variant", id);
 	SPI_finish();
@@ -323,7 +323,7 @@ commerce_list_variants(PG_FUNCTION_ARGS)
 	args[2] = Int32GetDatum(lim);
 	args[3] = UUIDPGetDatum(product);
 	commerce_execute(plan_list, args, NULL, true, 1);
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);
 }

@@ -46,10 +46,15 @@ GRANT commerce_gateway TO bench_gateway;
 SQL
 tenant=$(psql -X -qtA -d bench -c "SELECT commerce.create_tenant('bench', 'Bench', 'EUR')")
 
-if [ "$(psql -X -qtA -d bench -c "SELECT to_regprocedure('commerce.get_product(uuid)') IS NOT NULL")" = t ] &&
-   [ -f bench/gateway/seed-product.sql ]; then
-  product=$(psql -X -qtA -d bench -v tenant="$tenant" -f bench/gateway/seed-product.sql | tail -n1)
-  read_fn=commerce.get_product; read_path=/v1/products/$product; read_kind="commerce.get_product"
+body='{"lines": [{"sku": "SKU-1", "quantity": 1}]}'
+if [ "$(psql -X -qtA -d bench -c "SELECT to_regprocedure('commerce.get_product(uuid)') IS NOT NULL
+      AND to_regprocedure('commerce.checkout(jsonb,text)') IS NOT NULL")" = t ]; then
+  ids=$(psql -X -qtA -d bench -v tenant="$tenant" -f bench/gateway/seed-product.sql | tail -n1)
+  product=${ids%|*}; variant=${ids#*|}
+  read_fn=commerce.get_product; read_path=/v1/products/$product; read_kind="commerce.get_product (product with one variant)"
+  write_fn=commerce.checkout; write_path=/v1/checkout
+  write_kind="commerce.checkout (create and place a one-line order: price resolution, stock reservation, order number, outbox events)"
+  body="{\"currency\": \"EUR\", \"lines\": [{\"variant_id\": \"$variant\", \"quantity\": 1}]}"
 else
   # Stand-in: the shape of a product read (tenant-safe table, RLS, jsonb out).
   psql -X -q -v ON_ERROR_STOP=1 -d bench <<'SQL' >/dev/null
@@ -78,8 +83,8 @@ SQL
     SELECT '$tenant', 'Product ' || i, '{\"color\": \"blue\", \"size\": \"M\"}' FROM generate_series(1, 1000) i;
     SELECT id FROM bench.products ORDER BY id LIMIT 1 OFFSET 500" | tail -n1)
   read_fn=bench.get_product; read_path=/v1/bench/products/$product; read_kind="stand-in bench.get_product (commerce.get_product not in this build)"
+  write_fn=bench.checkout; write_path=/v1/bench/checkout; write_kind="stand-in bench.checkout (commerce.checkout not in this build)"
 fi
-write_fn=bench.checkout; write_path=/v1/bench/checkout; write_kind="stand-in bench.checkout (commerce.checkout not in this build)"
 
 secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 token=$(perl -MDigest::SHA=hmac_sha256 -MMIME::Base64=encode_base64url -e '
@@ -88,7 +93,7 @@ token=$(perl -MDigest::SHA=hmac_sha256 -MMIME::Base64=encode_base64url -e '
   print "$h.$c." . encode_base64url(hmac_sha256("$h.$c", $s));' "$secret" "$tenant")
 port=$(free_port 18500)
 PGCOMMERCE_DATABASE_URL="host=$PGHOST port=$PGPORT dbname=bench user=bench_gateway" \
-PGCOMMERCE_LISTEN=127.0.0.1:$port PGCOMMERCE_JWT_SECRET=$secret PGCOMMERCE_LOG_LEVEL=warn \
+PGCOMMERCE_LISTEN=127.0.0.1:$port PGCOMMERCE_JWT_SECRET=$secret PGCOMMERCE_LOG_LEVEL=${LOG_LEVEL:-info} \
  PGCOMMERCE_POOL_SIZE=${POOL_SIZE:-$connections} \
   "${GATEWAY:-./gateway/pgcommerce-gateway}" > "$work/gateway.log" 2>&1 &
 gw_pid=$!
@@ -105,9 +110,9 @@ $ctx SELECT ($read_fn("id" => '$product'::uuid))::text, pg_catalog.current_setti
 SQL
 cat > "$work/write.sql" <<SQL
 \set k random(1, 1000000000000)
-$ctx SELECT ($write_fn("data" => '{"lines": [{"sku": "SKU-1", "quantity": 1}]}'::jsonb, "idempotency_key" => 'pgb-' || :client_id || '-' || :k))::text, pg_catalog.current_setting('commerce.idempotent_replayed', true) FROM ctx;
+$ctx SELECT ($write_fn("data" => '$body'::jsonb, "idempotency_key" => 'pgb-' || :client_id || '-' || :k))::text, pg_catalog.current_setting('commerce.idempotent_replayed', true) FROM ctx;
 SQL
-cat > "$work/write.lua" <<'LUA'
+cat > "$work/write.lua" <<LUA
 -- Every request a new key, unique across wrk threads and runs.
 local threads = 0
 function setup(thread)
@@ -121,7 +126,7 @@ request = function()
   local h = {}
   for k, v in pairs(wrk.headers) do h[k] = v end
   h["Idempotency-Key"] = "wrk-" .. run .. "-" .. tid .. "-" .. n
-  return wrk.format("POST", nil, h, '{"lines": [{"sku": "SKU-1", "quantity": 1}]}')
+  return wrk.format("POST", nil, h, '$body')
 end
 LUA
 

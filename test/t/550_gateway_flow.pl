@@ -52,8 +52,11 @@ sub ok_call
 my $product = ok_call('POST', '/v1/products', 201, 'create product',
 	body => { title => 'Blue shirt', status => 'active' })->{json};
 like(ok_call('GET', "/v1/products/$product->{id}", 200, 'read product')->{json}{title}, qr/Blue shirt/, 'title');
-my $variant = ok_call('POST', "/v1/products/$product->{id}/variants", 201, 'create variant',
-	body => { sku => 'SHIRT-M' })->{json};
+my $vres = ok_call('POST', "/v1/products/$product->{id}/variants", 201, 'create variant',
+	body => { sku => 'SHIRT-M' });
+my $variant = $vres->{json};
+is($vres->{headers}{location}, "/v1/variants/$variant->{id}", 'Location of the variant');
+is(ok_call('GET', $vres->{headers}{location}, 200, 'Location answers')->{json}{sku}, 'SHIRT-M', 'it is the variant');
 my $list = ok_call('POST', '/v1/price-lists', 201, 'create price list',
 	body => { name => 'Retail', currency => 'EUR' })->{json};
 ok_call('POST', "/v1/price-lists/$list->{id}/prices", 201, 'set price',
@@ -83,8 +86,11 @@ is(ok_call('POST', "/v1/orders/$order->{id}/place", 409, 'placing twice without 
 like(ok_call('GET', "/v1/inventory/$variant->{id}", 200, 'stock after placing')->{content},
 	qr/"reserved"\s*:\s*2/, 'two reserved');
 
-my $pay = ok_call('POST', "/v1/orders/$order->{id}/payments", 201, 'authorize payment',
-	body => { provider => 'manual' })->{json};
+my $pres = ok_call('POST', "/v1/orders/$order->{id}/payments", 201, 'authorize payment',
+	body => { provider => 'manual' });
+my $pay = $pres->{json};
+is($pres->{headers}{location}, "/v1/payments/$pay->{id}", 'Location of the payment');
+ok($pres->{headers}{etag}, 'ETag of the payment');
 is($pay->{status}, 'authorized', 'authorized');
 my $cap = ok_call('POST', "/v1/payments/$pay->{id}/capture", 200, 'capture')->{json};
 is($cap->{status}, 'captured', 'captured');
@@ -94,6 +100,13 @@ is($ref->{status}, 'partially_refunded', 'partially refunded');
 ok_call('POST', "/v1/payments/$pay->{id}/refunds", 409, 'refund above captured is refused',
 	body => { amount => 999999 });
 
+# Single-request checkout.
+my $co = ok_call('POST', '/v1/checkout', 201, 'checkout', headers => { 'Idempotency-Key' => 'co-1' },
+	body => { currency => 'EUR', lines => [ { variant_id => $variant->{id}, quantity => 1 } ] });
+is($co->{json}{status}, 'placed', 'checkout places the order');
+is($co->{headers}{location}, "/v1/orders/$co->{json}{id}", 'Location of the order');
+is(ok_call('GET', $co->{headers}{location}, 200, 'the order is there')->{json}{id}, $co->{json}{id}, 'same order');
+
 # Customers see their own order only.
 my $ann = make_jwt({ tenant_id => $tenant, sub => $customer->{id}, role => 'customer', exp => $exp });
 my $bob = make_jwt({ tenant_id => $tenant, sub => $other->{id}, role => 'customer', exp => $exp });
@@ -102,6 +115,7 @@ is($gw->get("/v1/orders/$order->{id}", token => $bob)->{status}, 404, "another c
 
 # Events: the feed and the stream show them in seq order.
 my @types;
+my @events;
 my $t0 = time;
 while (time - $t0 < 30)
 {
@@ -114,6 +128,7 @@ while (time - $t0 < 30)
 		$cursor = $f->{next_cursor};
 	}
 	@types = map { $_->{type} } @all;
+	@events = @all;
 	my @seqs = map { $_->{seq} } @all;
 	if (grep { $_ eq 'payment.refunded' } @types)
 	{
@@ -124,7 +139,8 @@ while (time - $t0 < 30)
 	sleep 0.2;
 }
 my @want = ('order.placed', 'payment.authorized', 'payment.captured', 'payment.refunded');
-my @got = grep { my $t = $_; grep { $_ eq $t } @want } @types;
+my @got = grep { my $t = $_; grep { $_ eq $t } @want }
+  map { $_->{type} } grep { $_->{aggregate_id} eq $order->{id} || $_->{aggregate_id} eq $pay->{id} } @events;
 is_deeply(\@got, \@want, 'order and payment events in order in the feed') or diag("@types");
 
 my $file = PostgreSQL::Test::Utils::tempdir() . '/stream';
