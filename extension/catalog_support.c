@@ -222,46 +222,12 @@ catalog_command_begin(CommerceCommand *cmd, const char *name, FunctionCallInfo f
 								  nargs, args, types, nulls);
 }
 
-/*
- * outbox: wired when commerce_emit_event lands (branch worker; its install
- * script does not load yet): this becomes
- *		commerce_emit_event(&cmd->tenant, type, aggregate_type, id, data);
- * Until then the event is only checked to be well-formed, so every command
- * already passes the event it will emit.
- */
+/* The event goes to the outbox in the command's own transaction. */
 void
 catalog_emit(const CommerceCommand *cmd, const char *type, const char *aggregate_type,
 			 const pg_uuid_t *id, Jsonb *data)
 {
-	if (type == NULL || aggregate_type == NULL || id == NULL || data == NULL)
-		elog(ERROR, "incomplete event for the outbox");
-}
-
-/*
- * Column col of row 0 of the last SPI result as a jsonb in the caller's
- * (pre-SPI) memory context, NULL when no row or SQL NULL. Unlike
- * commerce_result_jsonb() this also holds for small values: a jsonb read
- * from a result tuple may have a short varlena header, and detoasting it
- * after the transfer would allocate in SPI's context, freed by
- * SPI_finish(); here it is detoasted first and then copied out.
- */
-Jsonb *
-catalog_result_jsonb(int col)
-{
-	bool		isnull;
-	Datum		value;
-	Jsonb	   *jsonb;
-	Jsonb	   *copy;
-
-	if (SPI_processed == 0)
-		return NULL;
-	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
-	if (isnull)
-		return NULL;
-	jsonb = DatumGetJsonbP(value);
-	copy = SPI_palloc(VARSIZE(jsonb));
-	memcpy(copy, jsonb, VARSIZE(jsonb));
-	return copy;
+	commerce_emit_event(&cmd->tenant, type, aggregate_type, id, data);
 }
 
 void

@@ -105,8 +105,6 @@ extern const CommerceValue *catalog_value(const CommerceField *fields, int nfiel
 /* uuid argument i, or invalid_input naming it when NULL */
 extern pg_uuid_t *catalog_uuid_arg(FunctionCallInfo fcinfo, int i, const char *name);
 
-/* jsonb column col of the last SPI result, copied out of SPI (any size) */
-extern Jsonb *catalog_result_jsonb(int col);
 
 /* A variant as JSON (alias v), in variants' and products' responses */
 #define VARIANT_JSON \

@@ -141,7 +141,7 @@ commerce_create_category(PG_FUNCTION_ARGS)
 	args[1] = UUIDPGetDatum(&id);
 	args[2] = JsonbPGetDatum(data);
 	commerce_execute(plan_insert, args, NULL, false, 0);
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	catalog_emit(&cmd, "category.created", "category", &id, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
@@ -201,7 +201,7 @@ commerce_update_category(PG_FUNCTION_ARGS)
 					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
 	args[2] = JsonbPGetDatum(data);
 	commerce_execute(plan_update, args, NULL, false, 0);
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	catalog_emit(&cmd, "category.updated", "category", id, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
@@ -225,7 +225,7 @@ commerce_get_category(PG_FUNCTION_ARGS)
 	args[0] = UUIDPGetDatum(&tenant);
 	args[1] = UUIDPGetDatum(id);
 	commerce_execute(plan_get, args, NULL, true, 1);
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	if (response == NULL)
 		commerce_not_found("category", id);
 	SPI_finish();
@@ -251,7 +251,7 @@ commerce_list_categories(PG_FUNCTION_ARGS)
 	args[0] = UUIDPGetDatum(&tenant);
 	args[2] = Int32GetDatum(lim);
 	commerce_execute(plan_list, args, NULL, true, 1);
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);
 }

@@ -78,7 +78,13 @@ commerce_result_jsonb(int col)
 	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
 	if (isnull)
 		return NULL;
-	return DatumGetJsonbP(SPI_datumTransfer(value, false, -1));
+
+	/*
+	 * Detoast first, then copy: a short-header value detoasted after the
+	 * copy would be expanded into SPI's memory and freed by SPI_finish().
+	 */
+	value = PointerGetDatum(DatumGetJsonbP(value));
+	return (Jsonb *) DatumGetPointer(SPI_datumTransfer(value, false, -1));
 }
 
 bool
@@ -233,7 +239,7 @@ commerce_command_finish(CommerceCommand *cmd, Jsonb *response)
 		values[4] = JsonbPGetDatum(response);
 		commerce_execute(plan_store_key, values, NULL, false, 0);
 	}
-	return DatumGetJsonbP(SPI_datumTransfer(JsonbPGetDatum(response), false, -1));
+	return (Jsonb *) DatumGetPointer(SPI_datumTransfer(JsonbPGetDatum(response), false, -1));
 }
 
 void

@@ -98,7 +98,7 @@ commerce_create_customer_group(PG_FUNCTION_ARGS)
 	args[1] = UUIDPGetDatum(&id);
 	args[2] = JsonbPGetDatum(data);
 	catalog_execute_unique(plan_insert, args, NULL, group_unique, lengthof(group_unique));
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	catalog_emit(&cmd, "customer_group.created", "customer_group", &id, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
@@ -156,7 +156,7 @@ commerce_update_customer_group(PG_FUNCTION_ARGS)
 					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
 	args[2] = JsonbPGetDatum(data);
 	catalog_execute_unique(plan_update, args, NULL, group_unique, lengthof(group_unique));
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	catalog_emit(&cmd, "customer_group.updated", "customer_group", id, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
@@ -181,7 +181,7 @@ commerce_get_customer_group(PG_FUNCTION_ARGS)
 	args[0] = UUIDPGetDatum(&tenant);
 	args[1] = UUIDPGetDatum(id);
 	commerce_execute(plan_get, args, NULL, true, 1);
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	if (response == NULL)
 		commerce_not_found("customer group", id);
 	SPI_finish();
@@ -207,7 +207,7 @@ commerce_list_customer_groups(PG_FUNCTION_ARGS)
 	args[0] = UUIDPGetDatum(&tenant);
 	args[2] = Int32GetDatum(lim);
 	commerce_execute(plan_list, args, NULL, true, 1);
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);
 }

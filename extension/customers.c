@@ -112,6 +112,7 @@ static SPIPlanPtr plan_lock = NULL;
 static SPIPlanPtr plan_update = NULL;
 static SPIPlanPtr plan_get = NULL;
 static SPIPlanPtr plan_list = NULL;
+static SPIPlanPtr plan_list_email = NULL;
 static SPIPlanPtr plan_count_addresses = NULL;
 static SPIPlanPtr plan_clear_defaults = NULL;
 static SPIPlanPtr plan_insert_address = NULL;
@@ -250,7 +251,7 @@ commerce_create_customer(PG_FUNCTION_ARGS)
 	args[1] = UUIDPGetDatum(&id);
 	args[2] = JsonbPGetDatum(data);
 	catalog_execute_unique(plan_insert, args, NULL, customer_unique, lengthof(customer_unique));
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	catalog_emit(&cmd, "customer.created", "customer", &id, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
@@ -307,7 +308,7 @@ commerce_update_customer(PG_FUNCTION_ARGS)
 	args[1] = UUIDPGetDatum(id);
 	args[2] = JsonbPGetDatum(data);
 	catalog_execute_unique(plan_update, args, NULL, customer_unique, lengthof(customer_unique));
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	catalog_emit(&cmd, "customer.updated", "customer", id, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
@@ -332,33 +333,51 @@ commerce_get_customer(PG_FUNCTION_ARGS)
 	args[0] = UUIDPGetDatum(&tenant);
 	args[1] = UUIDPGetDatum(id);
 	commerce_execute(plan_get, args, NULL, true, 1);
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	if (response == NULL)
 		commerce_not_found("customer", id);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);
 }
 
-/* commerce.list_customers(lim int DEFAULT 50, after text DEFAULT NULL) RETURNS jsonb */
+/*
+ * commerce.list_customers(lim int DEFAULT 50, after text DEFAULT NULL,
+ *		email text DEFAULT NULL) RETURNS jsonb
+ *		With email, the page holds the customer with that email, compared
+ *		case-insensitively through email_normalized (customers_email_key).
+ */
 Datum
 commerce_list_customers(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t	tenant;
 	int32		lim;
-	Datum		args[3];
+	Datum		args[4];
 	Jsonb	   *response;
 
 	commerce_query_begin(&tenant);
 	catalog_list_args(fcinfo, 0, 1, &lim, &args[1]);
-	SPI_connect();
-	commerce_prepare(&plan_list,
-					 CATALOG_PAGE("SELECT c.id, " CUSTOMER_JSON " AS j FROM commerce.customers c"
-								  " WHERE c.tenant_id = $1 AND c.id > $2 ORDER BY c.id LIMIT $3 + 1", "$3"),
-					 3, (Oid[]) {UUIDOID, UUIDOID, INT4OID});
 	args[0] = UUIDPGetDatum(&tenant);
 	args[2] = Int32GetDatum(lim);
-	commerce_execute(plan_list, args, NULL, true, 1);
-	response = catalog_result_jsonb(1);
+	SPI_connect();
+	if (PG_ARGISNULL(2))
+	{
+		commerce_prepare(&plan_list,
+						 CATALOG_PAGE("SELECT c.id, " CUSTOMER_JSON " AS j FROM commerce.customers c"
+									  " WHERE c.tenant_id = $1 AND c.id > $2 ORDER BY c.id LIMIT $3 + 1", "$3"),
+						 3, (Oid[]) {UUIDOID, UUIDOID, INT4OID});
+		commerce_execute(plan_list, args, NULL, true, 1);
+	}
+	else
+	{
+		commerce_prepare(&plan_list_email,
+						 CATALOG_PAGE("SELECT c.id, " CUSTOMER_JSON " AS j FROM commerce.customers c"
+									  " WHERE c.tenant_id = $1 AND c.email_normalized = pg_catalog.lower($4)"
+									  " AND c.id > $2 ORDER BY c.id LIMIT $3 + 1", "$3"),
+						 4, (Oid[]) {UUIDOID, UUIDOID, INT4OID, TEXTOID});
+		args[3] = PointerGetDatum(PG_GETARG_TEXT_PP(2));
+		commerce_execute(plan_list_email, args, NULL, true, 1);
+	}
+	response = commerce_result_jsonb(1);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);
 }
@@ -393,7 +412,7 @@ clear_other_defaults(const pg_uuid_t *tenant, pg_uuid_t *customer, pg_uuid_t *ad
 }
 
 /*
- * commerce.add_customer_address(customer uuid, data jsonb, idempotency_key
+ * commerce.add_customer_address(customer_id uuid, data jsonb, idempotency_key
  *		text DEFAULT NULL) RETURNS jsonb
  */
 Datum
@@ -415,7 +434,7 @@ commerce_add_customer_address(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
 	}
-	customer = catalog_uuid_arg(fcinfo, 0, "customer");
+	customer = catalog_uuid_arg(fcinfo, 0, "customer_id");
 	data = catalog_jsonb_arg(fcinfo, 1, "address");
 	parse_address(data, true, values);
 	(void) lock_customer(&cmd.tenant, customer);
@@ -451,7 +470,7 @@ commerce_add_customer_address(PG_FUNCTION_ARGS)
 	args[2] = UUIDPGetDatum(&id);
 	args[3] = JsonbPGetDatum(data);
 	commerce_execute(plan_insert_address, args, NULL, false, 0);
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	catalog_emit(&cmd, "customer.address_added", "customer", customer, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
@@ -480,7 +499,7 @@ lock_address(const pg_uuid_t *tenant, pg_uuid_t *customer, pg_uuid_t *address)
 }
 
 /*
- * commerce.update_customer_address(customer uuid, address uuid, data jsonb,
+ * commerce.update_customer_address(customer_id uuid, address_id uuid, data jsonb,
  *		expected_version bigint DEFAULT NULL, idempotency_key text DEFAULT NULL)
  *		RETURNS jsonb
  */
@@ -504,8 +523,8 @@ commerce_update_customer_address(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
 	}
-	customer = catalog_uuid_arg(fcinfo, 0, "customer");
-	address = catalog_uuid_arg(fcinfo, 1, "address");
+	customer = catalog_uuid_arg(fcinfo, 0, "customer_id");
+	address = catalog_uuid_arg(fcinfo, 1, "address_id");
 	data = catalog_jsonb_arg(fcinfo, 2, "address");
 	has_expected = catalog_expected_version(fcinfo, 3, &expected);
 	parse_address(data, false, values);
@@ -539,7 +558,7 @@ commerce_update_customer_address(PG_FUNCTION_ARGS)
 	args[2] = UUIDPGetDatum(address);
 	args[3] = JsonbPGetDatum(data);
 	commerce_execute(plan_update_address, args, NULL, false, 0);
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	catalog_emit(&cmd, "customer.address_updated", "customer", customer, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
@@ -547,7 +566,7 @@ commerce_update_customer_address(PG_FUNCTION_ARGS)
 }
 
 /*
- * commerce.remove_customer_address(customer uuid, address uuid,
+ * commerce.remove_customer_address(customer_id uuid, address uuid,
  *		expected_version bigint DEFAULT NULL, idempotency_key text DEFAULT NULL)
  *		RETURNS jsonb
  */
@@ -569,8 +588,8 @@ commerce_remove_customer_address(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
 	}
-	customer = catalog_uuid_arg(fcinfo, 0, "customer");
-	address = catalog_uuid_arg(fcinfo, 1, "address");
+	customer = catalog_uuid_arg(fcinfo, 0, "customer_id");
+	address = catalog_uuid_arg(fcinfo, 1, "address_id");
 	has_expected = catalog_expected_version(fcinfo, 2, &expected);
 	commerce_check_version("customer address", has_expected, expected,
 						   lock_address(&cmd.tenant, customer, address));
@@ -585,7 +604,7 @@ commerce_remove_customer_address(PG_FUNCTION_ARGS)
 	args[1] = UUIDPGetDatum(customer);
 	args[2] = UUIDPGetDatum(address);
 	commerce_execute(plan_delete_address, args, NULL, false, 0);
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	catalog_emit(&cmd, "customer.address_removed", "customer", customer, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();

@@ -142,11 +142,8 @@ emit_inventory_event(const pg_uuid_t *tenant, const pg_uuid_t *variant,
 	}
 	data = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 
-	/* outbox: wired when commerce_emit_event lands */
-	(void) tenant;
-	(void) variant;
-	(void) JsonbValueToJsonb(data);
-	/* commerce_emit_event(tenant, "inventory.changed", "inventory", variant, JsonbValueToJsonb(data)); */
+	commerce_emit_event(tenant, "inventory.changed", "inventory", variant,
+						JsonbValueToJsonb(data));
 }
 
 static void

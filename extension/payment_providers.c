@@ -86,12 +86,6 @@ find_handler(const char *provider)
 	return handler;
 }
 
-void
-commerce_require_payment_provider(const char *provider)
-{
-	(void) find_handler(provider);
-}
-
 static void
 provider_error(const char *provider, const char *problem)
 {

@@ -116,7 +116,7 @@ static SPIPlanPtr plan_lock_order = NULL;
 static SPIPlanPtr plan_order_covered = NULL;
 static SPIPlanPtr plan_insert_payment = NULL;
 static SPIPlanPtr plan_insert_transaction = NULL;
-static SPIPlanPtr plan_payment_order = NULL;
+static SPIPlanPtr plan_lock_payment_order = NULL;
 static SPIPlanPtr plan_lock_payment = NULL;
 static SPIPlanPtr plan_update_payment = NULL;
 static SPIPlanPtr plan_payment_json = NULL;
@@ -474,8 +474,8 @@ signal_if_declined(Jsonb *response)
  * commerce.authorize_payment(order_id uuid, data jsonb DEFAULT '{}',
  *							  idempotency_key text DEFAULT NULL) RETURNS jsonb
  *		data: {"provider": text, "amount": bigint (default: what is still
- *		due on the order)}. The order must be placed; the payment is in
- *		the order's currency.
+ *		due on the order)}. The order must be placed (or fulfilled before
+ *		it was paid); the payment is in the order's currency.
  */
 Datum
 commerce_authorize_payment(PG_FUNCTION_ARGS)
@@ -546,11 +546,12 @@ commerce_authorize_payment(PG_FUNCTION_ARGS)
 	lock_order(&cmd.tenant, order_id, &order_status, &currency, &total,
 			   &has_customer, &customer);
 	check_customer_owns(has_customer, &customer, "order", order_id);
-	if (strcmp(order_status, "placed") != 0)
+	/* fulfilled: orders may ship before payment (cash on delivery, invoices) */
+	if (strcmp(order_status, "placed") != 0 && strcmp(order_status, "fulfilled") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_COMMERCE_STATE_CONFLICT),
 				 commerce_errcode("invalid_transition"),
-				 errmsg("order %s is %s; only a placed order can be paid",
+				 errmsg("order %s is %s; only a placed or fulfilled order can be paid",
 						commerce_uuid_string(order_id), order_status)));
 
 	/* What is still due: the total minus what is held or kept. */
@@ -650,7 +651,7 @@ change_payment(PaymentOperation operation, const pg_uuid_t *tenant,
 			   const char *reason, bool has_expected, int64 expected)
 {
 	LockedPayment payment;
-	Datum		values[6];
+	Datum		values[7];
 	pg_uuid_t	order_id;
 	pg_uuid_t	transaction_id;
 	CommercePaymentOutcome outcome;
@@ -660,23 +661,28 @@ change_payment(PaymentOperation operation, const pg_uuid_t *tenant,
 	int64		voided;
 	int64		refunded;
 	Jsonb	   *transaction;
-	Jsonb	   *after;
 	Jsonb	   *response;
 	bool		isnull;
 
-	/* The order first (see the file comment), then the payment. */
-	commerce_prepare(&plan_payment_order,
-					 "SELECT order_id FROM commerce.payments"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+	/*
+	 * The order first (see the file comment), then the payment. The
+	 * payment's order always exists (foreign key), so no row means no
+	 * payment.
+	 */
+	commerce_prepare(&plan_lock_payment_order,
+					 "SELECT o.id FROM commerce.orders o"
+					 " WHERE o.tenant_id OPERATOR(pg_catalog.=) $1"
+					 " AND o.id OPERATOR(pg_catalog.=) (SELECT p.order_id FROM commerce.payments p"
+					 "  WHERE p.tenant_id OPERATOR(pg_catalog.=) $1 AND p.id OPERATOR(pg_catalog.=) $2)"
+					 " FOR NO KEY UPDATE OF o",
 					 2, (Oid[]) {UUIDOID, UUIDOID});
 	values[0] = UUIDPGetDatum(tenant);
 	values[1] = UUIDPGetDatum(payment_id);
-	if (commerce_execute(plan_payment_order, values, NULL, false, 1) == 0)
+	if (commerce_execute(plan_lock_payment_order, values, NULL, false, 1) == 0)
 		commerce_not_found("payment", payment_id);
 	memcpy(&order_id, DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[0],
 												  SPI_tuptable->tupdesc, 1, &isnull)),
 		   sizeof(pg_uuid_t));
-	lock_order(tenant, &order_id, NULL, NULL, NULL, NULL, NULL);
 	lock_payment(tenant, payment_id, &payment);
 	commerce_check_version("payment", has_expected, expected, payment.version);
 
@@ -767,23 +773,24 @@ change_payment(PaymentOperation operation, const pg_uuid_t *tenant,
 		return response;
 	}
 
+	/* the response is the updated payment with the attempt ($7) */
 	commerce_prepare(&plan_update_payment,
 					 "UPDATE commerce.payments p SET amount_captured = $3, amount_voided = $4,"
 					 " amount_refunded = $5, status = $6, version = p.version + 1,"
 					 " updated_at = pg_catalog.now()"
 					 " WHERE p.tenant_id OPERATOR(pg_catalog.=) $1"
 					 " AND p.id OPERATOR(pg_catalog.=) $2"
-					 " RETURNING " PAYMENT_JSON,
-					 6, (Oid[]) {UUIDOID, UUIDOID, INT8OID, INT8OID, INT8OID, TEXTOID});
+					 " RETURNING " PAYMENT_JSON " OPERATOR(pg_catalog.||) $7",
+					 7, (Oid[]) {UUIDOID, UUIDOID, INT8OID, INT8OID, INT8OID, TEXTOID, JSONBOID});
 	values[0] = UUIDPGetDatum(tenant);
 	values[1] = UUIDPGetDatum(payment_id);
 	values[2] = Int64GetDatum(captured);
 	values[3] = Int64GetDatum(voided);
 	values[4] = Int64GetDatum(refunded);
 	values[5] = CStringGetTextDatum(payment_status(payment.authorized, captured, voided, refunded));
+	values[6] = JsonbPGetDatum(transaction);
 	commerce_execute(plan_update_payment, values, NULL, false, 0);
-	after = commerce_result_jsonb(1);
-	response = merge_response(after, transaction);
+	response = commerce_result_jsonb(1);
 	emit_payment_event(tenant, operation_events[operation], payment_id, response);
 	apply_order_totals(tenant, &order_id);
 	return response;
@@ -826,7 +833,7 @@ run_payment_command(FunctionCallInfo fcinfo, PaymentOperation operation)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 commerce_errcode("invalid_input"),
-				 errmsg("payment_id is required")));
+				 errmsg("id is required")));
 	payment_id = PG_GETARG_UUID_P(0);
 
 	argtypes[0] = UUIDOID;
@@ -844,6 +851,8 @@ run_payment_command(FunctionCallInfo fcinfo, PaymentOperation operation)
 	replay = commerce_command_begin(&cmd, name,
 									PG_ARGISNULL(key_arg) ? NULL : PG_GETARG_TEXT_PP(key_arg),
 									nargs, args, argtypes, argnulls);
+	/* before a replay too: a customer gets no staff response by its key */
+	require_staff(operation_names[operation]);
 	if (replay != NULL)
 	{
 		/* replay is already in the caller's memory context */
@@ -851,7 +860,6 @@ run_payment_command(FunctionCallInfo fcinfo, PaymentOperation operation)
 		signal_if_declined(replay);
 		PG_RETURN_JSONB_P(replay);
 	}
-	require_staff(operation_names[operation]);
 
 	if (has_data && !PG_ARGISNULL(1))
 	{
@@ -880,21 +888,21 @@ run_payment_command(FunctionCallInfo fcinfo, PaymentOperation operation)
 	PG_RETURN_JSONB_P(response);
 }
 
-/* commerce.capture_payment(payment_id uuid, data jsonb, expected_version bigint, idempotency_key text) */
+/* commerce.capture_payment(id uuid, data jsonb, expected_version bigint, idempotency_key text) */
 Datum
 commerce_capture_payment(PG_FUNCTION_ARGS)
 {
 	return run_payment_command(fcinfo, PAYMENT_CAPTURE);
 }
 
-/* commerce.void_payment(payment_id uuid, expected_version bigint, idempotency_key text) */
+/* commerce.void_payment(id uuid, expected_version bigint, idempotency_key text) */
 Datum
 commerce_void_payment(PG_FUNCTION_ARGS)
 {
 	return run_payment_command(fcinfo, PAYMENT_VOID);
 }
 
-/* commerce.refund_payment(payment_id uuid, data jsonb, expected_version bigint, idempotency_key text) */
+/* commerce.refund_payment(id uuid, data jsonb, expected_version bigint, idempotency_key text) */
 Datum
 commerce_refund_payment(PG_FUNCTION_ARGS)
 {

@@ -58,7 +58,6 @@ typedef struct CommercePaymentOutcome
 } CommercePaymentOutcome;
 extern void commerce_payment_provider_call(const char *provider, Jsonb *request,
 										   CommercePaymentOutcome *outcome);
-extern void commerce_require_payment_provider(const char *provider);
 
 /* outbox.c: events, written in the command's transaction, published by
  * the background worker after commit (docs/events.md) */

@@ -87,12 +87,7 @@ static void
 emit_price_list_event(const pg_uuid_t *tenant, const char *type,
 					  const pg_uuid_t *id, Jsonb *price_list)
 {
-	/* outbox: wired when commerce_emit_event lands */
-	(void) tenant;
-	(void) type;
-	(void) id;
-	(void) price_list;
-	/* commerce_emit_event(tenant, type, "price_list", id, price_list); */
+	commerce_emit_event(tenant, type, "price_list", id, price_list);
 }
 
 static void

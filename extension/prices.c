@@ -58,12 +58,7 @@ static void
 emit_price_event(const pg_uuid_t *tenant, const char *type,
 				 const pg_uuid_t *price_list, Jsonb *price)
 {
-	/* outbox: wired when commerce_emit_event lands */
-	(void) tenant;
-	(void) type;
-	(void) price_list;
-	(void) price;
-	/* commerce_emit_event(tenant, type, "price_list", price_list, price); */
+	commerce_emit_event(tenant, type, "price_list", price_list, price);
 }
 
 static void
@@ -115,7 +110,12 @@ check_amount_range(Jsonb *data, const char *field)
 			 errdetail("Amounts are bigint minor units, at most 9223372036854775807.")));
 }
 
-/* Lock the list against concurrent currency changes; its currency. */
+/*
+ * The list's currency, the list locked FOR SHARE: a concurrent currency
+ * change (update_price_list locks FOR NO KEY UPDATE, then checks that the
+ * list has no prices) waits for this transaction, or this one waits for
+ * it and then reads the new currency.
+ */
 static char *
 lock_price_list(const pg_uuid_t *tenant, const pg_uuid_t *list)
 {
@@ -124,7 +124,7 @@ lock_price_list(const pg_uuid_t *tenant, const pg_uuid_t *list)
 	commerce_prepare(&plan_lock_list,
 					 "SELECT currency FROM commerce.price_lists"
 					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2"
-					 " FOR KEY SHARE",
+					 " FOR SHARE",
 					 2, (Oid[]) {UUIDOID, UUIDOID});
 	key[0] = UUIDPGetDatum(tenant);
 	key[1] = UUIDPGetDatum(list);

@@ -307,7 +307,7 @@ commerce_create_product(PG_FUNCTION_ARGS)
 					 " RETURNING " PRODUCT_JSON,
 					 4, (Oid[]) {UUIDOID, UUIDOID, JSONBOID, TEXTOID});
 	catalog_execute_unique(plan_insert, args, NULL, product_unique, lengthof(product_unique));
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	catalog_emit(&cmd, "product.created", "product", &id, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
@@ -399,7 +399,7 @@ apply_product_update(CommerceCommand *cmd, pg_uuid_t *id, Jsonb *data,
 					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
 	args[2] = JsonbPGetDatum(data);
 	catalog_execute_unique(plan_update, args, NULL, product_unique, lengthof(product_unique));
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	catalog_emit(cmd, "product.updated", "product", id, response);
 	if (strcmp(to, "archived") == 0 && strcmp(from, "archived") != 0)
 		catalog_emit(cmd, "product.archived", "product", id, response);
@@ -489,7 +489,7 @@ commerce_get_product(PG_FUNCTION_ARGS)
 	args[0] = UUIDPGetDatum(&tenant);
 	args[1] = UUIDPGetDatum(id);
 	commerce_execute(plan_get, args, NULL, true, 1);
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	if (response == NULL)
 		commerce_not_found("product", id);
 	SPI_finish();
@@ -538,7 +538,7 @@ commerce_list_products(PG_FUNCTION_ARGS)
 		args[3] = CStringGetTextDatum(status);
 		commerce_execute(plan_list_status, args, NULL, true, 1);
 	}
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);
 }

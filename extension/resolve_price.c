@@ -182,10 +182,12 @@ commerce_resolve_unit_price(const pg_uuid_t *tenant, const pg_uuid_t *variant,
 	ResolvedPrice price;
 	bool		found;
 
-	commerce_require_currency(cstring_to_text(currency));
 	SPI_connect();
 	found = find_price(tenant, variant, currency, quantity, customer, at, &price);
 	SPI_finish();
+	/* a list's currency is a known one (foreign key): check only on a miss */
+	if (!found)
+		commerce_require_currency(cstring_to_text(currency));
 	if (found)
 	{
 		*unit_amount = price.unit_amount;
@@ -251,11 +253,16 @@ commerce_resolve_price(PG_FUNCTION_ARGS)
 		customer = self;
 	}
 
-	commerce_require_currency(currency_text);
 	SPI_connect();
 	found = find_price(&tenant, variant, currency, quantity, customer, at, &price);
 	if (!found)
 	{
+		/*
+		 * Why nothing matched, most basic reason first. A found price is
+		 * in a known currency (price_lists.currency has a foreign key),
+		 * so the look-up is only needed here.
+		 */
+		commerce_require_currency(currency_text);
 		if (!variant_exists(&tenant, variant))
 			commerce_not_found("variant", variant);
 		ereport(ERROR,

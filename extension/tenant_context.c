@@ -9,10 +9,14 @@
  *	  tenant, whatever context settings it makes. A member of
  *	  commerce_gateway or commerce_admin that is not bound gets the tenant
  *	  it put in the transaction-local context GUCs with set_context().
- *	  Anyone else gets NULL. The role facts are looked up once per
- *	  transaction and user (current_tenant() sits in every row-level
- *	  security policy, so it must be cheap); the binding table is read with
- *	  a direct index scan, because the caller has no privilege on it.
+ *	  Anyone else gets NULL. The role facts are looked up once per session
+ *	  and user (current_tenant() sits in every row-level security policy,
+ *	  so it must be cheap) and forgotten when a binding or a role changes:
+ *	  a statement trigger on commerce.tenant_roles sends a relcache
+ *	  invalidation for it, and role or membership changes invalidate the
+ *	  pg_authid / pg_auth_members caches; both reach every backend before
+ *	  its next transaction. The binding table is read with a direct index
+ *	  scan, because the caller has no privilege on it.
  *
  * extension/tenant_context.c
  *
@@ -26,6 +30,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
@@ -34,6 +39,8 @@
 #include "utils/datum.h"
 #include "utils/memutils.h"
 #include "utils/fmgroids.h"
+#include "utils/inval.h"
+#include "utils/syscache.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -46,6 +53,7 @@ PG_FUNCTION_INFO_V1(commerce_current_tenant_sql);
 PG_FUNCTION_INFO_V1(commerce_current_actor_sql);
 PG_FUNCTION_INFO_V1(commerce_current_subject_sql);
 PG_FUNCTION_INFO_V1(commerce_set_context);
+PG_FUNCTION_INFO_V1(commerce_tenant_roles_changed);
 
 /* Context GUCs: meaningful only for unbound gateway/admin members. */
 static char *context_tenant = NULL;
@@ -54,18 +62,22 @@ static char *context_actor = NULL;
 static char *context_request_id = NULL;
 static char *context_replayed = NULL;
 
-/* Per-transaction cache of the current user's role facts. */
+/* Per-session cache of role facts, a few users (SET ROLE) at a time. */
 typedef struct RoleFacts
 {
 	Oid			userid;
-	LocalTransactionId lxid;
 	bool		valid;
 	bool		bound;			/* role is bound to bound_tenant */
 	bool		privileged;		/* may use the context GUCs */
 	pg_uuid_t	bound_tenant;
 } RoleFacts;
 
-static RoleFacts role_facts;
+#define ROLE_FACTS_SLOTS 8
+static RoleFacts role_facts_cache[ROLE_FACTS_SLOTS];
+static int	role_facts_next_slot = 0;
+static RoleFacts *current_facts = NULL;	/* facts of GetUserId() */
+static bool callbacks_registered = false;
+static Oid	tenant_roles_relid = InvalidOid;
 
 /* Last parsed value of commerce.tenant_id. */
 static char *parsed_guc_text = NULL;
@@ -160,48 +172,113 @@ lookup_uuid_row(const char *relname, const char *indexname,
 }
 
 static void
+forget_role_facts(void)
+{
+	int			i;
+
+	for (i = 0; i < ROLE_FACTS_SLOTS; i++)
+		role_facts_cache[i].valid = false;
+	current_facts = NULL;
+}
+
+static void
+role_syscache_changed(Datum arg, int cacheid, uint32 hashvalue)
+{
+	forget_role_facts();
+}
+
+static void
+relation_changed(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == tenant_roles_relid)
+		forget_role_facts();
+}
+
+static void
 load_role_facts(void)
 {
 	Oid			userid = GetUserId();
-	LocalTransactionId lxid = MyProc->lxid;
+	RoleFacts  *facts = NULL;
 	NameData	rolename;
 	Datum		tenant;
 	Oid			gateway_role;
 	Oid			admin_role;
+	Oid			nsp;
+	int			i;
 
-	if (role_facts.valid && role_facts.userid == userid && role_facts.lxid == lxid)
+	if (current_facts != NULL && current_facts->valid && current_facts->userid == userid)
 		return;
 
-	role_facts.valid = false;
-	role_facts.userid = userid;
-	role_facts.lxid = lxid;
-	role_facts.bound = false;
-	role_facts.privileged = false;
+	if (!callbacks_registered)
+	{
+		CacheRegisterSyscacheCallback(AUTHOID, role_syscache_changed, (Datum) 0);
+		CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, role_syscache_changed, (Datum) 0);
+		CacheRegisterRelcacheCallback(relation_changed, (Datum) 0);
+		callbacks_registered = true;
+	}
+
+	for (i = 0; i < ROLE_FACTS_SLOTS; i++)
+	{
+		if (role_facts_cache[i].valid && role_facts_cache[i].userid == userid)
+		{
+			current_facts = &role_facts_cache[i];
+			return;
+		}
+	}
+
+	facts = &role_facts_cache[role_facts_next_slot];
+	role_facts_next_slot = (role_facts_next_slot + 1) % ROLE_FACTS_SLOTS;
+	facts->valid = false;
+	facts->userid = userid;
+	facts->bound = false;
+	facts->privileged = false;
+
+	nsp = get_namespace_oid("commerce", true);
+	tenant_roles_relid = OidIsValid(nsp) ? get_relname_relid("tenant_roles", nsp) : InvalidOid;
 
 	namestrcpy(&rolename, GetUserNameFromId(userid, false));
 	if (lookup_uuid_row("tenant_roles", "tenant_roles_pkey", 1, NAMEOID,
 						NameGetDatum(&rolename), 2, &tenant))
 	{
-		role_facts.bound = true;
-		memcpy(&role_facts.bound_tenant, DatumGetUUIDP(tenant), sizeof(pg_uuid_t));
+		facts->bound = true;
+		memcpy(&facts->bound_tenant, DatumGetUUIDP(tenant), sizeof(pg_uuid_t));
 	}
 	else
 	{
 		gateway_role = get_role_oid("commerce_gateway", true);
 		admin_role = get_role_oid("commerce_admin", true);
-		role_facts.privileged =
+		facts->privileged =
 			(OidIsValid(gateway_role) && has_privs_of_role(userid, gateway_role)) ||
 			(OidIsValid(admin_role) && has_privs_of_role(userid, admin_role));
 	}
-	role_facts.valid = true;
+	facts->valid = true;
+	current_facts = facts;
 }
 
-/* Forget cached role facts (after a binding changed in this transaction). */
+/* Forget cached facts (a binding or a tenant changed in this transaction). */
 void
 commerce_reset_tenant_cache(void)
 {
-	role_facts.valid = false;
+	forget_role_facts();
 	active_checked_lxid = InvalidLocalTransactionId;
+}
+
+/*
+ * commerce.tenant_roles_changed() trigger: tell every backend that the
+ * bindings changed, through a relcache invalidation of the binding table.
+ */
+Datum
+commerce_tenant_roles_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("commerce.tenant_roles_changed() must be called as a trigger")));
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	forget_role_facts();
+	return PointerGetDatum(NULL);
 }
 
 static bool
@@ -231,12 +308,12 @@ bool
 commerce_current_tenant(pg_uuid_t *out)
 {
 	load_role_facts();
-	if (role_facts.bound)
+	if (current_facts->bound)
 	{
-		*out = role_facts.bound_tenant;
+		*out = current_facts->bound_tenant;
 		return true;
 	}
-	if (role_facts.privileged)
+	if (current_facts->privileged)
 		return context_guc_tenant(out);
 	return false;
 }
@@ -247,7 +324,7 @@ bool
 commerce_actor_is_customer(void)
 {
 	load_role_facts();
-	return !role_facts.bound && role_facts.privileged &&
+	return !current_facts->bound && current_facts->privileged &&
 		context_actor != NULL && strcmp(context_actor, "customer") == 0;
 }
 
@@ -255,7 +332,7 @@ const char *
 commerce_current_subject(void)
 {
 	load_role_facts();
-	if (role_facts.bound || !role_facts.privileged ||
+	if (current_facts->bound || !current_facts->privileged ||
 		context_subject == NULL || context_subject[0] == '\0')
 		return NULL;
 	return context_subject;
@@ -365,7 +442,7 @@ commerce_set_context(PG_FUNCTION_ARGS)
 	bool		active;
 
 	load_role_facts();
-	if (role_facts.bound || !role_facts.privileged)
+	if (current_facts->bound || !current_facts->privileged)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 commerce_errcode("permission_denied"),

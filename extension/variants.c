@@ -146,7 +146,7 @@ check_product(const pg_uuid_t *tenant, pg_uuid_t *product, const CommerceValue *
 }
 
 /*
- * commerce.create_variant(product uuid, data jsonb, idempotency_key text
+ * commerce.create_variant(product_id uuid, data jsonb, idempotency_key text
  *		DEFAULT NULL) RETURNS jsonb
  */
 Datum
@@ -168,7 +168,7 @@ commerce_create_variant(PG_FUNCTION_ARGS)
 		PG_RETURN_JSONB_P(response);	/* a replay */
 	}
 	catalog_require_staff("change the catalog");
-	product = catalog_uuid_arg(fcinfo, 0, "product");
+	product = catalog_uuid_arg(fcinfo, 0, "product_id");
 	data = catalog_jsonb_arg(fcinfo, 1, "variant");
 	parse_variant(data, true, values);
 	check_product(&cmd.tenant, product, &values[VARIANT_OPTION_VALUES]);
@@ -186,7 +186,7 @@ commerce_create_variant(PG_FUNCTION_ARGS)
 	args[2] = UUIDPGetDatum(product);
 	args[3] = JsonbPGetDatum(data);
 	catalog_execute_unique(plan_insert, args, NULL, variant_unique, lengthof(variant_unique));
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	catalog_emit(&cmd, "variant.created", "variant", &id, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
@@ -252,7 +252,7 @@ commerce_update_variant(PG_FUNCTION_ARGS)
 					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
 	args[2] = JsonbPGetDatum(data);
 	catalog_execute_unique(plan_update, args, NULL, variant_unique, lengthof(variant_unique));
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	catalog_emit(&cmd, "variant.updated", "variant", id, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
@@ -282,7 +282,7 @@ commerce_get_variant(PG_FUNCTION_ARGS)
 	args[0] = UUIDPGetDatum(&tenant);
 	args[1] = UUIDPGetDatum(id);
 	commerce_execute(plan_get, args, NULL, true, 1);
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	if (response == NULL)
 		commerce_not_found("variant", id);
 	SPI_finish();
@@ -290,14 +290,14 @@ commerce_get_variant(PG_FUNCTION_ARGS)
 }
 
 /*
- * commerce.list_variants(product uuid, lim int DEFAULT 50, after text
+ * commerce.list_variants(product_id uuid, lim int DEFAULT 50, after text
  *		DEFAULT NULL) RETURNS jsonb
  */
 Datum
 commerce_list_variants(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t	tenant;
-	pg_uuid_t  *product = catalog_uuid_arg(fcinfo, 0, "product");
+	pg_uuid_t  *product = catalog_uuid_arg(fcinfo, 0, "product_id");
 	int32		lim;
 	Datum		after;
 	Datum		args[4];
@@ -323,7 +323,7 @@ commerce_list_variants(PG_FUNCTION_ARGS)
 	args[2] = Int32GetDatum(lim);
 	args[3] = UUIDPGetDatum(product);
 	commerce_execute(plan_list, args, NULL, true, 1);
-	response = catalog_result_jsonb(1);
+	response = commerce_result_jsonb(1);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);
 }

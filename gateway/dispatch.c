@@ -214,9 +214,52 @@ add_param(binding *b, const char *value, char *owned)
 	return ++b->nparams;
 }
 
-/* Add the response headers derived from the body: ETag and Location. */
-static int
-body_headers(const route *r, request *req, const char *body, char *etag, size_t etaglen,
+/*
+ * Location of a 201: the route's template (default: the request path +
+ * /{id}), {id} from the answer, other {name}s from the request's path.
+ */
+static void
+build_location(const route *r, char **values, const char *id, char *out, size_t outlen)
+{
+	char		fallback[512];
+	const char *t = r->location;
+	size_t		n = 0;
+
+	if (t == NULL)
+	{
+		snprintf(fallback, sizeof(fallback), "%s/{id}", r->path);
+		t = fallback;
+	}
+	out[0] = '\0';
+	while (*t && n + 1 < outlen)
+	{
+		if (*t == '{')
+		{
+			const char *end = strchr(t, '}');
+			const char *value = NULL;
+			size_t		len;
+
+			if (end == NULL)
+				break;
+			len = (size_t) (end - t - 1);
+			if (len == 2 && strncmp(t + 1, "id", 2) == 0)
+				value = id;
+			for (int k = 0; value == NULL && k < r->nsegments; k++)
+				if (r->params[k] && strlen(r->params[k]) == len && strncmp(r->params[k], t + 1, len) == 0)
+					value = values[k];
+			n += (size_t) snprintf(out + n, outlen - n, "%s", value ? value : "");
+			t = end + 1;
+		}
+		else
+			out[n++] = *t++, out[n] = '\0';
+	}
+	if (n >= outlen)
+		out[outlen - 1] = '\0';
+}
+
+/* The response headers derived from the body: ETag and Location. */
+static void
+body_headers(const route *r, char **values, const char *body, char *etag, size_t etaglen,
 			 char *location, size_t loclen)
 {
 	json_t	   *j;
@@ -224,18 +267,17 @@ body_headers(const route *r, request *req, const char *body, char *etag, size_t 
 
 	etag[0] = location[0] = '\0';
 	if (body == NULL || body[0] != '{')
-		return 0;
+		return;
 	j = json_loads(body, 0, NULL);
 	if (j == NULL)
-		return 0;
+		return;
 	v = json_object_get(j, "version");
 	if (json_is_integer(v))
 		snprintf(etag, etaglen, "\"%lld\"", (long long) json_integer_value(v));
 	v = json_object_get(j, "id");
 	if (r->success_status == 201 && json_is_string(v))
-		snprintf(location, loclen, "%s/%s", req->path, json_string_value(v));
+		build_location(r, values, json_string_value(v), location, loclen);
 	json_decref(j);
-	return 0;
 }
 
 static enum MHD_Result
@@ -492,7 +534,7 @@ dispatch_route(request *req, const route *r, char **values)
 			ret = respond_error(req, 404, "not_found", "no such object in this tenant", NULL);
 		else
 		{
-			body_headers(r, req, out, etag, sizeof(etag), location, sizeof(location));
+			body_headers(r, values, out, etag, sizeof(etag), location, sizeof(location));
 			if (etag[0])
 				h[nh++] = (header_pair) {"ETag", etag};
 			if (location[0])

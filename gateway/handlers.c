@@ -77,9 +77,3 @@ handle_request(request *req)
 	routes_release(set);
 	return ret;
 }
-
-void
-handlers_request_done(request *req)
-{
-	(void) req;
-}

@@ -10,9 +10,6 @@
 /* Route and answer a complete request (body read, limits checked). */
 extern enum MHD_Result handle_request(request *req);
 
-/* Release what a handler attached to the request (streams). */
-extern void handlers_request_done(request *req);
-
 /* Operational endpoints (health.c, metrics.c, openapi.c). */
 extern enum MHD_Result handle_healthz(request *req);
 extern enum MHD_Result handle_readyz(request *req);

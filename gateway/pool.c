@@ -58,8 +58,9 @@ pool_init(const char *conninfo, int size, int statement_timeout_ms)
 	{
 		pool.slots[i] = calloc(1, sizeof(pool_slot));
 		pool.slots[i]->index = i;
-		pool.free_stack[i] = pool.slots[size - 1 - i];
 	}
+	for (int i = 0; i < size; i++)
+		pool.free_stack[i] = pool.slots[size - 1 - i];
 	pool.nfree = size;
 }
 

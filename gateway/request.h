@@ -31,7 +31,6 @@ typedef struct request
 	char		actor[24];		/* staff / customer / platform_admin */
 	char		error_code[64];	/* error code sent, for logs */
 	bool		db_error;		/* the database answered with an error */
-	void	   *stream;			/* SSE state when streaming */
 } request;
 
 typedef struct header_pair

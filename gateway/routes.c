@@ -33,6 +33,7 @@ free_route(route *r)
 	free(r->handler);
 	free(r->returns);
 	free(r->summary);
+	free(r->location);
 	for (int i = 0; i < r->nargs; i++)
 	{
 		free(r->args[i].name);
@@ -76,6 +77,8 @@ parse_route(json_t *j, route *r)
 	r->handler = strdup(jstr(j, "handler"));
 	r->returns = strdup(jstr(j, "returns"));
 	r->summary = strdup(jstr(j, "summary"));
+	if (json_is_string(json_object_get(j, "location")))
+		r->location = strdup(jstr(j, "location"));
 	r->success_status = (int) json_integer_value(json_object_get(j, "success_status"));
 	r->admin = strcmp(jstr(j, "auth"), "platform_admin") == 0;
 	ret = r->returns;

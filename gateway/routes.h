@@ -43,6 +43,7 @@ typedef struct route
 	int			success_status;
 	bool		admin;			/* platform_admin route */
 	char	   *summary;
+	char	   *location;		/* 201 Location template, NULL: path/{id} */
 	int			nargs;
 	route_arg  *args;
 } route;

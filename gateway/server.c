@@ -137,7 +137,6 @@ request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		metrics_observe_request(req->route[0] ? req->route : "unmatched",
 								req->method, req->status, ms, req->db_error);
 	}
-	handlers_request_done(req);
 	free(req->path);
 	free(req->body);
 	free(req);

@@ -60,6 +60,9 @@ BEGIN
     CREATE ROLE pgcommerce_gateway LOGIN;
   END IF;
   GRANT commerce_gateway TO pgcommerce_gateway;
+  -- Platform routes (POST /v1/tenants ...) run as commerce_admin for
+  -- platform_admin tokens only; the demo gateway serves them.
+  GRANT commerce_admin TO pgcommerce_gateway;
 END
 $$;
 SQL
@@ -72,7 +75,8 @@ SELECT coalesce((SELECT id FROM commerce.tenants WHERE slug = 'demo'),
 SQL
 )
 tenant_id=$(echo "$tenant_id" | tail -n 1)
-if [ -f scripts/demo-seed.sql ]; then
+if [ -f scripts/demo-seed.sql ] &&
+   [ "$(psql_admin "${admin_db[@]}" -tAc "SELECT to_regprocedure('commerce.create_product(jsonb,text)') IS NOT NULL")" = t ]; then
   psql_admin "${admin_db[@]}" -v tenant="$tenant_id" -f scripts/demo-seed.sql >/dev/null
 fi
 
@@ -99,6 +103,7 @@ Demo bearer token (staff of "demo", valid 30 days):
 Try:
   curl -s http://$listen/readyz
   curl -s -H "Authorization: Bearer \$TOKEN" http://$listen/v1/products
+  curl -s -N -H "Authorization: Bearer \$TOKEN" http://$listen/v1/events/stream   # live events
   curl -s http://$listen/openapi.json
 
 Ctrl-C stops the gateway and the cluster. Logs: one JSON line per request below.

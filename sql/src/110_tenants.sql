@@ -25,6 +25,17 @@ CREATE TABLE commerce.tenant_roles (
 CREATE INDEX tenant_roles_tenant_idx ON commerce.tenant_roles (tenant_id);
 COMMENT ON TABLE commerce.tenant_roles IS 'Database roles bound to one tenant (commerce.bind_role). A bound role always acts for its tenant.';
 
+-- current_tenant() caches bindings per session; every change of the binding
+-- table tells all sessions to forget them (extension/tenant_context.c).
+CREATE FUNCTION commerce.tenant_roles_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'commerce_tenant_roles_changed'
+    LANGUAGE C;
+COMMENT ON FUNCTION commerce.tenant_roles_changed() IS
+  'Trigger on commerce.tenant_roles: invalidates the cached role bindings of every session.';
+CREATE TRIGGER tenant_roles_changed
+  AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON commerce.tenant_roles
+  FOR EACH STATEMENT EXECUTE FUNCTION commerce.tenant_roles_changed();
+
 CREATE FUNCTION commerce.current_tenant() RETURNS uuid
     AS 'MODULE_PATHNAME', 'commerce_current_tenant_sql'
     LANGUAGE C STABLE PARALLEL SAFE;

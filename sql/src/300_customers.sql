@@ -23,6 +23,11 @@ CREATE TABLE commerce.customers (
   tenant_id  uuid NOT NULL REFERENCES commerce.tenants (id),
   id         uuid NOT NULL,
   email      text NOT NULL CHECK (length(email) BETWEEN 3 AND 254 AND email ~ '^[^@\s]+@[^@\s]+$'),
+  -- lower(email), stored: uniqueness and look-ups by email compare it with
+  -- plain text equality, which is leakproof, so its index serves queries
+  -- under row-level security (an index on the expression lower(email)
+  -- would not: lower() is not leakproof)
+  email_normalized text GENERATED ALWAYS AS (lower(email)) STORED,
   group_id   uuid,
   first_name text CHECK (length(first_name) <= 100),
   last_name  text CHECK (length(last_name) <= 100),
@@ -35,7 +40,7 @@ CREATE TABLE commerce.customers (
   FOREIGN KEY (tenant_id, group_id) REFERENCES commerce.customer_groups (tenant_id, id)
 );
 -- email unique per tenant whatever its case (email_taken)
-CREATE UNIQUE INDEX customers_email_key ON commerce.customers (tenant_id, lower(email));
+CREATE UNIQUE INDEX customers_email_key ON commerce.customers (tenant_id, email_normalized);
 CREATE INDEX customers_group_idx ON commerce.customers (tenant_id, group_id) WHERE group_id IS NOT NULL;
 COMMENT ON TABLE commerce.customers IS 'Customers of a tenant. Email unique per tenant case-insensitively. A customer actor sees only its own row.';
 SELECT commerce.enable_tenancy('commerce.customers');
@@ -143,24 +148,24 @@ CREATE FUNCTION commerce.get_customer(id uuid)
 COMMENT ON FUNCTION commerce.get_customer(uuid) IS
   'A customer with its addresses as JSON: SELECT commerce.get_customer(''0190...''::uuid); a customer actor sees only itself. Errors: not_found (P0002).';
 
-CREATE FUNCTION commerce.list_customers(lim int DEFAULT 50, after text DEFAULT NULL)
+CREATE FUNCTION commerce.list_customers(lim int DEFAULT 50, after text DEFAULT NULL, email text DEFAULT NULL)
     RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_list_customers' LANGUAGE C STABLE;
-COMMENT ON FUNCTION commerce.list_customers(int, text) IS
-  'Customers in creation order, a page at a time: SELECT commerce.list_customers(50, NULL) -> {"data": [...], "next_cursor": ...}; a customer actor sees only itself. Errors: invalid_input (22023: lim outside 1..200, malformed cursor).';
+COMMENT ON FUNCTION commerce.list_customers(int, text, text) IS
+  'Customers in creation order, a page at a time, or the one with an email (compared case-insensitively): SELECT commerce.list_customers(50, NULL) -> {"data": [...], "next_cursor": ...}; SELECT commerce.list_customers(email => ''Ada@example.com''). A customer actor sees only itself. Errors: invalid_input (22023: lim outside 1..200, malformed cursor).';
 
-CREATE FUNCTION commerce.add_customer_address(customer uuid, data jsonb, idempotency_key text DEFAULT NULL)
+CREATE FUNCTION commerce.add_customer_address(customer_id uuid, data jsonb, idempotency_key text DEFAULT NULL)
     RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_add_customer_address' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION commerce.add_customer_address(uuid, jsonb, text) IS
   'Add an address to a customer (staff, or the customer itself): SELECT commerce.add_customer_address(''0190...''::uuid, ''{"line1": "1 rue de Rivoli", "city": "Paris", "country": "FR", "is_default_shipping": true}''); data: line1, city, country (ISO 3166-1 alpha-2) required; label, first_name, last_name, company, line2, region, postal_code, phone, is_default_shipping, is_default_billing optional. A new default replaces the previous one. Emits customer.address_added. Errors: invalid_input, not_found (P0002), too_many_addresses (54000, 20 at most), idempotency errors.';
 
-CREATE FUNCTION commerce.update_customer_address(customer uuid, address uuid, data jsonb,
+CREATE FUNCTION commerce.update_customer_address(customer_id uuid, address_id uuid, data jsonb,
                                                  expected_version bigint DEFAULT NULL,
                                                  idempotency_key text DEFAULT NULL)
     RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_update_customer_address' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION commerce.update_customer_address(uuid, uuid, jsonb, bigint, text) IS
   'Change a customer address partially: SELECT commerce.update_customer_address(customer_id, address_id, ''{"city": "Lyon"}'', 1); expected_version is the address version. Emits customer.address_updated. Errors: invalid_input, not_found (P0002), version_conflict (40001), idempotency errors.';
 
-CREATE FUNCTION commerce.remove_customer_address(customer uuid, address uuid,
+CREATE FUNCTION commerce.remove_customer_address(customer_id uuid, address_id uuid,
                                                  expected_version bigint DEFAULT NULL,
                                                  idempotency_key text DEFAULT NULL)
     RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_remove_customer_address' LANGUAGE C VOLATILE;

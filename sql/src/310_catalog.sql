@@ -145,7 +145,7 @@ CREATE FUNCTION commerce.list_products(lim int DEFAULT 50, after text DEFAULT NU
 COMMENT ON FUNCTION commerce.list_products(int, text, text) IS
   'Products (with variants) in creation order, a page at a time, optionally of one status: SELECT commerce.list_products(50, NULL, ''active'') -> {"data": [...], "next_cursor": ...}. Errors: invalid_input (22023: lim outside 1..200, malformed cursor, unknown status).';
 
-CREATE FUNCTION commerce.create_variant(product uuid, data jsonb, idempotency_key text DEFAULT NULL)
+CREATE FUNCTION commerce.create_variant(product_id uuid, data jsonb, idempotency_key text DEFAULT NULL)
     RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_create_variant' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION commerce.create_variant(uuid, jsonb, text) IS
   'Create a variant of a product (staff): SELECT commerce.create_variant(''0190...''::uuid, ''{"sku": "SHIRT-M", "option_values": {"Size": "M"}}''); data: sku (required, 1-64, no white space, unique per tenant), title (<= 500), option_values (one listed value of every product option), attributes (object, <= 100 keys), position (integer). Emits variant.created. Errors: invalid_input (22023), sku_taken (23505), variant_options_taken (23505), invalid_option_values (22023), not_found (P0002: product), product_archived (55000), permission_denied (42501), idempotency errors.';
@@ -161,7 +161,7 @@ CREATE FUNCTION commerce.get_variant(id uuid)
 COMMENT ON FUNCTION commerce.get_variant(uuid) IS
   'A variant as JSON: SELECT commerce.get_variant(''0190...''::uuid); a customer actor sees variants of active products only. Errors: not_found (P0002).';
 
-CREATE FUNCTION commerce.list_variants(product uuid, lim int DEFAULT 50, after text DEFAULT NULL)
+CREATE FUNCTION commerce.list_variants(product_id uuid, lim int DEFAULT 50, after text DEFAULT NULL)
     RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_list_variants' LANGUAGE C STABLE;
 COMMENT ON FUNCTION commerce.list_variants(uuid, int, text) IS
   'The variants of a product in creation order, a page at a time: SELECT commerce.list_variants(''0190...''::uuid, 50, NULL) -> {"data": [...], "next_cursor": ...}. Errors: not_found (P0002: product), invalid_input (22023: lim outside 1..200, malformed cursor).';

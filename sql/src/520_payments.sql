@@ -138,9 +138,9 @@ CREATE FUNCTION commerce.authorize_payment(order_id uuid, data jsonb DEFAULT '{}
     AS 'MODULE_PATHNAME', 'commerce_authorize_payment'
     LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION commerce.authorize_payment(uuid, jsonb, text) IS
-  'Authorize a payment for a placed order through a provider: data {"provider": "manual", "amount": 1000 (optional, default the amount still due)}; returns the payment with "transaction" (the attempt). A decline returns the payment with status "declined" (recorded, committed, order unchanged) and sets commerce.response_error = payment_declined (HTTP 402). Example: SELECT commerce.authorize_payment(''0190...'', ''{"provider": "manual"}'', ''key-1''); Errors: not_found (P0002), invalid_transition (55000: order not placed), payment_exceeds_balance (55000), unknown_payment_provider (22023), invalid_input (22023), payment_provider_error (PC502).';
+  'Authorize a payment for a placed (or fulfilled, unpaid) order through a provider: data {"provider": "manual", "amount": 1000 (optional, default the amount still due)}; returns the payment with "transaction" (the attempt). A decline returns the payment with status "declined" (recorded, committed, order unchanged) and sets commerce.response_error = payment_declined (HTTP 402). Example: SELECT commerce.authorize_payment(''0190...'', ''{"provider": "manual"}'', ''key-1''); Errors: not_found (P0002), invalid_transition (55000: order not placed or fulfilled), payment_exceeds_balance (55000), unknown_payment_provider (22023), invalid_input (22023), payment_provider_error (PC502).';
 
-CREATE FUNCTION commerce.capture_payment(payment_id uuid, data jsonb DEFAULT '{}',
+CREATE FUNCTION commerce.capture_payment(id uuid, data jsonb DEFAULT '{}',
                                          expected_version bigint DEFAULT NULL,
                                          idempotency_key text DEFAULT NULL)
     RETURNS jsonb
@@ -149,7 +149,7 @@ CREATE FUNCTION commerce.capture_payment(payment_id uuid, data jsonb DEFAULT '{}
 COMMENT ON FUNCTION commerce.capture_payment(uuid, jsonb, bigint, text) IS
   'Capture part or all of an authorization: data {"amount": 500 (optional, default the uncaptured remainder)}; several partial captures allowed, never above the authorized amount (exact under concurrency). Example: SELECT commerce.capture_payment(''0190...'', ''{"amount": 500}'', NULL, ''key-2''); Errors: not_found, permission_denied (customer actor), invalid_transition (55000: voided or declined payment), capture_exceeds_authorized (55000), version_conflict (40001), invalid_input, payment_provider_error; a decline as for authorize_payment.';
 
-CREATE FUNCTION commerce.void_payment(payment_id uuid, expected_version bigint DEFAULT NULL,
+CREATE FUNCTION commerce.void_payment(id uuid, expected_version bigint DEFAULT NULL,
                                       idempotency_key text DEFAULT NULL)
     RETURNS jsonb
     AS 'MODULE_PATHNAME', 'commerce_void_payment'
@@ -157,7 +157,7 @@ CREATE FUNCTION commerce.void_payment(payment_id uuid, expected_version bigint D
 COMMENT ON FUNCTION commerce.void_payment(uuid, bigint, text) IS
   'Release the uncaptured remainder of an authorization. Example: SELECT commerce.void_payment(''0190...'', NULL, ''key-3''); Errors: not_found, permission_denied (customer actor), invalid_transition (55000: nothing left to void), version_conflict, payment_provider_error; a decline as for authorize_payment.';
 
-CREATE FUNCTION commerce.refund_payment(payment_id uuid, data jsonb DEFAULT '{}',
+CREATE FUNCTION commerce.refund_payment(id uuid, data jsonb DEFAULT '{}',
                                         expected_version bigint DEFAULT NULL,
                                         idempotency_key text DEFAULT NULL)
     RETURNS jsonb

@@ -16,12 +16,13 @@ CREATE TABLE commerce.routes (
   success_status int NOT NULL DEFAULT 200 CHECK (success_status IN (200, 201, 202, 204)),
   auth           text NOT NULL DEFAULT 'tenant' CHECK (auth IN ('tenant', 'platform_admin')),
   summary        text NOT NULL DEFAULT '' CHECK (length(summary) <= 200),
+  location       text CHECK (location ~ '^(/([A-Za-z0-9._-]+|\{[a-z_][a-z0-9_]*\}))+$'),
   core           boolean NOT NULL DEFAULT false,
   created_at     timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (method, path)
 );
 COMMENT ON TABLE commerce.routes IS
-  'HTTP routes the gateway serves: method + path with {name} parameters -> SQL function, arguments bound by name. auth tenant: any valid token acting in a tenant; platform_admin: platform_admin tokens only, run as commerce_admin. Change with commerce.register_route / commerce.unregister_route.';
+  'HTTP routes the gateway serves: method + path with {name} parameters -> SQL function, arguments bound by name. auth tenant: any valid token acting in a tenant; platform_admin: platform_admin tokens only, run as commerce_admin. location: where a 201 points, a path template whose {id} is the answer''s id and other {name}s the request''s path parameters (default: the request path + /{id}). Change with commerce.register_route / commerce.unregister_route.';
 
 CREATE FUNCTION commerce.routes_changed() RETURNS trigger
 LANGUAGE plpgsql
@@ -41,20 +42,22 @@ CREATE TRIGGER routes_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON co
 CREATE FUNCTION commerce.register_route(method text, path text, handler regprocedure,
                                         success_status int DEFAULT 200,
                                         auth text DEFAULT 'tenant',
-                                        summary text DEFAULT '')
+                                        summary text DEFAULT '',
+                                        location text DEFAULT NULL)
 RETURNS void
 LANGUAGE sql
 SET search_path = pg_catalog
 AS $$
-  INSERT INTO commerce.routes AS r (method, path, handler, success_status, auth, summary)
+  INSERT INTO commerce.routes AS r (method, path, handler, success_status, auth, summary, location)
   VALUES (upper(register_route.method), register_route.path, register_route.handler,
-          register_route.success_status, register_route.auth, coalesce(register_route.summary, ''))
+          register_route.success_status, register_route.auth, coalesce(register_route.summary, ''),
+          register_route.location)
   ON CONFLICT ON CONSTRAINT routes_pkey DO UPDATE
     SET handler = EXCLUDED.handler, success_status = EXCLUDED.success_status,
-        auth = EXCLUDED.auth, summary = EXCLUDED.summary;
+        auth = EXCLUDED.auth, summary = EXCLUDED.summary, location = EXCLUDED.location;
 $$;
-COMMENT ON FUNCTION commerce.register_route(text, text, regprocedure, int, text, text) IS
-  'Serve a SQL function over HTTP (commerce_admin; plugins call it from their install script): SELECT commerce.register_route(''GET'', ''/v1/loyalty/{id}'', ''loyalty.get_card(uuid)'', 200, ''tenant'', ''Read a loyalty card''). Path parameters, query parameters, data (body), idempotency_key and expected_version bind to the function''s arguments by name. The gateway reloads at once.';
+COMMENT ON FUNCTION commerce.register_route(text, text, regprocedure, int, text, text, text) IS
+  'Serve a SQL function over HTTP (commerce_admin; plugins call it from their install script): SELECT commerce.register_route(''GET'', ''/v1/loyalty/{id}'', ''loyalty.get_card(uuid)'', 200, ''tenant'', ''Read a loyalty card''). location (optional) is the path template of what a 201 created, e.g. ''/v1/loyalty/{id}''. Path parameters, query parameters, data (body), idempotency_key and expected_version bind to the function''s arguments by name. The gateway reloads at once.';
 
 CREATE FUNCTION commerce.unregister_route(method text, path text) RETURNS boolean
 LANGUAGE sql
@@ -81,6 +84,7 @@ AS $$
            'returns', format_type(p.prorettype, NULL),
            'returns_set', p.proretset,
            'success_status', r.success_status, 'auth', r.auth, 'summary', r.summary,
+           'location', r.location,
            'args', coalesce((
              SELECT jsonb_agg(jsonb_build_object(
                       'name', coalesce(p.proargnames[i + 1], ''),
@@ -100,9 +104,9 @@ CREATE POLICY routes_read ON commerce.routes FOR SELECT USING (true);
 CREATE POLICY routes_admin ON commerce.routes FOR ALL TO commerce_admin USING (true) WITH CHECK (true);
 GRANT SELECT ON commerce.routes TO commerce_gateway, commerce_admin;
 GRANT INSERT, UPDATE, DELETE ON commerce.routes TO commerce_admin;
-REVOKE ALL ON FUNCTION commerce.register_route(text, text, regprocedure, int, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION commerce.register_route(text, text, regprocedure, int, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION commerce.unregister_route(text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION commerce.register_route(text, text, regprocedure, int, text, text) TO commerce_admin;
+GRANT EXECUTE ON FUNCTION commerce.register_route(text, text, regprocedure, int, text, text, text) TO commerce_admin;
 GRANT EXECUTE ON FUNCTION commerce.unregister_route(text, text) TO commerce_admin;
 REVOKE ALL ON FUNCTION commerce.route_table() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION commerce.route_table() TO commerce_gateway, commerce_admin;
@@ -112,17 +116,19 @@ GRANT EXECUTE ON FUNCTION commerce.route_table() TO commerce_gateway, commerce_a
 SELECT pg_catalog.pg_extension_config_dump('commerce.routes', 'WHERE NOT core');
 
 -- Tenant changes are rare and admin-only too: tell gateways to drop the
--- tenant from their cache (channel commerce_tenants, payload the tenant id).
+-- tenant from their cache (channel commerce_tenants, payload the tenant id),
+-- including on creation, so a tenant just looked up as missing is found.
 CREATE FUNCTION commerce.tenant_changed() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog
 AS $$
 BEGIN
-  PERFORM pg_catalog.pg_notify('commerce_tenants', OLD.id::text);
+  PERFORM pg_catalog.pg_notify('commerce_tenants',
+    (CASE TG_OP WHEN 'DELETE' THEN OLD.id ELSE NEW.id END)::text);
   RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION commerce.tenant_changed() IS
   'Trigger: tells listening gateways (channel commerce_tenants) that a tenant''s state changed.';
-CREATE TRIGGER tenant_changed AFTER UPDATE OR DELETE ON commerce.tenants
+CREATE TRIGGER tenant_changed AFTER INSERT OR UPDATE OR DELETE ON commerce.tenants
   FOR EACH ROW EXECUTE FUNCTION commerce.tenant_changed();

@@ -3,7 +3,7 @@
 -- idempotent replay and key reuse, case-insensitive email uniqueness,
 -- defaults of addresses, pagination, and another tenant's ids.
 BEGIN;
-SELECT plan(58);
+SELECT plan(61);
 
 CREATE ROLE t_gw IN ROLE commerce_gateway;
 CREATE ROLE t_admin IN ROLE commerce_admin;
@@ -135,6 +135,12 @@ SELECT is(pg_temp.error_code($$SELECT commerce.list_customers(0)$$), 'invalid_in
 SELECT is(pg_temp.error_code($$SELECT commerce.list_customers(201)$$), 'invalid_input', 'lim above 200 is refused');
 SELECT is(pg_temp.error_code($$SELECT commerce.list_customers(10, 'garbage')$$), 'invalid_input', 'a malformed cursor is refused');
 SELECT is(jsonb_array_length(commerce.list_customers()->'data'), 5, 'lim defaults to 50');
+SELECT is((SELECT array_agg(x->>'id') FROM jsonb_array_elements(commerce.list_customers(email => 'ADA@example.COM')->'data') x),
+          ARRAY[:'c'::jsonb->>'id'], 'list_customers finds a customer by email whatever its case');
+SELECT is(commerce.list_customers(email => 'nobody@example.com'), '{"data": [], "next_cursor": null}'::jsonb,
+          'an unknown email gives an empty page');
+SELECT is((SELECT email_normalized FROM commerce.customers WHERE id = (:'c'::jsonb->>'id')::uuid), 'ada@example.com',
+          'email_normalized is the lower-cased email');
 SELECT is(jsonb_array_length(commerce.list_customer_groups()->'data'), 1, 'list_customer_groups lists groups');
 
 -- another tenant: its ids look exactly like random ids

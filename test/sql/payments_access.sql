@@ -4,7 +4,7 @@
 -- voiding open authorizations.
 BEGIN;
 \ir ../fixtures/payments.sql
-SELECT plan(56);
+SELECT plan(60);
 
 CREATE ROLE acc_admin IN ROLE commerce_admin;
 CREATE ROLE acc_gateway IN ROLE commerce_gateway;
@@ -26,6 +26,11 @@ SELECT orders_test.customer(:'a', 'two@example.com') AS cust2 \gset
 SELECT payments_test.order(:'a', 4000, 'EUR', :'cust1') AS oc1 \gset
 SELECT payments_test.order(:'a', 4000, 'EUR', :'cust2') AS oc2 \gset
 SELECT payments_test.order(:'a', 9000) AS ocancel \gset
+SELECT payments_test.order(:'a', 3000) AS ofulfilled \gset
+SELECT commerce.fulfil_order(:'ofulfilled') AS f \gset
+SELECT payments_test.order(:'a', 2000) AS opaid \gset
+SELECT commerce.set_context(:'a');
+SELECT commerce.capture_payment((commerce.authorize_payment(:'opaid', '{"provider": "manual"}') ->> 'id')::uuid) AS c \gset
 
 SET LOCAL ROLE acc_partner_a;
 
@@ -54,11 +59,16 @@ SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"p
           'payment_exceeds_balance', 'more than the order total');
 SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual"}', '')$$, :'o1')),
           'invalid_idempotency_key', 'empty idempotency key');
-SELECT is((SELECT count(*) FROM commerce.payments), 0::bigint, 'no payment was written by bad input');
+SELECT is((SELECT count(*) FROM commerce.payments WHERE order_id = :'o1'), 0::bigint, 'no payment was written by bad input');
 SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual"}')$$, :'draft')),
           'invalid_transition', 'a draft order cannot be paid');
 SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual"}')$$, :'cancelled')),
           'invalid_transition', 'a cancelled order cannot be paid');
+SELECT is((commerce.authorize_payment(:'ofulfilled', '{"provider": "manual"}') ->> 'amount_authorized')::bigint, 3000::bigint,
+          'an order fulfilled before payment can be paid');
+SELECT is((SELECT status FROM commerce.orders WHERE id = :'opaid'), 'paid', 'fixture: a paid order');
+SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual"}')$$, :'opaid')),
+          'invalid_transition', 'a paid order cannot be paid again');
 SELECT throws_ok(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual"}')$$, :'draft'), '55000', NULL,
                  'invalid_transition is SQLSTATE 55000');
 SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual"}')$$, commerce.uuid_generate_v7())),
@@ -133,10 +143,12 @@ SELECT commerce.authorize_payment(:'oc1', '{"provider": "manual"}') ->> 'id' AS 
 SELECT is((SELECT customer_id FROM commerce.payments WHERE id = :'pc1'), :'cust1'::uuid, 'a customer pays its own order');
 SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "manual"}')$$, :'oc2')), 'not_found', 'a customer cannot pay another customer''s order');
 SELECT is(payments_test.code(format($$SELECT commerce.capture_payment(%L)$$, :'pc1')), 'permission_denied', 'a customer cannot capture');
+SELECT is(payments_test.code(format($$SELECT commerce.capture_payment(%L, '{"amount": 1000}', NULL, 'cap-1')$$, :'p1')),
+          'permission_denied', 'nor replay a staff capture by its key');
 SELECT is(payments_test.code(format($$SELECT commerce.get_payment(%L)$$, :'p1')), 'not_found', 'a customer cannot see a payment of an order not its own');
 SELECT is((SELECT count(*) FROM commerce.payments), 1::bigint, 'a customer reads only its own payments');
 SELECT commerce.set_context(:'a', NULL, 'staff');
-SELECT is((SELECT count(*) FROM commerce.payments), 4::bigint, 'staff reads all the tenant''s payments');
+SELECT is((SELECT count(*) FROM commerce.payments), 6::bigint, 'staff reads all the tenant''s payments');
 RESET ROLE;
 
 -- Cancelling an order voids its open authorizations (the order cancel hook).
@@ -144,7 +156,7 @@ SET LOCAL ROLE acc_partner_a;
 DELETE FROM commerce.payment_transactions;
 DELETE FROM commerce.payments;
 SELECT is((SELECT count(*) || ':' || (SELECT count(*) FROM commerce.payment_transactions) FROM commerce.payments),
-          '4:7', 'payments and attempts are a record: DELETE removes nothing, even in the own tenant');
+          '6:10', 'payments and attempts are a record: DELETE removes nothing, even in the own tenant');
 SELECT commerce.authorize_payment(:'ocancel', '{"provider": "manual", "amount": 5000}') ->> 'id' AS pk1 \gset
 SELECT commerce.authorize_payment(:'ocancel', '{"provider": "manual", "amount": 4000}') ->> 'id' AS pk2 \gset
 SELECT commerce.void_payment(:'pk2') AS v \gset

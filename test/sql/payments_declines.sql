@@ -4,7 +4,7 @@
 -- SQL; a provider's malformed answer; unknown providers.
 BEGIN;
 \ir ../fixtures/payments.sql
-SELECT plan(48);
+SELECT plan(52);
 
 CREATE ROLE dec_admin IN ROLE commerce_admin;
 CREATE ROLE dec_partner;
@@ -15,6 +15,7 @@ RESET ROLE;
 
 SELECT payments_test.order(:'tenant', 5000) AS o1 \gset
 SELECT payments_test.order(:'tenant', 5000) AS o2 \gset
+SELECT payments_test.order(:'tenant', 5000) AS o3 \gset
 
 -- The built-in handlers themselves.
 SELECT is(commerce.payment_provider_test('{"operation": "authorize", "amount": 1002, "transaction_id": "01900000-0000-7000-8000-000000000001"}'),
@@ -100,6 +101,9 @@ CREATE FUNCTION dec_plugin.strict_bank(request jsonb) RETURNS jsonb LANGUAGE sql
 $$;
 CREATE FUNCTION dec_plugin.broken(request jsonb) RETURNS jsonb LANGUAGE sql AS $$ SELECT '{"ok": 1}'::jsonb $$;
 CREATE FUNCTION dec_plugin.wrong_type(request text) RETURNS jsonb LANGUAGE sql AS $$ SELECT '{}'::jsonb $$;
+CREATE FUNCTION dec_plugin.no_void(request jsonb) RETURNS jsonb LANGUAGE sql AS $$
+  SELECT jsonb_build_object('approved', request ->> 'operation' <> 'void', 'decline_code', 'void_refused')
+$$;
 CREATE FUNCTION dec_plugin.private(request jsonb) RETURNS jsonb LANGUAGE sql AS $$ SELECT '{"approved": true}'::jsonb $$;
 REVOKE EXECUTE ON FUNCTION dec_plugin.private(jsonb) FROM PUBLIC;
 GRANT USAGE ON SCHEMA dec_plugin TO PUBLIC;
@@ -107,6 +111,7 @@ SET LOCAL ROLE dec_admin;
 SELECT lives_ok($$SELECT commerce.register_payment_provider('strict_bank', 'dec_plugin.strict_bank(jsonb)', 'Declines above 1000')$$, 'admin registers a plugin provider');
 SELECT lives_ok($$SELECT commerce.register_payment_provider('broken', 'dec_plugin.broken(jsonb)')$$, 'admin registers a broken provider');
 SELECT lives_ok($$SELECT commerce.register_payment_provider('private', 'dec_plugin.private(jsonb)')$$, 'admin registers a provider whose handler is not public');
+SELECT lives_ok($$SELECT commerce.register_payment_provider('no_void', 'dec_plugin.no_void(jsonb)')$$, 'admin registers a provider that refuses voids');
 SELECT is(payments_test.code($$SELECT commerce.register_payment_provider('bad', 'dec_plugin.wrong_type(text)')$$),
           'invalid_input', 'a handler must take jsonb');
 SELECT is(payments_test.code($$SELECT commerce.register_payment_provider('manual', 'dec_plugin.broken(jsonb)')$$),
@@ -129,6 +134,13 @@ SELECT throws_ok(format($$SELECT commerce.authorize_payment(%L, '{"provider": "b
 SELECT is(payments_test.code(format($$SELECT commerce.authorize_payment(%L, '{"provider": "private", "amount": 10}')$$, :'o2')),
           'permission_denied', 'the caller must be allowed to EXECUTE the handler');
 SELECT is((SELECT count(*) FROM commerce.payments WHERE order_id = :'o2'), 2::bigint, 'the malformed answer left no payment');
+-- A provider refusing the void of an open authorization stops the cancel.
+SELECT commerce.authorize_payment(:'o3', '{"provider": "no_void"}') ->> 'id' AS pv \gset
+SELECT is(payments_test.code(format($$SELECT commerce.cancel_order(%L)$$, :'o3')), 'payment_declined',
+          'cancel with an authorization the provider will not void: payment_declined');
+SELECT throws_ok(format($$SELECT commerce.cancel_order(%L)$$, :'o3'), 'PC402', NULL, 'payment_declined is SQLSTATE PC402');
+SELECT is((SELECT o.status || ':' || p.status FROM commerce.orders o JOIN commerce.payments p ON p.order_id = o.id WHERE o.id = :'o3'),
+          'placed:authorized', 'the order stays placed and the authorization open');
 RESET ROLE;
 
 SELECT * FROM finish();

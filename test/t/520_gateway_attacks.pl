@@ -60,7 +60,8 @@ SELECT commerce.register_route('POST', '/v1/notes', 'public.create_note(jsonb)',
 SELECT commerce.register_route('GET', '/v1/notes/{id}', 'public.get_note(uuid)');
 SQL
 
-my $gw = start_gateway($node, env => { PGCOMMERCE_MAX_BODY => '64k', PGCOMMERCE_MAX_HEADER => '16k' });
+my $gw = start_gateway($node, env => { PGCOMMERCE_MAX_BODY => '64k', PGCOMMERCE_MAX_HEADER => '16k',
+	PGCOMMERCE_READ_TIMEOUT => 2 });
 my $exp = time + 3600;
 my %claims = (tenant_id => $t1, sub => 'alice', role => 'staff', exp => $exp);
 my $staff1 = make_jwt({%claims});
@@ -177,6 +178,14 @@ ok($big->{status} >= 400 && $big->{status} < 500, "huge header is a 4xx ($big->{
 my $slow = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $gw->port, Proto => 'tcp');
 print $slow "G";
 is($gw->get('/healthz')->{status}, 200, 'others are served while a client dawdles');
+{
+	my $t0 = time;
+	$slow->blocking(1);
+	my $got = sysread($slow, my $buf, 1);
+	my $waited = time - $t0;
+	ok(!$got, 'the dawdling client is cut off');
+	cmp_ok($waited, '<', 6, sprintf('after the read timeout (%.1f s)', $waited));
+}
 
 is(notes_count(), $count, 'no bad input wrote anything');
 is($gw->get('/readyz')->{status}, 200, 'gateway healthy after all of it');

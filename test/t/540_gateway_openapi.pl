@@ -29,6 +29,18 @@ SELECT commerce.register_route('GET', '/v1/things/{id}', 'public.get_thing(uuid,
 SELECT commerce.register_route('POST', '/v1/things', 'public.make_thing(jsonb,text)', 201, 'tenant', 'Make a thing');
 SELECT commerce.register_route('GET', '/v1/things', 'public.list_things(int,text)', 200, 'tenant', 'List things');});
 
+# Every core route binds: each {name} of its path is an argument of its
+# handler, and every argument without a default can be given by a request.
+my $unbound = $node->safe_psql('commerce', q{
+  SELECT string_agg(r.method || ' ' || r.path || ' {' || m[1] || '}', ', ')
+  FROM commerce.routes r
+  JOIN pg_proc p ON p.oid = r.handler::oid
+  CROSS JOIN LATERAL regexp_matches(r.path, '\{([a-z_0-9]+)\}', 'g') AS m
+  WHERE r.core AND NOT m[1] = ANY (coalesce(p.proargnames, '{}'))});
+is($unbound, '', 'every path parameter of every core route is an argument of its handler');
+cmp_ok($node->safe_psql('commerce', 'SELECT count(*) FROM commerce.routes WHERE core'), '>=', 50,
+	'the core routes of the domain commands are registered');
+
 my $gw = start_gateway($node);
 my $doc;
 for (1 .. 100) { $doc = $gw->get('/openapi.json')->{json}; last if $doc->{paths}{'/v1/things'}; sleep 0.1 }

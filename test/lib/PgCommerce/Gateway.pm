@@ -63,15 +63,20 @@ sub start_gateway
 	{
 		if (defined $env{$k}) { $ENV{$k} = $env{$k} } else { delete $ENV{$k} }
 	}
+	# Output goes to files, never to a pipe: a test busy elsewhere must not
+	# stall the gateway on a full pipe.
+	my $dir = PostgreSQL::Test::Utils::tempdir();
+	$self->{outfile} = "$dir/gateway.out";
+	$self->{errfile} = "$dir/gateway.err";
 	$self->{h} = IPC::Run::start([ $ENV{PGCOMMERCE_GATEWAY} ],
-		'<', \undef, '>', \$self->{out}, '2>', \$self->{err});
+		'<', \undef, '>', $self->{outfile}, '2>', $self->{errfile});
 	$self->{http} = HTTP::Tiny->new(timeout => 30, keep_alive => 0);
 	return $self if defined $opts{wait} && !$opts{wait};
 	my $deadline = time + 30;
 	while (time < $deadline)
 	{
 		$self->pump;
-		die "gateway exited at start: $self->{err}" unless $self->{h}->pumpable;
+		die "gateway exited at start: $self->{err}" unless $self->alive;
 		my $r = $self->{http}->get("$self->{base}/healthz");
 		return $self if $r->{status} == 200;
 		sleep 0.05;
@@ -80,12 +85,33 @@ sub start_gateway
 }
 
 sub base { $_[0]{base} }
+
+# The gateway process is still running.
+sub alive
+{
+	my ($self) = @_;
+	my $pid = $self->{h}{KIDS}[0]{PID};
+	return $pid && slurp_proc_state($pid) !~ /^[ZX]$/;
+}
+
+sub slurp_proc_state
+{
+	my ($pid) = @_;
+	open my $fh, '<', "/proc/$pid/stat" or return 'Z';
+	my $line = <$fh>;
+	close $fh;
+	return $line =~ /\) (\S)/ ? $1 : 'Z';
+}
 sub port { $_[0]{port} }
 
 sub pump
 {
 	my ($self) = @_;
-	eval { $self->{h}->pump_nb if $self->{h}->pumpable; };
+	for my $k ('out', 'err')
+	{
+		my $f = $self->{"${k}file"};
+		$self->{$k} = -e $f ? PostgreSQL::Test::Utils::slurp_file($f) : '';
+	}
 	return;
 }
 
@@ -143,6 +169,7 @@ sub stop
 		$h->kill_kill;
 		fail("gateway stops on SIGTERM: $@");
 	}
+	$self->pump;
 	my $code = $h->full_result;
 	my $exit = ($code & 127) ? 128 + ($code & 127) : $code >> 8;
 	unlike($self->{err}, qr/Sanitizer|runtime error:|leak/i, 'gateway: no sanitizer report')
