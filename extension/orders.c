@@ -82,49 +82,6 @@ static Datum order_status_command(FunctionCallInfo fcinfo, const char *name,
 static const char *payment_status_for(const Order *order, int64 authorized,
 									  int64 captured, int64 refunded);
 
-/*
- * order_result_jsonb
- *		Column col of row 0 of the last SPI result as jsonb in the caller's
- *		(pre-SPI) memory, or NULL. A small jsonb read from a stored tuple
- *		has a short varlena header; detoasting it allocates in the SPI
- *		context, so the detoasted value itself is copied out with
- *		SPI_palloc (copying the packed datum first would leave the
- *		detoasted copy in memory SPI_finish frees).
- */
-Jsonb *
-order_result_jsonb(int col)
-{
-	bool		isnull;
-	Datum		value;
-	Jsonb	   *jsonb;
-	Jsonb	   *copy;
-
-	if (SPI_processed == 0)
-		return NULL;
-	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
-	if (isnull)
-		return NULL;
-	jsonb = DatumGetJsonbP(value);
-	copy = SPI_palloc(VARSIZE(jsonb));
-	memcpy(copy, jsonb, VARSIZE(jsonb));
-	return copy;
-}
-
-/*
- * order_copy_out
- *		A copy of jsonb in the caller's (pre-SPI) memory. Used on replayed
- *		responses: commerce_command_begin may hand back a value detoasted
- *		in the SPI context, which SPI_finish frees.
- */
-Jsonb *
-order_copy_out(Jsonb *jsonb)
-{
-	Jsonb	   *copy = SPI_palloc(VARSIZE(jsonb));
-
-	memcpy(copy, jsonb, VARSIZE(jsonb));
-	return copy;
-}
-
 /* --- rendering ------------------------------------------------------ */
 
 /* RFC 3339 UTC with microseconds, as COMMERCE_SQL_TIMESTAMP renders. */
@@ -838,7 +795,6 @@ commerce_create_order(PG_FUNCTION_ARGS)
 									(Oid[]) {JSONBOID}, argnulls);
 	if (replay != NULL)
 	{
-		replay = order_copy_out(replay);
 		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
 	}
@@ -962,7 +918,7 @@ commerce_list_orders(PG_FUNCTION_ARGS)
 					 "                 THEN (SELECT id::text FROM page ORDER BY id DESC OFFSET $2 - 1 LIMIT 1) END)",
 					 3, (Oid[]) {UUIDOID, INT4OID, UUIDOID});
 	commerce_execute(plan_list, values, nulls, true, 1);
-	page = order_result_jsonb(1);
+	page = commerce_result_jsonb(1);
 	SPI_finish();
 	PG_RETURN_JSONB_P(page);
 }
@@ -994,7 +950,6 @@ commerce_place_order(PG_FUNCTION_ARGS)
 									(Oid[]) {UUIDOID, INT8OID}, argnulls);
 	if (replay != NULL)
 	{
-		replay = order_copy_out(replay);
 		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
 	}
@@ -1049,7 +1004,6 @@ order_status_command(FunctionCallInfo fcinfo, const char *name, OrderCommand com
 									(Oid[]) {UUIDOID, INT8OID}, argnulls);
 	if (replay != NULL)
 	{
-		replay = order_copy_out(replay);
 		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
 	}

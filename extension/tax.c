@@ -256,7 +256,7 @@ commerce_get_tax_settings(PG_FUNCTION_ARGS)
 					 1, (Oid[]) {UUIDOID});
 	values[0] = UUIDPGetDatum(&tenant);
 	commerce_execute(plan_get, values, NULL, true, 1);
-	result = order_result_jsonb(1);
+	result = commerce_result_jsonb(1);
 	SPI_finish();
 	PG_RETURN_JSONB_P(result);
 }
@@ -297,7 +297,6 @@ commerce_set_tax_settings(PG_FUNCTION_ARGS)
 									(Oid[]) {JSONBOID, INT8OID}, argnulls);
 	if (replay != NULL)
 	{
-		replay = order_copy_out(replay);
 		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
 	}
@@ -370,7 +369,7 @@ commerce_set_tax_settings(PG_FUNCTION_ARGS)
 		commerce_check_version("tax settings", true, PG_GETARG_INT64(1), settings.version);
 		elog(ERROR, "tax settings upsert changed no row");
 	}
-	result = order_result_jsonb(1);
+	result = commerce_result_jsonb(1);
 	commerce_emit_event(&cmd.tenant, "tax_settings.updated", "tax_settings", &cmd.tenant, result);
 	result = commerce_command_finish(&cmd, result);
 	SPI_finish();
@@ -406,7 +405,6 @@ commerce_create_tax_rate(PG_FUNCTION_ARGS)
 									(Oid[]) {JSONBOID}, argnulls);
 	if (replay != NULL)
 	{
-		replay = order_copy_out(replay);
 		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
 	}
@@ -451,7 +449,7 @@ commerce_create_tax_rate(PG_FUNCTION_ARGS)
 				 commerce_errcode("tax_rate_exists"),
 				 errmsg(nulls[2] == 'n' ? "the tenant already has a default tax rate"
 						: "the tenant already has a tax rate for this category")));
-	result = order_result_jsonb(1);
+	result = commerce_result_jsonb(1);
 	commerce_emit_event(&cmd.tenant, "tax_rate.created", "tax_rate", &id, result);
 	result = commerce_command_finish(&cmd, result);
 	SPI_finish();
@@ -506,7 +504,7 @@ commerce_list_tax_rates(PG_FUNCTION_ARGS)
 					 "                 THEN (SELECT id::text FROM page ORDER BY id OFFSET $2 - 1 LIMIT 1) END)",
 					 3, (Oid[]) {UUIDOID, INT4OID, UUIDOID});
 	commerce_execute(plan_list, values, nulls, true, 1);
-	page = order_result_jsonb(1);
+	page = commerce_result_jsonb(1);
 	SPI_finish();
 	PG_RETURN_JSONB_P(page);
 }
