@@ -10,6 +10,7 @@
 use strict;
 use warnings;
 use IO::Socket::INET;
+use IPC::Run;
 use JSON::PP;
 use MIME::Base64 qw(encode_base64url);
 use Time::HiRes qw(time sleep);
@@ -192,5 +193,22 @@ is($gw->get('/readyz')->{status}, 200, 'gateway healthy after all of it');
 close $slow;
 
 is($gw->stop, 0, 'gateway exits 0 on SIGTERM');
+
+# A log reader that does not read (a stuck pipe) never stalls requests:
+# 1,500 requests log 1,500 lines, far more than a pipe holds.
+{
+	my $gwp = start_gateway($node, stdout_pipe => 1);
+	my @urls = map { $gwp->base . "/healthz?n=$_" } 1 .. 1500;
+	my ($out, $err) = ('', '');
+	my $t0 = time;
+	IPC::Run::run([ 'curl', '-s', '-Z', '--parallel-max', '8', '-w', '%{http_code}\n',
+		map({ ('-o', '/dev/null', $_) } @urls) ], '>', \$out, '2>', \$err, IPC::Run::timeout(120));
+	my %codes;
+	$codes{$_}++ for split /\n/, $out;
+	is_deeply(\%codes, { 200 => 1500 }, 'all answered while nobody reads the log');
+	is($gwp->stop, 0, 'and it exits 0, its log flushed');
+	my $lines = () = ($gwp->{piped} // '') =~ /"route":"\/healthz"/g;
+	cmp_ok($lines, '>=', 1500, "every request logged ($lines lines)");
+}
 $node->stop;
 done_testing();
