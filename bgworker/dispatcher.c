@@ -285,6 +285,8 @@ call_handler(Oid handler, Oid run_as, const pg_uuid_t *tenant, Jsonb *event)
 		Datum		arg = UUIDPGetDatum(tenant);
 		Oid			argtype = UUIDOID;
 		int			ret;
+		FmgrInfo	flinfo;
+		LOCAL_FCINFO(fcinfo, 1);
 
 		/* The handler cannot SET ROLE back to the superuser. */
 		SetUserIdAndSecContext(run_as, save_sec_context |
@@ -297,8 +299,13 @@ call_handler(Oid handler, Oid run_as, const pg_uuid_t *tenant, Jsonb *event)
 		if (ret != SPI_OK_SELECT)
 			elog(ERROR, "could not set the tenant context: %s", SPI_result_code_string(ret));
 
+		/* Not OidFunctionCall1: a void handler may return NULL. */
+		fmgr_info(handler, &flinfo);
+		InitFunctionCallInfoData(*fcinfo, &flinfo, 1, InvalidOid, NULL, NULL);
+		fcinfo->args[0].value = JsonbPGetDatum(event);
+		fcinfo->args[0].isnull = false;
 		enable_timeout_after(STATEMENT_TIMEOUT, outbox_handler_timeout_ms);
-		(void) OidFunctionCall1(handler, JsonbPGetDatum(event));
+		(void) FunctionCallInvoke(fcinfo);
 		disable_timeout(STATEMENT_TIMEOUT, false);
 
 		SetUserIdAndSecContext(save_userid, save_sec_context);

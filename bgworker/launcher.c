@@ -114,11 +114,14 @@ outbox_launcher_main(Datum main_arg)
 		MemoryContextReset(loop_context);
 		MemoryContextSwitchTo(loop_context);
 
-		/* A committed CREATE EXTENSION asks for an immediate look. */
+		/* CREATE EXTENSION or database DDL asks for an immediate look. */
 		SpinLockAcquire(&outbox_registry->mutex);
 		for (int i = 0; i < outbox_registry->ndatabases; i++)
 			if (outbox_registry->databases[i].recheck_requested)
 				recheck = true;
+		if (outbox_registry->rescan_requested)
+			recheck = true;
+		outbox_registry->rescan_requested = false;
 		SpinLockRelease(&outbox_registry->mutex);
 
 		now = GetCurrentTimestamp();
@@ -268,6 +271,8 @@ supervise(LauncherDatabase *db, TimestampTz now, long *wait_ms)
 	}
 	SpinLockRelease(&outbox_registry->mutex);
 
+	if (paused)
+		*wait_ms = Min(*wait_ms, 1000);
 	if (!db->listed || paused)
 	{
 		/* Dropped, excluded by pgcommerce.databases, or paused for DDL. */

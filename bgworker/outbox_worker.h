@@ -53,6 +53,7 @@ typedef struct OutboxRegistry
 {
 	slock_t		mutex;
 	PGPROC	   *launcher;
+	bool		rescan_requested;	/* CREATE/DROP/ALTER DATABASE happened */
 	int			ndatabases;		/* capacity of databases[] */
 	OutboxDatabase databases[FLEXIBLE_ARRAY_MEMBER];
 } OutboxRegistry;

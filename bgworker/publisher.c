@@ -21,8 +21,10 @@
  *	  rows in id order (an index scan) and keeps those that committed
  *	  before the time encoded in the N-th id (ids are UUIDv7 made at
  *	  insert time, so every row beyond the N-th committed at or after that
- *	  time). Only when that leaves nothing (one transaction larger than a
- *	  batch) is the full sort used. See docs/events.md.
+ *	  time). When that leaves nothing (transactions still writing at that
+ *	  time), the window doubles, up to 64 batches; only then (one
+ *	  transaction larger than that) is the full sort used. See
+ *	  docs/events.md.
  *
  * bgworker/publisher.c
  *
@@ -54,6 +56,7 @@
 
 #define PURGE_INTERVAL_MS 60000
 #define PURGE_CHUNK 10000
+#define MAX_WINDOW_FACTOR 64
 
 typedef struct Candidate
 {
@@ -77,6 +80,11 @@ static SPIPlanPtr assign_plan = NULL;
 static SPIPlanPtr has_subscriptions_plan = NULL;
 static SPIPlanPtr fan_out_plan = NULL;
 static SPIPlanPtr purge_plan = NULL;
+
+/* Candidate window that worked last time (in batch sizes), and whether the
+ * last batch needed the full sort: a backlog keeps its shape for a while. */
+static int	window_hint = 1;
+static bool last_full_sort = false;
 
 static SPIPlanPtr keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes);
 static int	publish_batch(bool *more);
@@ -135,6 +143,8 @@ outbox_publisher_loop(void)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
+			/* pgcommerce.event_retention may have shrunk: purge now. */
+			next_purge = 0;
 		}
 		if (outbox_database_paused(MyDatabaseId))
 			proc_exit(0);
@@ -205,46 +215,62 @@ publish_batch(bool *more)
 	}
 	pgstat_report_activity(STATE_RUNNING, "publishing outbox batch");
 
-	rows = palloc(sizeof(Candidate) * limit);
-	if (track_commit_timestamp)
+	/*
+	 * Candidates: the first `fetch` unpublished rows in id order. Rows
+	 * beyond the last candidate have ids at or after its time, so they
+	 * committed at or after it: the candidates that committed before form a
+	 * prefix of the backlog in commit order. When none did (transactions
+	 * still writing at that time, e.g. several large ones interleaved), the
+	 * window is doubled, up to MAX_WINDOW_FACTOR batches; only then are all
+	 * unpublished rows sorted by commit time.
+	 */
+	argtypes[0] = INT4OID;
+	nrows = 0;
+	nkept = 0;
+	for (int fetch = limit * window_hint;; fetch *= 2)
 	{
-		argtypes[0] = INT4OID;
-		nrows = read_candidates(keep_plan(&candidates_plan,
-										  "SELECT o.tenant_id, o.id, pg_catalog.pg_xact_commit_timestamp(o.xmin)"
+		rows = palloc(sizeof(Candidate) * fetch);
+		nrows = read_candidates(keep_plan(track_commit_timestamp ? &candidates_plan : &candidates_untracked_plan,
+										  track_commit_timestamp
+										  ? "SELECT o.tenant_id, o.id, pg_catalog.pg_xact_commit_timestamp(o.xmin)"
+										  "  FROM commerce.outbox o"
+										  " WHERE o.seq IS NULL"
+										  " ORDER BY o.id LIMIT $1"
+										  : "SELECT o.tenant_id, o.id, NULL::timestamptz"
 										  "  FROM commerce.outbox o"
 										  " WHERE o.seq IS NULL"
 										  " ORDER BY o.id LIMIT $1",
 										  1, argtypes),
-								limit, rows);
-	}
-	else
-	{
-		argtypes[0] = INT4OID;
-		nrows = read_candidates(keep_plan(&candidates_untracked_plan,
-										  "SELECT o.tenant_id, o.id, NULL::timestamptz"
-										  "  FROM commerce.outbox o"
-										  " WHERE o.seq IS NULL"
-										  " ORDER BY o.id LIMIT $1",
-										  1, argtypes),
-								limit, rows);
-	}
-
-	nkept = nrows;
-	if (nrows == limit && track_commit_timestamp)
-	{
-		/*
-		 * Rows beyond the last candidate have ids at or after its time, so
-		 * they committed at or after it: keep what committed before.
-		 */
-		TimestampTz horizon = uuid_v7_time(&rows[nrows - 1].id);
-
-		nkept = 0;
-		for (int i = 0; i < nrows; i++)
-			if (rows[i].committed_at_null || rows[i].committed_at < horizon)
-				rows[nkept++] = rows[i];
-		if (nkept == 0)
+								fetch, rows);
+		if (nrows < fetch || !track_commit_timestamp)
 		{
-			argtypes[0] = INT4OID;
+			/* Every visible unpublished row is here (or no commit times). */
+			nkept = nrows;
+			*more = (nrows == fetch);
+			window_hint = 1;
+			last_full_sort = false;
+			break;
+		}
+		else
+		{
+			TimestampTz horizon = uuid_v7_time(&rows[nrows - 1].id);
+
+			nkept = 0;
+			for (int i = 0; i < nrows; i++)
+				if (rows[i].committed_at_null || rows[i].committed_at < horizon)
+					rows[nkept++] = rows[i];
+			*more = true;
+			if (nkept > 0)
+			{
+				window_hint = Max(1, fetch / limit / 2);
+				last_full_sort = false;
+				break;
+			}
+		}
+		if (fetch >= limit * MAX_WINDOW_FACTOR || last_full_sort)
+		{
+			last_full_sort = true;
+			window_hint = 1;
 			nkept = read_candidates(keep_plan(&full_sort_plan,
 											  "SELECT o.tenant_id, o.id, pg_catalog.pg_xact_commit_timestamp(o.xmin) AS committed_at"
 											  "  FROM commerce.outbox o"
@@ -252,9 +278,10 @@ publish_batch(bool *more)
 											  " ORDER BY committed_at NULLS FIRST, o.id LIMIT $1",
 											  1, argtypes),
 									limit, rows);
+			break;
 		}
+		pfree(rows);
 	}
-	*more = (nrows == limit);
 
 	if (nkept == 0)
 	{
@@ -266,6 +293,9 @@ publish_batch(bool *more)
 	}
 
 	qsort(rows, nkept, sizeof(Candidate), compare_candidates);
+	/* A prefix in commit order stays one when cut. */
+	if (nkept > limit)
+		nkept = limit;
 
 	/* seq values for this batch, ascending; only this publisher draws them. */
 	argtypes[0] = INT4OID;
@@ -354,7 +384,7 @@ publish_batch(bool *more)
 										 "   JOIN commerce.outbox o ON o.tenant_id OPERATOR(pg_catalog.=) b.tenant_id"
 										 "                         AND o.id OPERATOR(pg_catalog.=) b.id"
 										 "   JOIN commerce.subscriptions s"
-										 "     ON (s.tenant_id IS NULL OR s.tenant_id OPERATOR(pg_catalog.=) o.tenant_id)"
+										 "     ON (s.tenant IS NULL OR s.tenant OPERATOR(pg_catalog.=) o.tenant_id)"
 										 "    AND commerce.event_type_matches(s.event_type, o.type)"
 										 "  ORDER BY o.seq, s.id",
 										 2, argtypes),

@@ -19,6 +19,7 @@
 
 #include <signal.h>
 
+#include "access/xact.h"
 #include "commands/dbcommands.h"
 #include "commands/defrem.h"
 #include "miscadmin.h"
@@ -58,7 +59,13 @@ static void outbox_process_utility(PlannedStmt *pstmt, const char *queryString,
 								   bool readOnlyTree, ProcessUtilityContext context,
 								   ParamListInfo params, QueryEnvironment *queryEnv,
 								   DestReceiver *dest, QueryCompletion *qc);
-static void outbox_pause_database(const char *dbname);
+static Oid	outbox_pause_database(const char *dbname);
+static void outbox_resume_database(Oid dboid);
+static void outbox_ddl_xact_callback(XactEvent event, void *arg);
+
+/* Database DDL ran in this transaction: have the launcher rescan at its end. */
+static bool rescan_at_xact_end = false;
+static bool ddl_callback_registered = false;
 
 /*
  * outbox_define_gucs
@@ -314,7 +321,7 @@ outbox_database_paused(Oid dboid)
  *		exit now, so the DDL that follows finds no other session. If the DDL
  *		fails, the launcher comes back once the pause is over.
  */
-static void
+static Oid
 outbox_pause_database(const char *dbname)
 {
 	Oid			dboid = get_database_oid(dbname, true);
@@ -322,7 +329,7 @@ outbox_pause_database(const char *dbname)
 	pid_t		pids[OUTBOX_WORKER_KINDS] = {0};
 
 	if (!OidIsValid(dboid) || outbox_registry == NULL)
-		return;
+		return InvalidOid;
 	SpinLockAcquire(&outbox_registry->mutex);
 	entry = outbox_database_entry(dboid, true);
 	if (entry != NULL)
@@ -339,6 +346,48 @@ outbox_pause_database(const char *dbname)
 	for (int k = 0; k < OUTBOX_WORKER_KINDS; k++)
 		if (pids[k] != 0)
 			kill(pids[k], SIGTERM);
+	return dboid;
+}
+
+/*
+ * outbox_resume_database
+ *		The DDL is over (done or failed): the launcher looks at pg_database
+ *		again at once (a new database, a dropped one, a paused one back).
+ */
+static void
+outbox_resume_database(Oid dboid)
+{
+	OutboxDatabase *entry;
+
+	if (outbox_registry == NULL)
+		return;
+	SpinLockAcquire(&outbox_registry->mutex);
+	entry = OidIsValid(dboid) ? outbox_database_entry(dboid, false) : NULL;
+	if (entry != NULL)
+		entry->paused_until = 0;
+	SpinLockRelease(&outbox_registry->mutex);
+
+	/* pg_database changes become visible when the transaction ends. */
+	if (!ddl_callback_registered)
+	{
+		RegisterXactCallback(outbox_ddl_xact_callback, NULL);
+		ddl_callback_registered = true;
+	}
+	rescan_at_xact_end = true;
+}
+
+static void
+outbox_ddl_xact_callback(XactEvent event, void *arg)
+{
+	if (!rescan_at_xact_end)
+		return;
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT)
+		return;
+	rescan_at_xact_end = false;
+	SpinLockAcquire(&outbox_registry->mutex);
+	outbox_registry->rescan_requested = true;
+	SpinLockRelease(&outbox_registry->mutex);
+	outbox_wake_launcher();
 }
 
 static void
@@ -348,11 +397,15 @@ outbox_process_utility(PlannedStmt *pstmt, const char *queryString,
 					   DestReceiver *dest, QueryCompletion *qc)
 {
 	Node	   *parsetree = pstmt->utilityStmt;
+	volatile Oid paused = InvalidOid;
+	bool		database_ddl = IsA(parsetree, CreatedbStmt) || IsA(parsetree, DropdbStmt) ||
+		IsA(parsetree, AlterDatabaseStmt) ||
+		(IsA(parsetree, RenameStmt) && ((RenameStmt *) parsetree)->renameType == OBJECT_DATABASE);
 
 	switch (nodeTag(parsetree))
 	{
 		case T_DropdbStmt:
-			outbox_pause_database(((DropdbStmt *) parsetree)->dbname);
+			paused = outbox_pause_database(((DropdbStmt *) parsetree)->dbname);
 			break;
 		case T_AlterDatabaseStmt:
 			{
@@ -362,12 +415,12 @@ outbox_process_utility(PlannedStmt *pstmt, const char *queryString,
 
 				foreach(lc, stmt->options)
 					if (strcmp(((DefElem *) lfirst(lc))->defname, "tablespace") == 0)
-						outbox_pause_database(stmt->dbname);
+						paused = outbox_pause_database(stmt->dbname);
 			}
 			break;
 		case T_RenameStmt:
 			if (((RenameStmt *) parsetree)->renameType == OBJECT_DATABASE)
-				outbox_pause_database(((RenameStmt *) parsetree)->subname);
+				paused = outbox_pause_database(((RenameStmt *) parsetree)->subname);
 			break;
 		case T_CreatedbStmt:
 			{
@@ -378,7 +431,7 @@ outbox_process_utility(PlannedStmt *pstmt, const char *queryString,
 					DefElem    *def = (DefElem *) lfirst(lc);
 
 					if (strcmp(def->defname, "template") == 0 && def->arg != NULL)
-						outbox_pause_database(defGetString(def));
+						paused = outbox_pause_database(defGetString(def));
 				}
 			}
 			break;
@@ -386,10 +439,19 @@ outbox_process_utility(PlannedStmt *pstmt, const char *queryString,
 			break;
 	}
 
-	if (prev_process_utility_hook)
-		prev_process_utility_hook(pstmt, queryString, readOnlyTree, context,
-								  params, queryEnv, dest, qc);
-	else
-		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-								params, queryEnv, dest, qc);
+	PG_TRY();
+	{
+		if (prev_process_utility_hook)
+			prev_process_utility_hook(pstmt, queryString, readOnlyTree, context,
+									  params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+									params, queryEnv, dest, qc);
+	}
+	PG_FINALLY();
+	{
+		if (database_ddl)
+			outbox_resume_database(paused);
+	}
+	PG_END_TRY();
 }

@@ -210,7 +210,7 @@ commerce_emit_event_sql(PG_FUNCTION_ARGS)
 	commerce_require_tenant(&tenant);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 commerce_errcode("invalid_input"),
 				 errmsg("event type, aggregate_type and aggregate_id are required")));
 	insert_event(&tenant,

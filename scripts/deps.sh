@@ -10,6 +10,7 @@ packages=(
   postgresql-15 postgresql-server-dev-15 libpq-dev
   libmicrohttpd-dev libjansson-dev libssl-dev
   postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libipc-run-perl
+  libfaketime
 )
 # The gateway's OpenAPI check runs a validator from npm.
 if ! command -v npm >/dev/null 2>&1; then

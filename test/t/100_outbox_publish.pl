@@ -7,6 +7,7 @@ use strict;
 use warnings;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use Time::HiRes qw(usleep);
 use PgCommerce::Test qw(commerce_node);
 
 my $node = commerce_node('publish', extra_conf => "max_prepared_transactions = 2\npgcommerce.publisher_poll_interval = '500ms'\n");
@@ -117,6 +118,26 @@ $node->safe_psql('commerce', "COMMIT PREPARED 'p1'");
 ok($node->poll_query_until('commerce',
 		"SELECT seq IS NOT NULL FROM commerce.outbox WHERE type = 'test.prepared'"),
 	'an event committed by COMMIT PREPARED is published by polling');
+
+# Retention: published events past pgcommerce.event_retention are purged
+# (the publisher purges at once after a reload), unpublished ones never.
+$node->safe_psql('commerce', "UPDATE commerce.outbox SET published_at = now() - interval '8 days' WHERE type = 'test.happened'");
+my $kept = $node->safe_psql('commerce', "SELECT count(*) FROM commerce.outbox WHERE type <> 'test.happened'");
+$node->safe_psql('commerce', 'SELECT pg_reload_conf()');
+ok($node->poll_query_until('commerce', "SELECT count(*) = 0 FROM commerce.outbox WHERE type = 'test.happened'"),
+	'published events older than the retention are purged');
+is($node->safe_psql('commerce', "SELECT count(*) FROM commerce.outbox WHERE type <> 'test.happened'"), $kept,
+	'younger events are kept');
+
+# Append-only for everyone but the workers.
+($ret, $stdout, $stderr) = $node->psql('commerce',
+	"BEGIN; SET LOCAL ROLE commerce_gateway; DO \$\$ BEGIN PERFORM commerce.set_context('$t1'); END \$\$; "
+	  . "DELETE FROM commerce.outbox;");
+like($stderr, qr/the outbox is append-only/, 'a tenant cannot delete its events');
+($ret, $stdout, $stderr) = $node->psql('commerce',
+	"BEGIN; SET LOCAL ROLE commerce_gateway; DO \$\$ BEGIN PERFORM commerce.set_context('$t1'); END \$\$; "
+	  . "UPDATE commerce.outbox SET seq = 1;");
+like($stderr, qr/permission denied/, 'nor number them');
 
 $listener->quit;
 $node->stop;

@@ -12,6 +12,7 @@ use warnings;
 use IPC::Run;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use Time::HiRes qw(usleep);
 use PgCommerce::Test qw(commerce_node repo_path);
 
 my $writers = 8;

@@ -1,0 +1,61 @@
+-- test/sql/outbox_emit.sql — writing events at the SQL level: emit_event
+-- needs a tenant context and valid names, writes for the current tenant only
+-- (a bound partner cannot write for another tenant), the row waits
+-- unpublished with seq NULL, the envelope's shape, events_since's checks,
+-- and the privileges that keep seq and published_at for the publisher.
+BEGIN;
+SELECT plan(16);
+
+CREATE ROLE o_gateway IN ROLE commerce_gateway;
+CREATE ROLE o_partner;
+SELECT commerce.create_tenant('outbox-a', 'A', 'EUR') AS a \gset
+SELECT commerce.create_tenant('outbox-b', 'B', 'EUR') AS b \gset
+SELECT commerce.bind_role('o_partner', :'b');
+
+SET LOCAL ROLE o_gateway;
+SELECT throws_ok($$SELECT commerce.emit_event('test.x', 'thing', commerce.uuid_generate_v7())$$,
+                 '42501', NULL, 'emit_event needs a tenant context');
+SELECT commerce.set_context(:'a');
+SELECT commerce.emit_event('test.x', 'thing', '01900000-0000-7000-8000-000000000001', '{"k": 1}') AS e1 \gset
+SELECT is((SELECT tenant_id FROM commerce.outbox WHERE id = :'e1'), :'a'::uuid, 'the event belongs to the context tenant');
+SELECT ok((SELECT seq IS NULL AND published_at IS NULL FROM commerce.outbox WHERE id = :'e1'), 'unpublished until the worker publishes it');
+SELECT throws_ok($$SELECT commerce.emit_event('Test X', 'thing', commerce.uuid_generate_v7())$$,
+                 '22023', NULL, 'type must be a lower-case dotted name');
+SELECT throws_ok($$SELECT commerce.emit_event('', 'thing', commerce.uuid_generate_v7())$$,
+                 '22023', NULL, 'type must not be empty');
+SELECT throws_ok($$SELECT commerce.emit_event('test.x', NULL, commerce.uuid_generate_v7())$$,
+                 '22023', NULL, 'aggregate_type is required');
+SELECT throws_ok($$SELECT commerce.events_since(0, 0)$$, '22023', NULL, 'max below 1 is refused');
+SELECT is((SELECT count(*) FROM commerce.events_since(0)), 0::bigint, 'unpublished events are not in the feed');
+SELECT throws_like($$UPDATE commerce.outbox SET seq = 1$$, '%permission denied%', 'seq is the publisher''s');
+SELECT throws_like($$INSERT INTO commerce.outbox (tenant_id, id, type, aggregate_type, aggregate_id, seq) VALUES (commerce.current_tenant(), commerce.uuid_generate_v7(), 'x.y', 'x', commerce.uuid_generate_v7(), 5)$$,
+                   '%permission denied%', 'nobody inserts a row already numbered');
+SELECT throws_like(format($$INSERT INTO commerce.outbox (tenant_id, id, type, aggregate_type, aggregate_id) VALUES (%L, commerce.uuid_generate_v7(), 'x.y', 'x', commerce.uuid_generate_v7())$$, :'b'),
+                   '%row-level security%', 'nor for another tenant');
+RESET ROLE;
+
+-- The envelope of a row as it will be published.
+SELECT is(commerce.event_envelope(o) - 'occurred_at',
+          jsonb_build_object('id', :'e1'::uuid, 'seq', NULL, 'tenant_id', :'a'::uuid, 'type', 'test.x',
+                             'aggregate_type', 'thing', 'aggregate_id', '01900000-0000-7000-8000-000000000001'::uuid,
+                             'data', '{"k": 1}'::jsonb),
+          'envelope fields')
+  FROM commerce.outbox o WHERE id = :'e1';
+SELECT matches((SELECT commerce.event_envelope(o)->>'occurred_at' FROM commerce.outbox o WHERE id = :'e1'),
+               '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$', 'occurred_at is RFC 3339 UTC');
+
+-- A bound partner writes for its own tenant, whatever it asks.
+SET LOCAL ROLE o_partner;
+SELECT commerce.emit_event('test.y', 'thing', commerce.uuid_generate_v7()) AS e2 \gset
+RESET ROLE;
+SELECT is((SELECT tenant_id FROM commerce.outbox WHERE id = :'e2'), :'b'::uuid, 'a bound role writes for its tenant');
+SET LOCAL ROLE o_partner;
+SELECT is((SELECT count(*) FROM commerce.outbox), 1::bigint, 'and sees only its tenant''s events');
+RESET ROLE;
+
+SELECT ok(commerce.event_type_matches('order.*', 'order.placed') AND commerce.event_type_matches('*', 'x.y')
+          AND NOT commerce.event_type_matches('order.*', 'orders.placed') AND NOT commerce.event_type_matches('order.placed', 'order.paid'),
+          'event type patterns');
+
+SELECT * FROM finish();
+ROLLBACK;
