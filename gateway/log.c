@@ -183,9 +183,11 @@ log_event(log_level level, const char *msg, json_t *extra)
 	{
 		if (qlen + n + 1 <= LOG_BUFFER)
 		{
+			/* The writer sleeps only on an empty buffer: wake it then. */
+			if (qlen == 0)
+				pthread_cond_signal(&qready);
 			memcpy(qbuf + qlen, text, n + 1);
 			qlen += n + 1;
-			pthread_cond_signal(&qready);
 		}
 		else
 			dropped++;
