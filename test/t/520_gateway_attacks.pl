@@ -113,9 +113,19 @@ rejected($gw->post('/v1/notes', body => $body, token => make_jwt({%claims}, alg 
 	401, 'invalid_token', 'HS384');
 rejected($gw->post('/v1/notes', body => $body, token => make_jwt({ %claims, exp => time - 3600 })),
 	401, 'invalid_token', 'expired');
+is($gw->get("/v1/notes/$note", token => make_jwt({ %claims, exp => time - 10 }))->{status}, 200,
+	'expired 10 s ago: inside the 30 s clock-skew leeway');
+is($gw->get("/v1/notes/$note", token => make_jwt({ %claims, nbf => time + 10 }))->{status}, 200,
+	'valid in 10 s: inside the leeway');
+rejected($gw->post('/v1/notes', body => $body, token => make_jwt({ %claims, exp => time - 60 })),
+	401, 'invalid_token', 'expired 60 s ago');
 my %noexp = %claims; delete $noexp{exp};
 rejected($gw->post('/v1/notes', body => $body, token => make_jwt({%noexp})),
 	401, 'invalid_token', 'no exp');
+rejected($gw->post('/v1/notes', body => $body, token => make_jwt({ %claims, exp => "$exp" })),
+	401, 'invalid_token', 'exp as a string');
+rejected($gw->post('/v1/notes', body => $body, token => make_jwt({ %claims, tenant_id => 'acme' })),
+	401, 'invalid_token', 'tenant_id that is not a uuid');
 rejected($gw->post('/v1/notes', body => $body, token => make_jwt({ %claims, nbf => time + 3600 })),
 	401, 'invalid_token', 'not valid before');
 my %notenant = %claims; delete $notenant{tenant_id};
