@@ -67,6 +67,7 @@ extern char *outbox_databases;
 extern int	outbox_max_databases;
 extern int	outbox_launcher_naptime_ms;
 extern int	outbox_handler_timeout_ms;
+extern bool outbox_notify_data;
 
 extern void outbox_define_gucs(void);
 extern void outbox_register_launcher(void);

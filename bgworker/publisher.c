@@ -360,7 +360,7 @@ publish_batch(bool *more)
 		published[i].seq = DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull));
 		envelope = DatumGetJsonbP(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull));
 		payload = JsonbToCString(NULL, &envelope->root, VARSIZE(envelope));
-		if (strlen(payload) > OUTBOX_MAX_PAYLOAD)
+		if (!outbox_notify_data || strlen(payload) > OUTBOX_MAX_PAYLOAD)
 			payload = truncated_payload(envelope);
 		published[i].payload = payload;
 	}

@@ -23,8 +23,6 @@
 #include "errors.h"
 #include "pgcommerce.h"
 
-#define CATALOG_LIST_DEFAULT 50
-#define CATALOG_LIST_MAX 200
 
 PG_FUNCTION_INFO_V1(commerce_current_customer_id);
 
@@ -62,26 +60,9 @@ void
 catalog_list_args(FunctionCallInfo fcinfo, int lim_arg, int after_arg,
 				  int32 *lim, Datum *after)
 {
-	*lim = PG_ARGISNULL(lim_arg) ? CATALOG_LIST_DEFAULT : PG_GETARG_INT32(lim_arg);
-	if (*lim < 1 || *lim > CATALOG_LIST_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("limit must be between 1 and %d, not %d", CATALOG_LIST_MAX, *lim)));
-	if (PG_ARGISNULL(after_arg))
+	*lim = commerce_list_limit(fcinfo, lim_arg);
+	if (!commerce_list_cursor(fcinfo, after_arg, after))
 		*after = DirectFunctionCall1(uuid_in, CStringGetDatum(CATALOG_FIRST_CURSOR));
-	else
-	{
-		char	   *cursor = text_to_cstring(PG_GETARG_TEXT_PP(after_arg));
-
-		if (!commerce_is_uuid_text(cursor))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 commerce_errcode("invalid_input"),
-					 errmsg("invalid cursor \"%.64s\"", cursor),
-					 errhint("Pass the next_cursor of the previous page unchanged.")));
-		*after = DirectFunctionCall1(uuid_in, CStringGetDatum(cursor));
-	}
 }
 
 /*

@@ -58,7 +58,6 @@ commerce_checkout(PG_FUNCTION_ARGS)
 									(Oid[]) {JSONBOID}, argnulls);
 	if (replay != NULL)
 	{
-		replay = order_copy_out(replay);
 		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
 	}

@@ -264,3 +264,37 @@ commerce_not_found(const char *aggregate, const pg_uuid_t *id)
 			 commerce_errcode("not_found"),
 			 errmsg("%s %s does not exist", aggregate, commerce_uuid_string(id))));
 }
+
+int32
+commerce_list_limit(FunctionCallInfo fcinfo, int arg)
+{
+	int32		limit = PG_ARGISNULL(arg) ? COMMERCE_LIST_DEFAULT : PG_GETARG_INT32(arg);
+
+	if (limit < 1 || limit > COMMERCE_LIST_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 commerce_errcode("invalid_input"),
+				 errmsg("lim must be between 1 and %d, not %d", COMMERCE_LIST_MAX, limit)));
+	return limit;
+}
+
+bool
+commerce_list_cursor(FunctionCallInfo fcinfo, int arg, Datum *cursor)
+{
+	char	   *given;
+
+	if (PG_ARGISNULL(arg))
+	{
+		*cursor = (Datum) 0;
+		return false;
+	}
+	given = text_to_cstring(PG_GETARG_TEXT_PP(arg));
+	if (!commerce_is_uuid_text(given))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 commerce_errcode("invalid_input"),
+				 errmsg("invalid cursor \"%.64s\"", given),
+				 errhint("Pass the next_cursor of the previous page unchanged.")));
+	*cursor = DirectFunctionCall1(uuid_in, CStringGetDatum(given));
+	return true;
+}

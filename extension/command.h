@@ -26,6 +26,7 @@
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "fmgr.h"
 #include "utils/jsonb.h"
 #include "utils/uuid.h"
 
@@ -70,6 +71,17 @@ extern uint64 commerce_execute(SPIPlanPtr plan, const Datum *values,
  * out of the SPI context; NULL when no row or SQL NULL. */
 extern Jsonb *commerce_result_jsonb(int col);
 extern bool commerce_result_int64(int col, int64 *out);
+
+/* --- lists: {"data": [...], "next_cursor": ...} pages by id ---------- */
+#define COMMERCE_LIST_DEFAULT 50
+#define COMMERCE_LIST_MAX 200
+
+/* The page size argument (NULL: the default), or invalid_input. */
+extern int32 commerce_list_limit(FunctionCallInfo fcinfo, int arg);
+
+/* The cursor argument as a uuid Datum; false when NULL (first page).
+ * invalid_input when it is not a cursor this API returned. */
+extern bool commerce_list_cursor(FunctionCallInfo fcinfo, int arg, Datum *cursor);
 
 /* version_conflict unless expected is absent or equals actual. */
 extern void commerce_check_version(const char *aggregate, bool has_expected,

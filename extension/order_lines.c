@@ -218,7 +218,6 @@ change_line(FunctionCallInfo fcinfo, LineChange change)
 									argnulls);
 	if (replay != NULL)
 	{
-		replay = order_copy_out(replay);
 		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
 	}

@@ -32,7 +32,6 @@
 #include "orders.h"
 #include "pgcommerce.h"
 
-#define LIST_LIMIT_MAX 200
 
 PG_FUNCTION_INFO_V1(commerce_create_order);
 PG_FUNCTION_INFO_V1(commerce_get_order);
@@ -81,49 +80,6 @@ static Datum order_status_command(FunctionCallInfo fcinfo, const char *name,
 								  OrderCommand command);
 static const char *payment_status_for(const Order *order, int64 authorized,
 									  int64 captured, int64 refunded);
-
-/*
- * order_result_jsonb
- *		Column col of row 0 of the last SPI result as jsonb in the caller's
- *		(pre-SPI) memory, or NULL. A small jsonb read from a stored tuple
- *		has a short varlena header; detoasting it allocates in the SPI
- *		context, so the detoasted value itself is copied out with
- *		SPI_palloc (copying the packed datum first would leave the
- *		detoasted copy in memory SPI_finish frees).
- */
-Jsonb *
-order_result_jsonb(int col)
-{
-	bool		isnull;
-	Datum		value;
-	Jsonb	   *jsonb;
-	Jsonb	   *copy;
-
-	if (SPI_processed == 0)
-		return NULL;
-	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
-	if (isnull)
-		return NULL;
-	jsonb = DatumGetJsonbP(value);
-	copy = SPI_palloc(VARSIZE(jsonb));
-	memcpy(copy, jsonb, VARSIZE(jsonb));
-	return copy;
-}
-
-/*
- * order_copy_out
- *		A copy of jsonb in the caller's (pre-SPI) memory. Used on replayed
- *		responses: commerce_command_begin may hand back a value detoasted
- *		in the SPI context, which SPI_finish frees.
- */
-Jsonb *
-order_copy_out(Jsonb *jsonb)
-{
-	Jsonb	   *copy = SPI_palloc(VARSIZE(jsonb));
-
-	memcpy(copy, jsonb, VARSIZE(jsonb));
-	return copy;
-}
 
 /* --- rendering ------------------------------------------------------ */
 
@@ -838,7 +794,6 @@ commerce_create_order(PG_FUNCTION_ARGS)
 									(Oid[]) {JSONBOID}, argnulls);
 	if (replay != NULL)
 	{
-		replay = order_copy_out(replay);
 		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
 	}
@@ -916,27 +871,11 @@ commerce_list_orders(PG_FUNCTION_ARGS)
 	Jsonb	   *page;
 
 	commerce_query_begin(&tenant);
-	limit = PG_ARGISNULL(0) ? 50 : PG_GETARG_INT32(0);
-	if (limit < 1 || limit > LIST_LIMIT_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("lim must be between 1 and %d", LIST_LIMIT_MAX)));
+	limit = commerce_list_limit(fcinfo, 0);
 	values[0] = UUIDPGetDatum(&tenant);
 	values[1] = Int32GetDatum(limit);
-	if (PG_ARGISNULL(1))
+	if (!commerce_list_cursor(fcinfo, 1, &values[2]))
 		nulls[2] = 'n';
-	else
-	{
-		char	   *after = text_to_cstring(PG_GETARG_TEXT_PP(1));
-
-		if (!commerce_is_uuid_text(after))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 commerce_errcode("invalid_input"),
-					 errmsg("after must be a cursor returned as next_cursor")));
-		values[2] = DirectFunctionCall1(uuid_in, CStringGetDatum(after));
-	}
 	SPI_connect();
 	commerce_prepare(&plan_list,
 					 "WITH page AS ("
@@ -962,7 +901,7 @@ commerce_list_orders(PG_FUNCTION_ARGS)
 					 "                 THEN (SELECT id::text FROM page ORDER BY id DESC OFFSET $2 - 1 LIMIT 1) END)",
 					 3, (Oid[]) {UUIDOID, INT4OID, UUIDOID});
 	commerce_execute(plan_list, values, nulls, true, 1);
-	page = order_result_jsonb(1);
+	page = commerce_result_jsonb(1);
 	SPI_finish();
 	PG_RETURN_JSONB_P(page);
 }
@@ -994,7 +933,6 @@ commerce_place_order(PG_FUNCTION_ARGS)
 									(Oid[]) {UUIDOID, INT8OID}, argnulls);
 	if (replay != NULL)
 	{
-		replay = order_copy_out(replay);
 		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
 	}
@@ -1049,7 +987,6 @@ order_status_command(FunctionCallInfo fcinfo, const char *name, OrderCommand com
 									(Oid[]) {UUIDOID, INT8OID}, argnulls);
 	if (replay != NULL)
 	{
-		replay = order_copy_out(replay);
 		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
 	}

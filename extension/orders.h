@@ -113,8 +113,6 @@ extern Jsonb *order_render(const Order *order, bool with_lines);
 extern void order_emit(const Order *order, const char *type, Jsonb *data);
 extern Jsonb *order_parse_lines(Jsonb *lines, Order *order);
 extern char *commerce_rfc3339(TimestampTz t);
-extern Jsonb *order_result_jsonb(int col);
-extern Jsonb *order_copy_out(Jsonb *jsonb);
 extern void order_insert(const Order *order);
 
 /* order_lines.c */

@@ -53,7 +53,6 @@ PG_FUNCTION_INFO_V1(commerce_refund_payment);
 PG_FUNCTION_INFO_V1(commerce_get_payment);
 PG_FUNCTION_INFO_V1(commerce_list_order_payments);
 
-#define LIST_LIMIT_MAX 200
 #define REASON_MAX 500
 
 /* RFC 3339 UTC, as every pgcommerce response writes timestamps */
@@ -976,11 +975,11 @@ commerce_list_order_payments(PG_FUNCTION_ARGS)
 				 commerce_errcode("invalid_input"),
 				 errmsg("order_id is required")));
 	order_id = PG_GETARG_UUID_P(0);
-	if (limit < 1 || limit > LIST_LIMIT_MAX)
+	if (limit < 1 || limit > COMMERCE_LIST_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 commerce_errcode("invalid_input"),
-				 errmsg("lim must be between 1 and %d", LIST_LIMIT_MAX)));
+				 errmsg("lim must be between 1 and %d", COMMERCE_LIST_MAX)));
 	if (after != NULL && !commerce_is_uuid_text(after))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -39,7 +39,6 @@ PG_FUNCTION_INFO_V1(commerce_list_price_lists);
 	" 'created_at', " COMMERCE_SQL_TIMESTAMP("created_at") "," \
 	" 'updated_at', " COMMERCE_SQL_TIMESTAMP("updated_at") ")"
 
-#define LIST_LIMIT_MAX 200
 
 /* Field positions in price_list_fields and PriceList columns. */
 enum
@@ -400,30 +399,11 @@ commerce_list_price_lists(PG_FUNCTION_ARGS)
 	Jsonb	   *page;
 
 	commerce_query_begin(&tenant);
-	limit = PG_ARGISNULL(0) ? 50 : PG_GETARG_INT32(0);
-	if (limit < 1 || limit > LIST_LIMIT_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("lim must be between 1 and %d", LIST_LIMIT_MAX)));
+	limit = commerce_list_limit(fcinfo, 0);
 	values[0] = UUIDPGetDatum(&tenant);
 	values[1] = Int32GetDatum(limit);
-	if (PG_ARGISNULL(1))
-	{
-		values[2] = (Datum) 0;
+	if (!commerce_list_cursor(fcinfo, 1, &values[2]))
 		nulls[2] = 'n';
-	}
-	else
-	{
-		char	   *after = text_to_cstring(PG_GETARG_TEXT_PP(1));
-
-		if (!commerce_is_uuid_text(after))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 commerce_errcode("invalid_input"),
-					 errmsg("after must be a cursor returned as next_cursor")));
-		values[2] = DirectFunctionCall1(uuid_in, CStringGetDatum(after));
-	}
 
 	SPI_connect();
 	commerce_prepare(&plan_list,

@@ -35,7 +35,6 @@ PG_FUNCTION_INFO_V1(commerce_list_prices);
 	" 'created_at', " COMMERCE_SQL_TIMESTAMP("p.created_at") "," \
 	" 'updated_at', " COMMERCE_SQL_TIMESTAMP("p.updated_at") ")"
 
-#define LIST_LIMIT_MAX 200
 
 static SPIPlanPtr plan_lock_list = NULL;
 static SPIPlanPtr plan_variant_exists = NULL;
@@ -333,31 +332,12 @@ commerce_list_prices(PG_FUNCTION_ARGS)
 				 commerce_errcode("invalid_input"),
 				 errmsg("price_list is required")));
 	list = PG_GETARG_UUID_P(0);
-	limit = PG_ARGISNULL(1) ? 50 : PG_GETARG_INT32(1);
-	if (limit < 1 || limit > LIST_LIMIT_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("lim must be between 1 and %d", LIST_LIMIT_MAX)));
+	limit = commerce_list_limit(fcinfo, 1);
 	values[0] = UUIDPGetDatum(&tenant);
 	values[1] = UUIDPGetDatum(list);
 	values[2] = Int32GetDatum(limit);
-	if (PG_ARGISNULL(2))
-	{
-		values[3] = (Datum) 0;
+	if (!commerce_list_cursor(fcinfo, 2, &values[3]))
 		nulls[3] = 'n';
-	}
-	else
-	{
-		char	   *after = text_to_cstring(PG_GETARG_TEXT_PP(2));
-
-		if (!commerce_is_uuid_text(after))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 commerce_errcode("invalid_input"),
-					 errmsg("after must be a cursor returned as next_cursor")));
-		values[3] = DirectFunctionCall1(uuid_in, CStringGetDatum(after));
-	}
 
 	SPI_connect();
 	commerce_prepare(&plan_list_exists,

@@ -30,7 +30,6 @@
 #include "orders.h"
 #include "pgcommerce.h"
 
-#define LIST_LIMIT_MAX 200
 
 PG_FUNCTION_INFO_V1(commerce_get_tax_settings);
 PG_FUNCTION_INFO_V1(commerce_set_tax_settings);
@@ -256,7 +255,7 @@ commerce_get_tax_settings(PG_FUNCTION_ARGS)
 					 1, (Oid[]) {UUIDOID});
 	values[0] = UUIDPGetDatum(&tenant);
 	commerce_execute(plan_get, values, NULL, true, 1);
-	result = order_result_jsonb(1);
+	result = commerce_result_jsonb(1);
 	SPI_finish();
 	PG_RETURN_JSONB_P(result);
 }
@@ -297,7 +296,6 @@ commerce_set_tax_settings(PG_FUNCTION_ARGS)
 									(Oid[]) {JSONBOID, INT8OID}, argnulls);
 	if (replay != NULL)
 	{
-		replay = order_copy_out(replay);
 		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
 	}
@@ -370,7 +368,7 @@ commerce_set_tax_settings(PG_FUNCTION_ARGS)
 		commerce_check_version("tax settings", true, PG_GETARG_INT64(1), settings.version);
 		elog(ERROR, "tax settings upsert changed no row");
 	}
-	result = order_result_jsonb(1);
+	result = commerce_result_jsonb(1);
 	commerce_emit_event(&cmd.tenant, "tax_settings.updated", "tax_settings", &cmd.tenant, result);
 	result = commerce_command_finish(&cmd, result);
 	SPI_finish();
@@ -406,7 +404,6 @@ commerce_create_tax_rate(PG_FUNCTION_ARGS)
 									(Oid[]) {JSONBOID}, argnulls);
 	if (replay != NULL)
 	{
-		replay = order_copy_out(replay);
 		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
 	}
@@ -451,7 +448,7 @@ commerce_create_tax_rate(PG_FUNCTION_ARGS)
 				 commerce_errcode("tax_rate_exists"),
 				 errmsg(nulls[2] == 'n' ? "the tenant already has a default tax rate"
 						: "the tenant already has a tax rate for this category")));
-	result = order_result_jsonb(1);
+	result = commerce_result_jsonb(1);
 	commerce_emit_event(&cmd.tenant, "tax_rate.created", "tax_rate", &id, result);
 	result = commerce_command_finish(&cmd, result);
 	SPI_finish();
@@ -470,27 +467,11 @@ commerce_list_tax_rates(PG_FUNCTION_ARGS)
 	Jsonb	   *page;
 
 	commerce_query_begin(&tenant);
-	limit = PG_ARGISNULL(0) ? 50 : PG_GETARG_INT32(0);
-	if (limit < 1 || limit > LIST_LIMIT_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("lim must be between 1 and %d", LIST_LIMIT_MAX)));
+	limit = commerce_list_limit(fcinfo, 0);
 	values[0] = UUIDPGetDatum(&tenant);
 	values[1] = Int32GetDatum(limit);
-	if (PG_ARGISNULL(1))
+	if (!commerce_list_cursor(fcinfo, 1, &values[2]))
 		nulls[2] = 'n';
-	else
-	{
-		char	   *after = text_to_cstring(PG_GETARG_TEXT_PP(1));
-
-		if (!commerce_is_uuid_text(after))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 commerce_errcode("invalid_input"),
-					 errmsg("after must be a cursor returned as next_cursor")));
-		values[2] = DirectFunctionCall1(uuid_in, CStringGetDatum(after));
-	}
 	SPI_connect();
 	commerce_prepare(&plan_list,
 					 "WITH page AS ("
@@ -506,7 +487,7 @@ commerce_list_tax_rates(PG_FUNCTION_ARGS)
 					 "                 THEN (SELECT id::text FROM page ORDER BY id OFFSET $2 - 1 LIMIT 1) END)",
 					 3, (Oid[]) {UUIDOID, INT4OID, UUIDOID});
 	commerce_execute(plan_list, values, nulls, true, 1);
-	page = order_result_jsonb(1);
+	page = commerce_result_jsonb(1);
 	SPI_finish();
 	PG_RETURN_JSONB_P(page);
 }

@@ -5,8 +5,13 @@
  *
  *   WITH ctx AS MATERIALIZED (SELECT commerce.set_context($1,$2,$3,$4))
  *   SELECT (schema.handler(arg => $5::type, ...))::text,
- *          current_setting('commerce.idempotent_replayed', true)
+ *          current_setting('commerce.idempotent_replayed', true),
+ *          current_setting('commerce.response_error', true)
  *   FROM ctx
+ *
+ * (response_error: a command that committed a refusal, such as a declined
+ * payment whose attempt must stay recorded, names its error code there;
+ * the answer is then that code's HTTP status with the result in details)
  *
  * so the tenant context is set (transaction-locally) before the handler
  * runs, in a single round trip and a single implicit transaction. Platform
@@ -555,7 +560,8 @@ dispatch_route(request *req, const route *r, char **values)
 		fputs(" AS x)", b.sql.f);
 	else
 		fputs(")", b.sql.f);
-	fputs("::text, pg_catalog.current_setting('commerce.idempotent_replayed', true) FROM ctx", b.sql.f);
+	fputs("::text, pg_catalog.current_setting('commerce.idempotent_replayed', true),"
+		  " pg_catalog.current_setting('commerce.response_error', true) FROM ctx", b.sql.f);
 	fflush(b.sql.f);
 
 	/* Whatever the handler did not take is a mistake of the client. */
@@ -613,9 +619,26 @@ dispatch_route(request *req, const route *r, char **values)
 		header_pair h[3];
 		int			nh = 0;
 
+		const char *refused = PQgetisnull(res, 0, 2) ? "" : PQgetvalue(res, 0, 2);
+
 		if (replayed)
 			h[nh++] = (header_pair) {"Idempotent-Replayed", "true"};
-		if (r->result == RESULT_VOID || (out == NULL && strcmp(req->method, "GET") != 0))
+		if (refused[0] != '\0')
+		{
+			/*
+			 * The command committed an outcome that is a refusal (a declined
+			 * payment: its attempt is recorded, so it could not raise). The
+			 * status comes from commerce.error_codes; the committed result
+			 * goes in details.
+			 */
+			int			status = errmap_status_for_code(refused);
+			json_t	   *details = out ? json_loads(out, 0, NULL) : NULL;
+
+			ret = respond_error_h(req, status ? status : 422, refused,
+								  "the operation was refused; the attempt is recorded (see details)",
+								  details, h, nh);
+		}
+		else if (r->result == RESULT_VOID || (out == NULL && strcmp(req->method, "GET") != 0))
 			ret = respond(req, 204, NULL, "", 0, h, nh);
 		else if (out == NULL)
 			ret = respond_error(req, 404, "not_found", "no such object in this tenant", NULL);

@@ -37,7 +37,7 @@ max_wal_size = 8GB
 synchronous_commit = on
 CONF
 as pg_ctl -D "$work/data" -l "$work/server.log" -w start >/dev/null
-trap 'as pg_ctl -D "$work/data" -m fast stop >/dev/null 2>&1 || true' EXIT
+[ -n "${BENCH_KEEP:-}" ] || trap 'as pg_ctl -D "$work/data" -m fast stop >/dev/null 2>&1 || true' EXIT
 export PGHOST=$work PGPORT=$port PGUSER=postgres
 psql -X -q -d postgres -c 'CREATE DATABASE bench'
 export PGDATABASE=bench
@@ -100,4 +100,8 @@ psql -X -At -F ' ' -c "SELECT 'drain: ' || count(*) || ' events published in ' |
     round(count(*) / nullif(extract(epoch from max(published_at) - min(published_at)), 0))::bigint || ' events/s)'
   FROM commerce.outbox WHERE type = 'bench.backlog'"
 echo "drain wall clock including start-up of the publisher: ${wall} s"
+psql -X -At -c "SELECT 'rate by tenth of the backlog (events/s): ' || string_agg(r::text, ' ' ORDER BY b)
+  FROM (SELECT b, round(count(*) / nullif(extract(epoch from max(published_at) - min(published_at)), 0)) AS r
+          FROM (SELECT published_at, ntile(10) OVER (ORDER BY seq) AS b
+                  FROM commerce.outbox WHERE type = 'bench.backlog') s GROUP BY b) t"
 echo "# machine: $(nproc) cores, $(. /etc/os-release; echo "$PRETTY_NAME"), $(date -u +%Y-%m-%d)"

@@ -5,12 +5,18 @@
 # loading ORDERS existing orders across TENANTS tenants. Starts its own
 # cluster (scripts/cluster.sh, data in tmp_check/bench-place-order) with
 # pgcommerce preloaded (the outbox publisher runs, as in production).
+# Two databases: bench_empty (catalog only) and bench_large (the same
+# catalog plus ORDERS orders). Runs are interleaved per client count
+# (extension and baseline, empty and large), each after a CHECKPOINT and a
+# 5 s warm-up, so background writes of one run do not land in the next.
 # Prints TPS per run and the ratios: extension / baseline, and large
 # database / empty database. Results go to docs/benchmarks.md by hand.
 #
 # Environment: DURATION seconds per run (20), CLIENTS ("1 8 32"),
 # BENCH_TENANTS tenants the clients order from (16), ORDERS (10000000),
-# TENANTS (1000), SKIP_LARGE=1 to skip the large-database runs.
+# TENANTS (1000), SKIP_LARGE=1 to skip the large database, KEEP=1 to reuse
+# the cluster and bench_large of a previous run (the load takes ~15 min
+# for 10 million orders on 2 cores).
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/common.sh"
 cd "$REPO_ROOT"
@@ -28,52 +34,60 @@ pgbin=$(./scripts/tmp-install.sh)
 export PATH="$pgbin:$PATH"
 export PGCOMMERCE_PGDATA=$bench_dir/cluster PGCOMMERCE_PGBIN=$pgbin
 ./scripts/cluster.sh stop 2>/dev/null || true
-rm -rf "$bench_dir"
-own_for_server "$bench_dir"
-./scripts/cluster.sh init
-cat >>"$PGCOMMERCE_PGDATA/data/postgresql.conf" <<CONF
+if [ "${KEEP:-0}" != 1 ]; then
+  rm -rf "$bench_dir"
+  own_for_server "$bench_dir"
+  ./scripts/cluster.sh init
+  cat >>"$PGCOMMERCE_PGDATA/data/postgresql.conf" <<CONF
 shared_buffers = 2GB
 maintenance_work_mem = 512MB
 max_wal_size = 8GB
 checkpoint_timeout = 30min
 CONF
+fi
 ./scripts/cluster.sh start
 trap './scripts/cluster.sh stop' EXIT
 eval "$(./scripts/cluster.sh env)"
 
-psql -X -q -d postgres -c "CREATE DATABASE bench"
-psql -X -q -d bench -c "CREATE EXTENSION pgcommerce CASCADE"
-psql -X -q -d bench -v tenants="$BENCH_TENANTS" -v variants=150 -f $here/load.sql
+load_catalog() {  # load_catalog DB
+  psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"
+  psql -X -q -d "$1" -c "CREATE EXTENSION pgcommerce CASCADE"
+  psql -X -q -d "$1" -v tenants="$BENCH_TENANTS" -v variants=150 -f $here/load.sql
+}
+load_catalog bench_empty
+if [ "${SKIP_LARGE:-0}" != 1 ] && { [ "${KEEP:-0}" != 1 ] || \
+     ! psql -X -qAt -d postgres -c "SELECT 1 FROM pg_database WHERE datname = 'bench_large'" | grep -q 1; }; then
+  load_catalog bench_large
+  start=$(date +%s)
+  psql -X -q -d bench_large -v orders="$ORDERS" -v tenants="$TENANTS" -v bench_tenants="$BENCH_TENANTS" \
+       -f $here/many_orders.sql
+  echo "# loaded $ORDERS orders across $TENANTS tenants in $(( $(date +%s) - start )) s"
+fi
 
 declare -A tps
-run() {  # run LABEL SCRIPT CLIENTS
-  local label=$1 script=$2 c=$3 j out
+run() {  # run LABEL SCRIPT CLIENTS DB
+  local label=$1 script=$2 c=$3 db=$4 j out
   j=$(( c < 2 ? 1 : 2 ))
+  psql -X -q -d "$db" -c CHECKPOINT
+  pgbench -n -M prepared -c "$c" -j "$j" -T 5 -D tenants="$BENCH_TENANTS" -f "$script" "$db" >/dev/null 2>&1
   out=$(pgbench -n -M prepared -c "$c" -j "$j" -T "$DURATION" -D tenants="$BENCH_TENANTS" \
-        -f "$script" bench 2>&1) || { echo "$out" >&2; exit 1; }
+        -f "$script" "$db" 2>&1) || { echo "$out" >&2; exit 1; }
   tps[$label]=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p')
   local failed
   failed=$(echo "$out" | sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p')
   printf '%-28s %3s clients  %10s tps  (failed: %s)\n' "$label" "$c" "${tps[$label]}" "${failed:-0}"
 }
 
-rounds() {  # rounds DATASET
-  for c in $CLIENTS; do
-    run "$1 extension c$c" $here/checkout.sql "$c"
-    run "$1 baseline c$c" $here/baseline.sql "$c"
-  done
-}
-
-echo "# $(date -u +%FT%TZ) $(nproc) CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), PostgreSQL $(psql -X -qAt -d bench -c 'SHOW server_version')"
-echo "# empty database: $BENCH_TENANTS tenants x 150 variants, no orders"
-rounds empty
-if [ "${SKIP_LARGE:-0}" != 1 ]; then
-  start=$(date +%s)
-  psql -X -q -d bench -v orders="$ORDERS" -v tenants="$TENANTS" -v bench_tenants="$BENCH_TENANTS" \
-       -f $here/many_orders.sql
-  echo "# loaded $(psql -X -qAt -d bench -c 'SELECT count(*) FROM commerce.orders') orders across $TENANTS tenants in $(( $(date +%s) - start )) s"
-  rounds large
-fi
+echo "# $(date -u +%FT%TZ) $(nproc) CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), PostgreSQL $(psql -X -qAt -d postgres -c 'SHOW server_version')"
+echo "# empty: $BENCH_TENANTS tenants x 150 variants, no orders; large: $(psql -X -qAt -d bench_large -c 'SELECT count(*) FROM commerce.orders' 2>/dev/null || echo 0) orders across $TENANTS tenants"
+for c in $CLIENTS; do
+  run "empty extension c$c" $here/checkout.sql "$c" bench_empty
+  run "empty baseline c$c" $here/baseline.sql "$c" bench_empty
+  if [ "${SKIP_LARGE:-0}" != 1 ]; then
+    run "large extension c$c" $here/checkout.sql "$c" bench_large
+    run "large baseline c$c" $here/baseline.sql "$c" bench_large
+  fi
+done
 
 echo "# ratios"
 for c in $CLIENTS; do

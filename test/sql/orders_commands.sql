@@ -3,7 +3,7 @@
 -- fulfil on stock, checkout, idempotency, versions, strict input, tenant
 -- isolation, events, list paging, tax rates.
 BEGIN;
-SELECT plan(59);
+SELECT plan(61);
 \ir ../fixtures/orders.sql
 
 SELECT orders_test.tenant('shop', 'EUR') AS t \gset
@@ -110,6 +110,19 @@ SELECT is(commerce.list_orders(200, :'p1'::jsonb ->> 'next_cursor') -> 'data' ->
           (SELECT id::text FROM commerce.orders ORDER BY id DESC OFFSET 2 LIMIT 1), 'the cursor continues newest first');
 SELECT is(orders_test.code($$SELECT commerce.list_orders(0)$$), 'invalid_input', 'lim 0: invalid_input');
 SELECT is(orders_test.code($$SELECT commerce.list_orders(10, 'nope')$$), 'invalid_input', 'a bad cursor: invalid_input');
+
+-- a customer's group prices apply to its orders, live and placed
+SELECT commerce.uuid_generate_v7() AS vip \gset
+INSERT INTO commerce.customer_groups (tenant_id, id, name) VALUES (:'t', :'vip', 'VIP');
+SELECT orders_test.customer(:'t', 'vip@example.com') AS vip_customer \gset
+UPDATE commerce.customers SET group_id = :'vip' WHERE id = :'vip_customer';
+INSERT INTO commerce.price_lists (tenant_id, id, name, currency, customer_group_id)
+  VALUES (:'t', commerce.uuid_generate_v7(), 'VIP EUR', 'EUR', :'vip');
+INSERT INTO commerce.prices (tenant_id, id, price_list_id, variant_id, amount)
+  SELECT :'t', commerce.uuid_generate_v7(), id, :'v1', 777 FROM commerce.price_lists WHERE name = 'VIP EUR';
+SELECT commerce.create_order(orders_test.cart(:'v1') || jsonb_build_object('customer_id', :'vip_customer')) AS vip_order \gset
+SELECT is((:'vip_order'::jsonb -> 'lines' -> 0 ->> 'unit_amount')::bigint, 777::bigint, 'a group customer''s draft shows the group price');
+SELECT is((commerce.place_order((:'vip_order'::jsonb ->> 'id')::uuid) -> 'lines' -> 0 ->> 'unit_amount')::bigint, 777::bigint, 'and is placed at it');
 
 -- another tenant sees none of it
 SELECT orders_test.tenant('other', 'EUR') AS t2 \gset

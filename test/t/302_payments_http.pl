@@ -95,11 +95,15 @@ is($node->safe_psql('commerce',
 	'declined:card_declined', 'the declined attempt is recorded and committed');
 is($node->safe_psql('commerce', "SELECT payment_status || ':' || status FROM commerce.orders WHERE id = '$order2'"),
 	'unpaid:placed', 'the order is unchanged');
-TODO:
-{
-	local $TODO = 'the gateway does not read commerce.response_error yet (docs/payments.md, Declines)';
-	is($r->{status}, 402, 'a decline is HTTP 402');
-}
+is($r->{status}, 402, 'a decline is HTTP 402');
+is($r->{json}{error}{code}, 'payment_declined', 'with the payment_declined code');
+is($r->{json}{error}{details}{transaction}{status}, 'declined', 'and the recorded attempt in details');
+my $again = $gw->post("/v1/orders/$order2/payments", token => $staff1, body => { provider => 'test', amount => 1002 },
+	headers => { 'Idempotency-Key' => 'decline-1' });
+my $replay = $gw->post("/v1/orders/$order2/payments", token => $staff1, body => { provider => 'test', amount => 1002 },
+	headers => { 'Idempotency-Key' => 'decline-1' });
+is($again->{status} . ':' . $replay->{status}, '402:402', 'a replayed decline is a 402 again');
+is($replay->{headers}{'idempotent-replayed'}, 'true', 'marked as a replay');
 
 is($gw->stop, 0, 'gateway exits 0');
 $node->stop;
