@@ -262,27 +262,114 @@ build_location(const route *r, char **values, const char *id, char *out, size_t 
 		out[outlen - 1] = '\0';
 }
 
+/* p at an opening quote: the character after the closing one, or NULL. */
+static const char *
+skip_string(const char *p)
+{
+	for (p++; *p; p++)
+	{
+		if (*p == '\\')
+		{
+			if (*++p == '\0')
+				return NULL;
+		}
+		else if (*p == '"')
+			return p + 1;
+	}
+	return NULL;
+}
+
+/*
+ * The value of a top-level key of the JSON object text s, or NULL. A scan,
+ * not a parse: answers can be large and only "id" and "version" matter
+ * here, so the body is not built into a tree on every request.
+ */
+static const char *
+top_level_value(const char *s, const char *key)
+{
+	size_t		keylen = strlen(key);
+	int			depth = 0;
+	bool		expect_key = false;
+	const char *p = s;
+
+	while (*p)
+	{
+		char		c = *p;
+
+		if (c == '"')
+		{
+			const char *end = skip_string(p);
+
+			if (end == NULL)
+				return NULL;
+			if (depth == 1 && expect_key)
+			{
+				const char *q = end;
+
+				while (*q == ' ' || *q == '\n' || *q == '\t' || *q == '\r')
+					q++;
+				if (*q != ':')
+					return NULL;
+				q++;
+				while (*q == ' ' || *q == '\n' || *q == '\t' || *q == '\r')
+					q++;
+				if ((size_t) (end - p - 2) == keylen && memcmp(p + 1, key, keylen) == 0)
+					return q;
+				expect_key = false;
+				p = q;
+				continue;
+			}
+			p = end;
+			continue;
+		}
+		if (c == '{' || c == '[')
+		{
+			depth++;
+			expect_key = c == '{' && depth == 1;
+		}
+		else if (c == '}' || c == ']')
+			depth--;
+		else if (c == ',' && depth == 1)
+			expect_key = true;
+		p++;
+	}
+	return NULL;
+}
+
 /* The response headers derived from the body: ETag and Location. */
 static void
 body_headers(const route *r, char **values, const char *body, char *etag, size_t etaglen,
 			 char *location, size_t loclen)
 {
-	json_t	   *j;
-	json_t	   *v;
+	const char *v;
 
 	etag[0] = location[0] = '\0';
 	if (body == NULL || body[0] != '{')
 		return;
-	j = json_loads(body, 0, NULL);
-	if (j == NULL)
-		return;
-	v = json_object_get(j, "version");
-	if (json_is_integer(v))
-		snprintf(etag, etaglen, "\"%lld\"", (long long) json_integer_value(v));
-	v = json_object_get(j, "id");
-	if (r->success_status == 201 && json_is_string(v))
-		build_location(r, values, json_string_value(v), location, loclen);
-	json_decref(j);
+	v = top_level_value(body, "version");
+	if (v && (*v == '-' || (*v >= '0' && *v <= '9')))
+	{
+		char	   *end;
+		long long	version;
+
+		errno = 0;
+		version = strtoll(v, &end, 10);
+		if (errno == 0 && end != v && (*end == ',' || *end == '}' || *end == ' ' || *end == '\n'))
+			snprintf(etag, etaglen, "\"%lld\"", version);
+	}
+	v = r->success_status == 201 ? top_level_value(body, "id") : NULL;
+	if (v && *v == '"')
+	{
+		const char *end = strchr(v + 1, '"');
+		char		id[128];
+
+		if (end && (size_t) (end - v - 1) < sizeof(id) && memchr(v + 1, '\\', (size_t) (end - v - 1)) == NULL)
+		{
+			memcpy(id, v + 1, (size_t) (end - v - 1));
+			id[end - v - 1] = '\0';
+			build_location(r, values, id, location, loclen);
+		}
+	}
 }
 
 static enum MHD_Result

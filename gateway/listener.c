@@ -3,6 +3,9 @@
  *   commerce_routes  -> reload the route table and the error codes;
  *   commerce_tenants -> forget the tenant in the cache;
  *   commerce_events  -> hand the envelope to the event streams.
+ * A payload the worker had to truncate (over NOTIFY's 8000 bytes, no
+ * "data", "truncated": true) is read back in full from the outbox with
+ * commerce.events_since in the event's tenant before streams get it.
  * It also loads routes at start, beats the event streams' heartbeat, and
  * survives the database going away: it reconnects every half second and,
  * once back, reloads everything and asks streams to resynchronise (a
@@ -20,6 +23,8 @@
 #include <libpq-fe.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,6 +57,42 @@ nap(int ms)
 	struct pollfd pfd = {.fd = wake_pipe[0], .events = POLLIN};
 
 	(void) poll(&pfd, 1, ms);
+}
+
+/*
+ * The full envelope of a truncated notification (malloc'd), or NULL to
+ * pass the payload on as it is.
+ */
+static char *
+full_envelope(PGconn *conn, const char *payload)
+{
+	json_t	   *j;
+	const char *tenant;
+	json_int_t	seq;
+	char		after[32];
+	const char *params[2];
+	PGresult   *res;
+	char	   *full = NULL;
+
+	if (strstr(payload, "\"truncated\"") == NULL || (j = json_loads(payload, 0, NULL)) == NULL)
+		return NULL;
+	tenant = json_string_value(json_object_get(j, "tenant_id"));
+	seq = json_integer_value(json_object_get(j, "seq"));
+	if (json_is_true(json_object_get(j, "truncated")) && tenant && seq > 0)
+	{
+		snprintf(after, sizeof(after), "%lld", (long long) seq - 1);
+		params[0] = tenant;
+		params[1] = after;
+		res = PQexecParams(conn,
+						   "WITH ctx AS MATERIALIZED (SELECT commerce.set_context($1::uuid))"
+						   " SELECT e::text FROM ctx, commerce.events_since($2::bigint, 1) AS e",
+						   2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+			full = strdup(PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	json_decref(j);
+	return full;
 }
 
 static bool
@@ -111,7 +152,12 @@ listener_main(void *arg)
 			while ((n = PQnotifies(conn)) != NULL)
 			{
 				if (strcmp(n->relname, "commerce_events") == 0)
-					events_publish(n->extra);
+				{
+					char	   *full = full_envelope(conn, n->extra);
+
+					events_publish(full ? full : n->extra);
+					free(full);
+				}
 				else if (strcmp(n->relname, "commerce_tenants") == 0)
 					tenant_cache_invalidate(n->extra);
 				else if (strcmp(n->relname, "commerce_routes") == 0)

@@ -19,6 +19,14 @@ extern void log_event(log_level level, const char *msg, json_t *extra);
 extern void log_msg(log_level level, const char *fmt, ...)
 			__attribute__((format(printf, 2, 3)));
 
+/*
+ * Hand lines to a writer thread (call once signals are blocked) / flush and
+ * stop it. Lines dropped because the log reader fell behind: log_dropped().
+ */
+extern void log_start_writer(void);
+extern void log_stop_writer(void);
+extern unsigned long long log_dropped(void);
+
 /* RFC 3339 UTC time with milliseconds into buf (at least 32 bytes). */
 extern void log_time_now(char *buf, size_t len);
 

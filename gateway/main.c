@@ -55,10 +55,12 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	log_start_writer();
 
 	pool_init(cfg.database_url, cfg.pool_size, cfg.statement_timeout_ms);
 	if (!server_start(&cfg))
 	{
+		log_stop_writer();
 		pool_destroy();
 		config_free(&cfg);
 		return 1;
@@ -85,6 +87,7 @@ main(int argc, char **argv)
 	errmap_free();
 	tenant_cache_free();
 	log_msg(LOG_INFO, "stopped");
+	log_stop_writer();
 	config_free(&cfg);
 	return 0;
 }

@@ -6,6 +6,7 @@
  * with fixed buckets in milliseconds.
  */
 #include "handlers.h"
+#include "log.h"
 #include "metrics.h"
 #include "pool.h"
 
@@ -129,7 +130,10 @@ handle_metrics(request *req)
 			"pgcommerce_db_pool_in_use %d\n"
 			"# HELP pgcommerce_db_pool_size Database connections in the pool.\n"
 			"# TYPE pgcommerce_db_pool_size gauge\n"
-			"pgcommerce_db_pool_size %d\n", pool_in_use(), pool_size());
+			"pgcommerce_db_pool_size %d\n"
+			"# HELP pgcommerce_log_lines_dropped_total Log lines dropped because stdout fell behind.\n"
+			"# TYPE pgcommerce_log_lines_dropped_total counter\n"
+			"pgcommerce_log_lines_dropped_total %llu\n", pool_in_use(), pool_size(), log_dropped());
 	fclose(f);
 	ret = respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len, NULL, 0);
 	free(text);

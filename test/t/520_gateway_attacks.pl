@@ -10,6 +10,7 @@
 use strict;
 use warnings;
 use IO::Socket::INET;
+use IPC::Run;
 use JSON::PP;
 use MIME::Base64 qw(encode_base64url);
 use Time::HiRes qw(time sleep);
@@ -112,9 +113,19 @@ rejected($gw->post('/v1/notes', body => $body, token => make_jwt({%claims}, alg 
 	401, 'invalid_token', 'HS384');
 rejected($gw->post('/v1/notes', body => $body, token => make_jwt({ %claims, exp => time - 3600 })),
 	401, 'invalid_token', 'expired');
+is($gw->get("/v1/notes/$note", token => make_jwt({ %claims, exp => time - 10 }))->{status}, 200,
+	'expired 10 s ago: inside the 30 s clock-skew leeway');
+is($gw->get("/v1/notes/$note", token => make_jwt({ %claims, nbf => time + 10 }))->{status}, 200,
+	'valid in 10 s: inside the leeway');
+rejected($gw->post('/v1/notes', body => $body, token => make_jwt({ %claims, exp => time - 60 })),
+	401, 'invalid_token', 'expired 60 s ago');
 my %noexp = %claims; delete $noexp{exp};
 rejected($gw->post('/v1/notes', body => $body, token => make_jwt({%noexp})),
 	401, 'invalid_token', 'no exp');
+rejected($gw->post('/v1/notes', body => $body, token => make_jwt({ %claims, exp => "$exp" })),
+	401, 'invalid_token', 'exp as a string');
+rejected($gw->post('/v1/notes', body => $body, token => make_jwt({ %claims, tenant_id => 'acme' })),
+	401, 'invalid_token', 'tenant_id that is not a uuid');
 rejected($gw->post('/v1/notes', body => $body, token => make_jwt({ %claims, nbf => time + 3600 })),
 	401, 'invalid_token', 'not valid before');
 my %notenant = %claims; delete $notenant{tenant_id};
@@ -192,5 +203,22 @@ is($gw->get('/readyz')->{status}, 200, 'gateway healthy after all of it');
 close $slow;
 
 is($gw->stop, 0, 'gateway exits 0 on SIGTERM');
+
+# A log reader that does not read (a stuck pipe) never stalls requests:
+# 1,500 requests log 1,500 lines, far more than a pipe holds.
+{
+	my $gwp = start_gateway($node, stdout_pipe => 1);
+	my @urls = map { $gwp->base . "/healthz?n=$_" } 1 .. 1500;
+	my ($out, $err) = ('', '');
+	my $t0 = time;
+	IPC::Run::run([ 'curl', '-s', '-Z', '--parallel-max', '8', '-w', '%{http_code}\n',
+		map({ ('-o', '/dev/null', $_) } @urls) ], '>', \$out, '2>', \$err, IPC::Run::timeout(120));
+	my %codes;
+	$codes{$_}++ for split /\n/, $out;
+	is_deeply(\%codes, { 200 => 1500 }, 'all answered while nobody reads the log');
+	is($gwp->stop, 0, 'and it exits 0, its log flushed');
+	my $lines = () = ($gwp->{piped} // '') =~ /"route":"\/healthz"/g;
+	cmp_ok($lines, '>=', 1500, "every request logged ($lines lines)");
+}
 $node->stop;
 done_testing();

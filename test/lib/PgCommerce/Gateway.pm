@@ -41,7 +41,7 @@ sub gateway_role
 
 # start_gateway($node, %opts) — start the gateway; returns a handle object.
 # opts: db (default commerce), user, env => {NAME => value}, wait => 0 to
-# skip waiting for /healthz.
+# skip waiting for /healthz, stdout_pipe => 1 (see below).
 sub start_gateway
 {
 	my ($node, %opts) = @_;
@@ -68,8 +68,10 @@ sub start_gateway
 	my $dir = PostgreSQL::Test::Utils::tempdir();
 	$self->{outfile} = "$dir/gateway.out";
 	$self->{errfile} = "$dir/gateway.err";
+	# stdout_pipe => 1: stdout into a pipe this test only reads at stop.
 	$self->{h} = IPC::Run::start([ $ENV{PGCOMMERCE_GATEWAY} ],
-		'<', \undef, '>', $self->{outfile}, '2>', $self->{errfile});
+		'<', \undef, '>', ($opts{stdout_pipe} ? \$self->{piped} : $self->{outfile}),
+		'2>', $self->{errfile});
 	$self->{http} = HTTP::Tiny->new(timeout => 30, keep_alive => 0);
 	return $self if defined $opts{wait} && !$opts{wait};
 	my $deadline = time + 30;
