@@ -36,10 +36,16 @@ sub run_concurrently
 	for my $i (0 .. $n - 1)
 	{
 		my ($out, $err) = ('', '');
-		my $script = "\\set VERBOSITY verbose\n\\set ON_ERROR_STOP 1\nBEGIN;\n$sql\nSELECT pg_sleep(0.05);\nCOMMIT;\n";
+		# The script is a file, not stdin: IPC::Run feeds a scalar only
+		# while the harness is pumped, which would run the sessions one
+		# after another.
+		my $script = $node->basedir . "/reserve_$i.sql";
+		open my $fh, '>', $script or die "cannot write $script: $!";
+		print $fh "\\set VERBOSITY verbose\n\\set ON_ERROR_STOP 1\nBEGIN;\n$sql\nSELECT pg_sleep(0.05);\nCOMMIT;\n";
+		close $fh;
 		push @runs, IPC::Run::start(
-			[ 'psql', '-X', '-q', '-d', $node->connstr('commerce'), '-U', 'inv_partner', '-f', '-' ],
-			'<', \$script, '>', \$outputs[$i]{out}, '2>', \$outputs[$i]{err});
+			[ 'psql', '-X', '-q', '-d', $node->connstr('commerce'), '-U', 'inv_partner', '-f', $script ],
+			'<', \undef, '>', \$outputs[$i]{out}, '2>', \$outputs[$i]{err});
 	}
 	my ($committed, $insufficient, $other) = (0, 0, 0);
 	for my $i (0 .. $n - 1)
