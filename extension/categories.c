@@ -178,14 +178,11 @@ commerce_update_category(PG_FUNCTION_ARGS)
 	has_expected = catalog_expected_version(fcinfo, 2, &expected);
 	parse_category(data, false, values);
 
-	commerce_prepare(&plan_lock,
-					 "SELECT version FROM commerce.categories WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
+	current = commerce_lock_version(&plan_lock,
+									  "SELECT version FROM commerce.categories WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+									  &cmd.tenant, id, "category");
 	args[0] = UUIDPGetDatum(&cmd.tenant);
 	args[1] = UUIDPGetDatum(id);
-	commerce_execute(plan_lock, args, NULL, false, 1);
-	if (!commerce_result_int64(1, &current))
-		commerce_not_found("category", id);
 	commerce_check_version("category", has_expected, expected, current);
 	check_parent(&cmd.tenant, &values[CATEGORY_PARENT], id);
 

@@ -298,3 +298,19 @@ commerce_list_cursor(FunctionCallInfo fcinfo, int arg, Datum *cursor)
 	*cursor = DirectFunctionCall1(uuid_in, CStringGetDatum(given));
 	return true;
 }
+
+int64
+commerce_lock_version(SPIPlanPtr *plan, const char *sql, const pg_uuid_t *tenant,
+					  const pg_uuid_t *id, const char *aggregate)
+{
+	Datum		args[2];
+	int64		version;
+
+	commerce_prepare(plan, sql, 2, (Oid[]) {UUIDOID, UUIDOID});
+	args[0] = UUIDPGetDatum(tenant);
+	args[1] = UUIDPGetDatum(id);
+	commerce_execute(*plan, args, NULL, false, 1);
+	if (!commerce_result_int64(1, &version))
+		commerce_not_found(aggregate, id);
+	return version;
+}

@@ -83,6 +83,16 @@ extern int32 commerce_list_limit(FunctionCallInfo fcinfo, int arg);
  * invalid_input when it is not a cursor this API returned. */
 extern bool commerce_list_cursor(FunctionCallInfo fcinfo, int arg, Datum *cursor);
 
+/*
+ * Lock an aggregate's row for update and return its version: sql selects
+ * the version of the row with tenant_id $1 and id $2 FOR UPDATE (prepared
+ * once into *plan; further columns stay readable in SPI_tuptable). not_found
+ * when the tenant has no such row.
+ */
+extern int64 commerce_lock_version(SPIPlanPtr *plan, const char *sql,
+								   const pg_uuid_t *tenant, const pg_uuid_t *id,
+								   const char *aggregate);
+
 /* version_conflict unless expected is absent or equals actual. */
 extern void commerce_check_version(const char *aggregate, bool has_expected,
 								   int64 expected, int64 actual);

@@ -135,15 +135,12 @@ commerce_update_customer_group(PG_FUNCTION_ARGS)
 	has_expected = catalog_expected_version(fcinfo, 2, &expected);
 	parse_group(data, false, values);
 
-	commerce_prepare(&plan_lock,
-					 "SELECT version FROM commerce.customer_groups"
-					 " WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
+	current = commerce_lock_version(&plan_lock,
+									  "SELECT version FROM commerce.customer_groups"
+									  " WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+									  &cmd.tenant, id, "customer group");
 	args[0] = UUIDPGetDatum(&cmd.tenant);
 	args[1] = UUIDPGetDatum(id);
-	commerce_execute(plan_lock, args, NULL, false, 1);
-	if (!commerce_result_int64(1, &current))
-		commerce_not_found("customer group", id);
 	commerce_check_version("customer group", has_expected, expected, current);
 
 	commerce_prepare(&plan_update,

@@ -202,18 +202,9 @@ require_group(const pg_uuid_t *tenant, const CommerceValue *group)
 static int64
 lock_customer(const pg_uuid_t *tenant, pg_uuid_t *id)
 {
-	Datum		args[2];
-	int64		version;
-
-	commerce_prepare(&plan_lock,
-					 "SELECT version FROM commerce.customers WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	args[0] = UUIDPGetDatum(tenant);
-	args[1] = UUIDPGetDatum(id);
-	commerce_execute(plan_lock, args, NULL, false, 1);
-	if (!commerce_result_int64(1, &version))
-		commerce_not_found("customer", id);
-	return version;
+	return commerce_lock_version(&plan_lock,
+								 "SELECT version FROM commerce.customers WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+								 tenant, id, "customer");
 }
 
 /* commerce.create_customer(data jsonb, idempotency_key text DEFAULT NULL) RETURNS jsonb */

@@ -337,20 +337,16 @@ apply_product_update(CommerceCommand *cmd, pg_uuid_t *id, Jsonb *data,
 {
 	Datum		args[3];
 	int64		current;
-	bool		isnull;
 	char	   *from;
 	const char *to;
 	Jsonb	   *response;
 
-	commerce_prepare(&plan_lock,
-					 "SELECT version, status FROM commerce.products"
-					 " WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
+	current = commerce_lock_version(&plan_lock,
+									"SELECT version, status FROM commerce.products"
+									" WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+									&cmd->tenant, id, "product");
 	args[0] = UUIDPGetDatum(&cmd->tenant);
 	args[1] = UUIDPGetDatum(id);
-	if (commerce_execute(plan_lock, args, NULL, false, 1) == 0)
-		commerce_not_found("product", id);
-	current = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	from = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 	commerce_check_version("product", has_expected, expected, current);
 

@@ -225,15 +225,12 @@ commerce_update_variant(PG_FUNCTION_ARGS)
 	has_expected = catalog_expected_version(fcinfo, 2, &expected);
 	parse_variant(data, false, values);
 
-	commerce_prepare(&plan_lock,
-					 "SELECT version, product_id FROM commerce.variants"
-					 " WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
+	current = commerce_lock_version(&plan_lock,
+									"SELECT version, product_id FROM commerce.variants"
+									" WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+									&cmd.tenant, id, "variant");
 	args[0] = UUIDPGetDatum(&cmd.tenant);
 	args[1] = UUIDPGetDatum(id);
-	if (commerce_execute(plan_lock, args, NULL, false, 1) == 0)
-		commerce_not_found("variant", id);
-	current = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	memcpy(&product, DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)),
 		   sizeof(pg_uuid_t));
 	commerce_check_version("variant", has_expected, expected, current);
