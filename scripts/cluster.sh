@@ -19,6 +19,7 @@ logfile=$pgdata/postgresql.log
 port() { cat "$pgdata/port"; }
 
 cmd_init() {
+  ensure_server_user_access
   if [ -f "$datadir/PG_VERSION" ]; then
     return 0
   fi

@@ -33,3 +33,23 @@ free_port() {
     }
     exit 1' "${1:-54320}"
 }
+
+# ensure_server_user_access — as root, the server and the TAP suites run as
+# the `postgres` user, which must be able to reach this checkout. When a
+# parent directory is closed to others (a clone under /root, say), open it
+# for traversal only (o+x), and say so.
+ensure_server_user_access() {
+  [ "$(id -u)" -eq 0 ] || return 0
+  if runuser -u postgres -- test -r "$REPO_ROOT/Makefile"; then
+    return 0
+  fi
+  local dir=$REPO_ROOT
+  while [ "$dir" != "/" ]; do
+    if ! runuser -u postgres -- test -x "$dir"; then
+      echo "pgcommerce: allowing the postgres user to traverse $dir (chmod o+x)" >&2
+      chmod o+x "$dir"
+    fi
+    dir=$(dirname "$dir")
+  done
+  chmod -R o+rX "$REPO_ROOT" 2>/dev/null || true
+}

@@ -15,6 +15,7 @@ cd "$REPO_ROOT"
 phase=${1:-all}
 shift || true
 
+ensure_server_user_access
 pgbin=$(./scripts/tmp-install.sh)
 export PATH="$pgbin:$PATH"
 pgxs_dir=$(cd "$(dirname "$($PG_CONFIG --pgxs)")/../.." && pwd)
