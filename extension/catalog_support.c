@@ -46,17 +46,6 @@ commerce_current_customer_id(PG_FUNCTION_ARGS)
 }
 
 void
-catalog_require_staff(const char *action)
-{
-	if (commerce_actor_is_customer())
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 commerce_errcode("permission_denied"),
-				 errmsg("a customer may not %s", action),
-				 errhint("Only staff manage the catalog, customer groups and other customers.")));
-}
-
-void
 catalog_list_args(FunctionCallInfo fcinfo, int lim_arg, int after_arg,
 				  int32 *lim, Datum *after)
 {

@@ -38,9 +38,6 @@ typedef struct CatalogUniqueRule
 	const char *message;		/* errmsg */
 } CatalogUniqueRule;
 
-/* permission_denied for a customer actor: it may not do action. */
-extern void catalog_require_staff(const char *action);
-
 /*
  * The lim and after arguments of a list_* command (arguments lim_arg and
  * after_arg of fcinfo): lim 1..200 (default 50), after NULL or a cursor

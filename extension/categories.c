@@ -124,7 +124,7 @@ commerce_create_category(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
 	}
-	catalog_require_staff("change the catalog");
+	commerce_require_staff("change the catalog");
 	data = catalog_jsonb_arg(fcinfo, 0, "category");
 	parse_category(data, true, values);
 	check_parent(&cmd.tenant, &values[CATEGORY_PARENT], NULL);
@@ -172,7 +172,7 @@ commerce_update_category(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
 	}
-	catalog_require_staff("change the catalog");
+	commerce_require_staff("change the catalog");
 	id = catalog_uuid_arg(fcinfo, 0, "id");
 	data = catalog_jsonb_arg(fcinfo, 1, "category");
 	has_expected = catalog_expected_version(fcinfo, 2, &expected);

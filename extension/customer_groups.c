@@ -84,7 +84,7 @@ commerce_create_customer_group(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
 	}
-	catalog_require_staff("create customer groups");
+	commerce_require_staff("create customer groups");
 	data = catalog_jsonb_arg(fcinfo, 0, "customer group");
 	parse_group(data, true, values);
 
@@ -129,7 +129,7 @@ commerce_update_customer_group(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
 	}
-	catalog_require_staff("change customer groups");
+	commerce_require_staff("change customer groups");
 	id = catalog_uuid_arg(fcinfo, 0, "id");
 	data = catalog_jsonb_arg(fcinfo, 1, "customer group");
 	has_expected = catalog_expected_version(fcinfo, 2, &expected);

@@ -225,7 +225,7 @@ commerce_create_customer(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
 	}
-	catalog_require_staff("create customers");
+	commerce_require_staff("create customers");
 	data = catalog_jsonb_arg(fcinfo, 0, "customer");
 	parse_customer(data, true, values);
 	require_group(&cmd.tenant, &values[CUSTOMER_GROUP]);
@@ -279,7 +279,7 @@ commerce_update_customer(PG_FUNCTION_ARGS)
 	parse_customer(data, false, values);
 	/* a customer choosing its group would choose its prices */
 	if (values[CUSTOMER_GROUP].present || values[CUSTOMER_METADATA].present)
-		catalog_require_staff("change its customer group or metadata");
+		commerce_require_staff("change its customer group or metadata");
 
 	commerce_check_version("customer", has_expected, expected, lock_customer(&cmd.tenant, id));
 	require_group(&cmd.tenant, &values[CUSTOMER_GROUP]);

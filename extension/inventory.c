@@ -90,7 +90,6 @@ static Jsonb *move_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant,
 static void emit_inventory_event(const pg_uuid_t *tenant, const pg_uuid_t *variant,
 								 Jsonb *level, const char *change, int64 quantity,
 								 const char *reason);
-static void require_staff(const char *action);
 static void require_variant(const pg_uuid_t *tenant, const pg_uuid_t *variant);
 static bool read_level(const pg_uuid_t *tenant, const pg_uuid_t *variant,
 					   const char *location, bool for_update,
@@ -146,16 +145,6 @@ emit_inventory_event(const pg_uuid_t *tenant, const pg_uuid_t *variant,
 						JsonbValueToJsonb(data));
 }
 
-static void
-require_staff(const char *action)
-{
-	if (commerce_actor_is_customer())
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 commerce_errcode("permission_denied"),
-				 errmsg("a customer may not %s", action),
-				 errhint("Inventory is managed by staff.")));
-}
 
 static void
 check_location(const char *location)
@@ -321,7 +310,7 @@ stock_move_command(FunctionCallInfo fcinfo, StockMove move, const char *name)
 		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
 	}
-	require_staff(psprintf("%s stock", stock_move_names[move]));
+	commerce_require_staff(psprintf("%s stock", stock_move_names[move]));
 	require_variant(&cmd.tenant, PG_GETARG_UUID_P(0));
 	level = move_stock(&cmd.tenant, PG_GETARG_UUID_P(0), PG_GETARG_INT64(1), move);
 	result = commerce_command_finish(&cmd, level);
@@ -468,7 +457,7 @@ commerce_set_inventory(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
 	}
-	require_staff("set inventory");
+	commerce_require_staff("set inventory");
 	commerce_parse_object(PG_GETARG_JSONB_P(1), "inventory", fields, lengthof(fields), values);
 	on_hand = DatumGetInt64(values[0].value);
 	if (on_hand < 0)
@@ -536,7 +525,7 @@ commerce_adjust_inventory(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
 	}
-	require_staff("adjust inventory");
+	commerce_require_staff("adjust inventory");
 	if (delta == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -404,17 +404,6 @@ order_require_transition(const Order *order, OrderCommand command)
 			 errhint("See the order state machine in docs/orders.md.")));
 }
 
-/* Cancelling, fulfilling and tax configuration are staff work. */
-void
-order_require_staff(const char *action)
-{
-	if (commerce_actor_is_customer())
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 commerce_errcode("permission_denied"),
-				 errmsg("a customer may not %s", action)));
-}
-
 /*
  * order_customer_for_actor
  *		The customer of a new order. A customer actor orders for itself:
@@ -990,7 +979,7 @@ order_status_command(FunctionCallInfo fcinfo, const char *name, OrderCommand com
 		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
 	}
-	order_require_staff(command == ORDER_CANCEL ? "cancel orders" : "fulfil orders");
+	commerce_require_staff(command == ORDER_CANCEL ? "cancel orders" : "fulfil orders");
 	require_order_argument(fcinfo, 0);
 	id = PG_GETARG_UUID_P(0);
 	if (!order_load(&cmd.tenant, id, true, &order))

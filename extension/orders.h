@@ -103,7 +103,6 @@ extern bool order_load(const pg_uuid_t *tenant, const pg_uuid_t *id,
 					   bool for_update, Order *order);
 extern void order_load_lines(Order *order);
 extern void order_require_transition(const Order *order, OrderCommand command);
-extern void order_require_staff(const char *action);
 extern void order_customer_for_actor(bool given, pg_uuid_t *customer, bool *has_customer);
 extern void order_price(Order *order, bool placing);
 extern void order_reserve_and_number(Order *order);

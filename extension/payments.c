@@ -132,7 +132,6 @@ static void void_open_payments_on_cancel(const pg_uuid_t *tenant, const pg_uuid_
 static const char *payment_status(int64 authorized, int64 captured, int64 voided, int64 refunded);
 static void check_customer_owns(bool has_customer, const pg_uuid_t *customer,
 								const char *aggregate, const pg_uuid_t *id);
-static void require_staff(const char *action);
 static Jsonb *provider_request(PaymentOperation operation, const pg_uuid_t *tenant,
 							   const pg_uuid_t *order_id, const pg_uuid_t *payment_id,
 							   const pg_uuid_t *transaction_id, int64 amount,
@@ -207,16 +206,6 @@ check_customer_owns(bool has_customer, const pg_uuid_t *customer,
 }
 
 /* Capturing, voiding and refunding move money on the merchant's side. */
-static void
-require_staff(const char *action)
-{
-	if (commerce_actor_is_customer())
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 commerce_errcode("permission_denied"),
-				 errmsg("a customer may not %s a payment", action),
-				 errhint("Captures, voids and refunds are made by staff.")));
-}
 
 static void
 lock_order(const pg_uuid_t *tenant, const pg_uuid_t *order_id, char **status,
@@ -851,7 +840,7 @@ run_payment_command(FunctionCallInfo fcinfo, PaymentOperation operation)
 									PG_ARGISNULL(key_arg) ? NULL : PG_GETARG_TEXT_PP(key_arg),
 									nargs, args, argtypes, argnulls);
 	/* before a replay too: a customer gets no staff response by its key */
-	require_staff(operation_names[operation]);
+	commerce_require_staff(psprintf("%s a payment", operation_names[operation]));
 	if (replay != NULL)
 	{
 		/* replay is already in the caller's memory context */

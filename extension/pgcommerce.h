@@ -35,6 +35,7 @@ extern void commerce_define_context_gucs(void);
 extern bool commerce_current_tenant(pg_uuid_t *out);
 extern void commerce_require_tenant(pg_uuid_t *out);
 extern bool commerce_actor_is_customer(void);
+extern void commerce_require_staff(const char *action);
 extern const char *commerce_current_subject(void);
 extern bool commerce_tenant_exists(const pg_uuid_t *tenant, bool *active);
 extern void commerce_reset_tenant_cache(void);

@@ -89,16 +89,6 @@ emit_price_list_event(const pg_uuid_t *tenant, const char *type,
 	commerce_emit_event(tenant, type, "price_list", id, price_list);
 }
 
-static void
-require_staff(const char *action)
-{
-	if (commerce_actor_is_customer())
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 commerce_errcode("permission_denied"),
-				 errmsg("a customer may not %s", action),
-				 errhint("Price lists are managed by staff.")));
-}
 
 /* Copy the fields present in the input over the list's columns. */
 static void
@@ -201,7 +191,7 @@ commerce_create_price_list(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
 	}
-	require_staff("create a price list");
+	commerce_require_staff("create a price list");
 	commerce_parse_object(PG_GETARG_JSONB_P(0), "price list", price_list_fields, F_COUNT, values);
 	memset(list.nulls, 'n', sizeof(list.nulls));
 	apply_fields(&list, values);
@@ -280,7 +270,7 @@ commerce_update_price_list(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
 	}
-	require_staff("update a price list");
+	commerce_require_staff("update a price list");
 	/* every field optional in an update; required ones may not be nulled */
 	memcpy(fields, price_list_fields, sizeof(fields));
 	for (i = 0; i < F_COUNT; i++)

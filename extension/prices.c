@@ -60,16 +60,6 @@ emit_price_event(const pg_uuid_t *tenant, const char *type,
 	commerce_emit_event(tenant, type, "price_list", price_list, price);
 }
 
-static void
-require_staff(const char *action)
-{
-	if (commerce_actor_is_customer())
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 commerce_errcode("permission_denied"),
-				 errmsg("a customer may not %s", action),
-				 errhint("Prices are managed by staff.")));
-}
 
 /*
  * check_amount_range
@@ -187,7 +177,7 @@ commerce_set_price(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
 	}
-	require_staff("set a price");
+	commerce_require_staff("set a price");
 	check_amount_range(data, "amount");
 	commerce_parse_object(data, "price", fields, F_COUNT, values);
 	commerce_check_amount("amount", DatumGetInt64(values[F_AMOUNT].value));
@@ -286,7 +276,7 @@ commerce_remove_price(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
 	}
-	require_staff("remove a price");
+	commerce_require_staff("remove a price");
 	(void) lock_price_list(&cmd.tenant, list);
 	commerce_prepare(&plan_delete,
 					 "WITH p AS ("

@@ -286,7 +286,7 @@ commerce_create_product(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
 	}
-	catalog_require_staff("change the catalog");
+	commerce_require_staff("change the catalog");
 	data = catalog_jsonb_arg(fcinfo, 0, "product");
 	parse_product(data, true, values);
 	require_category(&cmd.tenant, &values[PRODUCT_CATEGORY]);
@@ -424,7 +424,7 @@ commerce_update_product(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
 	}
-	catalog_require_staff("change the catalog");
+	commerce_require_staff("change the catalog");
 	id = catalog_uuid_arg(fcinfo, 0, "id");
 	data = catalog_jsonb_arg(fcinfo, 1, "product");
 	has_expected = catalog_expected_version(fcinfo, 2, &expected);
@@ -457,7 +457,7 @@ commerce_archive_product(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
 	}
-	catalog_require_staff("change the catalog");
+	commerce_require_staff("change the catalog");
 	id = catalog_uuid_arg(fcinfo, 0, "id");
 	has_expected = catalog_expected_version(fcinfo, 1, &expected);
 	data = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{\"status\": \"archived\"}")));

@@ -299,7 +299,7 @@ commerce_set_tax_settings(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
 	}
-	order_require_staff("change tax settings");
+	commerce_require_staff("change tax settings");
 	if (argnulls[0])
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -407,7 +407,7 @@ commerce_create_tax_rate(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
 	}
-	order_require_staff("create tax rates");
+	commerce_require_staff("create tax rates");
 	if (argnulls[0])
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -387,6 +387,22 @@ commerce_require_tenant(pg_uuid_t *out)
 	active_checked_tenant = *out;
 }
 
+/*
+ * commerce_require_staff
+ *		permission_denied for a customer actor: staff-only commands call it
+ *		with what was attempted ("change the catalog", "set a price").
+ */
+void
+commerce_require_staff(const char *action)
+{
+	if (commerce_actor_is_customer())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 commerce_errcode("permission_denied"),
+				 errmsg("a customer may not %s", action),
+				 errhint("A customer acts only on its own customer record, orders and payments; staff do the rest.")));
+}
+
 /* commerce.current_tenant() RETURNS uuid */
 Datum
 commerce_current_tenant_sql(PG_FUNCTION_ARGS)

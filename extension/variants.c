@@ -167,7 +167,7 @@ commerce_create_variant(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
 	}
-	catalog_require_staff("change the catalog");
+	commerce_require_staff("change the catalog");
 	product = catalog_uuid_arg(fcinfo, 0, "product_id");
 	data = catalog_jsonb_arg(fcinfo, 1, "variant");
 	parse_variant(data, true, values);
@@ -219,7 +219,7 @@ commerce_update_variant(PG_FUNCTION_ARGS)
 		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
 	}
-	catalog_require_staff("change the catalog");
+	commerce_require_staff("change the catalog");
 	id = catalog_uuid_arg(fcinfo, 0, "id");
 	data = catalog_jsonb_arg(fcinfo, 1, "variant");
 	has_expected = catalog_expected_version(fcinfo, 2, &expected);
