@@ -170,28 +170,6 @@ catalog_expected_version(FunctionCallInfo fcinfo, int i, int64 *out)
 	return true;
 }
 
-Jsonb *
-catalog_command_begin(CommerceCommand *cmd, const char *name, FunctionCallInfo fcinfo,
-					  int nargs, int key_arg)
-{
-	Datum	   *args = palloc0(sizeof(Datum) * Max(nargs, 1));
-	Oid		   *types = palloc0(sizeof(Oid) * Max(nargs, 1));
-	bool	   *nulls = palloc0(sizeof(bool) * Max(nargs, 1));
-	int			i;
-
-	for (i = 0; i < nargs; i++)
-	{
-		nulls[i] = PG_ARGISNULL(i);
-		args[i] = nulls[i] ? (Datum) 0 : PG_GETARG_DATUM(i);
-		types[i] = get_fn_expr_argtype(fcinfo->flinfo, i);
-		if (!OidIsValid(types[i]))
-			elog(ERROR, "could not determine the type of argument %d of %s", i + 1, name);
-	}
-	return commerce_command_begin(cmd, name,
-								  PG_ARGISNULL(key_arg) ? NULL : PG_GETARG_TEXT_PP(key_arg),
-								  nargs, args, types, nulls);
-}
-
 /* The event goes to the outbox in the command's own transaction. */
 void
 catalog_emit(const CommerceCommand *cmd, const char *type, const char *aggregate_type,

@@ -81,14 +81,6 @@ extern void catalog_reject_empty(const char *what, const CommerceField *fields,
 extern void catalog_check_size(const char *what, const char *field,
 							   const CommerceValue *value, int max_bytes);
 
-/*
- * Begin a write command whose arguments are fcinfo's arguments 0..nargs-1
- * (they make the idempotency fingerprint) and whose idempotency key is
- * argument key_arg. Returns the stored response on a replay, else NULL.
- */
-extern Jsonb *catalog_command_begin(CommerceCommand *cmd, const char *name,
-									FunctionCallInfo fcinfo, int nargs, int key_arg);
-
 /* the jsonb argument i (the request body), invalid_input when NULL */
 extern Jsonb *catalog_jsonb_arg(FunctionCallInfo fcinfo, int i, const char *what);
 

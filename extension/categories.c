@@ -118,7 +118,7 @@ commerce_create_category(PG_FUNCTION_ARGS)
 	Datum		args[3];
 
 	SPI_connect();
-	response = catalog_command_begin(&cmd, "create_category", fcinfo, 1, 1);
+	response = commerce_command_begin_call(&cmd, "create_category", fcinfo, 1, 1);
 	if (response != NULL)
 	{
 		SPI_finish();
@@ -166,7 +166,7 @@ commerce_update_category(PG_FUNCTION_ARGS)
 	Datum		args[3];
 
 	SPI_connect();
-	response = catalog_command_begin(&cmd, "update_category", fcinfo, 3, 3);
+	response = commerce_command_begin_call(&cmd, "update_category", fcinfo, 3, 3);
 	if (response != NULL)
 	{
 		SPI_finish();

@@ -314,3 +314,25 @@ commerce_lock_version(SPIPlanPtr *plan, const char *sql, const pg_uuid_t *tenant
 		commerce_not_found(aggregate, id);
 	return version;
 }
+
+Jsonb *
+commerce_command_begin_call(CommerceCommand *cmd, const char *name,
+							FunctionCallInfo fcinfo, int nargs, int key_arg)
+{
+	Datum	   *args = palloc0(sizeof(Datum) * Max(nargs, 1));
+	Oid		   *types = palloc0(sizeof(Oid) * Max(nargs, 1));
+	bool	   *nulls = palloc0(sizeof(bool) * Max(nargs, 1));
+	int			i;
+
+	for (i = 0; i < nargs; i++)
+	{
+		nulls[i] = PG_ARGISNULL(i);
+		args[i] = nulls[i] ? (Datum) 0 : PG_GETARG_DATUM(i);
+		types[i] = get_fn_expr_argtype(fcinfo->flinfo, i);
+		if (!OidIsValid(types[i]))
+			elog(ERROR, "could not determine the type of argument %d of %s", i + 1, name);
+	}
+	return commerce_command_begin(cmd, name,
+								  PG_ARGISNULL(key_arg) ? NULL : PG_GETARG_TEXT_PP(key_arg),
+								  nargs, args, types, nulls);
+}

@@ -52,6 +52,13 @@ extern Jsonb *commerce_command_begin(CommerceCommand *cmd, const char *name,
 									 const Datum *args, const Oid *types,
 									 const bool *nulls);
 
+/*
+ * The same, fingerprinting the first nargs arguments of the SQL-callable
+ * function itself, with the idempotency key in argument key_arg.
+ */
+extern Jsonb *commerce_command_begin_call(CommerceCommand *cmd, const char *name,
+										  FunctionCallInfo fcinfo, int nargs, int key_arg);
+
 /* Store the response with the key (when there is one) and return a copy
  * allocated in the caller's (pre-SPI) memory context. */
 extern Jsonb *commerce_command_finish(CommerceCommand *cmd, Jsonb *response);

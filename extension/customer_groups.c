@@ -78,7 +78,7 @@ commerce_create_customer_group(PG_FUNCTION_ARGS)
 	Datum		args[3];
 
 	SPI_connect();
-	response = catalog_command_begin(&cmd, "create_customer_group", fcinfo, 1, 1);
+	response = commerce_command_begin_call(&cmd, "create_customer_group", fcinfo, 1, 1);
 	if (response != NULL)
 	{
 		SPI_finish();
@@ -123,7 +123,7 @@ commerce_update_customer_group(PG_FUNCTION_ARGS)
 	Datum		args[3];
 
 	SPI_connect();
-	response = catalog_command_begin(&cmd, "update_customer_group", fcinfo, 3, 3);
+	response = commerce_command_begin_call(&cmd, "update_customer_group", fcinfo, 3, 3);
 	if (response != NULL)
 	{
 		SPI_finish();

@@ -219,7 +219,7 @@ commerce_create_customer(PG_FUNCTION_ARGS)
 	Datum		args[3];
 
 	SPI_connect();
-	response = catalog_command_begin(&cmd, "create_customer", fcinfo, 1, 1);
+	response = commerce_command_begin_call(&cmd, "create_customer", fcinfo, 1, 1);
 	if (response != NULL)
 	{
 		SPI_finish();
@@ -267,7 +267,7 @@ commerce_update_customer(PG_FUNCTION_ARGS)
 	Datum		args[3];
 
 	SPI_connect();
-	response = catalog_command_begin(&cmd, "update_customer", fcinfo, 3, 3);
+	response = commerce_command_begin_call(&cmd, "update_customer", fcinfo, 3, 3);
 	if (response != NULL)
 	{
 		SPI_finish();
@@ -419,7 +419,7 @@ commerce_add_customer_address(PG_FUNCTION_ARGS)
 	Datum		args[4];
 
 	SPI_connect();
-	response = catalog_command_begin(&cmd, "add_customer_address", fcinfo, 2, 2);
+	response = commerce_command_begin_call(&cmd, "add_customer_address", fcinfo, 2, 2);
 	if (response != NULL)
 	{
 		SPI_finish();
@@ -508,7 +508,7 @@ commerce_update_customer_address(PG_FUNCTION_ARGS)
 	Datum		args[4];
 
 	SPI_connect();
-	response = catalog_command_begin(&cmd, "update_customer_address", fcinfo, 4, 4);
+	response = commerce_command_begin_call(&cmd, "update_customer_address", fcinfo, 4, 4);
 	if (response != NULL)
 	{
 		SPI_finish();
@@ -573,7 +573,7 @@ commerce_remove_customer_address(PG_FUNCTION_ARGS)
 	Datum		args[3];
 
 	SPI_connect();
-	response = catalog_command_begin(&cmd, "remove_customer_address", fcinfo, 3, 3);
+	response = commerce_command_begin_call(&cmd, "remove_customer_address", fcinfo, 3, 3);
 	if (response != NULL)
 	{
 		SPI_finish();

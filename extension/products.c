@@ -280,7 +280,7 @@ commerce_create_product(PG_FUNCTION_ARGS)
 	Datum		args[4];
 
 	SPI_connect();
-	response = catalog_command_begin(&cmd, "create_product", fcinfo, 1, 1);
+	response = commerce_command_begin_call(&cmd, "create_product", fcinfo, 1, 1);
 	if (response != NULL)
 	{
 		SPI_finish();
@@ -418,7 +418,7 @@ commerce_update_product(PG_FUNCTION_ARGS)
 	bool		has_expected;
 
 	SPI_connect();
-	response = catalog_command_begin(&cmd, "update_product", fcinfo, 3, 3);
+	response = commerce_command_begin_call(&cmd, "update_product", fcinfo, 3, 3);
 	if (response != NULL)
 	{
 		SPI_finish();
@@ -451,7 +451,7 @@ commerce_archive_product(PG_FUNCTION_ARGS)
 	bool		has_expected;
 
 	SPI_connect();
-	response = catalog_command_begin(&cmd, "archive_product", fcinfo, 2, 2);
+	response = commerce_command_begin_call(&cmd, "archive_product", fcinfo, 2, 2);
 	if (response != NULL)
 	{
 		SPI_finish();

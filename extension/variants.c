@@ -161,7 +161,7 @@ commerce_create_variant(PG_FUNCTION_ARGS)
 	Datum		args[4];
 
 	SPI_connect();
-	response = catalog_command_begin(&cmd, "create_variant", fcinfo, 2, 2);
+	response = commerce_command_begin_call(&cmd, "create_variant", fcinfo, 2, 2);
 	if (response != NULL)
 	{
 		SPI_finish();
@@ -213,7 +213,7 @@ commerce_update_variant(PG_FUNCTION_ARGS)
 	Datum		args[3];
 
 	SPI_connect();
-	response = catalog_command_begin(&cmd, "update_variant", fcinfo, 3, 3);
+	response = commerce_command_begin_call(&cmd, "update_variant", fcinfo, 3, 3);
 	if (response != NULL)
 	{
 		SPI_finish();
