@@ -20,6 +20,7 @@
 #include "datatype/timestamp.h"
 #include "storage/proc.h"
 #include "storage/spin.h"
+#include "utils/uuid.h"
 
 /* The NOTIFY channel every published event goes to. */
 #define OUTBOX_CHANNEL "commerce_events"
@@ -62,6 +63,7 @@ typedef struct OutboxRegistry
 extern OutboxRegistry *outbox_registry;
 extern int	outbox_publisher_batch_size;
 extern int	outbox_publisher_poll_interval_ms;
+extern int	outbox_publisher_full_scan_interval_ms;
 extern int	outbox_event_retention_minutes;
 extern char *outbox_databases;
 extern int	outbox_max_databases;
@@ -87,6 +89,11 @@ extern bool outbox_worker_attach(OutboxWorkerKind kind);
 extern bool outbox_extension_present(void);
 extern void outbox_mark_absent(void);
 extern void outbox_publisher_loop(void);
+
+/* scan_floor.c: where the publisher's look-up of unpublished rows starts */
+extern void outbox_floor_probe_start(void);
+extern bool outbox_floor_probe_ripe(TimestampTz *time);
+extern pg_uuid_t outbox_floor_uuid(TimestampTz t);
 extern void outbox_dispatcher_loop(void);
 
 #endif							/* OUTBOX_WORKER_H */

@@ -26,6 +26,13 @@
  *	  transaction larger than that) is the full sort used. See
  *	  docs/events.md.
  *
+ *	  Where the look-up starts. Published rows leave index entries in
+ *	  outbox_unpublished until VACUUM; so that a batch does not walk all of
+ *	  them, the look-up starts at the scan floor (scan_floor.c), below which
+ *	  nothing unpublished can appear. When idle, at most every
+ *	  pgcommerce.publisher_full_scan_interval, one batch looks from the
+ *	  very start, for rows whose ids do not follow the clock.
+ *
  * bgworker/publisher.c
  *
  *-------------------------------------------------------------------------
@@ -86,9 +93,12 @@ static SPIPlanPtr purge_plan = NULL;
 static int	window_hint = 1;
 static bool last_full_sort = false;
 
+/* Every row with an id below this is published or rolled back. */
+static pg_uuid_t scan_floor;
+
 static SPIPlanPtr keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes);
-static int	publish_batch(bool *more);
-static int	read_candidates(SPIPlanPtr plan, int limit, Candidate *rows);
+static int	publish_batch(bool from_start, bool *more);
+static int	read_candidates(SPIPlanPtr plan, int limit, const pg_uuid_t *from, Candidate *rows);
 static int	compare_candidates(const void *a, const void *b);
 static int	compare_published(const void *a, const void *b);
 static TimestampTz uuid_v7_time(const pg_uuid_t *id);
@@ -121,6 +131,8 @@ outbox_publisher_loop(void)
 {
 	MemoryContext batch_context;
 	TimestampTz next_purge = 0;
+	TimestampTz next_full_scan = 0;
+	bool		from_start = false;
 
 	if (!track_commit_timestamp)
 		ereport(WARNING,
@@ -143,23 +155,35 @@ outbox_publisher_loop(void)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
-			/* pgcommerce.event_retention may have shrunk: purge now. */
+			/* Retention or the full-scan interval may have shrunk: act now. */
 			next_purge = 0;
+			next_full_scan = 0;
 		}
 		if (outbox_database_paused(MyDatabaseId))
 			proc_exit(0);
 
 		MemoryContextReset(batch_context);
 		MemoryContextSwitchTo(batch_context);
-		if (publish_batch(&more) < 0)
+		if (publish_batch(from_start, &more) < 0)
 		{
 			outbox_mark_absent();
 			ereport(LOG, (errmsg("pgcommerce was dropped from database %u; publisher exits",
 								 MyDatabaseId)));
 			proc_exit(0);
 		}
+		if (from_start)
+		{
+			from_start = false;
+			next_full_scan = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), outbox_publisher_full_scan_interval_ms);
+		}
 		if (more)
 			continue;
+		if (GetCurrentTimestamp() >= next_full_scan)
+		{
+			/* Idle: look once from the start (see the top of the file). */
+			from_start = true;
+			continue;
+		}
 
 		if (GetCurrentTimestamp() >= next_purge)
 		{
@@ -180,10 +204,11 @@ outbox_publisher_loop(void)
  * publish_batch
  *		One transaction: pick, order, number, notify, fan out, commit.
  *		Returns the number of rows published, or -1 when the extension is
- *		gone; *more says whether the backlog may hold more.
+ *		gone; *more says whether the backlog may hold more. from_start:
+ *		look from the start of the outbox rather than from the scan floor.
  */
 static int
-publish_batch(bool *more)
+publish_batch(bool from_start, bool *more)
 {
 	int			limit = outbox_publisher_batch_size;
 	Candidate  *rows;
@@ -199,12 +224,28 @@ publish_batch(bool *more)
 	Datum		args[3];
 	Oid			argtypes[3];
 	int			ret;
+	pg_uuid_t	from;
+	bool		floor_ripe = false;
+	TimestampTz floor_time = 0;
+	bool		id_ordered = false;
+	pg_uuid_t	first_id;
 
 	*more = false;
+	memset(&first_id, 0, sizeof(first_id));
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	SPI_connect();
+	/* Before the snapshot, so that the commits it waited for are seen. */
+	if (!from_start)
+	{
+		floor_ripe = outbox_floor_probe_ripe(&floor_time);
+		outbox_floor_probe_start();
+	}
 	PushActiveSnapshot(GetTransactionSnapshot());
+	if (from_start)
+		memset(&from, 0, sizeof(from));
+	else
+		from = scan_floor;
 
 	if (!outbox_extension_present())
 	{
@@ -225,6 +266,7 @@ publish_batch(bool *more)
 	 * unpublished rows sorted by commit time.
 	 */
 	argtypes[0] = INT4OID;
+	argtypes[1] = UUIDOID;
 	nrows = 0;
 	nkept = 0;
 	for (int fetch = limit * window_hint;; fetch *= 2)
@@ -234,14 +276,17 @@ publish_batch(bool *more)
 										  track_commit_timestamp
 										  ? "SELECT o.tenant_id, o.id, pg_catalog.pg_xact_commit_timestamp(o.xmin)"
 										  "  FROM commerce.outbox o"
-										  " WHERE o.seq IS NULL"
+										  " WHERE o.seq IS NULL AND o.id OPERATOR(pg_catalog.>=) $2"
 										  " ORDER BY o.id LIMIT $1"
 										  : "SELECT o.tenant_id, o.id, NULL::timestamptz"
 										  "  FROM commerce.outbox o"
-										  " WHERE o.seq IS NULL"
+										  " WHERE o.seq IS NULL AND o.id OPERATOR(pg_catalog.>=) $2"
 										  " ORDER BY o.id LIMIT $1",
-										  1, argtypes),
-								fetch, rows);
+										  2, argtypes),
+								fetch, &from, rows);
+		id_ordered = true;
+		if (nrows > 0)
+			first_id = rows[0].id;
 		if (nrows < fetch || !track_commit_timestamp)
 		{
 			/* Every visible unpublished row is here (or no commit times). */
@@ -274,13 +319,29 @@ publish_batch(bool *more)
 			nkept = read_candidates(keep_plan(&full_sort_plan,
 											  "SELECT o.tenant_id, o.id, pg_catalog.pg_xact_commit_timestamp(o.xmin) AS committed_at"
 											  "  FROM commerce.outbox o"
-											  " WHERE o.seq IS NULL"
+											  " WHERE o.seq IS NULL AND o.id OPERATOR(pg_catalog.>=) $2"
 											  " ORDER BY committed_at NULLS FIRST, o.id LIMIT $1",
-											  1, argtypes),
-									limit, rows);
+											  2, argtypes),
+									limit, &from, rows);
+			id_ordered = false;
 			break;
 		}
 		pfree(rows);
+	}
+
+	/*
+	 * The probe has seen every transaction that could still add a row below
+	 * its time end: raise the floor to that time, or to the first
+	 * unpublished row, whichever is lower (unknown after the full sort).
+	 */
+	if (floor_ripe && id_ordered)
+	{
+		pg_uuid_t	candidate = outbox_floor_uuid(floor_time);
+
+		if (nrows > 0 && memcmp(first_id.data, candidate.data, UUID_LEN) < 0)
+			candidate = first_id;
+		if (memcmp(candidate.data, scan_floor.data, UUID_LEN) > 0)
+			scan_floor = candidate;
 	}
 
 	if (nkept == 0)
@@ -406,11 +467,15 @@ publish_batch(bool *more)
 }
 
 static int
-read_candidates(SPIPlanPtr plan, int limit, Candidate *rows)
+read_candidates(SPIPlanPtr plan, int limit, const pg_uuid_t *from, Candidate *rows)
 {
-	Datum		arg = Int32GetDatum(limit);
-	int			ret = SPI_execute_plan(plan, &arg, NULL, true, 0);
+	Datum		args[2];
+	int			ret;
 	int			n;
+
+	args[0] = Int32GetDatum(limit);
+	args[1] = UUIDPGetDatum(unconstify(pg_uuid_t *, from));
+	ret = SPI_execute_plan(plan, args, NULL, true, 0);
 
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read unpublished outbox rows: %s", SPI_result_code_string(ret));

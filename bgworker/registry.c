@@ -42,6 +42,7 @@ OutboxRegistry *outbox_registry = NULL;
 
 int			outbox_publisher_batch_size = 1000;
 int			outbox_publisher_poll_interval_ms = 1000;
+int			outbox_publisher_full_scan_interval_ms = 10000;
 int			outbox_event_retention_minutes = 7 * 24 * 60;
 char	   *outbox_databases = NULL;
 int			outbox_max_databases = 64;
@@ -88,6 +89,15 @@ outbox_define_gucs(void)
 							"Writers wake the publisher at commit; polling is only the backstop (prepared transactions, lost wake-ups).",
 							&outbox_publisher_poll_interval_ms,
 							1000, 10, 600000,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pgcommerce.publisher_full_scan_interval",
+							"Shortest time between two looks of an idle publisher at the whole outbox.",
+							"The publisher looks for unpublished rows from its scan floor, below which nothing new can appear "
+							"while ids follow the clock. An idle publisher also looks from the start this often, for rows "
+							"whose ids do not (an id set by hand, a system clock stepped back).",
+							&outbox_publisher_full_scan_interval_ms,
+							10000, 100, 3600000,
 							PGC_SIGHUP, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("pgcommerce.event_retention",
