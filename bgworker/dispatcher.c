@@ -45,6 +45,7 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+#include "command.h"
 #include "outbox_worker.h"
 
 static SPIPlanPtr claim_plan = NULL;
@@ -53,26 +54,9 @@ static SPIPlanPtr delivered_plan = NULL;
 static SPIPlanPtr failed_plan = NULL;
 static SPIPlanPtr next_due_plan = NULL;
 
-static SPIPlanPtr prepare_kept(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes);
 static int	dispatch_one(void);
 static char *call_handler(Oid handler, Oid run_as, const pg_uuid_t *tenant, Jsonb *event);
 static long next_due_ms(void);
-
-static SPIPlanPtr
-prepare_kept(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
-{
-	if (*slot == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
-
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
-				 SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-		*slot = plan;
-	}
-	return *slot;
-}
 
 /*
  * outbox_dispatcher_loop
@@ -160,7 +144,7 @@ dispatch_one(void)
 		return -1;
 	}
 
-	ret = SPI_execute_plan(prepare_kept(&claim_plan,
+	ret = SPI_execute_plan(commerce_prepare(&claim_plan,
 										"SELECT d.tenant_id, d.id,"
 										"       pg_catalog.to_regprocedure(s.handler)::pg_catalog.oid,"
 										"       (SELECT r.oid FROM pg_catalog.pg_roles r"
@@ -216,7 +200,7 @@ dispatch_one(void)
 	args[1] = UUIDPGetDatum(&delivery);
 	if (error == NULL)
 	{
-		ret = SPI_execute_plan(prepare_kept(&delivered_plan,
+		ret = SPI_execute_plan(commerce_prepare(&delivered_plan,
 											"UPDATE commerce.deliveries"
 											"   SET status = 'delivered', attempts = attempts OPERATOR(pg_catalog.+) 1,"
 											"       last_attempt_at = pg_catalog.clock_timestamp(),"
@@ -228,7 +212,7 @@ dispatch_one(void)
 	else
 	{
 		args[2] = CStringGetTextDatum(error);
-		ret = SPI_execute_plan(prepare_kept(&failed_plan,
+		ret = SPI_execute_plan(commerce_prepare(&failed_plan,
 											"UPDATE commerce.deliveries d"
 											"   SET attempts = d.attempts OPERATOR(pg_catalog.+) 1,"
 											"       last_attempt_at = pg_catalog.clock_timestamp(),"
@@ -292,7 +276,7 @@ call_handler(Oid handler, Oid run_as, const pg_uuid_t *tenant, Jsonb *event)
 		SetUserIdAndSecContext(run_as, save_sec_context |
 							   SECURITY_LOCAL_USERID_CHANGE |
 							   SECURITY_RESTRICTED_OPERATION);
-		ret = SPI_execute_plan(prepare_kept(&context_plan,
+		ret = SPI_execute_plan(commerce_prepare(&context_plan,
 											"SELECT commerce.set_context($1)",
 											1, &argtype),
 							   &arg, NULL, false, 0);
@@ -347,7 +331,7 @@ next_due_ms(void)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (outbox_extension_present())
 	{
-		ret = SPI_execute_plan(prepare_kept(&next_due_plan,
+		ret = SPI_execute_plan(commerce_prepare(&next_due_plan,
 											"SELECT pg_catalog.ceil(pg_catalog.date_part('epoch',"
 											"   pg_catalog.min(next_attempt_at) OPERATOR(pg_catalog.-) pg_catalog.clock_timestamp()) * 1000)::bigint"
 											"  FROM commerce.deliveries WHERE status OPERATOR(pg_catalog.=) 'pending'",

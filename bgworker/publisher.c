@@ -59,6 +59,7 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+#include "command.h"
 #include "outbox_worker.h"
 
 #define PURGE_INTERVAL_MS 60000
@@ -96,7 +97,6 @@ static bool last_full_sort = false;
 /* Every row with an id below this is published or rolled back. */
 static pg_uuid_t scan_floor;
 
-static SPIPlanPtr keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes);
 static int	publish_batch(bool from_start, bool *more);
 static int	read_candidates(SPIPlanPtr plan, int limit, const pg_uuid_t *from, Candidate *rows);
 static int	compare_candidates(const void *a, const void *b);
@@ -104,22 +104,6 @@ static int	compare_published(const void *a, const void *b);
 static TimestampTz uuid_v7_time(const pg_uuid_t *id);
 static char *truncated_payload(Jsonb *envelope);
 static void purge_published(void);
-
-static SPIPlanPtr
-keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
-{
-	if (*slot == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
-
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
-				 SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-		*slot = plan;
-	}
-	return *slot;
-}
 
 /*
  * outbox_publisher_loop
@@ -229,6 +213,7 @@ publish_batch(bool from_start, bool *more)
 	TimestampTz floor_time = 0;
 	bool		id_ordered = false;
 	pg_uuid_t	first_id;
+	int			nestlevel;
 
 	*more = false;
 	memset(&first_id, 0, sizeof(first_id));
@@ -272,7 +257,7 @@ publish_batch(bool from_start, bool *more)
 	for (int fetch = limit * window_hint;; fetch *= 2)
 	{
 		rows = palloc(sizeof(Candidate) * fetch);
-		nrows = read_candidates(keep_plan(track_commit_timestamp ? &candidates_plan : &candidates_untracked_plan,
+		nrows = read_candidates(commerce_prepare(track_commit_timestamp ? &candidates_plan : &candidates_untracked_plan,
 										  track_commit_timestamp
 										  ? "SELECT o.tenant_id, o.id, pg_catalog.pg_xact_commit_timestamp(o.xmin)"
 										  "  FROM commerce.outbox o"
@@ -316,7 +301,7 @@ publish_batch(bool from_start, bool *more)
 		{
 			last_full_sort = true;
 			window_hint = 1;
-			nkept = read_candidates(keep_plan(&full_sort_plan,
+			nkept = read_candidates(commerce_prepare(&full_sort_plan,
 											  "SELECT o.tenant_id, o.id, pg_catalog.pg_xact_commit_timestamp(o.xmin) AS committed_at"
 											  "  FROM commerce.outbox o"
 											  " WHERE o.seq IS NULL AND o.id OPERATOR(pg_catalog.>=) $2"
@@ -361,7 +346,7 @@ publish_batch(bool from_start, bool *more)
 	/* seq values for this batch, ascending; only this publisher draws them. */
 	argtypes[0] = INT4OID;
 	args[0] = Int32GetDatum(nkept);
-	ret = SPI_execute_plan(keep_plan(&nextval_plan,
+	ret = SPI_execute_plan(commerce_prepare(&nextval_plan,
 									 "SELECT pg_catalog.nextval('commerce.outbox_seq'::pg_catalog.regclass)"
 									 "  FROM pg_catalog.generate_series(1, $1)",
 									 1, argtypes),
@@ -396,16 +381,34 @@ publish_batch(bool from_start, bool *more)
 	argtypes[1] = UUIDARRAYOID;
 	argtypes[2] = INT8ARRAYOID;
 
-	ret = SPI_execute_plan(keep_plan(&assign_plan,
+	/*
+	 * Rows are found by primary key, whatever the statistics say: a generic
+	 * plan made while the outbox was small (a new database: a sequential
+	 * scan and a hash join) would stay cached as the table grows, and one
+	 * that reads the partial index outbox_unpublished hashes all of it,
+	 * dead entries included, for every batch. So the guard tests
+	 * published_at (NULL together with seq, by the CHECK constraint), which
+	 * that index's predicate does not match, and the statement is planned
+	 * and run with sequential scans, hash and merge joins off.
+	 */
+	nestlevel = NewGUCNestLevel();
+	(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("enable_hashjoin", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("enable_mergejoin", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	ret = SPI_execute_plan(commerce_prepare_generic(&assign_plan,
 									 "UPDATE commerce.outbox o"
 									 "   SET seq = b.seq, published_at = pg_catalog.now()"
 									 "  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)) AS b(tenant_id, id, seq)"
 									 " WHERE o.tenant_id OPERATOR(pg_catalog.=) b.tenant_id"
 									 "   AND o.id OPERATOR(pg_catalog.=) b.id"
-									 "   AND o.seq IS NULL"
+									 "   AND o.published_at IS NULL"
 									 " RETURNING o.seq, commerce.event_envelope(o)",
 									 3, argtypes),
 						   args, NULL, false, 0);
+	AtEOXact_GUC(true, nestlevel);
 	if (ret != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "could not assign seq to the outbox batch: %s", SPI_result_code_string(ret));
 
@@ -431,13 +434,13 @@ publish_batch(bool from_start, bool *more)
 	for (int i = 0; i < npublished; i++)
 		Async_Notify(OUTBOX_CHANNEL, published[i].payload);
 
-	ret = SPI_execute_plan(keep_plan(&has_subscriptions_plan,
+	ret = SPI_execute_plan(commerce_prepare(&has_subscriptions_plan,
 									 "SELECT 1 FROM commerce.subscriptions LIMIT 1",
 									 0, NULL),
 						   NULL, NULL, true, 1);
 	if (ret == SPI_OK_SELECT && SPI_processed > 0)
 	{
-		ret = SPI_execute_plan(keep_plan(&fan_out_plan,
+		ret = SPI_execute_plan(commerce_prepare(&fan_out_plan,
 										 "INSERT INTO commerce.deliveries"
 										 "  (tenant_id, id, subscription_id, subscription_name, event_id, event_seq, next_attempt_at)"
 										 " SELECT o.tenant_id, commerce.uuid_generate_v7(), s.id, s.name, o.id, o.seq, pg_catalog.now()"
@@ -567,7 +570,7 @@ purge_published(void)
 	pgstat_report_activity(STATE_RUNNING, "purging published outbox rows");
 	if (outbox_extension_present())
 	{
-		ret = SPI_execute_plan(keep_plan(&purge_plan,
+		ret = SPI_execute_plan(commerce_prepare(&purge_plan,
 										 "DELETE FROM commerce.outbox"
 										 " WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
 										 "   SELECT o.ctid FROM commerce.outbox o"

@@ -39,6 +39,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "command.h"
 #include "outbox_worker.h"
 
 static bool probe_active = false;
@@ -138,16 +139,10 @@ prepared_transactions_pending(void)
 
 	if (max_prepared_xacts == 0)
 		return false;
-	if (plan == NULL)
-	{
-		plan = SPI_prepare("SELECT 1 FROM pg_catalog.pg_prepared_xacts"
-						   " WHERE database OPERATOR(pg_catalog.=) pg_catalog.current_database()"
-						   " LIMIT 1", 0, NULL);
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed for the prepared transactions probe: %s",
-				 SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-	}
+	commerce_prepare(&plan,
+					 "SELECT 1 FROM pg_catalog.pg_prepared_xacts"
+					 " WHERE database OPERATOR(pg_catalog.=) pg_catalog.current_database()"
+					 " LIMIT 1", 0, NULL);
 	/* Its own snapshot, taken after the checks of outbox_floor_probe_ripe. */
 	PushActiveSnapshot(GetTransactionSnapshot());
 	ret = SPI_execute_plan(plan, NULL, NULL, true, 1);

@@ -22,6 +22,7 @@
 #include "common/cryptohash.h"
 #include "common/hashfn.h"
 #include "fmgr.h"
+#include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
@@ -35,6 +36,8 @@ static SPIPlanPtr plan_lock_key = NULL;
 static SPIPlanPtr plan_find_key = NULL;
 static SPIPlanPtr plan_store_key = NULL;
 
+static SPIPlanPtr commerce_prepare_options(SPIPlanPtr *slot, const char *sql, int nargs,
+										   const Oid *argtypes, int cursor_options);
 static void compute_fingerprint(CommerceCommand *cmd, int nargs,
 								const Datum *args, const Oid *types,
 								const bool *nulls);
@@ -42,11 +45,24 @@ static void compute_fingerprint(CommerceCommand *cmd, int nargs,
 SPIPlanPtr
 commerce_prepare(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *argtypes)
 {
+	return commerce_prepare_options(slot, sql, nargs, argtypes, 0);
+}
+
+SPIPlanPtr
+commerce_prepare_generic(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *argtypes)
+{
+	return commerce_prepare_options(slot, sql, nargs, argtypes, CURSOR_OPT_GENERIC_PLAN);
+}
+
+static SPIPlanPtr
+commerce_prepare_options(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *argtypes,
+						 int cursor_options)
+{
 	SPIPlanPtr	plan;
 
 	if (*slot != NULL)
 		return *slot;
-	plan = SPI_prepare(sql, nargs, (Oid *) argtypes);
+	plan = SPI_prepare_cursor(sql, nargs, (Oid *) argtypes, cursor_options);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
 			 SPI_result_code_string(SPI_result));

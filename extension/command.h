@@ -69,6 +69,10 @@ extern void commerce_query_begin(pg_uuid_t *tenant);
 /* Prepare sql once per backend into *slot and keep it. */
 extern SPIPlanPtr commerce_prepare(SPIPlanPtr *slot, const char *sql,
 								   int nargs, const Oid *argtypes);
+/* The same, always with a generic plan: for statements that must find rows
+ * by key whatever the statistics say (CURSOR_OPT_GENERIC_PLAN). */
+extern SPIPlanPtr commerce_prepare_generic(SPIPlanPtr *slot, const char *sql,
+										   int nargs, const Oid *argtypes);
 
 /* Execute a kept plan; raises on SPI failure; returns SPI_processed. */
 extern uint64 commerce_execute(SPIPlanPtr plan, const Datum *values,
