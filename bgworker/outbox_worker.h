@@ -90,6 +90,9 @@ extern bool outbox_extension_present(void);
 extern void outbox_mark_absent(void);
 extern void outbox_publisher_loop(void);
 
+/* retention.c: purges of expired events and idempotency keys */
+extern bool outbox_purge_expired(void);
+
 /* scan_floor.c: where the publisher's look-up of unpublished rows starts */
 extern void outbox_floor_probe_start(void);
 extern bool outbox_floor_probe_ripe(TimestampTz *time);

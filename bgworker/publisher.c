@@ -5,8 +5,8 @@
  *	  their seq in commit order and sends each as NOTIFY commerce_events,
  *	  in batches of pgcommerce.publisher_batch_size rows, one transaction
  *	  per batch (seq, NOTIFY, subscription deliveries commit together or
- *	  not at all). Also purges published events past
- *	  pgcommerce.event_retention.
+ *	  not at all). When idle, about once a minute, it also runs the
+ *	  retention purges (retention.c).
  *
  *	  Which rows, in which order. Rows with seq NULL that the batch's
  *	  snapshot sees are committed. The batch is ordered by the commit
@@ -63,7 +63,6 @@
 #include "outbox_worker.h"
 
 #define PURGE_INTERVAL_MS 60000
-#define PURGE_CHUNK 10000
 #define MAX_WINDOW_FACTOR 64
 
 typedef struct Candidate
@@ -87,7 +86,6 @@ static SPIPlanPtr nextval_plan = NULL;
 static SPIPlanPtr assign_plan = NULL;
 static SPIPlanPtr has_subscriptions_plan = NULL;
 static SPIPlanPtr fan_out_plan = NULL;
-static SPIPlanPtr purge_plan = NULL;
 
 /* Candidate window that worked last time (in batch sizes), and whether the
  * last batch needed the full sort: a backlog keeps its shape for a while. */
@@ -103,7 +101,6 @@ static int	compare_candidates(const void *a, const void *b);
 static int	compare_published(const void *a, const void *b);
 static TimestampTz uuid_v7_time(const pg_uuid_t *id);
 static char *truncated_payload(Jsonb *envelope);
-static void purge_published(void);
 
 /*
  * outbox_publisher_loop
@@ -172,7 +169,9 @@ outbox_publisher_loop(void)
 		if (GetCurrentTimestamp() >= next_purge)
 		{
 			MemoryContextReset(batch_context);
-			purge_published();
+			/* A full chunk deleted: more may be due, after the next batch. */
+			if (outbox_purge_expired())
+				continue;
 			next_purge = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), PURGE_INTERVAL_MS);
 		}
 
@@ -545,53 +544,4 @@ truncated_payload(Jsonb *envelope)
 	Jsonb	   *result = DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, without, flag));
 
 	return JsonbToCString(NULL, &result->root, VARSIZE(result));
-}
-
-/*
- * purge_published
- *		Delete published events older than pgcommerce.event_retention, a
- *		chunk at a time, keeping those a pending delivery still needs.
- */
-static void
-purge_published(void)
-{
-	Datum		arg;
-	Oid			argtype = INTERVALOID;
-	Interval   *retention = palloc0(sizeof(Interval));
-	int			ret;
-
-	retention->time = (int64) outbox_event_retention_minutes * 60 * USECS_PER_SEC;
-	arg = IntervalPGetDatum(retention);
-
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	SPI_connect();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, "purging published outbox rows");
-	if (outbox_extension_present())
-	{
-		ret = SPI_execute_plan(commerce_prepare(&purge_plan,
-										 "DELETE FROM commerce.outbox"
-										 " WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
-										 "   SELECT o.ctid FROM commerce.outbox o"
-										 "    WHERE o.seq IS NOT NULL"
-										 "      AND o.published_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) $1)"
-										 "      AND NOT EXISTS (SELECT 1 FROM commerce.deliveries d"
-										 "                       WHERE d.tenant_id OPERATOR(pg_catalog.=) o.tenant_id"
-										 "                         AND d.event_id OPERATOR(pg_catalog.=) o.id"
-										 "                         AND d.status OPERATOR(pg_catalog.=) 'pending')"
-										 "    LIMIT " CppAsString2(PURGE_CHUNK) "))",
-										 1, &argtype),
-							   &arg, NULL, false, 0);
-		if (ret != SPI_OK_DELETE)
-			elog(ERROR, "could not purge published outbox rows: %s", SPI_result_code_string(ret));
-		if (SPI_processed > 0)
-			ereport(DEBUG1, (errmsg("pgcommerce publisher purged " UINT64_FORMAT " published events",
-									SPI_processed)));
-	}
-	PopActiveSnapshot();
-	SPI_finish();
-	CommitTransactionCommand();
-	pgstat_report_stat(false);
-	pgstat_report_activity(STATE_IDLE, NULL);
 }

@@ -25,4 +25,4 @@ AS $$
   SELECT count(*) FROM gone;
 $$;
 COMMENT ON FUNCTION commerce.purge_idempotency_keys() IS
-  'Delete idempotency keys older than pgcommerce.idempotency_retention (default 24 h); returns how many. Run by the background worker; callable by commerce_admin (sees every tenant only as a superuser, otherwise purges the current tenant''s keys).';
+  'Delete idempotency keys older than pgcommerce.idempotency_retention (default 24 h); returns how many. The publisher purges expired keys itself (about once a minute, in chunks); this purges all at once, callable by commerce_admin (sees every tenant only as a superuser, otherwise purges the current tenant''s keys).';

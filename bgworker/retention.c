@@ -1,0 +1,102 @@
+/*-------------------------------------------------------------------------
+ *
+ * retention.c
+ *	  The retention purges the publisher runs when idle: published outbox
+ *	  events older than pgcommerce.event_retention (except those a pending
+ *	  subscription delivery still needs), and idempotency keys older than
+ *	  pgcommerce.idempotency_retention (a replay after that runs the
+ *	  command again). One transaction deletes at most PURGE_CHUNK rows of
+ *	  each, so that publishing is never held up for long; the publisher
+ *	  calls again, between batches, while chunks come back full.
+ *
+ * bgworker/retention.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "pgstat.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "command.h"
+#include "outbox_worker.h"
+#include "pgcommerce.h"
+
+#define PURGE_CHUNK 10000
+
+static SPIPlanPtr events_plan = NULL;
+static SPIPlanPtr keys_plan = NULL;
+
+static uint64 purge_chunk(SPIPlanPtr plan, int retention_minutes, const char *what);
+
+/*
+ * outbox_purge_expired
+ *		One chunk of each purge, in one transaction. True when a chunk came
+ *		back full (more may be due).
+ */
+bool
+outbox_purge_expired(void)
+{
+	Oid			argtype = INTERVALOID;
+	uint64		events = 0;
+	uint64		keys = 0;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "purging expired events and idempotency keys");
+	if (outbox_extension_present())
+	{
+		events = purge_chunk(commerce_prepare(&events_plan,
+											  "DELETE FROM commerce.outbox"
+											  " WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
+											  "   SELECT o.ctid FROM commerce.outbox o"
+											  "    WHERE o.seq IS NOT NULL"
+											  "      AND o.published_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) $1)"
+											  "      AND NOT EXISTS (SELECT 1 FROM commerce.deliveries d"
+											  "                       WHERE d.tenant_id OPERATOR(pg_catalog.=) o.tenant_id"
+											  "                         AND d.event_id OPERATOR(pg_catalog.=) o.id"
+											  "                         AND d.status OPERATOR(pg_catalog.=) 'pending')"
+											  "    LIMIT " CppAsString2(PURGE_CHUNK) "))",
+											  1, &argtype),
+							 outbox_event_retention_minutes, "published events");
+		keys = purge_chunk(commerce_prepare(&keys_plan,
+											"DELETE FROM commerce.idempotency_keys"
+											" WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
+											"   SELECT k.ctid FROM commerce.idempotency_keys k"
+											"    WHERE k.created_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) $1)"
+											"    LIMIT " CppAsString2(PURGE_CHUNK) "))",
+											1, &argtype),
+						   commerce_idempotency_retention_minutes, "idempotency keys");
+	}
+	PopActiveSnapshot();
+	SPI_finish();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return events == PURGE_CHUNK || keys == PURGE_CHUNK;
+}
+
+/* Run one purge statement with its retention as the interval $1. */
+static uint64
+purge_chunk(SPIPlanPtr plan, int retention_minutes, const char *what)
+{
+	Interval   *retention = palloc0(sizeof(Interval));
+	Datum		arg;
+	int			ret;
+
+	retention->time = (int64) retention_minutes * 60 * USECS_PER_SEC;
+	arg = IntervalPGetDatum(retention);
+	ret = SPI_execute_plan(plan, &arg, NULL, false, 0);
+	if (ret != SPI_OK_DELETE)
+		elog(ERROR, "could not purge expired %s: %s", what, SPI_result_code_string(ret));
+	if (SPI_processed > 0)
+		ereport(DEBUG1, (errmsg("pgcommerce purged " UINT64_FORMAT " expired %s",
+								SPI_processed, what)));
+	return SPI_processed;
+}
