@@ -25,8 +25,9 @@ CREATE TABLE commerce.outbox (
 );
 COMMENT ON TABLE commerce.outbox IS
   'Events written by commands in their own transaction; seq and published_at are set by the publisher (NULL: not yet published). Read through commerce.events_since().';
--- The feed: one tenant's events after a cursor.
-CREATE UNIQUE INDEX outbox_tenant_seq ON commerce.outbox (tenant_id, seq);
+-- The feed: one tenant's events after a cursor. Partial, so that writers'
+-- inserts (seq still NULL) do not touch it; "seq > $cursor" implies it.
+CREATE UNIQUE INDEX outbox_tenant_seq ON commerce.outbox (tenant_id, seq) WHERE seq IS NOT NULL;
 -- The publisher's queue: unpublished rows in id (= creation time) order.
 CREATE INDEX outbox_unpublished ON commerce.outbox (id) WHERE seq IS NULL;
 

@@ -4,7 +4,7 @@
 -- unpublished with seq NULL, the envelope's shape, events_since's checks,
 -- and the privileges that keep seq and published_at for the publisher.
 BEGIN;
-SELECT plan(16);
+SELECT plan(18);
 
 CREATE ROLE o_gateway IN ROLE commerce_gateway;
 CREATE ROLE o_partner;
@@ -56,6 +56,26 @@ RESET ROLE;
 SELECT ok(commerce.event_type_matches('order.*', 'order.placed') AND commerce.event_type_matches('*', 'x.y')
           AND NOT commerce.event_type_matches('order.*', 'orders.placed') AND NOT commerce.event_type_matches('order.placed', 'order.paid'),
           'event type patterns');
+
+-- The feed's index holds published rows only: writers' inserts skip it, and
+-- events_since's look-up (its own statement shape, as a generic plan) uses it.
+SELECT is((SELECT pg_catalog.pg_get_expr(indpred, indrelid) FROM pg_index
+            WHERE indexrelid = 'commerce.outbox_tenant_seq'::regclass),
+          '(seq IS NOT NULL)', 'outbox_tenant_seq is partial: unpublished rows are not in it');
+INSERT INTO commerce.outbox (tenant_id, id, seq, published_at, type, aggregate_type, aggregate_id)
+SELECT t, commerce.uuid_generate_v7(), i * 2 + (t = :'b')::int, now(), 'x.y', 'x', commerce.uuid_generate_v7()
+  FROM unnest(ARRAY[:'a', :'b']::uuid[]) t, generate_series(1, 5000) i;
+ANALYZE commerce.outbox;
+SET LOCAL plan_cache_mode = force_generic_plan;
+PREPARE feed(uuid, bigint, int) AS SELECT commerce.event_envelope(o) FROM commerce.outbox o
+  WHERE o.tenant_id = $1 AND o.seq > $2 ORDER BY o.seq LIMIT $3;
+CREATE FUNCTION pg_temp.feed_plan() RETURNS text LANGUAGE plpgsql AS $$
+DECLARE plan jsonb;
+BEGIN
+  EXECUTE format('EXPLAIN (FORMAT JSON) EXECUTE feed(%L, 100, 100)', (SELECT id FROM commerce.tenants WHERE slug = 'outbox-a')) INTO plan;
+  RETURN (SELECT string_agg(DISTINCT x #>> '{}', ',') FROM jsonb_path_query(plan, 'strict $.**."Index Name"') x);
+END $$;
+SELECT is(pg_temp.feed_plan(), 'outbox_tenant_seq', 'events_since reads the feed index');
 
 SELECT * FROM finish();
 ROLLBACK;
