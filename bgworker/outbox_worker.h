@@ -88,6 +88,8 @@ extern PGDLLEXPORT void outbox_database_worker_main(Datum main_arg);
 extern bool outbox_worker_attach(OutboxWorkerKind kind);
 extern bool outbox_extension_present(void);
 extern void outbox_mark_absent(void);
+extern int	outbox_planner_keys_only(bool no_hash_merge);
+extern void outbox_planner_restore(int nestlevel);
 extern void outbox_publisher_loop(void);
 
 /* retention.c: purges of expired events and idempotency keys */

@@ -387,16 +387,10 @@ publish_batch(bool from_start, bool *more)
 	 * that reads the partial index outbox_unpublished hashes all of it,
 	 * dead entries included, for every batch. So the guard tests
 	 * published_at (NULL together with seq, by the CHECK constraint), which
-	 * that index's predicate does not match, and the statement is planned
-	 * and run with sequential scans, hash and merge joins off.
+	 * that index's predicate does not match, and the statement keeps a
+	 * generic plan made with sequential scans, hash and merge joins off.
 	 */
-	nestlevel = NewGUCNestLevel();
-	(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	(void) set_config_option("enable_hashjoin", "off", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	(void) set_config_option("enable_mergejoin", "off", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	nestlevel = outbox_planner_keys_only(true);
 	ret = SPI_execute_plan(commerce_prepare_generic(&assign_plan,
 									 "UPDATE commerce.outbox o"
 									 "   SET seq = b.seq, published_at = pg_catalog.now()"
@@ -407,7 +401,7 @@ publish_batch(bool from_start, bool *more)
 									 " RETURNING o.seq, commerce.event_envelope(o)",
 									 3, argtypes),
 						   args, NULL, false, 0);
-	AtEOXact_GUC(true, nestlevel);
+	outbox_planner_restore(nestlevel);
 	if (ret != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "could not assign seq to the outbox batch: %s", SPI_result_code_string(ret));
 

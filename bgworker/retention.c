@@ -52,7 +52,15 @@ outbox_purge_expired(void)
 	pgstat_report_activity(STATE_RUNNING, "purging expired events and idempotency keys");
 	if (outbox_extension_present())
 	{
-		events = purge_chunk(commerce_prepare(&events_plan,
+		/*
+		 * Through outbox_published_at and idempotency_keys_created_idx,
+		 * whatever the statistics say: a sequential scan would read every
+		 * event kept (a week's worth by default) or every key (a day's)
+		 * about once a minute, and hold up publishing meanwhile.
+		 */
+		int			nestlevel = outbox_planner_keys_only(false);
+
+		events = purge_chunk(commerce_prepare_generic(&events_plan,
 											  "DELETE FROM commerce.outbox"
 											  " WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
 											  "   SELECT o.ctid FROM commerce.outbox o"
@@ -65,7 +73,7 @@ outbox_purge_expired(void)
 											  "    LIMIT " CppAsString2(PURGE_CHUNK) "))",
 											  1, &argtype),
 							 outbox_event_retention_minutes, "published events");
-		keys = purge_chunk(commerce_prepare(&keys_plan,
+		keys = purge_chunk(commerce_prepare_generic(&keys_plan,
 											"DELETE FROM commerce.idempotency_keys"
 											" WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
 											"   SELECT k.ctid FROM commerce.idempotency_keys k"
@@ -73,6 +81,7 @@ outbox_purge_expired(void)
 											"    LIMIT " CppAsString2(PURGE_CHUNK) "))",
 											1, &argtype),
 						   commerce_idempotency_retention_minutes, "idempotency keys");
+		outbox_planner_restore(nestlevel);
 	}
 	PopActiveSnapshot();
 	SPI_finish();

@@ -182,3 +182,37 @@ outbox_worker_detach(int code, Datum arg)
 		entry->workers[my_kind] = NULL;
 	SpinLockRelease(&outbox_registry->mutex);
 }
+
+/*
+ * outbox_planner_keys_only
+ *		Until outbox_planner_restore(returned level): no sequential scans
+ *		(and, with no_hash_merge, no hash or merge joins) for the statements
+ *		planned meanwhile. The workers' statements touch a few rows by key
+ *		(or by a range of an index), whatever the statistics say; a cached
+ *		generic plan made while a table was small would otherwise keep
+ *		scanning all of it as it grows. Call right around SPI_execute_plan of
+ *		a plan prepared with commerce_prepare_generic().
+ */
+int
+outbox_planner_keys_only(bool no_hash_merge)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	if (no_hash_merge)
+	{
+		(void) set_config_option("enable_hashjoin", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		(void) set_config_option("enable_mergejoin", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	}
+	return nestlevel;
+}
+
+void
+outbox_planner_restore(int nestlevel)
+{
+	AtEOXact_GUC(true, nestlevel);
+}
+

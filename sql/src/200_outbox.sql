@@ -28,6 +28,9 @@ COMMENT ON TABLE commerce.outbox IS
 -- The feed: one tenant's events after a cursor. Partial, so that writers'
 -- inserts (seq still NULL) do not touch it; "seq > $cursor" implies it.
 CREATE UNIQUE INDEX outbox_tenant_seq ON commerce.outbox (tenant_id, seq) WHERE seq IS NOT NULL;
+-- The retention purge: published rows by publication time, so that finding
+-- the expired ones never reads the rest (bgworker/retention.c).
+CREATE INDEX outbox_published_at ON commerce.outbox (published_at) WHERE seq IS NOT NULL;
 -- The publisher's queue: unpublished rows in id (= creation time) order.
 CREATE INDEX outbox_unpublished ON commerce.outbox (id) WHERE seq IS NULL;
 
