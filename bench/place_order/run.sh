@@ -108,13 +108,14 @@ for c in $CLIENTS; do
   done
 done
 echo "# ratios (best rounds)"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }  # rounded, not truncated
 for c in $CLIENTS; do
   e=${tps["empty extension c$c"]} b=${tps["empty baseline c$c"]}
-  line=$(printf 'c=%-3s extension/baseline %s' "$c" "$(echo "scale=2; $e / $b" | bc)")
+  line=$(printf 'c=%-3s extension/baseline %s' "$c" "$(ratio "$e" "$b")")
   if [ -n "${tps["large extension c$c"]:-}" ]; then
     line+=$(printf '   large/empty extension %s  baseline %s' \
-      "$(echo "scale=2; ${tps["large extension c$c"]} / $e" | bc)" \
-      "$(echo "scale=2; ${tps["large baseline c$c"]} / $b" | bc)")
+      "$(ratio "${tps["large extension c$c"]}" "$e")" \
+      "$(ratio "${tps["large baseline c$c"]}" "$b")")
   fi
   echo "$line"
 done
