@@ -5,7 +5,8 @@
  *	  dispatcher): connect, check that the database has the pgcommerce
  *	  extension, take the per-database advisory lock that makes each the
  *	  only one of its kind, and announce itself in the registry so writers
- *	  can set its latch.
+ *	  can set its latch. Also the planner settings under which the workers
+ *	  plan their key look-ups (outbox_planner_keys_only).
  *
  * bgworker/worker.c
  *
@@ -215,4 +216,3 @@ outbox_planner_restore(int nestlevel)
 {
 	AtEOXact_GUC(true, nestlevel);
 }
-
