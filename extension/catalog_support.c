@@ -170,6 +170,46 @@ catalog_expected_version(FunctionCallInfo fcinfo, int i, int64 *out)
 	return true;
 }
 
+/*
+ * catalog_write_begin
+ *		SPI_connect, idempotency and the staff check of a write command
+ *		(see catalog_support.h).
+ */
+Jsonb *
+catalog_write_begin(CommerceCommand *cmd, const char *name, FunctionCallInfo fcinfo,
+					int nargs, const char *staff_action)
+{
+	Jsonb	   *replay;
+
+	SPI_connect();
+	replay = commerce_command_begin_call(cmd, name, fcinfo, nargs, nargs);
+	if (replay != NULL)
+	{
+		SPI_finish();
+		return replay;
+	}
+	if (staff_action != NULL)
+		commerce_require_staff(staff_action);
+	return NULL;
+}
+
+/*
+ * catalog_lock_expected
+ *		The row lock and optimistic version check of an update command.
+ */
+int64
+catalog_lock_expected(FunctionCallInfo fcinfo, int expected_arg, SPIPlanPtr *plan,
+					  const char *sql, const pg_uuid_t *tenant, const pg_uuid_t *id,
+					  const char *aggregate)
+{
+	int64		expected = 0;
+	bool		has_expected = catalog_expected_version(fcinfo, expected_arg, &expected);
+	int64		current = commerce_lock_version(plan, sql, tenant, id, aggregate);
+
+	commerce_check_version(aggregate, has_expected, expected, current);
+	return current;
+}
+
 /* The event goes to the outbox in the command's own transaction. */
 void
 catalog_emit(const CommerceCommand *cmd, const char *type, const char *aggregate_type,

@@ -87,6 +87,28 @@ extern Jsonb *catalog_jsonb_arg(FunctionCallInfo fcinfo, int i, const char *what
 /* the bigint expected_version argument i: false when NULL */
 extern bool catalog_expected_version(FunctionCallInfo fcinfo, int i, int64 *out);
 
+/*
+ * The opening every write command here shares: SPI_connect, the tenant and
+ * idempotency check over the first nargs arguments (the idempotency key is
+ * argument nargs), then, unless staff_action is NULL, permission_denied for
+ * a customer actor. Returns a replay's stored response with SPI finished
+ * (return it as it is), or NULL: go on, inside SPI.
+ */
+extern Jsonb *catalog_write_begin(CommerceCommand *cmd, const char *name,
+								  FunctionCallInfo fcinfo, int nargs,
+								  const char *staff_action);
+
+/*
+ * Lock an aggregate's row (plan and sql as for commerce_lock_version; its
+ * row stays in SPI_tuptable) and raise version_conflict unless the
+ * expected_version argument expected_arg is NULL or equals its version.
+ * Returns the version.
+ */
+extern int64 catalog_lock_expected(FunctionCallInfo fcinfo, int expected_arg,
+								   SPIPlanPtr *plan, const char *sql,
+								   const pg_uuid_t *tenant, const pg_uuid_t *id,
+								   const char *aggregate);
+
 /* Field lookup by name in a parsed value set */
 extern const CommerceValue *catalog_value(const CommerceField *fields, int nfields,
 										  const CommerceValue *values, const char *name);

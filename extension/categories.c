@@ -117,14 +117,9 @@ commerce_create_category(PG_FUNCTION_ARGS)
 	pg_uuid_t	id;
 	Datum		args[3];
 
-	SPI_connect();
-	response = commerce_command_begin_call(&cmd, "create_category", fcinfo, 1, 1);
+	response = catalog_write_begin(&cmd, "create_category", fcinfo, 1, "change the catalog");
 	if (response != NULL)
-	{
-		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	}
-	commerce_require_staff("change the catalog");
 	data = catalog_jsonb_arg(fcinfo, 0, "category");
 	parse_category(data, true, values);
 	check_parent(&cmd.tenant, &values[CATEGORY_PARENT], NULL);
@@ -160,30 +155,20 @@ commerce_update_category(PG_FUNCTION_ARGS)
 	Jsonb	   *response;
 	Jsonb	   *data;
 	pg_uuid_t  *id;
-	int64		expected = 0;
-	int64		current;
-	bool		has_expected;
 	Datum		args[3];
 
-	SPI_connect();
-	response = commerce_command_begin_call(&cmd, "update_category", fcinfo, 3, 3);
+	response = catalog_write_begin(&cmd, "update_category", fcinfo, 3, "change the catalog");
 	if (response != NULL)
-	{
-		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	}
-	commerce_require_staff("change the catalog");
 	id = catalog_uuid_arg(fcinfo, 0, "id");
 	data = catalog_jsonb_arg(fcinfo, 1, "category");
-	has_expected = catalog_expected_version(fcinfo, 2, &expected);
 	parse_category(data, false, values);
 
-	current = commerce_lock_version(&plan_lock,
-									  "SELECT version FROM commerce.categories WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
-									  &cmd.tenant, id, "category");
+	catalog_lock_expected(fcinfo, 2, &plan_lock,
+						  "SELECT version FROM commerce.categories WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+						  &cmd.tenant, id, "category");
 	args[0] = UUIDPGetDatum(&cmd.tenant);
 	args[1] = UUIDPGetDatum(id);
-	commerce_check_version("category", has_expected, expected, current);
 	check_parent(&cmd.tenant, &values[CATEGORY_PARENT], id);
 
 	commerce_prepare(&plan_update,

@@ -77,14 +77,9 @@ commerce_create_customer_group(PG_FUNCTION_ARGS)
 	pg_uuid_t	id;
 	Datum		args[3];
 
-	SPI_connect();
-	response = commerce_command_begin_call(&cmd, "create_customer_group", fcinfo, 1, 1);
+	response = catalog_write_begin(&cmd, "create_customer_group", fcinfo, 1, "create customer groups");
 	if (response != NULL)
-	{
-		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	}
-	commerce_require_staff("create customer groups");
 	data = catalog_jsonb_arg(fcinfo, 0, "customer group");
 	parse_group(data, true, values);
 
@@ -117,31 +112,21 @@ commerce_update_customer_group(PG_FUNCTION_ARGS)
 	Jsonb	   *response;
 	Jsonb	   *data;
 	pg_uuid_t  *id;
-	int64		expected = 0;
-	int64		current;
-	bool		has_expected;
 	Datum		args[3];
 
-	SPI_connect();
-	response = commerce_command_begin_call(&cmd, "update_customer_group", fcinfo, 3, 3);
+	response = catalog_write_begin(&cmd, "update_customer_group", fcinfo, 3, "change customer groups");
 	if (response != NULL)
-	{
-		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	}
-	commerce_require_staff("change customer groups");
 	id = catalog_uuid_arg(fcinfo, 0, "id");
 	data = catalog_jsonb_arg(fcinfo, 1, "customer group");
-	has_expected = catalog_expected_version(fcinfo, 2, &expected);
 	parse_group(data, false, values);
 
-	current = commerce_lock_version(&plan_lock,
-									  "SELECT version FROM commerce.customer_groups"
-									  " WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
-									  &cmd.tenant, id, "customer group");
+	catalog_lock_expected(fcinfo, 2, &plan_lock,
+						  "SELECT version FROM commerce.customer_groups"
+						  " WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+						  &cmd.tenant, id, "customer group");
 	args[0] = UUIDPGetDatum(&cmd.tenant);
 	args[1] = UUIDPGetDatum(id);
-	commerce_check_version("customer group", has_expected, expected, current);
 
 	commerce_prepare(&plan_update,
 					 "UPDATE commerce.customer_groups AS g SET"

@@ -218,14 +218,9 @@ commerce_create_customer(PG_FUNCTION_ARGS)
 	pg_uuid_t	id;
 	Datum		args[3];
 
-	SPI_connect();
-	response = commerce_command_begin_call(&cmd, "create_customer", fcinfo, 1, 1);
+	response = catalog_write_begin(&cmd, "create_customer", fcinfo, 1, "create customers");
 	if (response != NULL)
-	{
-		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	}
-	commerce_require_staff("create customers");
 	data = catalog_jsonb_arg(fcinfo, 0, "customer");
 	parse_customer(data, true, values);
 	require_group(&cmd.tenant, &values[CUSTOMER_GROUP]);
@@ -266,13 +261,9 @@ commerce_update_customer(PG_FUNCTION_ARGS)
 	bool		has_expected;
 	Datum		args[3];
 
-	SPI_connect();
-	response = commerce_command_begin_call(&cmd, "update_customer", fcinfo, 3, 3);
+	response = catalog_write_begin(&cmd, "update_customer", fcinfo, 3, NULL);
 	if (response != NULL)
-	{
-		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	}
 	id = catalog_uuid_arg(fcinfo, 0, "id");
 	data = catalog_jsonb_arg(fcinfo, 1, "customer");
 	has_expected = catalog_expected_version(fcinfo, 2, &expected);
@@ -418,13 +409,9 @@ commerce_add_customer_address(PG_FUNCTION_ARGS)
 	int64		count;
 	Datum		args[4];
 
-	SPI_connect();
-	response = commerce_command_begin_call(&cmd, "add_customer_address", fcinfo, 2, 2);
+	response = catalog_write_begin(&cmd, "add_customer_address", fcinfo, 2, NULL);
 	if (response != NULL)
-	{
-		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	}
 	customer = catalog_uuid_arg(fcinfo, 0, "customer_id");
 	data = catalog_jsonb_arg(fcinfo, 1, "address");
 	parse_address(data, true, values);
@@ -507,13 +494,9 @@ commerce_update_customer_address(PG_FUNCTION_ARGS)
 	bool		has_expected;
 	Datum		args[4];
 
-	SPI_connect();
-	response = commerce_command_begin_call(&cmd, "update_customer_address", fcinfo, 4, 4);
+	response = catalog_write_begin(&cmd, "update_customer_address", fcinfo, 4, NULL);
 	if (response != NULL)
-	{
-		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	}
 	customer = catalog_uuid_arg(fcinfo, 0, "customer_id");
 	address = catalog_uuid_arg(fcinfo, 1, "address_id");
 	data = catalog_jsonb_arg(fcinfo, 2, "address");
@@ -572,13 +555,9 @@ commerce_remove_customer_address(PG_FUNCTION_ARGS)
 	bool		has_expected;
 	Datum		args[3];
 
-	SPI_connect();
-	response = commerce_command_begin_call(&cmd, "remove_customer_address", fcinfo, 3, 3);
+	response = catalog_write_begin(&cmd, "remove_customer_address", fcinfo, 3, NULL);
 	if (response != NULL)
-	{
-		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	}
 	customer = catalog_uuid_arg(fcinfo, 0, "customer_id");
 	address = catalog_uuid_arg(fcinfo, 1, "address_id");
 	has_expected = catalog_expected_version(fcinfo, 2, &expected);

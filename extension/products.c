@@ -279,14 +279,9 @@ commerce_create_product(PG_FUNCTION_ARGS)
 	pg_uuid_t	id;
 	Datum		args[4];
 
-	SPI_connect();
-	response = commerce_command_begin_call(&cmd, "create_product", fcinfo, 1, 1);
+	response = catalog_write_begin(&cmd, "create_product", fcinfo, 1, "change the catalog");
 	if (response != NULL)
-	{
-		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	}
-	commerce_require_staff("change the catalog");
 	data = catalog_jsonb_arg(fcinfo, 0, "product");
 	parse_product(data, true, values);
 	require_category(&cmd.tenant, &values[PRODUCT_CATEGORY]);
@@ -332,23 +327,21 @@ transition_allowed(const char *from, const char *to)
  */
 static Jsonb *
 apply_product_update(CommerceCommand *cmd, pg_uuid_t *id, Jsonb *data,
-					 const CommerceValue *values, bool has_expected, int64 expected,
-					 bool archive_only)
+					 const CommerceValue *values, FunctionCallInfo fcinfo,
+					 int expected_arg, bool archive_only)
 {
 	Datum		args[3];
-	int64		current;
 	char	   *from;
 	const char *to;
 	Jsonb	   *response;
 
-	current = commerce_lock_version(&plan_lock,
-									"SELECT version, status FROM commerce.products"
-									" WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
-									&cmd->tenant, id, "product");
+	catalog_lock_expected(fcinfo, expected_arg, &plan_lock,
+						  "SELECT version, status FROM commerce.products"
+						  " WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+						  &cmd->tenant, id, "product");
 	args[0] = UUIDPGetDatum(&cmd->tenant);
 	args[1] = UUIDPGetDatum(id);
 	from = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-	commerce_check_version("product", has_expected, expected, current);
 
 	to = values[PRODUCT_STATUS].present ?
 		text_to_cstring(DatumGetTextPP(values[PRODUCT_STATUS].value)) : from;
@@ -414,22 +407,14 @@ commerce_update_product(PG_FUNCTION_ARGS)
 	Jsonb	   *response;
 	Jsonb	   *data;
 	pg_uuid_t  *id;
-	int64		expected = 0;
-	bool		has_expected;
 
-	SPI_connect();
-	response = commerce_command_begin_call(&cmd, "update_product", fcinfo, 3, 3);
+	response = catalog_write_begin(&cmd, "update_product", fcinfo, 3, "change the catalog");
 	if (response != NULL)
-	{
-		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	}
-	commerce_require_staff("change the catalog");
 	id = catalog_uuid_arg(fcinfo, 0, "id");
 	data = catalog_jsonb_arg(fcinfo, 1, "product");
-	has_expected = catalog_expected_version(fcinfo, 2, &expected);
 	parse_product(data, false, values);
-	response = apply_product_update(&cmd, id, data, values, has_expected, expected, false);
+	response = apply_product_update(&cmd, id, data, values, fcinfo, 2, false);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);
@@ -447,22 +432,14 @@ commerce_archive_product(PG_FUNCTION_ARGS)
 	Jsonb	   *response;
 	Jsonb	   *data;
 	pg_uuid_t  *id;
-	int64		expected = 0;
-	bool		has_expected;
 
-	SPI_connect();
-	response = commerce_command_begin_call(&cmd, "archive_product", fcinfo, 2, 2);
+	response = catalog_write_begin(&cmd, "archive_product", fcinfo, 2, "change the catalog");
 	if (response != NULL)
-	{
-		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	}
-	commerce_require_staff("change the catalog");
 	id = catalog_uuid_arg(fcinfo, 0, "id");
-	has_expected = catalog_expected_version(fcinfo, 1, &expected);
 	data = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{\"status\": \"archived\"}")));
 	parse_product(data, false, values);
-	response = apply_product_update(&cmd, id, data, values, has_expected, expected, true);
+	response = apply_product_update(&cmd, id, data, values, fcinfo, 1, true);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);

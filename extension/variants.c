@@ -160,14 +160,9 @@ commerce_create_variant(PG_FUNCTION_ARGS)
 	pg_uuid_t	id;
 	Datum		args[4];
 
-	SPI_connect();
-	response = commerce_command_begin_call(&cmd, "create_variant", fcinfo, 2, 2);
+	response = catalog_write_begin(&cmd, "create_variant", fcinfo, 2, "change the catalog");
 	if (response != NULL)
-	{
-		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	}
-	commerce_require_staff("change the catalog");
 	product = catalog_uuid_arg(fcinfo, 0, "product_id");
 	data = catalog_jsonb_arg(fcinfo, 1, "variant");
 	parse_variant(data, true, values);
@@ -206,34 +201,24 @@ commerce_update_variant(PG_FUNCTION_ARGS)
 	Jsonb	   *data;
 	pg_uuid_t  *id;
 	pg_uuid_t	product;
-	int64		expected = 0;
-	int64		current;
-	bool		has_expected;
 	bool		isnull;
 	Datum		args[3];
 
-	SPI_connect();
-	response = commerce_command_begin_call(&cmd, "update_variant", fcinfo, 3, 3);
+	response = catalog_write_begin(&cmd, "update_variant", fcinfo, 3, "change the catalog");
 	if (response != NULL)
-	{
-		SPI_finish();
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	}
-	commerce_require_staff("change the catalog");
 	id = catalog_uuid_arg(fcinfo, 0, "id");
 	data = catalog_jsonb_arg(fcinfo, 1, "variant");
-	has_expected = catalog_expected_version(fcinfo, 2, &expected);
 	parse_variant(data, false, values);
 
-	current = commerce_lock_version(&plan_lock,
-									"SELECT version, product_id FROM commerce.variants"
-									" WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
-									&cmd.tenant, id, "variant");
+	catalog_lock_expected(fcinfo, 2, &plan_lock,
+						  "SELECT version, product_id FROM commerce.variants"
+						  " WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+						  &cmd.tenant, id, "variant");
 	args[0] = UUIDPGetDatum(&cmd.tenant);
 	args[1] = UUIDPGetDatum(id);
 	memcpy(&product, DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)),
 		   sizeof(pg_uuid_t));
-	commerce_check_version("variant", has_expected, expected, current);
 	check_product(&cmd.tenant, &product,
 				  values[VARIANT_OPTION_VALUES].present ? &values[VARIANT_OPTION_VALUES] : NULL);
 
