@@ -69,6 +69,7 @@ typedef struct Candidate
 {
 	pg_uuid_t	tenant_id;
 	pg_uuid_t	id;
+	ItemPointerData tid;		/* the row version the batch read */
 	bool		committed_at_null;	/* frozen or committed before tracking */
 	TimestampTz committed_at;
 } Candidate;
@@ -96,7 +97,8 @@ static bool last_full_sort = false;
 static pg_uuid_t scan_floor;
 
 static int	publish_batch(bool from_start, bool *more);
-static int	read_candidates(SPIPlanPtr plan, int limit, const pg_uuid_t *from, Candidate *rows);
+static int	read_candidates(SPIPlanPtr *plan, const char *sql, int limit,
+							const pg_uuid_t *from, Candidate *rows);
 static int	compare_candidates(const void *a, const void *b);
 static int	compare_published(const void *a, const void *b);
 static TimestampTz uuid_v7_time(const pg_uuid_t *id);
@@ -197,6 +199,7 @@ publish_batch(bool from_start, bool *more)
 	Candidate  *rows;
 	int			nrows;
 	int			nkept;
+	Datum	   *tid_datums;
 	Datum	   *tenant_datums;
 	Datum	   *id_datums;
 	Datum	   *seq_datums;
@@ -204,8 +207,8 @@ publish_batch(bool from_start, bool *more)
 	Published  *published;
 	int			npublished;
 	uint64		deliveries = 0;
-	Datum		args[3];
-	Oid			argtypes[3];
+	Datum		args[4];
+	Oid			argtypes[4];
 	int			ret;
 	pg_uuid_t	from;
 	bool		floor_ripe = false;
@@ -249,24 +252,21 @@ publish_batch(bool from_start, bool *more)
 	 * window is doubled, up to MAX_WINDOW_FACTOR batches; only then are all
 	 * unpublished rows sorted by commit time.
 	 */
-	argtypes[0] = INT4OID;
-	argtypes[1] = UUIDOID;
 	nrows = 0;
 	nkept = 0;
 	for (int fetch = limit * window_hint;; fetch *= 2)
 	{
 		rows = palloc(sizeof(Candidate) * fetch);
-		nrows = read_candidates(commerce_prepare(track_commit_timestamp ? &candidates_plan : &candidates_untracked_plan,
-										  track_commit_timestamp
-										  ? "SELECT o.tenant_id, o.id, pg_catalog.pg_xact_commit_timestamp(o.xmin)"
-										  "  FROM commerce.outbox o"
-										  " WHERE o.seq IS NULL AND o.id OPERATOR(pg_catalog.>=) $2"
-										  " ORDER BY o.id LIMIT $1"
-										  : "SELECT o.tenant_id, o.id, NULL::timestamptz"
-										  "  FROM commerce.outbox o"
-										  " WHERE o.seq IS NULL AND o.id OPERATOR(pg_catalog.>=) $2"
-										  " ORDER BY o.id LIMIT $1",
-										  2, argtypes),
+		nrows = read_candidates(track_commit_timestamp ? &candidates_plan : &candidates_untracked_plan,
+								track_commit_timestamp
+								? "SELECT o.tenant_id, o.id, pg_catalog.pg_xact_commit_timestamp(o.xmin), o.ctid"
+								"  FROM commerce.outbox o"
+								" WHERE o.seq IS NULL AND o.id OPERATOR(pg_catalog.>=) $2"
+								" ORDER BY o.id LIMIT $1"
+								: "SELECT o.tenant_id, o.id, NULL::timestamptz, o.ctid"
+								"  FROM commerce.outbox o"
+								" WHERE o.seq IS NULL AND o.id OPERATOR(pg_catalog.>=) $2"
+								" ORDER BY o.id LIMIT $1",
 								fetch, &from, rows);
 		id_ordered = true;
 		if (nrows > 0)
@@ -300,12 +300,11 @@ publish_batch(bool from_start, bool *more)
 		{
 			last_full_sort = true;
 			window_hint = 1;
-			nkept = read_candidates(commerce_prepare(&full_sort_plan,
-											  "SELECT o.tenant_id, o.id, pg_catalog.pg_xact_commit_timestamp(o.xmin) AS committed_at"
-											  "  FROM commerce.outbox o"
-											  " WHERE o.seq IS NULL AND o.id OPERATOR(pg_catalog.>=) $2"
-											  " ORDER BY committed_at NULLS FIRST, o.id LIMIT $1",
-											  2, argtypes),
+			nkept = read_candidates(&full_sort_plan,
+									"SELECT o.tenant_id, o.id, pg_catalog.pg_xact_commit_timestamp(o.xmin) AS committed_at, o.ctid"
+									"  FROM commerce.outbox o"
+									" WHERE o.seq IS NULL AND o.id OPERATOR(pg_catalog.>=) $2"
+									" ORDER BY committed_at NULLS FIRST, o.id LIMIT $1",
 									limit, &from, rows);
 			id_ordered = false;
 			break;
@@ -364,42 +363,50 @@ publish_batch(bool from_start, bool *more)
 		if (seqs[i] <= seqs[i - 1])
 			elog(ERROR, "commerce.outbox_seq did not increase");
 
+	tid_datums = palloc(sizeof(Datum) * nkept);
 	tenant_datums = palloc(sizeof(Datum) * nkept);
 	id_datums = palloc(sizeof(Datum) * nkept);
 	seq_datums = palloc(sizeof(Datum) * nkept);
 	for (int i = 0; i < nkept; i++)
 	{
+		tid_datums[i] = PointerGetDatum(&rows[i].tid);
 		tenant_datums[i] = UUIDPGetDatum(&rows[i].tenant_id);
 		id_datums[i] = UUIDPGetDatum(&rows[i].id);
 		seq_datums[i] = Int64GetDatum(seqs[i]);
 	}
-	args[0] = PointerGetDatum(construct_array(tenant_datums, nkept, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
-	args[1] = PointerGetDatum(construct_array(id_datums, nkept, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
-	args[2] = PointerGetDatum(construct_array(seq_datums, nkept, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-	argtypes[0] = UUIDARRAYOID;
+	args[0] = PointerGetDatum(construct_array(tid_datums, nkept, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT));
+	args[1] = PointerGetDatum(construct_array(tenant_datums, nkept, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+	args[2] = PointerGetDatum(construct_array(id_datums, nkept, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+	args[3] = PointerGetDatum(construct_array(seq_datums, nkept, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	argtypes[0] = TIDARRAYOID;
 	argtypes[1] = UUIDARRAYOID;
-	argtypes[2] = INT8ARRAYOID;
+	argtypes[2] = UUIDARRAYOID;
+	argtypes[3] = INT8ARRAYOID;
 
 	/*
-	 * Rows are found by primary key, whatever the statistics say: a generic
-	 * plan made while the outbox was small (a new database: a sequential
-	 * scan and a hash join) would stay cached as the table grows, and one
-	 * that reads the partial index outbox_unpublished hashes all of it,
-	 * dead entries included, for every batch. So the guard tests
-	 * published_at (NULL together with seq, by the CHECK constraint), which
-	 * that index's predicate does not match, and the statement keeps a
-	 * generic plan made with sequential scans, hash and merge joins off.
+	 * Rows are found by the tuple ids the candidates were read at (a TID
+	 * scan per row, the one plan whatever the statistics say: a join on the
+	 * primary key planned while the outbox was empty walked the whole index
+	 * for every batch until the next ANALYZE; test/t/180_outbox_plans.pl).
+	 * The batch's snapshot, active since its start, keeps those row
+	 * versions from being pruned, so a tid names the row read or, if that
+	 * was changed meanwhile, nothing: it is left for a later batch. Tenant
+	 * and id are compared in RETURNING, not in the join, whose equalities
+	 * would bring back the walk of the primary key. The guard tests
+	 * published_at (NULL together with seq, by the CHECK constraint).
 	 */
 	nestlevel = outbox_planner_keys_only(true);
 	ret = SPI_execute_plan(commerce_prepare_generic(&assign_plan,
 									 "UPDATE commerce.outbox o"
 									 "   SET seq = b.seq, published_at = pg_catalog.now()"
-									 "  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)) AS b(tenant_id, id, seq)"
-									 " WHERE o.tenant_id OPERATOR(pg_catalog.=) b.tenant_id"
-									 "   AND o.id OPERATOR(pg_catalog.=) b.id"
+									 "  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
+									 "                  pg_catalog.unnest($3), pg_catalog.unnest($4)) AS b(tid, tenant_id, id, seq)"
+									 " WHERE o.ctid OPERATOR(pg_catalog.=) b.tid"
 									 "   AND o.published_at IS NULL"
-									 " RETURNING o.seq, commerce.event_envelope(o)",
-									 3, argtypes),
+									 " RETURNING o.seq, commerce.event_envelope(o),"
+									 "   o.tenant_id OPERATOR(pg_catalog.=) b.tenant_id"
+									 "   AND o.id OPERATOR(pg_catalog.=) b.id",
+									 4, argtypes),
 						   args, NULL, false, 0);
 	outbox_planner_restore(nestlevel);
 	if (ret != SPI_OK_UPDATE_RETURNING)
@@ -415,6 +422,9 @@ publish_batch(bool from_start, bool *more)
 		char	   *payload;
 
 		published[i].seq = DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull));
+		if (!DatumGetBool(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 3, &isnull)))
+			elog(ERROR, "outbox row given seq " INT64_FORMAT " is not the row its batch read",
+				 published[i].seq);
 		envelope = DatumGetJsonbP(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull));
 		payload = JsonbToCString(NULL, &envelope->root, VARSIZE(envelope));
 		if (!outbox_notify_data || strlen(payload) > OUTBOX_MAX_PAYLOAD)
@@ -444,8 +454,8 @@ publish_batch(bool from_start, bool *more)
 										 "     ON (s.tenant IS NULL OR s.tenant OPERATOR(pg_catalog.=) o.tenant_id)"
 										 "    AND commerce.event_type_matches(s.event_type, o.type)"
 										 "  ORDER BY o.seq, s.id",
-										 2, argtypes),
-							   args, NULL, false, 0);
+										 2, &argtypes[1]),
+							   &args[1], NULL, false, 0);
 		if (ret != SPI_OK_INSERT)
 			elog(ERROR, "could not create deliveries: %s", SPI_result_code_string(ret));
 		deliveries = SPI_processed;
@@ -462,16 +472,30 @@ publish_batch(bool from_start, bool *more)
 	return npublished;
 }
 
+/*
+ * read_candidates
+ *		Run a candidates query (sql: tenant_id, id, commit time, ctid of
+ *		unpublished rows from $2 on, at most $1), prepared once into *plan
+ *		with a generic plan made without sequential scans: the index scan
+ *		of outbox_unpublished, even when the plan was made while the outbox
+ *		was empty.
+ */
 static int
-read_candidates(SPIPlanPtr plan, int limit, const pg_uuid_t *from, Candidate *rows)
+read_candidates(SPIPlanPtr *plan, const char *sql, int limit, const pg_uuid_t *from,
+				Candidate *rows)
 {
 	Datum		args[2];
+	Oid			argtypes[2] = {INT4OID, UUIDOID};
 	int			ret;
 	int			n;
+	int			nestlevel;
 
 	args[0] = Int32GetDatum(limit);
 	args[1] = UUIDPGetDatum(unconstify(pg_uuid_t *, from));
-	ret = SPI_execute_plan(plan, args, NULL, true, 0);
+	nestlevel = outbox_planner_keys_only(false);
+	ret = SPI_execute_plan(commerce_prepare_generic(plan, sql, 2, argtypes),
+						   args, NULL, true, 0);
+	outbox_planner_restore(nestlevel);
 
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read unpublished outbox rows: %s", SPI_result_code_string(ret));
@@ -488,6 +512,7 @@ read_candidates(SPIPlanPtr plan, int limit, const pg_uuid_t *from, Candidate *ro
 		ts = SPI_getbinval(tuple, desc, 3, &isnull);
 		rows[i].committed_at_null = isnull;
 		rows[i].committed_at = isnull ? 0 : DatumGetTimestampTz(ts);
+		ItemPointerCopy((ItemPointer) DatumGetPointer(SPI_getbinval(tuple, desc, 4, &isnull)), &rows[i].tid);
 	}
 	SPI_freetuptable(SPI_tuptable);
 	return n;

@@ -1,0 +1,80 @@
+# test/t/180_outbox_plans.pl — the publisher's statements keep the plans
+# that find rows by key when the plans were made while the outbox was empty
+# (a new database, before autovacuum has analyzed anything). Such a plan is
+# cached for the publisher's lifetime, or until the next ANALYZE: a join on
+# the primary key planned then walked the whole outbox for every batch, and
+# the look-up of unpublished rows read and sorted the whole table.
+# auto_explain logs every plan the publisher executes; the statistics stay
+# those of an empty outbox (autovacuum off for it) while 3,000 events are
+# published, and every batch update must be a TID scan per row and every
+# look-up an index scan of outbox_unpublished.
+use strict;
+use warnings;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use PgCommerce::Test qw(commerce_node);
+
+my $node = commerce_node('plans', extra_conf => <<'CONF');
+shared_preload_libraries = 'pgcommerce,auto_explain'
+auto_explain.log_min_duration = 0
+auto_explain.log_nested_statements = on
+CONF
+my $tenant = $node->safe_psql('commerce', "SELECT commerce.create_tenant('pl', 'PL', 'EUR')");
+
+# Statistics of an empty outbox, kept: what a new database's publisher sees.
+$node->safe_psql('commerce', 'ALTER TABLE commerce.outbox SET (autovacuum_enabled = off)');
+$node->safe_psql('commerce', 'DELETE FROM commerce.outbox');
+$node->safe_psql('commerce', 'VACUUM ANALYZE commerce.outbox');
+is($node->safe_psql('commerce', "SELECT reltuples FROM pg_class WHERE oid = 'commerce.outbox'::regclass"),
+	'0', 'the outbox is analyzed empty');
+
+# A new publisher, so that its plans are made now.
+my $old = $node->safe_psql('postgres',
+	"SELECT pid FROM pg_stat_activity WHERE datname = 'commerce' AND backend_type = 'pgcommerce publisher'");
+$node->safe_psql('postgres', "SELECT pg_terminate_backend($old)") if $old;
+ok($node->poll_query_until('postgres',
+		"SELECT count(*) = 1 FROM pg_stat_activity WHERE datname = 'commerce' "
+		  . "AND backend_type = 'pgcommerce publisher' AND pid <> " . ($old || 0)),
+	'a new publisher runs');
+
+my $log_start = -s $node->logfile;
+for my $t (1 .. 30)
+{
+	$node->safe_psql('commerce', "BEGIN; SELECT commerce.set_context('$tenant'); "
+		  . "SELECT commerce.emit_event('test.planned', 'thing', commerce.uuid_generate_v7(), "
+		  . "jsonb_build_object('n', g)) FROM generate_series(1, 100) g; COMMIT;");
+}
+ok($node->poll_query_until('commerce',
+		'SELECT count(*) = 3000 AND count(seq) = 3000 FROM commerce.outbox'),
+	'3,000 events published');
+is($node->safe_psql('commerce', "SELECT reltuples FROM pg_class WHERE oid = 'commerce.outbox'::regclass"),
+	'0', 'the statistics still say empty');
+
+# The plans auto_explain logged since: one entry per "plan:", up to the next
+# log line (continuation lines start with a tab).
+my $log = slurp_file($node->logfile, $log_start);
+my @plans;
+for my $line (split /\n/, $log)
+{
+	if ($line =~ /\bplan:\s*$/) { push @plans, ''; next; }
+	if (@plans && $line =~ /^\s/) { $plans[-1] .= "$line\n"; next; }
+	push @plans, undef if @plans && defined $plans[-1];
+}
+@plans = grep { defined } @plans;
+
+my @updates = grep { /Query Text: UPDATE commerce\.outbox o/ } @plans;
+my @lookups = grep { /Query Text: SELECT o\.tenant_id, o\.id, .*WHERE o\.seq IS NULL/s } @plans;
+cmp_ok(scalar @updates, '>=', 1, 'batch updates were logged') or diag(scalar(@plans) . " plans logged");
+cmp_ok(scalar @lookups, '>=', 1, 'look-ups were logged');
+is(scalar(grep { !/Tid Scan on outbox o/ || /Index Scan using outbox_pkey|Seq Scan on outbox/ } @updates), 0,
+	'every batch update finds its rows by tuple id, none walks the outbox')
+  or diag((grep { !/Tid Scan on outbox o/ } @updates)[0] // '');
+is(scalar(grep { !/Index Scan using outbox_unpublished/ || /Seq Scan on outbox/ } @lookups), 0,
+	'every look-up reads outbox_unpublished, none the whole table')
+  or diag((grep { !/Index Scan using outbox_unpublished/ } @lookups)[0] // '');
+
+is($node->safe_psql('commerce', 'SELECT count(*) - count(DISTINCT seq) FROM commerce.outbox'),
+	'0', 'every seq is given once');
+
+$node->stop;
+done_testing();
