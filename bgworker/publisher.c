@@ -78,6 +78,9 @@ typedef struct Published
 {
 	int64		seq;
 	char	   *payload;
+	pg_uuid_t	tenant_id;
+	pg_uuid_t	id;
+	Datum		type;			/* text */
 } Published;
 
 static SPIPlanPtr candidates_plan = NULL;
@@ -405,7 +408,8 @@ publish_batch(bool from_start, bool *more)
 									 "   AND o.published_at IS NULL"
 									 " RETURNING o.seq, commerce.event_envelope(o),"
 									 "   o.tenant_id OPERATOR(pg_catalog.=) b.tenant_id"
-									 "   AND o.id OPERATOR(pg_catalog.=) b.id",
+									 "   AND o.id OPERATOR(pg_catalog.=) b.id,"
+									 "   o.tenant_id, o.id, o.type",
 									 4, argtypes),
 						   args, NULL, false, 0);
 	outbox_planner_restore(nestlevel);
@@ -425,6 +429,9 @@ publish_batch(bool from_start, bool *more)
 		if (!DatumGetBool(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 3, &isnull)))
 			elog(ERROR, "outbox row given seq " INT64_FORMAT " is not the row its batch read",
 				 published[i].seq);
+		published[i].tenant_id = *DatumGetUUIDP(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 4, &isnull));
+		published[i].id = *DatumGetUUIDP(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 5, &isnull));
+		published[i].type = PointerGetDatum(DatumGetTextPCopy(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 6, &isnull)));
 		envelope = DatumGetJsonbP(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull));
 		payload = JsonbToCString(NULL, &envelope->root, VARSIZE(envelope));
 		if (!outbox_notify_data || strlen(payload) > OUTBOX_MAX_PAYLOAD)
@@ -441,21 +448,38 @@ publish_batch(bool from_start, bool *more)
 									 "SELECT 1 FROM commerce.subscriptions LIMIT 1",
 									 0, NULL),
 						   NULL, NULL, true, 1);
-	if (ret == SPI_OK_SELECT && SPI_processed > 0)
+	if (ret == SPI_OK_SELECT && SPI_processed > 0 && npublished > 0)
 	{
+		/* From what the update returned: the outbox is not read again. */
+		Datum	   *type_datums = palloc(sizeof(Datum) * npublished);
+
+		for (int i = 0; i < npublished; i++)
+		{
+			tenant_datums[i] = UUIDPGetDatum(&published[i].tenant_id);
+			id_datums[i] = UUIDPGetDatum(&published[i].id);
+			seq_datums[i] = Int64GetDatum(published[i].seq);
+			type_datums[i] = published[i].type;
+		}
+		args[0] = PointerGetDatum(construct_array(tenant_datums, npublished, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+		args[1] = PointerGetDatum(construct_array(id_datums, npublished, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+		args[2] = PointerGetDatum(construct_array(seq_datums, npublished, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		args[3] = PointerGetDatum(construct_array(type_datums, npublished, TEXTOID, -1, false, TYPALIGN_INT));
+		argtypes[0] = UUIDARRAYOID;
+		argtypes[1] = UUIDARRAYOID;
+		argtypes[2] = INT8ARRAYOID;
+		argtypes[3] = TEXTARRAYOID;
 		ret = SPI_execute_plan(commerce_prepare(&fan_out_plan,
 										 "INSERT INTO commerce.deliveries"
 										 "  (tenant_id, id, subscription_id, subscription_name, event_id, event_seq, next_attempt_at)"
-										 " SELECT o.tenant_id, commerce.uuid_generate_v7(), s.id, s.name, o.id, o.seq, pg_catalog.now()"
-										 "   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS b(tenant_id, id)"
-										 "   JOIN commerce.outbox o ON o.tenant_id OPERATOR(pg_catalog.=) b.tenant_id"
-										 "                         AND o.id OPERATOR(pg_catalog.=) b.id"
+										 " SELECT b.tenant_id, commerce.uuid_generate_v7(), s.id, s.name, b.id, b.seq, pg_catalog.now()"
+										 "   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
+										 "                   pg_catalog.unnest($3), pg_catalog.unnest($4)) AS b(tenant_id, id, seq, type)"
 										 "   JOIN commerce.subscriptions s"
-										 "     ON (s.tenant IS NULL OR s.tenant OPERATOR(pg_catalog.=) o.tenant_id)"
-										 "    AND commerce.event_type_matches(s.event_type, o.type)"
-										 "  ORDER BY o.seq, s.id",
-										 2, &argtypes[1]),
-							   &args[1], NULL, false, 0);
+										 "     ON (s.tenant IS NULL OR s.tenant OPERATOR(pg_catalog.=) b.tenant_id)"
+										 "    AND commerce.event_type_matches(s.event_type, b.type)"
+										 "  ORDER BY b.seq, s.id",
+										 4, argtypes),
+							   args, NULL, false, 0);
 		if (ret != SPI_OK_INSERT)
 			elog(ERROR, "could not create deliveries: %s", SPI_result_code_string(ret));
 		deliveries = SPI_processed;
