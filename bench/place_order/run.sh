@@ -16,7 +16,7 @@
 # baseline, and large database / empty database. Results go to
 # docs/benchmarks.md by hand.
 #
-# Environment: DURATION seconds per run (20), ROUNDS (3), CLIENTS ("1 8 32"),
+# Environment: DURATION seconds per run (20), ROUNDS (5), CLIENTS ("1 8 32"),
 # BENCH_TENANTS tenants the clients order from (16), ORDERS (10000000),
 # TENANTS (1000), SKIP_LARGE=1 to skip the large database, KEEP=1 to reuse
 # the cluster and bench_large of a previous run (the load takes ~15 min
@@ -26,7 +26,7 @@ source "$(dirname "$0")/../../scripts/common.sh"
 cd "$REPO_ROOT"
 
 DURATION=${DURATION:-20}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 CLIENTS=${CLIENTS:-"1 8 32"}
 BENCH_TENANTS=${BENCH_TENANTS:-16}
 ORDERS=${ORDERS:-10000000}
