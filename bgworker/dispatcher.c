@@ -144,7 +144,7 @@ dispatch_one(void)
 		return -1;
 	}
 
-	ret = SPI_execute_plan(commerce_prepare(&claim_plan,
+	ret = outbox_execute_keys_only(commerce_prepare(&claim_plan,
 										"SELECT d.tenant_id, d.id,"
 										"       pg_catalog.to_regprocedure(s.handler)::pg_catalog.oid,"
 										"       (SELECT r.oid FROM pg_catalog.pg_roles r"
@@ -200,7 +200,7 @@ dispatch_one(void)
 	args[1] = UUIDPGetDatum(&delivery);
 	if (error == NULL)
 	{
-		ret = SPI_execute_plan(commerce_prepare(&delivered_plan,
+		ret = outbox_execute_keys_only(commerce_prepare(&delivered_plan,
 											"UPDATE commerce.deliveries"
 											"   SET status = 'delivered', attempts = attempts OPERATOR(pg_catalog.+) 1,"
 											"       last_attempt_at = pg_catalog.clock_timestamp(),"
@@ -212,7 +212,7 @@ dispatch_one(void)
 	else
 	{
 		args[2] = CStringGetTextDatum(error);
-		ret = SPI_execute_plan(commerce_prepare(&failed_plan,
+		ret = outbox_execute_keys_only(commerce_prepare(&failed_plan,
 											"UPDATE commerce.deliveries d"
 											"   SET attempts = d.attempts OPERATOR(pg_catalog.+) 1,"
 											"       last_attempt_at = pg_catalog.clock_timestamp(),"
@@ -331,7 +331,7 @@ next_due_ms(void)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (outbox_extension_present())
 	{
-		ret = SPI_execute_plan(commerce_prepare(&next_due_plan,
+		ret = outbox_execute_keys_only(commerce_prepare(&next_due_plan,
 											"SELECT pg_catalog.ceil(pg_catalog.date_part('epoch',"
 											"   pg_catalog.min(next_attempt_at) OPERATOR(pg_catalog.-) pg_catalog.clock_timestamp()) * 1000)::bigint"
 											"  FROM commerce.deliveries WHERE status OPERATOR(pg_catalog.=) 'pending'",

@@ -18,6 +18,7 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
+#include "executor/spi.h"
 #include "storage/proc.h"
 #include "storage/spin.h"
 #include "utils/uuid.h"
@@ -90,6 +91,8 @@ extern bool outbox_extension_present(void);
 extern void outbox_mark_absent(void);
 extern int	outbox_planner_keys_only(bool no_hash_merge);
 extern void outbox_planner_restore(int nestlevel);
+extern int	outbox_execute_keys_only(SPIPlanPtr plan, Datum *args, const char *nulls,
+									 bool read_only, long count);
 extern void outbox_publisher_loop(void);
 
 /* retention.c: purges of expired events and idempotency keys */

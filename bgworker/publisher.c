@@ -218,7 +218,6 @@ publish_batch(bool from_start, bool *more)
 	TimestampTz floor_time = 0;
 	bool		id_ordered = false;
 	pg_uuid_t	first_id;
-	int			nestlevel;
 
 	*more = false;
 	memset(&first_id, 0, sizeof(first_id));
@@ -398,8 +397,7 @@ publish_batch(bool from_start, bool *more)
 	 * would bring back the walk of the primary key. The guard tests
 	 * published_at (NULL together with seq, by the CHECK constraint).
 	 */
-	nestlevel = outbox_planner_keys_only(true);
-	ret = SPI_execute_plan(commerce_prepare_generic(&assign_plan,
+	ret = outbox_execute_keys_only(commerce_prepare_generic(&assign_plan,
 									 "UPDATE commerce.outbox o"
 									 "   SET seq = b.seq, published_at = pg_catalog.now()"
 									 "  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
@@ -412,7 +410,6 @@ publish_batch(bool from_start, bool *more)
 									 "   o.tenant_id, o.id, o.type",
 									 4, argtypes),
 						   args, NULL, false, 0);
-	outbox_planner_restore(nestlevel);
 	if (ret != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "could not assign seq to the outbox batch: %s", SPI_result_code_string(ret));
 
@@ -512,14 +509,11 @@ read_candidates(SPIPlanPtr *plan, const char *sql, int limit, const pg_uuid_t *f
 	Oid			argtypes[2] = {INT4OID, UUIDOID};
 	int			ret;
 	int			n;
-	int			nestlevel;
 
 	args[0] = Int32GetDatum(limit);
 	args[1] = UUIDPGetDatum(unconstify(pg_uuid_t *, from));
-	nestlevel = outbox_planner_keys_only(false);
-	ret = SPI_execute_plan(commerce_prepare_generic(plan, sql, 2, argtypes),
-						   args, NULL, true, 0);
-	outbox_planner_restore(nestlevel);
+	ret = outbox_execute_keys_only(commerce_prepare_generic(plan, sql, 2, argtypes),
+								   args, NULL, true, 0);
 
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read unpublished outbox rows: %s", SPI_result_code_string(ret));

@@ -216,3 +216,21 @@ outbox_planner_restore(int nestlevel)
 {
 	AtEOXact_GUC(true, nestlevel);
 }
+
+/*
+ * outbox_execute_keys_only
+ *		SPI_execute_plan under outbox_planner_keys_only(true). A worker
+ *		prepares its statements once and keeps them, often while a new
+ *		database's tables are still empty; a plan made (or remade after an
+ *		invalidation) here finds rows by key whatever the statistics say.
+ */
+int
+outbox_execute_keys_only(SPIPlanPtr plan, Datum *args, const char *nulls,
+						 bool read_only, long count)
+{
+	int			nestlevel = outbox_planner_keys_only(true);
+	int			ret = SPI_execute_plan(plan, args, nulls, read_only, count);
+
+	outbox_planner_restore(nestlevel);
+	return ret;
+}

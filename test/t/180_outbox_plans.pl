@@ -5,9 +5,10 @@
 # the primary key planned then walked the whole outbox for every batch, and
 # the look-up of unpublished rows read and sorted the whole table.
 # auto_explain logs every plan the publisher executes; the statistics stay
-# those of an empty outbox (autovacuum off for it) while 3,000 events are
+# those of an empty outbox (autovacuum off for it) while 3,030 events are
 # published, and every batch update must be a TID scan per row and every
-# look-up an index scan of outbox_unpublished.
+# look-up an index scan of outbox_unpublished. The same holds for the
+# dispatcher's claim of a due delivery (30 deliveries).
 use strict;
 use warnings;
 use PostgreSQL::Test::Utils;
@@ -21,34 +22,56 @@ auto_explain.log_nested_statements = on
 CONF
 my $tenant = $node->safe_psql('commerce', "SELECT commerce.create_tenant('pl', 'PL', 'EUR')");
 
-# Statistics of an empty outbox, kept: what a new database's publisher sees.
-$node->safe_psql('commerce', 'ALTER TABLE commerce.outbox SET (autovacuum_enabled = off)');
-$node->safe_psql('commerce', 'DELETE FROM commerce.outbox');
-$node->safe_psql('commerce', 'VACUUM ANALYZE commerce.outbox');
-is($node->safe_psql('commerce', "SELECT reltuples FROM pg_class WHERE oid = 'commerce.outbox'::regclass"),
-	'0', 'the outbox is analyzed empty');
+# A subscription, so that the dispatcher works too.
+$node->safe_psql('commerce', <<'SQL');
+CREATE SCHEMA plug;
+CREATE TABLE plug.seen (event_id uuid PRIMARY KEY);
+GRANT USAGE ON SCHEMA plug TO commerce_gateway;
+GRANT INSERT ON plug.seen TO commerce_gateway;
+CREATE FUNCTION plug.record(event jsonb) RETURNS void LANGUAGE sql
+  AS $$ INSERT INTO plug.seen VALUES ((event->>'id')::uuid) $$;
+SELECT commerce.subscribe('record_some', 'test.delivered', 'plug.record(jsonb)');
+SQL
 
-# A new publisher, so that its plans are made now.
-my $old = $node->safe_psql('postgres',
-	"SELECT pid FROM pg_stat_activity WHERE datname = 'commerce' AND backend_type = 'pgcommerce publisher'");
-$node->safe_psql('postgres', "SELECT pg_terminate_backend($old)") if $old;
-ok($node->poll_query_until('postgres',
-		"SELECT count(*) = 1 FROM pg_stat_activity WHERE datname = 'commerce' "
-		  . "AND backend_type = 'pgcommerce publisher' AND pid <> " . ($old || 0)),
-	'a new publisher runs');
+# Statistics of an empty outbox and deliveries table, kept: what a new
+# database's workers see.
+for my $table ('outbox', 'deliveries')
+{
+	$node->safe_psql('commerce', "ALTER TABLE commerce.$table SET (autovacuum_enabled = off)");
+	$node->safe_psql('commerce', "DELETE FROM commerce.$table");
+	$node->safe_psql('commerce', "VACUUM ANALYZE commerce.$table");
+	is($node->safe_psql('commerce', "SELECT reltuples FROM pg_class WHERE oid = 'commerce.$table'::regclass"),
+		'0', "$table is analyzed empty");
+}
+
+# New workers, so that their plans are made now.
+for my $kind ('publisher', 'dispatcher')
+{
+	my $old = $node->safe_psql('postgres',
+		"SELECT pid FROM pg_stat_activity WHERE datname = 'commerce' AND backend_type = 'pgcommerce $kind'");
+	$node->safe_psql('postgres', "SELECT pg_terminate_backend($old)") if $old;
+	ok($node->poll_query_until('postgres',
+			"SELECT count(*) = 1 FROM pg_stat_activity WHERE datname = 'commerce' "
+			  . "AND backend_type = 'pgcommerce $kind' AND pid <> " . ($old || 0)),
+		"a new $kind runs");
+}
 
 my $log_start = -s $node->logfile;
 for my $t (1 .. 30)
 {
 	$node->safe_psql('commerce', "BEGIN; SELECT commerce.set_context('$tenant'); "
 		  . "SELECT commerce.emit_event('test.planned', 'thing', commerce.uuid_generate_v7(), "
-		  . "jsonb_build_object('n', g)) FROM generate_series(1, 100) g; COMMIT;");
+		  . "jsonb_build_object('n', g)) FROM generate_series(1, 100) g; "
+		  . "SELECT commerce.emit_event('test.delivered', 'thing', commerce.uuid_generate_v7()); COMMIT;");
 }
 ok($node->poll_query_until('commerce',
-		'SELECT count(*) = 3000 AND count(seq) = 3000 FROM commerce.outbox'),
-	'3,000 events published');
-is($node->safe_psql('commerce', "SELECT reltuples FROM pg_class WHERE oid = 'commerce.outbox'::regclass"),
-	'0', 'the statistics still say empty');
+		'SELECT count(*) = 3030 AND count(seq) = 3030 FROM commerce.outbox'),
+	'3,030 events published');
+ok($node->poll_query_until('commerce', 'SELECT count(*) = 30 FROM plug.seen'),
+	'30 of them delivered to the subscription');
+is($node->safe_psql('commerce', "SELECT string_agg(reltuples::text, ' ') FROM pg_class "
+		  . "WHERE oid IN ('commerce.outbox'::regclass, 'commerce.deliveries'::regclass)"),
+	'0 0', 'the statistics still say empty');
 
 # The plans auto_explain logged since: one entry per "plan:", up to the next
 # log line (continuation lines start with a tab).
@@ -72,6 +95,12 @@ is(scalar(grep { !/Tid Scan on outbox o/ || /Index Scan using outbox_pkey|Seq Sc
 is(scalar(grep { !/Index Scan using outbox_unpublished/ || /Seq Scan on outbox/ } @lookups), 0,
 	'every look-up reads outbox_unpublished, none the whole table')
   or diag((grep { !/Index Scan using outbox_unpublished/ } @lookups)[0] // '');
+
+my @claims = grep { /Query Text: SELECT d\.tenant_id, d\.id,/ } @plans;
+cmp_ok(scalar @claims, '>=', 30, 'the dispatcher\'s claims were logged');
+is(scalar(grep { !/Index Scan using deliveries_due/ || /Seq Scan on (outbox|deliveries)/ } @claims), 0,
+	'every claim reads deliveries_due and the outbox by key, none a whole table')
+  or diag((grep { !/Index Scan using deliveries_due/ || /Seq Scan on (outbox|deliveries)/ } @claims)[0] // '');
 
 is($node->safe_psql('commerce', 'SELECT count(*) - count(DISTINCT seq) FROM commerce.outbox'),
 	'0', 'every seq is given once');
