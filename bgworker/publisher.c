@@ -447,7 +447,10 @@ publish_batch(bool from_start, bool *more)
 						   NULL, NULL, true, 1);
 	if (ret == SPI_OK_SELECT && SPI_processed > 0 && npublished > 0)
 	{
-		/* From what the update returned: the outbox is not read again. */
+		/*
+		 * From what the update returned: the outbox is not read again. The
+		 * arrays of the update are reused (npublished <= nkept).
+		 */
 		Datum	   *type_datums = palloc(sizeof(Datum) * npublished);
 
 		for (int i = 0; i < npublished; i++)

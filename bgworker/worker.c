@@ -191,8 +191,10 @@ outbox_worker_detach(int code, Datum arg)
  *		planned meanwhile. The workers' statements touch a few rows by key
  *		(or by a range of an index), whatever the statistics say; a cached
  *		generic plan made while a table was small would otherwise keep
- *		scanning all of it as it grows. Call right around SPI_execute_plan of
- *		a plan prepared with commerce_prepare_generic().
+ *		scanning all of it as it grows. Call right around SPI_execute_plan:
+ *		a kept plan is made (or remade after an invalidation, or made anew
+ *		each call for a custom plan) inside it. outbox_execute_keys_only()
+ *		does both for one statement.
  */
 int
 outbox_planner_keys_only(bool no_hash_merge)

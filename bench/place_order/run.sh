@@ -11,7 +11,7 @@
 # 5 s warm-up, so background writes of one run do not land in the next.
 # The whole sequence is repeated ROUNDS times and each configuration keeps
 # its best round (a shared machine only ever slows a run down; single runs
-# of the same configuration vary by ±10 % even on an idle machine).
+# of the same configuration vary by up to 20 % even on an idle machine).
 # Prints TPS per run and the ratios of the best rounds: extension /
 # baseline, and large database / empty database. Results go to
 # docs/benchmarks.md by hand.
