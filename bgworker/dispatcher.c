@@ -272,7 +272,13 @@ call_handler(Oid handler, Oid run_as, const pg_uuid_t *tenant, Jsonb *event)
 		FmgrInfo	flinfo;
 		LOCAL_FCINFO(fcinfo, 1);
 
-		/* The handler cannot SET ROLE back to the superuser. */
+		/*
+		 * run_as becomes the outer user too, as SET ROLE would make it:
+		 * current_tenant() resolves the caller from the outer user (commands
+		 * run as their owner), so a command the handler calls acts for
+		 * run_as. The handler cannot SET ROLE back to the superuser.
+		 */
+		SetCurrentRoleId(run_as, false);
 		SetUserIdAndSecContext(run_as, save_sec_context |
 							   SECURITY_LOCAL_USERID_CHANGE |
 							   SECURITY_RESTRICTED_OPERATION);
@@ -293,6 +299,7 @@ call_handler(Oid handler, Oid run_as, const pg_uuid_t *tenant, Jsonb *event)
 		disable_timeout(STATEMENT_TIMEOUT, false);
 
 		SetUserIdAndSecContext(save_userid, save_sec_context);
+		SetCurrentRoleId(InvalidOid, false);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(caller_context);
 		CurrentResourceOwner = caller_owner;
@@ -310,6 +317,7 @@ call_handler(Oid handler, Oid run_as, const pg_uuid_t *tenant, Jsonb *event)
 		MemoryContextSwitchTo(caller_context);
 		CurrentResourceOwner = caller_owner;
 		SetUserIdAndSecContext(save_userid, save_sec_context);
+		SetCurrentRoleId(InvalidOid, false);
 
 		error = psprintf("%s: %s", unpack_sql_state(edata->sqlerrcode), edata->message);
 		FreeErrorData(edata);

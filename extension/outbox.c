@@ -134,6 +134,36 @@ check_event_name(const char *what, const char *value)
 	}
 }
 
+/*
+ * The namespaces (first part of a type) of the core's own events. Only
+ * commands emit them, each with its state change; commerce.emit_event() is
+ * for plugins' own types and refuses these, so no caller can forge an
+ * order.paid without the payment behind it.
+ */
+static const char *const core_event_namespaces[] = {
+	"category", "commerce", "customer", "customer_group", "inventory",
+	"order", "payment", "price", "price_list", "product", "tax_rate",
+	"tax_settings", "tenant", "variant"
+};
+
+static void
+check_not_core_event(const char *type)
+{
+	const char *dot = strchr(type, '.');
+	size_t		len = dot ? (size_t) (dot - type) : strlen(type);
+
+	for (int i = 0; i < lengthof(core_event_namespaces); i++)
+		if (strlen(core_event_namespaces[i]) == len &&
+			strncmp(core_event_namespaces[i], type, len) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 commerce_errcode("permission_denied"),
+					 errmsg("event type \"%s\" belongs to the core", type),
+					 errdetail("Events of namespace \"%.*s\" are emitted only by the commands that make their change.",
+							   (int) len, type),
+					 errhint("Give a plugin's events a namespace of its own, such as loyalty.points_added.")));
+}
+
 static void
 insert_event(const pg_uuid_t *tenant, const char *type,
 			 const char *aggregate_type, const pg_uuid_t *aggregate_id,
@@ -182,8 +212,9 @@ insert_event(const pg_uuid_t *tenant, const char *type,
 
 /*
  * commerce_emit_event
- *		Record one event in the outbox, in the caller's transaction, as the
- *		caller (row-level security checks the tenant). The publisher is
+ *		Record one event in the outbox, in the caller's transaction (as
+ *		commerce_owner inside a command; row-level security checks the
+ *		caller's tenant). The publisher is
  *		woken when the transaction commits.
  */
 void
@@ -213,6 +244,7 @@ commerce_emit_event_sql(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 commerce_errcode("invalid_input"),
 				 errmsg("event type, aggregate_type and aggregate_id are required")));
+	check_not_core_event(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	insert_event(&tenant,
 				 text_to_cstring(PG_GETARG_TEXT_PP(0)),
 				 text_to_cstring(PG_GETARG_TEXT_PP(1)),

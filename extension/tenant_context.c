@@ -18,6 +18,13 @@
  *	  its next transaction. The binding table is read with a direct index
  *	  scan, because the caller has no privilege on it.
  *
+ *	  The role facts are those of the outer user (GetOuterUserId: the
+ *	  session user, or the role chosen by SET ROLE), never of the current
+ *	  user: commands are SECURITY DEFINER functions owned by commerce_owner,
+ *	  and inside them the tenant must still be the caller's. For the same
+ *	  reason a caller's own SECURITY DEFINER function owned by a privileged
+ *	  role cannot lend it that role's right to choose a tenant.
+ *
  * extension/tenant_context.c
  *
  *-------------------------------------------------------------------------
@@ -53,6 +60,7 @@ PG_FUNCTION_INFO_V1(commerce_current_tenant_sql);
 PG_FUNCTION_INFO_V1(commerce_current_actor_sql);
 PG_FUNCTION_INFO_V1(commerce_current_subject_sql);
 PG_FUNCTION_INFO_V1(commerce_set_context);
+PG_FUNCTION_INFO_V1(commerce_require_active_tenant);
 PG_FUNCTION_INFO_V1(commerce_tenant_roles_changed);
 
 /* Context GUCs: meaningful only for unbound gateway/admin members. */
@@ -75,7 +83,7 @@ typedef struct RoleFacts
 #define ROLE_FACTS_SLOTS 8
 static RoleFacts role_facts_cache[ROLE_FACTS_SLOTS];
 static int	role_facts_next_slot = 0;
-static RoleFacts *current_facts = NULL;	/* facts of GetUserId() */
+static RoleFacts *current_facts = NULL;	/* facts of GetOuterUserId() */
 static bool callbacks_registered = false;
 static Oid	tenant_roles_relid = InvalidOid;
 
@@ -197,7 +205,7 @@ relation_changed(Datum arg, Oid relid)
 static void
 load_role_facts(void)
 {
-	Oid			userid = GetUserId();
+	Oid			userid = GetOuterUserId();
 	RoleFacts  *facts = NULL;
 	NameData	rolename;
 	Datum		tenant;
@@ -411,6 +419,16 @@ commerce_current_tenant_sql(PG_FUNCTION_ARGS)
 
 	if (!commerce_current_tenant(result))
 		PG_RETURN_NULL();
+	PG_RETURN_UUID_P(result);
+}
+
+/* commerce.require_active_tenant() RETURNS uuid, for commands written in SQL */
+Datum
+commerce_require_active_tenant(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *result = palloc(sizeof(pg_uuid_t));
+
+	commerce_require_tenant(result);
 	PG_RETURN_UUID_P(result);
 }
 

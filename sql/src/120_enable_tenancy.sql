@@ -50,15 +50,21 @@ BEGIN
                    ' USING (tenant_id OPERATOR(pg_catalog.=) commerce.current_tenant())'
                    ' WITH CHECK (tenant_id OPERATOR(pg_catalog.=) commerce.current_tenant())', tbl);
   END IF;
-  EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO commerce_partner, commerce_gateway, commerce_admin', tbl);
+  -- Only commands write: callers read, and the writes are the commands'
+  -- (functions owned by commerce_owner for the extension's tables, by the
+  -- plugin's own role for a plugin's tables).
+  EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON %s'
+                 ' FROM PUBLIC, commerce_partner, commerce_gateway, commerce_admin', tbl);
+  EXECUTE format('GRANT SELECT ON %s TO commerce_partner, commerce_gateway, commerce_admin', tbl);
 
-  -- Tables of an extension being created are registered for pg_dump, so a
-  -- tenant export carries their rows.
+  -- Tables of an extension being created are written by its commands and
+  -- registered for pg_dump, so a tenant export carries their rows.
   IF EXISTS (SELECT 1 FROM pg_depend
              WHERE classid = 'pg_class'::regclass AND objid = tbl AND deptype = 'e') THEN
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO commerce_owner', tbl);
     PERFORM pg_extension_config_dump(tbl, '');
   END IF;
 END
 $$;
 COMMENT ON FUNCTION commerce.enable_tenancy(regclass) IS
-  'Make a table tenant-safe: checks tenant_id uuid NOT NULL leads its primary key and unique constraints and is inside its foreign keys to tenant tables, enables and forces row-level security with the tenant_isolation policy, grants the group roles, and registers extension tables for pg_dump. Example: SELECT commerce.enable_tenancy(''myplugin.notes'').';
+  'Make a table tenant-safe: checks tenant_id uuid NOT NULL leads its primary key and unique constraints and is inside its foreign keys to tenant tables, enables and forces row-level security with the tenant_isolation policy, grants the group roles SELECT only (only commands write), and registers extension tables for pg_dump. Example: SELECT commerce.enable_tenancy(''myplugin.notes'').';

@@ -35,15 +35,9 @@ CREATE INDEX outbox_published_at ON commerce.outbox (published_at) WHERE seq IS 
 CREATE INDEX outbox_unpublished ON commerce.outbox (id) WHERE seq IS NULL;
 
 SELECT commerce.enable_tenancy('commerce.outbox');
--- Writers insert (through commerce_emit_event, as themselves, so the tenant
--- policy checks the tenant) and read; only the publisher numbers and only
--- the retention purge deletes. seq and published_at cannot be written by
--- the group roles at all; UPDATE and DELETE pass the privilege check (so
--- another tenant's rows are simply invisible, as everywhere) and are then
--- refused row by row by the trigger below.
-REVOKE INSERT, UPDATE ON commerce.outbox FROM commerce_partner, commerce_gateway, commerce_admin;
-GRANT INSERT (tenant_id, id, type, aggregate_type, aggregate_id, data), UPDATE (tenant_id)
-  ON commerce.outbox TO commerce_partner, commerce_gateway, commerce_admin;
+-- Commands insert (commerce_emit_event, as commerce_owner, so the tenant
+-- policy still checks the caller's tenant); only the publisher numbers and
+-- only the retention purge deletes (the trigger below refuses everyone else).
 
 CREATE FUNCTION commerce.outbox_append_only() RETURNS trigger
 LANGUAGE plpgsql
@@ -86,7 +80,7 @@ RETURNS uuid
 AS 'MODULE_PATHNAME', 'commerce_emit_event_sql'
 LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION commerce.emit_event(text, text, uuid, jsonb) IS
-  'Record an event of the current tenant in the outbox, in the caller''s transaction (published after commit, never if it rolls back); returns its id. For plugins and tests; commands use the C API commerce_emit_event(). type and aggregate_type are lower-case dotted names. Example: SELECT commerce.emit_event(''loyalty.points_added'', ''customer'', ''0190...''::uuid, ''{"points": 10}'');';
+  'Record an event of the current tenant in the outbox, in the caller''s transaction (published after commit, never if it rolls back); returns its id. For plugins: the core''s own namespaces (order., payment., product., ... see docs/security.md) are refused with permission_denied (42501), since only commands emit them. type and aggregate_type are lower-case dotted names. Example: SELECT commerce.emit_event(''loyalty.points_added'', ''customer'', ''0190...''::uuid, ''{"points": 10}'');';
 
 CREATE FUNCTION commerce.events_since(after_seq bigint, max int DEFAULT 100)
 RETURNS SETOF jsonb

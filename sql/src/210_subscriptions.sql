@@ -49,11 +49,8 @@ COMMENT ON TABLE commerce.deliveries IS
 CREATE INDEX deliveries_due ON commerce.deliveries (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX deliveries_subscription ON commerce.deliveries (subscription_id);
 SELECT commerce.enable_tenancy('commerce.deliveries');
--- Tenants read their deliveries, may retry them or delete their records;
--- only the workers create and finish them.
-REVOKE INSERT, UPDATE ON commerce.deliveries FROM commerce_partner, commerce_gateway, commerce_admin;
-GRANT UPDATE (tenant_id, status, attempts, next_attempt_at) ON commerce.deliveries
-  TO commerce_partner, commerce_gateway, commerce_admin;
+-- Tenants read their deliveries and retry dead ones through
+-- commerce.retry_delivery(); only the workers create and finish them.
 
 CREATE FUNCTION commerce.event_type_matches(pattern text, event_type text) RETURNS boolean
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -160,10 +157,12 @@ CREATE FUNCTION commerce.retry_delivery(id uuid) RETURNS boolean
 LANGUAGE sql
 SET search_path = pg_catalog
 AS $$
-  WITH retried AS (
+  WITH tenant AS MATERIALIZED (SELECT commerce.require_active_tenant() AS id),
+  retried AS (
     UPDATE commerce.deliveries d
        SET status = 'pending', attempts = 0, next_attempt_at = now()
-     WHERE d.id = retry_delivery.id AND d.status = 'dead'
+     WHERE d.tenant_id = (SELECT tenant.id FROM tenant)
+       AND d.id = retry_delivery.id AND d.status = 'dead'
     RETURNING 1)
   SELECT EXISTS (SELECT 1 FROM retried)
 $$;
@@ -174,10 +173,12 @@ CREATE FUNCTION commerce.retry_dead_deliveries(subscription_name text DEFAULT NU
 LANGUAGE sql
 SET search_path = pg_catalog
 AS $$
-  WITH retried AS (
+  WITH tenant AS MATERIALIZED (SELECT commerce.require_active_tenant() AS id),
+  retried AS (
     UPDATE commerce.deliveries d
        SET status = 'pending', attempts = 0, next_attempt_at = now()
-     WHERE d.status = 'dead'
+     WHERE d.tenant_id = (SELECT tenant.id FROM tenant)
+       AND d.status = 'dead'
        AND (retry_dead_deliveries.subscription_name IS NULL
             OR d.subscription_name = retry_dead_deliveries.subscription_name)
     RETURNING 1)

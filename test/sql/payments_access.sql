@@ -4,7 +4,7 @@
 -- voiding open authorizations.
 BEGIN;
 \ir ../fixtures/payments.sql
-SELECT plan(60);
+SELECT plan(62);
 
 CREATE ROLE acc_admin IN ROLE commerce_admin;
 CREATE ROLE acc_gateway IN ROLE commerce_gateway;
@@ -153,10 +153,10 @@ RESET ROLE;
 
 -- Cancelling an order voids its open authorizations (the order cancel hook).
 SET LOCAL ROLE acc_partner_a;
-DELETE FROM commerce.payment_transactions;
-DELETE FROM commerce.payments;
+SELECT throws_ok('DELETE FROM commerce.payment_transactions', '42501', NULL, 'payment attempts cannot be deleted with SQL');
+SELECT throws_ok('DELETE FROM commerce.payments', '42501', NULL, 'nor payments');
 SELECT is((SELECT count(*) || ':' || (SELECT count(*) FROM commerce.payment_transactions) FROM commerce.payments),
-          '6:10', 'payments and attempts are a record: DELETE removes nothing, even in the own tenant');
+          '6:10', 'payments and attempts are a record: nothing removed, even in the own tenant');
 SELECT commerce.authorize_payment(:'ocancel', '{"provider": "manual", "amount": 5000}') ->> 'id' AS pk1 \gset
 SELECT commerce.authorize_payment(:'ocancel', '{"provider": "manual", "amount": 4000}') ->> 'id' AS pk2 \gset
 SELECT commerce.void_payment(:'pk2') AS v \gset

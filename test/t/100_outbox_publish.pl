@@ -133,7 +133,7 @@ is($node->safe_psql('commerce', "SELECT count(*) FROM commerce.outbox WHERE type
 ($ret, $stdout, $stderr) = $node->psql('commerce',
 	"BEGIN; SET LOCAL ROLE commerce_gateway; DO \$\$ BEGIN PERFORM commerce.set_context('$t1'); END \$\$; "
 	  . "DELETE FROM commerce.outbox;");
-like($stderr, qr/the outbox is append-only/, 'a tenant cannot delete its events');
+like($stderr, qr/permission denied for table outbox/, 'a tenant cannot delete its events');
 ($ret, $stdout, $stderr) = $node->psql('commerce',
 	"BEGIN; SET LOCAL ROLE commerce_gateway; DO \$\$ BEGIN PERFORM commerce.set_context('$t1'); END \$\$; "
 	  . "UPDATE commerce.outbox SET seq = 1;");

@@ -27,6 +27,9 @@ INSERT INTO plug.notes SELECT '$b', g FROM generate_series(1, 7) g;
 CREATE TABLE plug.handled (tenant_id uuid NOT NULL, event_id uuid NOT NULL, seen_tenant uuid,
                            visible_notes bigint, run_as text, PRIMARY KEY (tenant_id, event_id));
 SELECT commerce.enable_tenancy('plug.handled');
+-- enable_tenancy grants callers SELECT only; this plugin lets its handlers
+-- (run as commerce_gateway) write its own table, under its tenant policy.
+GRANT INSERT ON plug.handled TO commerce_gateway;
 CREATE TABLE plug.switch (on_ boolean);
 INSERT INTO plug.switch VALUES (false);
 GRANT SELECT ON plug.switch TO commerce_gateway;

@@ -30,6 +30,9 @@ CREATE TABLE public.notes (
   version bigint NOT NULL DEFAULT 1,
   PRIMARY KEY (tenant_id, id));
 SELECT commerce.enable_tenancy('public.notes');
+-- enable_tenancy grants callers SELECT only: this plugin's route handlers
+-- write its table as the gateway, under the tenant policy.
+GRANT INSERT, UPDATE, DELETE ON public.notes TO commerce_gateway;
 CREATE FUNCTION public.note_json(n public.notes) RETURNS jsonb LANGUAGE sql
   AS $$ SELECT jsonb_build_object('id', n.id, 'version', n.version, 'body', n.body) $$;
 CREATE FUNCTION public.create_note(data jsonb, idempotency_key text DEFAULT NULL) RETURNS jsonb

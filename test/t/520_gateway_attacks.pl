@@ -34,6 +34,9 @@ CREATE TABLE public.notes (
   body jsonb NOT NULL,
   PRIMARY KEY (tenant_id, id));
 SELECT commerce.enable_tenancy('public.notes');
+-- enable_tenancy grants callers SELECT only: this plugin's route handlers
+-- write its table as the gateway, under the tenant policy.
+GRANT INSERT, UPDATE, DELETE ON public.notes TO commerce_gateway;
 CREATE POLICY own_notes ON public.notes AS RESTRICTIVE
   USING (commerce.current_actor() IS DISTINCT FROM 'customer'
          OR owner::text = commerce.current_subject());

@@ -1,0 +1,140 @@
+-- sql/src/900_privileges.sql — who may run what: the privilege model of
+-- docs/security.md, applied once every object exists.
+--
+-- Callers (commerce_partner, commerce_gateway, commerce_admin) read tenant
+-- tables and execute the public functions; they never write a tenant table.
+-- Commands and reads are SECURITY DEFINER functions owned by commerce_owner
+-- (NOLOGIN, no superuser, no BYPASSRLS; forced row-level security binds it)
+-- with a pinned search_path. Inside them the tenant, actor and subject still
+-- come from the calling role and its context: commerce.current_tenant()
+-- looks at the outer user, never at the owner (extension/tenant_context.c).
+-- Reads run as the owner too, so that every kept plan is made for one role
+-- (a plan under row-level security is re-planned whenever the role changes).
+--
+-- Every function of the schema is classified below; the install fails when
+-- one is not, so a new function cannot be forgotten.
+
+DO $$
+DECLARE
+  f record;
+BEGIN
+  FOR f IN WITH classes (name, class) AS (VALUES
+      -- used by policies and by anyone: no rows, no privileges behind them
+      ('uuid_generate_v7', 'context'), ('version', 'context'),
+      ('current_tenant', 'context'), ('current_actor', 'context'),
+      ('current_subject', 'context'), ('current_customer_id', 'context'),
+      ('event_envelope', 'context'), ('event_type_matches', 'context'),
+      -- the gateway's and operators' own
+      ('route_table', 'gateway'),
+      -- refuses every role but unbound gateway and admin members itself
+      ('set_context', 'guarded'),
+      -- platform operators (they run with the operator's own rights)
+      ('create_tenant', 'admin'), ('suspend_tenant', 'admin'), ('activate_tenant', 'admin'),
+      ('bind_role', 'admin'), ('enable_tenancy', 'admin'),
+      ('subscribe', 'admin'), ('unsubscribe', 'admin'),
+      ('register_route', 'admin'), ('unregister_route', 'admin'),
+      ('register_payment_provider', 'admin'),
+      -- reads
+      ('get_customer_group', 'read'), ('list_customer_groups', 'read'),
+      ('get_customer', 'read'), ('list_customers', 'read'),
+      ('get_category', 'read'), ('list_categories', 'read'),
+      ('get_product', 'read'), ('list_products', 'read'),
+      ('get_variant', 'read'), ('list_variants', 'read'),
+      ('resolve_price', 'read'), ('get_price_list', 'read'), ('list_price_lists', 'read'),
+      ('list_prices', 'read'), ('get_inventory', 'read'),
+      ('get_order', 'read'), ('list_orders', 'read'),
+      ('get_tax_settings', 'read'), ('list_tax_rates', 'read'), ('compute_tax', 'read'),
+      ('get_payment', 'read'), ('list_order_payments', 'read'),
+      ('events_since', 'read'),
+      -- commands: the only writers of tenant tables
+      ('create_customer_group', 'command'), ('update_customer_group', 'command'),
+      ('create_customer', 'command'), ('update_customer', 'command'),
+      ('add_customer_address', 'command'), ('update_customer_address', 'command'),
+      ('remove_customer_address', 'command'),
+      ('create_category', 'command'), ('update_category', 'command'),
+      ('create_product', 'command'), ('update_product', 'command'), ('archive_product', 'command'),
+      ('create_variant', 'command'), ('update_variant', 'command'),
+      ('create_price_list', 'command'), ('update_price_list', 'command'),
+      ('set_price', 'command'), ('remove_price', 'command'),
+      ('set_inventory', 'command'), ('adjust_inventory', 'command'),
+      ('reserve_stock', 'command'), ('release_stock', 'command'), ('fulfil_stock', 'command'),
+      ('create_order', 'command'), ('add_order_line', 'command'), ('update_order_line', 'command'),
+      ('remove_order_line', 'command'), ('place_order', 'command'), ('cancel_order', 'command'),
+      ('fulfil_order', 'command'), ('checkout', 'command'),
+      ('set_tax_settings', 'command'), ('create_tax_rate', 'command'),
+      ('authorize_payment', 'command'), ('capture_payment', 'command'),
+      ('void_payment', 'command'), ('refund_payment', 'command'),
+      ('emit_event', 'command'), ('retry_delivery', 'command'), ('retry_dead_deliveries', 'command'),
+      -- internal: triggers, the workers' helpers, what commands call; only the owner
+      ('tenant_roles_changed', 'internal'), ('routes_changed', 'internal'),
+      ('tenant_changed', 'internal'), ('outbox_append_only', 'internal'),
+      ('start_outbox_workers', 'internal'), ('purge_idempotency_keys', 'internal'),
+      ('order_apply_payment_totals', 'internal'), ('require_active_tenant', 'internal'),
+      ('payment_provider_manual', 'internal'), ('payment_provider_test', 'internal'))
+           SELECT p.oid::pg_catalog.regprocedure AS fn, c.class
+             FROM pg_catalog.pg_proc p
+             LEFT JOIN classes c ON c.name OPERATOR(pg_catalog.=) p.proname
+            WHERE p.pronamespace OPERATOR(pg_catalog.=) 'commerce'::pg_catalog.regnamespace
+            ORDER BY 1::text LOOP
+    IF f.class IS NULL THEN
+      RAISE EXCEPTION 'function % has no privilege class', f.fn
+        USING ERRCODE = 'invalid_object_definition',
+              HINT = 'Classify it in sql/src/900_privileges.sql and in docs/security.md.';
+    END IF;
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO commerce_owner', f.fn);
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f.fn);
+    CASE f.class
+      WHEN 'context' THEN
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO PUBLIC', f.fn);
+      WHEN 'gateway' THEN
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO commerce_gateway, commerce_admin', f.fn);
+      WHEN 'guarded' THEN
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO PUBLIC', f.fn);
+      WHEN 'admin' THEN
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO commerce_admin', f.fn);
+      WHEN 'read', 'command' THEN
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SECURITY DEFINER'
+                                  ' SET search_path = pg_catalog, commerce, pg_temp', f.fn);
+        -- Callable by anyone: without a tenant (a role neither bound nor
+        -- a gateway or admin member) each refuses with
+        -- tenant_context_missing, naming what is missing.
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO PUBLIC', f.fn);
+      ELSE
+        NULL;                   -- internal: the owner only
+    END CASE;
+  END LOOP;
+END
+$$;
+
+-- Platform tables the commands read; the tenant tables got their grants
+-- from commerce.enable_tenancy().
+GRANT SELECT ON commerce.tenants, commerce.payment_providers, commerce.routes,
+                commerce.subscriptions TO commerce_owner;
+-- Nobody truncates: TRUNCATE skips row-level security.
+REVOKE TRUNCATE ON ALL TABLES IN SCHEMA commerce FROM PUBLIC, commerce_partner,
+  commerce_gateway, commerce_admin, commerce_owner;
+
+-- Last check: no caller holds a write privilege on a tenant table (one with
+-- the tenant_isolation policy of commerce.enable_tenancy).
+DO $$
+DECLARE
+  bad text;
+BEGIN
+  SELECT pg_catalog.string_agg(pg_catalog.format('%s %s on %s', r.rolname, w.priv, c.oid::pg_catalog.regclass), ', ')
+    INTO bad
+    FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_policy pol ON pol.polrelid OPERATOR(pg_catalog.=) c.oid
+         AND pol.polname OPERATOR(pg_catalog.=) 'tenant_isolation'
+    CROSS JOIN (VALUES ('INSERT'), ('UPDATE'), ('DELETE'), ('TRUNCATE')) w(priv)
+    CROSS JOIN pg_catalog.pg_roles r
+   WHERE c.relnamespace OPERATOR(pg_catalog.=) 'commerce'::pg_catalog.regnamespace
+     AND c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p'])
+     AND r.rolname OPERATOR(pg_catalog.=) ANY (ARRAY['commerce_partner', 'commerce_gateway', 'commerce_admin'])
+     AND pg_catalog.has_table_privilege(r.oid, c.oid, w.priv);
+  IF bad IS NOT NULL THEN
+    RAISE EXCEPTION 'callers may write tenant tables: %', bad
+      USING ERRCODE = 'invalid_object_definition',
+            HINT = 'Only commands write; grant callers SELECT only.';
+  END IF;
+END
+$$;
