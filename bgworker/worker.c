@@ -30,8 +30,15 @@
 
 #include "outbox_worker.h"
 
-/* First key of the advisory locks: "pgc\1"; the second is the worker kind. */
+/*
+ * The per-database worker lock: first key "pgc\1", second the worker kind,
+ * and a lock class (field4) of our own. SQL's pg_advisory_lock() builds
+ * field4 1 (bigint key) or 2 (two int4 keys), so with 2 any role that can
+ * connect could hold this lock and keep a database's publisher from ever
+ * starting; no SQL function can build field4 0x7064.
+ */
 #define OUTBOX_ADVISORY_KEY 0x70676301
+#define OUTBOX_LOCKTAG_CLASS 0x7064
 #define ATTACH_TIMEOUT_MS 10000
 
 static OutboxWorkerKind my_kind;
@@ -123,7 +130,8 @@ outbox_worker_attach(OutboxWorkerKind kind)
 		present = outbox_extension_present();
 		if (present)
 		{
-			SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, OUTBOX_ADVISORY_KEY, (uint32) kind, 2);
+			SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, OUTBOX_ADVISORY_KEY, (uint32) kind,
+								 OUTBOX_LOCKTAG_CLASS);
 			result = LockAcquire(&tag, ExclusiveLock, true, true);
 		}
 		PopActiveSnapshot();
