@@ -79,10 +79,13 @@ my $held = $attacker->query_safe(q{
 is($held, '204', 'the attacker holds 204 keys, each as bigint and int4 pair, session and transaction level');
 $attacker->query_safe(q{SELECT pg_advisory_xact_lock((random() * 2e9)::int4, (random() * 2e9)::int4) FROM generate_series(1, 200)});
 
-my $victim = $node->background_psql('commerce', extra_params => [ '-U', 'idem_b' ]);
+my $victim = $node->background_psql('commerce', on_error_stop => 0,
+	extra_params => [ '-U', 'idem_b', '-v', 'VERBOSITY=verbose' ]);
 $victim->query_safe('BEGIN');
-my $group = $victim->query_safe(create_group('VIP', $key));
-like($group, qr/^[0-9a-f-]{36}$/, "tenant B's command with key $key runs while A holds all those locks");
+my ($group) = $victim->query(create_group('VIP', $key));
+like($group, qr/^[0-9a-f-]{36}$/, "tenant B's command with key $key runs while A holds all those locks")
+  or diag($victim->{stderr});
+$victim->{stderr} = '';
 is($node->safe_psql('commerce', qq{
 	SELECT count(*) FROM pg_locks v JOIN pg_locks a USING (locktype, database, classid, objid)
 	 WHERE locktype = 'advisory' AND v.objsubid = 28771 AND a.objsubid IN (1, 2)
