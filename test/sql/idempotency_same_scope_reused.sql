@@ -6,10 +6,7 @@ SELECT plan(6);
 \ir ../fixtures/orders.sql
 \ir ../fixtures/idempotency.sql
 
-SELECT orders_test.tenant('idem-reused') AS t \gset
-SELECT orders_test.variant(:'t', 'IU-1', 400) AS v \gset
-SELECT orders_test.customer(:'t', 'ann@example.com') AS ann \gset
-SELECT orders_test.customer(:'t', 'bob@example.com') AS bob \gset
+SELECT * FROM idem_test.shop('idem-reused') \gset
 
 SET LOCAL ROLE idem_test_gateway;
 SELECT idem_test.as_caller(:'t', :'ann', 'customer') AS ok \gset

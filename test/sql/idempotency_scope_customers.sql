@@ -7,10 +7,7 @@ SELECT plan(10);
 \ir ../fixtures/orders.sql
 \ir ../fixtures/idempotency.sql
 
-SELECT orders_test.tenant('idem-cust') AS t \gset
-SELECT orders_test.variant(:'t', 'IC-1', 500) AS v \gset
-SELECT orders_test.customer(:'t', 'ann@example.com') AS ann \gset
-SELECT orders_test.customer(:'t', 'bob@example.com') AS bob \gset
+SELECT * FROM idem_test.shop('idem-cust') \gset
 SELECT format('SELECT commerce.create_order(%L, %L)', orders_test.cart(:'v'), 'cart-1') AS create_cart \gset
 
 SET LOCAL ROLE idem_test_gateway;
@@ -28,14 +25,10 @@ SELECT is(:'bob_first'::jsonb -> 'replayed', 'false'::jsonb, 'and is not told it
 SELECT is(orders_test.code(format('SELECT commerce.get_order(%L)', :'ann_first'::jsonb #>> '{response,id}')),
           'not_found', 'ann''s order stays out of bob''s reach');
 
-SELECT idem_test.call(:'create_cart') AS bob_again \gset
-SELECT is(:'bob_again'::jsonb, jsonb_set(:'bob_first'::jsonb, '{replayed}', 'true'),
-          'bob''s own retry replays his own order, flagged');
+SELECT idem_test.replays(:'create_cart', :'bob_first', 'bob''s own retry replays his own order, flagged');
 
 SELECT idem_test.as_caller(:'t', :'ann', 'customer') AS ok \gset
-SELECT idem_test.call(:'create_cart') AS ann_again \gset
-SELECT is(:'ann_again'::jsonb, jsonb_set(:'ann_first'::jsonb, '{replayed}', 'true'),
-          'ann''s retry still replays hers');
+SELECT idem_test.replays(:'create_cart', :'ann_first', 'ann''s retry still replays hers');
 RESET ROLE;
 
 SELECT is((SELECT count(*) FROM commerce.orders WHERE tenant_id = :'t'), 2::bigint,

@@ -7,10 +7,7 @@ SELECT plan(8);
 \ir ../fixtures/orders.sql
 \ir ../fixtures/idempotency.sql
 
-SELECT orders_test.tenant('idem-staff') AS t \gset
-SELECT orders_test.variant(:'t', 'IS-1', 900) AS v \gset
-SELECT orders_test.customer(:'t', 'ann@example.com') AS ann \gset
-SELECT orders_test.customer(:'t', 'bob@example.com') AS bob \gset
+SELECT * FROM idem_test.shop('idem-staff') \gset
 SELECT format('SELECT commerce.create_order(%L, %L)', orders_test.cart(:'v') || jsonb_build_object('customer_id', :'bob'),
               'order-for-bob') AS for_bob,
        format('SELECT commerce.create_order(%L, %L)', orders_test.cart(:'v'), 'plain-cart') AS plain_cart \gset
