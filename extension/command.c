@@ -172,7 +172,8 @@ compute_fingerprint(pg_cryptohash_ctx *ctx, CommerceCommand *cmd, int nargs,
 
 /*
  * scoped_key_hash
- *		64 bits of SHA-256 over tenant, actor, subject and key: the name of
+ *		The first 64 bits of SHA-256 over tenant, actor, subject and key,
+ *		the name of
  *		the scoped key's in-flight lock. A cryptographic hash, not
  *		hash_bytes_extended(): that one is cheap to invert, so a partner
  *		could pick a key in its own scope whose hash equals another
@@ -193,7 +194,10 @@ scoped_key_hash(pg_cryptohash_ctx *ctx, const CommerceCommand *cmd)
 							 strlen(cmd->idempotency_key)) < 0 ||
 		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
 		elog(ERROR, "could not compute SHA-256");
-	memcpy(&hash, digest, sizeof(hash));
+	/* the first 8 bytes, big-endian whatever the platform (as pg_locks shows) */
+	hash = 0;
+	for (int i = 0; i < sizeof(hash); i++)
+		hash = (hash << 8) | digest[i];
 	return hash;
 }
 

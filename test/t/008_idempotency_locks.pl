@@ -57,17 +57,16 @@ $attacker->query_safe('CREATE TEMP TABLE held (k bigint)');
 # tenant)), is hashtextextended(key, uuid_hash_extended(tenant, 0)) in SQL;
 # for both tenants, and seeded with 0. The new lock's field2/field3: the
 # first 8 bytes of SHA-256(tenant || 'staff' NUL || '' NUL || key), read as
-# a little-endian integer, as extension/command.c does.
+# a big-endian integer, as extension/command.c does.
 $attacker->query_safe(qq{
 	INSERT INTO held
 	SELECT pg_catalog.hashtextextended('$key', pg_catalog.uuid_hash_extended(t, 0))
 	  FROM unnest(ARRAY['$tenant_a'::uuid, '$tenant_b'::uuid]) t
 	UNION ALL SELECT pg_catalog.hashtextextended('$key', 0)
 	UNION ALL
-	SELECT ('x' || string_agg(lpad(to_hex(get_byte(d, i)), 2, '0'), '' ORDER BY i DESC))::bit(64)::bigint
-	  FROM (SELECT sha256(decode(replace('$tenant_b', '-', ''), 'hex') || '\\x7374616666'::bytea
-	                      || '\\x0000'::bytea || convert_to('$key', 'UTF8')) AS d) s,
-	       generate_series(0, 7) i
+	SELECT ('x' || encode(substring(sha256(decode(replace('$tenant_b', '-', ''), 'hex')
+	                                      || '\\x7374616666'::bytea || '\\x0000'::bytea
+	                                      || convert_to('$key', 'UTF8')) FROM 1 FOR 8), 'hex'))::bit(64)::bigint
 	UNION ALL SELECT (random() * 9e18)::bigint FROM generate_series(1, 200)});
 $attacker->query_safe('BEGIN');
 my $held = $attacker->query_safe(q{
