@@ -4,13 +4,17 @@
  *	  Shared mechanics of pgcommerce commands (see command.h): kept SPI
  *	  plans, tenant check, idempotency keys, version check, not-found.
  *
- *	  Idempotency: the key is locked with a transaction-scoped advisory
- *	  lock taken without waiting, so a concurrent duplicate fails at once
- *	  with idempotency_key_in_use instead of running the command twice;
- *	  then the stored row (tenant, key) is looked up: same fingerprint, the
- *	  stored response is replayed; another fingerprint,
- *	  idempotency_key_reused. The response is stored in the same
- *	  transaction as the command's effect, so both commit or neither.
+ *	  Idempotency: a key belongs to its scope, the tenant and the caller
+ *	  (actor staff or customer, and subject: the customer id, the gateway
+ *	  staff's token sub, or '' for a partner's SQL role), so one caller's key
+ *	  never replays another's response. The scoped key is first locked,
+ *	  without waiting, with a transaction-scoped lock no SQL role can take
+ *	  (see IDEMPOTENCY_LOCKTAG_FIELD4), so a concurrent duplicate fails at
+ *	  once with idempotency_key_in_use instead of running the command
+ *	  twice; then the stored row (tenant, actor, subject, key) is looked up:
+ *	  same fingerprint, the stored response is replayed; another
+ *	  fingerprint, idempotency_key_reused. The response is stored in the
+ *	  same transaction as the command's effect, so both commit or neither.
  *
  * extension/command.c
  *
@@ -20,9 +24,11 @@
 
 #include "catalog/pg_type.h"
 #include "common/cryptohash.h"
-#include "common/hashfn.h"
+#include "common/sha2.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "storage/lock.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
@@ -32,15 +38,26 @@
 #include "errors.h"
 #include "pgcommerce.h"
 
-static SPIPlanPtr plan_lock_key = NULL;
+/*
+ * field4 of the advisory lock tag that marks an idempotency key in flight.
+ * pg_advisory_lock() and its siblings build their tags with field4 = 1 (one
+ * bigint key) or 2 (two int4 keys), whatever their arguments, so no SQL
+ * role can take, wait on or hold this lock: a partner who computes a key's
+ * hash cannot make another tenant's or caller's command fail with
+ * idempotency_key_in_use. 0x7063 is "pc", for pgcommerce.
+ */
+#define IDEMPOTENCY_LOCKTAG_FIELD4 0x7063
+
 static SPIPlanPtr plan_find_key = NULL;
 static SPIPlanPtr plan_store_key = NULL;
 
 static SPIPlanPtr commerce_prepare_options(SPIPlanPtr *slot, const char *sql, int nargs,
 										   const Oid *argtypes, int cursor_options);
-static void compute_fingerprint(CommerceCommand *cmd, int nargs,
-								const Datum *args, const Oid *types,
+static void compute_fingerprint(pg_cryptohash_ctx *ctx, CommerceCommand *cmd,
+								int nargs, const Datum *args, const Oid *types,
 								const bool *nulls);
+static uint64 scoped_key_hash(pg_cryptohash_ctx *ctx, const CommerceCommand *cmd);
+static void lock_scoped_key(const CommerceCommand *cmd, uint64 hash);
 
 SPIPlanPtr
 commerce_prepare(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *argtypes)
@@ -125,13 +142,12 @@ commerce_query_begin(pg_uuid_t *tenant)
 }
 
 static void
-compute_fingerprint(CommerceCommand *cmd, int nargs, const Datum *args,
-					const Oid *types, const bool *nulls)
+compute_fingerprint(pg_cryptohash_ctx *ctx, CommerceCommand *cmd, int nargs,
+					const Datum *args, const Oid *types, const bool *nulls)
 {
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
 	int			i;
 
-	if (ctx == NULL || pg_cryptohash_init(ctx) < 0)
+	if (pg_cryptohash_init(ctx) < 0)
 		elog(ERROR, "could not initialise SHA-256");
 	pg_cryptohash_update(ctx, (const uint8 *) cmd->name, strlen(cmd->name) + 1);
 	for (i = 0; i < nargs; i++)
@@ -152,7 +168,60 @@ compute_fingerprint(CommerceCommand *cmd, int nargs, const Datum *args,
 	}
 	if (pg_cryptohash_final(ctx, cmd->fingerprint, sizeof(cmd->fingerprint)) < 0)
 		elog(ERROR, "could not finish SHA-256");
-	pg_cryptohash_free(ctx);
+}
+
+/*
+ * scoped_key_hash
+ *		The first 64 bits of SHA-256 over tenant, actor, subject and key,
+ *		the name of
+ *		the scoped key's in-flight lock. A cryptographic hash, not
+ *		hash_bytes_extended(): that one is cheap to invert, so a partner
+ *		could pick a key in its own scope whose hash equals another
+ *		tenant's key and hold it in an open transaction. The strings hold
+ *		no NUL, so NUL-separated they cannot run into each other.
+ */
+static uint64
+scoped_key_hash(pg_cryptohash_ctx *ctx, const CommerceCommand *cmd)
+{
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	uint64		hash;
+
+	if (pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, cmd->tenant.data, UUID_LEN) < 0 ||
+		pg_cryptohash_update(ctx, (const uint8 *) cmd->actor, strlen(cmd->actor) + 1) < 0 ||
+		pg_cryptohash_update(ctx, (const uint8 *) cmd->subject, strlen(cmd->subject) + 1) < 0 ||
+		pg_cryptohash_update(ctx, (const uint8 *) cmd->idempotency_key,
+							 strlen(cmd->idempotency_key)) < 0 ||
+		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
+		elog(ERROR, "could not compute SHA-256");
+	/* the first 8 bytes, big-endian whatever the platform (as pg_locks shows) */
+	hash = 0;
+	for (int i = 0; i < sizeof(hash); i++)
+		hash = (hash << 8) | digest[i];
+	return hash;
+}
+
+/*
+ * lock_scoped_key
+ *		Take the scoped key's lock for the rest of the transaction, without
+ *		waiting: held by a request still running, idempotency_key_in_use.
+ *		Taken again by the same transaction (the same key twice in one
+ *		transaction), it is already ours, and the look-up replays.
+ */
+static void
+lock_scoped_key(const CommerceCommand *cmd, uint64 hash)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (hash >> 32), (uint32) hash,
+						 IDEMPOTENCY_LOCKTAG_FIELD4);
+	if (LockAcquire(&tag, ExclusiveLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_COMMERCE_IN_USE),
+				 commerce_errcode("idempotency_key_in_use"),
+				 errmsg("idempotency key \"%s\" is in use by a request still running",
+						cmd->idempotency_key),
+				 errhint("Retry after the first request has finished.")));
 }
 
 Jsonb *
@@ -162,9 +231,10 @@ commerce_command_begin(CommerceCommand *cmd, const char *name,
 {
 	Datum		values[4];
 	bytea	   *fingerprint;
-	int64		lock_key;
-	bool		locked;
+	pg_cryptohash_ctx *sha256;
+	uint64		scoped_hash;
 	bool		isnull;
+	const char *subject;
 	char	   *key;
 	size_t		keylen;
 
@@ -184,33 +254,31 @@ commerce_command_begin(CommerceCommand *cmd, const char *name,
 				 errmsg("idempotency key must be 1 to %d characters long",
 						COMMERCE_IDEMPOTENCY_KEY_MAX)));
 	cmd->idempotency_key = key;
-	compute_fingerprint(cmd, nargs, args, types, nulls);
+	cmd->actor = commerce_actor_is_customer() ? "customer" : "staff";
+	subject = commerce_current_subject();
+	/* no subject (a partner's SQL role) is '' so that it fits the key */
+	cmd->subject = subject ? pstrdup(subject) : "";
 
-	/* Lock (tenant, key) without waiting: a duplicate in flight fails now. */
-	lock_key = (int64) hash_bytes_extended((const unsigned char *) key, keylen,
-										   hash_bytes_extended(cmd->tenant.data,
-															   UUID_LEN, 0));
-	commerce_prepare(&plan_lock_key,
-					 "SELECT pg_catalog.pg_try_advisory_xact_lock($1)",
-					 1, (Oid[]) {INT8OID});
-	values[0] = Int64GetDatum(lock_key);
-	commerce_execute(plan_lock_key, values, NULL, false, 1);
-	locked = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
-										SPI_tuptable->tupdesc, 1, &isnull));
-	if (!locked)
-		ereport(ERROR,
-				(errcode(ERRCODE_COMMERCE_IN_USE),
-				 commerce_errcode("idempotency_key_in_use"),
-				 errmsg("idempotency key \"%s\" is in use by a request still running", key),
-				 errhint("Retry after the first request has finished.")));
+	sha256 = pg_cryptohash_create(PG_SHA256);
+	if (sha256 == NULL)
+		elog(ERROR, "could not create a SHA-256 context");
+	scoped_hash = scoped_key_hash(sha256, cmd);
+	compute_fingerprint(sha256, cmd, nargs, args, types, nulls);
+	pg_cryptohash_free(sha256);
+
+	lock_scoped_key(cmd, scoped_hash);
 
 	commerce_prepare(&plan_find_key,
 					 "SELECT command, fingerprint, response FROM commerce.idempotency_keys"
 					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
-					 " AND key OPERATOR(pg_catalog.=) $2",
-					 2, (Oid[]) {UUIDOID, TEXTOID});
+					 " AND actor OPERATOR(pg_catalog.=) $2"
+					 " AND subject OPERATOR(pg_catalog.=) $3"
+					 " AND key OPERATOR(pg_catalog.=) $4",
+					 4, (Oid[]) {UUIDOID, TEXTOID, TEXTOID, TEXTOID});
 	values[0] = UUIDPGetDatum(&cmd->tenant);
-	values[1] = CStringGetTextDatum(key);
+	values[1] = CStringGetTextDatum(cmd->actor);
+	values[2] = CStringGetTextDatum(cmd->subject);
+	values[3] = CStringGetTextDatum(key);
 	if (commerce_execute(plan_find_key, values, NULL, false, 1) == 0)
 		return NULL;
 
@@ -238,21 +306,23 @@ commerce_command_finish(CommerceCommand *cmd, Jsonb *response)
 {
 	if (cmd->idempotency_key != NULL)
 	{
-		Datum		values[5];
+		Datum		values[7];
 		bytea	   *fingerprint = palloc(VARHDRSZ + sizeof(cmd->fingerprint));
 
 		SET_VARSIZE(fingerprint, VARHDRSZ + sizeof(cmd->fingerprint));
 		memcpy(VARDATA(fingerprint), cmd->fingerprint, sizeof(cmd->fingerprint));
 		commerce_prepare(&plan_store_key,
 						 "INSERT INTO commerce.idempotency_keys"
-						 " (tenant_id, key, command, fingerprint, response)"
-						 " VALUES ($1, $2, $3, $4, $5)",
-						 5, (Oid[]) {UUIDOID, TEXTOID, TEXTOID, BYTEAOID, JSONBOID});
+						 " (tenant_id, actor, subject, key, command, fingerprint, response)"
+						 " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+						 7, (Oid[]) {UUIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BYTEAOID, JSONBOID});
 		values[0] = UUIDPGetDatum(&cmd->tenant);
-		values[1] = CStringGetTextDatum(cmd->idempotency_key);
-		values[2] = CStringGetTextDatum(cmd->name);
-		values[3] = PointerGetDatum(fingerprint);
-		values[4] = JsonbPGetDatum(response);
+		values[1] = CStringGetTextDatum(cmd->actor);
+		values[2] = CStringGetTextDatum(cmd->subject);
+		values[3] = CStringGetTextDatum(cmd->idempotency_key);
+		values[4] = CStringGetTextDatum(cmd->name);
+		values[5] = PointerGetDatum(fingerprint);
+		values[6] = JsonbPGetDatum(response);
 		commerce_execute(plan_store_key, values, NULL, false, 0);
 	}
 	return (Jsonb *) DatumGetPointer(SPI_datumTransfer(JsonbPGetDatum(response), false, -1));

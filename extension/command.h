@@ -37,13 +37,16 @@ typedef struct CommerceCommand
 	const char *name;			/* command name, part of the fingerprint */
 	pg_uuid_t	tenant;			/* the active tenant, set by begin */
 	char	   *idempotency_key;	/* NULL when the caller gave none */
+	const char *actor;			/* key scope: "staff" or "customer" */
+	const char *subject;		/* key scope: commerce_current_subject(), or "" */
 	uint8		fingerprint[32];	/* SHA-256 of name and arguments */
 } CommerceCommand;
 
 /*
  * Check the tenant, then the idempotency key: returns the stored response
- * (a replay; nothing else must be done) or NULL (go on). Raises
- * idempotency_key_in_use / idempotency_key_reused. Must run inside
+ * (a replay; nothing else must be done) or NULL (go on). A key is scoped
+ * to the tenant, actor and subject: another caller's key is a different
+ * key. Raises idempotency_key_in_use / idempotency_key_reused. Must run inside
  * SPI_connect(). args/types/nulls are the command's own arguments, which
  * make up the request fingerprint.
  */

@@ -1,17 +1,24 @@
 -- sql/src/140_idempotency.sql — stored responses of write commands by
 -- idempotency key (extension/command.c), kept pgcommerce.idempotency_retention.
+-- A key is scoped to its tenant and caller: actor (staff or customer) and
+-- subject (commerce.current_subject(): the customer id, the gateway staff's
+-- token sub, or '' when there is none, as for a partner's SQL role), so one
+-- caller's key never replays another caller's response.
 
 CREATE TABLE commerce.idempotency_keys (
   tenant_id   uuid NOT NULL REFERENCES commerce.tenants (id),
+  actor       text NOT NULL CHECK (actor IN ('staff', 'customer')),
+  subject     text NOT NULL CHECK (length(subject) <= 255),
   key         text NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
   command     text NOT NULL,
   fingerprint bytea NOT NULL,
   response    jsonb NOT NULL,
   created_at  timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (tenant_id, key)
+  PRIMARY KEY (tenant_id, actor, subject, key),
+  CHECK (actor <> 'customer' OR subject <> '')  -- a customer is its id
 );
 CREATE INDEX idempotency_keys_created_idx ON commerce.idempotency_keys (created_at);
-COMMENT ON TABLE commerce.idempotency_keys IS 'Responses of write commands by idempotency key, replayed on retry.';
+COMMENT ON TABLE commerce.idempotency_keys IS 'Responses of write commands by idempotency key, scoped to tenant, actor and subject ('''' when none), replayed on retry by the same caller.';
 SELECT commerce.enable_tenancy('commerce.idempotency_keys');
 
 CREATE FUNCTION commerce.purge_idempotency_keys() RETURNS bigint

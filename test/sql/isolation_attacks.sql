@@ -39,8 +39,8 @@ INSERT INTO plug.parents VALUES (:'a', commerce.uuid_generate_v7(), 'a-secret'),
                                 (:'b', '00000000-0000-7000-8000-00000000000b', 'b-secret-value');
 INSERT INTO plug.children VALUES (:'b', commerce.uuid_generate_v7(), '00000000-0000-7000-8000-00000000000b');
 
-INSERT INTO commerce.idempotency_keys (tenant_id, key, command, fingerprint, response)
-VALUES (:'b', 'b-key', 'seed', '\x00', '{"secret": "b-secret-value"}');
+INSERT INTO commerce.idempotency_keys (tenant_id, actor, subject, key, command, fingerprint, response)
+VALUES (:'b', 'staff', '', 'b-key', 'seed', '\x00', '{"secret": "b-secret-value"}');
 
 CREATE TEMP TABLE attack_tables AS
   SELECT c.oid::regclass AS tbl

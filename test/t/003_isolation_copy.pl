@@ -13,8 +13,8 @@ $node->safe_psql('commerce', q{
 	CREATE ROLE copy_a LOGIN;
 	SELECT commerce.bind_role('copy_a', commerce.create_tenant('copy-a', 'A', 'EUR'));
 	SELECT commerce.create_tenant('copy-b', 'B', 'EUR');
-	INSERT INTO commerce.idempotency_keys (tenant_id, key, command, fingerprint, response)
-	SELECT id, slug || '-key', 'seed', '\x00', jsonb_build_object('owner', slug)
+	INSERT INTO commerce.idempotency_keys (tenant_id, actor, subject, key, command, fingerprint, response)
+	SELECT id, 'staff', '', slug || '-key', 'seed', '\x00', jsonb_build_object('owner', slug)
 	FROM commerce.tenants;
 });
 
@@ -28,7 +28,7 @@ $out = $node->safe_psql('commerce',
 is($out, 'copy-a-key', 'COPY (SELECT ...) TO exports only the own tenant\'s rows');
 
 my ($ret, $stdout, $stderr) = $node->psql('commerce',
-	"COPY commerce.idempotency_keys (tenant_id, key, command, fingerprint, response) FROM STDIN",
+	"COPY commerce.idempotency_keys (tenant_id, actor, subject, key, command, fingerprint, response) FROM STDIN",
 	extra_params => [ '-U', 'copy_a' ]);
 isnt($ret, 0, 'COPY FROM into a tenant table is refused');
 like($stderr, qr/permission denied for table idempotency_keys/, 'because only commands write tenant tables');

@@ -13,8 +13,8 @@ $node->safe_psql('commerce', q{
 	CREATE ROLE dump_a LOGIN;
 	SELECT commerce.bind_role('dump_a', commerce.create_tenant('dump-a', 'A', 'EUR'));
 	SELECT commerce.create_tenant('dump-b', 'B', 'KWD');
-	INSERT INTO commerce.idempotency_keys (tenant_id, key, command, fingerprint, response)
-	SELECT id, slug || '-key', 'seed', '\x00', '{}' FROM commerce.tenants;
+	INSERT INTO commerce.idempotency_keys (tenant_id, actor, subject, key, command, fingerprint, response)
+	SELECT id, 'staff', '', slug || '-key', 'seed', '\x00', '{}' FROM commerce.tenants;
 });
 
 my $dump = $node->basedir . '/full.sql';

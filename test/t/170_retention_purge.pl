@@ -26,10 +26,13 @@ my ($ret2, $young) = as_tenant(
 	q{SELECT (commerce.create_customer_group('{"name": "Young"}', 'key-young'))->>'id'});
 is($ret2, 0, 'a command with a key that stays');
 
-# 25,000 more expired keys (two and a half chunks), written directly.
+# 25,000 more expired keys (two and a half chunks), written directly, in
+# every kind of scope: customers, gateway staff, a partner's role ('').
 $node->safe_psql('commerce', <<"SQL");
-INSERT INTO commerce.idempotency_keys (tenant_id, key, command, fingerprint, response, created_at)
-SELECT '$tenant', 'bulk-' || g, 'test', '\\x00', '{}', now() - interval '3 days'
+INSERT INTO commerce.idempotency_keys (tenant_id, actor, subject, key, command, fingerprint, response, created_at)
+SELECT '$tenant', CASE WHEN g % 3 = 0 THEN 'customer' ELSE 'staff' END,
+       CASE g % 3 WHEN 0 THEN gen_random_uuid()::text WHEN 1 THEN 'staff-' || g % 7 ELSE '' END,
+       'bulk-' || g, 'test', '\\x00', '{}', now() - interval '3 days'
   FROM generate_series(1, 25000) g;
 UPDATE commerce.idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'key-old';
 SQL

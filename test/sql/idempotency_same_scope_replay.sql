@@ -1,0 +1,40 @@
+-- test/sql/idempotency_same_scope_replay.sql — what scoping must not break:
+-- the same caller retrying with its key and request gets the first
+-- response again, flagged, and nothing is done twice; for a customer, for
+-- gateway staff and for a partner's SQL role (subject '').
+BEGIN;
+SELECT plan(7);
+\ir ../fixtures/orders.sql
+\ir ../fixtures/idempotency.sql
+
+SELECT * FROM idem_test.shop('idem-replay') \gset
+CREATE ROLE idem_partner;
+SELECT commerce.bind_role('idem_partner', :'t') IS NULL AS ok \gset
+SELECT format('SELECT commerce.create_order(%L, %L)', orders_test.cart(:'v'), 'retry-me') AS create_cart \gset
+
+SET LOCAL ROLE idem_test_gateway;
+SELECT idem_test.as_caller(:'t', :'ann', 'customer') AS ok \gset
+SELECT idem_test.call(:'create_cart') AS first \gset
+SELECT is(:'first'::jsonb -> 'replayed', 'false'::jsonb, 'a customer''s first request is not a replay');
+SELECT idem_test.replays(:'create_cart', :'first', 'its retry returns the first response, flagged as a replay');
+
+SELECT idem_test.as_caller(:'t', 'staff-1') AS ok \gset
+SELECT idem_test.call(:'create_cart') AS first \gset
+SELECT idem_test.replays(:'create_cart', :'first', 'gateway staff''s retry returns its first response, flagged');
+
+SET LOCAL ROLE idem_partner;
+SELECT idem_test.call(:'create_cart') AS first \gset
+SELECT idem_test.replays(:'create_cart', :'first', 'a partner role''s retry returns its first response, flagged');
+RESET ROLE;
+
+SELECT is((SELECT count(*) FROM commerce.orders WHERE tenant_id = :'t'), 3::bigint,
+          'three callers, three orders: the retries created none');
+SELECT is((SELECT count(*) FROM commerce.outbox WHERE tenant_id = :'t' AND type = 'order.created'), 3::bigint,
+          'and emitted no event');
+SELECT is((SELECT array_agg(actor || ':' || subject ORDER BY actor, subject) FROM commerce.idempotency_keys
+            WHERE tenant_id = :'t' AND key = 'retry-me'),
+          ARRAY['customer:' || :'ann', 'staff:', 'staff:staff-1'],
+          'one stored response per scope: (customer, its id), (staff, sub), (staff, '''') for a partner');
+
+SELECT * FROM finish();
+ROLLBACK;
