@@ -4,8 +4,10 @@
  *	  Stock per variant and location (commerce.inventory_levels): on_hand,
  *	  reserved and the generated available = on_hand - reserved.
  *
- *	  Staff commands: commerce.set_inventory, adjust_inventory,
- *	  get_inventory, and reserve_stock/release_stock/fulfil_stock. Orders
+ *	  Staff commands: commerce.set_inventory, adjust_inventory, and
+ *	  reserve_stock/release_stock/fulfil_stock; get_inventory reads, for a
+ *	  customer actor only a variant of an active product (not_found
+ *	  otherwise, commerce_variant_visible). Orders
  *	  call the C entry points commerce_reserve_stock (placing),
  *	  commerce_release_stock (cancelling) and commerce_fulfil_stock
  *	  (shipping) inside their own transaction, for the 'default' location.
@@ -71,7 +73,6 @@ static SPIPlanPtr plan_read_level = NULL;
 static SPIPlanPtr plan_lock_level = NULL;
 static SPIPlanPtr plan_insert_level = NULL;
 static SPIPlanPtr plan_update_on_hand = NULL;
-static SPIPlanPtr plan_variant_exists = NULL;
 
 static const char *const move_sql[3] = {
 	"UPDATE commerce.inventory_levels SET reserved = reserved + $4,"
@@ -161,15 +162,7 @@ check_location(const char *location)
 static void
 require_variant(const pg_uuid_t *tenant, const pg_uuid_t *variant)
 {
-	Datum		values[2];
-
-	commerce_prepare(&plan_variant_exists,
-					 "SELECT 1 FROM commerce.variants"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	values[0] = UUIDPGetDatum(tenant);
-	values[1] = UUIDPGetDatum(variant);
-	if (commerce_execute(plan_variant_exists, values, NULL, true, 1) == 0)
+	if (!commerce_variant_visible(tenant, variant))
 		commerce_not_found("variant", variant);
 }
 
@@ -552,6 +545,8 @@ commerce_adjust_inventory(PG_FUNCTION_ARGS)
  *		RETURNS jsonb
  *
  * A variant whose stock was never set has 0 on hand, 0 reserved, version 0.
+ * A customer actor reads only variants of active products: any other is
+ * not_found, exactly as a variant that does not exist.
  */
 Datum
 commerce_get_inventory(PG_FUNCTION_ARGS)
@@ -574,6 +569,8 @@ commerce_get_inventory(PG_FUNCTION_ARGS)
 	check_location(location);
 
 	SPI_connect();
+	if (commerce_actor_is_customer())
+		require_variant(&tenant, variant);
 	commerce_prepare(&plan_get,
 					 "SELECT " LEVEL_JSON " FROM commerce.inventory_levels" LEVEL_KEY,
 					 3, (Oid[]) {UUIDOID, UUIDOID, TEXTOID});

@@ -75,6 +75,10 @@ extern void commerce_emit_event(const pg_uuid_t *tenant, const char *type,
 /* uuid text for messages */
 extern char *commerce_uuid_string(const pg_uuid_t *id);
 
+/* variants.c: whether the current actor may see a variant (one of the
+ * tenant's; for a customer actor, of an active product). Inside SPI. */
+extern bool commerce_variant_visible(const pg_uuid_t *tenant, const pg_uuid_t *variant);
+
 /* resolve_price.c: price resolution (docs/pricing.md). The unit amount in
  * minor units and the winning list, or false when no price applies;
  * customer may be NULL; price_list_id may be NULL when not wanted. Raises

@@ -5,6 +5,8 @@
  *	  the amount of one variant from a minimum quantity up), remove_price
  *	  and list_prices. Amounts are bigint minor units of the list's
  *	  currency; a price naming another currency is a currency_mismatch.
+ *	  A customer actor's list_prices leaves out prices of variants whose
+ *	  product is not active (the rule of commerce_variant_visible).
  *
  * extension/prices.c
  *
@@ -37,7 +39,6 @@ PG_FUNCTION_INFO_V1(commerce_list_prices);
 
 
 static SPIPlanPtr plan_lock_list = NULL;
-static SPIPlanPtr plan_variant_exists = NULL;
 static SPIPlanPtr plan_upsert = NULL;
 static SPIPlanPtr plan_delete = NULL;
 static SPIPlanPtr plan_list = NULL;
@@ -201,13 +202,7 @@ commerce_set_price(PG_FUNCTION_ARGS)
 						currency, TextDatumGetCString(values[F_CURRENCY].value)),
 				 errhint("Set the price in a price list of that currency.")));
 
-	commerce_prepare(&plan_variant_exists,
-					 "SELECT 1 FROM commerce.variants"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	row[0] = UUIDPGetDatum(&cmd.tenant);
-	row[1] = values[F_VARIANT].value;
-	if (commerce_execute(plan_variant_exists, row, NULL, true, 1) == 0)
+	if (!commerce_variant_visible(&cmd.tenant, DatumGetUUIDP(values[F_VARIANT].value)))
 		commerce_not_found("variant", DatumGetUUIDP(values[F_VARIANT].value));
 
 	commerce_uuid_v7(&id);
@@ -304,6 +299,10 @@ commerce_remove_price(PG_FUNCTION_ARGS)
 /*
  * commerce.list_prices(price_list uuid, lim int DEFAULT 50, after text
  *						DEFAULT NULL) RETURNS jsonb: {"data", "next_cursor"}
+ *
+ * For a customer actor, only prices of variants of active products: the
+ * status is tested in the statement (not left to the products policy), so
+ * the page and its cursor count only what the customer may see.
  */
 Datum
 commerce_list_prices(PG_FUNCTION_ARGS)
@@ -311,8 +310,8 @@ commerce_list_prices(PG_FUNCTION_ARGS)
 	pg_uuid_t	tenant;
 	pg_uuid_t  *list;
 	int32		limit;
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	Jsonb	   *page;
 
 	commerce_query_begin(&tenant);
@@ -328,6 +327,7 @@ commerce_list_prices(PG_FUNCTION_ARGS)
 	values[2] = Int32GetDatum(limit);
 	if (!commerce_list_cursor(fcinfo, 2, &values[3]))
 		nulls[3] = 'n';
+	values[4] = BoolGetDatum(commerce_actor_is_customer());
 
 	SPI_connect();
 	commerce_prepare(&plan_list_exists,
@@ -342,9 +342,16 @@ commerce_list_prices(PG_FUNCTION_ARGS)
 					 "  FROM commerce.prices p JOIN commerce.price_lists l"
 					 "    ON l.tenant_id OPERATOR(pg_catalog.=) p.tenant_id"
 					 "   AND l.id OPERATOR(pg_catalog.=) p.price_list_id"
+					 "  JOIN commerce.variants v"
+					 "    ON v.tenant_id OPERATOR(pg_catalog.=) p.tenant_id"
+					 "   AND v.id OPERATOR(pg_catalog.=) p.variant_id"
+					 "  JOIN commerce.products pr"
+					 "    ON pr.tenant_id OPERATOR(pg_catalog.=) v.tenant_id"
+					 "   AND pr.id OPERATOR(pg_catalog.=) v.product_id"
 					 "  WHERE p.tenant_id OPERATOR(pg_catalog.=) $1"
 					 "    AND p.price_list_id OPERATOR(pg_catalog.=) $2"
 					 "    AND ($4 IS NULL OR p.id OPERATOR(pg_catalog.>) $4)"
+					 "    AND (NOT $5 OR pr.status OPERATOR(pg_catalog.=) 'active')"
 					 "  ORDER BY p.id LIMIT $3 + 1)"
 					 " SELECT pg_catalog.jsonb_build_object("
 					 "  'data', COALESCE((SELECT pg_catalog.jsonb_agg(item ORDER BY id)"
@@ -352,7 +359,7 @@ commerce_list_prices(PG_FUNCTION_ARGS)
 					 "                  '[]'::jsonb),"
 					 "  'next_cursor', CASE WHEN (SELECT pg_catalog.count(*) FROM page) > $3"
 					 "                 THEN (SELECT id::text FROM page ORDER BY id OFFSET $3 - 1 LIMIT 1) END)",
-					 4, (Oid[]) {UUIDOID, UUIDOID, INT4OID, UUIDOID});
+					 5, (Oid[]) {UUIDOID, UUIDOID, INT4OID, UUIDOID, BOOLOID});
 	commerce_execute(plan_list, values, nulls, true, 1);
 	page = commerce_result_jsonb(1);
 	SPI_finish();

@@ -4,7 +4,9 @@
  *	  Price resolution: which amount a variant costs in a currency, for a
  *	  quantity, a customer and a moment. commerce_resolve_unit_price() is
  *	  the C entry point orders use to price lines; commerce.resolve_price()
- *	  is the SQL command (GET /v1/prices/resolve).
+ *	  is the SQL command (GET /v1/prices/resolve). A customer actor
+ *	  resolves prices only of variants of active products: any other is
+ *	  not_found, as if it did not exist (commerce_variant_visible).
  *
  *	  The rules (docs/pricing.md) live in one ORDER BY, so that the SQL
  *	  command, the C API and the documentation cannot drift apart:
@@ -42,7 +44,6 @@ typedef struct ResolvedPrice
 
 static SPIPlanPtr plan_resolve = NULL;
 static SPIPlanPtr plan_customer_group = NULL;
-static SPIPlanPtr plan_variant_exists = NULL;
 
 static bool customer_group_of(const pg_uuid_t *tenant, const pg_uuid_t *customer,
 							  pg_uuid_t *group);
@@ -50,7 +51,6 @@ static bool find_price(const pg_uuid_t *tenant, const pg_uuid_t *variant,
 					   const char *currency, int32 quantity,
 					   const pg_uuid_t *customer, TimestampTz at,
 					   ResolvedPrice *out);
-static bool variant_exists(const pg_uuid_t *tenant, const pg_uuid_t *variant);
 
 /*
  * The customer's group, if it has one; not_found when the customer is not
@@ -78,21 +78,6 @@ customer_group_of(const pg_uuid_t *tenant, const pg_uuid_t *customer,
 		return false;
 	memcpy(group, DatumGetUUIDP(value), sizeof(pg_uuid_t));
 	return true;
-}
-
-static bool
-variant_exists(const pg_uuid_t *tenant, const pg_uuid_t *variant)
-{
-	Datum		values[2];
-
-	commerce_prepare(&plan_variant_exists,
-					 "SELECT 1 FROM commerce.variants"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
-					 " AND id OPERATOR(pg_catalog.=) $2",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	values[0] = UUIDPGetDatum(tenant);
-	values[1] = UUIDPGetDatum(variant);
-	return commerce_execute(plan_variant_exists, values, NULL, true, 1) > 0;
 }
 
 /*
@@ -203,7 +188,9 @@ commerce_resolve_unit_price(const pg_uuid_t *tenant, const pg_uuid_t *variant,
  *		RETURNS jsonb
  *
  * A customer actor is always priced as itself: customer defaults to its
- * subject and may not name another customer.
+ * subject and may not name another customer. It sees only variants of
+ * active products: any other is not_found before anything else is looked
+ * at, so the answer never depends on whether the variant exists.
  */
 Datum
 commerce_resolve_price(PG_FUNCTION_ARGS)
@@ -217,10 +204,12 @@ commerce_resolve_price(PG_FUNCTION_ARGS)
 	TimestampTz at;
 	ResolvedPrice price;
 	bool		found;
+	bool		customer_actor;
 	JsonbParseState *state = NULL;
 	JsonbValue *result;
 
 	commerce_query_begin(&tenant);
+	customer_actor = commerce_actor_is_customer();
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -234,7 +223,7 @@ commerce_resolve_price(PG_FUNCTION_ARGS)
 		customer = PG_GETARG_UUID_P(3);
 	at = PG_ARGISNULL(4) ? GetCurrentTransactionStartTimestamp() : PG_GETARG_TIMESTAMPTZ(4);
 
-	if (commerce_actor_is_customer())
+	if (customer_actor)
 	{
 		const char *subject = commerce_current_subject();
 		pg_uuid_t  *self;
@@ -254,6 +243,8 @@ commerce_resolve_price(PG_FUNCTION_ARGS)
 	}
 
 	SPI_connect();
+	if (customer_actor && !commerce_variant_visible(&tenant, variant))
+		commerce_not_found("variant", variant);
 	found = find_price(&tenant, variant, currency, quantity, customer, at, &price);
 	if (!found)
 	{
@@ -263,7 +254,7 @@ commerce_resolve_price(PG_FUNCTION_ARGS)
 		 * so the look-up is only needed here.
 		 */
 		commerce_require_currency(currency_text);
-		if (!variant_exists(&tenant, variant))
+		if (!commerce_variant_visible(&tenant, variant))
 			commerce_not_found("variant", variant);
 		ereport(ERROR,
 				(errcode(ERRCODE_COMMERCE_NOT_FOUND),

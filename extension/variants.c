@@ -10,6 +10,10 @@
  *	  (product_archived). The product row is share-locked while a variant
  *	  is written, so its options and status cannot change underneath.
  *
+ *	  commerce_variant_visible() is the rule every read of a variant's
+ *	  stock or prices applies: a customer actor sees only variants of
+ *	  active products, and cannot tell them from variants that do not exist.
+ *
  * extension/variants.c
  *
  *-------------------------------------------------------------------------
@@ -58,6 +62,7 @@ static SPIPlanPtr plan_lock = NULL;
 static SPIPlanPtr plan_update = NULL;
 static SPIPlanPtr plan_get = NULL;
 static SPIPlanPtr plan_product_visible = NULL;
+static SPIPlanPtr plan_variant_visible = NULL;
 static SPIPlanPtr plan_list = NULL;
 
 static void
@@ -239,6 +244,35 @@ commerce_update_variant(PG_FUNCTION_ARGS)
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);
+}
+
+/*
+ * commerce_variant_visible
+ *		Whether the current actor may see variant: it is one of tenant's and,
+ *		for a customer actor, its product is active. Readers of stock and
+ *		prices answer not_found otherwise, so a customer never learns that a
+ *		draft or archived product exists. The product's status is checked
+ *		here rather than by a policy on prices or inventory_levels, which
+ *		would need a subquery (ARCHITECTURE.md: none in policies, for Citus),
+ *		and whatever role the statement runs as. Call inside SPI_connect().
+ */
+bool
+commerce_variant_visible(const pg_uuid_t *tenant, const pg_uuid_t *variant)
+{
+	Datum		values[3];
+
+	commerce_prepare(&plan_variant_visible,
+					 "SELECT 1 FROM commerce.variants v JOIN commerce.products p"
+					 "   ON p.tenant_id OPERATOR(pg_catalog.=) v.tenant_id"
+					 "  AND p.id OPERATOR(pg_catalog.=) v.product_id"
+					 " WHERE v.tenant_id OPERATOR(pg_catalog.=) $1"
+					 "   AND v.id OPERATOR(pg_catalog.=) $2"
+					 "   AND (NOT $3 OR p.status OPERATOR(pg_catalog.=) 'active')",
+					 3, (Oid[]) {UUIDOID, UUIDOID, BOOLOID});
+	values[0] = UUIDPGetDatum(tenant);
+	values[1] = UUIDPGetDatum(variant);
+	values[2] = BoolGetDatum(commerce_actor_is_customer());
+	return commerce_execute(plan_variant_visible, values, NULL, true, 1) > 0;
 }
 
 /*

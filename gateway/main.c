@@ -2,7 +2,9 @@
  * gateway/main.c — pgcommerce-gateway: the HTTP front of pgcommerce.
  *
  * Reads its configuration from the environment, opens the database pool,
- * serves HTTP on a thread pool and waits for SIGTERM or SIGINT. Signals are
+ * refuses to start when its database login is one row-level security does
+ * not bind (gateway/login_role.c), serves HTTP on a thread pool and waits
+ * for SIGTERM or SIGINT. Signals are
  * blocked in every thread and taken synchronously here with sigwait(), so
  * shutdown runs as ordinary code: stop accepting, let requests under way
  * finish (PGCOMMERCE_SHUTDOWN_TIMEOUT at most), close, exit 0.
@@ -13,6 +15,7 @@
 #include "events.h"
 #include "listener.h"
 #include "log.h"
+#include "login_role.h"
 #include "metrics.h"
 #include "pool.h"
 #include "routes.h"
@@ -22,6 +25,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/*
+ * Before listening: a login that RLS does not bind stops start-up. A
+ * database that cannot be reached yet does not (readyz says 503 until it
+ * can); each connection is checked again when it is opened (pool.c).
+ */
+static bool
+check_login_before_listening(void)
+{
+	char		reason[512];
+
+	switch (pool_check_login(reason, sizeof(reason)))
+	{
+		case POOL_LOGIN_OK:
+			return true;
+		case POOL_LOGIN_UNREACHABLE:
+			log_msg(LOG_WARN, "database not reachable at start-up; its login is checked on every connection");
+			return true;
+		case POOL_LOGIN_REFUSED:
+			break;
+	}
+	fprintf(stderr, "pgcommerce-gateway: refusing to start: %s.\nTo fix it, %s.\n",
+			reason, LOGIN_ROLE_HINT);
+	return false;
+}
 
 int
 main(int argc, char **argv)
@@ -58,6 +86,13 @@ main(int argc, char **argv)
 	log_start_writer();
 
 	pool_init(cfg.database_url, cfg.pool_size, cfg.statement_timeout_ms);
+	if (!check_login_before_listening())
+	{
+		log_stop_writer();
+		pool_destroy();
+		config_free(&cfg);
+		return 1;
+	}
 	if (!server_start(&cfg))
 	{
 		log_stop_writer();

@@ -8,9 +8,15 @@
  * reconnected instead of failing the request. While the database is down,
  * connection attempts are spaced by a short back-off so a storm of requests
  * fails fast (503) without hammering the server.
+ *
+ * Every new connection, pooled or not, goes through login_role_acceptable()
+ * before it is used: one whose role row-level security does not bind is
+ * closed with a logged error, so the gateway answers 503 rather than serve
+ * through it (gateway/login_role.c).
  */
 #include "pool.h"
 #include "log.h"
+#include "login_role.h"
 
 #include <poll.h>
 #include <pthread.h>
@@ -97,8 +103,9 @@ pool_destroy(void)
 	memset(&pool, 0, sizeof(pool));
 }
 
-PGconn *
-pool_connect_raw(void)
+/* A libpq connection with our defaults, not yet checked; NULL when none. */
+static PGconn *
+open_connection(void)
 {
 	/* Our defaults first: settings in the user's URL override them. */
 	const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
@@ -118,6 +125,35 @@ pool_connect_raw(void)
 		return NULL;
 	}
 	return conn;
+}
+
+PGconn *
+pool_connect_raw(void)
+{
+	char		reason[512];
+	PGconn	   *conn = open_connection();
+
+	if (conn != NULL && !login_role_acceptable(conn, reason, sizeof(reason)))
+	{
+		log_event(LOG_ERROR, "database login refused",
+				  json_pack("{s:s, s:s}", "error", reason, "hint", LOGIN_ROLE_HINT));
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+pool_login
+pool_check_login(char *reason, size_t reason_len)
+{
+	PGconn	   *conn = open_connection();
+	bool		ok;
+
+	if (conn == NULL)
+		return POOL_LOGIN_UNREACHABLE;
+	ok = login_role_acceptable(conn, reason, reason_len);
+	PQfinish(conn);
+	return ok ? POOL_LOGIN_OK : POOL_LOGIN_REFUSED;
 }
 
 static bool

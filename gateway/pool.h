@@ -8,6 +8,7 @@
 
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #define POOL_STMT_CACHE 256
 
@@ -51,8 +52,22 @@ extern void pool_release(pool_slot *slot);
 extern const char *pool_prepare(pool_slot *slot, const char *sql, int nparams,
 								PGresult **res);
 
-/* Open a fresh connection outside the pool (LISTEN, one-off checks). */
+/*
+ * Open a fresh connection outside the pool (LISTEN, one-off checks). NULL,
+ * logged, when the database cannot be reached or its role is refused
+ * (login_role.h): no connection the gateway uses escapes that check.
+ */
 extern PGconn *pool_connect_raw(void);
+
+typedef enum pool_login
+{
+	POOL_LOGIN_OK = 0,
+	POOL_LOGIN_REFUSED,			/* reason says why */
+	POOL_LOGIN_UNREACHABLE		/* no connection: nothing known yet */
+} pool_login;
+
+/* Start-up check of the configured login on a throwaway connection. */
+extern pool_login pool_check_login(char *reason, size_t reason_len);
 
 extern int	pool_in_use(void);
 extern int	pool_size(void);

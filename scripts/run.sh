@@ -2,10 +2,13 @@
 # scripts/run.sh — the second half of `make run` (the Makefile has already
 # installed missing packages and built everything):
 #   1. installs the extension into the system PostgreSQL 15 (needs root);
-#   2. starts the embedded cluster under ./.pgdata (scripts/cluster.sh),
-#      unless PGCOMMERCE_DATABASE_URL points at another server;
+#   2. starts the embedded cluster under ./.pgdata (scripts/cluster.sh: Unix
+#      socket only, in a directory only the server's OS user and root can
+#      enter), unless PGCOMMERCE_DATABASE_URL points at another server;
 #   3. creates database `pgcommerce`, the extension, and the gateway's login
-#      role `pgcommerce_gateway` (member of commerce_gateway), if missing;
+#      role `pgcommerce_gateway` (member of commerce_gateway, not a
+#      superuser: the gateway refuses roles row-level security does not
+#      bind), if missing;
 #   4. seeds a demo tenant `demo` and, with the catalog commands that exist,
 #      a small catalog (idempotent: a second run finds them);
 #   5. keeps a JWT secret in .pgdata/jwt_secret, prints a demo token and a
@@ -17,7 +20,7 @@ source "$(dirname "$0")/common.sh"
 cd "$REPO_ROOT"
 
 listen=${PGCOMMERCE_LISTEN:-127.0.0.1:8080}
-state=$REPO_ROOT/.pgdata
+state=${PGCOMMERCE_PGDATA:-$REPO_ROOT/.pgdata}
 mkdir -p "$state"
 
 # 1. The embedded cluster runs the system's PostgreSQL binaries, so the
@@ -45,6 +48,7 @@ if [ -z "${PGCOMMERCE_DATABASE_URL:-}" ]; then
     psql_admin -d postgres -c "CREATE DATABASE pgcommerce"
   fi
   admin_db=(-d pgcommerce)
+  # Through the cluster's private socket directory ($PGHOST), never TCP.
   database_url="host=$PGHOST port=$PGPORT dbname=pgcommerce user=pgcommerce_gateway"
 else
   admin_db=(-d "${PGCOMMERCE_ADMIN_DATABASE_URL:-$PGCOMMERCE_DATABASE_URL}")

@@ -2,7 +2,8 @@
 # HTTP through the gateway: price lists and prices created with 201 +
 # Location, resolution with query parameters, no_price as 404, money errors
 # as 422, stock set/adjust/read with If-Match, insufficient stock as 409,
-# another tenant's list as 404.
+# another tenant's list as 404; a customer token gets 404 for the stock and
+# price of a draft product's variant and 200 for an active one's.
 use strict;
 use warnings;
 use Time::HiRes qw(time sleep);
@@ -87,6 +88,38 @@ is($r->{status}, 200, 'POST /v1/inventory/{variant}/adjust: 200') or diag($r->{c
 $r = $gw->get("/v1/inventory/$variant", token => $staff);
 is($r->{status}, 200, 'GET /v1/inventory/{variant}: 200');
 is_deeply([ @{ $r->{json} }{qw(on_hand reserved available version)} ], [ 8, 0, 8, 2 ], 'on hand 8, version 2');
+
+# --- customers see stock and prices of active products only ------------------
+my $draft_product = $gw->post('/v1/products', token => $staff, body => { title => 'Secret tea' })->{json};
+is($draft_product->{status}, 'draft', 'a draft product');
+my $draft = $gw->post("/v1/products/$draft_product->{id}/variants", token => $staff, body => { sku => 'SECRET' })->{json}{id};
+ok($draft, 'with a variant');
+is($gw->post("/v1/price-lists/$list/prices", token => $staff, body => { variant_id => $draft, amount => 999 })->{status},
+	201, 'priced');
+is($gw->request('PUT', "/v1/inventory/$draft", token => $staff, body => { on_hand => 4 })->{status}, 200, 'stocked');
+my $customer = $gw->post('/v1/customers', token => $staff, body => { email => 'ann@example.com' })->{json}{id};
+my $ann = make_jwt({ tenant_id => $t1, sub => $customer, role => 'customer', exp => time + 3600 });
+
+$r = $gw->get("/v1/inventory/$draft", token => $ann);
+is($r->{status}, 404, "customer: a draft product's stock is 404") or diag($r->{content});
+is($r->{json}{error}{code}, 'not_found', 'code not_found');
+$r = $gw->get("/v1/prices/resolve?variant=$draft&currency=EUR&quantity=1", token => $ann);
+is($r->{status}, 404, "customer: a draft product's price resolution is 404") or diag($r->{content});
+is($r->{json}{error}{code}, 'not_found', 'code not_found, not no_price');
+$r = $gw->get("/v1/price-lists/$list/prices", token => $ann);
+is($r->{status}, 200, 'customer: the list\'s prices answer');
+is_deeply([ map { $_->{variant_id} } @{ $r->{json}{data} } ], [$variant], 'without the draft product\'s price');
+
+$r = $gw->get("/v1/inventory/$variant", token => $ann);
+is($r->{status}, 200, "customer: an active product's stock is 200") or diag($r->{content});
+is($r->{json}{available}, 8, 'with its figures');
+$r = $gw->get("/v1/prices/resolve?variant=$variant&currency=EUR&quantity=12", token => $ann);
+is($r->{status}, 200, "customer: an active product's price resolution is 200") or diag($r->{content});
+is($r->{json}{unit_amount}, 200, 'with its price');
+
+is($gw->get("/v1/inventory/$draft", token => $staff)->{json}{on_hand}, 4, "staff still read the draft product's stock");
+is($gw->get("/v1/prices/resolve?variant=$draft&currency=EUR&quantity=1", token => $staff)->{json}{unit_amount}, 999,
+	"and resolve its price");
 
 is($gw->stop, 0, 'gateway exits 0');
 $node->stop;
