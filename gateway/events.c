@@ -13,8 +13,11 @@
  * and delivers nothing. The HTTP thread drains the buffer through a
  * content-reader callback and, when it is empty, suspends the connection
  * instead of blocking, so a quiet or slow stream never holds an HTTP
- * thread. A client whose buffer passes PGCOMMERCE_SSE_MAX_BUFFER is
- * dropped (it reconnects with Last-Event-ID).
+ * thread. Buffers are bounded by PGCOMMERCE_SSE_MAX_BUFFER: a stream whose
+ * buffer is full stops taking events (its cursor stays, the outbox keeps
+ * them) and is left out of polls until it has drained half of it; one
+ * that stays full for STALL_LIMIT_S is dropped (it reconnects with
+ * Last-Event-ID).
  *
  * Starting: the subscriber is registered first, in catch-up mode (the
  * poller leaves it alone). With Last-Event-ID (or ?after=) the HTTP thread
@@ -43,8 +46,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define CATCHUP_PAGE 500
+#define STALL_LIMIT_S 5.0
 
 typedef struct subscriber
 {
@@ -62,6 +67,7 @@ typedef struct subscriber
 	bool		closed;			/* end the stream once the buffer is sent */
 	bool		detached;		/* the response is gone */
 	bool		catching_up;	/* the HTTP thread is setting the cursor */
+	double		stalled_since;	/* buffer full since (monotonic s), or 0 */
 } subscriber;
 
 /* A tenant with open streams and the lowest cursor among them. */
@@ -74,7 +80,7 @@ typedef struct tenant_cursor
 static pthread_mutex_t hub_lock = PTHREAD_MUTEX_INITIALIZER;
 static subscriber *hub;
 static int	nstreams;
-static bool poll_requested;		/* a stream finished catching up */
+static bool poll_requested;		/* a stream set its cursor or drained */
 
 static void
 sub_unref(subscriber *s)
@@ -86,11 +92,30 @@ sub_unref(subscriber *s)
 	free(s);
 }
 
-/* Append under s->lock; false when the bound is passed. */
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+/* Bytes waiting in s's buffer (under s->lock). */
+static size_t
+buffered(const subscriber *s)
+{
+	return s->len - s->off;
+}
+
+/*
+ * Append under s->lock; false when the bound would be passed (an empty
+ * buffer takes one event of any size).
+ */
 static bool
 sub_append(subscriber *s, const char *data, size_t n, bool bounded)
 {
-	if (bounded && s->len - s->off + n > (size_t) gw_config->sse_max_buffer)
+	if (bounded && buffered(s) > 0 && buffered(s) + n > (size_t) gw_config->sse_max_buffer)
 		return false;
 	if (s->off > 0 && s->off == s->len)
 		s->off = s->len = 0;
@@ -151,6 +176,12 @@ stream_reader(void *cls, uint64_t pos, char *out, size_t max)
 		memcpy(out, s->buf + s->off, take);
 		s->off += take;
 		n = (ssize_t) take;
+		/* Drained enough to take events again: ask for them now. */
+		if (s->stalled_since > 0 && buffered(s) < (size_t) gw_config->sse_max_buffer / 2)
+		{
+			__atomic_store_n(&poll_requested, true, __ATOMIC_RELEASE);
+			listener_wake();
+		}
 	}
 	else if (s->closed)
 		n = MHD_CONTENT_READER_END_OF_STREAM;
@@ -201,29 +232,28 @@ sweep(void)
 }
 
 /*
- * Append one stream's share of rows read after `after` (under both locks).
- * False when the stream could not take them (too slow: dropped).
+ * Append one stream's share of rows read after `after` (under both locks),
+ * up to what its buffer takes; the rest waits in the outbox.
  */
-static bool
+static void
 feed_stream(subscriber *s, long long after, char **msgs, size_t *lens,
 			const long long *seqs, int n)
 {
 	if (s->closed || s->catching_up || s->last_seq < after)
-		return true;			/* not its turn: a later poll reads for it */
+		return;					/* not its turn: a later poll reads for it */
 	for (int i = 0; i < n; i++)
 	{
-		if (msgs[i] == NULL || seqs[i] <= s->last_seq)
+		if (seqs[i] <= s->last_seq)
 			continue;
-		if (!sub_append(s, msgs[i], lens[i], true))
+		if (msgs[i] != NULL && !sub_append(s, msgs[i], lens[i], true))
 		{
-			/* Too slow: drop the client rather than block anyone. */
-			s->off = s->len = 0;
-			s->closed = true;
-			return false;
+			if (s->stalled_since == 0)
+				s->stalled_since = now_s();
+			return;
 		}
+		s->stalled_since = 0;
 		s->last_seq = seqs[i];
 	}
-	return true;
 }
 
 /* Hand rows of events_since(after) for tenant to that tenant's streams. */
@@ -247,17 +277,13 @@ fan_out(const char *tenant, long long after, PGresult *res)
 	for (subscriber *s = hub; s; s = s->next)
 	{
 		bool		wake;
-		bool		kept;
 
 		if (strcasecmp(s->tenant, tenant) != 0)
 			continue;
 		pthread_mutex_lock(&s->lock);
-		kept = feed_stream(s, after, msgs, lens, seqs, n);
+		feed_stream(s, after, msgs, lens, seqs, n);
 		wake = take_suspended(s);
 		pthread_mutex_unlock(&s->lock);
-		if (!kept)
-			log_event(LOG_WARN, "event stream client too slow; dropped",
-					  json_pack("{s:s}", "tenant", tenant));
 		if (wake)
 			MHD_resume_connection(s->conn);
 	}
@@ -290,6 +316,27 @@ close_tenant_streams(const char *tenant)
 	pthread_mutex_unlock(&hub_lock);
 }
 
+/*
+ * A stream the poller should read for now (under s->lock): open, cursor
+ * set, room in its buffer. One full for too long is dropped here.
+ */
+static bool
+wants_events(subscriber *s, double now)
+{
+	if (s->closed || s->catching_up)
+		return false;
+	if (s->stalled_since > 0 && now - s->stalled_since > STALL_LIMIT_S)
+	{
+		/* Too slow: drop the client rather than hold its events. */
+		s->off = s->len = 0;
+		s->closed = true;
+		log_event(LOG_WARN, "event stream client too slow; dropped",
+				  json_pack("{s:s}", "tenant", s->tenant));
+		return false;
+	}
+	return buffered(s) < (size_t) gw_config->sse_max_buffer / 2;
+}
+
 /* The tenants with streams the poller feeds, each with its lowest cursor. */
 static tenant_cursor *
 tenants_to_poll(int *count)
@@ -297,15 +344,17 @@ tenants_to_poll(int *count)
 	tenant_cursor *tenants = NULL;
 	int			n = 0,
 				cap = 0;
+	double		now = now_s();
 
 	pthread_mutex_lock(&hub_lock);
 	sweep();
 	for (subscriber *s = hub; s; s = s->next)
 	{
 		int			i;
+		bool		wake = false;
 
 		pthread_mutex_lock(&s->lock);
-		if (!s->closed && !s->catching_up)
+		if (wants_events(s, now))
 		{
 			for (i = 0; i < n && strcasecmp(tenants[i].tenant, s->tenant) != 0; i++)
 				;
@@ -322,7 +371,11 @@ tenants_to_poll(int *count)
 			else if (s->last_seq < tenants[i].after)
 				tenants[i].after = s->last_seq;
 		}
+		else if (s->closed)
+			wake = take_suspended(s);
 		pthread_mutex_unlock(&s->lock);
+		if (wake)
+			MHD_resume_connection(s->conn);
 	}
 	pthread_mutex_unlock(&hub_lock);
 	*count = n;
@@ -713,13 +766,18 @@ handle_events_stream(request *req)
 				size_t		mlen;
 				char	   *msg = format_event(PQgetvalue(res, i, 0), seq, PQgetvalue(res, i, 2), &mlen);
 
-				if (msg && !sub_append(s, msg, mlen, true))
-					s->closed = true;	/* resume later from here */
-				else
-					s->last_seq = seq;
+				bool		full = msg && !sub_append(s, msg, mlen, true);
+
 				free(msg);
+				if (full)
+				{
+					/* The poller goes on from here as the client drains. */
+					s->stalled_since = now_s();
+					break;
+				}
+				s->last_seq = seq;
 			}
-			done = n < CATCHUP_PAGE || s->closed;
+			done = n < CATCHUP_PAGE || s->closed || s->stalled_since > 0;
 			pthread_mutex_unlock(&s->lock);
 			PQclear(res);
 			if (done)
