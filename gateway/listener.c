@@ -101,7 +101,7 @@ listener_main(void *arg)
 	(void) arg;
 	while (!stopping())
 	{
-		PGconn	   *conn = pool_connect_raw();
+		PGconn	   *conn = pool_connect_raw("pgcommerce-gateway listener");
 		PGresult   *res;
 		bool		loaded;
 		double		next_retry;

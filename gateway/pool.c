@@ -98,11 +98,11 @@ pool_destroy(void)
 }
 
 PGconn *
-pool_connect_raw(void)
+pool_connect_raw(const char *application_name)
 {
 	/* Our defaults first: settings in the user's URL override them. */
 	const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-	const char *const values[] = {"2", "pgcommerce-gateway", pool.conninfo, NULL};
+	const char *const values[] = {"2", application_name, pool.conninfo, NULL};
 	PGconn	   *conn = PQconnectdbParams(keys, values, 1);
 
 	if (PQstatus(conn) != CONNECTION_OK)
@@ -126,7 +126,7 @@ connect_slot(pool_slot *slot)
 	char		sql[96];
 	PGresult   *res;
 
-	slot->conn = pool_connect_raw();
+	slot->conn = pool_connect_raw("pgcommerce-gateway");
 	if (slot->conn == NULL)
 		return false;
 	snprintf(sql, sizeof(sql), "SET statement_timeout = %d", pool.statement_timeout_ms);

@@ -51,8 +51,11 @@ extern void pool_release(pool_slot *slot);
 extern const char *pool_prepare(pool_slot *slot, const char *sql, int nparams,
 								PGresult **res);
 
-/* Open a fresh connection outside the pool (LISTEN, one-off checks). */
-extern PGconn *pool_connect_raw(void);
+/*
+ * Open a fresh connection outside the pool (LISTEN, one-off checks),
+ * named application_name in pg_stat_activity unless the URL names it.
+ */
+extern PGconn *pool_connect_raw(const char *application_name);
 
 extern int	pool_in_use(void);
 extern int	pool_size(void);
