@@ -78,7 +78,7 @@ AS $$
     'data', e.data)
 $$;
 COMMENT ON FUNCTION commerce.event_envelope(commerce.outbox) IS
-  'The public JSON envelope of an outbox row (id, seq, tenant_id, type, aggregate_type, aggregate_id, occurred_at in RFC 3339 UTC, data), exactly as commerce.events_since() and the gateway's event stream carry it. Example: SELECT commerce.event_envelope(o) FROM commerce.outbox o LIMIT 1;';
+  'The public JSON envelope of an outbox row (id, seq, tenant_id, type, aggregate_type, aggregate_id, occurred_at in RFC 3339 UTC, data), exactly as commerce.events_since() and the gateway''s event stream carry it. Example: SELECT commerce.event_envelope(o) FROM commerce.outbox o LIMIT 1;';
 
 CREATE FUNCTION commerce.emit_event(type text, aggregate_type text, aggregate_id uuid,
                                     data jsonb DEFAULT '{}')
