@@ -2,11 +2,11 @@
  *
  * outbox_worker.h
  *	  Shared declarations of the outbox background workers: the launcher
- *	  (one per cluster), and per database a publisher (assigns seq and sends
- *	  NOTIFY commerce_events in commit order) and a dispatcher (runs the
- *	  subscription handlers). Also the shared-memory registry through which
- *	  writers wake the publisher at commit and DDL pauses a database's
- *	  workers.
+ *	  (one per cluster), and per database a publisher (assigns seq in commit
+ *	  order and wakes listeners with an empty NOTIFY commerce_events) and a
+ *	  dispatcher (runs the subscription handlers). Also the shared-memory
+ *	  registry through which writers wake the publisher at commit and DDL
+ *	  pauses a database's workers.
  *
  * bgworker/outbox_worker.h
  *
@@ -23,11 +23,8 @@
 #include "storage/spin.h"
 #include "utils/uuid.h"
 
-/* The NOTIFY channel every published event goes to. */
+/* The NOTIFY channel of the publisher's wake-ups (empty payloads). */
 #define OUTBOX_CHANNEL "commerce_events"
-
-/* NOTIFY refuses payloads of NOTIFY_PAYLOAD_MAX_LENGTH (8000) bytes or more. */
-#define OUTBOX_MAX_PAYLOAD 7999
 
 /* Kinds of per-database worker, passed in bgw_extra. */
 typedef enum OutboxWorkerKind
@@ -70,7 +67,6 @@ extern char *outbox_databases;
 extern int	outbox_max_databases;
 extern int	outbox_launcher_naptime_ms;
 extern int	outbox_handler_timeout_ms;
-extern bool outbox_notify_data;
 
 extern void outbox_define_gucs(void);
 extern void outbox_register_launcher(void);

@@ -2,11 +2,19 @@
  *
  * publisher.c
  *	  The outbox publisher of one database: gives committed outbox rows
- *	  their seq in commit order and sends each as NOTIFY commerce_events,
- *	  in batches of pgcommerce.publisher_batch_size rows, one transaction
- *	  per batch (seq, NOTIFY, subscription deliveries commit together or
- *	  not at all). When idle, about once a minute, it also runs the
- *	  retention purges (retention.c).
+ *	  their seq in commit order, in batches of
+ *	  pgcommerce.publisher_batch_size rows, one transaction per batch (seq,
+ *	  wake-up, subscription deliveries commit together or not at all).
+ *	  When idle, about once a minute, it also runs the retention purges
+ *	  (retention.c).
+ *
+ *	  The wake-up. A batch that published something sends one NOTIFY
+ *	  commerce_events with an empty payload. Any role that can connect may
+ *	  LISTEN, so the notification says nothing of whose events, which or
+ *	  how many: consumers read their own tenant's events with
+ *	  commerce.events_since() under row-level security. The publisher is
+ *	  the only sender (a notifying transaction takes a cluster-wide lock at
+ *	  commit; writers set its latch instead, extension/outbox.c).
  *
  *	  Which rows, in which order. Rows with seq NULL that the batch's
  *	  snapshot sees are committed. The batch is ordered by the commit
@@ -53,7 +61,6 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
-#include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -77,7 +84,6 @@ typedef struct Candidate
 typedef struct Published
 {
 	int64		seq;
-	char	   *payload;
 	pg_uuid_t	tenant_id;
 	pg_uuid_t	id;
 	Datum		type;			/* text */
@@ -103,9 +109,7 @@ static int	publish_batch(bool from_start, bool *more);
 static int	read_candidates(SPIPlanPtr *plan, const char *sql, int limit,
 							const pg_uuid_t *from, Candidate *rows);
 static int	compare_candidates(const void *a, const void *b);
-static int	compare_published(const void *a, const void *b);
 static TimestampTz uuid_v7_time(const pg_uuid_t *id);
-static char *truncated_payload(Jsonb *envelope);
 
 /*
  * outbox_publisher_loop
@@ -190,7 +194,7 @@ outbox_publisher_loop(void)
 
 /*
  * publish_batch
- *		One transaction: pick, order, number, notify, fan out, commit.
+ *		One transaction: pick, order, number, fan out, wake, commit.
  *		Returns the number of rows published, or -1 when the extension is
  *		gone; *more says whether the backlog may hold more. from_start:
  *		look from the start of the outbox rather than from the scan floor.
@@ -404,7 +408,7 @@ publish_batch(bool from_start, bool *more)
 									 "                  pg_catalog.unnest($3), pg_catalog.unnest($4)) AS b(tid, tenant_id, id, seq)"
 									 " WHERE o.ctid OPERATOR(pg_catalog.=) b.tid"
 									 "   AND o.published_at IS NULL"
-									 " RETURNING o.seq, commerce.event_envelope(o),"
+									 " RETURNING o.seq,"
 									 "   o.tenant_id OPERATOR(pg_catalog.=) b.tenant_id"
 									 "   AND o.id OPERATOR(pg_catalog.=) b.id,"
 									 "   o.tenant_id, o.id, o.type",
@@ -419,27 +423,23 @@ publish_batch(bool from_start, bool *more)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[i];
 		bool		isnull;
-		Jsonb	   *envelope;
-		char	   *payload;
 
 		published[i].seq = DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull));
-		if (!DatumGetBool(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 3, &isnull)))
+		if (!DatumGetBool(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull)))
 			elog(ERROR, "outbox row given seq " INT64_FORMAT " is not the row its batch read",
 				 published[i].seq);
-		published[i].tenant_id = *DatumGetUUIDP(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 4, &isnull));
-		published[i].id = *DatumGetUUIDP(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 5, &isnull));
-		published[i].type = PointerGetDatum(DatumGetTextPCopy(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 6, &isnull)));
-		envelope = DatumGetJsonbP(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull));
-		payload = JsonbToCString(NULL, &envelope->root, VARSIZE(envelope));
-		if (!outbox_notify_data || strlen(payload) > OUTBOX_MAX_PAYLOAD)
-			payload = truncated_payload(envelope);
-		published[i].payload = payload;
+		published[i].tenant_id = *DatumGetUUIDP(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 3, &isnull));
+		published[i].id = *DatumGetUUIDP(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 4, &isnull));
+		published[i].type = PointerGetDatum(DatumGetTextPCopy(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 5, &isnull)));
 	}
-	qsort(published, npublished, sizeof(Published), compare_published);
 
-	/* Queued now, delivered to listeners at commit, in this order. */
-	for (int i = 0; i < npublished; i++)
-		Async_Notify(OUTBOX_CHANNEL, published[i].payload);
+	/*
+	 * One wake-up for the whole batch, delivered at commit, empty: see the
+	 * top of the file. NOTIFY folds identical notifications of a
+	 * transaction into one anyway; an empty one also leaks nothing.
+	 */
+	if (npublished > 0)
+		Async_Notify(OUTBOX_CHANNEL, "");
 
 	ret = SPI_execute_plan(commerce_prepare(&has_subscriptions_plan,
 									 "SELECT 1 FROM commerce.subscriptions LIMIT 1",
@@ -553,15 +553,6 @@ compare_candidates(const void *a, const void *b)
 	return memcmp(x->id.data, y->id.data, UUID_LEN);
 }
 
-static int
-compare_published(const void *a, const void *b)
-{
-	const Published *x = a;
-	const Published *y = b;
-
-	return x->seq < y->seq ? -1 : (x->seq > y->seq ? 1 : 0);
-}
-
 /* The millisecond timestamp in a UUIDv7's first 48 bits, as a TimestampTz. */
 static TimestampTz
 uuid_v7_time(const pg_uuid_t *id)
@@ -574,14 +565,3 @@ uuid_v7_time(const pg_uuid_t *id)
 		((TimestampTz) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * USECS_PER_SEC);
 }
 
-/* The envelope without "data" and with "truncated": true. */
-static char *
-truncated_payload(Jsonb *envelope)
-{
-	Datum		without = DirectFunctionCall2(jsonb_delete, JsonbPGetDatum(envelope),
-											  CStringGetTextDatum("data"));
-	Datum		flag = DirectFunctionCall1(jsonb_in, CStringGetDatum("{\"truncated\": true}"));
-	Jsonb	   *result = DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, without, flag));
-
-	return JsonbToCString(NULL, &result->root, VARSIZE(result));
-}

@@ -48,7 +48,6 @@ char	   *outbox_databases = NULL;
 int			outbox_max_databases = 64;
 int			outbox_launcher_naptime_ms = 5000;
 int			outbox_handler_timeout_ms = 30000;
-bool		outbox_notify_data = true;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -79,7 +78,7 @@ outbox_define_gucs(void)
 {
 	DefineCustomIntVariable("pgcommerce.publisher_batch_size",
 							"Maximum number of outbox rows one publisher transaction publishes.",
-							"Each batch assigns seq, sends one NOTIFY per row and commits.",
+							"Each batch assigns seq, sends one empty NOTIFY commerce_events as a wake-up and commits.",
 							&outbox_publisher_batch_size,
 							1000, 1, 100000,
 							PGC_SIGHUP, 0,
@@ -107,15 +106,6 @@ outbox_define_gucs(void)
 							7 * 24 * 60, 1, 3650 * 24 * 60,
 							PGC_SIGHUP, GUC_UNIT_MIN,
 							NULL, NULL, NULL);
-	DefineCustomBoolVariable("pgcommerce.notify_data",
-							 "Whether NOTIFY commerce_events carries each event's data.",
-							 "Any role that may connect can LISTEN and receives every tenant's notifications. "
-							 "Off sends every envelope without data and with \"truncated\": true; consumers then "
-							 "read the data through commerce.events_since(), under row-level security.",
-							 &outbox_notify_data,
-							 true,
-							 PGC_SIGHUP, 0,
-							 NULL, NULL, NULL);
 	DefineCustomStringVariable("pgcommerce.databases",
 							   "Comma-separated databases the outbox workers may serve; empty means every database.",
 							   "Only databases where the pgcommerce extension is installed get a publisher.",

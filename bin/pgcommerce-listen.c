@@ -5,15 +5,17 @@
  *	  envelope per line, in seq order, without gaps or repeats, across
  *	  disconnects.
  *
- *	  It LISTENs on commerce_events, then catches up from its cursor with
- *	  commerce.events_since() (so nothing committed while it was away is
- *	  missed), then prints notifications as they come. Events of other
- *	  tenants are discarded; anything at or below the cursor (the overlap
- *	  between catch-up and notifications) or already printed (by id) is
- *	  dropped; a truncated notification is replaced by the full event read
- *	  with events_since(). When the connection drops it reconnects with a
- *	  growing delay and catches up again. With --cursor-file the cursor
- *	  survives restarts of the program itself.
+ *	  It LISTENs on commerce_events, then reads its tenant's events after
+ *	  its cursor with commerce.events_since() (so nothing committed while
+ *	  it was away is missed), and reads again whenever a notification
+ *	  arrives, and every BACKSTOP_S seconds of quiet. A notification is only
+ *	  a wake-up: its payload is never read (the publisher's are empty, and
+ *	  any role that can connect may send a forged one, which at most costs
+ *	  a read). Events come only from events_since() under the role's own
+ *	  tenant; one whose tenant_id is not ours, at or below the cursor, or
+ *	  already printed (by id) is dropped. When the connection drops it
+ *	  reconnects with a growing delay and reads again. With --cursor-file
+ *	  the cursor survives restarts of the program itself.
  *
  *	  pgcommerce-listen [--tenant UUID] [--after SEQ] [--cursor-file PATH]
  *	                    [--receipt-times] [CONNINFO]
@@ -38,11 +40,13 @@
 #include <string.h>
 #include <sys/select.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
 
 #define CATCH_UP_PAGE 1000
+#define BACKSTOP_S 5			/* read this often even without a wake-up */
 #define SEEN_IDS 256			/* ids remembered; the seq cursor does the rest */
 #define ID_LEN 36
 
@@ -66,72 +70,6 @@ die_usage(void)
 	fprintf(stderr,
 			"usage: pgcommerce-listen [--tenant UUID] [--after SEQ] [--cursor-file PATH] [--receipt-times] [CONNINFO]\n");
 	exit(2);
-}
-
-/*
- * top_level_field
- *		Find key's value in a JSON object's top level (nested objects are
- *		skipped, so a "tenant_id" inside "data" is never taken). Copies a
- *		string value without quotes, or a scalar as written, into out.
- */
-static bool
-top_level_field(const char *json, const char *key, char *out, size_t outlen)
-{
-	const char *p = json;
-	int			depth = 0;
-	size_t		keylen = strlen(key);
-
-	while (*p)
-	{
-		if (*p == '"')
-		{
-			const char *start = ++p;
-
-			while (*p && *p != '"')
-				p += (*p == '\\' && p[1]) ? 2 : 1;
-			if (!*p)
-				return false;
-			/* a key at depth 1 is followed by a colon */
-			if (depth == 1 && (size_t) (p - start) == keylen &&
-				strncmp(start, key, keylen) == 0)
-			{
-				const char *v = p + 1;
-
-				while (*v == ' ' || *v == '\t' || *v == '\n')
-					v++;
-				if (*v == ':')
-				{
-					size_t		n = 0;
-
-					v++;
-					while (*v == ' ')
-						v++;
-					if (*v == '"')
-					{
-						v++;
-						while (v[n] && v[n] != '"')
-							n++;
-					}
-					else
-						while (v[n] && v[n] != ',' && v[n] != '}' && v[n] != ' ')
-							n++;
-					if (n >= outlen)
-						return false;
-					memcpy(out, v, n);
-					out[n] = '\0';
-					return true;
-				}
-			}
-			p++;
-			continue;
-		}
-		if (*p == '{' || *p == '[')
-			depth++;
-		else if (*p == '}' || *p == ']')
-			depth--;
-		p++;
-	}
-	return false;
 }
 
 static bool
@@ -169,11 +107,11 @@ save_cursor(void)
 	}
 }
 
-/* Print one event (its seq is above the cursor, its tenant is ours). */
+/* Print one event of ours (read with events_since after the cursor). */
 static void
 emit(const char *envelope, int64_t seq, const char *id)
 {
-	if (!already_seen(id))
+	if (seq > cursor && !already_seen(id))
 	{
 		if (receipt_times)
 		{
@@ -236,7 +174,7 @@ catch_up(PGconn *conn)
 		snprintf(after, sizeof(after), "%" PRId64, cursor);
 		params[0] = after;
 		res = PQexecParams(conn,
-						   "SELECT e::text, (e->>'seq')::bigint, e->>'id'"
+						   "SELECT e::text, (e->>'seq')::bigint, e->>'id', e->>'tenant_id'"
 						   "  FROM commerce.events_since($1::bigint, " "1000" ") e",
 						   1, NULL, params, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK)
@@ -247,8 +185,15 @@ catch_up(PGconn *conn)
 		}
 		n = PQntuples(res);
 		for (int i = 0; i < n; i++)
-			emit(PQgetvalue(res, i, 0), strtoll(PQgetvalue(res, i, 1), NULL, 10),
-				 PQgetvalue(res, i, 2));
+		{
+			int64_t		seq = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+
+			/* Row-level security shows ours only; checked all the same. */
+			if (strcmp(PQgetvalue(res, i, 3), tenant) == 0)
+				emit(PQgetvalue(res, i, 0), seq, PQgetvalue(res, i, 2));
+			else if (seq > cursor)
+				cursor = seq;
+		}
 		PQclear(res);
 		if (!exec_ok(conn, "COMMIT"))
 			return false;
@@ -258,46 +203,28 @@ catch_up(PGconn *conn)
 	}
 }
 
-/* A notification: ours, new, and complete? */
-static bool
-handle_notification(PGconn *conn, const char *payload)
-{
-	char		value[64];
-	char		id[ID_LEN + 1];
-	int64_t		seq;
-
-	if (!top_level_field(payload, "tenant_id", value, sizeof(value)) ||
-		strcmp(value, tenant) != 0)
-		return true;			/* another tenant's (or not an event) */
-	if (!top_level_field(payload, "seq", value, sizeof(value)))
-		return true;
-	seq = strtoll(value, NULL, 10);
-	if (seq <= cursor)
-		return true;			/* already printed by the catch-up */
-	if (!top_level_field(payload, "id", id, sizeof(id)))
-		return true;
-	if (top_level_field(payload, "truncated", value, sizeof(value)) &&
-		strcmp(value, "true") == 0)
-		return catch_up(conn);	/* reads the full event, and anything before */
-	emit(payload, seq, id);
-	return true;
-}
-
-/* Connected session: LISTEN, catch up, then follow notifications. */
+/*
+ * Connected session: LISTEN, catch up, then catch up again at every
+ * wake-up (any notification on commerce_events, whatever its payload) and
+ * after BACKSTOP_S seconds without one.
+ */
 static void
 follow(PGconn *conn)
 {
+	time_t		last_read;
+
 	if (!exec_ok(conn, "LISTEN commerce_events"))
 		return;
 	if (!catch_up(conn))
 		return;
+	last_read = time(NULL);
 	while (!stop_requested)
 	{
 		int			sock = PQsocket(conn);
 		fd_set		fds;
 		struct timeval timeout = {1, 0};
 		PGnotify   *notify;
-		bool		changed = false;
+		bool		woken = false;
 
 		if (sock < 0)
 			return;
@@ -314,17 +241,18 @@ follow(PGconn *conn)
 			fprintf(stderr, "pgcommerce-listen: %s", PQerrorMessage(conn));
 			return;
 		}
+		/* Payloads are never looked at: see the top of the file. */
 		while ((notify = PQnotifies(conn)) != NULL)
 		{
-			bool		ok = handle_notification(conn, notify->extra);
-
 			PQfreemem(notify);
-			changed = true;
-			if (!ok)
-				return;
+			woken = true;
 		}
-		if (changed)
-			save_cursor();
+		if (woken || time(NULL) - last_read >= BACKSTOP_S)
+		{
+			if (!catch_up(conn))
+				return;
+			last_read = time(NULL);
+		}
 		if (PQstatus(conn) != CONNECTION_OK)
 			return;
 	}

@@ -2,18 +2,30 @@
  * gateway/events.c — the event feed and the event stream.
  *
  * Stream design: each client is a subscriber with its own bounded output
- * buffer. The listener thread appends published envelopes of the client's
- * tenant (others are discarded) and heartbeats; the HTTP thread drains the
- * buffer through a content-reader callback and, when it is empty,
- * suspends the connection instead of blocking, so a quiet or slow stream
- * never holds an HTTP thread. A client whose buffer passes
- * PGCOMMERCE_SSE_MAX_BUFFER is dropped (it reconnects with Last-Event-ID).
+ * buffer and its own cursor (the last seq it was sent). Events come only
+ * from the outbox, read under the stream's tenant: a notification on
+ * commerce_events is a wake-up whose payload is never looked at (any role
+ * may send one). On a wake-up, and on a backstop timer, the listener thread
+ * calls events_poll(): for each tenant with open streams it reads
+ * commerce.events_since(lowest cursor of those streams) with
+ * commerce.set_context(tenant) and appends to each stream what follows
+ * that stream's own cursor. A forged notification therefore costs one read
+ * and delivers nothing. The HTTP thread drains the buffer through a
+ * content-reader callback and, when it is empty, suspends the connection
+ * instead of blocking, so a quiet or slow stream never holds an HTTP
+ * thread. Buffers are bounded by PGCOMMERCE_SSE_MAX_BUFFER: a stream whose
+ * buffer is full stops taking events (its cursor stays, the outbox keeps
+ * them) and is left out of polls until it has drained half of it; one
+ * that stays full for STALL_LIMIT_S is dropped (it reconnects with
+ * Last-Event-ID).
  *
- * Resuming: with Last-Event-ID (or ?after=) the subscriber is registered
- * first, in catch-up mode (live events are held), then the outbox is read
- * with commerce.events_since until it is exhausted; held events newer than
- * the last one read follow. seq strictly increases, so nothing is sent
- * twice and nothing between the outbox read and the live feed is lost.
+ * Starting: the subscriber is registered first, in catch-up mode (the
+ * poller leaves it alone). With Last-Event-ID (or ?after=) the HTTP thread
+ * reads the outbox from there until it is exhausted; without, the stream
+ * starts after the tenant's last published event. Then the poller takes
+ * over from that cursor. A poll only feeds a stream whose cursor is at or
+ * after the cursor the poll read from, so nothing is skipped; seq strictly
+ * increases, so nothing is sent twice.
  *
  * Lifetime: a subscriber is referenced by the hub list and by the
  * response; it is freed by whichever lets go last. A connection is only
@@ -21,6 +33,7 @@
  * suspended connection cannot be closed, so resume never races a free.
  */
 #include "events.h"
+#include "listener.h"
 #include "auth.h"
 #include "dispatch.h"
 #include "errmap.h"
@@ -33,15 +46,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define CATCHUP_PAGE 500
-
-typedef struct held_event
-{
-	long long	seq;
-	char	   *msg;
-	struct held_event *next;
-} held_event;
+#define STALL_LIMIT_S 5.0
 
 typedef struct subscriber
 {
@@ -58,38 +66,56 @@ typedef struct subscriber
 	bool		suspended;
 	bool		closed;			/* end the stream once the buffer is sent */
 	bool		detached;		/* the response is gone */
-	bool		catching_up;
-	held_event *held,
-			   *held_tail;
+	bool		catching_up;	/* the HTTP thread is setting the cursor */
+	double		stalled_since;	/* buffer full since (monotonic s), or 0 */
 } subscriber;
+
+/* A tenant with open streams and the lowest cursor among them. */
+typedef struct tenant_cursor
+{
+	char		tenant[40];
+	long long	after;
+} tenant_cursor;
 
 static pthread_mutex_t hub_lock = PTHREAD_MUTEX_INITIALIZER;
 static subscriber *hub;
 static int	nstreams;
+static bool poll_requested;		/* a stream set its cursor or drained */
 
 static void
 sub_unref(subscriber *s)
 {
 	if (__atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	while (s->held)
-	{
-		held_event *h = s->held;
-
-		s->held = h->next;
-		free(h->msg);
-		free(h);
-	}
 	free(s->buf);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
 
-/* Append under s->lock; false when the bound is passed. */
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+/* Bytes waiting in s's buffer (under s->lock). */
+static size_t
+buffered(const subscriber *s)
+{
+	return s->len - s->off;
+}
+
+/*
+ * Append under s->lock; false when the bound would be passed (an empty
+ * buffer takes one event of any size).
+ */
 static bool
 sub_append(subscriber *s, const char *data, size_t n, bool bounded)
 {
-	if (bounded && s->len - s->off + n > (size_t) gw_config->sse_max_buffer)
+	if (bounded && buffered(s) > 0 && buffered(s) + n > (size_t) gw_config->sse_max_buffer)
 		return false;
 	if (s->off > 0 && s->off == s->len)
 		s->off = s->len = 0;
@@ -150,6 +176,12 @@ stream_reader(void *cls, uint64_t pos, char *out, size_t max)
 		memcpy(out, s->buf + s->off, take);
 		s->off += take;
 		n = (ssize_t) take;
+		/* Drained enough to take events again: ask for them now. */
+		if (s->stalled_since > 0 && buffered(s) < (size_t) gw_config->sse_max_buffer / 2)
+		{
+			__atomic_store_n(&poll_requested, true, __ATOMIC_RELEASE);
+			listener_wake();
+		}
 	}
 	else if (s->closed)
 		n = MHD_CONTENT_READER_END_OF_STREAM;
@@ -199,69 +231,225 @@ sweep(void)
 	}
 }
 
-void
-events_publish(const char *envelope)
+/*
+ * Append one stream's share of rows read after `after` (under both locks),
+ * up to what its buffer takes; the rest waits in the outbox.
+ */
+static void
+feed_stream(subscriber *s, long long after, char **msgs, size_t *lens,
+			const long long *seqs, int n)
 {
-	json_t	   *j = json_loads(envelope, 0, NULL);
-	const char *tenant,
-			   *type;
-	long long	seq;
-	char	   *msg;
-	size_t		n;
-
-	if (j == NULL)
-		return;
-	tenant = json_string_value(json_object_get(j, "tenant_id"));
-	type = json_string_value(json_object_get(j, "type"));
-	seq = json_integer_value(json_object_get(j, "seq"));
-	if (tenant == NULL || type == NULL || seq <= 0 ||
-		(msg = format_event(envelope, seq, type, &n)) == NULL)
+	if (s->closed || s->catching_up || s->last_seq < after)
+		return;					/* not its turn: a later poll reads for it */
+	for (int i = 0; i < n; i++)
 	{
-		json_decref(j);
-		return;
+		if (seqs[i] <= s->last_seq)
+			continue;
+		if (msgs[i] != NULL && !sub_append(s, msgs[i], lens[i], true))
+		{
+			if (s->stalled_since == 0)
+				s->stalled_since = now_s();
+			return;
+		}
+		s->stalled_since = 0;
+		s->last_seq = seqs[i];
+	}
+}
+
+/* Hand rows of events_since(after) for tenant to that tenant's streams. */
+static void
+fan_out(const char *tenant, long long after, PGresult *res)
+{
+	int			n = PQntuples(res);
+	char	  **msgs = calloc((size_t) n + 1, sizeof(char *));
+	size_t	   *lens = calloc((size_t) n + 1, sizeof(size_t));
+	long long  *seqs = calloc((size_t) n + 1, sizeof(long long));
+
+	for (int i = 0; i < n; i++)
+	{
+		seqs[i] = atoll(PQgetvalue(res, i, 1));
+		/* events_since is the tenant's own; checked all the same. */
+		if (strcasecmp(PQgetvalue(res, i, 3), tenant) == 0)
+			msgs[i] = format_event(PQgetvalue(res, i, 0), seqs[i],
+								   PQgetvalue(res, i, 2), &lens[i]);
 	}
 	pthread_mutex_lock(&hub_lock);
-	sweep();
 	for (subscriber *s = hub; s; s = s->next)
 	{
-		bool		wake = false;
+		bool		wake;
 
-		/* Consumers discard other tenants' events: so do we. */
 		if (strcasecmp(s->tenant, tenant) != 0)
 			continue;
 		pthread_mutex_lock(&s->lock);
-		if (s->catching_up)
-		{
-			held_event *h = calloc(1, sizeof(held_event));
-
-			h->seq = seq;
-			h->msg = strdup(msg);
-			if (s->held_tail)
-				s->held_tail->next = h;
-			else
-				s->held = h;
-			s->held_tail = h;
-		}
-		else if (!s->closed && seq > s->last_seq)
-		{
-			if (!sub_append(s, msg, n, true))
-			{
-				/* Too slow: drop the client rather than block anyone. */
-				s->off = s->len = 0;
-				s->closed = true;
-				log_event(LOG_WARN, "event stream client too slow; dropped",
-						  json_pack("{s:s}", "tenant", s->tenant));
-			}
-			s->last_seq = seq;
-			wake = take_suspended(s);
-		}
+		feed_stream(s, after, msgs, lens, seqs, n);
+		wake = take_suspended(s);
 		pthread_mutex_unlock(&s->lock);
 		if (wake)
 			MHD_resume_connection(s->conn);
 	}
 	pthread_mutex_unlock(&hub_lock);
-	free(msg);
-	json_decref(j);
+	for (int i = 0; i < n; i++)
+		free(msgs[i]);
+	free(msgs);
+	free(lens);
+	free(seqs);
+}
+
+/* End the streams of one tenant (their read failed; clients resume). */
+static void
+close_tenant_streams(const char *tenant)
+{
+	pthread_mutex_lock(&hub_lock);
+	for (subscriber *s = hub; s; s = s->next)
+	{
+		bool		wake;
+
+		if (strcasecmp(s->tenant, tenant) != 0)
+			continue;
+		pthread_mutex_lock(&s->lock);
+		s->closed = true;
+		wake = take_suspended(s);
+		pthread_mutex_unlock(&s->lock);
+		if (wake)
+			MHD_resume_connection(s->conn);
+	}
+	pthread_mutex_unlock(&hub_lock);
+}
+
+/*
+ * A stream the poller should read for now (under s->lock): open, cursor
+ * set, room in its buffer. One full for too long is dropped here.
+ */
+static bool
+wants_events(subscriber *s, double now)
+{
+	if (s->closed || s->catching_up)
+		return false;
+	if (s->stalled_since > 0 && now - s->stalled_since > STALL_LIMIT_S)
+	{
+		/* Too slow: drop the client rather than hold its events. */
+		s->off = s->len = 0;
+		s->closed = true;
+		log_event(LOG_WARN, "event stream client too slow; dropped",
+				  json_pack("{s:s}", "tenant", s->tenant));
+		return false;
+	}
+	return buffered(s) < (size_t) gw_config->sse_max_buffer / 2;
+}
+
+/* The tenants with streams the poller feeds, each with its lowest cursor. */
+static tenant_cursor *
+tenants_to_poll(int *count)
+{
+	tenant_cursor *tenants = NULL;
+	int			n = 0,
+				cap = 0;
+	double		now = now_s();
+
+	pthread_mutex_lock(&hub_lock);
+	sweep();
+	for (subscriber *s = hub; s; s = s->next)
+	{
+		int			i;
+		bool		wake = false;
+
+		pthread_mutex_lock(&s->lock);
+		if (wants_events(s, now))
+		{
+			for (i = 0; i < n && strcasecmp(tenants[i].tenant, s->tenant) != 0; i++)
+				;
+			if (i == n)
+			{
+				if (n == cap)
+				{
+					cap = cap ? cap * 2 : 16;
+					tenants = realloc(tenants, (size_t) cap * sizeof(tenant_cursor));
+				}
+				snprintf(tenants[n].tenant, sizeof(tenants[n].tenant), "%s", s->tenant);
+				tenants[n++].after = s->last_seq;
+			}
+			else if (s->last_seq < tenants[i].after)
+				tenants[i].after = s->last_seq;
+		}
+		else if (s->closed)
+			wake = take_suspended(s);
+		pthread_mutex_unlock(&s->lock);
+		if (wake)
+			MHD_resume_connection(s->conn);
+	}
+	pthread_mutex_unlock(&hub_lock);
+	*count = n;
+	return tenants;
+}
+
+/*
+ * Read one tenant's events after t->after, page by page, and fan them
+ * out. False only when the connection failed.
+ */
+static bool
+poll_tenant(PGconn *conn, const tenant_cursor *t)
+{
+	static const char sql[] =
+		"WITH ctx AS MATERIALIZED (SELECT commerce.set_context($1::uuid))"
+		" SELECT e::text, e->>'seq', e->>'type', e->>'tenant_id'"
+		"   FROM ctx, commerce.events_since($2::bigint, $3::int) AS e";
+	long long	after = t->after;
+
+	for (;;)
+	{
+		char		after_s[24],
+					max_s[12];
+		const char *params[3] = {t->tenant, after_s, max_s};
+		PGresult   *res;
+		int			n;
+
+		snprintf(after_s, sizeof(after_s), "%lld", after);
+		snprintf(max_s, sizeof(max_s), "%d", CATCHUP_PAGE);
+		res = PQexecParams(conn, sql, 3, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		{
+			bool		connected = PQstatus(conn) == CONNECTION_OK;
+
+			if (connected)
+			{
+				log_event(LOG_WARN, "event stream read failed; closing the tenant's streams",
+						  json_pack("{s:s, s:s}", "tenant", t->tenant,
+									"error", PQresultErrorMessage(res)));
+				close_tenant_streams(t->tenant);
+			}
+			PQclear(res);
+			return connected;
+		}
+		n = PQntuples(res);
+		if (n > 0)
+			fan_out(t->tenant, after, res);
+		if (n > 0)
+			after = atoll(PQgetvalue(res, n - 1, 1));
+		PQclear(res);
+		if (n < CATCHUP_PAGE)
+			return true;
+	}
+}
+
+bool
+events_poll(PGconn *conn)
+{
+	int			n;
+	tenant_cursor *tenants;
+	bool		ok = true;
+
+	__atomic_store_n(&poll_requested, false, __ATOMIC_RELEASE);
+	tenants = tenants_to_poll(&n);
+	for (int i = 0; i < n && ok; i++)
+		ok = poll_tenant(conn, &tenants[i]);
+	free(tenants);
+	return ok;
+}
+
+bool
+events_poll_requested(void)
+{
+	return __atomic_load_n(&poll_requested, __ATOMIC_ACQUIRE);
 }
 
 static void
@@ -290,13 +478,6 @@ void
 events_heartbeat(void)
 {
 	for_each_stream(": heartbeat\n\n", false);
-}
-
-void
-events_resync(void)
-{
-	/* Notifications may have been missed: clients resume from the outbox. */
-	for_each_stream(NULL, true);
 }
 
 void
@@ -333,7 +514,13 @@ parse_cursor(const char *s, long long *out)
 
 static const char events_sql[] =
 "WITH ctx AS MATERIALIZED (SELECT commerce.set_context($1::uuid, $2, $3, $4))"
-" SELECT e::text, (e->>'seq') FROM ctx, commerce.events_since($5::bigint, $6::int) AS e";
+" SELECT e::text, (e->>'seq'), (e->>'type') FROM ctx, commerce.events_since($5::bigint, $6::int) AS e";
+
+/* The context, then the seq of the tenant's last published event (0: none). */
+static const char context_sql[] = "SELECT commerce.set_context($1::uuid, $2, $3, $4)";
+static const char head_sql[] =
+"SELECT coalesce(max(o.seq), 0) FROM commerce.outbox o"
+" WHERE o.tenant_id = $1::uuid AND o.seq IS NOT NULL";
 
 /* Run events_since for p after `after`, at most max rows. */
 static PGresult *
@@ -352,6 +539,37 @@ read_events(pool_slot *slot, const principal *p, const char *request_id,
 	stmt = pool_prepare(slot, events_sql, 6, &res);
 	if (stmt)
 		res = PQexecPrepared(slot->conn, stmt, 6, params, NULL, NULL, 0);
+	return res;
+}
+
+/*
+ * Where a stream without a cursor starts: after the tenant's last
+ * published event. Anything not yet visible gets a higher seq (one
+ * publisher numbers batches in order), so nothing is skipped. Two
+ * statements in one transaction, so the context is set before the read.
+ */
+static PGresult *
+read_head(pool_slot *slot, const principal *p, const char *request_id)
+{
+	const char *params[4] = {p->tenant, p->subject[0] ? p->subject : NULL, p->actor, request_id};
+	PGresult   *res = PQexec(slot->conn, "BEGIN");
+	const char *stmt;
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		return res;
+	PQclear(res);
+	stmt = pool_prepare(slot, context_sql, 4, &res);
+	if (stmt)
+		res = PQexecPrepared(slot->conn, stmt, 4, params, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+	{
+		PQclear(res);
+		stmt = pool_prepare(slot, head_sql, 1, &res);
+		if (stmt)
+			res = PQexecPrepared(slot->conn, stmt, 1, params, NULL, NULL, 0);
+	}
+	/* Ends the transaction either way (COMMIT of a failed one rolls back). */
+	PQclear(PQexec(slot->conn, "COMMIT"));
 	return res;
 }
 
@@ -490,8 +708,8 @@ handle_events_stream(request *req)
 	s->refs = 2;				/* the hub list and the response */
 	s->conn = req->conn;
 	snprintf(s->tenant, sizeof(s->tenant), "%s", p.tenant);
-	s->catching_up = start >= 0;
-	s->last_seq = start >= 0 ? start : 0;
+	s->catching_up = true;		/* until its cursor is set below */
+	s->last_seq = start;
 	pthread_mutex_lock(&hub_lock);
 	s->next = hub;
 	hub = s;
@@ -512,12 +730,26 @@ handle_events_stream(request *req)
 		}
 		else if (!tenant_check(req, slot, &p, &ret))
 			ok = false;
-		/* Without a cursor, streams start with live events; with one, the
-		 * outbox is read first (this also proves the context works). */
+		/* Without a cursor, streams start after the last published event;
+		 * with one, the outbox is read first. */
+		if (ok && start < 0)
+		{
+			PGresult   *res = read_head(slot, &p, req->request_id);
+
+			if (PQresultStatus(res) == PGRES_TUPLES_OK)
+				s->last_seq = atoll(PQgetvalue(res, 0, 0));
+			else
+			{
+				ret = db_error(req, res, slot);
+				ok = false;
+			}
+			PQclear(res);
+		}
 		while (ok && start >= 0)
 		{
 			PGresult   *res = read_events(slot, &p, req->request_id, s->last_seq, CATCHUP_PAGE);
 			int			n;
+			bool		done;
 
 			if (PQresultStatus(res) != PGRES_TUPLES_OK)
 			{
@@ -530,45 +762,26 @@ handle_events_stream(request *req)
 			pthread_mutex_lock(&s->lock);
 			for (int i = 0; i < n && !s->closed; i++)
 			{
-				json_t	   *e = json_loads(PQgetvalue(res, i, 0), 0, NULL);
-				const char *type = e ? json_string_value(json_object_get(e, "type")) : NULL;
 				long long	seq = atoll(PQgetvalue(res, i, 1));
 				size_t		mlen;
-				char	   *msg = format_event(PQgetvalue(res, i, 0), seq, type ? type : "event", &mlen);
+				char	   *msg = format_event(PQgetvalue(res, i, 0), seq, PQgetvalue(res, i, 2), &mlen);
 
-				if (msg && !sub_append(s, msg, mlen, true))
-					s->closed = true;	/* resume later from here */
-				else
-					s->last_seq = seq;
+				bool		full = msg && !sub_append(s, msg, mlen, true);
+
 				free(msg);
-				json_decref(e);
-			}
-			if (n < CATCHUP_PAGE || s->closed)
-			{
-				/* Caught up: release the held live events in order. */
-				while (s->held)
+				if (full)
 				{
-					held_event *h = s->held;
-
-					s->held = h->next;
-					if (!s->closed && h->seq > s->last_seq)
-					{
-						if (sub_append(s, h->msg, strlen(h->msg), true))
-							s->last_seq = h->seq;
-						else
-							s->closed = true;
-					}
-					free(h->msg);
-					free(h);
+					/* The poller goes on from here as the client drains. */
+					s->stalled_since = now_s();
+					break;
 				}
-				s->held_tail = NULL;
-				s->catching_up = false;
-				pthread_mutex_unlock(&s->lock);
-				PQclear(res);
-				break;
+				s->last_seq = seq;
 			}
+			done = n < CATCHUP_PAGE || s->closed || s->stalled_since > 0;
 			pthread_mutex_unlock(&s->lock);
 			PQclear(res);
+			if (done)
+				break;
 		}
 		if (slot)
 			pool_release(slot);
@@ -581,6 +794,13 @@ handle_events_stream(request *req)
 			return ret;
 		}
 	}
+
+	/* The poller takes over from the cursor; have it look at once. */
+	pthread_mutex_lock(&s->lock);
+	s->catching_up = false;
+	pthread_mutex_unlock(&s->lock);
+	__atomic_store_n(&poll_requested, true, __ATOMIC_RELEASE);
+	listener_wake();
 
 	pthread_mutex_lock(&s->lock);
 	(void) sub_append(s, ": stream open\n\n", 15, false);

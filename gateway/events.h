@@ -1,20 +1,28 @@
 /*
  * gateway/events.h — GET /v1/events (cursor feed over
- * commerce.events_since) and GET /v1/events/stream (server-sent events fed
- * by the listener's NOTIFYs, resuming from Last-Event-ID).
+ * commerce.events_since) and GET /v1/events/stream (server-sent events
+ * read from the outbox per tenant when the listener is woken, resuming
+ * from Last-Event-ID).
  */
 #ifndef GATEWAY_EVENTS_H
 #define GATEWAY_EVENTS_H
 
 #include "request.h"
 
+#include <libpq-fe.h>
+
 extern enum MHD_Result handle_events_feed(request *req);
 extern enum MHD_Result handle_events_stream(request *req);
 
-/* From the listener thread. */
-extern void events_publish(const char *envelope);
+/*
+ * From the listener thread, on a commerce_events wake-up or its backstop
+ * timer: read each streamed tenant's new events on conn and fan them out.
+ * False when the connection failed.
+ */
+extern bool events_poll(PGconn *conn);
+/* A stream has just set its cursor and wants a poll now. */
+extern bool events_poll_requested(void);
 extern void events_heartbeat(void);
-extern void events_resync(void);
 
 /* At shutdown: end every stream (clients resume with Last-Event-ID). */
 extern void events_shutdown(void);

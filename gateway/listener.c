@@ -2,15 +2,18 @@
  * gateway/listener.c — a thread with its own connection that LISTENs on
  *   commerce_routes  -> reload the route table and the error codes;
  *   commerce_tenants -> forget the tenant in the cache;
- *   commerce_events  -> hand the envelope to the event streams.
- * A payload the worker had to truncate (over NOTIFY's 8000 bytes, no
- * "data", "truncated": true) is read back in full from the outbox with
- * commerce.events_since in the event's tenant before streams get it.
- * It also loads routes at start, beats the event streams' heartbeat, and
- * survives the database going away: it reconnects every half second and,
- * once back, reloads everything and asks streams to resynchronise (a
- * NOTIFY sent while we were away is lost; clients resume with
- * Last-Event-ID, which reads the outbox).
+ *   commerce_events  -> a wake-up: read the streamed tenants' new events
+ *                       from the outbox (events_poll in events.c).
+ * Any role that can connect may send a notification, so no payload is
+ * trusted: one on commerce_events is never parsed (the publisher's are
+ * empty), and the others only make us re-read what the database says.
+ * Event reads also run on a backstop timer (a wake-up lost while we were
+ * reconnecting, or a stream that just set its cursor) and are spaced by at
+ * least WAKE_GAP_MS, so a flood of notifications costs a bounded number of
+ * reads. It also loads routes at start, beats the event streams' heartbeat,
+ * and survives the database going away: it reconnects every half second
+ * and, once back, reloads everything and reads the streams' events from
+ * their cursors, so open streams go on without a gap.
  */
 #include "listener.h"
 #include "auth.h"
@@ -20,6 +23,7 @@
 #include "pool.h"
 #include "routes.h"
 
+#include <fcntl.h>
 #include <libpq-fe.h>
 #include <poll.h>
 #include <pthread.h>
@@ -28,6 +32,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* Event reads: at most one per WAKE_GAP_MS on wake-ups, one per
+ * BACKSTOP_MS whatever happens. */
+#define WAKE_GAP_MS 20
+#define BACKSTOP_MS 1000
 
 static pthread_t thread;
 static volatile bool stop_requested;
@@ -50,49 +59,28 @@ stopping(void)
 	return __atomic_load_n(&stop_requested, __ATOMIC_ACQUIRE);
 }
 
-/* Sleep up to ms, waking early on stop. */
+static void drain_wakes(void);
+
+/* Sleep up to ms, waking early on stop (or a listener_wake). */
 static void
 nap(int ms)
 {
 	struct pollfd pfd = {.fd = wake_pipe[0], .events = POLLIN};
 
-	(void) poll(&pfd, 1, ms);
+	if (poll(&pfd, 1, ms) > 0 && !stopping())
+		drain_wakes();
 }
 
-/*
- * The full envelope of a truncated notification (malloc'd), or NULL to
- * pass the payload on as it is.
- */
-static char *
-full_envelope(PGconn *conn, const char *payload)
+/* Empty the wake pipe after a listener_wake(). */
+static void
+drain_wakes(void)
 {
-	json_t	   *j;
-	const char *tenant;
-	json_int_t	seq;
-	char		after[32];
-	const char *params[2];
-	PGresult   *res;
-	char	   *full = NULL;
+	char		buf[64];
+	struct pollfd pfd = {.fd = wake_pipe[0], .events = POLLIN};
 
-	if (strstr(payload, "\"truncated\"") == NULL || (j = json_loads(payload, 0, NULL)) == NULL)
-		return NULL;
-	tenant = json_string_value(json_object_get(j, "tenant_id"));
-	seq = json_integer_value(json_object_get(j, "seq"));
-	if (json_is_true(json_object_get(j, "truncated")) && tenant && seq > 0)
-	{
-		snprintf(after, sizeof(after), "%lld", (long long) seq - 1);
-		params[0] = tenant;
-		params[1] = after;
-		res = PQexecParams(conn,
-						   "WITH ctx AS MATERIALIZED (SELECT commerce.set_context($1::uuid))"
-						   " SELECT e::text FROM ctx, commerce.events_since($2::bigint, 1) AS e",
-						   2, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-			full = strdup(PQgetvalue(res, 0, 0));
-		PQclear(res);
-	}
-	json_decref(j);
-	return full;
+	while (poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN))
+		if (read(wake_pipe[0], buf, sizeof(buf)) <= 0)
+			break;
 }
 
 static bool
@@ -113,10 +101,12 @@ listener_main(void *arg)
 	(void) arg;
 	while (!stopping())
 	{
-		PGconn	   *conn = pool_connect_raw();
+		PGconn	   *conn = pool_connect_raw("pgcommerce-gateway listener");
 		PGresult   *res;
 		bool		loaded;
 		double		next_retry;
+		bool		woken = true;	/* read at once: we may have missed some */
+		double		last_read = 0;
 
 		if (conn == NULL)
 		{
@@ -134,7 +124,6 @@ listener_main(void *arg)
 		PQclear(res);
 		loaded = load_all(conn);
 		next_retry = now_s() + 5;
-		events_resync();
 
 		while (!stopping() && PQstatus(conn) == CONNECTION_OK)
 		{
@@ -143,21 +132,35 @@ listener_main(void *arg)
 				{.fd = wake_pipe[0], .events = POLLIN}};
 			PGnotify   *n;
 			bool		reload = false;
+			double		due;
+			int			wait_ms;
 
-			(void) poll(pfd, 2, 500);
+			woken = woken || events_poll_requested();
+			due = last_read + (woken ? WAKE_GAP_MS : BACKSTOP_MS) / 1000.0;
+			if (now_s() >= due)
+			{
+				woken = false;
+				last_read = now_s();
+				if (!events_poll(conn))
+					break;
+				due = last_read + BACKSTOP_MS / 1000.0;
+			}
+			wait_ms = (int) ((due - now_s()) * 1000) + 1;
+			(void) poll(pfd, 2, wait_ms < 0 ? 0 : (wait_ms > 500 ? 500 : wait_ms));
 			if (stopping())
 				break;
+			if (pfd[1].revents & POLLIN)
+			{
+				drain_wakes();
+				woken = true;
+			}
 			if (!PQconsumeInput(conn))
 				break;
 			while ((n = PQnotifies(conn)) != NULL)
 			{
+				/* Payloads are anyone's to forge: see the top of the file. */
 				if (strcmp(n->relname, "commerce_events") == 0)
-				{
-					char	   *full = full_envelope(conn, n->extra);
-
-					events_publish(full ? full : n->extra);
-					free(full);
-				}
+					woken = true;
 				else if (strcmp(n->relname, "commerce_tenants") == 0)
 					tenant_cache_invalidate(n->extra);
 				else if (strcmp(n->relname, "commerce_routes") == 0)
@@ -188,10 +191,18 @@ void
 listener_start(const gateway_config *cfg)
 {
 	heartbeat_s = cfg->sse_heartbeat_s;
-	if (pipe(wake_pipe) != 0)
+	/* Non-blocking: a wake-up never waits for the listener to read. */
+	if (pipe2(wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
 		return;
 	if (pthread_create(&thread, NULL, listener_main, NULL) == 0)
 		started = true;
+}
+
+void
+listener_wake(void)
+{
+	if (wake_pipe[1] >= 0)
+		(void) !write(wake_pipe[1], "x", 1);
 }
 
 void

@@ -1,6 +1,6 @@
 /*
  * gateway/listener.h — the one database connection that LISTENs: route
- * reloads, tenant changes and published events.
+ * reloads, tenant changes and wake-ups for the event streams.
  */
 #ifndef GATEWAY_LISTENER_H
 #define GATEWAY_LISTENER_H
@@ -9,5 +9,8 @@
 
 extern void listener_start(const gateway_config *cfg);
 extern void listener_stop(void);
+
+/* Have the listener thread look at its work now (e.g. a stream's poll). */
+extern void listener_wake(void);
 
 #endif

@@ -105,11 +105,11 @@ pool_destroy(void)
 
 /* A libpq connection with our defaults, not yet checked; NULL when none. */
 static PGconn *
-open_connection(void)
+open_connection(const char *application_name)
 {
 	/* Our defaults first: settings in the user's URL override them. */
 	const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-	const char *const values[] = {"2", "pgcommerce-gateway", pool.conninfo, NULL};
+	const char *const values[] = {"2", application_name, pool.conninfo, NULL};
 	PGconn	   *conn = PQconnectdbParams(keys, values, 1);
 
 	if (PQstatus(conn) != CONNECTION_OK)
@@ -128,10 +128,10 @@ open_connection(void)
 }
 
 PGconn *
-pool_connect_raw(void)
+pool_connect_raw(const char *application_name)
 {
 	char		reason[512];
-	PGconn	   *conn = open_connection();
+	PGconn	   *conn = open_connection(application_name);
 
 	if (conn != NULL && !login_role_acceptable(conn, reason, sizeof(reason)))
 	{
@@ -146,7 +146,7 @@ pool_connect_raw(void)
 pool_login
 pool_check_login(char *reason, size_t reason_len)
 {
-	PGconn	   *conn = open_connection();
+	PGconn	   *conn = open_connection("pgcommerce-gateway");
 	bool		ok;
 
 	if (conn == NULL)
@@ -162,7 +162,7 @@ connect_slot(pool_slot *slot)
 	char		sql[96];
 	PGresult   *res;
 
-	slot->conn = pool_connect_raw();
+	slot->conn = pool_connect_raw("pgcommerce-gateway");
 	if (slot->conn == NULL)
 		return false;
 	snprintf(sql, sizeof(sql), "SET statement_timeout = %d", pool.statement_timeout_ms);

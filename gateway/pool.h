@@ -53,11 +53,12 @@ extern const char *pool_prepare(pool_slot *slot, const char *sql, int nparams,
 								PGresult **res);
 
 /*
- * Open a fresh connection outside the pool (LISTEN, one-off checks). NULL,
+ * Open a fresh connection outside the pool (LISTEN, one-off checks), named
+ * application_name in pg_stat_activity unless the URL names it. NULL,
  * logged, when the database cannot be reached or its role is refused
  * (login_role.h): no connection the gateway uses escapes that check.
  */
-extern PGconn *pool_connect_raw(void);
+extern PGconn *pool_connect_raw(const char *application_name);
 
 typedef enum pool_login
 {

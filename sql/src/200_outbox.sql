@@ -1,9 +1,9 @@
 -- sql/src/200_outbox.sql — the transactional outbox and the event feed.
 -- Commands insert event rows here in their own transaction
 -- (commerce_emit_event in C); the background publisher (bgworker/) gives
--- each committed row its seq, in commit order, and sends it as
--- NOTIFY commerce_events. commerce.events_since() is the durable cursor
--- feed behind the NOTIFY wake-up. See docs/events.md.
+-- each committed row its seq, in commit order, and wakes listeners with an
+-- empty NOTIFY commerce_events. commerce.events_since() is where consumers
+-- read the events, under row-level security. See docs/events.md.
 
 -- seq values, drawn only by the publisher of this database.
 CREATE SEQUENCE commerce.outbox_seq AS bigint MINVALUE 1 NO CYCLE;
@@ -72,7 +72,7 @@ AS $$
     'data', e.data)
 $$;
 COMMENT ON FUNCTION commerce.event_envelope(commerce.outbox) IS
-  'The public JSON envelope of an outbox row (id, seq, tenant_id, type, aggregate_type, aggregate_id, occurred_at in RFC 3339 UTC, data), exactly as NOTIFY commerce_events and commerce.events_since() carry it. Example: SELECT commerce.event_envelope(o) FROM commerce.outbox o LIMIT 1;';
+  'The public JSON envelope of an outbox row (id, seq, tenant_id, type, aggregate_type, aggregate_id, occurred_at in RFC 3339 UTC, data), exactly as commerce.events_since() and the gateway''s event stream carry it. Example: SELECT commerce.event_envelope(o) FROM commerce.outbox o LIMIT 1;';
 
 CREATE FUNCTION commerce.emit_event(type text, aggregate_type text, aggregate_id uuid,
                                     data jsonb DEFAULT '{}')

@@ -3,9 +3,8 @@
 # order, only the token's tenant, Last-Event-ID resumes through
 # events_since with nothing lost or repeated, heartbeats, a client that
 # does not read is dropped without holding others, and open streams end on
-# SIGTERM with a clean exit. Uses the outbox and its worker when this build
-# has them (commerce.emit_event); before they land, a stand-in outbox in
-# the test database publishes on the same channel with the same envelope.
+# SIGTERM with a clean exit. Forged notifications and a lost listener
+# connection: test/t/531_gateway_events_wakeup.pl.
 use strict;
 use warnings;
 use IO::Socket::INET;
@@ -16,43 +15,14 @@ use Time::HiRes qw(time sleep);
 use PostgreSQL::Test::Utils;
 use Test::More;
 use PgCommerce::Test qw(commerce_node);
-use PgCommerce::Gateway qw(start_gateway make_jwt);
+use PgCommerce::Gateway qw(start_gateway make_jwt stream_events wait_events);
 
 my $node = commerce_node('gw_events');
 my $t1 = $node->safe_psql('commerce', q{SELECT commerce.create_tenant('acme', 'Acme', 'EUR')});
 my $t2 = $node->safe_psql('commerce', q{SELECT commerce.create_tenant('globex', 'Globex', 'EUR')});
-my $real = $node->safe_psql('commerce',
-	q{SELECT to_regprocedure('commerce.emit_event(text,text,uuid,jsonb)') IS NOT NULL});
-note($real eq 't' ? 'using the real outbox' : 'using the stand-in outbox');
-
-if ($real eq 't')
-{
-	$node->safe_psql('commerce', q{
+$node->safe_psql('commerce', q{
 CREATE FUNCTION public.emit(type text, data jsonb) RETURNS void LANGUAGE sql AS $$
   SELECT commerce.emit_event(type, 'note', commerce.uuid_generate_v7(), data) $$;});
-}
-else
-{
-	$node->safe_psql('commerce', q{
-CREATE TABLE public.fake_outbox (seq bigserial PRIMARY KEY, envelope jsonb NOT NULL);
-GRANT SELECT, INSERT ON public.fake_outbox TO PUBLIC;
-GRANT USAGE ON SEQUENCE public.fake_outbox_seq_seq TO PUBLIC;
-CREATE FUNCTION public.emit(type text, data jsonb) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE s bigint := nextval('public.fake_outbox_seq_seq'); e jsonb;
-BEGIN
-  e := jsonb_build_object('id', commerce.uuid_generate_v7(), 'seq', s,
-         'tenant_id', commerce.current_tenant(), 'type', type, 'aggregate_type', 'note',
-         'aggregate_id', commerce.uuid_generate_v7(),
-         'occurred_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), 'data', data);
-  INSERT INTO public.fake_outbox VALUES (s, e);
-  PERFORM pg_notify('commerce_events', e::text);
-END $$;
-CREATE FUNCTION commerce.events_since(after_seq bigint, max int DEFAULT 100) RETURNS SETOF jsonb
-LANGUAGE sql STABLE AS $$
-  SELECT envelope FROM public.fake_outbox
-  WHERE seq > after_seq AND (envelope->>'tenant_id')::uuid = commerce.current_tenant()
-  ORDER BY seq LIMIT max $$;});
-}
 $node->safe_psql('commerce', q{
 CREATE FUNCTION public.ping(data jsonb) RETURNS jsonb LANGUAGE sql AS $$
   SELECT public.emit('note.pinged', data); SELECT jsonb_build_object('ok', true) $$;
@@ -68,55 +38,6 @@ my $exp = time + 3600;
 my $staff1 = make_jwt({ tenant_id => $t1, sub => 'alice', role => 'staff', exp => $exp });
 my $staff2 = make_jwt({ tenant_id => $t2, sub => 'bob', role => 'staff', exp => $exp });
 
-# A stream read by curl in the background.
-my $nstreams = 0;
-sub open_stream
-{
-	my ($token, %h) = @_;
-	my $file = PostgreSQL::Test::Utils::tempdir() . '/stream' . ++$nstreams;
-	my $s = { out => '', file => $file, pos => 0, events => [], seen => '' };
-	my @hdr = map { ('-H', "$_: $h{$_}") } keys %h;
-	# curl writes to a file, so the reader never stalls on a pipe.
-	$s->{h} = IPC::Run::start([ 'curl', '-sN', '-o', $file, '-H', "Authorization: Bearer $token", @hdr,
-		$gw->base . '/v1/events/stream' ], '<', \undef, '>', \my $o, '2>', \my $err);
-	return $s;
-}
-sub stream_events
-{
-	my ($s) = @_;
-	if (open(my $fh, '<', $s->{file}))
-	{
-		seek($fh, $s->{pos}, 0);
-		local $/;
-		my $more = <$fh> // '';
-		$s->{pos} += length $more;
-		$s->{out} .= $more;
-		close $fh;
-	}
-	my $pos = 0;
-	while (1)
-	{
-		if ($s->{out} =~ /\G(: [^\n]*\n\n)/gc) { $s->{seen} .= $1; $pos = pos($s->{out}); next }
-		if ($s->{out} =~ /\Gid: (\d+)\nevent: ([^\n]+)\ndata: ([^\n]+)\n\n/gc)
-		{
-			push @{ $s->{events} }, { seq => $1, type => $2, env => decode_json($3) };
-			$pos = pos($s->{out});
-			next;
-		}
-		last;
-	}
-	substr($s->{out}, 0, $pos) = '';
-	return @{ $s->{events} };
-}
-sub wait_events
-{
-	my ($s, $n, $secs) = @_;
-	my $t0 = time;
-	my @ev;
-	while (time - $t0 < ($secs // 20)) { @ev = stream_events($s); last if @ev >= $n; sleep 0.05 }
-	return @ev;
-}
-
 my $r;
 for (1 .. 100) { $r = $gw->post('/v1/pings', token => $staff1, body => { n => 0 }); last if $r->{status} == 200; sleep 0.1 }
 is($r->{status}, 200, 'setup: ping route served') or diag($r->{content});
@@ -126,8 +47,8 @@ for (1 .. 100) { $feed = $gw->get('/v1/events', token => $staff1); last if @{ $f
 my $base = $feed->{json}{data}[-1]{seq};
 ok($base, 'warm-up event visible in the feed');
 
-my $s1 = open_stream($staff1);
-my $s2 = open_stream($staff2);
+my $s1 = $gw->open_stream($staff1);
+my $s2 = $gw->open_stream($staff2);
 sleep 0.5;
 $gw->post('/v1/pings', token => $staff1, body => { n => $_ }) for 1 .. 3;
 $gw->post('/v1/pings', token => $staff2, body => { n => 99 });
@@ -156,7 +77,7 @@ for (1 .. 40) { stream_events($s2); $hb = 1, last if $s2->{seen} =~ /: heartbeat
 ok($hb, 'heartbeats on a quiet stream');
 
 # Resume from Last-Event-ID: catch-up from the outbox, then live, no gaps.
-my $s3 = open_stream($staff1, 'Last-Event-ID' => $e1[0]{seq});
+my $s3 = $gw->open_stream($staff1, 'Last-Event-ID' => $e1[0]{seq});
 my @e3 = wait_events($s3, 2);
 is_deeply([ map { $_->{env}{data}{n} } @e3 ], [ 2, 3 ], 'resumed stream replays what followed Last-Event-ID');
 $gw->post('/v1/pings', token => $staff1, body => { n => 4 });
@@ -165,9 +86,8 @@ is_deeply([ map { $_->{env}{data}{n} } @e3 ], [ 2, 3, 4 ], 'then continues live 
 @e1 = wait_events($s1, 4);
 is_deeply([ map { $_->{env}{data}{n} } @e1 ], [ 1, 2, 3, 4 ], 'the first stream saw it too');
 
-# An event too big for NOTIFY reaches the stream whole (read back from the
-# outbox when the worker sent it truncated).
-if ($real eq 't')
+# An event bigger than a NOTIFY payload could be reaches the stream whole
+# (streams read the outbox).
 {
 	my $big = 'y' x 12000;
 	$gw->post('/v1/pings', token => $staff1, body => { n => 5, big => $big });
@@ -192,7 +112,7 @@ for (1 .. 40)
 	$bulk_ok++ if $gw->post('/v1/pings/bulk', token => $staff1, body => { n => 40, size => 6000 })->{status} == 200;
 }
 is($bulk_ok, 40, 'bulk events emitted');
-my $before = ($real eq 't') ? 5 : 4;
+my $before = 5;
 @e1 = wait_events($s1, $before + 1600, 60);
 is(scalar @e1, $before + 1600, 'a reading stream gets every bulk event while another client stalls');
 my $dropped = 0;

@@ -2,7 +2,8 @@
 # the gateway binary under test ($ENV{PGCOMMERCE_GATEWAY}, the ASan build in
 # `make test`) against a PostgreSQL::Test::Cluster node, talk HTTP to it on
 # loopback with HTTP::Tiny, mint HS256 tokens, and stop it with SIGTERM while
-# checking it exits 0 with no sanitizer report.
+# checking it exits 0 with no sanitizer report; read its event streams
+# (open_stream, stream_events, wait_events).
 package PgCommerce::Gateway;
 
 use strict;
@@ -18,7 +19,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-our @EXPORT_OK = qw(start_gateway gateway_role make_jwt json_body);
+our @EXPORT_OK = qw(start_gateway gateway_role make_jwt json_body stream_events wait_events);
 
 our $SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
 
@@ -195,5 +196,62 @@ sub make_jwt
 }
 
 sub json_body { my ($r) = @_; return $r->{json} }
+
+# $gw->open_stream($token, %headers) — GET /v1/events/stream read by curl
+# in the background; returns a stream handle for stream_events and
+# wait_events (finish it with $s->{h}->finish or kill_kill).
+my $nstreams = 0;
+sub open_stream
+{
+	my ($self, $token, %h) = @_;
+	my $file = PostgreSQL::Test::Utils::tempdir() . '/stream' . ++$nstreams;
+	my $s = { out => '', file => $file, pos => 0, events => [], seen => '' };
+	my @hdr = map { ('-H', "$_: $h{$_}") } keys %h;
+	# curl writes to a file, so the reader never stalls on a pipe.
+	$s->{h} = IPC::Run::start([ 'curl', '-sN', '-o', $file, '-H', "Authorization: Bearer $token", @hdr,
+		$self->base . '/v1/events/stream' ], '<', \undef, '>', \my $o, '2>', \my $err);
+	return $s;
+}
+
+# stream_events($s) — the events the stream got so far, each {seq, type,
+# env}; comment lines (heartbeats, ": stream open") go to $s->{seen}.
+sub stream_events
+{
+	my ($s) = @_;
+	if (open(my $fh, '<', $s->{file}))
+	{
+		seek($fh, $s->{pos}, 0);
+		local $/;
+		my $more = <$fh> // '';
+		$s->{pos} += length $more;
+		$s->{out} .= $more;
+		close $fh;
+	}
+	my $pos = 0;
+	while (1)
+	{
+		if ($s->{out} =~ /\G(: [^\n]*\n\n)/gc) { $s->{seen} .= $1; $pos = pos($s->{out}); next }
+		if ($s->{out} =~ /\Gid: (\d+)\nevent: ([^\n]+)\ndata: ([^\n]+)\n\n/gc)
+		{
+			push @{ $s->{events} }, { seq => $1, type => $2, env => decode_json($3) };
+			$pos = pos($s->{out});
+			next;
+		}
+		last;
+	}
+	substr($s->{out}, 0, $pos) = '';
+	return @{ $s->{events} };
+}
+
+# wait_events($s, $n, $secs) — stream_events once at least $n came, or
+# after $secs (20 by default).
+sub wait_events
+{
+	my ($s, $n, $secs) = @_;
+	my $t0 = time;
+	my @ev;
+	while (time - $t0 < ($secs // 20)) { @ev = stream_events($s); last if @ev >= $n; sleep 0.05 }
+	return @ev;
+}
 
 1;
