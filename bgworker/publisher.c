@@ -477,7 +477,10 @@ publish_batch(bool from_start, bool *more)
 										 "   JOIN commerce.subscriptions s"
 										 "     ON (s.tenant IS NULL OR s.tenant OPERATOR(pg_catalog.=) b.tenant_id)"
 										 "    AND commerce.event_type_matches(s.event_type, b.type)"
-										 "  ORDER BY b.seq, s.id",
+										 "  ORDER BY b.seq, s.id"
+										 /* a delivery already there (restored from a dump, written
+										  * by an operator) must not stop publishing for everyone */
+										 " ON CONFLICT (tenant_id, event_id, subscription_id) DO NOTHING",
 										 4, argtypes),
 							   args, NULL, false, 0);
 		if (ret != SPI_OK_INSERT)

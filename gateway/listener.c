@@ -1,7 +1,8 @@
 /*
  * gateway/listener.c — a thread with its own connection that LISTENs on
  *   commerce_routes  -> reload the route table and the error codes;
- *   commerce_tenants -> forget the tenant in the cache;
+ *   commerce_tenants -> forget the tenant cache (empty payload: which tenant
+ *                       changed is nobody's business);
  *   commerce_events  -> a wake-up: read the streamed tenants' new events
  *                       from the outbox (events_poll in events.c).
  * Any role that can connect may send a notification, so no payload is
@@ -162,7 +163,7 @@ listener_main(void *arg)
 				if (strcmp(n->relname, "commerce_events") == 0)
 					woken = true;
 				else if (strcmp(n->relname, "commerce_tenants") == 0)
-					tenant_cache_invalidate(n->extra);
+					tenant_cache_invalidate(NULL);
 				else if (strcmp(n->relname, "commerce_routes") == 0)
 					reload = true;
 				PQfreemem(n);

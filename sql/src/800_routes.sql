@@ -115,20 +115,20 @@ GRANT EXECUTE ON FUNCTION commerce.route_table() TO commerce_gateway, commerce_a
 -- operators' routes are dumped.
 SELECT pg_catalog.pg_extension_config_dump('commerce.routes', 'WHERE NOT core');
 
--- Tenant changes are rare and admin-only too: tell gateways to drop the
--- tenant from their cache (channel commerce_tenants, payload the tenant id),
--- including on creation, so a tenant just looked up as missing is found.
+-- Tenant changes are rare and admin-only too: tell gateways to drop their
+-- tenant cache (channel commerce_tenants), including on creation, so a
+-- tenant just looked up as missing is found. The payload is empty: anyone
+-- may LISTEN, and a tenant id would tell them which tenant changed.
 CREATE FUNCTION commerce.tenant_changed() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog
 AS $$
 BEGIN
-  PERFORM pg_catalog.pg_notify('commerce_tenants',
-    (CASE TG_OP WHEN 'DELETE' THEN OLD.id ELSE NEW.id END)::text);
+  PERFORM pg_catalog.pg_notify('commerce_tenants', '');
   RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION commerce.tenant_changed() IS
   'Trigger: tells listening gateways (channel commerce_tenants) that a tenant''s state changed.';
 CREATE TRIGGER tenant_changed AFTER INSERT OR UPDATE OR DELETE ON commerce.tenants
-  FOR EACH ROW EXECUTE FUNCTION commerce.tenant_changed();
+  FOR EACH STATEMENT EXECUTE FUNCTION commerce.tenant_changed();

@@ -27,6 +27,8 @@ $node->safe_psql('commerce', qq{
 	CREATE ROLE iso_b LOGIN;
 	CREATE ROLE iso_ops LOGIN IN ROLE commerce_admin;
 	\\i $fixture
+	-- the fixture's subscription handler runs as commerce_gateway
+	GRANT USAGE ON SCHEMA seed_test TO PUBLIC;
 	CREATE TABLE public.seeded AS
 	  SELECT seed_test.full_tenant('iso-a') AS a, seed_test.full_tenant('iso-b') AS b;
 	SELECT commerce.bind_role('iso_a', (SELECT (a->>'tenant')::uuid FROM public.seeded));
@@ -235,6 +237,22 @@ ok($node->poll_query_until('commerce',
 $holder->query_safe('ROLLBACK');
 $holder->quit;
 $b_session->quit;
+
+# --- LISTEN on the other channels: tenant changes tell no tenant id ----------------
+my $listener = $node->background_psql('commerce', extra_params => [ '-U', 'iso_a' ]);
+$listener->query_safe('LISTEN commerce_tenants');
+$node->safe_psql('commerce', "SELECT commerce.suspend_tenant('$b{tenant}'); SELECT commerce.activate_tenant('$b{tenant}')");
+my $heard = '';
+for (1 .. 20)
+{
+	$heard .= $listener->query_safe('SELECT 1');
+	$heard .= $listener->{stderr} // '';
+	last if $heard =~ /commerce_tenants/;
+	select(undef, undef, undef, 0.25);
+}
+like($heard, qr/notification "commerce_tenants" received/, 'A hears that some tenant changed');
+unlike($heard, qr/\Q$b{tenant}\E/, 'but not which one');
+$listener->quit;
 
 # --- 5. a suspended tenant changes nothing, by any path ---------------------------
 wait_quiet();
