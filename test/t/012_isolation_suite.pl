@@ -72,7 +72,9 @@ my $b_before = $node->safe_psql('commerce', $b_snapshot_sql);
 
 # --- 1. every executable function with each of B's ids --------------------
 # try_call(fn, id): the function called with id in every uuid argument,
-# '{}' for jsonb and NULL for the rest; its result as text, or its error.
+# '{}' for jsonb, 1 for integers, a fresh random string for text (so each
+# call has its own idempotency key) and NULL for the rest; its result as
+# text, or its error.
 $node->safe_psql('commerce', q{
 	CREATE SCHEMA iso;
 	GRANT USAGE ON SCHEMA iso TO PUBLIC;
@@ -84,9 +86,11 @@ $node->safe_psql('commerce', q{
 	  msg text;
 	  detail text;
 	BEGIN
-	  SELECT coalesce(string_agg(CASE t WHEN 'uuid'::regtype THEN quote_literal(id) || '::uuid'
-	                                    WHEN 'jsonb'::regtype THEN '''{}''::jsonb'
-	                                    ELSE 'NULL::' || t::regtype::text END, ', ' ORDER BY n), '')
+	  SELECT coalesce(string_agg(CASE WHEN t = 'uuid'::regtype THEN quote_literal(id) || '::uuid'
+	                                  WHEN t = 'jsonb'::regtype THEN '''{}''::jsonb'
+	                                  WHEN t IN ('bigint'::regtype, 'integer'::regtype) THEN '1'
+	                                  WHEN t = 'text'::regtype THEN quote_literal(md5(random()::text))
+	                                  ELSE 'NULL::' || t::regtype::text END, ', ' ORDER BY n), '')
 	    INTO args
 	    FROM pg_proc p, unnest(p.proargtypes::oid[]) WITH ORDINALITY u(t, n)
 	   WHERE p.oid = fn;
@@ -178,7 +182,7 @@ is($out, '1|1', 'own and an operator\'s SECURITY DEFINER functions: A\'s one cus
 	CREATE FUNCTION a_space.uuid_eq_log(uuid, uuid) RETURNS boolean LANGUAGE plpgsql AS
 	  \$\$ BEGIN INSERT INTO a_space.seen VALUES ('=' || \$1 || \$2); RETURN true; END \$\$;
 	CREATE OPERATOR a_space.= (LEFTARG = uuid, RIGHTARG = uuid, FUNCTION = a_space.uuid_eq_log);
-	CREATE FUNCTION a_space.current_tenant() RETURNS uuid LANGUAGE sql AS \$\$ SELECT '$b{tenant}'::uuid \$\$;
+	CREATE FUNCTION a_space.current_tenant() RETURNS uuid LANGUAGE sql AS \$\$ SELECT '$b{tenant}'::pg_catalog.uuid \$\$;
 	CREATE TEMP TABLE jsonb (x int);
 	CREATE TEMP TABLE uuid (x int);
 	SET search_path = a_space, pg_temp, pg_catalog, commerce;
@@ -200,10 +204,11 @@ $node->safe_psql('commerce', 'ANALYZE');
 my $b_session = $node->background_psql('commerce', extra_params => [ '-U', 'iso_b' ]);
 $b_session->query_safe("BEGIN; SELECT count(*) FROM commerce.customers WHERE email = 'iso-b-secret\@example.com'");
 ($ret, $out) = psql_as('iso_a', q{
-	SELECT count(*) FROM pg_stats WHERE schemaname = 'commerce';
-	SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%iso-b-secret%';
+	SELECT count(*) FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename
+	 WHERE s.schemaname = 'commerce' AND c.relnamespace = 'commerce'::regnamespace AND c.relrowsecurity;
+	SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND query LIKE '%iso-b-secret%';
 	SELECT count(*) FROM pg_stat_activity WHERE usename = 'iso_b' AND query = '<insufficient privilege>';});
-is($out, "0\n0\n1", 'pg_stats shows no tenant table; pg_stat_activity hides B\'s query text');
+is($out, "0\n0\n1", 'pg_stats shows no table under row-level security; pg_stat_activity hides B\'s query text');
 $b_session->query_safe('ROLLBACK');
 
 # --- 4. locks --------------------------------------------------------------------

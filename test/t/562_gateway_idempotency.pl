@@ -1,4 +1,4 @@
-# test/t/560_gateway_idempotency.pl — issue 11's Idempotency-Key attacks
+# test/t/562_gateway_idempotency.pl — issue 11's Idempotency-Key attacks
 # over real HTTP through the gateway: a customer sending another
 # customer's key, a customer sending a key staff used (for an order made
 # for someone else), staff of one tenant sending a key used in another.
