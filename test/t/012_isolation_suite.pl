@@ -119,7 +119,7 @@ my (@leaks, $calls);
 for my $line (@functions)
 {
 	my ($fn, $takes_id) = split /\|/, $line;
-	my @ids = $takes_id eq 't' ? sort values %b : ('00000000-0000-7000-8000-000000000000');
+	my @ids = $takes_id eq 'true' ? sort values %b : ('00000000-0000-7000-8000-000000000000');
 	for my $id (@ids)
 	{
 		my ($ret, $out, $err) = psql_as('iso_a', "SELECT iso.try_call('$fn', '$id')");
@@ -132,7 +132,8 @@ for my $line (@functions)
 		}
 	}
 }
-is(join("\n", @leaks), '', "$calls calls with B's ids: none shows anything of B");
+ok($calls > 500, "$calls calls, each function taking an id called with every one of B's ids");
+is(join("\n", @leaks), '', "none shows anything of B");
 wait_quiet();
 is($node->safe_psql('commerce', $b_snapshot_sql), $b_before, "and every row of B is as it was");
 
@@ -193,8 +194,8 @@ is($out, '1|1', 'own and an operator\'s SECURITY DEFINER functions: A\'s one cus
 	SELECT commerce.get_customer('$a{customer}') ->> 'email';
 	SELECT commerce.get_customer('$b{customer}');
 });
-like($out, qr/^0\nt\nShadowed\niso-a-secret\@example.com$/,
-	'shadowing objects: A\'s own query runs its operator yet sees no B row; commands still work for A');
+like($out, qr/^1\nt\nShadowed\niso-a-secret\@example.com$/,
+	'shadowing objects: A\'s query with an = that matches every row and a current_tenant() naming B sees A\'s one customer only; commands still work for A');
 like($err, qr/P0002.*customer \Q$b{customer}\E does not exist/s, 'and B\'s customer is not found');
 is($node->safe_psql('commerce', 'SELECT count(*) FROM a_space.seen'), '0',
 	'no command ran the shadowing operator (search_path pinned, pg_temp last)');

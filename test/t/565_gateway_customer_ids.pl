@@ -31,8 +31,8 @@ my $setup = sub {
 	  AS address \\gset
 	SELECT commerce.create_order(jsonb_build_object('currency', 'EUR', 'customer_id', :'x',
 	  'lines', jsonb_build_array(jsonb_build_object('variant_id', :'variant', 'quantity', 1)))) AS placed \\gset
-	SELECT commerce.place_order((:'placed'::jsonb)->>'id') \\gset
-	SELECT commerce.authorize_payment((:'placed'::jsonb)->>'id', '{"provider": "manual", "amount": 500}')->>'id'
+	SELECT commerce.place_order(((:'placed'::jsonb)->>'id')::uuid) \\gset
+	SELECT commerce.authorize_payment(((:'placed'::jsonb)->>'id')::uuid, '{"provider": "manual", "amount": 500}')->>'id'
 	  AS payment \\gset
 	SELECT commerce.create_order(jsonb_build_object('currency', 'EUR', 'customer_id', :'x',
 	  'lines', jsonb_build_array(jsonb_build_object('variant_id', :'variant', 'quantity', 1)))) AS cart \\gset
