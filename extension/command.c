@@ -172,9 +172,8 @@ compute_fingerprint(pg_cryptohash_ctx *ctx, CommerceCommand *cmd, int nargs,
 
 /*
  * scoped_key_hash
- *		The first 64 bits of SHA-256 over tenant, actor, subject and key,
- *		the name of
- *		the scoped key's in-flight lock. A cryptographic hash, not
+ *		The first 64 bits of SHA-256 over tenant, actor, subject and key:
+ *		the name of the scoped key's in-flight lock. A cryptographic hash, not
  *		hash_bytes_extended(): that one is cheap to invert, so a partner
  *		could pick a key in its own scope whose hash equals another
  *		tenant's key and hold it in an open transaction. The strings hold

@@ -92,14 +92,6 @@ sub_unref(subscriber *s)
 	free(s);
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
 
 /* Bytes waiting in s's buffer (under s->lock). */
 static size_t
@@ -248,7 +240,7 @@ feed_stream(subscriber *s, long long after, char **msgs, size_t *lens,
 		if (msgs[i] != NULL && !sub_append(s, msgs[i], lens[i], true))
 		{
 			if (s->stalled_since == 0)
-				s->stalled_since = now_s();
+				s->stalled_since = seconds_now();
 			return;
 		}
 		s->stalled_since = 0;
@@ -256,23 +248,24 @@ feed_stream(subscriber *s, long long after, char **msgs, size_t *lens,
 	}
 }
 
-/* Hand rows of events_since(after) for tenant to that tenant's streams. */
-static void
-fan_out(const char *tenant, long long after, PGresult *res)
+/* The rows of one read, formatted once for every stream of the tenant. */
+typedef struct read_rows
 {
-	int			n = PQntuples(res);
-	char	  **msgs = calloc((size_t) n + 1, sizeof(char *));
-	size_t	   *lens = calloc((size_t) n + 1, sizeof(size_t));
-	long long  *seqs = calloc((size_t) n + 1, sizeof(long long));
+	long long	after;
+	int			n;
+	char	  **msgs;
+	size_t	   *lens;
+	long long  *seqs;
+} read_rows;
 
-	for (int i = 0; i < n; i++)
-	{
-		seqs[i] = atoll(PQgetvalue(res, i, 1));
-		/* events_since is the tenant's own; checked all the same. */
-		if (strcasecmp(PQgetvalue(res, i, 3), tenant) == 0)
-			msgs[i] = format_event(PQgetvalue(res, i, 0), seqs[i],
-								   PQgetvalue(res, i, 2), &lens[i]);
-	}
+/*
+ * Apply fn to every stream of tenant (under hub_lock and the stream's lock)
+ * and resume those that were suspended waiting for data.
+ */
+static void
+for_tenant_streams(const char *tenant, void (*fn) (subscriber *, const read_rows *),
+				   const read_rows *rows)
+{
 	pthread_mutex_lock(&hub_lock);
 	for (subscriber *s = hub; s; s = s->next)
 	{
@@ -281,39 +274,60 @@ fan_out(const char *tenant, long long after, PGresult *res)
 		if (strcasecmp(s->tenant, tenant) != 0)
 			continue;
 		pthread_mutex_lock(&s->lock);
-		feed_stream(s, after, msgs, lens, seqs, n);
+		fn(s, rows);
 		wake = take_suspended(s);
 		pthread_mutex_unlock(&s->lock);
 		if (wake)
 			MHD_resume_connection(s->conn);
 	}
 	pthread_mutex_unlock(&hub_lock);
-	for (int i = 0; i < n; i++)
-		free(msgs[i]);
-	free(msgs);
-	free(lens);
-	free(seqs);
+}
+
+static void
+feed_rows(subscriber *s, const read_rows *rows)
+{
+	feed_stream(s, rows->after, rows->msgs, rows->lens, rows->seqs, rows->n);
+}
+
+static void
+close_stream(subscriber *s, const read_rows *rows)
+{
+	(void) rows;
+	s->closed = true;
+}
+
+/* Hand rows of events_since(after) for tenant to that tenant's streams. */
+static void
+fan_out(const char *tenant, long long after, PGresult *res)
+{
+	read_rows	rows;
+
+	rows.after = after;
+	rows.n = PQntuples(res);
+	rows.msgs = calloc((size_t) rows.n + 1, sizeof(char *));
+	rows.lens = calloc((size_t) rows.n + 1, sizeof(size_t));
+	rows.seqs = calloc((size_t) rows.n + 1, sizeof(long long));
+	for (int i = 0; i < rows.n; i++)
+	{
+		rows.seqs[i] = atoll(PQgetvalue(res, i, 1));
+		/* events_since is the tenant's own; checked all the same. */
+		if (strcasecmp(PQgetvalue(res, i, 3), tenant) == 0)
+			rows.msgs[i] = format_event(PQgetvalue(res, i, 0), rows.seqs[i],
+										PQgetvalue(res, i, 2), &rows.lens[i]);
+	}
+	for_tenant_streams(tenant, feed_rows, &rows);
+	for (int i = 0; i < rows.n; i++)
+		free(rows.msgs[i]);
+	free(rows.msgs);
+	free(rows.lens);
+	free(rows.seqs);
 }
 
 /* End the streams of one tenant (their read failed; clients resume). */
 static void
 close_tenant_streams(const char *tenant)
 {
-	pthread_mutex_lock(&hub_lock);
-	for (subscriber *s = hub; s; s = s->next)
-	{
-		bool		wake;
-
-		if (strcasecmp(s->tenant, tenant) != 0)
-			continue;
-		pthread_mutex_lock(&s->lock);
-		s->closed = true;
-		wake = take_suspended(s);
-		pthread_mutex_unlock(&s->lock);
-		if (wake)
-			MHD_resume_connection(s->conn);
-	}
-	pthread_mutex_unlock(&hub_lock);
+	for_tenant_streams(tenant, close_stream, NULL);
 }
 
 /*
@@ -344,7 +358,7 @@ tenants_to_poll(int *count)
 	tenant_cursor *tenants = NULL;
 	int			n = 0,
 				cap = 0;
-	double		now = now_s();
+	double		now = seconds_now();
 
 	pthread_mutex_lock(&hub_lock);
 	sweep();
@@ -772,7 +786,7 @@ handle_events_stream(request *req)
 				if (full)
 				{
 					/* The poller goes on from here as the client drains. */
-					s->stalled_since = now_s();
+					s->stalled_since = seconds_now();
 					break;
 				}
 				s->last_seq = seq;

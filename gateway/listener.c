@@ -22,6 +22,7 @@
 #include "events.h"
 #include "log.h"
 #include "pool.h"
+#include "request.h"
 #include "routes.h"
 
 #include <fcntl.h>
@@ -45,14 +46,6 @@ static bool started;
 static int	heartbeat_s;
 static int	wake_pipe[2] = {-1, -1};
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
 
 static bool
 stopping(void)
@@ -97,7 +90,7 @@ load_all(PGconn *conn)
 static void *
 listener_main(void *arg)
 {
-	double		next_heartbeat = now_s() + heartbeat_s;
+	double		next_heartbeat = seconds_now() + heartbeat_s;
 
 	(void) arg;
 	while (!stopping())
@@ -124,7 +117,7 @@ listener_main(void *arg)
 		}
 		PQclear(res);
 		loaded = load_all(conn);
-		next_retry = now_s() + 5;
+		next_retry = seconds_now() + 5;
 
 		while (!stopping() && PQstatus(conn) == CONNECTION_OK)
 		{
@@ -138,15 +131,15 @@ listener_main(void *arg)
 
 			woken = woken || events_poll_requested();
 			due = last_read + (woken ? WAKE_GAP_MS : BACKSTOP_MS) / 1000.0;
-			if (now_s() >= due)
+			if (seconds_now() >= due)
 			{
 				woken = false;
-				last_read = now_s();
+				last_read = seconds_now();
 				if (!events_poll(conn))
 					break;
 				due = last_read + BACKSTOP_MS / 1000.0;
 			}
-			wait_ms = (int) ((due - now_s()) * 1000) + 1;
+			wait_ms = (int) ((due - seconds_now()) * 1000) + 1;
 			(void) poll(pfd, 2, wait_ms < 0 ? 0 : (wait_ms > 500 ? 500 : wait_ms));
 			if (stopping())
 				break;
@@ -168,15 +161,15 @@ listener_main(void *arg)
 					reload = true;
 				PQfreemem(n);
 			}
-			if (reload || (!loaded && now_s() >= next_retry))
+			if (reload || (!loaded && seconds_now() >= next_retry))
 			{
 				loaded = load_all(conn);
-				next_retry = now_s() + 5;
+				next_retry = seconds_now() + 5;
 			}
-			if (now_s() >= next_heartbeat)
+			if (seconds_now() >= next_heartbeat)
 			{
 				events_heartbeat();
-				next_heartbeat = now_s() + heartbeat_s;
+				next_heartbeat = seconds_now() + heartbeat_s;
 			}
 		}
 		if (!stopping())

@@ -65,5 +65,7 @@ extern json_t *safe_json_string(const char *s);
 
 /* Microseconds on the monotonic clock. */
 extern long long monotonic_us(void);
+/* The same clock in seconds, for timers of the event stream and listener. */
+extern double seconds_now(void);
 
 #endif

@@ -17,6 +17,12 @@ monotonic_us(void)
 	return (long long) ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
+double
+seconds_now(void)
+{
+	return (double) monotonic_us() / 1e6;
+}
+
 const char *
 request_header(request *req, const char *name)
 {

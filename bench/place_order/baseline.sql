@@ -16,7 +16,7 @@
 \set k random(1, 1000000000000)
 BEGIN;
 SELECT pg_try_advisory_xact_lock(hashtextextended('bench-' || :client_id || '-' || :k, :tid));
-SELECT response FROM baseline.idempotency_keys WHERE tenant_id = ('00000000-0000-7000-8000-' || :tid)::uuid AND key = 'bench-' || :client_id || '-' || :k;
+SELECT response FROM baseline.idempotency_keys WHERE tenant_id = ('00000000-0000-7000-8000-' || :tid)::uuid AND actor = 'staff' AND subject = '' AND key = 'bench-' || :client_id || '-' || :k;
 SELECT exponent FROM baseline.currencies WHERE code = 'EUR';
 SELECT prices_include_tax, rounding_mode, rounding_scope FROM baseline.tax_settings WHERE tenant_id = ('00000000-0000-7000-8000-' || :tid)::uuid;
 SELECT v.sku AS sku_a, COALESCE(p.tax_category, '') AS cat_a, p.status = 'active' AS active_a FROM baseline.variants v JOIN baseline.products p ON p.tenant_id = v.tenant_id AND p.id = v.product_id WHERE v.tenant_id = ('00000000-0000-7000-8000-' || :tid)::uuid AND v.id = ('00000000-0000-7000-8000-' || :va)::uuid \gset
@@ -41,5 +41,5 @@ INSERT INTO baseline.order_lines (tenant_id, id, order_id, variant_id, quantity,
 SELECT jsonb_build_object('id', o.id, 'number', o.number, 'status', o.status, 'currency', o.currency, 'subtotal', o.subtotal, 'tax_total', o.tax_total, 'total', o.total, 'version', o.version, 'created_at', o.created_at, 'lines', (SELECT jsonb_agg(jsonb_build_object('id', l.id, 'variant_id', l.variant_id, 'sku', l.sku, 'quantity', l.quantity, 'unit_amount', l.unit_amount, 'amount', l.amount, 'tax_amount', l.tax_amount) ORDER BY l.id) FROM baseline.order_lines l WHERE l.tenant_id = o.tenant_id AND l.order_id = o.id)) AS response FROM baseline.orders o WHERE o.tenant_id = ('00000000-0000-7000-8000-' || :tid)::uuid AND o.id = :order_id \gset
 INSERT INTO baseline.outbox (tenant_id, id, type, aggregate_type, aggregate_id, data) VALUES (('00000000-0000-7000-8000-' || :tid)::uuid, gen_random_uuid(), 'order.created', 'order', :order_id, :response);
 INSERT INTO baseline.outbox (tenant_id, id, type, aggregate_type, aggregate_id, data) VALUES (('00000000-0000-7000-8000-' || :tid)::uuid, gen_random_uuid(), 'order.placed', 'order', :order_id, :response);
-INSERT INTO baseline.idempotency_keys (tenant_id, key, command, fingerprint, response) VALUES (('00000000-0000-7000-8000-' || :tid)::uuid, 'bench-' || :client_id || '-' || :k, 'checkout', sha256(convert_to(:response, 'UTF8')), :response);
+INSERT INTO baseline.idempotency_keys (tenant_id, actor, subject, key, command, fingerprint, response) VALUES (('00000000-0000-7000-8000-' || :tid)::uuid, 'staff', '', 'bench-' || :client_id || '-' || :k, 'checkout', sha256(convert_to(:response, 'UTF8')), :response);
 COMMIT;

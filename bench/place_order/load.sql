@@ -52,6 +52,12 @@ BEGIN
     EXECUTE format('CREATE TABLE baseline.%I (LIKE commerce.%I INCLUDING ALL)', t, t);
   END LOOP;
 END $$;
+-- Keys are scoped to the caller (actor, subject) since issue 11; an older
+-- build's table gets the columns too, so bench/compare can run the same
+-- baseline.sql against both.
+ALTER TABLE baseline.idempotency_keys
+  ADD COLUMN IF NOT EXISTS actor text NOT NULL DEFAULT 'staff',
+  ADD COLUMN IF NOT EXISTS subject text NOT NULL DEFAULT '';
 INSERT INTO baseline.currencies SELECT * FROM commerce.currencies;
 INSERT INTO baseline.products SELECT * FROM commerce.products;
 INSERT INTO baseline.variants SELECT * FROM commerce.variants;

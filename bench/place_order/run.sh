@@ -99,7 +99,8 @@ run() {  # run LABEL SCRIPT CLIENTS DB ROUND: keeps the best TPS per label
   [ "$script" = $here/checkout.sql ] && user=bench_gateway
   require_publisher "$db"
   psql -X -q -d "$db" -c CHECKPOINT
-  pgbench -n -M prepared -U "$user" -c "$c" -j "$j" -T 5 -D tenants="$BENCH_TENANTS" -f "$script" "$db" >/dev/null 2>&1
+  out=$(pgbench -n -M prepared -U "$user" -c "$c" -j "$j" -T 5 -D tenants="$BENCH_TENANTS" -f "$script" "$db" 2>&1) ||
+    { echo "$out" >&2; exit 1; }
   out=$(pgbench -n -M prepared -U "$user" -c "$c" -j "$j" -T "$DURATION" -D tenants="$BENCH_TENANTS" \
         -f "$script" "$db" 2>&1) || { echo "$out" >&2; exit 1; }
   t=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p')

@@ -1,6 +1,7 @@
 # test/t/012_isolation_suite.pl — a partner's login role bound to tenant A
 # attacks tenant B through real connections (issue 11's acceptance):
-#   1. every function it may execute, enumerated from the catalogue, called
+#   1. every tenant table (SELECT, INSERT, UPDATE, DELETE, TRUNCATE, COPY),
+#      and every function it may execute, enumerated from the catalogue, called
 #      with each of B's ids: nothing of B comes back, B's rows are unchanged;
 #   2. every way to switch tenant: connection options, GUCs, set_context,
 #      SET ROLE, SET SESSION AUTHORIZATION, its own SECURITY DEFINER
@@ -70,7 +71,28 @@ my $b_snapshot_sql = q{
 wait_quiet();
 my $b_before = $node->safe_psql('commerce', $b_snapshot_sql);
 
-# --- 1. every executable function with each of B's ids --------------------
+# --- 1. every tenant table, from the catalogue ------------------------------
+my @tables = split /\n/, $node->safe_psql('commerce', q{
+	SELECT c.relname FROM pg_class c JOIN pg_policy p ON p.polrelid = c.oid AND p.polname = 'tenant_isolation'
+	 WHERE c.relnamespace = 'commerce'::regnamespace ORDER BY 1});
+ok(@tables >= 20, scalar(@tables) . ' tenant tables');
+my @table_problems;
+for my $t (@tables)
+{
+	my ($ret, $out, $err) = psql_as('iso_a', qq{
+		SELECT count(*) FROM commerce.$t WHERE tenant_id = '$b{tenant}';
+		INSERT INTO commerce.$t (tenant_id) VALUES ('$b{tenant}');
+		UPDATE commerce.$t SET tenant_id = tenant_id;
+		DELETE FROM commerce.$t;
+		TRUNCATE commerce.$t;
+		COPY commerce.$t (tenant_id) FROM STDIN;
+		SELECT 'still here';}, on_error_stop => 0);
+	my $refused = () = $err =~ /permission denied for table $t/g;
+	push @table_problems, "$t: $out / $refused refusals: $err" unless $out eq "0\nstill here" && $refused == 5;
+}
+is(join("\n", @table_problems), '', 'every tenant table: B\'s rows invisible; INSERT, UPDATE, DELETE, TRUNCATE, COPY FROM refused');
+
+# --- every executable function with each of B's ids -------------------------
 # try_call(fn, id): the function called with id in every uuid argument,
 # '{}' for jsonb, 1 for integers, a fresh random string for text (so each
 # call has its own idempotency key) and NULL for the rest; its result as
