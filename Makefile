@@ -11,6 +11,10 @@ OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c bgworker/*.c)))
 DATA_built = sql/pgcommerce--$(EXTVERSION).sql
 EXTRA_CLEAN = gateway/pgcommerce-gateway gateway/*.o tmp_check test/results
 
+# The tenant export, import and erase command (docs/tenant-export.md),
+# installed beside pg_dump.
+SCRIPTS    = bin/pgcommerce-tenant
+
 PG_CONFIG ?= pg_config
 
 # C11 with PostgreSQL's own flags; -Wextra minus the two warnings every

@@ -104,10 +104,17 @@ ALTER TABLE commerce.tenant_roles ENABLE ROW LEVEL SECURITY;
 ALTER TABLE commerce.tenant_roles FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_roles_admin ON commerce.tenant_roles FOR ALL TO commerce_admin
   USING (true) WITH CHECK (true);
+-- A bound role sees its own tenant's bindings (the names of the roles that
+-- act for it), so its tenant export carries them (docs/tenant-export.md).
+-- current_tenant() reads the bindings with a direct index scan, never
+-- through this policy.
+CREATE POLICY tenant_roles_own ON commerce.tenant_roles FOR SELECT TO commerce_partner
+  USING (tenant_id OPERATOR(pg_catalog.=) commerce.current_tenant());
 
 GRANT SELECT ON commerce.tenants TO commerce_partner, commerce_gateway;
 GRANT SELECT, INSERT, UPDATE ON commerce.tenants TO commerce_admin;
 GRANT SELECT, INSERT ON commerce.tenant_roles TO commerce_admin;
+GRANT SELECT ON commerce.tenant_roles TO commerce_partner;
 
 SELECT pg_catalog.pg_extension_config_dump('commerce.tenants', '');
 SELECT pg_catalog.pg_extension_config_dump('commerce.tenant_roles', '');

@@ -55,7 +55,13 @@ COMMENT ON FUNCTION commerce.outbox_append_only() IS
 CREATE TRIGGER outbox_append_only BEFORE UPDATE OR DELETE ON commerce.outbox
   FOR EACH ROW WHEN (pg_catalog.current_setting('is_superuser') OPERATOR(pg_catalog.<>) 'on')
   EXECUTE FUNCTION commerce.outbox_append_only();
+-- The sequence's position is dumped, so a restored publisher goes on above
+-- every restored seq. Bound roles may read it, for their pg_dump: it shows
+-- how many events the database has published, which the seq values of a
+-- tenant's own events show already (seq is drawn for all tenants from this
+-- one sequence). USAGE (nextval, setval) stays the publisher's.
 SELECT pg_catalog.pg_extension_config_dump('commerce.outbox_seq', '');
+GRANT SELECT ON SEQUENCE commerce.outbox_seq TO commerce_partner;
 
 CREATE FUNCTION commerce.event_envelope(e commerce.outbox) RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE

@@ -25,6 +25,18 @@ COMMENT ON TABLE commerce.subscriptions IS
   'Async event handlers registered with commerce.subscribe(); tenant NULL means every tenant.';
 SELECT pg_catalog.pg_extension_config_dump('commerce.subscriptions', '');
 GRANT SELECT ON commerce.subscriptions TO commerce_admin, commerce_gateway;
+-- A bound role sees the subscriptions limited to its own tenant, never the
+-- platform-wide ones nor another tenant's: its tenant export carries the
+-- subscriptions its deliveries belong to (docs/tenant-export.md). The
+-- workers run as a superuser and the table's owner is one: not bound here.
+ALTER TABLE commerce.subscriptions ENABLE ROW LEVEL SECURITY;
+CREATE POLICY subscriptions_platform ON commerce.subscriptions FOR SELECT
+  TO commerce_admin, commerce_gateway, commerce_owner USING (true);
+CREATE POLICY subscriptions_admin ON commerce.subscriptions FOR ALL TO commerce_admin
+  USING (true) WITH CHECK (true);
+CREATE POLICY subscriptions_own_tenant ON commerce.subscriptions FOR SELECT TO commerce_partner
+  USING (tenant OPERATOR(pg_catalog.=) commerce.current_tenant());
+GRANT SELECT ON commerce.subscriptions TO commerce_partner;
 
 CREATE TABLE commerce.deliveries (
   tenant_id         uuid NOT NULL,

@@ -25,7 +25,10 @@ COMMENT ON TABLE commerce.payment_providers IS
 GRANT SELECT ON commerce.payment_providers TO PUBLIC;
 GRANT INSERT, UPDATE ON commerce.payment_providers TO commerce_admin;
 -- Plugins' providers are data to dump; the built-ins come with the script.
-SELECT pg_catalog.pg_extension_config_dump('commerce.payment_providers', 'WHERE NOT builtin');
+-- Providers are platform rows: a full dump carries the registered ones, a
+-- tenant's export (current_tenant() is set) none.
+SELECT pg_catalog.pg_extension_config_dump('commerce.payment_providers',
+  'WHERE NOT builtin AND commerce.current_tenant() IS NULL');
 
 CREATE FUNCTION commerce.payment_provider_manual(request jsonb) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'commerce_payment_provider_manual'

@@ -100,9 +100,12 @@ COMMENT ON FUNCTION commerce.route_table() IS
   'The route table as the gateway loads it: method, path, handler function, its input arguments and return type. Routes whose function was dropped are left out.';
 
 ALTER TABLE commerce.routes ENABLE ROW LEVEL SECURITY;
-CREATE POLICY routes_read ON commerce.routes FOR SELECT USING (true);
+-- Routes belong to no tenant: partners hold SELECT (so that their
+-- `pg_dump --data-only -n commerce` runs) but no policy shows them a row.
+CREATE POLICY routes_read ON commerce.routes FOR SELECT
+  TO commerce_gateway, commerce_admin, commerce_owner USING (true);
 CREATE POLICY routes_admin ON commerce.routes FOR ALL TO commerce_admin USING (true) WITH CHECK (true);
-GRANT SELECT ON commerce.routes TO commerce_gateway, commerce_admin;
+GRANT SELECT ON commerce.routes TO commerce_gateway, commerce_admin, commerce_partner;
 GRANT INSERT, UPDATE, DELETE ON commerce.routes TO commerce_admin;
 REVOKE ALL ON FUNCTION commerce.register_route(text, text, regprocedure, int, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION commerce.unregister_route(text, text) FROM PUBLIC;

@@ -34,6 +34,9 @@ BEGIN
       ('subscribe', 'admin'), ('unsubscribe', 'admin'),
       ('register_route', 'admin'), ('unregister_route', 'admin'),
       ('register_payment_provider', 'admin'),
+      -- operators' acts that pass every rule commands obey: SECURITY DEFINER
+      -- as the extension's owner (a superuser), commerce_admin only
+      ('erase_tenant', 'operator'),
       -- reads
       ('get_customer_group', 'read'), ('list_customer_groups', 'read'),
       ('get_customer', 'read'), ('list_customers', 'read'),
@@ -81,7 +84,9 @@ BEGIN
         USING ERRCODE = 'invalid_object_definition',
               HINT = 'Classify it in sql/src/900_privileges.sql and in docs/security.md.';
     END IF;
-    EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO commerce_owner', f.fn);
+    IF f.class OPERATOR(pg_catalog.<>) 'operator' THEN
+      EXECUTE pg_catalog.format('ALTER FUNCTION %s OWNER TO commerce_owner', f.fn);
+    END IF;
     EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f.fn);
     CASE f.class
       WHEN 'context' THEN
@@ -91,6 +96,10 @@ BEGIN
       WHEN 'guarded' THEN
         EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO PUBLIC', f.fn);
       WHEN 'admin' THEN
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO commerce_admin', f.fn);
+      WHEN 'operator' THEN
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SECURITY DEFINER'
+                                  ' SET search_path = pg_catalog, pg_temp', f.fn);
         EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO commerce_admin', f.fn);
       WHEN 'read', 'command' THEN
         EXECUTE pg_catalog.format('ALTER FUNCTION %s SECURITY DEFINER'
