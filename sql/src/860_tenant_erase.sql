@@ -38,6 +38,22 @@ BEGIN
 
   remaining := ARRAY(SELECT p.polrelid::pg_catalog.regclass FROM pg_catalog.pg_policy p
                       WHERE p.polname OPERATOR(pg_catalog.=) 'tenant_isolation');
+  -- This runs as a superuser, and a DELETE fires the table's triggers as
+  -- the current user: a table someone else owns (a partner who may create
+  -- tables and names a policy tenant_isolation) could run its trigger with
+  -- superuser rights. Only operators' tables are erased; any other refuses.
+  SELECT pg_catalog.string_agg(c.oid::pg_catalog.regclass::text, ', ') INTO status_now
+    FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) c.relowner
+   WHERE c.oid OPERATOR(pg_catalog.=) ANY (remaining)
+     AND NOT o.rolsuper
+     AND NOT pg_catalog.pg_has_role(o.oid, 'commerce_admin', 'USAGE');
+  IF status_now IS NOT NULL THEN
+    RAISE EXCEPTION 'tenant tables not owned by an operator: %', status_now
+      USING ERRCODE = '42501', CONSTRAINT = 'permission_denied', SCHEMA = 'commerce',
+            DETAIL = 'Erasure runs as a superuser and would fire these tables'' triggers with its rights.',
+            HINT = 'ALTER TABLE ... OWNER TO a commerce_admin member or drop the tables, then erase again.';
+  END IF;
   WHILE pg_catalog.cardinality(remaining) OPERATOR(pg_catalog.>) 0 LOOP
     -- Tables no other remaining table references: their rows can go now.
     ready := ARRAY(SELECT r FROM pg_catalog.unnest(remaining) r

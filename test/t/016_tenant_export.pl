@@ -236,6 +236,24 @@ like($err, qr/is active/, '... asking for a suspension first');
 is($node->psql('commerce', "SELECT commerce.erase_tenant('$id{b}')", extra_params => [ '-U', 'part_a' ]),
 	3, 'a partner may not erase');
 query('commerce', "SELECT commerce.suspend_tenant('$id{b}')");
+# A partner who may create tables makes one look tenant-safe, with a trigger
+# that would run with the eraser's (superuser) rights: erase refuses.
+query('commerce', q{CREATE SCHEMA trap; GRANT CREATE, USAGE ON SCHEMA trap TO part_a});
+$node->psql('commerce', q{
+	CREATE TABLE trap.t (tenant_id uuid NOT NULL, id int NOT NULL, PRIMARY KEY (tenant_id, id));
+	ALTER TABLE trap.t ENABLE ROW LEVEL SECURITY;
+	CREATE POLICY tenant_isolation ON trap.t USING (true);
+	CREATE FUNCTION trap.escalate() RETURNS trigger LANGUAGE plpgsql AS
+	  $$ BEGIN ALTER ROLE part_a SUPERUSER; RETURN OLD; END $$;
+	CREATE TRIGGER escalate BEFORE DELETE ON trap.t FOR EACH ROW EXECUTE FUNCTION trap.escalate();},
+	extra_params => [ '-U', 'part_a' ]);
+query('commerce', "INSERT INTO trap.t VALUES ('$id{b}', 1)");
+ok(!tool('erase', '-d', $node->connstr('commerce') . ' user=operator', '--tenant', 'shop-b'),
+	'erase refuses while a tenant table is not an operator\'s');
+like($err, qr/not owned by an operator: trap\.t/, '... naming it');
+is(query('commerce', "SELECT rolsuper FROM pg_roles WHERE rolname = 'part_a'"), 'f',
+	'and the partner\'s trigger never ran as a superuser');
+query('commerce', 'DROP SCHEMA trap CASCADE');
 ok(tool('erase', '-d', $node->connstr('commerce') . ' user=operator', '--tenant', 'shop-b'), 'erase of B')
 	or diag($err);
 like($err, qr/^erase: table commerce\.orders: 12 rows$/m, 'a progress line per table');
