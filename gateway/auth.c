@@ -209,12 +209,8 @@ tenant_check(request *req, pool_slot *slot, const principal *p, enum MHD_Result 
 				s = TENANT_MISSING;
 			else
 			{
-				http_error e;
-
-				errmap_from_result(res, slot->conn, req->request_id, &e);
-				req->db_error = true;
+				*ret = respond_db_error(req, res, slot->conn, NULL);
 				PQclear(res);
-				*ret = respond_error(req, e.status, e.code, e.message, e.details);
 				return false;
 			}
 		}

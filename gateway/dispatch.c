@@ -600,16 +600,8 @@ dispatch_route(request *req, const route *r, char **values)
 	if (stmt)
 		res = PQexecPrepared(slot->conn, stmt, b.nparams, b.values, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-	{
-		http_error e;
-
-		errmap_from_result(res, slot->conn, req->request_id, &e);
-		req->db_error = true;
 		/* A version mismatch is a failed precondition when If-Match was sent. */
-		if (strcmp(e.code, "version_conflict") == 0 && version[0])
-			e.status = 412;
-		ret = respond_error(req, e.status, e.code, e.message, e.details);
-	}
+		ret = respond_db_error(req, res, slot->conn, version[0] ? "version_conflict" : NULL);
 	else
 	{
 		const char *out = PQgetisnull(res, 0, 0) ? NULL : PQgetvalue(res, 0, 0);

@@ -193,3 +193,16 @@ errmap_from_result(const PGresult *res, PGconn *conn, const char *request_id,
 	log_event(LOG_ERROR, "database error", json_pack("{s:s, s:s, s:s}", "request_id", request_id,
 													  "sqlstate", sqlstate, "error", primary ? primary : ""));
 }
+
+enum MHD_Result
+respond_db_error(request *req, const PGresult *res, PGconn *conn,
+				 const char *precondition_code)
+{
+	http_error	e;
+
+	errmap_from_result(res, conn, req->request_id, &e);
+	req->db_error = true;
+	if (precondition_code != NULL && strcmp(e.code, precondition_code) == 0)
+		e.status = 412;
+	return respond_error(req, e.status, e.code, e.message, e.details);
+}

@@ -5,6 +5,8 @@
 #ifndef GATEWAY_ERRMAP_H
 #define GATEWAY_ERRMAP_H
 
+#include "request.h"
+
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <stdbool.h>
@@ -27,6 +29,15 @@ extern void errmap_free(void);
  */
 extern void errmap_from_result(const PGresult *res, PGconn *conn,
 							   const char *request_id, http_error *out);
+
+/*
+ * Answer a request whose statement failed with the mapped error, marking
+ * it a database error (its transaction is rolled back). A failure whose
+ * code is precondition_code (when not NULL) is answered 412 instead: a
+ * version_conflict after the client sent If-Match.
+ */
+extern enum MHD_Result respond_db_error(request *req, const PGresult *res, PGconn *conn,
+										const char *precondition_code);
 
 /* HTTP status for a pgcommerce code, or 0 when unknown. */
 extern int	errmap_status_for_code(const char *code);

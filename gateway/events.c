@@ -587,15 +587,6 @@ read_head(pool_slot *slot, const principal *p, const char *request_id)
 	return res;
 }
 
-static enum MHD_Result
-db_error(request *req, PGresult *res, pool_slot *slot)
-{
-	http_error	e;
-
-	errmap_from_result(res, slot->conn, req->request_id, &e);
-	req->db_error = true;
-	return respond_error(req, e.status, e.code, e.message, e.details);
-}
 
 /* Authenticate for the event endpoints: staff of the tenant only (events
  * carry every customer's orders). */
@@ -669,7 +660,7 @@ handle_events_feed(request *req)
 	res = read_events(slot, &p, req->request_id, after, (int) limit + 1);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		ret = db_error(req, res, slot);
+		ret = respond_db_error(req, res, slot->conn, NULL);
 		PQclear(res);
 		pool_release(slot);
 		return ret;
@@ -754,7 +745,7 @@ handle_events_stream(request *req)
 				s->last_seq = atoll(PQgetvalue(res, 0, 0));
 			else
 			{
-				ret = db_error(req, res, slot);
+				ret = respond_db_error(req, res, slot->conn, NULL);
 				ok = false;
 			}
 			PQclear(res);
@@ -767,7 +758,7 @@ handle_events_stream(request *req)
 
 			if (PQresultStatus(res) != PGRES_TUPLES_OK)
 			{
-				ret = db_error(req, res, slot);
+				ret = respond_db_error(req, res, slot->conn, NULL);
 				PQclear(res);
 				ok = false;
 				break;

@@ -14,7 +14,7 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'commerce_partner') THEN
     CREATE ROLE commerce_partner NOLOGIN;
   END IF;
-  -- The owner of every command: commands are SECURITY DEFINER functions
+  -- The owner of every command: commands are security-definer functions
   -- owned by it, the only role that writes tenant tables. It must stay a
   -- role nobody can log in as or become, and row-level security must bind
   -- it, so an existing one is brought back to that shape.

@@ -3,7 +3,7 @@
 --
 -- Callers (commerce_partner, commerce_gateway, commerce_admin) read tenant
 -- tables and execute the public functions; they never write a tenant table.
--- Commands and reads are SECURITY DEFINER functions owned by commerce_owner
+-- Commands and reads are security-definer functions owned by commerce_owner
 -- (NOLOGIN, no superuser, no BYPASSRLS; forced row-level security binds it)
 -- with a pinned search_path. Inside them the tenant, actor and subject still
 -- come from the calling role and its context: commerce.current_tenant()
@@ -102,8 +102,8 @@ BEGIN
                                   ' SET search_path = pg_catalog, pg_temp', f.fn);
         EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO commerce_admin', f.fn);
       WHEN 'read', 'command' THEN
-        EXECUTE pg_catalog.format('ALTER FUNCTION %s SECURITY DEFINER'
-                                  ' SET search_path = pg_catalog, commerce, pg_temp', f.fn);
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = pg_catalog, commerce, pg_temp',
+                                  f.fn);
         -- Callable by anyone: without a tenant (a role neither bound nor
         -- a gateway or admin member) each refuses with
         -- tenant_context_missing, naming what is missing.

