@@ -3,8 +3,7 @@
  * catalog_support.c
  *	  Mechanics shared by the customer and catalog commands (see
  *	  catalog_support.h): customer-actor guard, list arguments, unique
- *	  violations as precise codes, argument helpers, event emission, and
- *	  commerce.current_customer_id() which the customer_self policies use.
+ *	  violations as precise codes, argument helpers and event emission.
  *
  * extension/catalog_support.c
  *
@@ -23,27 +22,6 @@
 #include "errors.h"
 #include "pgcommerce.h"
 
-
-PG_FUNCTION_INFO_V1(commerce_current_customer_id);
-
-/*
- * commerce.current_customer_id() RETURNS uuid
- *		The customer a customer actor is, NULL otherwise. set_context only
- *		accepts a uuid subject for a customer actor, so the parse succeeds.
- */
-Datum
-commerce_current_customer_id(PG_FUNCTION_ARGS)
-{
-	const char *subject;
-	pg_uuid_t	tenant;
-
-	if (!commerce_current_tenant(&tenant) || !commerce_actor_is_customer())
-		PG_RETURN_NULL();
-	subject = commerce_current_subject();
-	if (subject == NULL || !commerce_is_uuid_text(subject))
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(DirectFunctionCall1(uuid_in, CStringGetDatum(subject)));
-}
 
 void
 catalog_list_args(FunctionCallInfo fcinfo, int lim_arg, int after_arg,

@@ -2,8 +2,9 @@
  *
  * tenant_context.c
  *	  Who is the current tenant: commerce.current_tenant(), current_actor(),
- *	  current_subject(), commerce.set_context(), and commerce_require_tenant()
- *	  which every command calls first.
+ *	  current_subject(), current_customer_id() (the customer_self policies
+ *	  use it), commerce.set_context(), and commerce_require_tenant() which
+ *	  every command calls first.
  *
  *	  A role bound to a tenant (commerce.tenant_roles) always gets that
  *	  tenant, whatever context settings it makes. A member of
@@ -53,6 +54,7 @@
 #include "utils/rel.h"
 #include "utils/uuid.h"
 
+#include "command.h"
 #include "errors.h"
 #include "pgcommerce.h"
 
@@ -61,6 +63,7 @@ PG_FUNCTION_INFO_V1(commerce_current_actor_sql);
 PG_FUNCTION_INFO_V1(commerce_current_subject_sql);
 PG_FUNCTION_INFO_V1(commerce_set_context);
 PG_FUNCTION_INFO_V1(commerce_require_active_tenant);
+PG_FUNCTION_INFO_V1(commerce_current_customer_id);
 PG_FUNCTION_INFO_V1(commerce_tenant_roles_changed);
 
 /* Context GUCs: meaningful only for unbound gateway/admin members. */
@@ -420,6 +423,25 @@ commerce_current_tenant_sql(PG_FUNCTION_ARGS)
 	if (!commerce_current_tenant(result))
 		PG_RETURN_NULL();
 	PG_RETURN_UUID_P(result);
+}
+
+/*
+ * commerce.current_customer_id() RETURNS uuid
+ *		The customer a customer actor is, NULL otherwise. set_context only
+ *		accepts a uuid subject for a customer actor, so the parse succeeds.
+ */
+Datum
+commerce_current_customer_id(PG_FUNCTION_ARGS)
+{
+	const char *subject;
+	pg_uuid_t	tenant;
+
+	if (!commerce_current_tenant(&tenant) || !commerce_actor_is_customer())
+		PG_RETURN_NULL();
+	subject = commerce_current_subject();
+	if (subject == NULL || !commerce_is_uuid_text(subject))
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(DirectFunctionCall1(uuid_in, CStringGetDatum(subject)));
 }
 
 /* commerce.require_active_tenant() RETURNS uuid, for commands written in SQL */
