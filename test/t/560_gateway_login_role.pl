@@ -151,7 +151,14 @@ for (1 .. 100)
 }
 is($status, 503, 'after its login became a superuser, new connections are refused: 503');
 is($flip->get('/v1/customers', token => $bob_token)->{status}, 503, 'requests are not served through it');
-my @refused = grep { ($_->{msg} // '') eq 'database login refused' } $flip->log_lines;
+# The log is written by another thread: give the line a moment to arrive.
+my @refused;
+for (1 .. 50)
+{
+	@refused = grep { ($_->{msg} // '') eq 'database login refused' } $flip->log_lines;
+	last if @refused;
+	sleep 0.1;
+}
 ok(@refused, 'the refusal is logged');
 is($refused[0]{level}, 'error', 'at level error');
 like($refused[0]{error} // '', qr/database login "gw_flip" is a superuser/, 'naming the reason');

@@ -57,6 +57,12 @@ my $x_before = $node->safe_psql('commerce', $x_rows);
 my $gw = start_gateway($node, user => gateway_role($node));
 my $exp = time + 3600;
 my $y_token = make_jwt({ tenant_id => $tenant, sub => $y, role => 'customer', exp => $exp });
+# /healthz answers before the listener has loaded the route table.
+for (1 .. 100)
+{
+	last if ($gw->get("/v1/customers/$y", token => $y_token)->{status} // 0) == 200;
+	select(undef, undef, undef, 0.1);
+}
 my $b_staff = make_jwt({ tenant_id => $tenant_b, sub => 'staff-b', role => 'staff', exp => $exp });
 
 # Which of X's ids a path parameter names, by the segment before it.
