@@ -35,7 +35,6 @@
 #include "events.h"
 #include "listener.h"
 #include "auth.h"
-#include "dispatch.h"
 #include "errmap.h"
 #include "log.h"
 #include "pool.h"
@@ -111,19 +110,8 @@ sub_append(subscriber *s, const char *data, size_t n, bool bounded)
 		return false;
 	if (s->off > 0 && s->off == s->len)
 		s->off = s->len = 0;
-	if (s->len + n > s->cap)
-	{
-		size_t		cap = s->cap ? s->cap : 4096;
-		char	   *grown;
-
-		while (cap < s->len + n)
-			cap *= 2;
-		grown = realloc(s->buf, cap);
-		if (grown == NULL)
-			return false;
-		s->buf = grown;
-		s->cap = cap;
-	}
+	if (!grow_buffer(&s->buf, &s->cap, s->len + n, 4096))
+		return false;
 	memcpy(s->buf + s->len, data, n);
 	s->len += n;
 	return true;
