@@ -7,10 +7,10 @@
  * know the tenant, the statement reads the tenant's status too
  * (statement_sql) and its answer fills the cache: a row says active or
  * suspended, tenant_not_found from set_context says missing. Only when that
- * statement fails before the context is set (a parameter the database
- * cannot convert) is the tenant asked for separately, so that a refused
- * tenant is still answered 403 before anything about the request. Previous
- * stage: bind.c; next: response.c.
+ * statement fails otherwise (the error may come before set_context ran,
+ * such as a parameter the database cannot convert) is the tenant asked
+ * separately, so that a refused tenant is still answered 403 before
+ * anything about the request. Previous stage: bind.c; next: response.c.
  */
 #include "execute.h"
 

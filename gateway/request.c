@@ -321,6 +321,14 @@ is_json_content_type(const char *ct)
 	return n > 5 && strncasecmp(ct + n - 5, "+json", 5) == 0 && strncasecmp(ct, "application/", 12) == 0;
 }
 
+void
+request_input_free(request_input *in)
+{
+	json_decref(in->query);
+	json_decref(in->body);
+	in->query = in->body = NULL;
+}
+
 bool
 request_parse_input(request *req, request_input *in, enum MHD_Result *ret)
 {
@@ -359,12 +367,4 @@ request_parse_input(request *req, request_input *in, enum MHD_Result *ret)
 		return false;
 	}
 	return true;
-}
-
-void
-request_input_free(request_input *in)
-{
-	json_decref(in->query);
-	json_decref(in->body);
-	in->query = in->body = NULL;
 }
