@@ -120,8 +120,8 @@ static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static tenant_entry cache[TENANT_CACHE_MAX];
 static int	ncache;
 
-static tenant_state
-cache_get(const char *id)
+tenant_state
+tenant_cache_lookup(const char *id)
 {
 	tenant_state s = TENANT_UNKNOWN;
 	time_t		now = time(NULL);
@@ -138,8 +138,8 @@ cache_get(const char *id)
 	return s;
 }
 
-static void
-cache_put(const char *id, tenant_state s)
+void
+tenant_cache_store(const char *id, tenant_state s)
 {
 	int			i;
 
@@ -182,46 +182,67 @@ tenant_cache_free(void)
 	tenant_cache_invalidate(NULL);
 }
 
+tenant_state
+tenant_probe(pool_slot *slot, const char *tenant, PGresult **error)
+{
+	static const char sql[] =
+		"WITH ctx AS MATERIALIZED (SELECT commerce.set_context($1::uuid))"
+		" SELECT t.status FROM ctx, commerce.tenants t WHERE t.id = $1::uuid";
+	PGresult   *res = NULL;
+	const char *stmt = pool_prepare(slot, sql, 1, &res);
+	const char *params[1] = {tenant};
+	tenant_state s = TENANT_UNKNOWN;
+
+	*error = NULL;
+	if (stmt)
+		res = PQexecPrepared(slot->conn, stmt, 1, params, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		s = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "active") == 0
+			? TENANT_ACTIVE : TENANT_SUSPENDED;
+	else
+	{
+		const char *code = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+
+		if (code && strcmp(code, "tenant_not_found") == 0)
+			s = TENANT_MISSING;
+		else
+		{
+			*error = res;
+			return TENANT_UNKNOWN;
+		}
+	}
+	PQclear(res);
+	return s;
+}
+
+enum MHD_Result
+respond_tenant_refused(request *req, tenant_state s)
+{
+	if (s == TENANT_SUSPENDED)
+		return respond_error(req, 403, "tenant_suspended", "the tenant is suspended", NULL);
+	return respond_error(req, 403, "tenant_not_found", "the tenant does not exist", NULL);
+}
+
 bool
 tenant_check(request *req, pool_slot *slot, const principal *p, enum MHD_Result *ret)
 {
-	tenant_state s = cache_get(p->tenant);
+	tenant_state s = tenant_cache_lookup(p->tenant);
 
 	if (s == TENANT_UNKNOWN)
 	{
-		static const char sql[] =
-			"WITH ctx AS MATERIALIZED (SELECT commerce.set_context($1::uuid))"
-			" SELECT t.status FROM ctx, commerce.tenants t WHERE t.id = $1::uuid";
-		PGresult   *res = NULL;
-		const char *stmt = pool_prepare(slot, sql, 1, &res);
-		const char *params[1] = {p->tenant};
+		PGresult   *error;
 
-		if (stmt)
-			res = PQexecPrepared(slot->conn, stmt, 1, params, NULL, NULL, 0);
-		if (PQresultStatus(res) == PGRES_TUPLES_OK)
-			s = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "active") == 0
-				? TENANT_ACTIVE : TENANT_SUSPENDED;
-		else
+		s = tenant_probe(slot, p->tenant, &error);
+		if (s == TENANT_UNKNOWN)
 		{
-			const char *code = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
-
-			if (code && strcmp(code, "tenant_not_found") == 0)
-				s = TENANT_MISSING;
-			else
-			{
-				*ret = respond_db_error(req, res, slot->conn, NULL);
-				PQclear(res);
-				return false;
-			}
+			*ret = respond_db_error(req, error, slot->conn, NULL);
+			PQclear(error);
+			return false;
 		}
-		PQclear(res);
-		cache_put(p->tenant, s);
+		tenant_cache_store(p->tenant, s);
 	}
 	if (s == TENANT_ACTIVE)
 		return true;
-	if (s == TENANT_SUSPENDED)
-		*ret = respond_error(req, 403, "tenant_suspended", "the tenant is suspended", NULL);
-	else
-		*ret = respond_error(req, 403, "tenant_not_found", "the tenant does not exist", NULL);
+	*ret = respond_tenant_refused(req, s);
 	return false;
 }

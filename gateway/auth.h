@@ -35,13 +35,27 @@ typedef enum tenant_state
 } tenant_state;
 
 /*
- * Check the tenant of p (cached; asks the database on slot when unknown).
- * Queues 403 and returns false when it is missing or suspended, 503 when
- * the database cannot say.
+ * Check the tenant of p (cached; asks the database on slot when unknown),
+ * for endpoints whose statements do not read the tenant's state themselves
+ * (the event feed and stream). Queues 403 and returns false when it is
+ * missing or suspended, the database error when the database cannot say.
  */
 extern bool tenant_check(request *req, pool_slot *slot, const principal *p,
 						 enum MHD_Result *ret);
+
+/* The cached state of a tenant (TENANT_UNKNOWN: not cached or expired). */
+extern tenant_state tenant_cache_lookup(const char *tenant);
+extern void tenant_cache_store(const char *tenant, tenant_state s);
 extern void tenant_cache_invalidate(const char *tenant);	/* NULL: all */
+
+/*
+ * Ask the database for a tenant's state in a statement of its own;
+ * TENANT_UNKNOWN with *error (the caller clears) when it cannot say.
+ */
+extern tenant_state tenant_probe(pool_slot *slot, const char *tenant, PGresult **error);
+
+/* 403 tenant_suspended or tenant_not_found. */
+extern enum MHD_Result respond_tenant_refused(request *req, tenant_state s);
 extern void tenant_cache_free(void);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * gateway/events.c — the event feed and the event stream.
+ * gateway/events.c — the event stream (GET /v1/events/stream) and its hub;
+ * the cursor feed and the outbox reads are in events_feed.c.
  *
  * Stream design: each client is a subscriber with its own bounded output
  * buffer and its own cursor (the last seq it was sent). Events come only
@@ -33,9 +34,9 @@
  * suspended connection cannot be closed, so resume never races a free.
  */
 #include "events.h"
+#include "events_read.h"
 #include "listener.h"
 #include "auth.h"
-#include "dispatch.h"
 #include "errmap.h"
 #include "log.h"
 #include "pool.h"
@@ -111,19 +112,8 @@ sub_append(subscriber *s, const char *data, size_t n, bool bounded)
 		return false;
 	if (s->off > 0 && s->off == s->len)
 		s->off = s->len = 0;
-	if (s->len + n > s->cap)
-	{
-		size_t		cap = s->cap ? s->cap : 4096;
-		char	   *grown;
-
-		while (cap < s->len + n)
-			cap *= 2;
-		grown = realloc(s->buf, cap);
-		if (grown == NULL)
-			return false;
-		s->buf = grown;
-		s->cap = cap;
-	}
+	if (!grow_buffer(&s->buf, &s->cap, s->len + n, 4096))
+		return false;
 	memcpy(s->buf + s->len, data, n);
 	s->len += n;
 	return true;
@@ -511,175 +501,90 @@ events_streams(void)
 	return n;
 }
 
-/* Parse a cursor (a seq); false when malformed. */
+/*
+ * Append one page of events read for a catching-up stream; false when the
+ * stream is done catching up (the page was the last, or the stream closed
+ * or filled up: the poller goes on from its cursor as the client drains).
+ */
 static bool
-parse_cursor(const char *s, long long *out)
+catch_up_page(subscriber *s, const PGresult *res)
 {
-	char	   *end;
-	long long	v;
+	int			n = PQntuples(res);
+	bool		more;
 
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || v < 0)
-		return false;
-	*out = v;
-	return true;
-}
+	pthread_mutex_lock(&s->lock);
+	for (int i = 0; i < n && !s->closed; i++)
+	{
+		long long	seq = atoll(PQgetvalue(res, i, 1));
+		size_t		mlen;
+		char	   *msg = format_event(PQgetvalue(res, i, 0), seq, PQgetvalue(res, i, 2), &mlen);
+		bool		full = msg && !sub_append(s, msg, mlen, true);
 
-static const char events_sql[] =
-"WITH ctx AS MATERIALIZED (SELECT commerce.set_context($1::uuid, $2, $3, $4))"
-" SELECT e::text, (e->>'seq'), (e->>'type') FROM ctx, commerce.events_since($5::bigint, $6::int) AS e";
-
-/* The context, then the seq of the tenant's last published event (0: none). */
-static const char context_sql[] = "SELECT commerce.set_context($1::uuid, $2, $3, $4)";
-static const char head_sql[] =
-"SELECT coalesce(max(o.seq), 0) FROM commerce.outbox o"
-" WHERE o.tenant_id = $1::uuid AND o.seq IS NOT NULL";
-
-/* Run events_since for p after `after`, at most max rows. */
-static PGresult *
-read_events(pool_slot *slot, const principal *p, const char *request_id,
-			long long after, int max)
-{
-	char		after_s[24],
-				max_s[12];
-	const char *params[6] = {p->tenant, p->subject[0] ? p->subject : NULL, p->actor,
-	request_id, after_s, max_s};
-	PGresult   *res = NULL;
-	const char *stmt;
-
-	snprintf(after_s, sizeof(after_s), "%lld", after);
-	snprintf(max_s, sizeof(max_s), "%d", max);
-	stmt = pool_prepare(slot, events_sql, 6, &res);
-	if (stmt)
-		res = PQexecPrepared(slot->conn, stmt, 6, params, NULL, NULL, 0);
-	return res;
+		free(msg);
+		if (full)
+		{
+			s->stalled_since = seconds_now();
+			break;
+		}
+		s->last_seq = seq;
+	}
+	more = !(n < CATCHUP_PAGE || s->closed || s->stalled_since > 0);
+	pthread_mutex_unlock(&s->lock);
+	return more;
 }
 
 /*
- * Where a stream without a cursor starts: after the tenant's last
- * published event. Anything not yet visible gets a higher seq (one
- * publisher numbers batches in order), so nothing is skipped. Two
- * statements in one transaction, so the context is set before the read.
+ * Set a new stream's cursor: without one (start < 0), after the tenant's
+ * last published event; with one, the outbox is read from there first.
+ * False with the answer queued when the tenant or the database refuses.
  */
-static PGresult *
-read_head(pool_slot *slot, const principal *p, const char *request_id)
-{
-	const char *params[4] = {p->tenant, p->subject[0] ? p->subject : NULL, p->actor, request_id};
-	PGresult   *res = PQexec(slot->conn, "BEGIN");
-	const char *stmt;
-
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		return res;
-	PQclear(res);
-	stmt = pool_prepare(slot, context_sql, 4, &res);
-	if (stmt)
-		res = PQexecPrepared(slot->conn, stmt, 4, params, NULL, NULL, 0);
-	if (PQresultStatus(res) == PGRES_TUPLES_OK)
-	{
-		PQclear(res);
-		stmt = pool_prepare(slot, head_sql, 1, &res);
-		if (stmt)
-			res = PQexecPrepared(slot->conn, stmt, 1, params, NULL, NULL, 0);
-	}
-	/* Ends the transaction either way (COMMIT of a failed one rolls back). */
-	PQclear(PQexec(slot->conn, "COMMIT"));
-	return res;
-}
-
-
-/* Authenticate for the event endpoints: staff of the tenant only (events
- * carry every customer's orders). */
 static bool
-events_auth(request *req, principal *p, enum MHD_Result *ret)
+stream_set_cursor(request *req, subscriber *s, const principal *p, long long start,
+				  enum MHD_Result *ret)
 {
-	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
-	{
-		header_pair allow = {"Allow", "GET, HEAD"};
-
-		*ret = respond_error_h(req, 405, "method_not_allowed",
-							   "this method is not allowed on this path", NULL, &allow, 1);
-		return false;
-	}
-	if (!auth_resolve(req, true, p, ret))
-		return false;
-	if (strcmp(p->actor, "customer") == 0)
-	{
-		*ret = respond_error(req, 403, "permission_denied",
-							 "the event feed is for staff tokens", NULL);
-		return false;
-	}
-	return true;
-}
-
-enum MHD_Result
-handle_events_feed(request *req)
-{
-	principal	p;
-	enum MHD_Result ret;
-	json_t	   *query = NULL;
-	json_t	   *v;
-	long long	after = 0;
-	long long	limit = 50;
-	pool_slot  *slot;
 	pool_status ps;
+	pool_slot  *slot = pool_acquire(5000, &ps);
 	PGresult   *res;
-	char	   *body = NULL;
-	size_t		blen = 0;
-	FILE	   *f;
-	int			n;
+	bool		ok = true;
+	bool		more = start >= 0;
 
-	if (!events_auth(req, &p, &ret) || !query_params(req, &query, &ret))
-		return ret;
-	if ((v = json_object_get(query, "after")) && !parse_cursor(json_string_value(v), &after))
-		ret = respond_error(req, 400, "invalid_parameter", "after must be a cursor from next_cursor", NULL);
-	else if ((v = json_object_get(query, "limit")) &&
-			 (!parse_cursor(json_string_value(v), &limit) || limit < 1 || limit > 200))
-		ret = respond_error(req, 400, "invalid_parameter", "limit must be an integer from 1 to 200", NULL);
-	else
-		ret = MHD_YES;
-	json_object_del(query, "after");
-	json_object_del(query, "limit");
-	if (ret == MHD_YES && json_object_size(query) > 0)
-		ret = respond_error(req, 400, "invalid_parameter", "unknown query parameter", NULL);
-	json_decref(query);
-	if (req->status)
-		return ret;
-
-	slot = pool_acquire(5000, &ps);
 	if (slot == NULL)
 	{
 		req->db_error = true;
-		return respond_error(req, 503, "database_unavailable", "the database cannot be reached", NULL);
+		*ret = respond_error(req, 503, "database_unavailable", "the database cannot be reached", NULL);
+		return false;
 	}
-	if (!tenant_check(req, slot, &p, &ret))
+	if (!tenant_check(req, slot, p, ret))
 	{
 		pool_release(slot);
-		return ret;
+		return false;
 	}
-	res = read_events(slot, &p, req->request_id, after, (int) limit + 1);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	if (start < 0)
 	{
-		ret = respond_db_error(req, res, slot->conn, NULL);
+		res = read_head(slot, p, req->request_id);
+		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+			s->last_seq = atoll(PQgetvalue(res, 0, 0));
+		else
+		{
+			*ret = respond_db_error(req, res, slot->conn, NULL);
+			ok = false;
+		}
 		PQclear(res);
-		pool_release(slot);
-		return ret;
 	}
-	n = PQntuples(res);
-	f = open_memstream(&body, &blen);
-	fputs("{\"data\":[", f);
-	for (int i = 0; i < n && i < limit; i++)
-		fprintf(f, "%s%s", i ? "," : "", PQgetvalue(res, i, 0));
-	if (n > limit)
-		fprintf(f, "],\"next_cursor\":\"%s\"}", PQgetvalue(res, (int) limit - 1, 1));
-	else
-		fputs("],\"next_cursor\":null}", f);
-	fclose(f);
-	PQclear(res);
+	while (ok && more)
+	{
+		res = read_events(slot, p, req->request_id, s->last_seq, CATCHUP_PAGE);
+		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+			more = catch_up_page(s, res);
+		else
+		{
+			*ret = respond_db_error(req, res, slot->conn, NULL);
+			ok = false;
+		}
+		PQclear(res);
+	}
 	pool_release(slot);
-	ret = respond(req, 200, "application/json", body, blen, NULL, 0);
-	free(body);
-	return ret;
+	return ok;
 }
 
 enum MHD_Result
@@ -721,83 +626,13 @@ handle_events_stream(request *req)
 	nstreams++;
 	pthread_mutex_unlock(&hub_lock);
 
+	if (!stream_set_cursor(req, s, &p, start, &ret))
 	{
-		pool_slot  *slot;
-		pool_status ps;
-		bool		ok = true;
-
-		slot = pool_acquire(5000, &ps);
-		if (slot == NULL)
-		{
-			req->db_error = true;
-			ret = respond_error(req, 503, "database_unavailable", "the database cannot be reached", NULL);
-			ok = false;
-		}
-		else if (!tenant_check(req, slot, &p, &ret))
-			ok = false;
-		/* Without a cursor, streams start after the last published event;
-		 * with one, the outbox is read first. */
-		if (ok && start < 0)
-		{
-			PGresult   *res = read_head(slot, &p, req->request_id);
-
-			if (PQresultStatus(res) == PGRES_TUPLES_OK)
-				s->last_seq = atoll(PQgetvalue(res, 0, 0));
-			else
-			{
-				ret = respond_db_error(req, res, slot->conn, NULL);
-				ok = false;
-			}
-			PQclear(res);
-		}
-		while (ok && start >= 0)
-		{
-			PGresult   *res = read_events(slot, &p, req->request_id, s->last_seq, CATCHUP_PAGE);
-			int			n;
-			bool		done;
-
-			if (PQresultStatus(res) != PGRES_TUPLES_OK)
-			{
-				ret = respond_db_error(req, res, slot->conn, NULL);
-				PQclear(res);
-				ok = false;
-				break;
-			}
-			n = PQntuples(res);
-			pthread_mutex_lock(&s->lock);
-			for (int i = 0; i < n && !s->closed; i++)
-			{
-				long long	seq = atoll(PQgetvalue(res, i, 1));
-				size_t		mlen;
-				char	   *msg = format_event(PQgetvalue(res, i, 0), seq, PQgetvalue(res, i, 2), &mlen);
-
-				bool		full = msg && !sub_append(s, msg, mlen, true);
-
-				free(msg);
-				if (full)
-				{
-					/* The poller goes on from here as the client drains. */
-					s->stalled_since = seconds_now();
-					break;
-				}
-				s->last_seq = seq;
-			}
-			done = n < CATCHUP_PAGE || s->closed || s->stalled_since > 0;
-			pthread_mutex_unlock(&s->lock);
-			PQclear(res);
-			if (done)
-				break;
-		}
-		if (slot)
-			pool_release(slot);
-		if (!ok)
-		{
-			stream_free(s);		/* the response's reference */
-			pthread_mutex_lock(&hub_lock);
-			sweep();
-			pthread_mutex_unlock(&hub_lock);
-			return ret;
-		}
+		stream_free(s);			/* the response's reference */
+		pthread_mutex_lock(&hub_lock);
+		sweep();
+		pthread_mutex_unlock(&hub_lock);
+		return ret;
 	}
 
 	/* The poller takes over from the cursor; have it look at once. */

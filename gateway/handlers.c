@@ -1,12 +1,20 @@
 /*
- * gateway/handlers.c — top-level routing: the endpoints built into the
- * gateway first (operations, events), then the routes read from
- * commerce.routes, with 404 for unknown paths and 405 + Allow for known
- * paths under another method.
+ * gateway/handlers.c — top-level routing, and the stages a route runs.
+ *
+ * A complete request goes to the endpoints built into the gateway first
+ * (operations, events), then to the routes read from commerce.routes, with
+ * 404 for unknown paths and 405 + Allow for known paths under another
+ * method. A matched route runs the stages in order, each in its own file,
+ * PostgREST-style: who is calling (auth.c), what the request carries
+ * (request.c), the statement it binds to (bind.c), that statement in one
+ * transaction (execute.c), the answer (response.c).
  */
 #include "handlers.h"
-#include "dispatch.h"
+#include "auth.h"
+#include "bind.h"
 #include "events.h"
+#include "execute.h"
+#include "response.h"
 #include "routes.h"
 
 #include <stdlib.h>
@@ -27,6 +35,30 @@ static const builtin builtins[] = {
 	{"/v1/events", handle_events_feed, false},
 	{"/v1/events/stream", handle_events_stream, false},
 };
+
+/* One route, stage after stage; each stage answers its own refusals. */
+static enum MHD_Result
+run_route(request *req, const route *r, char **values)
+{
+	principal	p;
+	request_input in = {0};
+	statement	st = {0};
+	outcome		o;
+	enum MHD_Result ret;
+
+	if (!auth_resolve(req, !r->admin, &p, &ret))
+		return ret;
+	if (request_parse_input(req, &in, &ret) &&
+		bind_route(req, r, values, &p, &in, &st, &ret))
+	{
+		execute_statement(&p, &st, &o);
+		ret = respond_outcome(req, r, values, &o, in.version[0] ? "version_conflict" : NULL);
+		outcome_release(&o);
+	}
+	statement_free(&st);
+	request_input_free(&in);
+	return ret;
+}
 
 enum MHD_Result
 handle_request(request *req)
@@ -61,7 +93,7 @@ handle_request(request *req)
 	if (r)
 	{
 		snprintf(req->route, sizeof(req->route), "%s", r->path);
-		ret = dispatch_route(req, r, values);
+		ret = run_route(req, r, values);
 	}
 	else if (allow[0])
 	{

@@ -1,6 +1,7 @@
 /*
  * gateway/request.h — the state of one HTTP request while libmicrohttpd
- * feeds it to us, and the helpers every handler answers with.
+ * feeds it to us, the request stage that checks what it carries
+ * (request.c), and the helpers every handler answers with (response.c).
  */
 #ifndef GATEWAY_REQUEST_H
 #define GATEWAY_REQUEST_H
@@ -39,7 +40,39 @@ typedef struct header_pair
 	const char *value;
 } header_pair;
 
+/* What a route binds, parsed and checked by request_parse_input(). */
+typedef struct request_input
+{
+	json_t	   *query;			/* query parameters, an object */
+	json_t	   *body;			/* the JSON body, NULL when there is none */
+	const char *idempotency_key;	/* Idempotency-Key, NULL when absent */
+	char		version[24];	/* If-Match version, "" when absent or "*" */
+} request_input;
+
 extern const gateway_config *gw_config;
+
+/*
+ * Take in what libmicrohttpd hands over for req (headers, then pieces of
+ * the body). True once the request is complete and within its limits;
+ * otherwise *ret is the result to give back (more to read, or 413/414
+ * queued).
+ */
+extern bool request_receive(request *req, struct MHD_Connection *conn, const char *url,
+							const char *method, const char *upload_data,
+							size_t *upload_data_size, enum MHD_Result *ret);
+
+/* Query, body and If-Match of req; false with 400/415 queued. */
+extern bool request_parse_input(request *req, request_input *in, enum MHD_Result *ret);
+extern void request_input_free(request_input *in);
+
+/* Query parameters of req as a JSON object; false (and 400 queued) when
+ * one is repeated or not valid UTF-8. */
+extern bool query_params(request *req, json_t **out, enum MHD_Result *ret);
+
+extern bool valid_utf8(const char *s, size_t len);
+
+/* Grow *buf to hold need bytes (doubling from initial); false on ENOMEM. */
+extern bool grow_buffer(char **buf, size_t *cap, size_t need, size_t initial);
 
 /* Queue body (len bytes, copied) with status and optional extra headers. */
 extern enum MHD_Result respond(request *req, int status, const char *content_type,

@@ -1,33 +1,21 @@
 /*
- * gateway/response.c — building responses: every answer carries
- * X-Request-Id and Cache-Control, every error has the one error body shape
- * of ARCHITECTURE.md.
+ * gateway/response.c — the response stage: building answers.
+ *
+ * Every answer carries X-Request-Id and Cache-Control, every error has the
+ * one error body shape of ARCHITECTURE.md. respond_outcome() answers a
+ * route from what the execution stage (execute.c) brought back: the
+ * handler's JSON with its status and the headers derived from it (ETag
+ * from "version", Location of a 201 from "id", Idempotent-Replayed), a
+ * committed refusal, 204 or 404, or an error: the database's through
+ * respond_db_error() (errmap.c, the one mapping of database errors), a
+ * refused tenant (403), no connection (503). Last stage.
  */
-#include "request.h"
+#include "errmap.h"
+#include "response.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-long long
-monotonic_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long) ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-
-double
-seconds_now(void)
-{
-	return (double) monotonic_us() / 1e6;
-}
-
-const char *
-request_header(request *req, const char *name)
-{
-	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
-}
 
 enum MHD_Result
 respond(request *req, int status, const char *content_type,
@@ -96,4 +84,219 @@ respond_error(request *req, int status, const char *code, const char *message,
 			  json_t *details)
 {
 	return respond_error_h(req, status, code, message, details, NULL, 0);
+}
+
+/*
+ * Location of a 201: the route's template (default: the request path +
+ * /{id}), {id} from the answer, other {name}s from the request's path.
+ */
+static void
+build_location(const route *r, char **values, const char *id, char *out, size_t outlen)
+{
+	char		fallback[512];
+	const char *t = r->location;
+	size_t		n = 0;
+
+	if (t == NULL)
+	{
+		snprintf(fallback, sizeof(fallback), "%s/{id}", r->path);
+		t = fallback;
+	}
+	out[0] = '\0';
+	while (*t && n + 1 < outlen)
+	{
+		if (*t == '{')
+		{
+			const char *end = strchr(t, '}');
+			const char *value = NULL;
+			size_t		len;
+
+			if (end == NULL)
+				break;
+			len = (size_t) (end - t - 1);
+			if (len == 2 && strncmp(t + 1, "id", 2) == 0)
+				value = id;
+			for (int k = 0; value == NULL && k < r->nsegments; k++)
+				if (r->params[k] && strlen(r->params[k]) == len && strncmp(r->params[k], t + 1, len) == 0)
+					value = values[k];
+			n += (size_t) snprintf(out + n, outlen - n, "%s", value ? value : "");
+			t = end + 1;
+		}
+		else
+			out[n++] = *t++, out[n] = '\0';
+	}
+	if (n >= outlen)
+		out[outlen - 1] = '\0';
+}
+
+/* p at an opening quote: the character after the closing one, or NULL. */
+static const char *
+skip_string(const char *p)
+{
+	for (p++; *p; p++)
+	{
+		if (*p == '\\')
+		{
+			if (*++p == '\0')
+				return NULL;
+		}
+		else if (*p == '"')
+			return p + 1;
+	}
+	return NULL;
+}
+
+/*
+ * The value of a top-level key of the JSON object text s, or NULL. A scan,
+ * not a parse: answers can be large and only "id" and "version" matter
+ * here, so the body is not built into a tree on every request.
+ */
+static const char *
+top_level_value(const char *s, const char *key)
+{
+	size_t		keylen = strlen(key);
+	int			depth = 0;
+	bool		expect_key = false;
+	const char *p = s;
+
+	while (*p)
+	{
+		char		c = *p;
+
+		if (c == '"')
+		{
+			const char *end = skip_string(p);
+
+			if (end == NULL)
+				return NULL;
+			if (depth == 1 && expect_key)
+			{
+				const char *q = end;
+
+				while (*q == ' ' || *q == '\n' || *q == '\t' || *q == '\r')
+					q++;
+				if (*q != ':')
+					return NULL;
+				q++;
+				while (*q == ' ' || *q == '\n' || *q == '\t' || *q == '\r')
+					q++;
+				if ((size_t) (end - p - 2) == keylen && memcmp(p + 1, key, keylen) == 0)
+					return q;
+				expect_key = false;
+				p = q;
+				continue;
+			}
+			p = end;
+			continue;
+		}
+		if (c == '{' || c == '[')
+		{
+			depth++;
+			expect_key = c == '{' && depth == 1;
+		}
+		else if (c == '}' || c == ']')
+			depth--;
+		else if (c == ',' && depth == 1)
+			expect_key = true;
+		p++;
+	}
+	return NULL;
+}
+
+/* The response headers derived from the body: ETag and Location. */
+static void
+body_headers(const route *r, char **values, const char *body, char *etag, size_t etaglen,
+			 char *location, size_t loclen)
+{
+	const char *v;
+
+	etag[0] = location[0] = '\0';
+	if (body == NULL || body[0] != '{')
+		return;
+	v = top_level_value(body, "version");
+	if (v && (*v == '-' || (*v >= '0' && *v <= '9')))
+	{
+		char	   *end;
+		long long	version;
+
+		errno = 0;
+		version = strtoll(v, &end, 10);
+		if (errno == 0 && end != v && (*end == ',' || *end == '}' || *end == ' ' || *end == '\n'))
+			snprintf(etag, etaglen, "\"%lld\"", version);
+	}
+	v = r->success_status == 201 ? top_level_value(body, "id") : NULL;
+	if (v && *v == '"')
+	{
+		const char *end = strchr(v + 1, '"');
+		char		id[128];
+
+		if (end && (size_t) (end - v - 1) < sizeof(id) && memchr(v + 1, '\\', (size_t) (end - v - 1)) == NULL)
+		{
+			memcpy(id, v + 1, (size_t) (end - v - 1));
+			id[end - v - 1] = '\0';
+			build_location(r, values, id, location, loclen);
+		}
+	}
+}
+
+/* The statement's row: the handler's result, replayed, committed refusal. */
+static enum MHD_Result
+respond_row(request *req, const route *r, char **values, const PGresult *res)
+{
+	const char *out = PQgetisnull(res, 0, 0) ? NULL : PQgetvalue(res, 0, 0);
+	bool		replayed = strcmp(PQgetvalue(res, 0, 1), "true") == 0;
+	const char *refused = PQgetisnull(res, 0, 2) ? "" : PQgetvalue(res, 0, 2);
+	char		etag[32],
+				location[512];
+	header_pair h[3];
+	int			nh = 0;
+
+	if (replayed)
+		h[nh++] = (header_pair) {"Idempotent-Replayed", "true"};
+	if (refused[0] != '\0')
+	{
+		/*
+		 * The command committed an outcome that is a refusal (a declined
+		 * payment: its attempt is recorded, so it could not raise). The
+		 * status comes from commerce.error_codes; the committed result goes
+		 * in details.
+		 */
+		int			status = errmap_status_for_code(refused);
+		json_t	   *details = out ? json_loads(out, 0, NULL) : NULL;
+
+		return respond_error_h(req, status ? status : 422, refused,
+							   "the operation was refused; the attempt is recorded (see details)",
+							   details, h, nh);
+	}
+	if (r->result == RESULT_VOID || (out == NULL && strcmp(req->method, "GET") != 0))
+		return respond(req, 204, NULL, "", 0, h, nh);
+	if (out == NULL)
+		return respond_error(req, 404, "not_found", "no such object in this tenant", NULL);
+	body_headers(r, values, out, etag, sizeof(etag), location, sizeof(location));
+	if (etag[0])
+		h[nh++] = (header_pair) {"ETag", etag};
+	if (location[0])
+		h[nh++] = (header_pair) {"Location", location};
+	return respond(req, r->success_status, "application/json", out, strlen(out), h, nh);
+}
+
+enum MHD_Result
+respond_outcome(request *req, const route *r, char **values, const outcome *o,
+				const char *precondition_code)
+{
+	switch (o->kind)
+	{
+		case OUTCOME_ROW:
+			return respond_row(req, r, values, o->res);
+		case OUTCOME_TENANT_REFUSED:
+			return respond_tenant_refused(req, o->tenant);
+		case OUTCOME_NO_CONNECTION:
+			req->db_error = true;
+			return respond_error(req, 503, "database_unavailable",
+								 o->pool == POOL_TIMEOUT ? "every database connection is busy"
+								 : "the database cannot be reached", NULL);
+		case OUTCOME_DB_ERROR:
+			break;
+	}
+	return respond_db_error(req, o->res, o->slot->conn, precondition_code);
 }

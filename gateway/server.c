@@ -2,10 +2,11 @@
  * gateway/server.c — the libmicrohttpd daemon and the life of a request.
  *
  * A request is created by the URI log callback (the first thing MHD tells
- * us, with the raw request-target), fed its body by the access handler
- * within PGCOMMERCE_MAX_BODY, answered once complete, and logged, counted
- * and freed by the completion callback. Requests under way are counted so
- * that SIGTERM can stop accepting, let them finish, then stop.
+ * us, with the raw request-target), taken in by the request stage
+ * (request.c) through the access handler, answered once complete
+ * (handlers.c), and logged, counted and freed by the completion callback.
+ * Requests under way are counted so that SIGTERM can stop accepting, let
+ * them finish, then stop.
  */
 #include "server.h"
 #include "handlers.h"
@@ -15,7 +16,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <openssl/rand.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,52 +32,10 @@ static pthread_cond_t inflight_done = PTHREAD_COND_INITIALIZER;
 static int	inflight;
 static volatile bool shutting_down;
 
-/* Longest request-target we route (the rest gets 414). */
-#define MAX_URI 4096
-
 bool
 server_shutting_down(void)
 {
 	return __atomic_load_n(&shutting_down, __ATOMIC_ACQUIRE);
-}
-
-static void
-new_request_id(char *buf, size_t len)
-{
-	unsigned char r[16];
-
-	if (RAND_bytes(r, sizeof(r)) != 1)
-	{
-		long long	t = monotonic_us();
-
-		memcpy(r, &t, sizeof(t));
-		memcpy(r + 8, &t, sizeof(t));
-	}
-	r[6] = (unsigned char) ((r[6] & 0x0f) | 0x40);
-	r[8] = (unsigned char) ((r[8] & 0x3f) | 0x80);
-	snprintf(buf, len,
-			 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-			 r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
-			 r[10], r[11], r[12], r[13], r[14], r[15]);
-}
-
-/* A client's X-Request-Id is echoed only when it is short and plain. */
-static bool
-acceptable_request_id(const char *id)
-{
-	size_t		n = 0;
-
-	if (id == NULL)
-		return false;
-	for (const char *p = id; *p; p++, n++)
-	{
-		char		c = *p;
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			  (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == ':'))
-			return false;
-	}
-	return n >= 1 && n <= 128;
 }
 
 static void *
@@ -147,89 +105,20 @@ request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	pthread_mutex_unlock(&inflight_lock);
 }
 
-static bool
-content_length_too_large(struct MHD_Connection *conn, size_t max)
-{
-	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-
-	return cl != NULL && strtoull(cl, NULL, 10) > max;
-}
-
 static enum MHD_Result
 access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 			   const char *method, const char *version,
 			   const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
 	request    *req = *con_cls;
+	enum MHD_Result ret;
 
 	(void) cls;
 	(void) version;
 	if (req == NULL)
 		return MHD_NO;
-	if (!req->started)
-	{
-		const char *rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
-
-		req->started = true;
-		req->conn = conn;
-		snprintf(req->method, sizeof(req->method), "%s", method);
-		req->path = strdup(url);
-		if (acceptable_request_id(rid))
-			snprintf(req->request_id, sizeof(req->request_id), "%s", rid);
-		else
-			new_request_id(req->request_id, sizeof(req->request_id));
-		if (content_length_too_large(conn, gw_config->max_body))
-		{
-			req->body_too_large = true;
-			return respond_error(req, 413, "payload_too_large",
-								 "the request body is larger than the limit",
-								 json_pack("{s:I}", "max_bytes", (json_int_t) gw_config->max_body));
-		}
-		return MHD_YES;
-	}
-	if (*upload_data_size > 0)
-	{
-		size_t		n = *upload_data_size;
-
-		*upload_data_size = 0;
-		if (req->status != 0 || req->body_too_large)
-			return MHD_YES;
-		if (req->body_len + n > gw_config->max_body)
-		{
-			req->body_too_large = true;
-			free(req->body);
-			req->body = NULL;
-			req->body_len = req->body_cap = 0;
-			return MHD_YES;
-		}
-		if (req->body_len + n + 1 > req->body_cap)
-		{
-			size_t		cap = req->body_cap ? req->body_cap : 1024;
-			char	   *grown;
-
-			while (cap < req->body_len + n + 1)
-				cap *= 2;
-			grown = realloc(req->body, cap);
-			if (grown == NULL)
-				return MHD_NO;
-			req->body = grown;
-			req->body_cap = cap;
-		}
-		memcpy(req->body + req->body_len, upload_data, n);
-		req->body_len += n;
-		req->body[req->body_len] = '\0';
-		return MHD_YES;
-	}
-	if (req->status != 0)
-		return MHD_YES;			/* answered early (413) */
-	if (req->body_too_large)
-		return respond_error(req, 413, "payload_too_large",
-							 "the request body is larger than the limit",
-							 json_pack("{s:I}", "max_bytes", (json_int_t) gw_config->max_body));
-	if (req->uri_len > MAX_URI)
-		return respond_error(req, 414, "uri_too_long",
-							 "the request target is longer than the limit",
-							 json_pack("{s:i}", "max_bytes", MAX_URI));
+	if (!request_receive(req, conn, url, method, upload_data, upload_data_size, &ret))
+		return ret;				/* more to read, or answered (413, 414) */
 	return handle_request(req);
 }
 

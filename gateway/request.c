@@ -1,0 +1,370 @@
+/*
+ * gateway/request.c — the request stage: what the client sent, checked
+ * before anything else looks at it.
+ *
+ * request_receive() takes a request in from libmicrohttpd (method, path,
+ * X-Request-Id, the body within PGCOMMERCE_MAX_BODY, the request-target
+ * within MAX_URI) and says when it is complete; request_parse_input()
+ * turns the parts a route binds into checked values: the query string
+ * (no repeats, UTF-8), the body (application/json, valid JSON, no
+ * duplicate keys) and If-Match (a version). Malformed input is answered
+ * here (400, 413, 414, 415) and never reaches SQL. Next stage: bind.c.
+ */
+#include "request.h"
+
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+/* Longest request-target we route (the rest gets 414). */
+#define MAX_URI 4096
+
+long long
+monotonic_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long) ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+double
+seconds_now(void)
+{
+	return (double) monotonic_us() / 1e6;
+}
+
+const char *
+request_header(request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+bool
+valid_utf8(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *) s;
+	size_t		i = 0;
+
+	while (i < len)
+	{
+		unsigned char c = p[i];
+		int			n;
+		unsigned int cp;
+
+		if (c < 0x80)
+		{
+			if (c == 0)
+				return false;
+			i++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0)
+			n = 1, cp = c & 0x1f;
+		else if ((c & 0xf0) == 0xe0)
+			n = 2, cp = c & 0x0f;
+		else if ((c & 0xf8) == 0xf0)
+			n = 3, cp = c & 0x07;
+		else
+			return false;
+		if (i + (size_t) n >= len)
+			return false;
+		for (int k = 1; k <= n; k++)
+		{
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+			cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += (size_t) n + 1;
+	}
+	return true;
+}
+
+bool
+grow_buffer(char **buf, size_t *cap, size_t need, size_t initial)
+{
+	size_t		size = *cap ? *cap : initial;
+	char	   *grown;
+
+	if (need <= *cap)
+		return true;
+	while (size < need)
+		size *= 2;
+	grown = realloc(*buf, size);
+	if (grown == NULL)
+		return false;
+	*buf = grown;
+	*cap = size;
+	return true;
+}
+
+static void
+new_request_id(char *buf, size_t len)
+{
+	unsigned char r[16];
+
+	if (RAND_bytes(r, sizeof(r)) != 1)
+	{
+		long long	t = monotonic_us();
+
+		memcpy(r, &t, sizeof(t));
+		memcpy(r + 8, &t, sizeof(t));
+	}
+	r[6] = (unsigned char) ((r[6] & 0x0f) | 0x40);
+	r[8] = (unsigned char) ((r[8] & 0x3f) | 0x80);
+	snprintf(buf, len,
+			 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+			 r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
+			 r[10], r[11], r[12], r[13], r[14], r[15]);
+}
+
+/* A client's X-Request-Id is echoed only when it is short and plain. */
+static bool
+acceptable_request_id(const char *id)
+{
+	size_t		n = 0;
+
+	if (id == NULL)
+		return false;
+	for (const char *p = id; *p; p++, n++)
+	{
+		char		c = *p;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == ':'))
+			return false;
+	}
+	return n >= 1 && n <= 128;
+}
+
+static bool
+content_length_too_large(struct MHD_Connection *conn, size_t max)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+
+	return cl != NULL && strtoull(cl, NULL, 10) > max;
+}
+
+static enum MHD_Result
+payload_too_large(request *req)
+{
+	return respond_error(req, 413, "payload_too_large",
+						 "the request body is larger than the limit",
+						 json_pack("{s:I}", "max_bytes", (json_int_t) gw_config->max_body));
+}
+
+/* First call for a request: method, path, request id, declared length. */
+static bool
+request_begin(request *req, struct MHD_Connection *conn, const char *url,
+			  const char *method, enum MHD_Result *ret)
+{
+	const char *rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+
+	req->started = true;
+	req->conn = conn;
+	snprintf(req->method, sizeof(req->method), "%s", method);
+	req->path = strdup(url);
+	if (acceptable_request_id(rid))
+		snprintf(req->request_id, sizeof(req->request_id), "%s", rid);
+	else
+		new_request_id(req->request_id, sizeof(req->request_id));
+	*ret = MHD_YES;
+	if (content_length_too_large(conn, gw_config->max_body))
+	{
+		req->body_too_large = true;
+		*ret = payload_too_large(req);
+	}
+	return false;
+}
+
+/* A piece of the body, kept while the total stays within the limit. */
+static enum MHD_Result
+request_append_body(request *req, const char *data, size_t n)
+{
+	if (req->status != 0 || req->body_too_large)
+		return MHD_YES;
+	if (req->body_len + n > gw_config->max_body)
+	{
+		req->body_too_large = true;
+		free(req->body);
+		req->body = NULL;
+		req->body_len = req->body_cap = 0;
+		return MHD_YES;
+	}
+	if (!grow_buffer(&req->body, &req->body_cap, req->body_len + n + 1, 1024))
+		return MHD_NO;
+	memcpy(req->body + req->body_len, data, n);
+	req->body_len += n;
+	req->body[req->body_len] = '\0';
+	return MHD_YES;
+}
+
+bool
+request_receive(request *req, struct MHD_Connection *conn, const char *url,
+				const char *method, const char *upload_data, size_t *upload_data_size,
+				enum MHD_Result *ret)
+{
+	if (!req->started)
+		return request_begin(req, conn, url, method, ret);
+	if (*upload_data_size > 0)
+	{
+		size_t		n = *upload_data_size;
+
+		*upload_data_size = 0;
+		*ret = request_append_body(req, upload_data, n);
+		return false;
+	}
+	*ret = MHD_YES;
+	if (req->status != 0)
+		return false;			/* answered early (413) */
+	if (req->body_too_large)
+		*ret = payload_too_large(req);
+	else if (req->uri_len > MAX_URI)
+		*ret = respond_error(req, 414, "uri_too_long",
+							 "the request target is longer than the limit",
+							 json_pack("{s:i}", "max_bytes", MAX_URI));
+	else
+		return true;
+	return false;
+}
+
+typedef struct query_ctx
+{
+	json_t	   *obj;
+	bool		bad;
+	char		why[160];
+} query_ctx;
+
+static enum MHD_Result
+collect_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	query_ctx  *q = cls;
+
+	(void) kind;
+	if (q->bad)
+		return MHD_NO;
+	if (!valid_utf8(key, strlen(key)) || (value && !valid_utf8(value, strlen(value))))
+	{
+		q->bad = true;
+		snprintf(q->why, sizeof(q->why), "query parameters must be valid UTF-8");
+		return MHD_NO;
+	}
+	if (json_object_get(q->obj, key) != NULL)
+	{
+		q->bad = true;
+		snprintf(q->why, sizeof(q->why), "query parameter \"%.64s\" is repeated", key);
+		return MHD_NO;
+	}
+	json_object_set_new(q->obj, key, json_string(value ? value : ""));
+	return MHD_YES;
+}
+
+bool
+query_params(request *req, json_t **out, enum MHD_Result *ret)
+{
+	query_ctx	q = {.obj = json_object()};
+
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, collect_query, &q);
+	if (q.bad)
+	{
+		json_decref(q.obj);
+		*out = NULL;
+		*ret = respond_error(req, 400, "invalid_parameter", q.why, NULL);
+		return false;
+	}
+	*out = q.obj;
+	return true;
+}
+
+/* If-Match: "N", W/"N" or N -> N. */
+static bool
+parse_if_match(const char *h, char *out, size_t outlen)
+{
+	const char *p = h;
+	size_t		n = 0;
+
+	if (strncmp(p, "W/", 2) == 0)
+		p += 2;
+	if (*p == '"')
+		p++;
+	while (p[n] >= '0' && p[n] <= '9')
+		n++;
+	if (n == 0 || n >= outlen || n > 18)
+		return false;
+	if (p[n] != '\0' && !(p[n] == '"' && p[n + 1] == '\0'))
+		return false;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return true;
+}
+
+static bool
+is_json_content_type(const char *ct)
+{
+	const char *semi;
+	size_t		n;
+
+	if (ct == NULL)
+		return false;
+	semi = strchr(ct, ';');
+	n = semi ? (size_t) (semi - ct) : strlen(ct);
+	while (n > 0 && ct[n - 1] == ' ')
+		n--;
+	if (n == 16 && strncasecmp(ct, "application/json", 16) == 0)
+		return true;
+	return n > 5 && strncasecmp(ct + n - 5, "+json", 5) == 0 && strncasecmp(ct, "application/", 12) == 0;
+}
+
+void
+request_input_free(request_input *in)
+{
+	json_decref(in->query);
+	json_decref(in->body);
+	in->query = in->body = NULL;
+}
+
+bool
+request_parse_input(request *req, request_input *in, enum MHD_Result *ret)
+{
+	const char *if_match = request_header(req, "If-Match");
+
+	memset(in, 0, sizeof(*in));
+	in->idempotency_key = request_header(req, "Idempotency-Key");
+	if (!query_params(req, &in->query, ret))
+		return false;
+
+	/* The body: JSON only, parsed here so malformed input never reaches SQL. */
+	if (req->body_len > 0)
+	{
+		json_error_t jerr;
+
+		if (!is_json_content_type(request_header(req, "Content-Type")))
+		{
+			*ret = respond_error(req, 415, "unsupported_media_type",
+								 "the request body must be application/json", NULL);
+			return false;
+		}
+		in->body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+		if (in->body == NULL)
+		{
+			*ret = respond_error(req, 400, "malformed_json", "the request body is not valid JSON",
+								 json_pack("{s:s, s:i, s:i}", "reason", jerr.text,
+										   "line", jerr.line, "column", jerr.column));
+			return false;
+		}
+	}
+	if (if_match && strcmp(if_match, "*") != 0 &&
+		!parse_if_match(if_match, in->version, sizeof(in->version)))
+	{
+		*ret = respond_error(req, 400, "invalid_parameter",
+							 "If-Match must be a version ETag such as \"3\"", NULL);
+		return false;
+	}
+	return true;
+}
