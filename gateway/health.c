@@ -2,11 +2,13 @@
  * gateway/health.c — GET /healthz (the process answers) and GET /readyz
  * (the database answers a real query and the installed pgcommerce is the
  * version this gateway was built for, PGCOMMERCE_VERSION from the
- * Makefile). Load balancers route by /readyz, so it never waits long: the
+ * Makefile), once the route table has been loaded (before, every route
+ * would answer route_not_found). Load balancers route by /readyz, so it never waits long: the
  * pool gives up after a second and a down server refuses at once.
  */
 #include "handlers.h"
 #include "pool.h"
+#include "routes.h"
 
 #include <string.h>
 
@@ -57,6 +59,9 @@ handle_readyz(request *req)
 						"the installed pgcommerce version is not the one this gateway was built for",
 						json_pack("{s:s, s:o}", "expected", PGCOMMERCE_VERSION,
 								  "installed", safe_json_string(PQgetvalue(res, 0, 0))));
+	else if (!routes_loaded())
+		ret = not_ready(req, "routes_not_loaded",
+						"the route table has not been loaded from the database yet", NULL);
 	else
 		ret = respond_json(req, 200,
 						   json_pack("{s:s, s:s}", "status", "ready", "version", PGCOMMERCE_VERSION),

@@ -180,6 +180,17 @@ routes_load(PGconn *conn)
 	return true;
 }
 
+bool
+routes_loaded(void)
+{
+	bool		loaded;
+
+	pthread_mutex_lock(&lock);
+	loaded = current->generation > 0;
+	pthread_mutex_unlock(&lock);
+	return loaded;
+}
+
 route_set *
 routes_acquire(void)
 {

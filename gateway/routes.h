@@ -59,6 +59,9 @@ typedef struct route_set
 /* Load the table from the database and make it current. */
 extern bool routes_load(PGconn *conn);
 
+/* Whether the table has been loaded from the database at least once. */
+extern bool routes_loaded(void);
+
 /* Current table (never NULL; empty before the first load) and its release. */
 extern route_set *routes_acquire(void);
 extern void routes_release(route_set *set);

@@ -119,6 +119,18 @@ is($r->{json}{error}{code}, 'version_mismatch', 'reason: version_mismatch');
 is($r->{json}{error}{details}{installed}, '9.9.9', 'names the installed version');
 is($gw_other->stop, 0, 'gateway exits 0 on SIGTERM');
 
+# The right version but no route table: not ready (every route would be
+# route_not_found), rather than ready with nothing to serve.
+$node->safe_psql('postgres', 'CREATE DATABASE noroutes');
+$node->safe_psql('noroutes', q{CREATE SCHEMA commerce;
+	CREATE FUNCTION commerce.version() RETURNS text LANGUAGE sql AS $$SELECT '0.1.0'$$;
+	GRANT USAGE ON SCHEMA commerce TO PUBLIC;});
+my $gw_noroutes = start_gateway($node, db => 'noroutes');
+$r = $gw_noroutes->get('/readyz');
+is($r->{status}, 503, 'routes never loaded: 503');
+is($r->{json}{error}{code}, 'routes_not_loaded', 'reason: routes_not_loaded');
+is($gw_noroutes->stop, 0, 'gateway exits 0 on SIGTERM');
+
 my $gw_none = start_gateway($node, db => 'postgres');
 $r = $gw_none->get('/readyz');
 is($r->{status}, 503, 'no extension: 503');
@@ -139,7 +151,9 @@ sleep 0.5;
 $t0 = time;
 my $exit = $gw_slow->stop;
 $curl->finish;
-is($curl_out, '200', 'the request under way at SIGTERM got its 200');
+# (this stand-in database has no route table, so the full answer is 503
+# routes_not_loaded, given only after the slow version query)
+is($curl_out, '503', 'the request under way at SIGTERM got its full answer');
 is($exit, 0, 'then the gateway exited 0');
 ok(time - $t0 >= 0.5, 'it waited for the request');
 my $refused = HTTP::Tiny->new(timeout => 3)->get($gw_slow->base . '/healthz');
