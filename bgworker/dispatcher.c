@@ -46,7 +46,10 @@
 #include "utils/uuid.h"
 
 #include "command.h"
+#include "dispatcher.h"
 #include "outbox_worker.h"
+#include "planner_keys_only.h"
+#include "worker_attach.h"
 
 static SPIPlanPtr claim_plan = NULL;
 static SPIPlanPtr context_plan = NULL;
