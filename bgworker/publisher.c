@@ -547,8 +547,8 @@ fan_out_deliveries(const Published *published, int npublished)
 	type_datums = palloc(sizeof(Datum) * npublished);
 	for (int i = 0; i < npublished; i++)
 	{
-		tenant_datums[i] = UUIDPGetDatum(unconstify(pg_uuid_t *, &published[i].tenant_id));
-		id_datums[i] = UUIDPGetDatum(unconstify(pg_uuid_t *, &published[i].id));
+		tenant_datums[i] = UUIDPGetDatum(&published[i].tenant_id);
+		id_datums[i] = UUIDPGetDatum(&published[i].id);
 		seq_datums[i] = Int64GetDatum(published[i].seq);
 		type_datums[i] = published[i].type;
 	}
