@@ -46,7 +46,10 @@
 #include "utils/uuid.h"
 
 #include "command.h"
+#include "dispatcher.h"
 #include "outbox_worker.h"
+#include "planner_keys_only.h"
+#include "worker_attach.h"
 
 static SPIPlanPtr claim_plan = NULL;
 static SPIPlanPtr context_plan = NULL;
@@ -54,7 +57,24 @@ static SPIPlanPtr delivered_plan = NULL;
 static SPIPlanPtr failed_plan = NULL;
 static SPIPlanPtr next_due_plan = NULL;
 
+/* What the attempt of a claimed delivery needs. */
+typedef struct ClaimedDelivery
+{
+	pg_uuid_t	tenant;
+	pg_uuid_t	delivery;
+	Oid			handler;		/* InvalidOid when handler_null */
+	bool		handler_null;	/* the handler function does not exist */
+	Oid			run_as;			/* InvalidOid when run_as_null */
+	bool		run_as_null;	/* the run_as role does not exist */
+	Jsonb	   *event;			/* the envelope passed to the handler */
+	char	   *handler_name;	/* as the subscription names it */
+} ClaimedDelivery;
+
 static int	dispatch_one(void);
+static void end_delivery_transaction(void);
+static bool claim_delivery(ClaimedDelivery *claimed);
+static void record_attempt(const pg_uuid_t *tenant, const pg_uuid_t *delivery,
+						   const char *error);
 static char *call_handler(Oid handler, Oid run_as, const pg_uuid_t *tenant, Jsonb *event);
 static long next_due_ms(void);
 
@@ -114,22 +134,8 @@ outbox_dispatcher_loop(void)
 static int
 dispatch_one(void)
 {
-	int			ret;
-	HeapTuple	tuple;
-	TupleDesc	desc;
-	bool		isnull;
-	pg_uuid_t	tenant;
-	pg_uuid_t	delivery;
-	Datum		handler_datum;
-	Datum		run_as_datum;
-	bool		handler_null;
-	bool		run_as_null;
-	Jsonb	   *event;
+	ClaimedDelivery claimed;
 	char	   *error = NULL;
-	Datum		args[3];
-	Oid			argtypes[3] = {UUIDOID, UUIDOID, TEXTOID};
-	char		nulls[3] = {' ', ' ', ' '};
-	MemoryContext caller_context = CurrentMemoryContext;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -138,66 +144,117 @@ dispatch_one(void)
 
 	if (!outbox_extension_present())
 	{
-		PopActiveSnapshot();
-		SPI_finish();
-		CommitTransactionCommand();
+		end_delivery_transaction();
 		return -1;
 	}
-
-	ret = outbox_execute_keys_only(commerce_prepare(&claim_plan,
-										"SELECT d.tenant_id, d.id,"
-										"       pg_catalog.to_regprocedure(s.handler)::pg_catalog.oid,"
-										"       (SELECT r.oid FROM pg_catalog.pg_roles r"
-										"         WHERE r.rolname OPERATOR(pg_catalog.=) s.run_as),"
-										"       commerce.event_envelope(o), s.name, s.handler"
-										"  FROM commerce.deliveries d"
-										"  JOIN commerce.subscriptions s ON s.id OPERATOR(pg_catalog.=) d.subscription_id"
-										"  JOIN commerce.outbox o ON o.tenant_id OPERATOR(pg_catalog.=) d.tenant_id"
-										"                        AND o.id OPERATOR(pg_catalog.=) d.event_id"
-										" WHERE d.status OPERATOR(pg_catalog.=) 'pending'"
-										"   AND d.next_attempt_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()"
-										" ORDER BY d.next_attempt_at, d.id"
-										" LIMIT 1"
-										"   FOR UPDATE OF d SKIP LOCKED",
-										0, NULL),
-						   NULL, NULL, false, 1);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "could not read due deliveries: %s", SPI_result_code_string(ret));
-	if (SPI_processed == 0)
+	if (!claim_delivery(&claimed))
 	{
-		PopActiveSnapshot();
-		SPI_finish();
-		CommitTransactionCommand();
+		end_delivery_transaction();
 		return 0;
 	}
 
+	if (claimed.handler_null)
+		error = psprintf("handler function %s does not exist", claimed.handler_name);
+	else if (claimed.run_as_null)
+		error = pstrdup("the subscription's run_as role does not exist");
+	else
+		error = call_handler(claimed.handler, claimed.run_as, &claimed.tenant, claimed.event);
+
+	record_attempt(&claimed.tenant, &claimed.delivery, error);
+
+	end_delivery_transaction();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return 1;
+}
+
+/* The end of a delivery's transaction, whatever became of it. */
+static void
+end_delivery_transaction(void)
+{
+	PopActiveSnapshot();
+	SPI_finish();
+	CommitTransactionCommand();
+}
+
+/*
+ * claim_delivery
+ *		Lock the most overdue pending delivery (skipping those another
+ *		transaction holds) and read what its attempt needs into *claimed;
+ *		false when none is due. The event is copied into the caller's
+ *		memory context; the names are valid until SPI_finish.
+ */
+static bool
+claim_delivery(ClaimedDelivery *claimed)
+{
+	MemoryContext caller_context = CurrentMemoryContext;
+	HeapTuple	tuple;
+	TupleDesc	desc;
+	bool		isnull;
+	Datum		handler_datum;
+	Datum		run_as_datum;
+	int			ret;
+
+	ret = outbox_execute_keys_only(commerce_prepare(&claim_plan,
+													"SELECT d.tenant_id, d.id,"
+													"       pg_catalog.to_regprocedure(s.handler)::pg_catalog.oid,"
+													"       (SELECT r.oid FROM pg_catalog.pg_roles r"
+													"         WHERE r.rolname OPERATOR(pg_catalog.=) s.run_as),"
+													"       commerce.event_envelope(o), s.name, s.handler"
+													"  FROM commerce.deliveries d"
+													"  JOIN commerce.subscriptions s ON s.id OPERATOR(pg_catalog.=) d.subscription_id"
+													"  JOIN commerce.outbox o ON o.tenant_id OPERATOR(pg_catalog.=) d.tenant_id"
+													"                        AND o.id OPERATOR(pg_catalog.=) d.event_id"
+													" WHERE d.status OPERATOR(pg_catalog.=) 'pending'"
+													"   AND d.next_attempt_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()"
+													" ORDER BY d.next_attempt_at, d.id"
+													" LIMIT 1"
+													"   FOR UPDATE OF d SKIP LOCKED",
+													0, NULL),
+								   NULL, NULL, false, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read due deliveries: %s", SPI_result_code_string(ret));
+	if (SPI_processed == 0)
+		return false;
+
 	tuple = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
-	tenant = *DatumGetUUIDP(SPI_getbinval(tuple, desc, 1, &isnull));
-	delivery = *DatumGetUUIDP(SPI_getbinval(tuple, desc, 2, &isnull));
-	handler_datum = SPI_getbinval(tuple, desc, 3, &handler_null);
-	run_as_datum = SPI_getbinval(tuple, desc, 4, &run_as_null);
+	claimed->tenant = *DatumGetUUIDP(SPI_getbinval(tuple, desc, 1, &isnull));
+	claimed->delivery = *DatumGetUUIDP(SPI_getbinval(tuple, desc, 2, &isnull));
+	handler_datum = SPI_getbinval(tuple, desc, 3, &claimed->handler_null);
+	run_as_datum = SPI_getbinval(tuple, desc, 4, &claimed->run_as_null);
+	claimed->handler = claimed->handler_null ? InvalidOid : DatumGetObjectId(handler_datum);
+	claimed->run_as = claimed->run_as_null ? InvalidOid : DatumGetObjectId(run_as_datum);
 	{
 		MemoryContext old = MemoryContextSwitchTo(caller_context);
 
-		event = DatumGetJsonbPCopy(SPI_getbinval(tuple, desc, 5, &isnull));
+		claimed->event = DatumGetJsonbPCopy(SPI_getbinval(tuple, desc, 5, &isnull));
 		MemoryContextSwitchTo(old);
 	}
+	claimed->handler_name = SPI_getvalue(tuple, desc, 7);
 	pgstat_report_activity(STATE_RUNNING,
 						   psprintf("delivering to subscription %s (%s)",
 									SPI_getvalue(tuple, desc, 6),
-									SPI_getvalue(tuple, desc, 7)));
+									claimed->handler_name));
+	return true;
+}
 
-	if (handler_null)
-		error = psprintf("handler function %s does not exist", SPI_getvalue(tuple, desc, 7));
-	else if (run_as_null)
-		error = pstrdup("the subscription's run_as role does not exist");
-	else
-		error = call_handler(DatumGetObjectId(handler_datum),
-							 DatumGetObjectId(run_as_datum), &tenant, event);
+/*
+ * record_attempt
+ *		Mark the delivery delivered (error NULL), or record the error and
+ *		schedule the next attempt after the subscription's backoff, or park
+ *		it as dead after its last attempt.
+ */
+static void
+record_attempt(const pg_uuid_t *tenant, const pg_uuid_t *delivery, const char *error)
+{
+	Datum		args[3];
+	Oid			argtypes[3] = {UUIDOID, UUIDOID, TEXTOID};
+	char		nulls[3] = {' ', ' ', ' '};
+	int			ret;
 
-	args[0] = UUIDPGetDatum(&tenant);
-	args[1] = UUIDPGetDatum(&delivery);
+	args[0] = UUIDPGetDatum(tenant);
+	args[1] = UUIDPGetDatum(delivery);
 	if (error == NULL)
 	{
 		ret = outbox_execute_keys_only(commerce_prepare(&delivered_plan,
@@ -230,13 +287,6 @@ dispatch_one(void)
 	}
 	if (ret != SPI_OK_UPDATE)
 		elog(ERROR, "could not record a delivery attempt: %s", SPI_result_code_string(ret));
-
-	PopActiveSnapshot();
-	SPI_finish();
-	CommitTransactionCommand();
-	pgstat_report_stat(false);
-	pgstat_report_activity(STATE_IDLE, NULL);
-	return 1;
 }
 
 /*

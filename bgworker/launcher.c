@@ -38,6 +38,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "launcher.h"
 #include "outbox_worker.h"
 
 /* Backstop: how often a database without the extension is looked at again. */

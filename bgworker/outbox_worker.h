@@ -1,12 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * outbox_worker.h
- *	  Shared declarations of the outbox background workers: the launcher
- *	  (one per cluster), and per database a publisher (assigns seq in commit
- *	  order and wakes listeners with an empty NOTIFY commerce_events) and a
- *	  dispatcher (runs the subscription handlers). Also the shared-memory
- *	  registry through which writers wake the publisher at commit and DDL
- *	  pauses a database's workers.
+ *	  The outbox workers as the rest of pgcommerce sees them (registry.c):
+ *	  the launcher (one per cluster), and per database a publisher (assigns
+ *	  seq in commit order and wakes listeners with an empty NOTIFY
+ *	  commerce_events) and a dispatcher (runs the subscription handlers);
+ *	  their settings; the shared-memory registry through which writers
+ *	  wake the publisher at commit and DDL pauses a database's workers.
+ *	  What one worker file offers another is declared in that file's own
+ *	  header (worker.h, worker_attach.h, planner_keys_only.h, ...).
  *
  * bgworker/outbox_worker.h
  *
@@ -18,10 +20,8 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
-#include "executor/spi.h"
 #include "storage/proc.h"
 #include "storage/spin.h"
-#include "utils/uuid.h"
 
 /* The NOTIFY channel of the publisher's wake-ups (empty payloads). */
 #define OUTBOX_CHANNEL "commerce_events"
@@ -76,28 +76,5 @@ extern void outbox_wake_worker(Oid dboid, OutboxWorkerKind kind);
 extern void outbox_wake_launcher(void);
 extern bool outbox_database_allowed(const char *dbname);
 extern bool outbox_database_paused(Oid dboid);
-
-/* launcher.c */
-extern PGDLLEXPORT void outbox_launcher_main(Datum main_arg);
-
-/* publisher.c, dispatcher.c: per-database workers (common start in worker.c) */
-extern PGDLLEXPORT void outbox_database_worker_main(Datum main_arg);
-extern bool outbox_worker_attach(OutboxWorkerKind kind);
-extern bool outbox_extension_present(void);
-extern void outbox_mark_absent(void);
-extern int	outbox_planner_keys_only(bool no_hash_merge);
-extern void outbox_planner_restore(int nestlevel);
-extern int	outbox_execute_keys_only(SPIPlanPtr plan, Datum *args, const char *nulls,
-									 bool read_only, long count);
-extern void outbox_publisher_loop(void);
-
-/* retention.c: purges of expired events and idempotency keys */
-extern bool outbox_purge_expired(void);
-
-/* scan_floor.c: where the publisher's look-up of unpublished rows starts */
-extern void outbox_floor_probe_start(void);
-extern bool outbox_floor_probe_ripe(TimestampTz *time);
-extern pg_uuid_t outbox_floor_uuid(TimestampTz t);
-extern void outbox_dispatcher_loop(void);
 
 #endif							/* OUTBOX_WORKER_H */

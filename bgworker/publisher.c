@@ -68,6 +68,11 @@
 
 #include "command.h"
 #include "outbox_worker.h"
+#include "planner_keys_only.h"
+#include "publisher.h"
+#include "retention.h"
+#include "scan_floor.h"
+#include "worker_attach.h"
 
 #define PURGE_INTERVAL_MS 60000
 #define MAX_WINDOW_FACTOR 64
@@ -106,6 +111,15 @@ static bool last_full_sort = false;
 static pg_uuid_t scan_floor;
 
 static int	publish_batch(bool from_start, bool *more);
+static void end_batch_transaction(void);
+static int	pick_batch(const pg_uuid_t *from, bool floor_ripe, TimestampTz floor_time,
+					   Candidate **rows_out, bool *more);
+static void raise_scan_floor(TimestampTz floor_time, const pg_uuid_t *first_unpublished);
+static int64 *draw_seqs(int n);
+static Published *assign_seqs(const Candidate *rows, int n, const int64 *seqs,
+							  int *npublished);
+static void notify_listeners(int npublished);
+static uint64 fan_out_deliveries(const Published *published, int npublished);
 static int	read_candidates(SPIPlanPtr *plan, const char *sql, int limit,
 							const pg_uuid_t *from, Candidate *rows);
 static int	compare_candidates(const void *a, const void *b);
@@ -194,7 +208,7 @@ outbox_publisher_loop(void)
 
 /*
  * publish_batch
- *		One transaction: pick, order, number, fan out, wake, commit.
+ *		One transaction: pick, order, number, wake, fan out, commit.
  *		Returns the number of rows published, or -1 when the extension is
  *		gone; *more says whether the backlog may hold more. from_start:
  *		look from the start of the outbox rather than from the scan floor.
@@ -202,29 +216,16 @@ outbox_publisher_loop(void)
 static int
 publish_batch(bool from_start, bool *more)
 {
-	int			limit = outbox_publisher_batch_size;
 	Candidate  *rows;
-	int			nrows;
 	int			nkept;
-	Datum	   *tid_datums;
-	Datum	   *tenant_datums;
-	Datum	   *id_datums;
-	Datum	   *seq_datums;
-	int64	   *seqs;
 	Published  *published;
 	int			npublished;
-	uint64		deliveries = 0;
-	Datum		args[4];
-	Oid			argtypes[4];
-	int			ret;
+	uint64		deliveries;
 	pg_uuid_t	from;
 	bool		floor_ripe = false;
 	TimestampTz floor_time = 0;
-	bool		id_ordered = false;
-	pg_uuid_t	first_id;
 
 	*more = false;
-	memset(&first_id, 0, sizeof(first_id));
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	SPI_connect();
@@ -242,12 +243,59 @@ publish_batch(bool from_start, bool *more)
 
 	if (!outbox_extension_present())
 	{
-		PopActiveSnapshot();
-		SPI_finish();
-		CommitTransactionCommand();
+		end_batch_transaction();
 		return -1;
 	}
 	pgstat_report_activity(STATE_RUNNING, "publishing outbox batch");
+
+	nkept = pick_batch(&from, floor_ripe, floor_time, &rows, more);
+	if (nkept == 0)
+	{
+		end_batch_transaction();
+		pgstat_report_activity(STATE_IDLE, NULL);
+		return 0;
+	}
+
+	published = assign_seqs(rows, nkept, draw_seqs(nkept), &npublished);
+	notify_listeners(npublished);
+	deliveries = fan_out_deliveries(published, npublished);
+
+	end_batch_transaction();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+
+	if (deliveries > 0)
+		outbox_wake_worker(MyDatabaseId, OUTBOX_DISPATCHER);
+	return npublished;
+}
+
+/* The end of a batch's transaction, whatever it published. */
+static void
+end_batch_transaction(void)
+{
+	PopActiveSnapshot();
+	SPI_finish();
+	CommitTransactionCommand();
+}
+
+/*
+ * pick_batch
+ *		The rows of this batch, in commit order, at most
+ *		pgcommerce.publisher_batch_size of them, into *rows; returns how
+ *		many. Also raises the scan floor when the probe is ripe.
+ */
+static int
+pick_batch(const pg_uuid_t *from, bool floor_ripe, TimestampTz floor_time,
+		   Candidate **rows_out, bool *more)
+{
+	int			limit = outbox_publisher_batch_size;
+	Candidate  *rows;
+	int			nrows = 0;
+	int			nkept = 0;
+	bool		id_ordered = false;
+	pg_uuid_t	first_id;
+
+	memset(&first_id, 0, sizeof(first_id));
 
 	/*
 	 * Candidates: the first `fetch` unpublished rows in id order. Rows
@@ -258,8 +306,6 @@ publish_batch(bool from_start, bool *more)
 	 * window is doubled, up to MAX_WINDOW_FACTOR batches; only then are all
 	 * unpublished rows sorted by commit time.
 	 */
-	nrows = 0;
-	nkept = 0;
 	for (int fetch = limit * window_hint;; fetch *= 2)
 	{
 		rows = palloc(sizeof(Candidate) * fetch);
@@ -273,7 +319,7 @@ publish_batch(bool from_start, bool *more)
 								"  FROM commerce.outbox o"
 								" WHERE o.seq IS NULL AND o.id OPERATOR(pg_catalog.>=) $2"
 								" ORDER BY o.id LIMIT $1",
-								fetch, &from, rows);
+								fetch, from, rows);
 		id_ordered = true;
 		if (nrows > 0)
 			first_id = rows[0].id;
@@ -311,83 +357,106 @@ publish_batch(bool from_start, bool *more)
 									"  FROM commerce.outbox o"
 									" WHERE o.seq IS NULL AND o.id OPERATOR(pg_catalog.>=) $2"
 									" ORDER BY committed_at NULLS FIRST, o.id LIMIT $1",
-									limit, &from, rows);
+									limit, from, rows);
 			id_ordered = false;
 			break;
 		}
 		pfree(rows);
 	}
 
-	/*
-	 * The probe has seen every transaction that could still add a row below
-	 * its time end: raise the floor to that time, or to the first
-	 * unpublished row, whichever is lower (unknown after the full sort).
-	 */
 	if (floor_ripe && id_ordered)
-	{
-		pg_uuid_t	candidate = outbox_floor_uuid(floor_time);
-
-		if (nrows > 0 && memcmp(first_id.data, candidate.data, UUID_LEN) < 0)
-			candidate = first_id;
-		if (memcmp(candidate.data, scan_floor.data, UUID_LEN) > 0)
-			scan_floor = candidate;
-	}
-
-	if (nkept == 0)
-	{
-		PopActiveSnapshot();
-		SPI_finish();
-		CommitTransactionCommand();
-		pgstat_report_activity(STATE_IDLE, NULL);
-		return 0;
-	}
+		raise_scan_floor(floor_time, nrows > 0 ? &first_id : NULL);
 
 	qsort(rows, nkept, sizeof(Candidate), compare_candidates);
 	/* A prefix in commit order stays one when cut. */
 	if (nkept > limit)
 		nkept = limit;
+	*rows_out = rows;
+	return nkept;
+}
 
-	/* seq values for this batch, ascending; only this publisher draws them. */
-	argtypes[0] = INT4OID;
-	args[0] = Int32GetDatum(nkept);
+/*
+ * raise_scan_floor
+ *		The probe has seen every transaction that could still add a row
+ *		below its time end: raise the floor to that time, or to the first
+ *		unpublished row (NULL: none), whichever is lower. Not after the full
+ *		sort, which does not know the first unpublished row.
+ */
+static void
+raise_scan_floor(TimestampTz floor_time, const pg_uuid_t *first_unpublished)
+{
+	pg_uuid_t	candidate = outbox_floor_uuid(floor_time);
+
+	if (first_unpublished != NULL &&
+		memcmp(first_unpublished->data, candidate.data, UUID_LEN) < 0)
+		candidate = *first_unpublished;
+	if (memcmp(candidate.data, scan_floor.data, UUID_LEN) > 0)
+		scan_floor = candidate;
+}
+
+/*
+ * draw_seqs
+ *		n seq values for this batch, ascending; only this publisher draws
+ *		them.
+ */
+static int64 *
+draw_seqs(int n)
+{
+	Oid			argtype = INT4OID;
+	Datum		arg = Int32GetDatum(n);
+	int64	   *seqs;
+	int			ret;
+
 	ret = SPI_execute_plan(commerce_prepare(&nextval_plan,
-									 "SELECT pg_catalog.nextval('commerce.outbox_seq'::pg_catalog.regclass)"
-									 "  FROM pg_catalog.generate_series(1, $1)",
-									 1, argtypes),
-						   args, NULL, false, 0);
-	if (ret != SPI_OK_SELECT || SPI_processed != (uint64) nkept)
-		elog(ERROR, "could not draw %d values from commerce.outbox_seq", nkept);
-	seqs = palloc(sizeof(int64) * nkept);
-	for (int i = 0; i < nkept; i++)
+											"SELECT pg_catalog.nextval('commerce.outbox_seq'::pg_catalog.regclass)"
+											"  FROM pg_catalog.generate_series(1, $1)",
+											1, &argtype),
+						   &arg, NULL, false, 0);
+	if (ret != SPI_OK_SELECT || SPI_processed != (uint64) n)
+		elog(ERROR, "could not draw %d values from commerce.outbox_seq", n);
+	seqs = palloc(sizeof(int64) * n);
+	for (int i = 0; i < n; i++)
 	{
 		bool		isnull;
 
 		seqs[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
 											  SPI_tuptable->tupdesc, 1, &isnull));
 	}
-	for (int i = 1; i < nkept; i++)
+	for (int i = 1; i < n; i++)
 		if (seqs[i] <= seqs[i - 1])
 			elog(ERROR, "commerce.outbox_seq did not increase");
+	return seqs;
+}
 
-	tid_datums = palloc(sizeof(Datum) * nkept);
-	tenant_datums = palloc(sizeof(Datum) * nkept);
-	id_datums = palloc(sizeof(Datum) * nkept);
-	seq_datums = palloc(sizeof(Datum) * nkept);
-	for (int i = 0; i < nkept; i++)
+/*
+ * assign_seqs
+ *		Give the batch's rows their seq (seqs[i] to rows[i]); returns what
+ *		the update returned, one Published per row it found, and their
+ *		number in *npublished.
+ */
+static Published *
+assign_seqs(const Candidate *rows, int n, const int64 *seqs, int *npublished)
+{
+	Datum	   *tid_datums = palloc(sizeof(Datum) * n);
+	Datum	   *tenant_datums = palloc(sizeof(Datum) * n);
+	Datum	   *id_datums = palloc(sizeof(Datum) * n);
+	Datum	   *seq_datums = palloc(sizeof(Datum) * n);
+	Datum		args[4];
+	Oid			argtypes[4] = {TIDARRAYOID, UUIDARRAYOID, UUIDARRAYOID, INT8ARRAYOID};
+	Published  *published;
+	int			ret;
+
+	for (int i = 0; i < n; i++)
 	{
 		tid_datums[i] = PointerGetDatum(&rows[i].tid);
 		tenant_datums[i] = UUIDPGetDatum(&rows[i].tenant_id);
 		id_datums[i] = UUIDPGetDatum(&rows[i].id);
 		seq_datums[i] = Int64GetDatum(seqs[i]);
 	}
-	args[0] = PointerGetDatum(construct_array(tid_datums, nkept, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT));
-	args[1] = PointerGetDatum(construct_array(tenant_datums, nkept, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
-	args[2] = PointerGetDatum(construct_array(id_datums, nkept, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
-	args[3] = PointerGetDatum(construct_array(seq_datums, nkept, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-	argtypes[0] = TIDARRAYOID;
-	argtypes[1] = UUIDARRAYOID;
-	argtypes[2] = UUIDARRAYOID;
-	argtypes[3] = INT8ARRAYOID;
+	args[0] = PointerGetDatum(construct_array(tid_datums, n, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT));
+	args[1] = PointerGetDatum(construct_array(tenant_datums, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+	args[2] = PointerGetDatum(construct_array(id_datums, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+	args[3] = PointerGetDatum(construct_array(seq_datums, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 
 	/*
 	 * Rows are found by the tuple ids the candidates were read at (a TID
@@ -402,24 +471,24 @@ publish_batch(bool from_start, bool *more)
 	 * published_at (NULL together with seq, by the CHECK constraint).
 	 */
 	ret = outbox_execute_keys_only(commerce_prepare_generic(&assign_plan,
-									 "UPDATE commerce.outbox o"
-									 "   SET seq = b.seq, published_at = pg_catalog.now()"
-									 "  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
-									 "                  pg_catalog.unnest($3), pg_catalog.unnest($4)) AS b(tid, tenant_id, id, seq)"
-									 " WHERE o.ctid OPERATOR(pg_catalog.=) b.tid"
-									 "   AND o.published_at IS NULL"
-									 " RETURNING o.seq,"
-									 "   o.tenant_id OPERATOR(pg_catalog.=) b.tenant_id"
-									 "   AND o.id OPERATOR(pg_catalog.=) b.id,"
-									 "   o.tenant_id, o.id, o.type",
-									 4, argtypes),
-						   args, NULL, false, 0);
+															"UPDATE commerce.outbox o"
+															"   SET seq = b.seq, published_at = pg_catalog.now()"
+															"  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
+															"                  pg_catalog.unnest($3), pg_catalog.unnest($4)) AS b(tid, tenant_id, id, seq)"
+															" WHERE o.ctid OPERATOR(pg_catalog.=) b.tid"
+															"   AND o.published_at IS NULL"
+															" RETURNING o.seq,"
+															"   o.tenant_id OPERATOR(pg_catalog.=) b.tenant_id"
+															"   AND o.id OPERATOR(pg_catalog.=) b.id,"
+															"   o.tenant_id, o.id, o.type",
+															4, argtypes),
+								   args, NULL, false, 0);
 	if (ret != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "could not assign seq to the outbox batch: %s", SPI_result_code_string(ret));
 
-	npublished = (int) SPI_processed;
-	published = palloc(sizeof(Published) * Max(npublished, 1));
-	for (int i = 0; i < npublished; i++)
+	*npublished = (int) SPI_processed;
+	published = palloc(sizeof(Published) * Max(*npublished, 1));
+	for (int i = 0; i < *npublished; i++)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[i];
 		bool		isnull;
@@ -432,71 +501,79 @@ publish_batch(bool from_start, bool *more)
 		published[i].id = *DatumGetUUIDP(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 4, &isnull));
 		published[i].type = PointerGetDatum(DatumGetTextPCopy(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 5, &isnull)));
 	}
+	return published;
+}
 
-	/*
-	 * One wake-up for the whole batch, delivered at commit, empty: see the
-	 * top of the file. NOTIFY folds identical notifications of a
-	 * transaction into one anyway; an empty one also leaks nothing.
-	 */
+/*
+ * notify_listeners
+ *		One wake-up for the whole batch, delivered at commit, empty: see the
+ *		top of the file. NOTIFY folds identical notifications of a
+ *		transaction into one anyway; an empty one also leaks nothing.
+ */
+static void
+notify_listeners(int npublished)
+{
 	if (npublished > 0)
 		Async_Notify(OUTBOX_CHANNEL, "");
+}
+
+/*
+ * fan_out_deliveries
+ *		One delivery per published event and matching subscription, in the
+ *		batch's transaction. Returns the number created.
+ */
+static uint64
+fan_out_deliveries(const Published *published, int npublished)
+{
+	Datum	   *tenant_datums;
+	Datum	   *id_datums;
+	Datum	   *seq_datums;
+	Datum	   *type_datums;
+	Datum		args[4];
+	Oid			argtypes[4] = {UUIDARRAYOID, UUIDARRAYOID, INT8ARRAYOID, TEXTARRAYOID};
+	int			ret;
 
 	ret = SPI_execute_plan(commerce_prepare(&has_subscriptions_plan,
-									 "SELECT 1 FROM commerce.subscriptions LIMIT 1",
-									 0, NULL),
+											"SELECT 1 FROM commerce.subscriptions LIMIT 1",
+											0, NULL),
 						   NULL, NULL, true, 1);
-	if (ret == SPI_OK_SELECT && SPI_processed > 0 && npublished > 0)
+	if (ret != SPI_OK_SELECT || SPI_processed == 0 || npublished == 0)
+		return 0;
+
+	/* From what the update returned: the outbox is not read again. */
+	tenant_datums = palloc(sizeof(Datum) * npublished);
+	id_datums = palloc(sizeof(Datum) * npublished);
+	seq_datums = palloc(sizeof(Datum) * npublished);
+	type_datums = palloc(sizeof(Datum) * npublished);
+	for (int i = 0; i < npublished; i++)
 	{
-		/*
-		 * From what the update returned: the outbox is not read again. The
-		 * arrays of the update are reused (npublished <= nkept).
-		 */
-		Datum	   *type_datums = palloc(sizeof(Datum) * npublished);
-
-		for (int i = 0; i < npublished; i++)
-		{
-			tenant_datums[i] = UUIDPGetDatum(&published[i].tenant_id);
-			id_datums[i] = UUIDPGetDatum(&published[i].id);
-			seq_datums[i] = Int64GetDatum(published[i].seq);
-			type_datums[i] = published[i].type;
-		}
-		args[0] = PointerGetDatum(construct_array(tenant_datums, npublished, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
-		args[1] = PointerGetDatum(construct_array(id_datums, npublished, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
-		args[2] = PointerGetDatum(construct_array(seq_datums, npublished, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		args[3] = PointerGetDatum(construct_array(type_datums, npublished, TEXTOID, -1, false, TYPALIGN_INT));
-		argtypes[0] = UUIDARRAYOID;
-		argtypes[1] = UUIDARRAYOID;
-		argtypes[2] = INT8ARRAYOID;
-		argtypes[3] = TEXTARRAYOID;
-		ret = SPI_execute_plan(commerce_prepare(&fan_out_plan,
-										 "INSERT INTO commerce.deliveries"
-										 "  (tenant_id, id, subscription_id, subscription_name, event_id, event_seq, next_attempt_at)"
-										 " SELECT b.tenant_id, commerce.uuid_generate_v7(), s.id, s.name, b.id, b.seq, pg_catalog.now()"
-										 "   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
-										 "                   pg_catalog.unnest($3), pg_catalog.unnest($4)) AS b(tenant_id, id, seq, type)"
-										 "   JOIN commerce.subscriptions s"
-										 "     ON (s.tenant IS NULL OR s.tenant OPERATOR(pg_catalog.=) b.tenant_id)"
-										 "    AND commerce.event_type_matches(s.event_type, b.type)"
-										 "  ORDER BY b.seq, s.id"
-										 /* a delivery already there (restored from a dump, written
-										  * by an operator) must not stop publishing for everyone */
-										 " ON CONFLICT (tenant_id, event_id, subscription_id) DO NOTHING",
-										 4, argtypes),
-							   args, NULL, false, 0);
-		if (ret != SPI_OK_INSERT)
-			elog(ERROR, "could not create deliveries: %s", SPI_result_code_string(ret));
-		deliveries = SPI_processed;
+		tenant_datums[i] = UUIDPGetDatum(&published[i].tenant_id);
+		id_datums[i] = UUIDPGetDatum(&published[i].id);
+		seq_datums[i] = Int64GetDatum(published[i].seq);
+		type_datums[i] = published[i].type;
 	}
-
-	PopActiveSnapshot();
-	SPI_finish();
-	CommitTransactionCommand();
-	pgstat_report_stat(false);
-	pgstat_report_activity(STATE_IDLE, NULL);
-
-	if (deliveries > 0)
-		outbox_wake_worker(MyDatabaseId, OUTBOX_DISPATCHER);
-	return npublished;
+	args[0] = PointerGetDatum(construct_array(tenant_datums, npublished, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+	args[1] = PointerGetDatum(construct_array(id_datums, npublished, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+	args[2] = PointerGetDatum(construct_array(seq_datums, npublished, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	args[3] = PointerGetDatum(construct_array(type_datums, npublished, TEXTOID, -1, false, TYPALIGN_INT));
+	ret = SPI_execute_plan(commerce_prepare(&fan_out_plan,
+											"INSERT INTO commerce.deliveries"
+											"  (tenant_id, id, subscription_id, subscription_name, event_id, event_seq, next_attempt_at)"
+											" SELECT b.tenant_id, commerce.uuid_generate_v7(), s.id, s.name, b.id, b.seq, pg_catalog.now()"
+											"   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
+											"                   pg_catalog.unnest($3), pg_catalog.unnest($4)) AS b(tenant_id, id, seq, type)"
+											"   JOIN commerce.subscriptions s"
+											"     ON (s.tenant IS NULL OR s.tenant OPERATOR(pg_catalog.=) b.tenant_id)"
+											"    AND commerce.event_type_matches(s.event_type, b.type)"
+											"  ORDER BY b.seq, s.id"
+											/* a delivery already there (restored from a dump, written
+											 * by an operator) must not stop publishing for everyone */
+											" ON CONFLICT (tenant_id, event_id, subscription_id) DO NOTHING",
+											4, argtypes),
+						   args, NULL, false, 0);
+	if (ret != SPI_OK_INSERT)
+		elog(ERROR, "could not create deliveries: %s", SPI_result_code_string(ret));
+	return SPI_processed;
 }
 
 /*

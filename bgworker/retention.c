@@ -25,6 +25,9 @@
 #include "command.h"
 #include "outbox_worker.h"
 #include "pgcommerce.h"
+#include "planner_keys_only.h"
+#include "retention.h"
+#include "worker_attach.h"
 
 #define PURGE_CHUNK 10000
 

@@ -40,7 +40,7 @@
 #include "utils/timestamp.h"
 
 #include "command.h"
-#include "outbox_worker.h"
+#include "scan_floor.h"
 
 static bool probe_active = false;
 static TimestampTz probe_time;

@@ -1,0 +1,74 @@
+/*-------------------------------------------------------------------------
+ *
+ * planner_keys_only.c
+ *	  The planner settings under which the outbox workers (publisher,
+ *	  dispatcher, retention purges) plan their statements. A worker
+ *	  prepares its statements once and keeps them (commerce_prepare),
+ *	  often while a new database's tables are still empty; plans made
+ *	  under these settings find rows by key or by a range of an index,
+ *	  so they stay right as the tables grow. See docs/design.md
+ *	  ("Outbox").
+ *
+ * bgworker/planner_keys_only.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "utils/guc.h"
+
+#include "planner_keys_only.h"
+
+/*
+ * outbox_planner_keys_only
+ *		Until outbox_planner_restore(returned level): no sequential scans
+ *		(and, with no_hash_merge, no hash or merge joins) for the statements
+ *		planned meanwhile. The workers' statements touch a few rows by key
+ *		(or by a range of an index), whatever the statistics say; a cached
+ *		generic plan made while a table was small would otherwise keep
+ *		scanning all of it as it grows. Call right around SPI_execute_plan:
+ *		a kept plan is made (or remade after an invalidation, or made anew
+ *		each call for a custom plan) inside it. outbox_execute_keys_only()
+ *		does both for one statement.
+ */
+int
+outbox_planner_keys_only(bool no_hash_merge)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	if (no_hash_merge)
+	{
+		(void) set_config_option("enable_hashjoin", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		(void) set_config_option("enable_mergejoin", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	}
+	return nestlevel;
+}
+
+void
+outbox_planner_restore(int nestlevel)
+{
+	AtEOXact_GUC(true, nestlevel);
+}
+
+/*
+ * outbox_execute_keys_only
+ *		SPI_execute_plan under outbox_planner_keys_only(true). A worker
+ *		prepares its statements once and keeps them, often while a new
+ *		database's tables are still empty; a plan made (or remade after an
+ *		invalidation) here finds rows by key whatever the statistics say.
+ */
+int
+outbox_execute_keys_only(SPIPlanPtr plan, Datum *args, const char *nulls,
+						 bool read_only, long count)
+{
+	int			nestlevel = outbox_planner_keys_only(true);
+	int			ret = SPI_execute_plan(plan, args, nulls, read_only, count);
+
+	outbox_planner_restore(nestlevel);
+	return ret;
+}

@@ -1,0 +1,22 @@
+/*-------------------------------------------------------------------------
+ *
+ * planner_keys_only.h
+ *	  The planner settings under which the outbox workers plan their
+ *	  statements: key and index-range look-ups, whatever the statistics
+ *	  say (planner_keys_only.c).
+ *
+ * bgworker/planner_keys_only.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PLANNER_KEYS_ONLY_H
+#define PLANNER_KEYS_ONLY_H
+
+#include "executor/spi.h"
+
+extern int	outbox_planner_keys_only(bool no_hash_merge);
+extern void outbox_planner_restore(int nestlevel);
+extern int	outbox_execute_keys_only(SPIPlanPtr plan, Datum *args, const char *nulls,
+									 bool read_only, long count);
+
+#endif							/* PLANNER_KEYS_ONLY_H */
