@@ -34,7 +34,7 @@ BEGIN
       ('subscribe', 'admin'), ('unsubscribe', 'admin'),
       ('register_route', 'admin'), ('unregister_route', 'admin'),
       ('register_payment_provider', 'admin'),
-      -- operators' acts that pass every rule commands obey: SECURITY DEFINER
+      -- operators' acts that pass every rule commands obey: security-definer
       -- as the extension's owner (a superuser), commerce_admin only
       ('erase_tenant', 'operator'),
       -- reads
@@ -98,8 +98,8 @@ BEGIN
       WHEN 'admin' THEN
         EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO commerce_admin', f.fn);
       WHEN 'operator' THEN
-        EXECUTE pg_catalog.format('ALTER FUNCTION %s SECURITY DEFINER'
-                                  ' SET search_path = pg_catalog, pg_temp', f.fn);
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = pg_catalog, pg_temp',
+                                  f.fn);
         EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO commerce_admin', f.fn);
       WHEN 'read', 'command' THEN
         EXECUTE pg_catalog.format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = pg_catalog, commerce, pg_temp',
