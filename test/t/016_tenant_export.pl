@@ -32,24 +32,8 @@ is(query('commerce', q{
 	'', 'every extension table and sequence is registered with pg_extension_config_dump');
 
 # --- fixtures: three tenants of different sizes ---------------------------
+query('commerce', slurp_file(repo_path('test/fixtures/make_variant.sql')));
 query('commerce', <<'SQL');
-CREATE FUNCTION public.make_variant(t uuid, sku text, amount bigint, on_hand bigint) RETURNS uuid
-LANGUAGE plpgsql AS $$
-DECLARE p uuid := commerce.uuid_generate_v7();
-        v uuid := commerce.uuid_generate_v7();
-        l uuid;
-BEGIN
-  INSERT INTO commerce.products (tenant_id, id, title, handle, status) VALUES (t, p, 'P ' || sku, lower(sku), 'active');
-  INSERT INTO commerce.variants (tenant_id, id, product_id, sku) VALUES (t, v, p, sku);
-  SELECT id INTO l FROM commerce.price_lists WHERE tenant_id = t;
-  IF l IS NULL THEN
-    l := commerce.uuid_generate_v7();
-    INSERT INTO commerce.price_lists (tenant_id, id, name, currency) VALUES (t, l, 'main', 'EUR');
-  END IF;
-  INSERT INTO commerce.prices (tenant_id, id, price_list_id, variant_id, amount) VALUES (t, commerce.uuid_generate_v7(), l, v, amount);
-  INSERT INTO commerce.inventory_levels (tenant_id, variant_id, on_hand) VALUES (t, v, on_hand);
-  RETURN v;
-END $$;
 -- n checkouts of tenant t through the command, keys '<slug>-<i>'.
 CREATE FUNCTION public.shop(t uuid, slug text, n int) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE v uuid := public.make_variant(t, upper(slug) || '-1', 1250, 100000);
@@ -182,17 +166,8 @@ is($node->safe_psql('fresh', 'SELECT count(*) FROM commerce.orders', extra_param
 # --- 6. import into a database holding other tenants --------------------------
 query('postgres', 'CREATE DATABASE busy');
 query('busy', 'CREATE EXTENSION pgcommerce CASCADE');
+query('busy', slurp_file(repo_path('test/fixtures/make_variant.sql')));
 query('busy', q{
-	CREATE FUNCTION public.make_variant(t uuid, sku text, amount bigint, on_hand bigint) RETURNS uuid
-	LANGUAGE plpgsql AS $$
-	DECLARE p uuid := commerce.uuid_generate_v7();
-	        v uuid := commerce.uuid_generate_v7();
-	BEGIN
-	  INSERT INTO commerce.products (tenant_id, id, title, handle, status) VALUES (t, p, 'P ' || sku, lower(sku), 'active');
-	  INSERT INTO commerce.variants (tenant_id, id, product_id, sku) VALUES (t, v, p, sku);
-	  INSERT INTO commerce.inventory_levels (tenant_id, variant_id, on_hand) VALUES (t, v, on_hand);
-	  RETURN v;
-	END $$;
 	SELECT public.make_variant(commerce.create_tenant('shop-d', 'D', 'EUR'), 'D-1', 100, 5);
 	SELECT public.make_variant(commerce.create_tenant('shop-e', 'E', 'EUR'), 'E-1', 100, 5);});
 my $d_id = query('busy', "SELECT id FROM commerce.tenants WHERE slug = 'shop-d'");

@@ -17,11 +17,12 @@ use warnings;
 use IPC::Run;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use PgCommerce::Test qw(commerce_node);
+use PgCommerce::Test qw(commerce_node repo_path);
 
 my $node = commerce_node('orders_concurrency');
 my $tmp = PostgreSQL::Test::Utils::tempdir;
 
+$node->safe_psql('commerce', slurp_file(repo_path('test/fixtures/make_variant.sql')));
 $node->safe_psql('commerce', <<'SQL');
 CREATE TABLE public.outcomes (scenario text, client int, outcome text, response jsonb);
 -- Run one command as the tenant's staff and log what happened.
@@ -40,23 +41,6 @@ BEGIN
     INSERT INTO public.outcomes VALUES (scenario, client, COALESCE(NULLIF(c, ''), 'sqlstate ' || SQLSTATE), NULL);
     RETURN c;
   END;
-END $$;
-CREATE FUNCTION public.make_variant(t uuid, sku text, amount bigint, on_hand bigint) RETURNS uuid
-LANGUAGE plpgsql AS $$
-DECLARE p uuid := commerce.uuid_generate_v7();
-        v uuid := commerce.uuid_generate_v7();
-        l uuid;
-BEGIN
-  INSERT INTO commerce.products (tenant_id, id, title, handle, status) VALUES (t, p, 'P ' || sku, lower(sku), 'active');
-  INSERT INTO commerce.variants (tenant_id, id, product_id, sku) VALUES (t, v, p, sku);
-  SELECT id INTO l FROM commerce.price_lists WHERE tenant_id = t;
-  IF l IS NULL THEN
-    l := commerce.uuid_generate_v7();
-    INSERT INTO commerce.price_lists (tenant_id, id, name, currency) VALUES (t, l, 'main', 'EUR');
-  END IF;
-  INSERT INTO commerce.prices (tenant_id, id, price_list_id, variant_id, amount) VALUES (t, commerce.uuid_generate_v7(), l, v, amount);
-  INSERT INTO commerce.inventory_levels (tenant_id, variant_id, on_hand) VALUES (t, v, on_hand);
-  RETURN v;
 END $$;
 SQL
 
