@@ -161,25 +161,17 @@ tenant_cache_store(const char *id, tenant_state s)
 }
 
 void
-tenant_cache_invalidate(const char *tenant)
+tenant_cache_invalidate(void)
 {
 	pthread_mutex_lock(&cache_lock);
-	if (tenant == NULL || *tenant == '\0')
-		ncache = 0;
-	else
-		for (int i = 0; i < ncache; i++)
-			if (strcasecmp(cache[i].id, tenant) == 0)
-			{
-				cache[i] = cache[--ncache];
-				break;
-			}
+	ncache = 0;
 	pthread_mutex_unlock(&cache_lock);
 }
 
 void
 tenant_cache_free(void)
 {
-	tenant_cache_invalidate(NULL);
+	tenant_cache_invalidate();
 }
 
 tenant_state

@@ -46,7 +46,8 @@ extern bool tenant_check(request *req, pool_slot *slot, const principal *p,
 /* The cached state of a tenant (TENANT_UNKNOWN: not cached or expired). */
 extern tenant_state tenant_cache_lookup(const char *tenant);
 extern void tenant_cache_store(const char *tenant, tenant_state s);
-extern void tenant_cache_invalidate(const char *tenant);	/* NULL: all */
+/* Forget every cached tenant state (a tenant changed; which one is not said). */
+extern void tenant_cache_invalidate(void);
 
 /*
  * Ask the database for a tenant's state in a statement of its own;

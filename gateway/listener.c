@@ -83,7 +83,7 @@ load_all(PGconn *conn)
 	bool		ok = routes_load(conn);
 
 	ok = errmap_load(conn) && ok;
-	tenant_cache_invalidate(NULL);
+	tenant_cache_invalidate();
 	return ok;
 }
 
@@ -156,7 +156,7 @@ listener_main(void *arg)
 				if (strcmp(n->relname, "commerce_events") == 0)
 					woken = true;
 				else if (strcmp(n->relname, "commerce_tenants") == 0)
-					tenant_cache_invalidate(NULL);
+					tenant_cache_invalidate();
 				else if (strcmp(n->relname, "commerce_routes") == 0)
 					reload = true;
 				PQfreemem(n);
