@@ -56,6 +56,12 @@ is($r->{status}, 200, '/healthz answers 200');
 is($r->{json}{status}, 'ok', '/healthz body');
 ok($r->{headers}{'x-request-id'}, 'X-Request-Id generated');
 
+# Ready once the listener has loaded the route table (a moment after start).
+for (1 .. 100)
+{
+	last if $gw->get('/readyz')->{status} == 200;
+	select(undef, undef, undef, 0.1);
+}
 $r = $gw->get('/readyz', headers => { 'X-Request-Id' => 'probe-1' });
 is($r->{status}, 200, '/readyz answers 200 with the database up') or diag($r->{content});
 is($r->{json}{version}, '0.1.0', '/readyz reports the extension version');
