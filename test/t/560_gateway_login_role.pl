@@ -138,7 +138,14 @@ is($gw->stop, 0, 'gateway exits 0');
 
 # --- a connection that resolves to a superuser later is not served through --
 my $flip = start_gateway($node, user => 'gw_flip');
-is($flip->get('/readyz')->{status}, 200, 'gw_flip serves while it is a plain member of commerce_gateway');
+my $ready = 0;
+for (1 .. 100)		# ready once its listener has loaded the route table
+{
+	$ready = $flip->get('/readyz')->{status};
+	last if $ready == 200;
+	sleep 0.1;
+}
+is($ready, 200, 'gw_flip serves while it is a plain member of commerce_gateway');
 $node->safe_psql('postgres', q{
 	ALTER ROLE gw_flip SUPERUSER;
 	SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'gw_flip';});
