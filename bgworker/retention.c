@@ -23,8 +23,8 @@
 #include "utils/timestamp.h"
 
 #include "command.h"
+#include "gucs.h"
 #include "outbox_worker.h"
-#include "pgcommerce.h"
 #include "planner_keys_only.h"
 #include "retention.h"
 #include "worker_attach.h"

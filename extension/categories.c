@@ -17,10 +17,9 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
-#include "catalog_support.h"
 #include "command.h"
 #include "errors.h"
-#include "pgcommerce.h"
+#include "uuid.h"
 
 PG_FUNCTION_INFO_V1(commerce_create_category);
 PG_FUNCTION_INFO_V1(commerce_update_category);
@@ -30,8 +29,8 @@ PG_FUNCTION_INFO_V1(commerce_list_categories);
 #define CATEGORY_JSON \
 	"pg_catalog.jsonb_build_object('id', k.id::text, 'object', 'category', 'name', k.name," \
 	" 'description', k.description, 'parent_id', k.parent_id::text, 'position', k.position," \
-	" 'metadata', k.metadata, 'version', k.version, 'created_at', " RFC3339("k.created_at") "," \
-	" 'updated_at', " RFC3339("k.updated_at") ")"
+	" 'metadata', k.metadata, 'version', k.version, 'created_at', " COMMERCE_SQL_TIMESTAMP("k.created_at") "," \
+	" 'updated_at', " COMMERCE_SQL_TIMESTAMP("k.updated_at") ")"
 
 static const CommerceField category_fields[] = {
 	{"name", CF_TEXT, true, 200},
@@ -63,9 +62,9 @@ parse_category(Jsonb *data, bool create, CommerceValue *values)
 	if (!create)
 		fields[CATEGORY_NAME].required = false;
 	commerce_parse_object(data, "category", fields, NCATEGORY_FIELDS, values);
-	catalog_reject_null("category", fields, NCATEGORY_FIELDS, values, category_not_null);
-	catalog_reject_empty("category", fields, NCATEGORY_FIELDS, values, (const char *[]) {"name", NULL});
-	catalog_check_size("category", "metadata", &values[CATEGORY_METADATA], 16384);
+	commerce_reject_null("category", fields, NCATEGORY_FIELDS, values, category_not_null);
+	commerce_reject_empty("category", fields, NCATEGORY_FIELDS, values, (const char *[]) {"name", NULL});
+	commerce_check_size("category", "metadata", &values[CATEGORY_METADATA], 16384);
 }
 
 /*
@@ -117,10 +116,10 @@ commerce_create_category(PG_FUNCTION_ARGS)
 	pg_uuid_t	id;
 	Datum		args[3];
 
-	response = catalog_write_begin(&cmd, "create_category", fcinfo, 1, "change the catalog");
+	response = commerce_write_begin(&cmd, "create_category", fcinfo, 1, "change the catalog");
 	if (response != NULL)
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	data = catalog_jsonb_arg(fcinfo, 0, "category");
+	data = commerce_jsonb_arg(fcinfo, 0, "category");
 	parse_category(data, true, values);
 	check_parent(&cmd.tenant, &values[CATEGORY_PARENT], NULL);
 
@@ -137,7 +136,7 @@ commerce_create_category(PG_FUNCTION_ARGS)
 	args[2] = JsonbPGetDatum(data);
 	commerce_execute(plan_insert, args, NULL, false, 0);
 	response = commerce_result_jsonb(1);
-	catalog_emit(&cmd, "category.created", "category", &id, response);
+	commerce_command_emit(&cmd, "category.created", "category", &id, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);
@@ -157,14 +156,14 @@ commerce_update_category(PG_FUNCTION_ARGS)
 	pg_uuid_t  *id;
 	Datum		args[3];
 
-	response = catalog_write_begin(&cmd, "update_category", fcinfo, 3, "change the catalog");
+	response = commerce_write_begin(&cmd, "update_category", fcinfo, 3, "change the catalog");
 	if (response != NULL)
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	id = catalog_uuid_arg(fcinfo, 0, "id");
-	data = catalog_jsonb_arg(fcinfo, 1, "category");
+	id = commerce_uuid_arg(fcinfo, 0, "id");
+	data = commerce_jsonb_arg(fcinfo, 1, "category");
 	parse_category(data, false, values);
 
-	catalog_lock_expected(fcinfo, 2, &plan_lock,
+	commerce_lock_expected(fcinfo, 2, &plan_lock,
 						  "SELECT version FROM commerce.categories WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
 						  &cmd.tenant, id, "category");
 	args[0] = UUIDPGetDatum(&cmd.tenant);
@@ -184,7 +183,7 @@ commerce_update_category(PG_FUNCTION_ARGS)
 	args[2] = JsonbPGetDatum(data);
 	commerce_execute(plan_update, args, NULL, false, 0);
 	response = commerce_result_jsonb(1);
-	catalog_emit(&cmd, "category.updated", "category", id, response);
+	commerce_command_emit(&cmd, "category.updated", "category", id, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);
@@ -195,7 +194,7 @@ Datum
 commerce_get_category(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t	tenant;
-	pg_uuid_t  *id = catalog_uuid_arg(fcinfo, 0, "id");
+	pg_uuid_t  *id = commerce_uuid_arg(fcinfo, 0, "id");
 	Jsonb	   *response;
 	Datum		args[2];
 
@@ -224,10 +223,10 @@ commerce_list_categories(PG_FUNCTION_ARGS)
 	Jsonb	   *response;
 
 	commerce_query_begin(&tenant);
-	catalog_list_args(fcinfo, 0, 1, &lim, &args[1]);
+	commerce_list_args(fcinfo, 0, 1, &lim, &args[1]);
 	SPI_connect();
 	commerce_prepare(&plan_list,
-					 CATALOG_PAGE("SELECT k.id, " CATEGORY_JSON " AS j FROM commerce.categories k"
+					 COMMERCE_LIST_PAGE("SELECT k.id, " CATEGORY_JSON " AS j FROM commerce.categories k"
 								  " WHERE k.tenant_id = $1 AND k.id > $2 ORDER BY k.id LIMIT $3 + 1", "$3"),
 					 3, (Oid[]) {UUIDOID, UUIDOID, INT4OID});
 	args[0] = UUIDPGetDatum(&tenant);

@@ -20,9 +20,10 @@
 #include "utils/jsonb.h"
 
 #include "command.h"
+#include "currencies.h"
 #include "errors.h"
 #include "orders.h"
-#include "pgcommerce.h"
+#include "uuid.h"
 
 PG_FUNCTION_INFO_V1(commerce_checkout);
 

@@ -36,7 +36,9 @@
 
 #include "command.h"
 #include "errors.h"
-#include "pgcommerce.h"
+#include "outbox.h"
+#include "tenant_context.h"
+#include "uuid.h"
 
 /*
  * field4 of the advisory lock tag that marks an idempotency key in flight.
@@ -51,89 +53,11 @@
 static SPIPlanPtr plan_find_key = NULL;
 static SPIPlanPtr plan_store_key = NULL;
 
-static SPIPlanPtr commerce_prepare_options(SPIPlanPtr *slot, const char *sql, int nargs,
-										   const Oid *argtypes, int cursor_options);
 static void compute_fingerprint(pg_cryptohash_ctx *ctx, CommerceCommand *cmd,
 								int nargs, const Datum *args, const Oid *types,
 								const bool *nulls);
 static uint64 scoped_key_hash(pg_cryptohash_ctx *ctx, const CommerceCommand *cmd);
 static void lock_scoped_key(const CommerceCommand *cmd, uint64 hash);
-
-SPIPlanPtr
-commerce_prepare(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *argtypes)
-{
-	return commerce_prepare_options(slot, sql, nargs, argtypes, 0);
-}
-
-SPIPlanPtr
-commerce_prepare_generic(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *argtypes)
-{
-	return commerce_prepare_options(slot, sql, nargs, argtypes, CURSOR_OPT_GENERIC_PLAN);
-}
-
-static SPIPlanPtr
-commerce_prepare_options(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *argtypes,
-						 int cursor_options)
-{
-	SPIPlanPtr	plan;
-
-	if (*slot != NULL)
-		return *slot;
-	plan = SPI_prepare_cursor(sql, nargs, (Oid *) argtypes, cursor_options);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
-			 SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "SPI_keepplan failed");
-	*slot = plan;
-	return plan;
-}
-
-uint64
-commerce_execute(SPIPlanPtr plan, const Datum *values, const char *nulls,
-				 bool read_only, long count)
-{
-	int			rc = SPI_execute_plan(plan, (Datum *) values, nulls, read_only, count);
-
-	if (rc < 0)
-		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
-	return SPI_processed;
-}
-
-Jsonb *
-commerce_result_jsonb(int col)
-{
-	bool		isnull;
-	Datum		value;
-
-	if (SPI_processed == 0)
-		return NULL;
-	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
-	if (isnull)
-		return NULL;
-
-	/*
-	 * Detoast first, then copy: a short-header value detoasted after the
-	 * copy would be expanded into SPI's memory and freed by SPI_finish().
-	 */
-	value = PointerGetDatum(DatumGetJsonbP(value));
-	return (Jsonb *) DatumGetPointer(SPI_datumTransfer(value, false, -1));
-}
-
-bool
-commerce_result_int64(int col, int64 *out)
-{
-	bool		isnull;
-	Datum		value;
-
-	if (SPI_processed == 0)
-		return false;
-	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
-	if (isnull)
-		return false;
-	*out = DatumGetInt64(value);
-	return true;
-}
 
 void
 commerce_query_begin(pg_uuid_t *tenant)
@@ -350,40 +274,6 @@ commerce_not_found(const char *aggregate, const pg_uuid_t *id)
 			 errmsg("%s %s does not exist", aggregate, commerce_uuid_string(id))));
 }
 
-int32
-commerce_list_limit(FunctionCallInfo fcinfo, int arg)
-{
-	int32		limit = PG_ARGISNULL(arg) ? COMMERCE_LIST_DEFAULT : PG_GETARG_INT32(arg);
-
-	if (limit < 1 || limit > COMMERCE_LIST_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("lim must be between 1 and %d, not %d", COMMERCE_LIST_MAX, limit)));
-	return limit;
-}
-
-bool
-commerce_list_cursor(FunctionCallInfo fcinfo, int arg, Datum *cursor)
-{
-	char	   *given;
-
-	if (PG_ARGISNULL(arg))
-	{
-		*cursor = (Datum) 0;
-		return false;
-	}
-	given = text_to_cstring(PG_GETARG_TEXT_PP(arg));
-	if (!commerce_is_uuid_text(given))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("invalid cursor \"%.64s\"", given),
-				 errhint("Pass the next_cursor of the previous page unchanged.")));
-	*cursor = DirectFunctionCall1(uuid_in, CStringGetDatum(given));
-	return true;
-}
-
 int64
 commerce_lock_version(SPIPlanPtr *plan, const char *sql, const pg_uuid_t *tenant,
 					  const pg_uuid_t *id, const char *aggregate)
@@ -420,4 +310,52 @@ commerce_command_begin_call(CommerceCommand *cmd, const char *name,
 	return commerce_command_begin(cmd, name,
 								  PG_ARGISNULL(key_arg) ? NULL : PG_GETARG_TEXT_PP(key_arg),
 								  nargs, args, types, nulls);
+}
+
+/*
+ * commerce_write_begin
+ *		SPI_connect, idempotency and the staff check of a write command
+ *		(see command.h).
+ */
+Jsonb *
+commerce_write_begin(CommerceCommand *cmd, const char *name, FunctionCallInfo fcinfo,
+					int nargs, const char *staff_action)
+{
+	Jsonb	   *replay;
+
+	SPI_connect();
+	replay = commerce_command_begin_call(cmd, name, fcinfo, nargs, nargs);
+	if (replay != NULL)
+	{
+		SPI_finish();
+		return replay;
+	}
+	if (staff_action != NULL)
+		commerce_require_staff(staff_action);
+	return NULL;
+}
+
+/*
+ * commerce_lock_expected
+ *		The row lock and optimistic version check of an update command.
+ */
+int64
+commerce_lock_expected(FunctionCallInfo fcinfo, int expected_arg, SPIPlanPtr *plan,
+					  const char *sql, const pg_uuid_t *tenant, const pg_uuid_t *id,
+					  const char *aggregate)
+{
+	int64		expected = 0;
+	bool		has_expected = commerce_expected_version(fcinfo, expected_arg, &expected);
+	int64		current = commerce_lock_version(plan, sql, tenant, id, aggregate);
+
+	commerce_check_version(aggregate, has_expected, expected, current);
+	return current;
+}
+
+/* The event goes to the outbox in the command's own transaction. */
+void
+commerce_command_emit(const CommerceCommand *cmd, const char *type, const char *aggregate_type,
+			 const pg_uuid_t *id, Jsonb *data)
+{
+	commerce_emit_event(&cmd->tenant, type, aggregate_type, id, data);
 }

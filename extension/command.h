@@ -1,20 +1,30 @@
 /*-------------------------------------------------------------------------
  *
  * command.h
- *	  The shared mechanics of every pgcommerce command, so that a command
- *	  reads as its business rule: kept SPI plans, the tenant check and
- *	  idempotency (commerce_command_begin/finish), the version check, and
- *	  strict parsing of jsonb arguments.
+ *	  The one skeleton of every pgcommerce command, so that a command reads
+ *	  as its business rule (docs/design.md, "How to add a command"):
+ *	  opening (SPI, tenant and actor check, idempotency replay), kept SPI
+ *	  plans, lock-and-version, required arguments, strict jsonb parsing,
+ *	  list pages, event emission and the response.
  *
  *	  A write command looks like:
  *
- *		SPI_connect();
- *		replay = commerce_command_begin(&cmd, "create_product", key, 1, args, types, nulls);
- *		if (replay) return it;
- *		commerce_parse_object(data, "product", fields, n, values);
- *		... business rule over kept plans, commerce_emit_event(...) ...
- *		result = commerce_command_finish(&cmd, response);
+ *		CommerceCommand cmd;
+ *		Jsonb	   *replay = commerce_write_begin(&cmd, "create_product", fcinfo, 2, "create products");
+ *
+ *		if (replay != NULL)
+ *			PG_RETURN_JSONB_P(replay);
+ *		commerce_parse_object(commerce_jsonb_arg(fcinfo, 0, "product"), "product", fields, n, values);
+ *		... the business rule over kept plans (commerce_prepare/execute),
+ *		commerce_lock_expected(...) before an update,
+ *		commerce_command_emit(&cmd, "product.created", ...) ...
+ *		response = commerce_command_finish(&cmd, response);
  *		SPI_finish();
+ *		PG_RETURN_JSONB_P(response);
+ *
+ *	  Implemented by command.c (opening, idempotency, versions, events),
+ *	  command_args.c (SQL arguments and list arguments), json_args.c
+ *	  (jsonb bodies) and spi_plans.c (kept plans).
  *
  * extension/command.h
  *
@@ -31,6 +41,11 @@
 #include "utils/uuid.h"
 
 #define COMMERCE_IDEMPOTENCY_KEY_MAX 255
+
+/* SQL expression rendering a timestamptz column as RFC 3339 UTC with
+ * microseconds ("2026-11-24T18:00:00.000000Z"), for jsonb responses. */
+#define COMMERCE_SQL_TIMESTAMP(column) \
+	"pg_catalog.to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 typedef struct CommerceCommand
 {
@@ -66,8 +81,25 @@ extern Jsonb *commerce_command_begin_call(CommerceCommand *cmd, const char *name
  * allocated in the caller's (pre-SPI) memory context. */
 extern Jsonb *commerce_command_finish(CommerceCommand *cmd, Jsonb *response);
 
+/*
+ * The opening of every write command: SPI_connect, the tenant and
+ * idempotency check over the first nargs arguments (the idempotency key is
+ * argument nargs), then, unless staff_action is NULL, permission_denied for
+ * a customer actor. Returns a replay's stored response with SPI finished
+ * (return it as it is), or NULL: go on, inside SPI.
+ */
+extern Jsonb *commerce_write_begin(CommerceCommand *cmd, const char *name,
+								  FunctionCallInfo fcinfo, int nargs,
+								  const char *staff_action);
+
 /* Read-only commands: tenant check only. */
 extern void commerce_query_begin(pg_uuid_t *tenant);
+
+/* Outbox: one event for one aggregate of the command's tenant, in the
+ * command's transaction. */
+extern void commerce_command_emit(const CommerceCommand *cmd, const char *type,
+						 const char *aggregate_type, const pg_uuid_t *id,
+						 Jsonb *data);
 
 /* Prepare sql once per backend into *slot and keep it. */
 extern SPIPlanPtr commerce_prepare(SPIPlanPtr *slot, const char *sql,
@@ -80,6 +112,22 @@ extern SPIPlanPtr commerce_prepare_generic(SPIPlanPtr *slot, const char *sql,
 /* Execute a kept plan; raises on SPI failure; returns SPI_processed. */
 extern uint64 commerce_execute(SPIPlanPtr plan, const Datum *values,
 							   const char *nulls, bool read_only, long count);
+
+/* A unique constraint or index and the error code its violation means. */
+typedef struct CommerceUniqueRule
+{
+	const char *constraint;		/* constraint or unique index name */
+	const char *code;			/* commerce error code */
+	const char *message;		/* errmsg */
+} CommerceUniqueRule;
+
+/*
+ * Execute a kept plan that writes; a unique violation of one of rules
+ * becomes its error code (SQLSTATE 23505), anything else is re-raised.
+ */
+extern uint64 commerce_execute_unique(SPIPlanPtr plan, const Datum *values,
+									 const char *nulls,
+									 const CommerceUniqueRule *rules, int nrules);
 
 /* Column col (1-based) of row 0 of the last SPI result as jsonb, copied
  * out of the SPI context; NULL when no row or SQL NULL. */
@@ -97,6 +145,29 @@ extern int32 commerce_list_limit(FunctionCallInfo fcinfo, int arg);
  * invalid_input when it is not a cursor this API returned. */
 extern bool commerce_list_cursor(FunctionCallInfo fcinfo, int arg, Datum *cursor);
 
+/* The cursor before every UUID: lists start there when after is NULL. */
+#define COMMERCE_FIRST_CURSOR "00000000-0000-0000-0000-000000000000"
+
+/*
+ * The lim and after arguments of a list_* command (arguments lim_arg and
+ * after_arg of fcinfo): lim 1..200 (default 50), after NULL or a cursor
+ * returned by an earlier page. Raises invalid_input otherwise.
+ */
+extern void commerce_list_args(FunctionCallInfo fcinfo, int lim_arg, int after_arg,
+							  int32 *lim, Datum *after);
+
+/*
+ * The page of a list: wraps a query "inner" returning (id uuid, j jsonb)
+ * ordered by id with LIMIT lim + 1 (lim is parameter limparam, e.g. "$3")
+ * into one returning {"data": [first lim j], "next_cursor": last id | null}.
+ */
+#define COMMERCE_LIST_PAGE(inner, limparam) \
+	"SELECT pg_catalog.jsonb_build_object('data'," \
+	" COALESCE(pg_catalog.jsonb_agg(p.j ORDER BY p.id) FILTER (WHERE p.rn <= " limparam "), '[]'::jsonb)," \
+	" 'next_cursor', CASE WHEN pg_catalog.count(*) > " limparam \
+	" THEN ((pg_catalog.array_agg(p.id ORDER BY p.id DESC) FILTER (WHERE p.rn <= " limparam "))[1])::text END)" \
+	" FROM (SELECT q.id, q.j, pg_catalog.row_number() OVER (ORDER BY q.id) AS rn FROM (" inner ") q) p"
+
 /*
  * Lock an aggregate's row for update and return its version: sql selects
  * the version of the row with tenant_id $1 and id $2 FOR UPDATE (prepared
@@ -104,6 +175,17 @@ extern bool commerce_list_cursor(FunctionCallInfo fcinfo, int arg, Datum *cursor
  * when the tenant has no such row.
  */
 extern int64 commerce_lock_version(SPIPlanPtr *plan, const char *sql,
+								   const pg_uuid_t *tenant, const pg_uuid_t *id,
+								   const char *aggregate);
+
+/*
+ * Lock an aggregate's row (plan and sql as for commerce_lock_version; its
+ * row stays in SPI_tuptable) and raise version_conflict unless the
+ * expected_version argument expected_arg is NULL or equals its version.
+ * Returns the version.
+ */
+extern int64 commerce_lock_expected(FunctionCallInfo fcinfo, int expected_arg,
+								   SPIPlanPtr *plan, const char *sql,
 								   const pg_uuid_t *tenant, const pg_uuid_t *id,
 								   const char *aggregate);
 
@@ -159,5 +241,37 @@ extern Jsonb *commerce_require_object(Jsonb *input, const char *what);
 
 /* Canonical textual UUID? */
 extern bool commerce_is_uuid_text(const char *s);
+
+/* invalid_input when one of the named fields was given as JSON null:
+ * names is NULL-terminated; these fields may be omitted but not nulled. */
+extern void commerce_reject_null(const char *what, const CommerceField *fields,
+								int nfields, const CommerceValue *values,
+								const char *const *names);
+
+/* invalid_input when one of the named text fields is present but empty */
+extern void commerce_reject_empty(const char *what, const CommerceField *fields,
+								 int nfields, const CommerceValue *values,
+								 const char *const *names);
+
+/* invalid_input when a jsonb value is larger than max_bytes once stored. */
+extern void commerce_check_size(const char *what, const char *field,
+							   const CommerceValue *value, int max_bytes);
+
+/* Field lookup by name in a parsed value set */
+extern const CommerceValue *commerce_field_value(const CommerceField *fields, int nfields,
+											 const CommerceValue *values, const char *name);
+
+/* --- SQL arguments ----------------------------------------------------- */
+/* invalid_input (22023) "name is required" when argument i is NULL */
+extern void commerce_require_arg(FunctionCallInfo fcinfo, int i, const char *name);
+
+/* uuid argument i, or invalid_input naming it when NULL */
+extern pg_uuid_t *commerce_uuid_arg(FunctionCallInfo fcinfo, int i, const char *name);
+
+/* the jsonb argument i (the request body), invalid_input when NULL */
+extern Jsonb *commerce_jsonb_arg(FunctionCallInfo fcinfo, int i, const char *what);
+
+/* the bigint expected_version argument i: false when NULL */
+extern bool commerce_expected_version(FunctionCallInfo fcinfo, int i, int64 *out);
 
 #endif							/* COMMERCE_COMMAND_H */

@@ -17,8 +17,8 @@
 #include "utils/builtins.h"
 
 #include "command.h"
+#include "currencies.h"
 #include "errors.h"
-#include "pgcommerce.h"
 
 static SPIPlanPtr plan_currency = NULL;
 

@@ -17,10 +17,9 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
-#include "catalog_support.h"
 #include "command.h"
 #include "errors.h"
-#include "pgcommerce.h"
+#include "uuid.h"
 
 PG_FUNCTION_INFO_V1(commerce_create_customer_group);
 PG_FUNCTION_INFO_V1(commerce_update_customer_group);
@@ -30,8 +29,8 @@ PG_FUNCTION_INFO_V1(commerce_list_customer_groups);
 #define GROUP_JSON \
 	"pg_catalog.jsonb_build_object('id', g.id::text, 'object', 'customer_group'," \
 	" 'name', g.name, 'description', g.description, 'metadata', g.metadata," \
-	" 'version', g.version, 'created_at', " RFC3339("g.created_at") "," \
-	" 'updated_at', " RFC3339("g.updated_at") ")"
+	" 'version', g.version, 'created_at', " COMMERCE_SQL_TIMESTAMP("g.created_at") "," \
+	" 'updated_at', " COMMERCE_SQL_TIMESTAMP("g.updated_at") ")"
 
 static const CommerceField group_fields[] = {
 	{"name", CF_TEXT, true, 200},
@@ -41,7 +40,7 @@ static const CommerceField group_fields[] = {
 #define NGROUP_FIELDS lengthof(group_fields)
 static const char *const group_not_null[] = {"name", "metadata", NULL};
 
-static const CatalogUniqueRule group_unique[] = {
+static const CommerceUniqueRule group_unique[] = {
 	{"customer_groups_name_key", "customer_group_name_taken",
 	 "another customer group has this name"},
 };
@@ -61,9 +60,9 @@ parse_group(Jsonb *data, bool create, CommerceValue *values)
 	if (!create)
 		fields[0].required = false;
 	commerce_parse_object(data, "customer group", fields, NGROUP_FIELDS, values);
-	catalog_reject_null("customer group", fields, NGROUP_FIELDS, values, group_not_null);
-	catalog_reject_empty("customer group", fields, NGROUP_FIELDS, values, (const char *[]) {"name", NULL});
-	catalog_check_size("customer group", "metadata", &values[2], 16384);
+	commerce_reject_null("customer group", fields, NGROUP_FIELDS, values, group_not_null);
+	commerce_reject_empty("customer group", fields, NGROUP_FIELDS, values, (const char *[]) {"name", NULL});
+	commerce_check_size("customer group", "metadata", &values[2], 16384);
 }
 
 /* commerce.create_customer_group(data jsonb, idempotency_key text DEFAULT NULL) RETURNS jsonb */
@@ -77,10 +76,10 @@ commerce_create_customer_group(PG_FUNCTION_ARGS)
 	pg_uuid_t	id;
 	Datum		args[3];
 
-	response = catalog_write_begin(&cmd, "create_customer_group", fcinfo, 1, "create customer groups");
+	response = commerce_write_begin(&cmd, "create_customer_group", fcinfo, 1, "create customer groups");
 	if (response != NULL)
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	data = catalog_jsonb_arg(fcinfo, 0, "customer group");
+	data = commerce_jsonb_arg(fcinfo, 0, "customer group");
 	parse_group(data, true, values);
 
 	commerce_uuid_v7(&id);
@@ -92,9 +91,9 @@ commerce_create_customer_group(PG_FUNCTION_ARGS)
 	args[0] = UUIDPGetDatum(&cmd.tenant);
 	args[1] = UUIDPGetDatum(&id);
 	args[2] = JsonbPGetDatum(data);
-	catalog_execute_unique(plan_insert, args, NULL, group_unique, lengthof(group_unique));
+	commerce_execute_unique(plan_insert, args, NULL, group_unique, lengthof(group_unique));
 	response = commerce_result_jsonb(1);
-	catalog_emit(&cmd, "customer_group.created", "customer_group", &id, response);
+	commerce_command_emit(&cmd, "customer_group.created", "customer_group", &id, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);
@@ -114,14 +113,14 @@ commerce_update_customer_group(PG_FUNCTION_ARGS)
 	pg_uuid_t  *id;
 	Datum		args[3];
 
-	response = catalog_write_begin(&cmd, "update_customer_group", fcinfo, 3, "change customer groups");
+	response = commerce_write_begin(&cmd, "update_customer_group", fcinfo, 3, "change customer groups");
 	if (response != NULL)
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	id = catalog_uuid_arg(fcinfo, 0, "id");
-	data = catalog_jsonb_arg(fcinfo, 1, "customer group");
+	id = commerce_uuid_arg(fcinfo, 0, "id");
+	data = commerce_jsonb_arg(fcinfo, 1, "customer group");
 	parse_group(data, false, values);
 
-	catalog_lock_expected(fcinfo, 2, &plan_lock,
+	commerce_lock_expected(fcinfo, 2, &plan_lock,
 						  "SELECT version FROM commerce.customer_groups"
 						  " WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
 						  &cmd.tenant, id, "customer group");
@@ -137,9 +136,9 @@ commerce_update_customer_group(PG_FUNCTION_ARGS)
 					 " WHERE g.tenant_id = $1 AND g.id = $2 RETURNING " GROUP_JSON,
 					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
 	args[2] = JsonbPGetDatum(data);
-	catalog_execute_unique(plan_update, args, NULL, group_unique, lengthof(group_unique));
+	commerce_execute_unique(plan_update, args, NULL, group_unique, lengthof(group_unique));
 	response = commerce_result_jsonb(1);
-	catalog_emit(&cmd, "customer_group.updated", "customer_group", id, response);
+	commerce_command_emit(&cmd, "customer_group.updated", "customer_group", id, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);
@@ -150,7 +149,7 @@ Datum
 commerce_get_customer_group(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t	tenant;
-	pg_uuid_t  *id = catalog_uuid_arg(fcinfo, 0, "id");
+	pg_uuid_t  *id = commerce_uuid_arg(fcinfo, 0, "id");
 	Jsonb	   *response;
 	Datum		args[2];
 
@@ -180,10 +179,10 @@ commerce_list_customer_groups(PG_FUNCTION_ARGS)
 	Jsonb	   *response;
 
 	commerce_query_begin(&tenant);
-	catalog_list_args(fcinfo, 0, 1, &lim, &args[1]);
+	commerce_list_args(fcinfo, 0, 1, &lim, &args[1]);
 	SPI_connect();
 	commerce_prepare(&plan_list,
-					 CATALOG_PAGE("SELECT g.id, " GROUP_JSON " AS j FROM commerce.customer_groups g"
+					 COMMERCE_LIST_PAGE("SELECT g.id, " GROUP_JSON " AS j FROM commerce.customer_groups g"
 								  " WHERE g.tenant_id = $1 AND g.id > $2 ORDER BY g.id LIMIT $3 + 1", "$3"),
 					 3, (Oid[]) {UUIDOID, UUIDOID, INT4OID});
 	args[0] = UUIDPGetDatum(&tenant);

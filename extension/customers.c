@@ -27,10 +27,10 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
-#include "catalog_support.h"
 #include "command.h"
 #include "errors.h"
-#include "pgcommerce.h"
+#include "tenant_context.h"
+#include "uuid.h"
 
 PG_FUNCTION_INFO_V1(commerce_create_customer);
 PG_FUNCTION_INFO_V1(commerce_update_customer);
@@ -49,7 +49,7 @@ PG_FUNCTION_INFO_V1(commerce_remove_customer_address);
 	" 'city', a.city, 'region', a.region, 'postal_code', a.postal_code, 'country', a.country," \
 	" 'phone', a.phone, 'is_default_shipping', a.is_default_shipping," \
 	" 'is_default_billing', a.is_default_billing, 'version', a.version," \
-	" 'created_at', " RFC3339("a.created_at") ", 'updated_at', " RFC3339("a.updated_at") ")"
+	" 'created_at', " COMMERCE_SQL_TIMESTAMP("a.created_at") ", 'updated_at', " COMMERCE_SQL_TIMESTAMP("a.updated_at") ")"
 
 #define CUSTOMER_JSON \
 	"pg_catalog.jsonb_build_object('id', c.id::text, 'object', 'customer', 'email', c.email," \
@@ -58,8 +58,8 @@ PG_FUNCTION_INFO_V1(commerce_remove_customer_address);
 	" 'addresses', (SELECT COALESCE(pg_catalog.jsonb_agg(" ADDRESS_JSON " ORDER BY a.id), '[]'::jsonb)" \
 	"   FROM commerce.customer_addresses a" \
 	"   WHERE a.tenant_id = c.tenant_id AND a.customer_id = c.id)," \
-	" 'version', c.version, 'created_at', " RFC3339("c.created_at") "," \
-	" 'updated_at', " RFC3339("c.updated_at") ")"
+	" 'version', c.version, 'created_at', " COMMERCE_SQL_TIMESTAMP("c.created_at") "," \
+	" 'updated_at', " COMMERCE_SQL_TIMESTAMP("c.updated_at") ")"
 
 static const CommerceField customer_fields[] = {
 	{"email", CF_TEXT, true, 254},
@@ -102,7 +102,7 @@ static const char *const address_not_null[] = {
 	"line1", "city", "country", "is_default_shipping", "is_default_billing", NULL
 };
 
-static const CatalogUniqueRule customer_unique[] = {
+static const CommerceUniqueRule customer_unique[] = {
 	{"customers_email_key", "email_taken", "another customer has this email"},
 };
 
@@ -148,8 +148,8 @@ parse_customer(Jsonb *data, bool create, CommerceValue *values)
 	if (!create)
 		fields[CUSTOMER_EMAIL].required = false;
 	commerce_parse_object(data, "customer", fields, NCUSTOMER_FIELDS, values);
-	catalog_reject_null("customer", fields, NCUSTOMER_FIELDS, values, customer_not_null);
-	catalog_check_size("customer", "metadata", &values[CUSTOMER_METADATA], 16384);
+	commerce_reject_null("customer", fields, NCUSTOMER_FIELDS, values, customer_not_null);
+	commerce_check_size("customer", "metadata", &values[CUSTOMER_METADATA], 16384);
 	check_email(&values[CUSTOMER_EMAIL]);
 }
 
@@ -167,8 +167,8 @@ parse_address(Jsonb *data, bool create, CommerceValue *values)
 		fields[ADDRESS_COUNTRY].required = false;
 	}
 	commerce_parse_object(data, "address", fields, NADDRESS_FIELDS, values);
-	catalog_reject_null("address", fields, NADDRESS_FIELDS, values, address_not_null);
-	catalog_reject_empty("address", fields, NADDRESS_FIELDS, values, (const char *[]) {"line1", "city", NULL});
+	commerce_reject_null("address", fields, NADDRESS_FIELDS, values, address_not_null);
+	commerce_reject_empty("address", fields, NADDRESS_FIELDS, values, (const char *[]) {"line1", "city", NULL});
 	if (country->present)
 	{
 		char	   *code = text_to_cstring(DatumGetTextPP(country->value));
@@ -218,10 +218,10 @@ commerce_create_customer(PG_FUNCTION_ARGS)
 	pg_uuid_t	id;
 	Datum		args[3];
 
-	response = catalog_write_begin(&cmd, "create_customer", fcinfo, 1, "create customers");
+	response = commerce_write_begin(&cmd, "create_customer", fcinfo, 1, "create customers");
 	if (response != NULL)
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	data = catalog_jsonb_arg(fcinfo, 0, "customer");
+	data = commerce_jsonb_arg(fcinfo, 0, "customer");
 	parse_customer(data, true, values);
 	require_group(&cmd.tenant, &values[CUSTOMER_GROUP]);
 
@@ -236,9 +236,9 @@ commerce_create_customer(PG_FUNCTION_ARGS)
 	args[0] = UUIDPGetDatum(&cmd.tenant);
 	args[1] = UUIDPGetDatum(&id);
 	args[2] = JsonbPGetDatum(data);
-	catalog_execute_unique(plan_insert, args, NULL, customer_unique, lengthof(customer_unique));
+	commerce_execute_unique(plan_insert, args, NULL, customer_unique, lengthof(customer_unique));
 	response = commerce_result_jsonb(1);
-	catalog_emit(&cmd, "customer.created", "customer", &id, response);
+	commerce_command_emit(&cmd, "customer.created", "customer", &id, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);
@@ -261,12 +261,12 @@ commerce_update_customer(PG_FUNCTION_ARGS)
 	bool		has_expected;
 	Datum		args[3];
 
-	response = catalog_write_begin(&cmd, "update_customer", fcinfo, 3, NULL);
+	response = commerce_write_begin(&cmd, "update_customer", fcinfo, 3, NULL);
 	if (response != NULL)
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	id = catalog_uuid_arg(fcinfo, 0, "id");
-	data = catalog_jsonb_arg(fcinfo, 1, "customer");
-	has_expected = catalog_expected_version(fcinfo, 2, &expected);
+	id = commerce_uuid_arg(fcinfo, 0, "id");
+	data = commerce_jsonb_arg(fcinfo, 1, "customer");
+	has_expected = commerce_expected_version(fcinfo, 2, &expected);
 	parse_customer(data, false, values);
 	/* a customer choosing its group would choose its prices */
 	if (values[CUSTOMER_GROUP].present || values[CUSTOMER_METADATA].present)
@@ -289,9 +289,9 @@ commerce_update_customer(PG_FUNCTION_ARGS)
 	args[0] = UUIDPGetDatum(&cmd.tenant);
 	args[1] = UUIDPGetDatum(id);
 	args[2] = JsonbPGetDatum(data);
-	catalog_execute_unique(plan_update, args, NULL, customer_unique, lengthof(customer_unique));
+	commerce_execute_unique(plan_update, args, NULL, customer_unique, lengthof(customer_unique));
 	response = commerce_result_jsonb(1);
-	catalog_emit(&cmd, "customer.updated", "customer", id, response);
+	commerce_command_emit(&cmd, "customer.updated", "customer", id, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);
@@ -302,7 +302,7 @@ Datum
 commerce_get_customer(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t	tenant;
-	pg_uuid_t  *id = catalog_uuid_arg(fcinfo, 0, "id");
+	pg_uuid_t  *id = commerce_uuid_arg(fcinfo, 0, "id");
 	Jsonb	   *response;
 	Datum		args[2];
 
@@ -337,14 +337,14 @@ commerce_list_customers(PG_FUNCTION_ARGS)
 	Jsonb	   *response;
 
 	commerce_query_begin(&tenant);
-	catalog_list_args(fcinfo, 0, 1, &lim, &args[1]);
+	commerce_list_args(fcinfo, 0, 1, &lim, &args[1]);
 	args[0] = UUIDPGetDatum(&tenant);
 	args[2] = Int32GetDatum(lim);
 	SPI_connect();
 	if (PG_ARGISNULL(2))
 	{
 		commerce_prepare(&plan_list,
-						 CATALOG_PAGE("SELECT c.id, " CUSTOMER_JSON " AS j FROM commerce.customers c"
+						 COMMERCE_LIST_PAGE("SELECT c.id, " CUSTOMER_JSON " AS j FROM commerce.customers c"
 									  " WHERE c.tenant_id = $1 AND c.id > $2 ORDER BY c.id LIMIT $3 + 1", "$3"),
 						 3, (Oid[]) {UUIDOID, UUIDOID, INT4OID});
 		commerce_execute(plan_list, args, NULL, true, 1);
@@ -352,7 +352,7 @@ commerce_list_customers(PG_FUNCTION_ARGS)
 	else
 	{
 		commerce_prepare(&plan_list_email,
-						 CATALOG_PAGE("SELECT c.id, " CUSTOMER_JSON " AS j FROM commerce.customers c"
+						 COMMERCE_LIST_PAGE("SELECT c.id, " CUSTOMER_JSON " AS j FROM commerce.customers c"
 									  " WHERE c.tenant_id = $1 AND c.email_normalized = pg_catalog.lower($4)"
 									  " AND c.id > $2 ORDER BY c.id LIMIT $3 + 1", "$3"),
 						 4, (Oid[]) {UUIDOID, UUIDOID, INT4OID, TEXTOID});
@@ -409,11 +409,11 @@ commerce_add_customer_address(PG_FUNCTION_ARGS)
 	int64		count;
 	Datum		args[4];
 
-	response = catalog_write_begin(&cmd, "add_customer_address", fcinfo, 2, NULL);
+	response = commerce_write_begin(&cmd, "add_customer_address", fcinfo, 2, NULL);
 	if (response != NULL)
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	customer = catalog_uuid_arg(fcinfo, 0, "customer_id");
-	data = catalog_jsonb_arg(fcinfo, 1, "address");
+	customer = commerce_uuid_arg(fcinfo, 0, "customer_id");
+	data = commerce_jsonb_arg(fcinfo, 1, "address");
 	parse_address(data, true, values);
 	(void) lock_customer(&cmd.tenant, customer);
 
@@ -449,7 +449,7 @@ commerce_add_customer_address(PG_FUNCTION_ARGS)
 	args[3] = JsonbPGetDatum(data);
 	commerce_execute(plan_insert_address, args, NULL, false, 0);
 	response = commerce_result_jsonb(1);
-	catalog_emit(&cmd, "customer.address_added", "customer", customer, response);
+	commerce_command_emit(&cmd, "customer.address_added", "customer", customer, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);
@@ -494,13 +494,13 @@ commerce_update_customer_address(PG_FUNCTION_ARGS)
 	bool		has_expected;
 	Datum		args[4];
 
-	response = catalog_write_begin(&cmd, "update_customer_address", fcinfo, 4, NULL);
+	response = commerce_write_begin(&cmd, "update_customer_address", fcinfo, 4, NULL);
 	if (response != NULL)
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	customer = catalog_uuid_arg(fcinfo, 0, "customer_id");
-	address = catalog_uuid_arg(fcinfo, 1, "address_id");
-	data = catalog_jsonb_arg(fcinfo, 2, "address");
-	has_expected = catalog_expected_version(fcinfo, 3, &expected);
+	customer = commerce_uuid_arg(fcinfo, 0, "customer_id");
+	address = commerce_uuid_arg(fcinfo, 1, "address_id");
+	data = commerce_jsonb_arg(fcinfo, 2, "address");
+	has_expected = commerce_expected_version(fcinfo, 3, &expected);
 	parse_address(data, false, values);
 	commerce_check_version("customer address", has_expected, expected,
 						   lock_address(&cmd.tenant, customer, address));
@@ -533,7 +533,7 @@ commerce_update_customer_address(PG_FUNCTION_ARGS)
 	args[3] = JsonbPGetDatum(data);
 	commerce_execute(plan_update_address, args, NULL, false, 0);
 	response = commerce_result_jsonb(1);
-	catalog_emit(&cmd, "customer.address_updated", "customer", customer, response);
+	commerce_command_emit(&cmd, "customer.address_updated", "customer", customer, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);
@@ -555,12 +555,12 @@ commerce_remove_customer_address(PG_FUNCTION_ARGS)
 	bool		has_expected;
 	Datum		args[3];
 
-	response = catalog_write_begin(&cmd, "remove_customer_address", fcinfo, 3, NULL);
+	response = commerce_write_begin(&cmd, "remove_customer_address", fcinfo, 3, NULL);
 	if (response != NULL)
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	customer = catalog_uuid_arg(fcinfo, 0, "customer_id");
-	address = catalog_uuid_arg(fcinfo, 1, "address_id");
-	has_expected = catalog_expected_version(fcinfo, 2, &expected);
+	customer = commerce_uuid_arg(fcinfo, 0, "customer_id");
+	address = commerce_uuid_arg(fcinfo, 1, "address_id");
+	has_expected = commerce_expected_version(fcinfo, 2, &expected);
 	commerce_check_version("customer address", has_expected, expected,
 						   lock_address(&cmd.tenant, customer, address));
 
@@ -575,7 +575,7 @@ commerce_remove_customer_address(PG_FUNCTION_ARGS)
 	args[2] = UUIDPGetDatum(address);
 	commerce_execute(plan_delete_address, args, NULL, false, 0);
 	response = commerce_result_jsonb(1);
-	catalog_emit(&cmd, "customer.address_removed", "customer", customer, response);
+	commerce_command_emit(&cmd, "customer.address_removed", "customer", customer, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);

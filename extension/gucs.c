@@ -12,7 +12,7 @@
 
 #include "utils/guc.h"
 
-#include "pgcommerce.h"
+#include "gucs.h"
 
 int			commerce_idempotency_retention_minutes = 24 * 60;
 

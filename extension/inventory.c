@@ -34,9 +34,13 @@
 #include "utils/jsonb.h"
 #include "utils/uuid.h"
 
+#include "catalog.h"
 #include "command.h"
 #include "errors.h"
-#include "pgcommerce.h"
+#include "inventory.h"
+#include "outbox.h"
+#include "tenant_context.h"
+#include "uuid.h"
 
 PG_FUNCTION_INFO_V1(commerce_set_inventory);
 PG_FUNCTION_INFO_V1(commerce_adjust_inventory);

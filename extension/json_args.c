@@ -264,3 +264,61 @@ commerce_parse_object(Jsonb *input, const char *what,
 		if (fields[i].required && !values[i].present)
 			invalid_field(what, fields[i].name, "is required");
 }
+
+void
+commerce_reject_null(const char *what, const CommerceField *fields, int nfields,
+					const CommerceValue *values, const char *const *names)
+{
+	for (; *names != NULL; names++)
+	{
+		const CommerceValue *value = commerce_field_value(fields, nfields, values, *names);
+
+		if (value->present && value->isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 commerce_errcode("invalid_input"),
+					 errmsg("invalid %s: field \"%s\" must not be null", what, *names)));
+	}
+}
+
+void
+commerce_check_size(const char *what, const char *field, const CommerceValue *value,
+				   int max_bytes)
+{
+	if (value->present && !value->isnull &&
+		VARSIZE_ANY(DatumGetPointer(value->value)) > max_bytes)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 commerce_errcode("invalid_input"),
+				 errmsg("invalid %s: field \"%s\" is larger than %d bytes", what, field, max_bytes)));
+}
+
+const CommerceValue *
+commerce_field_value(const CommerceField *fields, int nfields, const CommerceValue *values,
+			  const char *name)
+{
+	int			i;
+
+	for (i = 0; i < nfields; i++)
+		if (strcmp(fields[i].name, name) == 0)
+			return &values[i];
+	elog(ERROR, "no field \"%s\" in the field list", name);
+	pg_unreachable();
+}
+
+void
+commerce_reject_empty(const char *what, const CommerceField *fields, int nfields,
+					 const CommerceValue *values, const char *const *names)
+{
+	for (; *names != NULL; names++)
+	{
+		const CommerceValue *value = commerce_field_value(fields, nfields, values, *names);
+
+		if (value->present && !value->isnull &&
+			VARSIZE_ANY_EXHDR(DatumGetPointer(value->value)) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 commerce_errcode("invalid_input"),
+					 errmsg("invalid %s: field \"%s\" must not be empty", what, *names)));
+	}
+}

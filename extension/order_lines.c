@@ -22,7 +22,7 @@
 #include "command.h"
 #include "errors.h"
 #include "orders.h"
-#include "pgcommerce.h"
+#include "uuid.h"
 
 PG_FUNCTION_INFO_V1(commerce_add_order_line);
 PG_FUNCTION_INFO_V1(commerce_update_order_line);

@@ -28,10 +28,14 @@
 #include "utils/timestamp.h"
 
 #include "command.h"
+#include "currencies.h"
 #include "errors.h"
+#include "inventory.h"
 #include "orders.h"
-#include "pgcommerce.h"
-
+#include "outbox.h"
+#include "resolve_price.h"
+#include "tenant_context.h"
+#include "uuid.h"
 
 PG_FUNCTION_INFO_V1(commerce_create_order);
 PG_FUNCTION_INFO_V1(commerce_get_order);

@@ -4,7 +4,7 @@
  *	  The order aggregate as the order files share it (orders.c,
  *	  order_lines.c, checkout.c, tax.c): an order and its lines in memory,
  *	  loading, pricing, placing, rendering and the tax arithmetic. Other
- *	  areas use only what extension/pgcommerce.h declares.
+ *	  areas use the last section (what payments need of orders).
  *
  * extension/orders.h
  *
@@ -126,5 +126,19 @@ extern int32 tax_rate_for(const pg_uuid_t *tenant, const char *category);
 extern void tax_compute(int n, const int64 *amounts, const int32 *rates_ppm,
 						const TaxSettings *settings, int64 *line_tax,
 						int64 *subtotal, int64 *tax_total, int64 *total);
+
+/* --- what payments need of orders (docs/orders.md) ---------------------
+ * Payments call commerce_order_apply_payment_totals after every payment
+ * change with the order's totals over all its payments; it sets
+ * payment_status, moves placed -> paid (captured >= total) and
+ * paid/fulfilled -> refunded (all captured refunded), bumps the version and
+ * emits order.paid, order.refunded or order.updated. cancel_order calls
+ * commerce_order_cancel_hook (if set) inside its transaction, after locking
+ * the order row; payments set it from commerce_payments_init(), chaining
+ * the previous value, to void open authorizations. */
+extern void commerce_order_apply_payment_totals(const pg_uuid_t *tenant, const pg_uuid_t *order_id,
+												int64 authorized, int64 captured, int64 refunded);
+typedef void (*commerce_order_cancel_hook_type) (const pg_uuid_t *tenant, const pg_uuid_t *order_id);
+extern PGDLLIMPORT commerce_order_cancel_hook_type commerce_order_cancel_hook;
 
 #endif							/* COMMERCE_ORDERS_H */

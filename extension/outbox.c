@@ -31,8 +31,10 @@
 #include "utils/uuid.h"
 
 #include "errors.h"
+#include "outbox.h"
 #include "outbox_worker.h"
-#include "pgcommerce.h"
+#include "tenant_context.h"
+#include "uuid.h"
 
 #define EVENT_TYPE_MAX 100
 #define EVENTS_SINCE_MAX 1000

@@ -28,13 +28,13 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
-#include "utils/regproc.h"
 #include "utils/jsonb.h"
+#include "utils/regproc.h"
 #include "utils/syscache.h"
 
 #include "command.h"
 #include "errors.h"
-#include "pgcommerce.h"
+#include "payment_providers.h"
 
 #define PROVIDER_NAME_MAX 63
 #define PROVIDER_DESCRIPTION_MAX 500

@@ -43,8 +43,14 @@
 #include "utils/uuid.h"
 
 #include "command.h"
+#include "currencies.h"
 #include "errors.h"
-#include "pgcommerce.h"
+#include "orders.h"
+#include "outbox.h"
+#include "payment_providers.h"
+#include "payments.h"
+#include "tenant_context.h"
+#include "uuid.h"
 
 PG_FUNCTION_INFO_V1(commerce_authorize_payment);
 PG_FUNCTION_INFO_V1(commerce_capture_payment);
@@ -55,9 +61,6 @@ PG_FUNCTION_INFO_V1(commerce_list_order_payments);
 
 #define REASON_MAX 500
 
-/* RFC 3339 UTC, as every pgcommerce response writes timestamps */
-#define RFC3339(col) \
-	"pg_catalog.to_char(pg_catalog.timezone('UTC', " col "), 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 /* The response representation of a payment row p */
 #define PAYMENT_JSON \
@@ -70,7 +73,7 @@ PG_FUNCTION_INFO_V1(commerce_list_order_payments);
 	" 'amount_capturable', p.amount_authorized - p.amount_captured - p.amount_voided," \
 	" 'amount_refundable', p.amount_captured - p.amount_refunded," \
 	" 'decline_code', p.decline_code, 'version', p.version," \
-	" 'created_at', " RFC3339("p.created_at") ", 'updated_at', " RFC3339("p.updated_at") ")"
+	" 'created_at', " COMMERCE_SQL_TIMESTAMP("p.created_at") ", 'updated_at', " COMMERCE_SQL_TIMESTAMP("p.updated_at") ")"
 
 /* The response representation of a payment_transactions row t */
 #define TRANSACTION_JSON \
@@ -78,7 +81,7 @@ PG_FUNCTION_INFO_V1(commerce_list_order_payments);
 	" 'kind', t.kind, 'status', t.status, 'amount', t.amount, 'currency', t.currency," \
 	" 'provider', t.provider, 'provider_reference', t.provider_reference," \
 	" 'decline_code', t.decline_code, 'reason', t.reason," \
-	" 'created_at', " RFC3339("t.created_at") ")"
+	" 'created_at', " COMMERCE_SQL_TIMESTAMP("t.created_at") ")"
 
 typedef enum PaymentOperation
 {

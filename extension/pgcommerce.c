@@ -13,13 +13,22 @@
 
 #include "fmgr.h"
 #include "miscadmin.h"
-#include "utils/guc.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 
+#include "gucs.h"
 #include "outbox_worker.h"
-#include "pgcommerce.h"
+#include "payments.h"
+#include "tenant_context.h"
+
+#ifndef PGCOMMERCE_VERSION
+#error "PGCOMMERCE_VERSION must be defined by the build"
+#endif
 
 PG_MODULE_MAGIC;
+
+/* PostgreSQL 15 does not declare it in fmgr.h yet. */
+extern void _PG_init(void);
 
 PG_FUNCTION_INFO_V1(commerce_version);
 

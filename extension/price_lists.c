@@ -21,8 +21,11 @@
 #include "utils/uuid.h"
 
 #include "command.h"
+#include "currencies.h"
 #include "errors.h"
-#include "pgcommerce.h"
+#include "outbox.h"
+#include "tenant_context.h"
+#include "uuid.h"
 
 PG_FUNCTION_INFO_V1(commerce_create_price_list);
 PG_FUNCTION_INFO_V1(commerce_update_price_list);

@@ -21,9 +21,13 @@
 #include "utils/numeric.h"
 #include "utils/uuid.h"
 
+#include "catalog.h"
 #include "command.h"
+#include "currencies.h"
 #include "errors.h"
-#include "pgcommerce.h"
+#include "outbox.h"
+#include "tenant_context.h"
+#include "uuid.h"
 
 PG_FUNCTION_INFO_V1(commerce_set_price);
 PG_FUNCTION_INFO_V1(commerce_remove_price);

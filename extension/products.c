@@ -25,10 +25,10 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
-#include "catalog_support.h"
+#include "catalog.h"
 #include "command.h"
 #include "errors.h"
-#include "pgcommerce.h"
+#include "uuid.h"
 
 PG_FUNCTION_INFO_V1(commerce_create_product);
 PG_FUNCTION_INFO_V1(commerce_update_product);
@@ -48,8 +48,8 @@ PG_FUNCTION_INFO_V1(commerce_list_products);
 	" 'attributes', p.attributes, 'options', p.options," \
 	" 'variants', (SELECT COALESCE(pg_catalog.jsonb_agg(" VARIANT_JSON " ORDER BY v.position, v.id), '[]'::jsonb)" \
 	"   FROM commerce.variants v WHERE v.tenant_id = p.tenant_id AND v.product_id = p.id)," \
-	" 'version', p.version, 'created_at', " RFC3339("p.created_at") "," \
-	" 'updated_at', " RFC3339("p.updated_at") ", 'archived_at', " RFC3339("p.archived_at") ")"
+	" 'version', p.version, 'created_at', " COMMERCE_SQL_TIMESTAMP("p.created_at") "," \
+	" 'updated_at', " COMMERCE_SQL_TIMESTAMP("p.updated_at") ", 'archived_at', " COMMERCE_SQL_TIMESTAMP("p.archived_at") ")"
 
 static const CommerceField product_fields[] = {
 	{"title", CF_TEXT, true, 500},
@@ -70,7 +70,7 @@ enum
 static const char *const product_not_null[] = {"title", "handle", "status", "attributes", "options", NULL};
 static const char *const product_not_empty[] = {"title", "tax_category", NULL};
 
-static const CatalogUniqueRule product_unique[] = {
+static const CommerceUniqueRule product_unique[] = {
 	{"products_handle_key", "handle_taken", "another product has this handle"},
 };
 
@@ -193,9 +193,9 @@ parse_product(Jsonb *data, bool create, CommerceValue *values)
 	if (!create)
 		fields[PRODUCT_TITLE].required = false;
 	commerce_parse_object(data, "product", fields, NPRODUCT_FIELDS, values);
-	catalog_reject_null("product", fields, NPRODUCT_FIELDS, values, product_not_null);
-	catalog_reject_empty("product", fields, NPRODUCT_FIELDS, values, product_not_empty);
-	catalog_check_size("product", "attributes", &values[PRODUCT_ATTRIBUTES], 65536);
+	commerce_reject_null("product", fields, NPRODUCT_FIELDS, values, product_not_null);
+	commerce_reject_empty("product", fields, NPRODUCT_FIELDS, values, product_not_empty);
+	commerce_check_size("product", "attributes", &values[PRODUCT_ATTRIBUTES], 65536);
 	if (handle->present && !is_handle(text_to_cstring(DatumGetTextPP(handle->value))))
 		invalid_product("field \"handle\" must be lower-case letters and digits separated by single hyphens");
 	if (status->present)
@@ -279,10 +279,10 @@ commerce_create_product(PG_FUNCTION_ARGS)
 	pg_uuid_t	id;
 	Datum		args[4];
 
-	response = catalog_write_begin(&cmd, "create_product", fcinfo, 1, "change the catalog");
+	response = commerce_write_begin(&cmd, "create_product", fcinfo, 1, "change the catalog");
 	if (response != NULL)
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	data = catalog_jsonb_arg(fcinfo, 0, "product");
+	data = commerce_jsonb_arg(fcinfo, 0, "product");
 	parse_product(data, true, values);
 	require_category(&cmd.tenant, &values[PRODUCT_CATEGORY]);
 
@@ -301,9 +301,9 @@ commerce_create_product(PG_FUNCTION_ARGS)
 					 " COALESCE($3->'attributes', '{}'), COALESCE($3->'options', '[]'))"
 					 " RETURNING " PRODUCT_JSON,
 					 4, (Oid[]) {UUIDOID, UUIDOID, JSONBOID, TEXTOID});
-	catalog_execute_unique(plan_insert, args, NULL, product_unique, lengthof(product_unique));
+	commerce_execute_unique(plan_insert, args, NULL, product_unique, lengthof(product_unique));
 	response = commerce_result_jsonb(1);
-	catalog_emit(&cmd, "product.created", "product", &id, response);
+	commerce_command_emit(&cmd, "product.created", "product", &id, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);
@@ -335,7 +335,7 @@ apply_product_update(CommerceCommand *cmd, pg_uuid_t *id, Jsonb *data,
 	const char *to;
 	Jsonb	   *response;
 
-	catalog_lock_expected(fcinfo, expected_arg, &plan_lock,
+	commerce_lock_expected(fcinfo, expected_arg, &plan_lock,
 						  "SELECT version, status FROM commerce.products"
 						  " WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
 						  &cmd->tenant, id, "product");
@@ -387,11 +387,11 @@ apply_product_update(CommerceCommand *cmd, pg_uuid_t *id, Jsonb *data,
 					 " WHERE p.tenant_id = $1 AND p.id = $2 RETURNING " PRODUCT_JSON,
 					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
 	args[2] = JsonbPGetDatum(data);
-	catalog_execute_unique(plan_update, args, NULL, product_unique, lengthof(product_unique));
+	commerce_execute_unique(plan_update, args, NULL, product_unique, lengthof(product_unique));
 	response = commerce_result_jsonb(1);
-	catalog_emit(cmd, "product.updated", "product", id, response);
+	commerce_command_emit(cmd, "product.updated", "product", id, response);
 	if (strcmp(to, "archived") == 0 && strcmp(from, "archived") != 0)
-		catalog_emit(cmd, "product.archived", "product", id, response);
+		commerce_command_emit(cmd, "product.archived", "product", id, response);
 	return response;
 }
 
@@ -408,11 +408,11 @@ commerce_update_product(PG_FUNCTION_ARGS)
 	Jsonb	   *data;
 	pg_uuid_t  *id;
 
-	response = catalog_write_begin(&cmd, "update_product", fcinfo, 3, "change the catalog");
+	response = commerce_write_begin(&cmd, "update_product", fcinfo, 3, "change the catalog");
 	if (response != NULL)
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	id = catalog_uuid_arg(fcinfo, 0, "id");
-	data = catalog_jsonb_arg(fcinfo, 1, "product");
+	id = commerce_uuid_arg(fcinfo, 0, "id");
+	data = commerce_jsonb_arg(fcinfo, 1, "product");
 	parse_product(data, false, values);
 	response = apply_product_update(&cmd, id, data, values, fcinfo, 2, false);
 	response = commerce_command_finish(&cmd, response);
@@ -433,10 +433,10 @@ commerce_archive_product(PG_FUNCTION_ARGS)
 	Jsonb	   *data;
 	pg_uuid_t  *id;
 
-	response = catalog_write_begin(&cmd, "archive_product", fcinfo, 2, "change the catalog");
+	response = commerce_write_begin(&cmd, "archive_product", fcinfo, 2, "change the catalog");
 	if (response != NULL)
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	id = catalog_uuid_arg(fcinfo, 0, "id");
+	id = commerce_uuid_arg(fcinfo, 0, "id");
 	data = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{\"status\": \"archived\"}")));
 	parse_product(data, false, values);
 	response = apply_product_update(&cmd, id, data, values, fcinfo, 1, true);
@@ -450,7 +450,7 @@ Datum
 commerce_get_product(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t	tenant;
-	pg_uuid_t  *id = catalog_uuid_arg(fcinfo, 0, "id");
+	pg_uuid_t  *id = commerce_uuid_arg(fcinfo, 0, "id");
 	Jsonb	   *response;
 	Datum		args[2];
 
@@ -482,14 +482,14 @@ commerce_list_products(PG_FUNCTION_ARGS)
 	Jsonb	   *response;
 
 	commerce_query_begin(&tenant);
-	catalog_list_args(fcinfo, 0, 1, &lim, &args[1]);
+	commerce_list_args(fcinfo, 0, 1, &lim, &args[1]);
 	args[0] = UUIDPGetDatum(&tenant);
 	args[2] = Int32GetDatum(lim);
 	SPI_connect();
 	if (PG_ARGISNULL(2))
 	{
 		commerce_prepare(&plan_list,
-						 CATALOG_PAGE("SELECT p.id, " PRODUCT_JSON " AS j FROM commerce.products p"
+						 COMMERCE_LIST_PAGE("SELECT p.id, " PRODUCT_JSON " AS j FROM commerce.products p"
 									  " WHERE p.tenant_id = $1 AND p.id > $2 ORDER BY p.id LIMIT $3 + 1", "$3"),
 						 3, (Oid[]) {UUIDOID, UUIDOID, INT4OID});
 		commerce_execute(plan_list, args, NULL, true, 1);
@@ -504,7 +504,7 @@ commerce_list_products(PG_FUNCTION_ARGS)
 					 commerce_errcode("invalid_input"),
 					 errmsg("status must be \"draft\", \"active\" or \"archived\"")));
 		commerce_prepare(&plan_list_status,
-						 CATALOG_PAGE("SELECT p.id, " PRODUCT_JSON " AS j FROM commerce.products p"
+						 COMMERCE_LIST_PAGE("SELECT p.id, " PRODUCT_JSON " AS j FROM commerce.products p"
 									  " WHERE p.tenant_id = $1 AND p.status = $4 AND p.id > $2"
 									  " ORDER BY p.id LIMIT $3 + 1", "$3"),
 						 4, (Oid[]) {UUIDOID, UUIDOID, INT4OID, TEXTOID});

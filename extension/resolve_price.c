@@ -28,9 +28,13 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+#include "catalog.h"
 #include "command.h"
+#include "currencies.h"
 #include "errors.h"
-#include "pgcommerce.h"
+#include "resolve_price.h"
+#include "tenant_context.h"
+#include "uuid.h"
 
 PG_FUNCTION_INFO_V1(commerce_resolve_price);
 

@@ -26,10 +26,12 @@
 #include "utils/numeric.h"
 
 #include "command.h"
+#include "currencies.h"
 #include "errors.h"
 #include "orders.h"
-#include "pgcommerce.h"
-
+#include "outbox.h"
+#include "tenant_context.h"
+#include "uuid.h"
 
 PG_FUNCTION_INFO_V1(commerce_get_tax_settings);
 PG_FUNCTION_INFO_V1(commerce_set_tax_settings);

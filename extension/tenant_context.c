@@ -45,18 +45,18 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
-#include "utils/memutils.h"
 #include "utils/fmgroids.h"
-#include "utils/inval.h"
-#include "utils/syscache.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 #include "utils/uuid.h"
 
 #include "command.h"
 #include "errors.h"
-#include "pgcommerce.h"
+#include "tenant_context.h"
 
 PG_FUNCTION_INFO_V1(commerce_current_tenant_sql);
 PG_FUNCTION_INFO_V1(commerce_current_actor_sql);

@@ -18,8 +18,10 @@
 #include "utils/regproc.h"
 
 #include "command.h"
+#include "currencies.h"
 #include "errors.h"
-#include "pgcommerce.h"
+#include "tenant_context.h"
+#include "uuid.h"
 
 PG_FUNCTION_INFO_V1(commerce_create_tenant);
 PG_FUNCTION_INFO_V1(commerce_suspend_tenant);

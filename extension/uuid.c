@@ -26,7 +26,7 @@
 #include "utils/builtins.h"
 #include "utils/uuid.h"
 
-#include "pgcommerce.h"
+#include "uuid.h"
 
 PG_FUNCTION_INFO_V1(commerce_uuid_generate_v7);
 

@@ -25,10 +25,11 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
-#include "catalog_support.h"
+#include "catalog.h"
 #include "command.h"
 #include "errors.h"
-#include "pgcommerce.h"
+#include "tenant_context.h"
+#include "uuid.h"
 
 PG_FUNCTION_INFO_V1(commerce_create_variant);
 PG_FUNCTION_INFO_V1(commerce_update_variant);
@@ -49,7 +50,7 @@ enum
 };
 static const char *const variant_not_null[] = {"sku", "option_values", "attributes", "position", NULL};
 
-static const CatalogUniqueRule variant_unique[] = {
+static const CommerceUniqueRule variant_unique[] = {
 	{"variants_sku_key", "sku_taken", "another variant has this SKU"},
 	{"variants_option_values_key", "variant_options_taken",
 	 "another variant of the product has these option values"},
@@ -85,9 +86,9 @@ parse_variant(Jsonb *data, bool create, CommerceValue *values)
 	if (!create)
 		fields[VARIANT_SKU].required = false;
 	commerce_parse_object(data, "variant", fields, NVARIANT_FIELDS, values);
-	catalog_reject_null("variant", fields, NVARIANT_FIELDS, values, variant_not_null);
-	catalog_reject_empty("variant", fields, NVARIANT_FIELDS, values, (const char *[]) {"sku", NULL});
-	catalog_check_size("variant", "attributes", &values[VARIANT_ATTRIBUTES], 65536);
+	commerce_reject_null("variant", fields, NVARIANT_FIELDS, values, variant_not_null);
+	commerce_reject_empty("variant", fields, NVARIANT_FIELDS, values, (const char *[]) {"sku", NULL});
+	commerce_check_size("variant", "attributes", &values[VARIANT_ATTRIBUTES], 65536);
 	if (sku->present && strpbrk(text_to_cstring(DatumGetTextPP(sku->value)), " \t\r\n\v\f") != NULL)
 		invalid_variant("field \"sku\" must not contain white space");
 	if (options->present)
@@ -165,11 +166,11 @@ commerce_create_variant(PG_FUNCTION_ARGS)
 	pg_uuid_t	id;
 	Datum		args[4];
 
-	response = catalog_write_begin(&cmd, "create_variant", fcinfo, 2, "change the catalog");
+	response = commerce_write_begin(&cmd, "create_variant", fcinfo, 2, "change the catalog");
 	if (response != NULL)
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	product = catalog_uuid_arg(fcinfo, 0, "product_id");
-	data = catalog_jsonb_arg(fcinfo, 1, "variant");
+	product = commerce_uuid_arg(fcinfo, 0, "product_id");
+	data = commerce_jsonb_arg(fcinfo, 1, "variant");
 	parse_variant(data, true, values);
 	check_product(&cmd.tenant, product, &values[VARIANT_OPTION_VALUES]);
 
@@ -185,9 +186,9 @@ commerce_create_variant(PG_FUNCTION_ARGS)
 	args[1] = UUIDPGetDatum(&id);
 	args[2] = UUIDPGetDatum(product);
 	args[3] = JsonbPGetDatum(data);
-	catalog_execute_unique(plan_insert, args, NULL, variant_unique, lengthof(variant_unique));
+	commerce_execute_unique(plan_insert, args, NULL, variant_unique, lengthof(variant_unique));
 	response = commerce_result_jsonb(1);
-	catalog_emit(&cmd, "variant.created", "variant", &id, response);
+	commerce_command_emit(&cmd, "variant.created", "variant", &id, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);
@@ -209,14 +210,14 @@ commerce_update_variant(PG_FUNCTION_ARGS)
 	bool		isnull;
 	Datum		args[3];
 
-	response = catalog_write_begin(&cmd, "update_variant", fcinfo, 3, "change the catalog");
+	response = commerce_write_begin(&cmd, "update_variant", fcinfo, 3, "change the catalog");
 	if (response != NULL)
 		PG_RETURN_JSONB_P(response);	/* a replay */
-	id = catalog_uuid_arg(fcinfo, 0, "id");
-	data = catalog_jsonb_arg(fcinfo, 1, "variant");
+	id = commerce_uuid_arg(fcinfo, 0, "id");
+	data = commerce_jsonb_arg(fcinfo, 1, "variant");
 	parse_variant(data, false, values);
 
-	catalog_lock_expected(fcinfo, 2, &plan_lock,
+	commerce_lock_expected(fcinfo, 2, &plan_lock,
 						  "SELECT version, product_id FROM commerce.variants"
 						  " WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
 						  &cmd.tenant, id, "variant");
@@ -238,9 +239,9 @@ commerce_update_variant(PG_FUNCTION_ARGS)
 					 " WHERE v.tenant_id = $1 AND v.id = $2 RETURNING " VARIANT_JSON,
 					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
 	args[2] = JsonbPGetDatum(data);
-	catalog_execute_unique(plan_update, args, NULL, variant_unique, lengthof(variant_unique));
+	commerce_execute_unique(plan_update, args, NULL, variant_unique, lengthof(variant_unique));
 	response = commerce_result_jsonb(1);
-	catalog_emit(&cmd, "variant.updated", "variant", id, response);
+	commerce_command_emit(&cmd, "variant.updated", "variant", id, response);
 	response = commerce_command_finish(&cmd, response);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);
@@ -284,7 +285,7 @@ Datum
 commerce_get_variant(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t	tenant;
-	pg_uuid_t  *id = catalog_uuid_arg(fcinfo, 0, "id");
+	pg_uuid_t  *id = commerce_uuid_arg(fcinfo, 0, "id");
 	Jsonb	   *response;
 	Datum		args[2];
 
@@ -313,14 +314,14 @@ Datum
 commerce_list_variants(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t	tenant;
-	pg_uuid_t  *product = catalog_uuid_arg(fcinfo, 0, "product_id");
+	pg_uuid_t  *product = commerce_uuid_arg(fcinfo, 0, "product_id");
 	int32		lim;
 	Datum		after;
 	Datum		args[4];
 	Jsonb	   *response;
 
 	commerce_query_begin(&tenant);
-	catalog_list_args(fcinfo, 1, 2, &lim, &after);
+	commerce_list_args(fcinfo, 1, 2, &lim, &after);
 	SPI_connect();
 	commerce_prepare(&plan_product_visible,
 					 "SELECT 1 FROM commerce.products WHERE tenant_id = $1 AND id = $2",
@@ -331,7 +332,7 @@ commerce_list_variants(PG_FUNCTION_ARGS)
 		commerce_not_found("product", product);
 
 	commerce_prepare(&plan_list,
-					 CATALOG_PAGE("SELECT v.id, " VARIANT_JSON " AS j FROM commerce.variants v"
+					 COMMERCE_LIST_PAGE("SELECT v.id, " VARIANT_JSON " AS j FROM commerce.variants v"
 								  " WHERE v.tenant_id = $1 AND v.product_id = $4 AND v.id > $2"
 								  " ORDER BY v.id LIMIT $3 + 1", "$3"),
 					 4, (Oid[]) {UUIDOID, UUIDOID, INT4OID, UUIDOID});

@@ -1,0 +1,27 @@
+/*-------------------------------------------------------------------------
+ *
+ * inventory.h
+ *	  Stock of the default location, exact under concurrency (inventory.c).
+ *
+ * extension/inventory.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef COMMERCE_INVENTORY_H
+#define COMMERCE_INVENTORY_H
+
+#include "postgres.h"
+
+#include "utils/uuid.h"
+
+/*
+ * reserve: insufficient_stock (55000) when available < quantity; release
+ * and fulfil (on_hand -= q, reserved -= q): reservation_exceeded (55000)
+ * when reserved < quantity; quantity <= 0: invalid_input. Each emits
+ * inventory.changed.
+ */
+extern void commerce_reserve_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant, int64 quantity);
+extern void commerce_release_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant, int64 quantity);
+extern void commerce_fulfil_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant, int64 quantity);
+
+#endif							/* COMMERCE_INVENTORY_H */

@@ -1,0 +1,144 @@
+/*-------------------------------------------------------------------------
+ *
+ * spi_plans.c
+ *	  Kept SPI plans and their execution for every command (see command.h):
+ *	  prepare once per backend, execute with errors raised, read row 0,
+ *	  and turn a unique violation into the precise error code it means.
+ *
+ * extension/spi_plans.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "nodes/parsenodes.h"
+#include "utils/elog.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+
+#include "command.h"
+#include "errors.h"
+
+static SPIPlanPtr commerce_prepare_options(SPIPlanPtr *slot, const char *sql, int nargs,
+										   const Oid *argtypes, int cursor_options);
+
+SPIPlanPtr
+commerce_prepare(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *argtypes)
+{
+	return commerce_prepare_options(slot, sql, nargs, argtypes, 0);
+}
+
+SPIPlanPtr
+commerce_prepare_generic(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *argtypes)
+{
+	return commerce_prepare_options(slot, sql, nargs, argtypes, CURSOR_OPT_GENERIC_PLAN);
+}
+
+static SPIPlanPtr
+commerce_prepare_options(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *argtypes,
+						 int cursor_options)
+{
+	SPIPlanPtr	plan;
+
+	if (*slot != NULL)
+		return *slot;
+	plan = SPI_prepare_cursor(sql, nargs, (Oid *) argtypes, cursor_options);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+			 SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	*slot = plan;
+	return plan;
+}
+
+uint64
+commerce_execute(SPIPlanPtr plan, const Datum *values, const char *nulls,
+				 bool read_only, long count)
+{
+	int			rc = SPI_execute_plan(plan, (Datum *) values, nulls, read_only, count);
+
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+Jsonb *
+commerce_result_jsonb(int col)
+{
+	bool		isnull;
+	Datum		value;
+
+	if (SPI_processed == 0)
+		return NULL;
+	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
+	if (isnull)
+		return NULL;
+
+	/*
+	 * Detoast first, then copy: a short-header value detoasted after the
+	 * copy would be expanded into SPI's memory and freed by SPI_finish().
+	 */
+	value = PointerGetDatum(DatumGetJsonbP(value));
+	return (Jsonb *) DatumGetPointer(SPI_datumTransfer(value, false, -1));
+}
+
+bool
+commerce_result_int64(int col, int64 *out)
+{
+	bool		isnull;
+	Datum		value;
+
+	if (SPI_processed == 0)
+		return false;
+	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
+	if (isnull)
+		return false;
+	*out = DatumGetInt64(value);
+	return true;
+}
+
+/*
+ * The unique violation is caught without a subtransaction: we only look at
+ * it and raise another error, so the transaction is aborted either way and
+ * its abort cleans up SPI and the executor.
+ */
+uint64
+commerce_execute_unique(SPIPlanPtr plan, const Datum *values, const char *nulls,
+					   const CommerceUniqueRule *rules, int nrules)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	uint64		processed = 0;
+
+	PG_TRY();
+	{
+		processed = commerce_execute(plan, values, nulls, false, 0);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		int			i;
+
+		MemoryContextSwitchTo(caller);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode == ERRCODE_UNIQUE_VIOLATION && edata->constraint_name != NULL)
+		{
+			for (i = 0; i < nrules; i++)
+			{
+				if (strcmp(edata->constraint_name, rules[i].constraint) == 0)
+				{
+					FlushErrorState();
+					ereport(ERROR,
+							(errcode(ERRCODE_UNIQUE_VIOLATION),
+							 commerce_errcode(rules[i].code),
+							 errmsg("%s", rules[i].message)));
+				}
+			}
+		}
+		FreeErrorData(edata);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return processed;
+}
