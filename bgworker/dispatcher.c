@@ -29,7 +29,6 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
-#include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
@@ -47,8 +46,8 @@
 
 #include "command.h"
 #include "dispatcher.h"
-#include "outbox_worker.h"
 #include "planner_keys_only.h"
+#include "registry.h"
 #include "worker_attach.h"
 
 static SPIPlanPtr claim_plan = NULL;
@@ -97,11 +96,7 @@ outbox_dispatcher_loop(void)
 		long		wait_ms;
 
 		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
+		(void) outbox_reload_settings();
 		if (outbox_database_paused(MyDatabaseId))
 			proc_exit(0);
 
@@ -193,28 +188,24 @@ claim_delivery(ClaimedDelivery *claimed)
 	bool		isnull;
 	Datum		handler_datum;
 	Datum		run_as_datum;
-	int			ret;
 
-	ret = outbox_execute_keys_only(commerce_prepare(&claim_plan,
-													"SELECT d.tenant_id, d.id,"
-													"       pg_catalog.to_regprocedure(s.handler)::pg_catalog.oid,"
-													"       (SELECT r.oid FROM pg_catalog.pg_roles r"
-													"         WHERE r.rolname OPERATOR(pg_catalog.=) s.run_as),"
-													"       commerce.event_envelope(o), s.name, s.handler"
-													"  FROM commerce.deliveries d"
-													"  JOIN commerce.subscriptions s ON s.id OPERATOR(pg_catalog.=) d.subscription_id"
-													"  JOIN commerce.outbox o ON o.tenant_id OPERATOR(pg_catalog.=) d.tenant_id"
-													"                        AND o.id OPERATOR(pg_catalog.=) d.event_id"
-													" WHERE d.status OPERATOR(pg_catalog.=) 'pending'"
-													"   AND d.next_attempt_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()"
-													" ORDER BY d.next_attempt_at, d.id"
-													" LIMIT 1"
-													"   FOR UPDATE OF d SKIP LOCKED",
-													0, NULL),
-								   NULL, NULL, false, 1);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "could not read due deliveries: %s", SPI_result_code_string(ret));
-	if (SPI_processed == 0)
+	commerce_prepare(&claim_plan,
+					 "SELECT d.tenant_id, d.id,"
+					 "       pg_catalog.to_regprocedure(s.handler)::pg_catalog.oid,"
+					 "       (SELECT r.oid FROM pg_catalog.pg_roles r"
+					 "         WHERE r.rolname OPERATOR(pg_catalog.=) s.run_as),"
+					 "       commerce.event_envelope(o), s.name, s.handler"
+					 "  FROM commerce.deliveries d"
+					 "  JOIN commerce.subscriptions s ON s.id OPERATOR(pg_catalog.=) d.subscription_id"
+					 "  JOIN commerce.outbox o ON o.tenant_id OPERATOR(pg_catalog.=) d.tenant_id"
+					 "                        AND o.id OPERATOR(pg_catalog.=) d.event_id"
+					 " WHERE d.status OPERATOR(pg_catalog.=) 'pending'"
+					 "   AND d.next_attempt_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()"
+					 " ORDER BY d.next_attempt_at, d.id"
+					 " LIMIT 1"
+					 "   FOR UPDATE OF d SKIP LOCKED",
+					 0, NULL);
+	if (outbox_execute_keys_only(claim_plan, NULL, NULL, false, 1) == 0)
 		return false;
 
 	tuple = SPI_tuptable->vals[0];
@@ -251,42 +242,37 @@ record_attempt(const pg_uuid_t *tenant, const pg_uuid_t *delivery, const char *e
 	Datum		args[3];
 	Oid			argtypes[3] = {UUIDOID, UUIDOID, TEXTOID};
 	char		nulls[3] = {' ', ' ', ' '};
-	int			ret;
 
 	args[0] = UUIDPGetDatum(tenant);
 	args[1] = UUIDPGetDatum(delivery);
 	if (error == NULL)
 	{
-		ret = outbox_execute_keys_only(commerce_prepare(&delivered_plan,
-											"UPDATE commerce.deliveries"
-											"   SET status = 'delivered', attempts = attempts OPERATOR(pg_catalog.+) 1,"
-											"       last_attempt_at = pg_catalog.clock_timestamp(),"
-											"       delivered_at = pg_catalog.clock_timestamp(), last_error = NULL"
-											" WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
-											2, argtypes),
-							   args, NULL, false, 0);
+		commerce_prepare(&delivered_plan,
+						 "UPDATE commerce.deliveries"
+						 "   SET status = 'delivered', attempts = attempts OPERATOR(pg_catalog.+) 1,"
+						 "       last_attempt_at = pg_catalog.clock_timestamp(),"
+						 "       delivered_at = pg_catalog.clock_timestamp(), last_error = NULL"
+						 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+						 2, argtypes);
+		(void) outbox_execute_keys_only(delivered_plan, args, NULL, false, 0);
+		return;
 	}
-	else
-	{
-		args[2] = CStringGetTextDatum(error);
-		ret = outbox_execute_keys_only(commerce_prepare(&failed_plan,
-											"UPDATE commerce.deliveries d"
-											"   SET attempts = d.attempts OPERATOR(pg_catalog.+) 1,"
-											"       last_attempt_at = pg_catalog.clock_timestamp(),"
-											"       last_error = $3,"
-											"       status = CASE WHEN d.attempts OPERATOR(pg_catalog.+) 1 OPERATOR(pg_catalog.>=) s.max_attempts"
-											"                     THEN 'dead' ELSE 'pending' END,"
-											"       next_attempt_at = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+)"
-											"           LEAST(s.max_delay, s.initial_delay OPERATOR(pg_catalog.*)"
-											"                 pg_catalog.power(2, LEAST(d.attempts, 60)))"
-											"  FROM commerce.subscriptions s"
-											" WHERE s.id OPERATOR(pg_catalog.=) d.subscription_id"
-											"   AND d.tenant_id OPERATOR(pg_catalog.=) $1 AND d.id OPERATOR(pg_catalog.=) $2",
-											3, argtypes),
-							   args, nulls, false, 0);
-	}
-	if (ret != SPI_OK_UPDATE)
-		elog(ERROR, "could not record a delivery attempt: %s", SPI_result_code_string(ret));
+	args[2] = CStringGetTextDatum(error);
+	commerce_prepare(&failed_plan,
+					 "UPDATE commerce.deliveries d"
+					 "   SET attempts = d.attempts OPERATOR(pg_catalog.+) 1,"
+					 "       last_attempt_at = pg_catalog.clock_timestamp(),"
+					 "       last_error = $3,"
+					 "       status = CASE WHEN d.attempts OPERATOR(pg_catalog.+) 1 OPERATOR(pg_catalog.>=) s.max_attempts"
+					 "                     THEN 'dead' ELSE 'pending' END,"
+					 "       next_attempt_at = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+)"
+					 "           LEAST(s.max_delay, s.initial_delay OPERATOR(pg_catalog.*)"
+					 "                 pg_catalog.power(2, LEAST(d.attempts, 60)))"
+					 "  FROM commerce.subscriptions s"
+					 " WHERE s.id OPERATOR(pg_catalog.=) d.subscription_id"
+					 "   AND d.tenant_id OPERATOR(pg_catalog.=) $1 AND d.id OPERATOR(pg_catalog.=) $2",
+					 3, argtypes);
+	(void) outbox_execute_keys_only(failed_plan, args, nulls, false, 0);
 }
 
 /*
@@ -318,7 +304,6 @@ call_handler(Oid handler, Oid run_as, const pg_uuid_t *tenant, Jsonb *event)
 	{
 		Datum		arg = UUIDPGetDatum(tenant);
 		Oid			argtype = UUIDOID;
-		int			ret;
 		FmgrInfo	flinfo;
 		LOCAL_FCINFO(fcinfo, 1);
 
@@ -332,12 +317,8 @@ call_handler(Oid handler, Oid run_as, const pg_uuid_t *tenant, Jsonb *event)
 		SetUserIdAndSecContext(run_as, save_sec_context |
 							   SECURITY_LOCAL_USERID_CHANGE |
 							   SECURITY_RESTRICTED_OPERATION);
-		ret = SPI_execute_plan(commerce_prepare(&context_plan,
-											"SELECT commerce.set_context($1)",
-											1, &argtype),
-							   &arg, NULL, false, 0);
-		if (ret != SPI_OK_SELECT)
-			elog(ERROR, "could not set the tenant context: %s", SPI_result_code_string(ret));
+		commerce_prepare(&context_plan, "SELECT commerce.set_context($1)", 1, &argtype);
+		(void) commerce_execute(context_plan, &arg, NULL, false, 0);
 
 		/* Not OidFunctionCall1: a void handler may return NULL. */
 		fmgr_info(handler, &flinfo);
@@ -381,7 +362,6 @@ static long
 next_due_ms(void)
 {
 	long		wait_ms = outbox_publisher_poll_interval_ms;
-	int			ret;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -389,13 +369,13 @@ next_due_ms(void)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (outbox_extension_present())
 	{
-		ret = outbox_execute_keys_only(commerce_prepare(&next_due_plan,
-											"SELECT pg_catalog.ceil(pg_catalog.date_part('epoch',"
-											"   pg_catalog.min(next_attempt_at) OPERATOR(pg_catalog.-) pg_catalog.clock_timestamp()) * 1000)::bigint"
-											"  FROM commerce.deliveries WHERE status OPERATOR(pg_catalog.=) 'pending'",
-											0, NULL),
-							   NULL, NULL, true, 1);
-		if (ret == SPI_OK_SELECT && SPI_processed == 1)
+		commerce_prepare(&next_due_plan,
+						 "SELECT pg_catalog.ceil(pg_catalog.date_part('epoch',"
+						 "   pg_catalog.min(next_attempt_at) OPERATOR(pg_catalog.-) pg_catalog.clock_timestamp())"
+						 "   OPERATOR(pg_catalog.*) 1000)::bigint"
+						 "  FROM commerce.deliveries WHERE status OPERATOR(pg_catalog.=) 'pending'",
+						 0, NULL);
+		if (outbox_execute_keys_only(next_due_plan, NULL, NULL, true, 1) == 1)
 		{
 			bool		isnull;
 			Datum		ms = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);

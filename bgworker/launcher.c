@@ -39,7 +39,7 @@
 #include "utils/timestamp.h"
 
 #include "launcher.h"
-#include "outbox_worker.h"
+#include "registry.h"
 
 /* Backstop: how often a database without the extension is looked at again. */
 #define ABSENT_RECHECK_MS (10 * 60 * 1000)
@@ -104,13 +104,8 @@ outbox_launcher_main(Datum main_arg)
 		bool		recheck = false;
 
 		CHECK_FOR_INTERRUPTS();
-
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
+		if (outbox_reload_settings())
 			next_scan = 0;
-		}
 
 		MemoryContextReset(loop_context);
 		MemoryContextSwitchTo(loop_context);

@@ -18,6 +18,7 @@
 #include "executor/spi.h"
 #include "utils/guc.h"
 
+#include "command.h"
 #include "planner_keys_only.h"
 
 /*
@@ -57,18 +58,20 @@ outbox_planner_restore(int nestlevel)
 
 /*
  * outbox_execute_keys_only
- *		SPI_execute_plan under outbox_planner_keys_only(true). A worker
- *		prepares its statements once and keeps them, often while a new
- *		database's tables are still empty; a plan made (or remade after an
- *		invalidation) here finds rows by key whatever the statistics say.
+ *		commerce_execute() under outbox_planner_keys_only(true): returns
+ *		SPI_processed, raises on failure. A worker prepares its statements
+ *		once and keeps them, often while a new database's tables are still
+ *		empty; a plan made (or remade after an invalidation) here finds rows
+ *		by key whatever the statistics say. On an error the transaction's
+ *		abort restores the settings.
  */
-int
-outbox_execute_keys_only(SPIPlanPtr plan, Datum *args, const char *nulls,
+uint64
+outbox_execute_keys_only(SPIPlanPtr plan, const Datum *args, const char *nulls,
 						 bool read_only, long count)
 {
 	int			nestlevel = outbox_planner_keys_only(true);
-	int			ret = SPI_execute_plan(plan, args, nulls, read_only, count);
+	uint64		processed = commerce_execute(plan, args, nulls, read_only, count);
 
 	outbox_planner_restore(nestlevel);
-	return ret;
+	return processed;
 }

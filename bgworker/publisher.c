@@ -54,7 +54,6 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
-#include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
@@ -67,9 +66,9 @@
 #include "utils/uuid.h"
 
 #include "command.h"
-#include "outbox_worker.h"
 #include "planner_keys_only.h"
 #include "publisher.h"
+#include "registry.h"
 #include "retention.h"
 #include "scan_floor.h"
 #include "worker_attach.h"
@@ -155,10 +154,8 @@ outbox_publisher_loop(void)
 		bool		more = false;
 
 		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
+		if (outbox_reload_settings())
 		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
 			/* Retention or the full-scan interval may have shrunk: act now. */
 			next_purge = 0;
 			next_full_scan = 0;
@@ -405,14 +402,12 @@ draw_seqs(int n)
 	Oid			argtype = INT4OID;
 	Datum		arg = Int32GetDatum(n);
 	int64	   *seqs;
-	int			ret;
 
-	ret = SPI_execute_plan(commerce_prepare(&nextval_plan,
-											"SELECT pg_catalog.nextval('commerce.outbox_seq'::pg_catalog.regclass)"
-											"  FROM pg_catalog.generate_series(1, $1)",
-											1, &argtype),
-						   &arg, NULL, false, 0);
-	if (ret != SPI_OK_SELECT || SPI_processed != (uint64) n)
+	commerce_prepare(&nextval_plan,
+					 "SELECT pg_catalog.nextval('commerce.outbox_seq'::pg_catalog.regclass)"
+					 "  FROM pg_catalog.generate_series(1, $1)",
+					 1, &argtype);
+	if (commerce_execute(nextval_plan, &arg, NULL, false, 0) != (uint64) n)
 		elog(ERROR, "could not draw %d values from commerce.outbox_seq", n);
 	seqs = palloc(sizeof(int64) * n);
 	for (int i = 0; i < n; i++)
@@ -444,7 +439,6 @@ assign_seqs(const Candidate *rows, int n, const int64 *seqs, int *npublished)
 	Datum		args[4];
 	Oid			argtypes[4] = {TIDARRAYOID, UUIDARRAYOID, UUIDARRAYOID, INT8ARRAYOID};
 	Published  *published;
-	int			ret;
 
 	for (int i = 0; i < n; i++)
 	{
@@ -470,23 +464,19 @@ assign_seqs(const Candidate *rows, int n, const int64 *seqs, int *npublished)
 	 * would bring back the walk of the primary key. The guard tests
 	 * published_at (NULL together with seq, by the CHECK constraint).
 	 */
-	ret = outbox_execute_keys_only(commerce_prepare_generic(&assign_plan,
-															"UPDATE commerce.outbox o"
-															"   SET seq = b.seq, published_at = pg_catalog.now()"
-															"  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
-															"                  pg_catalog.unnest($3), pg_catalog.unnest($4)) AS b(tid, tenant_id, id, seq)"
-															" WHERE o.ctid OPERATOR(pg_catalog.=) b.tid"
-															"   AND o.published_at IS NULL"
-															" RETURNING o.seq,"
-															"   o.tenant_id OPERATOR(pg_catalog.=) b.tenant_id"
-															"   AND o.id OPERATOR(pg_catalog.=) b.id,"
-															"   o.tenant_id, o.id, o.type",
-															4, argtypes),
-								   args, NULL, false, 0);
-	if (ret != SPI_OK_UPDATE_RETURNING)
-		elog(ERROR, "could not assign seq to the outbox batch: %s", SPI_result_code_string(ret));
-
-	*npublished = (int) SPI_processed;
+	commerce_prepare_generic(&assign_plan,
+							 "UPDATE commerce.outbox o"
+							 "   SET seq = b.seq, published_at = pg_catalog.now()"
+							 "  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
+							 "                  pg_catalog.unnest($3), pg_catalog.unnest($4)) AS b(tid, tenant_id, id, seq)"
+							 " WHERE o.ctid OPERATOR(pg_catalog.=) b.tid"
+							 "   AND o.published_at IS NULL"
+							 " RETURNING o.seq,"
+							 "   o.tenant_id OPERATOR(pg_catalog.=) b.tenant_id"
+							 "   AND o.id OPERATOR(pg_catalog.=) b.id,"
+							 "   o.tenant_id, o.id, o.type",
+							 4, argtypes);
+	*npublished = (int) outbox_execute_keys_only(assign_plan, args, NULL, false, 0);
 	published = palloc(sizeof(Published) * Max(*npublished, 1));
 	for (int i = 0; i < *npublished; i++)
 	{
@@ -531,13 +521,10 @@ fan_out_deliveries(const Published *published, int npublished)
 	Datum	   *type_datums;
 	Datum		args[4];
 	Oid			argtypes[4] = {UUIDARRAYOID, UUIDARRAYOID, INT8ARRAYOID, TEXTARRAYOID};
-	int			ret;
 
-	ret = SPI_execute_plan(commerce_prepare(&has_subscriptions_plan,
-											"SELECT 1 FROM commerce.subscriptions LIMIT 1",
-											0, NULL),
-						   NULL, NULL, true, 1);
-	if (ret != SPI_OK_SELECT || SPI_processed == 0 || npublished == 0)
+	commerce_prepare(&has_subscriptions_plan,
+					 "SELECT 1 FROM commerce.subscriptions LIMIT 1", 0, NULL);
+	if (commerce_execute(has_subscriptions_plan, NULL, NULL, true, 1) == 0 || npublished == 0)
 		return 0;
 
 	/* From what the update returned: the outbox is not read again. */
@@ -556,24 +543,21 @@ fan_out_deliveries(const Published *published, int npublished)
 	args[1] = PointerGetDatum(construct_array(id_datums, npublished, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
 	args[2] = PointerGetDatum(construct_array(seq_datums, npublished, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	args[3] = PointerGetDatum(construct_array(type_datums, npublished, TEXTOID, -1, false, TYPALIGN_INT));
-	ret = SPI_execute_plan(commerce_prepare(&fan_out_plan,
-											"INSERT INTO commerce.deliveries"
-											"  (tenant_id, id, subscription_id, subscription_name, event_id, event_seq, next_attempt_at)"
-											" SELECT b.tenant_id, commerce.uuid_generate_v7(), s.id, s.name, b.id, b.seq, pg_catalog.now()"
-											"   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
-											"                   pg_catalog.unnest($3), pg_catalog.unnest($4)) AS b(tenant_id, id, seq, type)"
-											"   JOIN commerce.subscriptions s"
-											"     ON (s.tenant IS NULL OR s.tenant OPERATOR(pg_catalog.=) b.tenant_id)"
-											"    AND commerce.event_type_matches(s.event_type, b.type)"
-											"  ORDER BY b.seq, s.id"
-											/* a delivery already there (restored from a dump, written
-											 * by an operator) must not stop publishing for everyone */
-											" ON CONFLICT (tenant_id, event_id, subscription_id) DO NOTHING",
-											4, argtypes),
-						   args, NULL, false, 0);
-	if (ret != SPI_OK_INSERT)
-		elog(ERROR, "could not create deliveries: %s", SPI_result_code_string(ret));
-	return SPI_processed;
+	commerce_prepare(&fan_out_plan,
+					 "INSERT INTO commerce.deliveries"
+					 "  (tenant_id, id, subscription_id, subscription_name, event_id, event_seq, next_attempt_at)"
+					 " SELECT b.tenant_id, commerce.uuid_generate_v7(), s.id, s.name, b.id, b.seq, pg_catalog.now()"
+					 "   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
+					 "                   pg_catalog.unnest($3), pg_catalog.unnest($4)) AS b(tenant_id, id, seq, type)"
+					 "   JOIN commerce.subscriptions s"
+					 "     ON (s.tenant IS NULL OR s.tenant OPERATOR(pg_catalog.=) b.tenant_id)"
+					 "    AND commerce.event_type_matches(s.event_type, b.type)"
+					 "  ORDER BY b.seq, s.id"
+					 /* a delivery already there (restored from a dump, written
+					  * by an operator) must not stop publishing for everyone */
+					 " ON CONFLICT (tenant_id, event_id, subscription_id) DO NOTHING",
+					 4, argtypes);
+	return commerce_execute(fan_out_plan, args, NULL, false, 0);
 }
 
 /*
@@ -590,17 +574,12 @@ read_candidates(SPIPlanPtr *plan, const char *sql, int limit, const pg_uuid_t *f
 {
 	Datum		args[2];
 	Oid			argtypes[2] = {INT4OID, UUIDOID};
-	int			ret;
 	int			n;
 
 	args[0] = Int32GetDatum(limit);
 	args[1] = UUIDPGetDatum(unconstify(pg_uuid_t *, from));
-	ret = outbox_execute_keys_only(commerce_prepare_generic(plan, sql, 2, argtypes),
-								   args, NULL, true, 0);
-
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "could not read unpublished outbox rows: %s", SPI_result_code_string(ret));
-	n = (int) SPI_processed;
+	n = (int) outbox_execute_keys_only(commerce_prepare_generic(plan, sql, 2, argtypes),
+									   args, NULL, true, 0);
 	for (int i = 0; i < n; i++)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[i];

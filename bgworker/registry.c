@@ -5,8 +5,10 @@
  *	  pgcommerce.* settings, the launcher's registration, and the shared
  *	  memory registry that says which process publishes for which database.
  *
- *	  Writers use the registry to set the publisher's latch at commit (see
- *	  extension/outbox.c). DDL that needs a database free of other
+ *	  Writers ask, through outbox_wake_publisher() and
+ *	  outbox_request_recheck() (outbox_worker.h), for the publisher's or
+ *	  the launcher's latch to be set at commit (see extension/outbox.c);
+ *	  the registry itself is known only to the worker files (registry.h). DDL that needs a database free of other
  *	  sessions (DROP DATABASE, ALTER DATABASE, CREATE DATABASE ... TEMPLATE)
  *	  pauses that database's workers through a ProcessUtility hook, so the
  *	  command is never refused because a publisher is connected.
@@ -25,6 +27,7 @@
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/shmem.h"
@@ -33,7 +36,7 @@
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 
-#include "outbox_worker.h"
+#include "registry.h"
 
 /* How long DDL on a database keeps the launcher away from it. */
 #define OUTBOX_DDL_PAUSE_MS 15000
@@ -260,6 +263,39 @@ outbox_wake_worker(Oid dboid, OutboxWorkerKind kind)
 		SetLatch(&proc->procLatch);
 }
 
+/*
+ * outbox_wake_publisher
+ *		A writer's commit: set the latch of dboid's publisher, if it runs
+ *		(as outbox_wake_worker, safe in a commit callback).
+ */
+void
+outbox_wake_publisher(Oid dboid)
+{
+	outbox_wake_worker(dboid, OUTBOX_PUBLISHER);
+}
+
+/*
+ * outbox_request_recheck
+ *		CREATE EXTENSION committed in dboid: have the launcher look at it
+ *		now (a database marked without the extension is left alone until
+ *		then). Safe to call from a commit callback: no allocation, no error.
+ */
+void
+outbox_request_recheck(Oid dboid)
+{
+	OutboxDatabase *entry;
+
+	if (outbox_registry != NULL)
+	{
+		SpinLockAcquire(&outbox_registry->mutex);
+		entry = outbox_database_entry(dboid, true);
+		if (entry != NULL)
+			entry->recheck_requested = true;
+		SpinLockRelease(&outbox_registry->mutex);
+	}
+	outbox_wake_launcher();
+}
+
 void
 outbox_wake_launcher(void)
 {
@@ -272,6 +308,22 @@ outbox_wake_launcher(void)
 	SpinLockRelease(&outbox_registry->mutex);
 	if (proc != NULL)
 		SetLatch(&proc->procLatch);
+}
+
+/*
+ * outbox_reload_settings
+ *		The settings reload of every worker loop (launcher, publisher,
+ *		dispatcher), worker_spi style: true when a SIGHUP had arrived and
+ *		the configuration file was read again.
+ */
+bool
+outbox_reload_settings(void)
+{
+	if (!ConfigReloadPending)
+		return false;
+	ConfigReloadPending = false;
+	ProcessConfigFile(PGC_SIGHUP);
+	return true;
 }
 
 /*

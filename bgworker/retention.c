@@ -24,8 +24,8 @@
 
 #include "command.h"
 #include "gucs.h"
-#include "outbox_worker.h"
 #include "planner_keys_only.h"
+#include "registry.h"
 #include "retention.h"
 #include "worker_attach.h"
 
@@ -100,15 +100,13 @@ purge_chunk(SPIPlanPtr plan, int retention_minutes, const char *what)
 {
 	Interval   *retention = palloc0(sizeof(Interval));
 	Datum		arg;
-	int			ret;
+	uint64		purged;
 
 	retention->time = (int64) retention_minutes * 60 * USECS_PER_SEC;
 	arg = IntervalPGetDatum(retention);
-	ret = SPI_execute_plan(plan, &arg, NULL, false, 0);
-	if (ret != SPI_OK_DELETE)
-		elog(ERROR, "could not purge expired %s: %s", what, SPI_result_code_string(ret));
-	if (SPI_processed > 0)
+	purged = commerce_execute(plan, &arg, NULL, false, 0);
+	if (purged > 0)
 		ereport(DEBUG1, (errmsg("pgcommerce purged " UINT64_FORMAT " expired %s",
-								SPI_processed, what)));
-	return SPI_processed;
+								purged, what)));
+	return purged;
 }

@@ -135,7 +135,7 @@ static bool
 prepared_transactions_pending(void)
 {
 	static SPIPlanPtr plan = NULL;
-	int			ret;
+	uint64		found;
 
 	if (max_prepared_xacts == 0)
 		return false;
@@ -145,9 +145,7 @@ prepared_transactions_pending(void)
 					 " LIMIT 1", 0, NULL);
 	/* Its own snapshot, taken after the checks of outbox_floor_probe_ripe. */
 	PushActiveSnapshot(GetTransactionSnapshot());
-	ret = SPI_execute_plan(plan, NULL, NULL, true, 1);
+	found = commerce_execute(plan, NULL, NULL, true, 1);
 	PopActiveSnapshot();
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "could not read pg_prepared_xacts: %s", SPI_result_code_string(ret));
-	return SPI_processed > 0;
+	return found > 0;
 }

@@ -20,8 +20,8 @@
 #include "utils/guc.h"
 
 #include "dispatcher.h"
-#include "outbox_worker.h"
 #include "publisher.h"
+#include "registry.h"
 #include "worker.h"
 #include "worker_attach.h"
 

@@ -24,7 +24,7 @@
 #include "storage/lock.h"
 #include "utils/snapmgr.h"
 
-#include "outbox_worker.h"
+#include "registry.h"
 #include "worker_attach.h"
 
 /*

@@ -12,7 +12,7 @@
 #ifndef WORKER_ATTACH_H
 #define WORKER_ATTACH_H
 
-#include "outbox_worker.h"
+#include "registry.h"
 
 extern bool outbox_worker_attach(OutboxWorkerKind kind);
 extern bool outbox_extension_present(void);

@@ -10,8 +10,10 @@
  *	  A writer never sends NOTIFY: a notifying transaction takes a
  *	  cluster-wide lock at commit, which would serialise every command.
  *	  The outbox row is inserted in the command's own transaction, and a
- *	  commit callback sets the publisher's latch, PostgreSQL's own pattern
- *	  for waking a process; the publisher then notifies for everyone.
+ *	  commit callback has the publisher's latch set, PostgreSQL's own
+ *	  pattern for waking a process; the publisher then notifies for
+ *	  everyone. The workers' registry is asked through outbox_worker.h
+ *	  (outbox_wake_publisher, outbox_request_recheck), never touched here.
  *
  * extension/outbox.c
  *
@@ -30,26 +32,25 @@
 #include "utils/tuplestore.h"
 #include "utils/uuid.h"
 
+#include "command.h"
 #include "errors.h"
 #include "outbox.h"
 #include "outbox_worker.h"
 #include "tenant_context.h"
 #include "uuid.h"
 
+/* Longest type or aggregate_type, and most events one events_since() call returns. */
 #define EVENT_TYPE_MAX 100
 #define EVENTS_SINCE_MAX 1000
-
-PG_FUNCTION_INFO_V1(commerce_emit_event_sql);
-PG_FUNCTION_INFO_V1(commerce_events_since);
-PG_FUNCTION_INFO_V1(commerce_start_outbox_workers);
-
-static SPIPlanPtr insert_plan = NULL;
-static SPIPlanPtr events_since_plan = NULL;
 
 /* What to do when the current transaction commits. */
 static bool callback_registered = false;
 static bool wake_publisher_at_commit = false;
 static bool wake_launcher_at_commit = false;
+
+/* Kept plans, prepared on first use. */
+static SPIPlanPtr insert_plan = NULL;
+static SPIPlanPtr events_since_plan = NULL;
 
 static void outbox_xact_callback(XactEvent event, void *arg);
 static void register_commit_wakeup(void);
@@ -73,21 +74,9 @@ outbox_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
 			if (wake_publisher_at_commit)
-				outbox_wake_worker(MyDatabaseId, OUTBOX_PUBLISHER);
+				outbox_wake_publisher(MyDatabaseId);
 			if (wake_launcher_at_commit)
-			{
-				OutboxDatabase *entry;
-
-				if (outbox_registry != NULL)
-				{
-					SpinLockAcquire(&outbox_registry->mutex);
-					entry = outbox_database_entry(MyDatabaseId, true);
-					if (entry != NULL)
-						entry->recheck_requested = true;
-					SpinLockRelease(&outbox_registry->mutex);
-				}
-				outbox_wake_launcher();
-			}
+				outbox_request_recheck(MyDatabaseId);
 			wake_publisher_at_commit = false;
 			wake_launcher_at_commit = false;
 			break;
@@ -174,7 +163,6 @@ insert_event(const pg_uuid_t *tenant, const char *type,
 	Oid			argtypes[6] = {UUIDOID, UUIDOID, TEXTOID, TEXTOID, UUIDOID, JSONBOID};
 	Datum		args[6];
 	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
-	int			ret;
 
 	check_event_name("type", type);
 	check_event_name("aggregate_type", aggregate_type);
@@ -182,18 +170,11 @@ insert_event(const pg_uuid_t *tenant, const char *type,
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (insert_plan == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare("INSERT INTO commerce.outbox"
-									   " (tenant_id, id, type, aggregate_type, aggregate_id, data)"
-									   " VALUES ($1, $2, $3, $4, $5, $6)",
-									   6, argtypes);
-
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-		insert_plan = plan;
-	}
+	commerce_prepare(&insert_plan,
+					 "INSERT INTO commerce.outbox"
+					 " (tenant_id, id, type, aggregate_type, aggregate_id, data)"
+					 " VALUES ($1, $2, $3, $4, $5, $6)",
+					 6, argtypes);
 	args[0] = UUIDPGetDatum(tenant);
 	args[1] = UUIDPGetDatum(id);
 	args[2] = CStringGetTextDatum(type);
@@ -203,9 +184,7 @@ insert_event(const pg_uuid_t *tenant, const char *type,
 		args[5] = JsonbPGetDatum(data);
 	else
 		args[5] = DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"));
-	ret = SPI_execute_plan(insert_plan, args, nulls, false, 0);
-	if (ret != SPI_OK_INSERT)
-		elog(ERROR, "could not insert an outbox row: %s", SPI_result_code_string(ret));
+	(void) commerce_execute(insert_plan, args, nulls, false, 0);
 	SPI_finish();
 
 	register_commit_wakeup();
@@ -234,23 +213,24 @@ commerce_emit_event(const pg_uuid_t *tenant, const char *type,
  *					   data jsonb DEFAULT '{}') RETURNS uuid
  *		For plugins and tests: an event of the current tenant.
  */
+PG_FUNCTION_INFO_V1(commerce_emit_event_sql);
+
 Datum
 commerce_emit_event_sql(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t	tenant;
 	pg_uuid_t  *id = palloc(sizeof(pg_uuid_t));
+	pg_uuid_t  *aggregate_id;
 
 	commerce_require_tenant(&tenant);
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("event type, aggregate_type and aggregate_id are required")));
+	commerce_require_arg(fcinfo, 0, "type");
+	commerce_require_arg(fcinfo, 1, "aggregate_type");
+	aggregate_id = commerce_uuid_arg(fcinfo, 2, "aggregate_id");
 	check_not_core_event(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	insert_event(&tenant,
 				 text_to_cstring(PG_GETARG_TEXT_PP(0)),
 				 text_to_cstring(PG_GETARG_TEXT_PP(1)),
-				 PG_GETARG_UUID_P(2),
+				 aggregate_id,
 				 PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3),
 				 id);
 	PG_RETURN_UUID_P(id);
@@ -262,6 +242,8 @@ commerce_emit_event_sql(PG_FUNCTION_ARGS)
  *		The current tenant's published events with seq > after_seq, in seq
  *		order, at most max (1..1000), each the full envelope.
  */
+PG_FUNCTION_INFO_V1(commerce_events_since);
+
 Datum
 commerce_events_since(PG_FUNCTION_ARGS)
 {
@@ -271,7 +253,6 @@ commerce_events_since(PG_FUNCTION_ARGS)
 	int32		max = PG_ARGISNULL(1) ? 100 : PG_GETARG_INT32(1);
 	Oid			argtypes[3] = {UUIDOID, INT8OID, INT4OID};
 	Datum		args[3];
-	int			ret;
 
 	commerce_require_tenant(&tenant);
 	if (max < 1 || max > EVENTS_SINCE_MAX)
@@ -285,26 +266,17 @@ commerce_events_since(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (events_since_plan == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare("SELECT commerce.event_envelope(o)"
-									   "  FROM commerce.outbox o"
-									   " WHERE o.tenant_id OPERATOR(pg_catalog.=) $1"
-									   "   AND o.seq OPERATOR(pg_catalog.>) $2"
-									   " ORDER BY o.seq LIMIT $3",
-									   3, argtypes);
-
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-		events_since_plan = plan;
-	}
+	commerce_prepare(&events_since_plan,
+					 "SELECT commerce.event_envelope(o)"
+					 "  FROM commerce.outbox o"
+					 " WHERE o.tenant_id OPERATOR(pg_catalog.=) $1"
+					 "   AND o.seq OPERATOR(pg_catalog.>) $2"
+					 " ORDER BY o.seq LIMIT $3",
+					 3, argtypes);
 	args[0] = UUIDPGetDatum(&tenant);
 	args[1] = Int64GetDatum(after);
 	args[2] = Int32GetDatum(max);
-	ret = SPI_execute_plan(events_since_plan, args, NULL, true, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "could not read events: %s", SPI_result_code_string(ret));
+	(void) commerce_execute(events_since_plan, args, NULL, true, 0);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
@@ -322,6 +294,8 @@ commerce_events_since(PG_FUNCTION_ARGS)
  *		dispatcher now. The install script calls it, so CREATE EXTENSION
  *		starts publishing without a restart or a wait.
  */
+PG_FUNCTION_INFO_V1(commerce_start_outbox_workers);
+
 Datum
 commerce_start_outbox_workers(PG_FUNCTION_ARGS)
 {
