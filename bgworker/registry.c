@@ -8,10 +8,11 @@
  *	  Writers ask, through outbox_wake_publisher() and
  *	  outbox_request_recheck() (outbox_worker.h), for the publisher's or
  *	  the launcher's latch to be set at commit (see extension/outbox.c);
- *	  the registry itself is known only to the worker files (registry.h). DDL that needs a database free of other
- *	  sessions (DROP DATABASE, ALTER DATABASE, CREATE DATABASE ... TEMPLATE)
- *	  pauses that database's workers through a ProcessUtility hook, so the
- *	  command is never refused because a publisher is connected.
+ *	  the registry itself is known only to the worker files (registry.h).
+ *	  DDL that needs a database free of other sessions (DROP DATABASE,
+ *	  ALTER DATABASE, CREATE DATABASE ... TEMPLATE) pauses that database's
+ *	  workers through a ProcessUtility hook, so the command is never
+ *	  refused because a publisher is connected.
  *
  * bgworker/registry.c
  *

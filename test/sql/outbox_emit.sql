@@ -4,7 +4,7 @@
 -- unpublished with seq NULL, the envelope's shape, events_since's checks,
 -- and the privileges that keep seq and published_at for the publisher.
 BEGIN;
-SELECT plan(18);
+SELECT plan(20);
 
 CREATE ROLE o_gateway IN ROLE commerce_gateway;
 CREATE ROLE o_partner;
@@ -25,6 +25,10 @@ SELECT throws_ok($$SELECT commerce.emit_event('', 'thing', commerce.uuid_generat
                  '22023', NULL, 'type must not be empty');
 SELECT throws_ok($$SELECT commerce.emit_event('test.x', NULL, commerce.uuid_generate_v7())$$,
                  '22023', NULL, 'aggregate_type is required');
+SELECT throws_ok($$SELECT commerce.emit_event(NULL, 'thing', commerce.uuid_generate_v7())$$,
+                 '22023', 'type is required', 'type is required, and named');
+SELECT throws_ok($$SELECT commerce.emit_event('test.x', 'thing', NULL)$$,
+                 '22023', 'aggregate_id is required', 'aggregate_id is required, and named');
 SELECT throws_ok($$SELECT commerce.events_since(0, 0)$$, '22023', NULL, 'max below 1 is refused');
 SELECT is((SELECT count(*) FROM commerce.events_since(0)), 0::bigint, 'unpublished events are not in the feed');
 SELECT throws_like($$UPDATE commerce.outbox SET seq = 1$$, '%permission denied%', 'seq is the publisher''s');
