@@ -257,11 +257,8 @@ commerce_register_payment_provider(PG_FUNCTION_ARGS)
 				 commerce_errcode("permission_denied"),
 				 errmsg("permission denied to register a payment provider"),
 				 errhint("Only members of commerce_admin register payment providers.")));
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 commerce_errcode("invalid_input"),
-				 errmsg("name and handler are required")));
+	commerce_require_arg(fcinfo, 0, "name");
+	commerce_require_arg(fcinfo, 1, "handler");
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	handler = PG_GETARG_OID(1);
 	description = PG_ARGISNULL(2) ? cstring_to_text("") : PG_GETARG_TEXT_PP(2);
