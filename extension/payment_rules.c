@@ -39,6 +39,9 @@ static void check_positive_amount(const char *field, int64 amount);
 static void require_payable_order(const pg_uuid_t *order_id, const LockedOrder *order);
 static int64 authorization_amount(const pg_uuid_t *tenant, const pg_uuid_t *order_id,
 								  int64 total, bool has_amount, int64 amount);
+static void amount_exceeds(const LockedPayment *payment, PaymentOperation operation,
+						   const char *code, int64 amount, int64 left,
+						   const char *detail) pg_attribute_noreturn();
 static int64 capture_amount(LockedPayment *payment, bool has_amount, int64 amount);
 static int64 void_amount(LockedPayment *payment);
 static int64 refund_amount(LockedPayment *payment, bool has_amount, int64 amount);
@@ -132,6 +135,24 @@ authorization_amount(const pg_uuid_t *tenant, const pg_uuid_t *order_id, int64 t
 	return amount;
 }
 
+/*
+ * A capture or refund of more than is left: code names which, detail
+ * gives the amounts the limit comes from.
+ */
+static void
+amount_exceeds(const LockedPayment *payment, PaymentOperation operation, const char *code,
+			   int64 amount, int64 left, const char *detail)
+{
+	const char *name = payment_operation_name(operation);
+
+	ereport(ERROR,
+			(errcode(ERRCODE_COMMERCE_STATE_CONFLICT),
+			 commerce_errcode(code),
+			 errmsg("%s of " INT64_FORMAT " exceeds the " INT64_FORMAT " left to %s on payment %s",
+					name, amount, left, name, commerce_uuid_string(&payment->id)),
+			 errdetail("%s", detail)));
+}
+
 /* Capture: at most what is authorized and neither captured nor voided. */
 static int64
 capture_amount(LockedPayment *payment, bool has_amount, int64 amount)
@@ -147,13 +168,9 @@ capture_amount(LockedPayment *payment, bool has_amount, int64 amount)
 	if (!has_amount)
 		amount = open;
 	if (open == 0 || amount > open)
-		ereport(ERROR,
-				(errcode(ERRCODE_COMMERCE_STATE_CONFLICT),
-				 commerce_errcode("capture_exceeds_authorized"),
-				 errmsg("capture of " INT64_FORMAT " exceeds the " INT64_FORMAT " left to capture on payment %s",
-						amount, open, commerce_uuid_string(&payment->id)),
-				 errdetail("Authorized " INT64_FORMAT ", captured " INT64_FORMAT ", voided " INT64_FORMAT ".",
-						   payment->authorized, payment->captured, payment->voided)));
+		amount_exceeds(payment, PAYMENT_CAPTURE, "capture_exceeds_authorized", amount, open,
+					   psprintf("Authorized " INT64_FORMAT ", captured " INT64_FORMAT ", voided " INT64_FORMAT ".",
+								payment->authorized, payment->captured, payment->voided));
 	payment->captured += amount;
 	return amount;
 }
@@ -190,13 +207,9 @@ refund_amount(LockedPayment *payment, bool has_amount, int64 amount)
 	if (!has_amount)
 		amount = refundable;
 	if (refundable == 0 || amount > refundable)
-		ereport(ERROR,
-				(errcode(ERRCODE_COMMERCE_STATE_CONFLICT),
-				 commerce_errcode("refund_exceeds_captured"),
-				 errmsg("refund of " INT64_FORMAT " exceeds the " INT64_FORMAT " left to refund on payment %s",
-						amount, refundable, commerce_uuid_string(&payment->id)),
-				 errdetail("Captured " INT64_FORMAT ", refunded " INT64_FORMAT ".",
-						   payment->captured, payment->refunded)));
+		amount_exceeds(payment, PAYMENT_REFUND, "refund_exceeds_captured", amount, refundable,
+					   psprintf("Captured " INT64_FORMAT ", refunded " INT64_FORMAT ".",
+								payment->captured, payment->refunded));
 	payment->refunded += amount;
 	return amount;
 }
