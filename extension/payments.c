@@ -275,8 +275,7 @@ commerce_list_order_payments(PG_FUNCTION_ARGS)
 	args[0] = UUIDPGetDatum(&tenant);
 	args[1] = UUIDPGetDatum(order_id);
 	args[3] = Int32GetDatum(lim);
-	commerce_execute(plan_list_payments, args, NULL, true, 1);
-	response = commerce_result_jsonb(1);
+	response = commerce_list_page(plan_list_payments, args);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);
 }
