@@ -274,4 +274,9 @@ extern Jsonb *commerce_jsonb_arg(FunctionCallInfo fcinfo, int i, const char *wha
 /* the bigint expected_version argument i: false when NULL */
 extern bool commerce_expected_version(FunctionCallInfo fcinfo, int i, int64 *out);
 
+/* --- appended for payments (issue 12): the list page run --------------
+ * Execute a COMMERCE_LIST_PAGE plan read-only with args and return the
+ * page, copied out of SPI memory: the tail every list command shares. */
+extern Jsonb *commerce_list_page(SPIPlanPtr plan, const Datum *args);
+
 #endif							/* COMMERCE_COMMAND_H */

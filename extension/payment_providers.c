@@ -3,7 +3,7 @@
  * payment_providers.c
  *	  The payment provider registry: commerce.register_payment_provider,
  *	  the built-in providers "manual" and "test", and
- *	  commerce_payment_provider_call(), through which payments.c sends
+ *	  commerce_payment_provider_call(), through which payment_rules.c sends
  *	  every authorize, capture, void and refund.
  *
  *	  A provider is a row of commerce.payment_providers naming a SQL
@@ -50,6 +50,9 @@ static Oid	find_handler(const char *provider);
 static JsonbValue *request_field(Jsonb *request, const char *key);
 static Jsonb *builtin_answer(Jsonb *request, const char *prefix, bool approved);
 static void provider_error(const char *provider, const char *problem) pg_attribute_noreturn();
+static void check_registrar(void);
+static void check_provider_name(const char *name);
+static void check_handler_signature(Oid handler);
 
 /* The value of key in a jsonb object, or NULL. */
 static JsonbValue *
@@ -232,24 +235,11 @@ commerce_payment_provider_test(PG_FUNCTION_ARGS)
 	PG_RETURN_JSONB_P(builtin_answer(request, "test", approved));
 }
 
-/*
- * commerce.register_payment_provider(name text, handler regprocedure,
- *									  description text DEFAULT '')
- *		For commerce_admin members (plugins' install scripts run as one).
- *		Adds a provider or replaces a plugin's one; built-ins stay.
- */
-Datum
-commerce_register_payment_provider(PG_FUNCTION_ARGS)
+/* Only commerce_admin members register providers (plugins' install scripts run as one). */
+static void
+check_registrar(void)
 {
 	Oid			admin = get_role_oid("commerce_admin", true);
-	char	   *name;
-	Oid			handler;
-	text	   *description;
-	HeapTuple	proc;
-	Form_pg_proc form;
-	size_t		len;
-	size_t		i;
-	Datum		values[3];
 
 	if (!OidIsValid(admin) || !has_privs_of_role(GetUserId(), admin))
 		ereport(ERROR,
@@ -257,16 +247,15 @@ commerce_register_payment_provider(PG_FUNCTION_ARGS)
 				 commerce_errcode("permission_denied"),
 				 errmsg("permission denied to register a payment provider"),
 				 errhint("Only members of commerce_admin register payment providers.")));
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 commerce_errcode("invalid_input"),
-				 errmsg("name and handler are required")));
-	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	handler = PG_GETARG_OID(1);
-	description = PG_ARGISNULL(2) ? cstring_to_text("") : PG_GETARG_TEXT_PP(2);
+}
 
-	len = strlen(name);
+/* A provider name: 1 to 63 of [a-z0-9_], starting with a letter. */
+static void
+check_provider_name(const char *name)
+{
+	size_t		len = strlen(name);
+	size_t		i;
+
 	for (i = 0; i < len; i++)
 		if (!((name[i] >= 'a' && name[i] <= 'z') ||
 			  (i > 0 && ((name[i] >= '0' && name[i] <= '9') || name[i] == '_'))))
@@ -277,27 +266,59 @@ commerce_register_payment_provider(PG_FUNCTION_ARGS)
 				 commerce_errcode("invalid_input"),
 				 errmsg("payment provider name \"%s\" is invalid", name),
 				 errdetail("A name is 1 to 63 lower-case letters, digits and underscores, starting with a letter.")));
+}
+
+/* A handler is handler(request jsonb) RETURNS jsonb, not a set. */
+static void
+check_handler_signature(Oid handler)
+{
+	HeapTuple	proc;
+	Form_pg_proc form;
+	bool		fits;
+
+	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(handler));
+	if (!HeapTupleIsValid(proc))
+		elog(ERROR, "cache lookup failed for function %u", handler);
+	form = (Form_pg_proc) GETSTRUCT(proc);
+	fits = form->pronargs == 1 && form->proargtypes.values[0] == JSONBOID &&
+		form->prorettype == JSONBOID && !form->proretset;
+	ReleaseSysCache(proc);
+	if (!fits)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 commerce_errcode("invalid_input"),
+				 errmsg("payment provider handler must take one jsonb argument and return jsonb")));
+}
+
+/*
+ * commerce.register_payment_provider(name text, handler regprocedure,
+ *									  description text DEFAULT '')
+ *		For commerce_admin members (plugins' install scripts run as one).
+ *		Adds a provider or replaces a plugin's one; built-ins stay.
+ */
+Datum
+commerce_register_payment_provider(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+	Oid			handler;
+	text	   *description;
+	Datum		values[3];
+
+	check_registrar();
+	commerce_require_arg(fcinfo, 0, "name");
+	commerce_require_arg(fcinfo, 1, "handler");
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	handler = PG_GETARG_OID(1);
+	description = PG_ARGISNULL(2) ? cstring_to_text("") : PG_GETARG_TEXT_PP(2);
+
+	check_provider_name(name);
 	if (VARSIZE_ANY_EXHDR(description) > PROVIDER_DESCRIPTION_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 commerce_errcode("invalid_input"),
 				 errmsg("payment provider description must be at most %d bytes long",
 						PROVIDER_DESCRIPTION_MAX)));
-
-	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(handler));
-	if (!HeapTupleIsValid(proc))
-		elog(ERROR, "cache lookup failed for function %u", handler);
-	form = (Form_pg_proc) GETSTRUCT(proc);
-	if (form->pronargs != 1 || form->proargtypes.values[0] != JSONBOID ||
-		form->prorettype != JSONBOID || form->proretset)
-	{
-		ReleaseSysCache(proc);
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("payment provider handler must take one jsonb argument and return jsonb")));
-	}
-	ReleaseSysCache(proc);
+	check_handler_signature(handler);
 
 	SPI_connect();
 	commerce_prepare(&plan_register,
