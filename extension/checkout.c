@@ -34,12 +34,10 @@ commerce_checkout(PG_FUNCTION_ARGS)
 	Jsonb	   *result;
 	Jsonb	   *created;
 	Order	   *order;
-	int			i;
 
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
-	commerce_require_arg(fcinfo, 0, "data");
-	order = order_new_draft(&cmd.tenant, PG_GETARG_JSONB_P(0), true);
+	order = order_new_draft(fcinfo, 0, &cmd.tenant, true);
 
 	/* create */
 	order_price(order, true);
@@ -47,8 +45,6 @@ commerce_checkout(PG_FUNCTION_ARGS)
 	/* place */
 	order_reserve_and_number(order);
 	order_insert(order);
-	for (i = 0; i < order->nlines; i++)
-		order_line_insert(order, &order->lines[i], true);
 	result = order_render(order, true);
 	order_emit(order, "order.created", created);
 	order_emit(order, "order.placed", result);

@@ -39,7 +39,6 @@ typedef struct LineRequest
 {
 	LineChange	change;
 	int			version_arg;	/* where expected_version is */
-	pg_uuid_t  *order_id;
 	pg_uuid_t  *line_id;		/* update and remove */
 	pg_uuid_t	variant_id;		/* add */
 	int32		quantity;		/* add and update */
@@ -79,7 +78,7 @@ read_line_request(FunctionCallInfo fcinfo, LineChange change, LineRequest *req)
 	memset(req, 0, sizeof(*req));
 	req->change = change;
 	req->version_arg = change == LINE_UPDATE ? 3 : 2;
-	req->order_id = commerce_uuid_arg(fcinfo, 0, "order_id");
+	commerce_require_arg(fcinfo, 0, "order_id");
 	if (change != LINE_ADD)
 		req->line_id = commerce_uuid_arg(fcinfo, 1, "line_id");
 	if (change == LINE_REMOVE)
@@ -165,9 +164,7 @@ change_line(FunctionCallInfo fcinfo, LineChange change)
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
 	read_line_request(fcinfo, change, &req);
-	order_lock_expected(fcinfo, req.version_arg, &cmd.tenant, req.order_id, &order);
-	order_require_transition(&order, ORDER_EDIT_LINES);
-	order_load_lines(&order);
+	order_lock_for_command(fcinfo, req.version_arg, &cmd.tenant, ORDER_EDIT_LINES, &order);
 
 	if (change == LINE_ADD)
 		add_line(&order, &req);

@@ -77,6 +77,24 @@ order_require_transition(const Order *order, OrderCommand command)
 			 errhint("See the order state machine in docs/orders.md.")));
 }
 
+/*
+ * order_lock_for_command
+ *		The start of every command on an existing order (its id is the
+ *		command's first argument): lock its row, check the expected_version
+ *		argument, check the state machine allows the command, and read its
+ *		lines.
+ */
+void
+order_lock_for_command(FunctionCallInfo fcinfo, int expected_arg, const pg_uuid_t *tenant,
+					   OrderCommand command, Order *order)
+{
+	pg_uuid_t  *id = commerce_uuid_arg(fcinfo, 0, "order id");
+
+	order_lock_expected(fcinfo, expected_arg, tenant, id, order);
+	order_require_transition(order, command);
+	order_load_lines(order);
+}
+
 /* --- a new order ------------------------------------------------------------ */
 
 /*
@@ -213,13 +231,14 @@ parse_lines(Jsonb *lines, Order *order)
 
 /*
  * order_new_draft
- *		A new draft order of the tenant, in memory, from the body of
- *		create_order or checkout: {currency, customer_id?, lines, metadata?},
+ *		A new draft order of the tenant, in memory, from the data argument
+ *		data_arg of create_order or checkout: {currency, customer_id?, lines, metadata?},
  *		lines required for checkout. Strict: nothing is written for bad
  *		input.
  */
 Order *
-order_new_draft(const pg_uuid_t *tenant, Jsonb *data, bool lines_required)
+order_new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *tenant,
+				bool lines_required)
 {
 	static const CommerceField draft_fields[] = {
 		{"currency", CF_TEXT, true, 3},
@@ -237,7 +256,8 @@ order_new_draft(const pg_uuid_t *tenant, Jsonb *data, bool lines_required)
 	Order	   *order = palloc0(sizeof(Order));
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 
-	commerce_parse_object(data, "order", lines_required ? checkout_fields : draft_fields,
+	commerce_require_arg(fcinfo, data_arg, "data");
+	commerce_parse_object(PG_GETARG_JSONB_P(data_arg), "order", lines_required ? checkout_fields : draft_fields,
 						  lengthof(draft_fields), in);
 	order->tenant = *tenant;
 	commerce_uuid_v7(&order->id);

@@ -14,6 +14,7 @@
 
 #include "postgres.h"
 
+#include "fmgr.h"
 #include "utils/jsonb.h"
 #include "utils/uuid.h"
 
@@ -31,8 +32,16 @@ typedef enum OrderCommand
 /* invalid_transition unless the state machine allows command now. */
 extern void order_require_transition(const Order *order, OrderCommand command);
 
-/* A new draft from the body of create_order or checkout (lines required). */
-extern Order *order_new_draft(const pg_uuid_t *tenant, Jsonb *data, bool lines_required);
+/* Lock the order (id: argument 0) with its version check, require the
+ * transition, read its lines: the start of every command on an order. */
+extern void order_lock_for_command(FunctionCallInfo fcinfo, int expected_arg,
+								   const pg_uuid_t *tenant, OrderCommand command,
+								   Order *order);
+
+/* A new draft from the data argument of create_order or checkout (lines
+ * required for checkout). */
+extern Order *order_new_draft(FunctionCallInfo fcinfo, int data_arg,
+							  const pg_uuid_t *tenant, bool lines_required);
 
 /* The line of a variant in the order, or -1. */
 extern int	order_find_variant(const Order *order, const pg_uuid_t *variant);

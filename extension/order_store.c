@@ -201,8 +201,8 @@ order_load_lines(Order *order)
 
 /*
  * order_insert
- *		Insert a new order row as it is in memory (a draft, or placed by
- *		checkout).
+ *		Insert a new order and its lines as they are in memory: a draft
+ *		(create_order), or placed with its lines' priced figures (checkout).
  */
 void
 order_insert(const Order *order)
@@ -210,6 +210,7 @@ order_insert(const Order *order)
 	bool		placed = order->has_number;
 	Datum		v[14];
 	char		n[14];
+	int			i;
 
 	commerce_prepare(&plan_insert_order,
 					 "INSERT INTO commerce.orders (tenant_id, id, number, customer_id, status,"
@@ -241,6 +242,8 @@ order_insert(const Order *order)
 	v[12] = JsonbPGetDatum(order->metadata);
 	v[13] = TimestampTzGetDatum(order->at[ORDER_CREATED_AT]);
 	commerce_execute(plan_insert_order, v, n, false, 0);
+	for (i = 0; i < order->nlines; i++)
+		order_line_insert(order, &order->lines[i], placed);
 }
 
 /* Store a placement: the order row's figures, number and status. */

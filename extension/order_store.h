@@ -95,6 +95,7 @@ extern void order_lock_expected(FunctionCallInfo fcinfo, int expected_arg,
 extern void order_load_lines(Order *order);
 
 /* --- writing the order row --------------------------------------------- */
+/* the order row and its line rows, placed or not */
 extern void order_insert(const Order *order);
 extern void order_store_placed(Order *order);
 extern void order_touch(Order *order);

@@ -66,18 +66,14 @@ commerce_create_order(PG_FUNCTION_ARGS)
 	Jsonb	   *replay = commerce_write_begin(&cmd, "create_order", fcinfo, 1, NULL);
 	Jsonb	   *result;
 	Order	   *order;
-	int			i;
 
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
-	commerce_require_arg(fcinfo, 0, "data");
-	order = order_new_draft(&cmd.tenant, PG_GETARG_JSONB_P(0), false);
+	order = order_new_draft(fcinfo, 0, &cmd.tenant, false);
 
 	/* live view first: it checks every variant exists before writing */
 	order_price(order, false);
 	order_insert(order);
-	for (i = 0; i < order->nlines; i++)
-		order_line_insert(order, &order->lines[i], false);
 	result = order_render(order, true);
 	order_emit(order, "order.created", result);
 	PG_RETURN_JSONB_P(finish_with(&cmd, result));
@@ -161,16 +157,12 @@ commerce_place_order(PG_FUNCTION_ARGS)
 	CommerceCommand cmd;
 	Jsonb	   *replay = commerce_write_begin(&cmd, "place_order", fcinfo, 2, NULL);
 	Jsonb	   *result;
-	pg_uuid_t  *id;
 	Order		order;
 	int			i;
 
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
-	id = commerce_uuid_arg(fcinfo, 0, "order id");
-	order_lock_expected(fcinfo, 1, &cmd.tenant, id, &order);
-	order_require_transition(&order, ORDER_PLACE);
-	order_load_lines(&order);
+	order_lock_for_command(fcinfo, 1, &cmd.tenant, ORDER_PLACE, &order);
 	if (order.nlines == 0)
 		order_reserve_and_number(&order);	/* raises order_empty */
 	order_price(&order, true);
@@ -195,16 +187,12 @@ order_status_command(FunctionCallInfo fcinfo, const char *name, OrderCommand com
 											  command == ORDER_CANCEL ? "cancel orders"
 											  : "fulfil orders");
 	Jsonb	   *result;
-	pg_uuid_t  *id;
 	Order		order;
 	bool		was_placed;
 
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
-	id = commerce_uuid_arg(fcinfo, 0, "order id");
-	order_lock_expected(fcinfo, 1, &cmd.tenant, id, &order);
-	order_require_transition(&order, command);
-	order_load_lines(&order);
+	order_lock_for_command(fcinfo, 1, &cmd.tenant, command, &order);
 	was_placed = strcmp(order.status, "draft") != 0;
 	if (was_placed)
 		order_settle_stock(&order, command);
@@ -213,8 +201,8 @@ order_status_command(FunctionCallInfo fcinfo, const char *name, OrderCommand com
 	order_store_status(&order, command == ORDER_CANCEL ? "cancelled" : "fulfilled");
 
 	/* the hook may have changed payment figures: show the row as stored */
-	if (!order_load(&cmd.tenant, id, &order))
-		elog(ERROR, "order %s vanished", commerce_uuid_string(id));
+	if (!order_load(&cmd.tenant, &order.id, &order))
+		elog(ERROR, "order %s vanished", commerce_uuid_string(&order.id));
 	order_load_lines(&order);
 	if (!was_placed)
 		order_price(&order, false);
