@@ -65,13 +65,15 @@ read_order_row(const pg_uuid_t *tenant, const pg_uuid_t *id, Order *order)
 {
 	HeapTuple	row = SPI_tuptable->vals[0];
 	TupleDesc	desc = SPI_tuptable->tupdesc;
+	pg_uuid_t	tenant_id = *tenant;	/* copies: they may point into order */
+	pg_uuid_t	order_id = *id;
 	bool		isnull;
 	Datum		d;
 	int			i;
 
 	memset(order, 0, sizeof(*order));
-	order->tenant = *tenant;
-	order->id = *id;
+	order->tenant = tenant_id;
+	order->id = order_id;
 	order->version = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
 	d = SPI_getbinval(row, desc, 2, &isnull);
 	order->has_number = !isnull;
