@@ -279,4 +279,15 @@ extern bool commerce_expected_version(FunctionCallInfo fcinfo, int i, int64 *out
  * page, copied out of SPI memory: the tail every list command shares. */
 extern Jsonb *commerce_list_page(SPIPlanPtr plan, const Datum *args);
 
+/* --- newest-first list pages (orders) --------------------------------
+ * COMMERCE_LIST_PAGE for a list shown newest first: inner returns (id, j)
+ * ordered by id DESC with LIMIT lim + 1; next_cursor is the last (lowest)
+ * id shown, and the next page holds the ids below it. */
+#define COMMERCE_LIST_PAGE_DESC(inner, limparam) \
+	"SELECT pg_catalog.jsonb_build_object('data'," \
+	" COALESCE(pg_catalog.jsonb_agg(p.j ORDER BY p.id DESC) FILTER (WHERE p.rn OPERATOR(pg_catalog.<=) " limparam "), '[]'::jsonb)," \
+	" 'next_cursor', CASE WHEN pg_catalog.count(*) OPERATOR(pg_catalog.>) " limparam \
+	" THEN ((pg_catalog.array_agg(p.id ORDER BY p.id) FILTER (WHERE p.rn OPERATOR(pg_catalog.<=) " limparam "))[1])::text END)" \
+	" FROM (SELECT q.id, q.j, pg_catalog.row_number() OVER (ORDER BY q.id DESC) AS rn FROM (" inner ") q) p"
+
 #endif							/* COMMERCE_COMMAND_H */

@@ -3,7 +3,7 @@
 -- fulfil on stock, checkout, idempotency, versions, strict input, tenant
 -- isolation, events, list paging, tax rates.
 BEGIN;
-SELECT plan(61);
+SELECT plan(63);
 \ir ../fixtures/orders.sql
 
 SELECT orders_test.tenant('shop', 'EUR') AS t \gset
@@ -139,6 +139,11 @@ SELECT is(orders_test.code($$SELECT commerce.create_tax_rate('{"name": "VAT 2", 
 SELECT is(orders_test.code($$SELECT commerce.create_tax_rate('{"name": "bad", "rate_ppm": 19.5}')$$), 'invalid_input', 'a fractional rate: invalid_input');
 SELECT commerce.create_tax_rate('{"name": "books", "category": "books", "rate_ppm": 50000}') IS NOT NULL AS ok \gset
 SELECT is((SELECT jsonb_agg(r->>'name') FROM jsonb_array_elements(commerce.list_tax_rates() -> 'data') r), '["VAT", "books"]'::jsonb, 'list_tax_rates in creation order');
+SELECT commerce.list_tax_rates(1) AS tr1 \gset
+SELECT is(:'tr1'::jsonb -> 'data' -> 0 ->> 'name', 'VAT', 'list_tax_rates: a page of 1');
+SELECT is(commerce.list_tax_rates(1, :'tr1'::jsonb ->> 'next_cursor'),
+          jsonb_build_object('data', commerce.list_tax_rates() -> 'data' -> 1 || '[]'::jsonb, 'next_cursor', NULL),
+          'list_tax_rates: the next page holds the last rate and no cursor');
 SELECT is(commerce.get_tax_settings(), '{"prices_include_tax": false, "rounding_mode": "half_even", "rounding_scope": "line", "version": 0}'::jsonb, 'default tax settings, version 0');
 
 SELECT * FROM finish();

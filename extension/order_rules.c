@@ -1,0 +1,498 @@
+/*-------------------------------------------------------------------------
+ *
+ * order_rules.c
+ *	  The business rules of orders (docs/orders.md): the state machine, who
+ *	  an order is for, a new draft from a request body, the catalog facts of
+ *	  a line, pricing with tax (resolve_price.c, tax_rules.c), the stock and
+ *	  numbering steps of placing, and what payment totals mean for an
+ *	  order. The commands in orders.c, order_lines.c and checkout.c are
+ *	  these rules in sequence over the rows order_store.c reads and writes.
+ *
+ * extension/order_rules.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include "command.h"
+#include "currencies.h"
+#include "errors.h"
+#include "inventory.h"
+#include "order_rules.h"
+#include "resolve_price.h"
+#include "tenant_context.h"
+#include "uuid.h"
+
+/* The state machine: from which statuses each command may run. */
+static const struct
+{
+	const char *name;
+	const char *from[3];
+} transitions[] = {
+	[ORDER_EDIT_LINES] = {"change the lines of", {"draft"}},
+	[ORDER_PLACE] = {"place", {"draft"}},
+	[ORDER_CANCEL] = {"cancel", {"draft", "placed"}},
+	[ORDER_FULFIL] = {"fulfil", {"placed", "paid"}},
+};
+
+static SPIPlanPtr plan_catalog = NULL;
+static SPIPlanPtr plan_next_number = NULL;
+static SPIPlanPtr plan_customer_exists = NULL;
+
+static void customer_for_actor(const pg_uuid_t *tenant, bool given, pg_uuid_t *customer,
+							   bool *has_customer);
+static void parse_lines(Jsonb *lines, Order *order);
+static OrderLine *lines_by_variant(const Order *order);
+static int	compare_lines_by_variant(const void *a, const void *b);
+
+/* --- the state machine --------------------------------------------------- */
+
+void
+order_require_transition(const Order *order, OrderCommand command)
+{
+	int			i;
+	StringInfoData allowed;
+
+	for (i = 0; i < (int) lengthof(transitions[command].from); i++)
+		if (transitions[command].from[i] != NULL &&
+			strcmp(transitions[command].from[i], order->status) == 0)
+			return;
+	initStringInfo(&allowed);
+	for (i = 0; i < (int) lengthof(transitions[command].from); i++)
+		if (transitions[command].from[i] != NULL)
+			appendStringInfo(&allowed, "%s%s", allowed.len > 0 ? ", " : "",
+							 transitions[command].from[i]);
+	ereport(ERROR,
+			(errcode(ERRCODE_COMMERCE_STATE_CONFLICT),
+			 commerce_errcode("invalid_transition"),
+			 errmsg("cannot %s order %s in status \"%s\"", transitions[command].name,
+					commerce_uuid_string(&order->id), order->status),
+			 errdetail("Allowed from: %s.", allowed.data),
+			 errhint("See the order state machine in docs/orders.md.")));
+}
+
+/*
+ * order_lock_for_command
+ *		The start of every command on an existing order (its id is the
+ *		command's first argument): lock its row, check the expected_version
+ *		argument, check the state machine allows the command, and read its
+ *		lines.
+ */
+void
+order_lock_for_command(FunctionCallInfo fcinfo, int expected_arg, const pg_uuid_t *tenant,
+					   OrderCommand command, Order *order)
+{
+	pg_uuid_t  *id = commerce_uuid_arg(fcinfo, 0, "order id");
+
+	order_lock_expected(fcinfo, expected_arg, tenant, id, order);
+	order_require_transition(order, command);
+	order_load_lines(order);
+}
+
+/* --- a new order ------------------------------------------------------------ */
+
+/*
+ * customer_for_actor
+ *		The customer of a new order. A customer actor orders for itself:
+ *		customer_id defaults to its subject and may not name anyone else.
+ *		Staff may name any customer of the tenant (not_found otherwise).
+ */
+static void
+customer_for_actor(const pg_uuid_t *tenant, bool given, pg_uuid_t *customer,
+				   bool *has_customer)
+{
+	Datum		values[2];
+
+	if (commerce_actor_is_customer())
+	{
+		const char *subject = commerce_current_subject();
+		pg_uuid_t  *self;
+
+		if (subject == NULL || !commerce_is_uuid_text(subject))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 commerce_errcode("permission_denied"),
+					 errmsg("a customer actor needs its customer id as subject")));
+		self = DatumGetUUIDP(DirectFunctionCall1(uuid_in, CStringGetDatum(subject)));
+		if (given && memcmp(customer->data, self->data, UUID_LEN) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 commerce_errcode("permission_denied"),
+					 errmsg("a customer may create orders only for itself")));
+		*customer = *self;
+		*has_customer = true;
+		given = true;
+	}
+	else
+		*has_customer = given;
+	if (!given)
+		return;
+	commerce_prepare(&plan_customer_exists,
+					 "SELECT 1 FROM commerce.customers"
+					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	values[0] = UUIDPGetDatum(tenant);
+	values[1] = UUIDPGetDatum(customer);
+	if (commerce_execute(plan_customer_exists, values, NULL, true, 1) == 0)
+		commerce_not_found("customer", customer);
+}
+
+/* The line of a variant in the order, or -1. */
+int
+order_find_variant(const Order *order, const pg_uuid_t *variant)
+{
+	int			i;
+
+	for (i = 0; i < order->nlines; i++)
+		if (memcmp(order->lines[i].variant_id.data, variant->data, UUID_LEN) == 0)
+			return i;
+	return -1;
+}
+
+/* A variant ordered twice is one line with the sum, within the maximum. */
+int32
+order_add_quantity(const pg_uuid_t *variant, int32 have, int32 more)
+{
+	if (have + more > ORDER_QUANTITY_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 commerce_errcode("invalid_input"),
+				 errmsg("quantity of variant %s must not exceed %d",
+						commerce_uuid_string(variant), ORDER_QUANTITY_MAX)));
+	return have + more;
+}
+
+/*
+ * parse_lines
+ *		Parse a "lines" array of {variant_id, quantity} into order->lines
+ *		(new ids; a variant given twice is one line with the sum).
+ */
+static void
+parse_lines(Jsonb *lines, Order *order)
+{
+	static const CommerceField fields[] = {
+		{"variant_id", CF_UUID, true, 0},
+		{"quantity", CF_INT32, true, 0},
+	};
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken token;
+	int			n = 0;
+
+	order->lines = palloc0(sizeof(OrderLine) * (ORDER_LINES_MAX + 1));
+	order->nlines = 0;
+	if (lines == NULL)
+		return;
+	it = JsonbIteratorInit(&lines->root);
+	while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		CommerceValue in[lengthof(fields)];
+		pg_uuid_t  *variant;
+		int32		quantity;
+		int			i;
+
+		if (token != WJB_ELEM)
+			continue;
+		if (v.type != jbvBinary || !JsonContainerIsObject(v.val.binary.data))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 commerce_errcode("invalid_input"),
+					 errmsg("field \"order.lines[%d]\" must be an object", n)));
+		commerce_parse_object(JsonbValueToJsonb(&v), psprintf("order.lines[%d]", n),
+							  fields, lengthof(fields), in);
+		n++;
+		variant = DatumGetUUIDP(in[0].value);
+		quantity = DatumGetInt32(in[1].value);
+		if (quantity < 1 || quantity > ORDER_QUANTITY_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 commerce_errcode("invalid_input"),
+					 errmsg("field \"order.lines[%d].quantity\" must be between 1 and %d",
+							n - 1, ORDER_QUANTITY_MAX)));
+		i = order_find_variant(order, variant);
+		if (i >= 0)
+		{
+			order->lines[i].quantity = order_add_quantity(variant, order->lines[i].quantity,
+														  quantity);
+			continue;
+		}
+		commerce_uuid_v7(&order->lines[order->nlines].id);
+		order->lines[order->nlines].variant_id = *variant;
+		order->lines[order->nlines].quantity = quantity;
+		order->nlines++;
+	}
+}
+
+/*
+ * order_new_draft
+ *		A new draft order of the tenant, in memory, from the data argument
+ *		data_arg of create_order or checkout: {currency, customer_id?, lines, metadata?},
+ *		lines required for checkout. Strict: nothing is written for bad
+ *		input.
+ */
+Order *
+order_new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *tenant,
+				bool lines_required)
+{
+	static const CommerceField draft_fields[] = {
+		{"currency", CF_TEXT, true, 3},
+		{"customer_id", CF_UUID, false, 0},
+		{"lines", CF_ARRAY, false, ORDER_LINES_MAX},
+		{"metadata", CF_OBJECT, false, 50},
+	};
+	static const CommerceField checkout_fields[] = {
+		{"currency", CF_TEXT, true, 3},
+		{"customer_id", CF_UUID, false, 0},
+		{"lines", CF_ARRAY, true, ORDER_LINES_MAX},
+		{"metadata", CF_OBJECT, false, 50},
+	};
+	CommerceValue in[lengthof(draft_fields)];
+	Order	   *order = palloc0(sizeof(Order));
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+
+	commerce_require_arg(fcinfo, data_arg, "data");
+	commerce_parse_object(PG_GETARG_JSONB_P(data_arg), "order", lines_required ? checkout_fields : draft_fields,
+						  lengthof(draft_fields), in);
+	order->tenant = *tenant;
+	commerce_uuid_v7(&order->id);
+	commerce_require_currency(DatumGetTextPP(in[0].value));
+	text_to_cstring_buffer(DatumGetTextPP(in[0].value), order->currency, sizeof(order->currency));
+	if (in[1].present && !in[1].isnull)
+		order->customer_id = *DatumGetUUIDP(in[1].value);
+	customer_for_actor(tenant, in[1].present && !in[1].isnull, &order->customer_id,
+					   &order->has_customer);
+	parse_lines(in[2].present && !in[2].isnull ? DatumGetJsonbP(in[2].value) : NULL, order);
+	order->metadata = in[3].present && !in[3].isnull ? DatumGetJsonbP(in[3].value)
+		: DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
+	strlcpy(order->status, "draft", sizeof(order->status));
+	strlcpy(order->payment_status, "unpaid", sizeof(order->payment_status));
+	order->version = 1;
+	order->has_at[ORDER_CREATED_AT] = order->has_at[ORDER_UPDATED_AT] = true;
+	order->at[ORDER_CREATED_AT] = order->at[ORDER_UPDATED_AT] = now;
+	return order;
+}
+
+/* --- pricing ----------------------------------------------------------------- */
+
+/*
+ * order_line_catalog
+ *		SKU, title (product title, plus the variant's own title when it has
+ *		one) and tax category of a variant from the catalog; not_found when
+ *		the tenant has no such variant, and with orderable,
+ *		variant_not_available unless its product is active.
+ */
+void
+order_line_catalog(const pg_uuid_t *tenant, const pg_uuid_t *variant, OrderLine *line,
+				   bool orderable)
+{
+	Datum		values[2];
+	bool		isnull;
+	HeapTuple	row;
+	TupleDesc	desc;
+
+	commerce_prepare(&plan_catalog,
+					 "SELECT v.sku,"
+					 " CASE WHEN v.title IS NULL OR v.title OPERATOR(pg_catalog.=) ''"
+					 "      OR v.title OPERATOR(pg_catalog.=) p.title THEN p.title"
+					 "      ELSE p.title OPERATOR(pg_catalog.||) ' - ' OPERATOR(pg_catalog.||) v.title END,"
+					 " p.tax_category, p.status OPERATOR(pg_catalog.=) 'active'"
+					 " FROM commerce.variants v JOIN commerce.products p"
+					 "   ON p.tenant_id OPERATOR(pg_catalog.=) v.tenant_id"
+					 "  AND p.id OPERATOR(pg_catalog.=) v.product_id"
+					 " WHERE v.tenant_id OPERATOR(pg_catalog.=) $1 AND v.id OPERATOR(pg_catalog.=) $2",
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	values[0] = UUIDPGetDatum(tenant);
+	values[1] = UUIDPGetDatum(variant);
+	if (commerce_execute(plan_catalog, values, NULL, true, 1) == 0)
+		commerce_not_found("variant", variant);
+	row = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	line->sku = SPI_getvalue(row, desc, 1);
+	line->title = SPI_getvalue(row, desc, 2);
+	line->tax_category = SPI_getvalue(row, desc, 3);
+	if (orderable && !(DatumGetBool(SPI_getbinval(row, desc, 4, &isnull)) && !isnull))
+		ereport(ERROR,
+				(errcode(ERRCODE_COMMERCE_STATE_CONFLICT),
+				 commerce_errcode("variant_not_available"),
+				 errmsg("variant %s cannot be ordered", commerce_uuid_string(variant)),
+				 errdetail("Its product is not active.")));
+}
+
+/*
+ * order_price
+ *		Price the lines of an order and compute its tax and totals. For a
+ *		draft (placing = false) this is the live view: titles, SKUs and
+ *		prices come from the catalog and price lists now; a line without a
+ *		price is shown unpriced. placing = true snapshots: every line must
+ *		be orderable and priced, and the tenant's tax settings are taken.
+ */
+void
+order_price(Order *order, bool placing)
+{
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	int64	   *amounts = palloc(sizeof(int64) * (order->nlines + 1));
+	int32	   *rates = palloc(sizeof(int32) * (order->nlines + 1));
+	int64	   *taxes = palloc(sizeof(int64) * (order->nlines + 1));
+	int		   *priced_index = palloc(sizeof(int) * (order->nlines + 1));
+	int			npriced = 0;
+	int			i;
+
+	tax_settings_load(&order->tenant, &order->tax);
+	order->all_priced = true;
+	for (i = 0; i < order->nlines; i++)
+	{
+		OrderLine  *line = &order->lines[i];
+
+		order_line_catalog(&order->tenant, &line->variant_id, line, placing);
+		line->priced = commerce_resolve_unit_price(&order->tenant, &line->variant_id,
+												   order->currency, line->quantity,
+												   order->has_customer ? &order->customer_id : NULL,
+												   now, &line->unit_amount, &line->price_list_id);
+		line->has_price_list = line->priced;
+		if (!line->priced)
+		{
+			if (placing)
+				ereport(ERROR,
+						(errcode(ERRCODE_COMMERCE_NOT_FOUND),
+						 commerce_errcode("no_price"),
+						 errmsg("no %s price for variant %s at quantity %d",
+								order->currency, commerce_uuid_string(&line->variant_id),
+								line->quantity),
+						 errhint("Add a price to a price list in %s.", order->currency)));
+			order->all_priced = false;
+			continue;
+		}
+		line->amount = commerce_multiply_amount(line->unit_amount, line->quantity);
+		line->tax_rate_ppm = tax_rate_for(&order->tenant, line->tax_category);
+		amounts[npriced] = line->amount;
+		rates[npriced] = line->tax_rate_ppm;
+		priced_index[npriced++] = i;
+	}
+	tax_compute(npriced, amounts, rates, &order->tax, taxes,
+				&order->subtotal, &order->tax_total, &order->total);
+	for (i = 0; i < npriced; i++)
+		order->lines[priced_index[i]].tax_amount = taxes[i];
+}
+
+/* --- stock and numbering ----------------------------------------------------- */
+
+static int
+compare_lines_by_variant(const void *a, const void *b)
+{
+	return memcmp(((const OrderLine *) a)->variant_id.data,
+				  ((const OrderLine *) b)->variant_id.data, UUID_LEN);
+}
+
+/* The order's lines sorted by variant id: the order stock rows are locked in. */
+static OrderLine *
+lines_by_variant(const Order *order)
+{
+	OrderLine  *sorted = palloc(sizeof(OrderLine) * (order->nlines + 1));
+
+	memcpy(sorted, order->lines, sizeof(OrderLine) * order->nlines);
+	qsort(sorted, order->nlines, sizeof(OrderLine), compare_lines_by_variant);
+	return sorted;
+}
+
+/*
+ * order_reserve_and_number
+ *		The placing steps after pricing: reserve every line's stock, in
+ *		variant id order so that concurrent placements lock stock rows in
+ *		the same order (no deadlock), then take the tenant's next order
+ *		number last (its row lock is the one held the shortest).
+ */
+void
+order_reserve_and_number(Order *order)
+{
+	OrderLine  *sorted;
+	Datum		values[1];
+	int			i;
+
+	if (order->nlines == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_COMMERCE_STATE_CONFLICT),
+				 commerce_errcode("order_empty"),
+				 errmsg("order %s has no lines", commerce_uuid_string(&order->id)),
+				 errhint("Add lines before placing the order.")));
+	sorted = lines_by_variant(order);
+	for (i = 0; i < order->nlines; i++)
+		commerce_reserve_stock(&order->tenant, &sorted[i].variant_id, sorted[i].quantity);
+
+	commerce_prepare(&plan_next_number,
+					 "INSERT INTO commerce.order_counters AS c (tenant_id, last_number) VALUES ($1, 1)"
+					 " ON CONFLICT (tenant_id) DO UPDATE"
+					 " SET last_number = c.last_number OPERATOR(pg_catalog.+) 1"
+					 " RETURNING last_number",
+					 1, (Oid[]) {UUIDOID});
+	values[0] = UUIDPGetDatum(&order->tenant);
+	commerce_execute(plan_next_number, values, NULL, false, 0);
+	if (!commerce_result_int64(1, &order->number))
+		elog(ERROR, "order counter returned no number");
+	order->has_number = true;
+	strlcpy(order->status, "placed", sizeof(order->status));
+	order->has_at[ORDER_PLACED_AT] = true;
+	order->at[ORDER_PLACED_AT] = GetCurrentTransactionStartTimestamp();
+}
+
+/* Release (cancel) or fulfil the stock of a placed order, in variant order
+ * as placing locked it. */
+void
+order_settle_stock(const Order *order, OrderCommand command)
+{
+	OrderLine  *sorted = lines_by_variant(order);
+	int			i;
+
+	for (i = 0; i < order->nlines; i++)
+	{
+		if (command == ORDER_CANCEL)
+			commerce_release_stock(&order->tenant, &sorted[i].variant_id, sorted[i].quantity);
+		else
+			commerce_fulfil_stock(&order->tenant, &sorted[i].variant_id, sorted[i].quantity);
+	}
+}
+
+/* --- payments ---------------------------------------------------------------- */
+
+const char *
+order_payment_status(const Order *order, int64 authorized, int64 captured, int64 refunded)
+{
+	if (refunded > 0)
+		return refunded >= captured ? "refunded" : "partially_refunded";
+	if (captured > 0)
+		return captured >= order->total ? "paid" : "partially_paid";
+	if (authorized > 0)
+		return "authorized";
+	return "unpaid";
+}
+
+/*
+ * order_status_after_payment
+ *		placed -> paid once the captured amount covers the total;
+ *		paid/fulfilled -> refunded once everything captured is refunded;
+ *		otherwise the order keeps its status (*event NULL).
+ */
+const char *
+order_status_after_payment(const Order *order, int64 captured, int64 refunded,
+						   const char **event)
+{
+	*event = NULL;
+	if (strcmp(order->status, "placed") == 0 && refunded == 0 &&
+		captured >= order->total && captured > 0)
+	{
+		*event = "order.paid";
+		return "paid";
+	}
+	if ((strcmp(order->status, "paid") == 0 || strcmp(order->status, "fulfilled") == 0) &&
+		captured > 0 && refunded >= captured)
+	{
+		*event = "order.refunded";
+		return "refunded";
+	}
+	return order->status;
+}

@@ -1,0 +1,463 @@
+/*-------------------------------------------------------------------------
+ *
+ * order_store.c
+ *	  The rows of the order aggregate: reading an order and its lines into
+ *	  memory (optionally locking the order row with its version check),
+ *	  inserting and updating orders and lines, and the aggregate's events.
+ *	  No business rule lives here: order_rules.c decides, this file stores.
+ *
+ *	  Commands lock the order row first (FOR UPDATE), then stock levels in
+ *	  variant id order, then the tenant's order counter, so any two
+ *	  commands take shared locks in the same order and cannot deadlock.
+ *
+ * extension/order_store.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+
+#include "command.h"
+#include "order_store.h"
+#include "outbox.h"
+
+/* The order row as read_order_row() reads it; the version comes first, as
+ * commerce_lock_version() wants it. */
+#define ORDER_COLUMNS \
+	"version, number, customer_id, status, payment_status, currency, prices_include_tax," \
+	" tax_rounding_mode OPERATOR(pg_catalog.=) 'half_up'," \
+	" tax_rounding_scope OPERATOR(pg_catalog.=) 'order'," \
+	" subtotal, tax_total, total, amount_authorized, amount_captured, amount_refunded," \
+	" metadata, created_at, updated_at, placed_at, paid_at, fulfilled_at," \
+	" cancelled_at, refunded_at"
+
+#define ORDER_BY_ID \
+	" FROM commerce.orders" \
+	" WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2"
+
+static SPIPlanPtr plan_load = NULL;
+static SPIPlanPtr plan_lock = NULL;
+static SPIPlanPtr plan_load_lines = NULL;
+static SPIPlanPtr plan_insert_order = NULL;
+static SPIPlanPtr plan_store_placed = NULL;
+static SPIPlanPtr plan_touch = NULL;
+static SPIPlanPtr plan_store_status = NULL;
+static SPIPlanPtr plan_payment_totals = NULL;
+static SPIPlanPtr plan_insert_line = NULL;
+static SPIPlanPtr plan_snapshot = NULL;
+static SPIPlanPtr plan_set_quantity = NULL;
+static SPIPlanPtr plan_delete_line = NULL;
+
+static void read_order_row(const pg_uuid_t *tenant, const pg_uuid_t *id, Order *order);
+static void read_line_row(HeapTuple row, TupleDesc desc, OrderLine *line);
+static void bind_line_snapshot(const OrderLine *line, Datum *values, char *nulls);
+
+/* --- reading ----------------------------------------------------------- */
+
+/* Row 0 of the last SPI result, selected as ORDER_COLUMNS, into order. */
+static void
+read_order_row(const pg_uuid_t *tenant, const pg_uuid_t *id, Order *order)
+{
+	HeapTuple	row = SPI_tuptable->vals[0];
+	TupleDesc	desc = SPI_tuptable->tupdesc;
+	pg_uuid_t	tenant_id = *tenant;	/* copies: they may point into order */
+	pg_uuid_t	order_id = *id;
+	bool		isnull;
+	Datum		d;
+	int			i;
+
+	memset(order, 0, sizeof(*order));
+	order->tenant = tenant_id;
+	order->id = order_id;
+	order->version = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
+	d = SPI_getbinval(row, desc, 2, &isnull);
+	order->has_number = !isnull;
+	order->number = isnull ? 0 : DatumGetInt64(d);
+	d = SPI_getbinval(row, desc, 3, &isnull);
+	order->has_customer = !isnull;
+	if (!isnull)
+		order->customer_id = *DatumGetUUIDP(d);
+	strlcpy(order->status, SPI_getvalue(row, desc, 4), sizeof(order->status));
+	strlcpy(order->payment_status, SPI_getvalue(row, desc, 5), sizeof(order->payment_status));
+	strlcpy(order->currency, SPI_getvalue(row, desc, 6), sizeof(order->currency));
+	order->tax.prices_include_tax = DatumGetBool(SPI_getbinval(row, desc, 7, &isnull));
+	d = SPI_getbinval(row, desc, 8, &isnull);
+	order->tax.half_up = !isnull && DatumGetBool(d);
+	d = SPI_getbinval(row, desc, 9, &isnull);
+	order->tax.per_order = !isnull && DatumGetBool(d);
+	order->subtotal = DatumGetInt64(SPI_getbinval(row, desc, 10, &isnull));
+	order->tax_total = DatumGetInt64(SPI_getbinval(row, desc, 11, &isnull));
+	order->total = DatumGetInt64(SPI_getbinval(row, desc, 12, &isnull));
+	order->amount_authorized = DatumGetInt64(SPI_getbinval(row, desc, 13, &isnull));
+	order->amount_captured = DatumGetInt64(SPI_getbinval(row, desc, 14, &isnull));
+	order->amount_refunded = DatumGetInt64(SPI_getbinval(row, desc, 15, &isnull));
+	d = SPI_getbinval(row, desc, 16, &isnull);
+	order->metadata = isnull ? NULL : DatumGetJsonbPCopy(d);
+	for (i = 0; i < ORDER_TIMESTAMPS; i++)
+	{
+		d = SPI_getbinval(row, desc, 17 + i, &isnull);
+		order->has_at[i] = !isnull;
+		order->at[i] = isnull ? 0 : DatumGetTimestampTz(d);
+	}
+	order->all_priced = true;
+}
+
+/*
+ * order_load
+ *		Read an order of the tenant (as the caller: row-level security hides
+ *		other tenants' and, for a customer actor, other customers' orders);
+ *		false when there is none.
+ */
+bool
+order_load(const pg_uuid_t *tenant, const pg_uuid_t *id, Order *order)
+{
+	Datum		values[2];
+
+	commerce_prepare(&plan_load, "SELECT " ORDER_COLUMNS ORDER_BY_ID,
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	values[0] = UUIDPGetDatum(tenant);
+	values[1] = UUIDPGetDatum(id);
+	/* not read-only: a command reloads what it has just written */
+	if (commerce_execute(plan_load, values, NULL, false, 1) == 0)
+		return false;
+	read_order_row(tenant, id, order);
+	return true;
+}
+
+/* Lock the order row and read it; not_found when absent. */
+void
+order_lock(const pg_uuid_t *tenant, const pg_uuid_t *id, Order *order)
+{
+	(void) commerce_lock_version(&plan_lock, "SELECT " ORDER_COLUMNS ORDER_BY_ID " FOR UPDATE",
+								 tenant, id, "order");
+	read_order_row(tenant, id, order);
+}
+
+/* Lock the order row, check the expected_version argument, and read it. */
+void
+order_lock_expected(FunctionCallInfo fcinfo, int expected_arg, const pg_uuid_t *tenant,
+					const pg_uuid_t *id, Order *order)
+{
+	(void) commerce_lock_expected(fcinfo, expected_arg, &plan_lock,
+								  "SELECT " ORDER_COLUMNS ORDER_BY_ID " FOR UPDATE",
+								  tenant, id, "order");
+	read_order_row(tenant, id, order);
+}
+
+static void
+read_line_row(HeapTuple row, TupleDesc desc, OrderLine *line)
+{
+	bool		isnull;
+	Datum		d;
+
+	line->id = *DatumGetUUIDP(SPI_getbinval(row, desc, 1, &isnull));
+	line->variant_id = *DatumGetUUIDP(SPI_getbinval(row, desc, 2, &isnull));
+	line->quantity = DatumGetInt32(SPI_getbinval(row, desc, 3, &isnull));
+	line->sku = SPI_getvalue(row, desc, 4);
+	line->title = SPI_getvalue(row, desc, 5);
+	line->tax_category = SPI_getvalue(row, desc, 6);
+	d = SPI_getbinval(row, desc, 7, &isnull);
+	line->has_price_list = !isnull;
+	if (!isnull)
+		line->price_list_id = *DatumGetUUIDP(d);
+	d = SPI_getbinval(row, desc, 8, &isnull);
+	line->priced = !isnull;
+	if (line->priced)
+	{
+		line->unit_amount = DatumGetInt64(d);
+		line->amount = DatumGetInt64(SPI_getbinval(row, desc, 9, &isnull));
+		line->tax_rate_ppm = DatumGetInt32(SPI_getbinval(row, desc, 10, &isnull));
+		line->tax_amount = DatumGetInt64(SPI_getbinval(row, desc, 11, &isnull));
+	}
+}
+
+/* The order's lines in the order they were added (UUIDv7 ids). */
+void
+order_load_lines(Order *order)
+{
+	Datum		values[2];
+	uint64		n;
+	uint64		i;
+
+	commerce_prepare(&plan_load_lines,
+					 "SELECT id, variant_id, quantity, sku, title, tax_category, price_list_id,"
+					 " unit_amount, amount, tax_rate_ppm, tax_amount FROM commerce.order_lines"
+					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
+					 "   AND order_id OPERATOR(pg_catalog.=) $2 ORDER BY id",
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	values[0] = UUIDPGetDatum(&order->tenant);
+	values[1] = UUIDPGetDatum(&order->id);
+	n = commerce_execute(plan_load_lines, values, NULL, false, 0);
+	order->nlines = (int) n;
+	order->lines = palloc0(sizeof(OrderLine) * (n + 1));
+	for (i = 0; i < n; i++)
+		read_line_row(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, &order->lines[i]);
+}
+
+/* --- writing the order row --------------------------------------------- */
+
+/*
+ * order_insert
+ *		Insert a new order and its lines as they are in memory: a draft
+ *		(create_order), or placed with its lines' priced figures (checkout).
+ */
+void
+order_insert(const Order *order)
+{
+	bool		placed = order->has_number;
+	Datum		v[14];
+	char		n[14];
+	int			i;
+
+	commerce_prepare(&plan_insert_order,
+					 "INSERT INTO commerce.orders (tenant_id, id, number, customer_id, status,"
+					 " currency, prices_include_tax, tax_rounding_mode, tax_rounding_scope,"
+					 " subtotal, tax_total, total, metadata, created_at, updated_at, placed_at)"
+					 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14,"
+					 "  CASE WHEN $3 IS NULL THEN NULL ELSE $14 END)",
+					 14, (Oid[]) {UUIDOID, UUIDOID, INT8OID, UUIDOID, TEXTOID, TEXTOID, BOOLOID,
+		TEXTOID, TEXTOID, INT8OID, INT8OID, INT8OID, JSONBOID, TIMESTAMPTZOID});
+	memset(n, ' ', sizeof(n));
+	v[0] = UUIDPGetDatum(&order->tenant);
+	v[1] = UUIDPGetDatum(&order->id);
+	v[2] = Int64GetDatum(order->number);
+	if (!placed)
+		n[2] = 'n';
+	v[3] = UUIDPGetDatum(&order->customer_id);
+	if (!order->has_customer)
+		n[3] = 'n';
+	v[4] = CStringGetTextDatum(order->status);
+	v[5] = CStringGetTextDatum(order->currency);
+	v[6] = BoolGetDatum(placed && order->tax.prices_include_tax);
+	v[7] = CStringGetTextDatum(order->tax.half_up ? "half_up" : "half_even");
+	v[8] = CStringGetTextDatum(order->tax.per_order ? "order" : "line");
+	if (!placed)
+		n[7] = n[8] = 'n';
+	v[9] = Int64GetDatum(placed ? order->subtotal : 0);
+	v[10] = Int64GetDatum(placed ? order->tax_total : 0);
+	v[11] = Int64GetDatum(placed ? order->total : 0);
+	v[12] = JsonbPGetDatum(order->metadata);
+	v[13] = TimestampTzGetDatum(order->at[ORDER_CREATED_AT]);
+	commerce_execute(plan_insert_order, v, n, false, 0);
+	for (i = 0; i < order->nlines; i++)
+		order_line_insert(order, &order->lines[i], placed);
+}
+
+/* Store a placement: the order row's figures, number and status. */
+void
+order_store_placed(Order *order)
+{
+	Datum		values[10];
+
+	commerce_prepare(&plan_store_placed,
+					 "UPDATE commerce.orders SET status = 'placed', number = $3,"
+					 " prices_include_tax = $4, tax_rounding_mode = $5, tax_rounding_scope = $6,"
+					 " subtotal = $7, tax_total = $8, total = $9, placed_at = $10, updated_at = $10,"
+					 " version = version OPERATOR(pg_catalog.+) 1"
+					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+					 10, (Oid[]) {UUIDOID, UUIDOID, INT8OID, BOOLOID, TEXTOID, TEXTOID,
+		INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID});
+	values[0] = UUIDPGetDatum(&order->tenant);
+	values[1] = UUIDPGetDatum(&order->id);
+	values[2] = Int64GetDatum(order->number);
+	values[3] = BoolGetDatum(order->tax.prices_include_tax);
+	values[4] = CStringGetTextDatum(order->tax.half_up ? "half_up" : "half_even");
+	values[5] = CStringGetTextDatum(order->tax.per_order ? "order" : "line");
+	values[6] = Int64GetDatum(order->subtotal);
+	values[7] = Int64GetDatum(order->tax_total);
+	values[8] = Int64GetDatum(order->total);
+	values[9] = TimestampTzGetDatum(order->at[ORDER_PLACED_AT]);
+	commerce_execute(plan_store_placed, values, NULL, false, 0);
+	order->version++;
+	order->at[ORDER_UPDATED_AT] = order->at[ORDER_PLACED_AT];
+}
+
+/* Bump the version and updated_at of a draft whose lines changed. */
+void
+order_touch(Order *order)
+{
+	Datum		values[3];
+
+	commerce_prepare(&plan_touch,
+					 "UPDATE commerce.orders SET version = version OPERATOR(pg_catalog.+) 1,"
+					 " updated_at = $3"
+					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+					 3, (Oid[]) {UUIDOID, UUIDOID, TIMESTAMPTZOID});
+	values[0] = UUIDPGetDatum(&order->tenant);
+	values[1] = UUIDPGetDatum(&order->id);
+	values[2] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	commerce_execute(plan_touch, values, NULL, false, 0);
+	order->version++;
+	order->at[ORDER_UPDATED_AT] = GetCurrentTransactionStartTimestamp();
+}
+
+/* Store a cancellation or fulfilment: status, its timestamp, version. */
+void
+order_store_status(const Order *order, const char *status)
+{
+	Datum		values[4];
+
+	commerce_prepare(&plan_store_status,
+					 "UPDATE commerce.orders SET status = $3, updated_at = $4,"
+					 " cancelled_at = CASE WHEN $3 OPERATOR(pg_catalog.=) 'cancelled' THEN $4 ELSE cancelled_at END,"
+					 " fulfilled_at = CASE WHEN $3 OPERATOR(pg_catalog.=) 'fulfilled' THEN $4 ELSE fulfilled_at END,"
+					 " version = version OPERATOR(pg_catalog.+) 1"
+					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+					 4, (Oid[]) {UUIDOID, UUIDOID, TEXTOID, TIMESTAMPTZOID});
+	values[0] = UUIDPGetDatum(&order->tenant);
+	values[1] = UUIDPGetDatum(&order->id);
+	values[2] = CStringGetTextDatum(status);
+	values[3] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	commerce_execute(plan_store_status, values, NULL, false, 0);
+}
+
+/* Store payment totals, the payment_status and status they give, version. */
+void
+order_store_payment_totals(const Order *order, int64 authorized, int64 captured,
+						   int64 refunded, const char *payment_status, const char *status)
+{
+	Datum		values[8];
+
+	commerce_prepare(&plan_payment_totals,
+					 "UPDATE commerce.orders SET amount_authorized = $3, amount_captured = $4,"
+					 " amount_refunded = $5, payment_status = $6, status = $7, updated_at = $8,"
+					 " paid_at = CASE WHEN $7 OPERATOR(pg_catalog.=) 'paid' AND status OPERATOR(pg_catalog.<>) 'paid' THEN $8 ELSE paid_at END,"
+					 " refunded_at = CASE WHEN $7 OPERATOR(pg_catalog.=) 'refunded' AND status OPERATOR(pg_catalog.<>) 'refunded' THEN $8 ELSE refunded_at END,"
+					 " version = version OPERATOR(pg_catalog.+) 1"
+					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+					 8, (Oid[]) {UUIDOID, UUIDOID, INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID,
+		TIMESTAMPTZOID});
+	values[0] = UUIDPGetDatum(&order->tenant);
+	values[1] = UUIDPGetDatum(&order->id);
+	values[2] = Int64GetDatum(authorized);
+	values[3] = Int64GetDatum(captured);
+	values[4] = Int64GetDatum(refunded);
+	values[5] = CStringGetTextDatum(payment_status);
+	values[6] = CStringGetTextDatum(status);
+	values[7] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	commerce_execute(plan_payment_totals, values, NULL, false, 0);
+}
+
+/* --- writing line rows ------------------------------------------------- */
+
+/* sku, title, tax_category, price_list_id, unit_amount, amount,
+ * tax_rate_ppm, tax_amount of a priced line, as 8 statement values. */
+static void
+bind_line_snapshot(const OrderLine *line, Datum *values, char *nulls)
+{
+	values[0] = line->sku ? CStringGetTextDatum(line->sku) : (Datum) 0;
+	nulls[0] = line->sku ? ' ' : 'n';
+	values[1] = line->title ? CStringGetTextDatum(line->title) : (Datum) 0;
+	nulls[1] = line->title ? ' ' : 'n';
+	values[2] = line->tax_category ? CStringGetTextDatum(line->tax_category) : (Datum) 0;
+	nulls[2] = line->tax_category ? ' ' : 'n';
+	values[3] = UUIDPGetDatum(&line->price_list_id);
+	nulls[3] = line->has_price_list ? ' ' : 'n';
+	values[4] = Int64GetDatum(line->unit_amount);
+	nulls[4] = ' ';
+	values[5] = Int64GetDatum(line->amount);
+	nulls[5] = ' ';
+	values[6] = Int32GetDatum(line->tax_rate_ppm);
+	nulls[6] = ' ';
+	values[7] = Int64GetDatum(line->tax_amount);
+	nulls[7] = ' ';
+}
+
+/*
+ * order_line_insert
+ *		Insert a line; with snapshot, its priced figures too (checkout
+ *		inserts lines of an order it places in the same call).
+ */
+void
+order_line_insert(const Order *order, const OrderLine *line, bool snapshot)
+{
+	Datum		values[13];
+	char		nulls[13];
+	int			i;
+
+	commerce_prepare(&plan_insert_line,
+					 "INSERT INTO commerce.order_lines (tenant_id, id, order_id, variant_id, quantity,"
+					 " sku, title, tax_category, price_list_id, unit_amount, amount, tax_rate_ppm,"
+					 " tax_amount, created_at, updated_at)"
+					 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+					 "  pg_catalog.now(), pg_catalog.now())",
+					 13, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, UUIDOID, INT4OID, TEXTOID, TEXTOID,
+		TEXTOID, UUIDOID, INT8OID, INT8OID, INT4OID, INT8OID});
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = UUIDPGetDatum(&order->tenant);
+	values[1] = UUIDPGetDatum(&line->id);
+	values[2] = UUIDPGetDatum(&order->id);
+	values[3] = UUIDPGetDatum(&line->variant_id);
+	values[4] = Int32GetDatum(line->quantity);
+	if (snapshot)
+		bind_line_snapshot(line, &values[5], &nulls[5]);
+	else
+		for (i = 5; i < 13; i++)
+		{
+			values[i] = (Datum) 0;
+			nulls[i] = 'n';
+		}
+	commerce_execute(plan_insert_line, values, nulls, false, 0);
+}
+
+/* Store the snapshot place_order took of a draft's line. */
+void
+order_line_snapshot(const Order *order, const OrderLine *line)
+{
+	Datum		values[10];
+	char		nulls[10];
+
+	commerce_prepare(&plan_snapshot,
+					 "UPDATE commerce.order_lines SET sku = $3, title = $4, tax_category = $5,"
+					 " price_list_id = $6, unit_amount = $7, amount = $8, tax_rate_ppm = $9,"
+					 " tax_amount = $10, updated_at = pg_catalog.now()"
+					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+					 10, (Oid[]) {UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID, INT8OID,
+		INT8OID, INT4OID, INT8OID});
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = UUIDPGetDatum(&order->tenant);
+	values[1] = UUIDPGetDatum(&line->id);
+	bind_line_snapshot(line, &values[2], &nulls[2]);
+	commerce_execute(plan_snapshot, values, nulls, false, 0);
+}
+
+void
+order_line_set_quantity(const Order *order, const pg_uuid_t *line_id, int32 quantity)
+{
+	Datum		values[3];
+
+	commerce_prepare(&plan_set_quantity,
+					 "UPDATE commerce.order_lines SET quantity = $3, updated_at = pg_catalog.now()"
+					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+					 3, (Oid[]) {UUIDOID, UUIDOID, INT4OID});
+	values[0] = UUIDPGetDatum(&order->tenant);
+	values[1] = UUIDPGetDatum(line_id);
+	values[2] = Int32GetDatum(quantity);
+	commerce_execute(plan_set_quantity, values, NULL, false, 0);
+}
+
+void
+order_line_delete(const Order *order, const pg_uuid_t *line_id)
+{
+	Datum		values[2];
+
+	commerce_prepare(&plan_delete_line,
+					 "DELETE FROM commerce.order_lines"
+					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	values[0] = UUIDPGetDatum(&order->tenant);
+	values[1] = UUIDPGetDatum(line_id);
+	commerce_execute(plan_delete_line, values, NULL, false, 0);
+}
+
+/* One event of the order aggregate, in the command's transaction. */
+void
+order_emit(const Order *order, const char *type, Jsonb *data)
+{
+	commerce_emit_event(&order->tenant, type, "order", &order->id, data);
+}
