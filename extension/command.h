@@ -274,4 +274,14 @@ extern Jsonb *commerce_jsonb_arg(FunctionCallInfo fcinfo, int i, const char *wha
 /* the bigint expected_version argument i: false when NULL */
 extern bool commerce_expected_version(FunctionCallInfo fcinfo, int i, int64 *out);
 
+/* --- appended by the pricing/inventory helper (issue 12) --------------- */
+/*
+ * commerce_write_begin for a command whose idempotency key is argument
+ * key_arg with arguments after it: the fingerprint covers arguments
+ * 0..nargs-1 except key_arg (adjust_inventory).
+ */
+extern Jsonb *commerce_write_begin_key(CommerceCommand *cmd, const char *name,
+									  FunctionCallInfo fcinfo, int nargs, int key_arg,
+									  const char *staff_action);
+
 #endif							/* COMMERCE_COMMAND_H */

@@ -55,6 +55,11 @@ static bool find_price(const pg_uuid_t *tenant, const pg_uuid_t *variant,
 					   const char *currency, int32 quantity,
 					   const pg_uuid_t *customer, TimestampTz at,
 					   ResolvedPrice *out);
+static pg_uuid_t *priced_customer(pg_uuid_t *customer);
+static void no_price(const pg_uuid_t *tenant, const pg_uuid_t *variant,
+					 text *currency, int32 quantity, bool for_customer) pg_attribute_noreturn();
+static Jsonb *resolved_price_json(const pg_uuid_t *variant, const char *currency,
+								  int32 quantity, const ResolvedPrice *price);
 
 /*
  * The customer's group, if it has one; not_found when the customer is not
@@ -187,6 +192,112 @@ commerce_resolve_unit_price(const pg_uuid_t *tenant, const pg_uuid_t *variant,
 }
 
 /*
+ * priced_customer
+ *		The customer to price for: the one given, except that a customer
+ *		actor is always priced as itself and may not name another customer.
+ */
+static pg_uuid_t *
+priced_customer(pg_uuid_t *customer)
+{
+	const char *subject;
+	pg_uuid_t  *self;
+
+	if (!commerce_actor_is_customer())
+		return customer;
+	subject = commerce_current_subject();
+	if (subject == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 commerce_errcode("permission_denied"),
+				 errmsg("a customer actor needs its customer id as subject")));
+	self = DatumGetUUIDP(DirectFunctionCall1(uuid_in, CStringGetDatum(subject)));
+	if (customer != NULL && memcmp(customer, self, sizeof(pg_uuid_t)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 commerce_errcode("permission_denied"),
+				 errmsg("a customer may resolve prices only for itself")));
+	return self;
+}
+
+/*
+ * no_price
+ *		Why nothing matched, most basic reason first. A found price is in a
+ *		known currency (price_lists.currency has a foreign key), so the
+ *		look-up is only needed here.
+ */
+static void
+no_price(const pg_uuid_t *tenant, const pg_uuid_t *variant, text *currency,
+		 int32 quantity, bool for_customer)
+{
+	char	   *code = text_to_cstring(currency);
+
+	commerce_require_currency(currency);
+	if (!commerce_variant_visible(tenant, variant))
+		commerce_not_found("variant", variant);
+	ereport(ERROR,
+			(errcode(ERRCODE_COMMERCE_NOT_FOUND),
+			 commerce_errcode("no_price"),
+			 errmsg("no price for variant %s in %s at quantity %d",
+					commerce_uuid_string(variant), code, quantity),
+			 errdetail("No active %s price list valid at that time%s has a tier for this variant with a minimum quantity of %d or less.",
+					   code, for_customer ? " for the customer" : "", quantity),
+			 errhint("Add a price with commerce.set_price or check the lists' validity windows and statuses.")));
+}
+
+/* Push a key, then a string or integer value, into an object being built. */
+static void
+put_key(JsonbParseState **state, const char *key)
+{
+	JsonbValue	k;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	pushJsonbValue(state, WJB_KEY, &k);
+}
+
+static void
+put_string(JsonbParseState **state, const char *key, const char *value)
+{
+	JsonbValue	v;
+
+	put_key(state, key);
+	v.type = jbvString;
+	v.val.string.val = (char *) value;
+	v.val.string.len = strlen(value);
+	pushJsonbValue(state, WJB_VALUE, &v);
+}
+
+static void
+put_int(JsonbParseState **state, const char *key, int64 value)
+{
+	JsonbValue	v;
+
+	put_key(state, key);
+	v.type = jbvNumeric;
+	v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(value)));
+	pushJsonbValue(state, WJB_VALUE, &v);
+}
+
+/* The response of commerce.resolve_price. */
+static Jsonb *
+resolved_price_json(const pg_uuid_t *variant, const char *currency, int32 quantity,
+					const ResolvedPrice *price)
+{
+	JsonbParseState *state = NULL;
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	put_string(&state, "variant_id", commerce_uuid_string(variant));
+	put_string(&state, "currency", currency);
+	put_int(&state, "quantity", quantity);
+	put_int(&state, "unit_amount", price->unit_amount);
+	put_int(&state, "amount", commerce_multiply_amount(price->unit_amount, quantity));
+	put_string(&state, "price_list_id", commerce_uuid_string(&price->price_list_id));
+	put_int(&state, "min_quantity", price->min_quantity);
+	return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL));
+}
+
+/*
  * commerce.resolve_price(variant uuid, currency text, quantity int,
  *						  customer uuid DEFAULT NULL, at timestamptz DEFAULT now())
  *		RETURNS jsonb
@@ -201,110 +312,26 @@ commerce_resolve_price(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t	tenant;
 	pg_uuid_t  *variant;
-	text	   *currency_text;
-	char	   *currency;
+	text	   *currency;
 	int32		quantity;
-	pg_uuid_t  *customer = NULL;
+	pg_uuid_t  *customer;
 	TimestampTz at;
 	ResolvedPrice price;
-	bool		found;
-	bool		customer_actor;
-	JsonbParseState *state = NULL;
-	JsonbValue *result;
 
 	commerce_query_begin(&tenant);
-	customer_actor = commerce_actor_is_customer();
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 commerce_errcode("invalid_input"),
-				 errmsg("variant, currency and quantity are required")));
-	variant = PG_GETARG_UUID_P(0);
-	currency_text = PG_GETARG_TEXT_PP(1);
-	currency = text_to_cstring(currency_text);
+	variant = commerce_uuid_arg(fcinfo, 0, "variant");
+	commerce_require_arg(fcinfo, 1, "currency");
+	commerce_require_arg(fcinfo, 2, "quantity");
+	currency = PG_GETARG_TEXT_PP(1);
 	quantity = PG_GETARG_INT32(2);
-	if (!PG_ARGISNULL(3))
-		customer = PG_GETARG_UUID_P(3);
+	customer = priced_customer(PG_ARGISNULL(3) ? NULL : PG_GETARG_UUID_P(3));
 	at = PG_ARGISNULL(4) ? GetCurrentTransactionStartTimestamp() : PG_GETARG_TIMESTAMPTZ(4);
 
-	if (customer_actor)
-	{
-		const char *subject = commerce_current_subject();
-		pg_uuid_t  *self;
-
-		if (subject == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 commerce_errcode("permission_denied"),
-					 errmsg("a customer actor needs its customer id as subject")));
-		self = DatumGetUUIDP(DirectFunctionCall1(uuid_in, CStringGetDatum(subject)));
-		if (customer != NULL && memcmp(customer, self, sizeof(pg_uuid_t)) != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 commerce_errcode("permission_denied"),
-					 errmsg("a customer may resolve prices only for itself")));
-		customer = self;
-	}
-
 	SPI_connect();
-	if (customer_actor && !commerce_variant_visible(&tenant, variant))
+	if (commerce_actor_is_customer() && !commerce_variant_visible(&tenant, variant))
 		commerce_not_found("variant", variant);
-	found = find_price(&tenant, variant, currency, quantity, customer, at, &price);
-	if (!found)
-	{
-		/*
-		 * Why nothing matched, most basic reason first. A found price is
-		 * in a known currency (price_lists.currency has a foreign key),
-		 * so the look-up is only needed here.
-		 */
-		commerce_require_currency(currency_text);
-		if (!commerce_variant_visible(&tenant, variant))
-			commerce_not_found("variant", variant);
-		ereport(ERROR,
-				(errcode(ERRCODE_COMMERCE_NOT_FOUND),
-				 commerce_errcode("no_price"),
-				 errmsg("no price for variant %s in %s at quantity %d",
-						commerce_uuid_string(variant), currency, quantity),
-				 errdetail("No active %s price list valid at that time%s has a tier for this variant with a minimum quantity of %d or less.",
-						   currency, customer != NULL ? " for the customer" : "", quantity),
-				 errhint("Add a price with commerce.set_price or check the lists' validity windows and statuses.")));
-	}
+	if (!find_price(&tenant, variant, text_to_cstring(currency), quantity, customer, at, &price))
+		no_price(&tenant, variant, currency, quantity, customer != NULL);
 	SPI_finish();
-
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	{
-		JsonbValue	k,
-					v;
-
-#define PUT_KEY(name) \
-	do { k.type = jbvString; k.val.string.val = (name); k.val.string.len = strlen(name); \
-		 pushJsonbValue(&state, WJB_KEY, &k); } while (0)
-#define PUT_STRING(s) \
-	do { v.type = jbvString; v.val.string.val = (s); v.val.string.len = strlen(s); \
-		 pushJsonbValue(&state, WJB_VALUE, &v); } while (0)
-#define PUT_INT(i) \
-	do { v.type = jbvNumeric; \
-		 v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(i))); \
-		 pushJsonbValue(&state, WJB_VALUE, &v); } while (0)
-
-		PUT_KEY("variant_id");
-		PUT_STRING(commerce_uuid_string(variant));
-		PUT_KEY("currency");
-		PUT_STRING(currency);
-		PUT_KEY("quantity");
-		PUT_INT(quantity);
-		PUT_KEY("unit_amount");
-		PUT_INT(price.unit_amount);
-		PUT_KEY("amount");
-		PUT_INT(commerce_multiply_amount(price.unit_amount, quantity));
-		PUT_KEY("price_list_id");
-		PUT_STRING(commerce_uuid_string(&price.price_list_id));
-		PUT_KEY("min_quantity");
-		PUT_INT(price.min_quantity);
-#undef PUT_KEY
-#undef PUT_STRING
-#undef PUT_INT
-	}
-	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
-	PG_RETURN_JSONB_P(JsonbValueToJsonb(result));
+	PG_RETURN_JSONB_P(resolved_price_json(variant, text_to_cstring(currency), quantity, &price));
 }
