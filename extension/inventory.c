@@ -29,8 +29,10 @@
 #include "catalog/pg_type.h"
 #include "common/int.h"
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/uuid.h"
 
@@ -110,46 +112,23 @@ emit_inventory_event(const pg_uuid_t *tenant, const pg_uuid_t *variant,
 					 Jsonb *level, const char *change, int64 quantity,
 					 const char *reason)
 {
-	JsonbParseState *state = NULL;
-	JsonbIterator *it = JsonbIteratorInit(&level->root);
-	JsonbIteratorToken token;
-	JsonbValue	v;
-	JsonbValue	k;
-	JsonbValue *data;
+	StringInfoData extra;
+	Datum		data;
 
-	while ((token = JsonbIteratorNext(&it, &v, false)) != WJB_END_OBJECT)
-		pushJsonbValue(&state, token, token < WJB_BEGIN_ARRAY ? &v : NULL);
-
-	k.type = jbvString;
-	k.val.string.val = "change";
-	k.val.string.len = strlen("change");
-	pushJsonbValue(&state, WJB_KEY, &k);
-	v.type = jbvString;
-	v.val.string.val = (char *) change;
-	v.val.string.len = strlen(change);
-	pushJsonbValue(&state, WJB_VALUE, &v);
-	k.val.string.val = "quantity";
-	k.val.string.len = strlen("quantity");
-	pushJsonbValue(&state, WJB_KEY, &k);
-	v.type = jbvNumeric;
-	v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(quantity)));
-	pushJsonbValue(&state, WJB_VALUE, &v);
+	initStringInfo(&extra);
+	appendStringInfo(&extra, "{\"change\": \"%s\", \"quantity\": " INT64_FORMAT,
+					 change, quantity);
 	if (reason != NULL)
 	{
-		k.val.string.val = "reason";
-		k.val.string.len = strlen("reason");
-		pushJsonbValue(&state, WJB_KEY, &k);
-		v.type = jbvString;
-		v.val.string.val = (char *) reason;
-		v.val.string.len = strlen(reason);
-		pushJsonbValue(&state, WJB_VALUE, &v);
+		appendStringInfoString(&extra, ", \"reason\": ");
+		escape_json(&extra, reason);
 	}
-	data = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
-
+	appendStringInfoChar(&extra, '}');
+	data = DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(level),
+							   DirectFunctionCall1(jsonb_in, CStringGetDatum(extra.data)));
 	commerce_emit_event(tenant, "inventory.changed", "inventory", variant,
-						JsonbValueToJsonb(data));
+						DatumGetJsonbP(data));
 }
-
 
 static void
 check_location(const char *location)

@@ -49,6 +49,8 @@ static SPIPlanPtr plan_list_exists = NULL;
 
 static void check_amount_range(Jsonb *data, const char *field);
 static char *lock_price_list(const pg_uuid_t *tenant, const pg_uuid_t *list);
+static Jsonb *finish_price_command(CommerceCommand *cmd, const char *type,
+								   const pg_uuid_t *list, Jsonb *price);
 
 /*
  * check_amount_range
@@ -97,18 +99,27 @@ check_amount_range(Jsonb *data, const char *field)
 static char *
 lock_price_list(const pg_uuid_t *tenant, const pg_uuid_t *list)
 {
-	Datum		key[2];
+	(void) commerce_lock_version(&plan_lock_list,
+								 "SELECT version, currency FROM commerce.price_lists"
+								 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2"
+								 " FOR SHARE",
+								 tenant, list, "price list");
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+}
 
-	commerce_prepare(&plan_lock_list,
-					 "SELECT currency FROM commerce.price_lists"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2"
-					 " FOR SHARE",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	key[0] = UUIDPGetDatum(tenant);
-	key[1] = UUIDPGetDatum(list);
-	if (commerce_execute(plan_lock_list, key, NULL, false, 1) == 0)
-		commerce_not_found("price list", list);
-	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+/*
+ * finish_price_command
+ *		price.set / price.removed with the price as data (the aggregate is
+ *		the price list it belongs to), then the command's response.
+ */
+static Jsonb *
+finish_price_command(CommerceCommand *cmd, const char *type, const pg_uuid_t *list,
+					 Jsonb *price)
+{
+	commerce_command_emit(cmd, type, "price_list", list, price);
+	price = commerce_command_finish(cmd, price);
+	SPI_finish();
+	return price;
 }
 
 /*
@@ -140,6 +151,7 @@ commerce_set_price(PG_FUNCTION_ARGS)
 	pg_uuid_t  *list;
 	pg_uuid_t	id;
 	char	   *currency;
+	char	   *given_currency = NULL;
 	int32		min_quantity = 1;
 
 	list = commerce_uuid_arg(fcinfo, 0, "price_list");
@@ -158,16 +170,18 @@ commerce_set_price(PG_FUNCTION_ARGS)
 				 commerce_errcode("invalid_input"),
 				 errmsg("invalid price: field \"min_quantity\" must be at least 1")));
 	if (values[F_CURRENCY].present && !values[F_CURRENCY].isnull)
+	{
+		given_currency = TextDatumGetCString(values[F_CURRENCY].value);
 		commerce_require_currency(DatumGetTextPP(values[F_CURRENCY].value));
+	}
 
 	currency = lock_price_list(&cmd.tenant, list);
-	if (values[F_CURRENCY].present && !values[F_CURRENCY].isnull &&
-		strcmp(TextDatumGetCString(values[F_CURRENCY].value), currency) != 0)
+	if (given_currency != NULL && strcmp(given_currency, currency) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 commerce_errcode("currency_mismatch"),
 				 errmsg("price list %s is in %s, not %s", commerce_uuid_string(list),
-						currency, TextDatumGetCString(values[F_CURRENCY].value)),
+						currency, given_currency),
 				 errhint("Set the price in a price list of that currency.")));
 
 	if (!commerce_variant_visible(&cmd.tenant, DatumGetUUIDP(values[F_VARIANT].value)))
@@ -196,10 +210,7 @@ commerce_set_price(PG_FUNCTION_ARGS)
 	commerce_execute(plan_upsert, row, NULL, false, 0);
 	price = commerce_result_jsonb(1);
 
-	commerce_command_emit(&cmd, "price.set", "price_list", list, price);
-	price = commerce_command_finish(&cmd, price);
-	SPI_finish();
-	PG_RETURN_JSONB_P(price);
+	PG_RETURN_JSONB_P(finish_price_command(&cmd, "price.set", list, price));
 }
 
 /*
@@ -236,10 +247,7 @@ commerce_remove_price(PG_FUNCTION_ARGS)
 		commerce_not_found("price", id);
 	price = commerce_result_jsonb(1);
 
-	commerce_command_emit(&cmd, "price.removed", "price_list", list, price);
-	price = commerce_command_finish(&cmd, price);
-	SPI_finish();
-	PG_RETURN_JSONB_P(price);
+	PG_RETURN_JSONB_P(finish_price_command(&cmd, "price.removed", list, price));
 }
 
 /*

@@ -244,57 +244,26 @@ no_price(const pg_uuid_t *tenant, const pg_uuid_t *variant, text *currency,
 			 errhint("Add a price with commerce.set_price or check the lists' validity windows and statuses.")));
 }
 
-/* Push a key, then a string or integer value, into an object being built. */
-static void
-put_key(JsonbParseState **state, const char *key)
-{
-	JsonbValue	k;
-
-	k.type = jbvString;
-	k.val.string.val = (char *) key;
-	k.val.string.len = strlen(key);
-	pushJsonbValue(state, WJB_KEY, &k);
-}
-
-static void
-put_string(JsonbParseState **state, const char *key, const char *value)
-{
-	JsonbValue	v;
-
-	put_key(state, key);
-	v.type = jbvString;
-	v.val.string.val = (char *) value;
-	v.val.string.len = strlen(value);
-	pushJsonbValue(state, WJB_VALUE, &v);
-}
-
-static void
-put_int(JsonbParseState **state, const char *key, int64 value)
-{
-	JsonbValue	v;
-
-	put_key(state, key);
-	v.type = jbvNumeric;
-	v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(value)));
-	pushJsonbValue(state, WJB_VALUE, &v);
-}
-
-/* The response of commerce.resolve_price. */
+/*
+ * resolved_price_json
+ *		The response of commerce.resolve_price. Its strings need no
+ *		escaping: two UUIDs and a currency code found in price_lists (whose
+ *		currency is a foreign key to the ISO 4217 codes).
+ */
 static Jsonb *
 resolved_price_json(const pg_uuid_t *variant, const char *currency, int32 quantity,
 					const ResolvedPrice *price)
 {
-	JsonbParseState *state = NULL;
+	char	   *json = psprintf("{\"variant_id\": \"%s\", \"currency\": \"%s\", \"quantity\": %d,"
+								" \"unit_amount\": " INT64_FORMAT ", \"amount\": " INT64_FORMAT ","
+								" \"price_list_id\": \"%s\", \"min_quantity\": %d}",
+								commerce_uuid_string(variant), currency, quantity,
+								price->unit_amount,
+								commerce_multiply_amount(price->unit_amount, quantity),
+								commerce_uuid_string(&price->price_list_id),
+								price->min_quantity);
 
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	put_string(&state, "variant_id", commerce_uuid_string(variant));
-	put_string(&state, "currency", currency);
-	put_int(&state, "quantity", quantity);
-	put_int(&state, "unit_amount", price->unit_amount);
-	put_int(&state, "amount", commerce_multiply_amount(price->unit_amount, quantity));
-	put_string(&state, "price_list_id", commerce_uuid_string(&price->price_list_id));
-	put_int(&state, "min_quantity", price->min_quantity);
-	return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL));
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
 }
 
 /*
