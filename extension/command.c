@@ -394,3 +394,19 @@ commerce_write_begin_key(CommerceCommand *cmd, const char *name, FunctionCallInf
 		commerce_require_staff(staff_action);
 	return replay;
 }
+
+/*
+ * commerce_execute_by_id
+ *		Prepare once and execute sql over ($1 tenant, $2 id), at most one
+ *		row: the look-up of one aggregate of the tenant. Returns
+ *		SPI_processed; the row, if any, stays in SPI_tuptable.
+ */
+uint64
+commerce_execute_by_id(SPIPlanPtr *plan, const char *sql, const pg_uuid_t *tenant,
+					   const pg_uuid_t *id, bool read_only)
+{
+	Datum		key[2] = {UUIDPGetDatum(tenant), UUIDPGetDatum(id)};
+
+	commerce_prepare(plan, sql, 2, (Oid[]) {UUIDOID, UUIDOID});
+	return commerce_execute(*plan, key, NULL, read_only, 1);
+}

@@ -284,4 +284,13 @@ extern Jsonb *commerce_write_begin_key(CommerceCommand *cmd, const char *name,
 									  FunctionCallInfo fcinfo, int nargs, int key_arg,
 									  const char *staff_action);
 
+/*
+ * Prepare sql once into *plan and execute it over ($1 tenant uuid, $2 id
+ * uuid), at most one row; returns SPI_processed (the row stays in
+ * SPI_tuptable). For "the tenant's aggregate id" look-ups.
+ */
+extern uint64 commerce_execute_by_id(SPIPlanPtr *plan, const char *sql,
+									 const pg_uuid_t *tenant, const pg_uuid_t *id,
+									 bool read_only);
+
 #endif							/* COMMERCE_COMMAND_H */

@@ -138,19 +138,12 @@ validate_price_list(const pg_uuid_t *tenant, PriceList *list)
 				 commerce_errcode("invalid_input"),
 				 errmsg("invalid price list: \"valid_from\" must be before \"valid_until\""),
 				 errdetail("A list is valid from valid_from included to valid_until excluded.")));
-	if (list->nulls[F_CUSTOMER_GROUP] != 'n')
-	{
-		Datum		values[2];
-
-		commerce_prepare(&plan_group_exists,
-						 "SELECT 1 FROM commerce.customer_groups"
-						 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
-						 2, (Oid[]) {UUIDOID, UUIDOID});
-		values[0] = UUIDPGetDatum(tenant);
-		values[1] = list->values[F_CUSTOMER_GROUP];
-		if (commerce_execute(plan_group_exists, values, NULL, true, 1) == 0)
-			commerce_not_found("customer group", DatumGetUUIDP(list->values[F_CUSTOMER_GROUP]));
-	}
+	if (list->nulls[F_CUSTOMER_GROUP] != 'n' &&
+		commerce_execute_by_id(&plan_group_exists,
+							   "SELECT 1 FROM commerce.customer_groups"
+							   " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+							   tenant, DatumGetUUIDP(list->values[F_CUSTOMER_GROUP]), true) == 0)
+		commerce_not_found("customer group", DatumGetUUIDP(list->values[F_CUSTOMER_GROUP]));
 }
 
 /*
@@ -183,17 +176,12 @@ static void
 check_currency_change(const pg_uuid_t *tenant, const pg_uuid_t *id,
 					  const char *old_currency, const PriceList *list)
 {
-	Datum		key[2];
-
 	if (strcmp(old_currency, TextDatumGetCString(list->values[F_CURRENCY])) == 0)
 		return;
-	commerce_prepare(&plan_has_prices,
-					 "SELECT 1 FROM commerce.prices WHERE tenant_id OPERATOR(pg_catalog.=) $1"
-					 " AND price_list_id OPERATOR(pg_catalog.=) $2",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	key[0] = UUIDPGetDatum(tenant);
-	key[1] = UUIDPGetDatum(id);
-	if (commerce_execute(plan_has_prices, key, NULL, false, 1) > 0)
+	if (commerce_execute_by_id(&plan_has_prices,
+							   "SELECT 1 FROM commerce.prices WHERE tenant_id OPERATOR(pg_catalog.=) $1"
+							   " AND price_list_id OPERATOR(pg_catalog.=) $2",
+							   tenant, id, false) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 commerce_errcode("currency_mismatch"),
@@ -310,19 +298,15 @@ commerce_get_price_list(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t	tenant;
 	pg_uuid_t  *id;
-	Datum		key[2];
 	Jsonb	   *found;
 
 	commerce_query_begin(&tenant);
 	id = commerce_uuid_arg(fcinfo, 0, "id");
 	SPI_connect();
-	commerce_prepare(&plan_get,
-					 "SELECT " PRICE_LIST_JSON " FROM commerce.price_lists"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	key[0] = UUIDPGetDatum(&tenant);
-	key[1] = UUIDPGetDatum(id);
-	if (commerce_execute(plan_get, key, NULL, true, 1) == 0)
+	if (commerce_execute_by_id(&plan_get,
+							   "SELECT " PRICE_LIST_JSON " FROM commerce.price_lists"
+							   " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+							   &tenant, id, true) == 0)
 		commerce_not_found("price list", id);
 	found = commerce_result_jsonb(1);
 	SPI_finish();

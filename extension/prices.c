@@ -276,11 +276,10 @@ commerce_list_prices(PG_FUNCTION_ARGS)
 	values[4] = BoolGetDatum(commerce_actor_is_customer());
 
 	SPI_connect();
-	commerce_prepare(&plan_list_exists,
-					 "SELECT 1 FROM commerce.price_lists"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	if (commerce_execute(plan_list_exists, values, NULL, true, 1) == 0)
+	if (commerce_execute_by_id(&plan_list_exists,
+							   "SELECT 1 FROM commerce.price_lists"
+							   " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+							   &tenant, list, true) == 0)
 		commerce_not_found("price list", list);
 	commerce_prepare(&plan_list,
 					 COMMERCE_LIST_PAGE("SELECT p.id, " PRICE_JSON " AS j"

@@ -69,18 +69,14 @@ static bool
 customer_group_of(const pg_uuid_t *tenant, const pg_uuid_t *customer,
 				  pg_uuid_t *group)
 {
-	Datum		values[2];
 	bool		isnull;
 	Datum		value;
 
-	commerce_prepare(&plan_customer_group,
-					 "SELECT group_id FROM commerce.customers"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
-					 " AND id OPERATOR(pg_catalog.=) $2",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	values[0] = UUIDPGetDatum(tenant);
-	values[1] = UUIDPGetDatum(customer);
-	if (commerce_execute(plan_customer_group, values, NULL, true, 1) == 0)
+	if (commerce_execute_by_id(&plan_customer_group,
+							   "SELECT group_id FROM commerce.customers"
+							   " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
+							   " AND id OPERATOR(pg_catalog.=) $2",
+							   tenant, customer, true) == 0)
 		commerce_not_found("customer", customer);
 	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (isnull)
