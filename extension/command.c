@@ -410,3 +410,19 @@ commerce_execute_by_id(SPIPlanPtr *plan, const char *sql, const pg_uuid_t *tenan
 	commerce_prepare(plan, sql, 2, (Oid[]) {UUIDOID, UUIDOID});
 	return commerce_execute(*plan, key, NULL, read_only, 1);
 }
+
+/*
+ * commerce_command_done
+ *		The end of a write command whose one event carries its response:
+ *		emit it, store the response with the key, SPI_finish. Returns the
+ *		response in the caller's memory.
+ */
+Jsonb *
+commerce_command_done(CommerceCommand *cmd, const char *type, const char *aggregate_type,
+					  const pg_uuid_t *id, Jsonb *response)
+{
+	commerce_command_emit(cmd, type, aggregate_type, id, response);
+	response = commerce_command_finish(cmd, response);
+	SPI_finish();
+	return response;
+}

@@ -293,4 +293,13 @@ extern uint64 commerce_execute_by_id(SPIPlanPtr *plan, const char *sql,
 									 const pg_uuid_t *tenant, const pg_uuid_t *id,
 									 bool read_only);
 
+/*
+ * The end of a write command whose one event carries its response: emit
+ * it, commerce_command_finish, SPI_finish; returns the response in the
+ * caller's memory: PG_RETURN_JSONB_P(commerce_command_done(&cmd, ...)).
+ */
+extern Jsonb *commerce_command_done(CommerceCommand *cmd, const char *type,
+									const char *aggregate_type, const pg_uuid_t *id,
+									Jsonb *response);
+
 #endif							/* COMMERCE_COMMAND_H */

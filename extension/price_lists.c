@@ -220,10 +220,7 @@ commerce_create_price_list(PG_FUNCTION_ARGS)
 					 F_COUNT + 2, price_list_types);
 	created = write_price_list(plan_insert, &cmd.tenant, &id, &list);
 
-	commerce_command_emit(&cmd, "price_list.created", "price_list", &id, created);
-	created = commerce_command_finish(&cmd, created);
-	SPI_finish();
-	PG_RETURN_JSONB_P(created);
+	PG_RETURN_JSONB_P(commerce_command_done(&cmd, "price_list.created", "price_list", &id, created));
 }
 
 /*
@@ -286,10 +283,7 @@ commerce_update_price_list(PG_FUNCTION_ARGS)
 					 F_COUNT + 2, price_list_types);
 	updated = write_price_list(plan_update, &cmd.tenant, id, &list);
 
-	commerce_command_emit(&cmd, "price_list.updated", "price_list", id, updated);
-	updated = commerce_command_finish(&cmd, updated);
-	SPI_finish();
-	PG_RETURN_JSONB_P(updated);
+	PG_RETURN_JSONB_P(commerce_command_done(&cmd, "price_list.updated", "price_list", id, updated));
 }
 
 /* commerce.get_price_list(id uuid) RETURNS jsonb */

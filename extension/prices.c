@@ -49,8 +49,6 @@ static SPIPlanPtr plan_list_exists = NULL;
 
 static void check_amount_range(Jsonb *data, const char *field);
 static char *lock_price_list(const pg_uuid_t *tenant, const pg_uuid_t *list);
-static Jsonb *finish_price_command(CommerceCommand *cmd, const char *type,
-								   const pg_uuid_t *list, Jsonb *price);
 
 /*
  * check_amount_range
@@ -105,21 +103,6 @@ lock_price_list(const pg_uuid_t *tenant, const pg_uuid_t *list)
 								 " FOR SHARE",
 								 tenant, list, "price list");
 	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-}
-
-/*
- * finish_price_command
- *		price.set / price.removed with the price as data (the aggregate is
- *		the price list it belongs to), then the command's response.
- */
-static Jsonb *
-finish_price_command(CommerceCommand *cmd, const char *type, const pg_uuid_t *list,
-					 Jsonb *price)
-{
-	commerce_command_emit(cmd, type, "price_list", list, price);
-	price = commerce_command_finish(cmd, price);
-	SPI_finish();
-	return price;
 }
 
 /*
@@ -210,7 +193,7 @@ commerce_set_price(PG_FUNCTION_ARGS)
 	commerce_execute(plan_upsert, row, NULL, false, 0);
 	price = commerce_result_jsonb(1);
 
-	PG_RETURN_JSONB_P(finish_price_command(&cmd, "price.set", list, price));
+	PG_RETURN_JSONB_P(commerce_command_done(&cmd, "price.set", "price_list", list, price));
 }
 
 /*
@@ -247,7 +230,7 @@ commerce_remove_price(PG_FUNCTION_ARGS)
 		commerce_not_found("price", id);
 	price = commerce_result_jsonb(1);
 
-	PG_RETURN_JSONB_P(finish_price_command(&cmd, "price.removed", list, price));
+	PG_RETURN_JSONB_P(commerce_command_done(&cmd, "price.removed", "price_list", list, price));
 }
 
 /*
