@@ -359,3 +359,70 @@ commerce_command_emit(const CommerceCommand *cmd, const char *type, const char *
 {
 	commerce_emit_event(&cmd->tenant, type, aggregate_type, id, data);
 }
+
+/*
+ * commerce_write_begin_key
+ *		commerce_write_begin for a command whose idempotency key is not its
+ *		last argument (adjust_inventory's location DEFAULT follows it): the
+ *		fingerprint covers arguments 0..nargs-1 but the key, argument key_arg.
+ */
+Jsonb *
+commerce_write_begin_key(CommerceCommand *cmd, const char *name, FunctionCallInfo fcinfo,
+						int nargs, int key_arg, const char *staff_action)
+{
+	Datum		args[FUNC_MAX_ARGS];
+	Oid			types[FUNC_MAX_ARGS];
+	bool		nulls[FUNC_MAX_ARGS];
+	int			n = 0;
+	Jsonb	   *replay;
+
+	for (int i = 0; i < nargs; i++)
+	{
+		if (i == key_arg)
+			continue;
+		nulls[n] = PG_ARGISNULL(i);
+		args[n] = nulls[n] ? (Datum) 0 : PG_GETARG_DATUM(i);
+		types[n++] = get_fn_expr_argtype(fcinfo->flinfo, i);
+	}
+	SPI_connect();
+	replay = commerce_command_begin(cmd, name,
+									PG_ARGISNULL(key_arg) ? NULL : PG_GETARG_TEXT_PP(key_arg),
+									n, args, types, nulls);
+	if (replay != NULL)
+		SPI_finish();
+	else if (staff_action != NULL)
+		commerce_require_staff(staff_action);
+	return replay;
+}
+
+/*
+ * commerce_execute_by_id
+ *		Prepare once and execute sql over ($1 tenant, $2 id), at most one
+ *		row: the look-up of one aggregate of the tenant. Returns
+ *		SPI_processed; the row, if any, stays in SPI_tuptable.
+ */
+uint64
+commerce_execute_by_id(SPIPlanPtr *plan, const char *sql, const pg_uuid_t *tenant,
+					   const pg_uuid_t *id, bool read_only)
+{
+	Datum		key[2] = {UUIDPGetDatum(tenant), UUIDPGetDatum(id)};
+
+	commerce_prepare(plan, sql, 2, (Oid[]) {UUIDOID, UUIDOID});
+	return commerce_execute(*plan, key, NULL, read_only, 1);
+}
+
+/*
+ * commerce_command_done
+ *		The end of a write command whose one event carries its response:
+ *		emit it, store the response with the key, SPI_finish. Returns the
+ *		response in the caller's memory.
+ */
+Jsonb *
+commerce_command_done(CommerceCommand *cmd, const char *type, const char *aggregate_type,
+					  const pg_uuid_t *id, Jsonb *response)
+{
+	commerce_command_emit(cmd, type, aggregate_type, id, response);
+	response = commerce_command_finish(cmd, response);
+	SPI_finish();
+	return response;
+}

@@ -290,4 +290,32 @@ extern Jsonb *commerce_list_page(SPIPlanPtr plan, const Datum *args);
 	" THEN ((pg_catalog.array_agg(p.id ORDER BY p.id) FILTER (WHERE p.rn OPERATOR(pg_catalog.<=) " limparam "))[1])::text END)" \
 	" FROM (SELECT q.id, q.j, pg_catalog.row_number() OVER (ORDER BY q.id DESC) AS rn FROM (" inner ") q) p"
 
+/* --- appended by the pricing/inventory helper (issue 12) --------------- */
+/*
+ * commerce_write_begin for a command whose idempotency key is argument
+ * key_arg with arguments after it: the fingerprint covers arguments
+ * 0..nargs-1 except key_arg (adjust_inventory).
+ */
+extern Jsonb *commerce_write_begin_key(CommerceCommand *cmd, const char *name,
+									  FunctionCallInfo fcinfo, int nargs, int key_arg,
+									  const char *staff_action);
+
+/*
+ * Prepare sql once into *plan and execute it over ($1 tenant uuid, $2 id
+ * uuid), at most one row; returns SPI_processed (the row stays in
+ * SPI_tuptable). For "the tenant's aggregate id" look-ups.
+ */
+extern uint64 commerce_execute_by_id(SPIPlanPtr *plan, const char *sql,
+									 const pg_uuid_t *tenant, const pg_uuid_t *id,
+									 bool read_only);
+
+/*
+ * The end of a write command whose one event carries its response: emit
+ * it, commerce_command_finish, SPI_finish; returns the response in the
+ * caller's memory: PG_RETURN_JSONB_P(commerce_command_done(&cmd, ...)).
+ */
+extern Jsonb *commerce_command_done(CommerceCommand *cmd, const char *type,
+									const char *aggregate_type, const pg_uuid_t *id,
+									Jsonb *response);
+
 #endif							/* COMMERCE_COMMAND_H */

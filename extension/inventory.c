@@ -29,8 +29,10 @@
 #include "catalog/pg_type.h"
 #include "common/int.h"
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/uuid.h"
 
@@ -81,13 +83,13 @@ static SPIPlanPtr plan_update_on_hand = NULL;
 static const char *const move_sql[3] = {
 	"UPDATE commerce.inventory_levels SET reserved = reserved + $4,"
 	" version = version + 1, updated_at = pg_catalog.now()" LEVEL_KEY
-	" AND on_hand - reserved >= $4 RETURNING " LEVEL_JSON,
+	" AND on_hand - reserved OPERATOR(pg_catalog.>=) $4 RETURNING " LEVEL_JSON,
 	"UPDATE commerce.inventory_levels SET reserved = reserved - $4,"
 	" version = version + 1, updated_at = pg_catalog.now()" LEVEL_KEY
-	" AND reserved >= $4 RETURNING " LEVEL_JSON,
+	" AND reserved OPERATOR(pg_catalog.>=) $4 RETURNING " LEVEL_JSON,
 	"UPDATE commerce.inventory_levels SET on_hand = on_hand - $4, reserved = reserved - $4,"
 	" version = version + 1, updated_at = pg_catalog.now()" LEVEL_KEY
-	" AND reserved >= $4 RETURNING " LEVEL_JSON,
+	" AND reserved OPERATOR(pg_catalog.>=) $4 RETURNING " LEVEL_JSON,
 };
 
 static Jsonb *move_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant,
@@ -110,46 +112,23 @@ emit_inventory_event(const pg_uuid_t *tenant, const pg_uuid_t *variant,
 					 Jsonb *level, const char *change, int64 quantity,
 					 const char *reason)
 {
-	JsonbParseState *state = NULL;
-	JsonbIterator *it = JsonbIteratorInit(&level->root);
-	JsonbIteratorToken token;
-	JsonbValue	v;
-	JsonbValue	k;
-	JsonbValue *data;
+	StringInfoData extra;
+	Datum		data;
 
-	while ((token = JsonbIteratorNext(&it, &v, false)) != WJB_END_OBJECT)
-		pushJsonbValue(&state, token, token < WJB_BEGIN_ARRAY ? &v : NULL);
-
-	k.type = jbvString;
-	k.val.string.val = "change";
-	k.val.string.len = strlen("change");
-	pushJsonbValue(&state, WJB_KEY, &k);
-	v.type = jbvString;
-	v.val.string.val = (char *) change;
-	v.val.string.len = strlen(change);
-	pushJsonbValue(&state, WJB_VALUE, &v);
-	k.val.string.val = "quantity";
-	k.val.string.len = strlen("quantity");
-	pushJsonbValue(&state, WJB_KEY, &k);
-	v.type = jbvNumeric;
-	v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(quantity)));
-	pushJsonbValue(&state, WJB_VALUE, &v);
+	initStringInfo(&extra);
+	appendStringInfo(&extra, "{\"change\": \"%s\", \"quantity\": " INT64_FORMAT,
+					 change, quantity);
 	if (reason != NULL)
 	{
-		k.val.string.val = "reason";
-		k.val.string.len = strlen("reason");
-		pushJsonbValue(&state, WJB_KEY, &k);
-		v.type = jbvString;
-		v.val.string.val = (char *) reason;
-		v.val.string.len = strlen(reason);
-		pushJsonbValue(&state, WJB_VALUE, &v);
+		appendStringInfoString(&extra, ", \"reason\": ");
+		escape_json(&extra, reason);
 	}
-	data = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
-
+	appendStringInfoChar(&extra, '}');
+	data = DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(level),
+							   DirectFunctionCall1(jsonb_in, CStringGetDatum(extra.data)));
 	commerce_emit_event(tenant, "inventory.changed", "inventory", variant,
-						JsonbValueToJsonb(data));
+						DatumGetJsonbP(data));
 }
-
 
 static void
 check_location(const char *location)
@@ -282,37 +261,19 @@ static Datum
 stock_move_command(FunctionCallInfo fcinfo, StockMove move, const char *name)
 {
 	CommerceCommand cmd;
-	Datum		args[2];
-	Oid			types[2] = {UUIDOID, INT8OID};
-	bool		nulls[2];
-	Jsonb	   *replay;
+	pg_uuid_t  *variant = commerce_uuid_arg(fcinfo, 0, "variant");
 	Jsonb	   *level;
-	Jsonb	   *result;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 commerce_errcode("invalid_input"),
-				 errmsg("variant and quantity are required")));
-	args[0] = PG_GETARG_DATUM(0);
-	args[1] = PG_GETARG_DATUM(1);
-	nulls[0] = nulls[1] = false;
-
-	SPI_connect();
-	replay = commerce_command_begin(&cmd, name,
-									PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2),
-									2, args, types, nulls);
-	if (replay != NULL)
-	{
-		SPI_finish();
-		PG_RETURN_JSONB_P(replay);
-	}
-	commerce_require_staff(psprintf("%s stock", stock_move_names[move]));
-	require_variant(&cmd.tenant, PG_GETARG_UUID_P(0));
-	level = move_stock(&cmd.tenant, PG_GETARG_UUID_P(0), PG_GETARG_INT64(1), move);
-	result = commerce_command_finish(&cmd, level);
+	commerce_require_arg(fcinfo, 1, "quantity");
+	level = commerce_write_begin(&cmd, name, fcinfo, 2,
+								 psprintf("%s stock", stock_move_names[move]));
+	if (level != NULL)
+		PG_RETURN_JSONB_P(level);
+	require_variant(&cmd.tenant, variant);
+	level = move_stock(&cmd.tenant, variant, PG_GETARG_INT64(1), move);
+	level = commerce_command_finish(&cmd, level);
 	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(level);
 }
 
 Datum
@@ -407,6 +368,30 @@ write_on_hand(const pg_uuid_t *tenant, const pg_uuid_t *variant,
 }
 
 /*
+ * change_on_hand
+ *		The end of set_inventory and adjust_inventory: check the location
+ *		and the variant, write the new on_hand, emit inventory.changed, and
+ *		finish the command; returns its response.
+ */
+static Jsonb *
+change_on_hand(CommerceCommand *cmd, const pg_uuid_t *variant, const char *location,
+			   bool is_delta, int64 amount, bool has_expected, int64 expected_version,
+			   const char *reason)
+{
+	Jsonb	   *level;
+
+	check_location(location);
+	require_variant(&cmd->tenant, variant);
+	level = write_on_hand(&cmd->tenant, variant, location, is_delta, amount,
+						  has_expected, expected_version);
+	emit_inventory_event(&cmd->tenant, variant, level, is_delta ? "adjust" : "set",
+						 amount, reason);
+	level = commerce_command_finish(cmd, level);
+	SPI_finish();
+	return level;
+}
+
+/*
  * commerce.set_inventory(variant uuid, data jsonb, expected_version bigint
  *						  DEFAULT NULL, idempotency_key text DEFAULT NULL)
  *		RETURNS jsonb
@@ -423,39 +408,18 @@ commerce_set_inventory(PG_FUNCTION_ARGS)
 	};
 	CommerceValue values[lengthof(fields)];
 	CommerceCommand cmd;
-	Datum		args[3];
-	Oid			types[3] = {UUIDOID, JSONBOID, INT8OID};
-	bool		nulls[3];
-	Jsonb	   *replay;
+	pg_uuid_t  *variant = commerce_uuid_arg(fcinfo, 0, "variant");
+	Jsonb	   *data = commerce_jsonb_arg(fcinfo, 1, "inventory");
 	Jsonb	   *level;
-	Jsonb	   *result;
-	pg_uuid_t  *variant;
 	const char *location = DEFAULT_LOCATION;
 	int64		on_hand;
+	int64		expected = 0;
+	bool		has_expected;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 commerce_errcode("invalid_input"),
-				 errmsg("variant and data are required")));
-	variant = PG_GETARG_UUID_P(0);
-	args[0] = PG_GETARG_DATUM(0);
-	args[1] = PG_GETARG_DATUM(1);
-	args[2] = PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2);
-	nulls[0] = nulls[1] = false;
-	nulls[2] = PG_ARGISNULL(2);
-
-	SPI_connect();
-	replay = commerce_command_begin(&cmd, "set_inventory",
-									PG_ARGISNULL(3) ? NULL : PG_GETARG_TEXT_PP(3),
-									3, args, types, nulls);
-	if (replay != NULL)
-	{
-		SPI_finish();
-		PG_RETURN_JSONB_P(replay);
-	}
-	commerce_require_staff("set inventory");
-	commerce_parse_object(PG_GETARG_JSONB_P(1), "inventory", fields, lengthof(fields), values);
+	level = commerce_write_begin(&cmd, "set_inventory", fcinfo, 3, "set inventory");
+	if (level != NULL)
+		PG_RETURN_JSONB_P(level);
+	commerce_parse_object(data, "inventory", fields, lengthof(fields), values);
 	on_hand = DatumGetInt64(values[0].value);
 	if (on_hand < 0)
 		ereport(ERROR,
@@ -464,15 +428,9 @@ commerce_set_inventory(PG_FUNCTION_ARGS)
 				 errmsg("invalid inventory: field \"on_hand\" must not be negative")));
 	if (values[1].present && !values[1].isnull)
 		location = TextDatumGetCString(values[1].value);
-	check_location(location);
-	require_variant(&cmd.tenant, variant);
-
-	level = write_on_hand(&cmd.tenant, variant, location, false, on_hand,
-						  !PG_ARGISNULL(2), PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2));
-	emit_inventory_event(&cmd.tenant, variant, level, "set", on_hand, NULL);
-	result = commerce_command_finish(&cmd, level);
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	has_expected = commerce_expected_version(fcinfo, 2, &expected);
+	PG_RETURN_JSONB_P(change_on_hand(&cmd, variant, location, false, on_hand,
+									 has_expected, expected, NULL));
 }
 
 /*
@@ -487,42 +445,21 @@ Datum
 commerce_adjust_inventory(PG_FUNCTION_ARGS)
 {
 	CommerceCommand cmd;
-	Datum		args[4];
-	Oid			types[4] = {UUIDOID, INT8OID, TEXTOID, TEXTOID};
-	bool		nulls[4] = {false, false, false, false};
+	pg_uuid_t  *variant = commerce_uuid_arg(fcinfo, 0, "variant");
 	Jsonb	   *replay;
-	Jsonb	   *level;
-	Jsonb	   *result;
-	pg_uuid_t  *variant;
 	int64		delta;
 	char	   *reason;
-	char	   *location;
 	int			reason_length;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(4))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 commerce_errcode("invalid_input"),
-				 errmsg("variant, delta, reason and location are required")));
-	variant = PG_GETARG_UUID_P(0);
+	commerce_require_arg(fcinfo, 1, "delta");
+	commerce_require_arg(fcinfo, 2, "reason");
+	commerce_require_arg(fcinfo, 4, "location");
 	delta = PG_GETARG_INT64(1);
 	reason = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	location = text_to_cstring(PG_GETARG_TEXT_PP(4));
-	args[0] = PG_GETARG_DATUM(0);
-	args[1] = PG_GETARG_DATUM(1);
-	args[2] = PG_GETARG_DATUM(2);
-	args[3] = PG_GETARG_DATUM(4);
-
-	SPI_connect();
-	replay = commerce_command_begin(&cmd, "adjust_inventory",
-									PG_ARGISNULL(3) ? NULL : PG_GETARG_TEXT_PP(3),
-									4, args, types, nulls);
+	/* the idempotency key comes before location (argument 3 of 5) */
+	replay = commerce_write_begin_key(&cmd, "adjust_inventory", fcinfo, 5, 3, "adjust inventory");
 	if (replay != NULL)
-	{
-		SPI_finish();
 		PG_RETURN_JSONB_P(replay);
-	}
-	commerce_require_staff("adjust inventory");
 	if (delta == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -534,14 +471,8 @@ commerce_adjust_inventory(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 commerce_errcode("invalid_input"),
 				 errmsg("reason must be 1 to %d characters long", REASON_MAX)));
-	check_location(location);
-	require_variant(&cmd.tenant, variant);
-
-	level = write_on_hand(&cmd.tenant, variant, location, true, delta, false, 0);
-	emit_inventory_event(&cmd.tenant, variant, level, "adjust", delta, reason);
-	result = commerce_command_finish(&cmd, level);
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(change_on_hand(&cmd, variant, text_to_cstring(PG_GETARG_TEXT_PP(4)),
+									 true, delta, false, 0, reason));
 }
 
 /*
@@ -563,12 +494,8 @@ commerce_get_inventory(PG_FUNCTION_ARGS)
 	static SPIPlanPtr plan_get = NULL;
 
 	commerce_query_begin(&tenant);
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 commerce_errcode("invalid_input"),
-				 errmsg("variant and location are required")));
-	variant = PG_GETARG_UUID_P(0);
+	variant = commerce_uuid_arg(fcinfo, 0, "variant");
+	commerce_require_arg(fcinfo, 1, "location");
 	location = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	check_location(location);
 

@@ -23,7 +23,6 @@
 #include "command.h"
 #include "currencies.h"
 #include "errors.h"
-#include "outbox.h"
 #include "tenant_context.h"
 #include "uuid.h"
 
@@ -68,6 +67,12 @@ typedef struct PriceList
 	char		nulls[F_COUNT];
 } PriceList;
 
+/* Argument types of the writes: tenant, id, then the PriceList columns. */
+static const Oid price_list_types[F_COUNT + 2] = {
+	UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID,
+	TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID, TEXTOID
+};
+
 static SPIPlanPtr plan_insert = NULL;
 static SPIPlanPtr plan_lock = NULL;
 static SPIPlanPtr plan_update = NULL;
@@ -78,20 +83,10 @@ static SPIPlanPtr plan_has_prices = NULL;
 
 static void apply_fields(PriceList *list, const CommerceValue *values);
 static void validate_price_list(const pg_uuid_t *tenant, PriceList *list);
-static void emit_price_list_event(const pg_uuid_t *tenant, const char *type,
-								  const pg_uuid_t *id, Jsonb *price_list);
-
-/*
- * emit_price_list_event
- *		price_list.created / price_list.updated with the list as data.
- */
-static void
-emit_price_list_event(const pg_uuid_t *tenant, const char *type,
-					  const pg_uuid_t *id, Jsonb *price_list)
-{
-	commerce_emit_event(tenant, type, "price_list", id, price_list);
-}
-
+static Jsonb *write_price_list(SPIPlanPtr plan, const pg_uuid_t *tenant,
+							   const pg_uuid_t *id, const PriceList *list);
+static void check_currency_change(const pg_uuid_t *tenant, const pg_uuid_t *id,
+								  const char *old_currency, const PriceList *list);
 
 /* Copy the fields present in the input over the list's columns. */
 static void
@@ -143,19 +138,56 @@ validate_price_list(const pg_uuid_t *tenant, PriceList *list)
 				 commerce_errcode("invalid_input"),
 				 errmsg("invalid price list: \"valid_from\" must be before \"valid_until\""),
 				 errdetail("A list is valid from valid_from included to valid_until excluded.")));
-	if (list->nulls[F_CUSTOMER_GROUP] != 'n')
-	{
-		Datum		values[2];
+	if (list->nulls[F_CUSTOMER_GROUP] != 'n' &&
+		commerce_execute_by_id(&plan_group_exists,
+							   "SELECT 1 FROM commerce.customer_groups"
+							   " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+							   tenant, DatumGetUUIDP(list->values[F_CUSTOMER_GROUP]), true) == 0)
+		commerce_not_found("customer group", DatumGetUUIDP(list->values[F_CUSTOMER_GROUP]));
+}
 
-		commerce_prepare(&plan_group_exists,
-						 "SELECT 1 FROM commerce.customer_groups"
-						 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
-						 2, (Oid[]) {UUIDOID, UUIDOID});
-		values[0] = UUIDPGetDatum(tenant);
-		values[1] = list->values[F_CUSTOMER_GROUP];
-		if (commerce_execute(plan_group_exists, values, NULL, true, 1) == 0)
-			commerce_not_found("customer group", DatumGetUUIDP(list->values[F_CUSTOMER_GROUP]));
-	}
+/*
+ * write_price_list
+ *		Execute the insert or update plan over the tenant, the id and the
+ *		list's columns; returns the written list.
+ */
+static Jsonb *
+write_price_list(SPIPlanPtr plan, const pg_uuid_t *tenant, const pg_uuid_t *id,
+				 const PriceList *list)
+{
+	Datum		row[F_COUNT + 2];
+	char		nulls[F_COUNT + 2];
+
+	row[0] = UUIDPGetDatum(tenant);
+	row[1] = UUIDPGetDatum(id);
+	nulls[0] = nulls[1] = ' ';
+	memcpy(row + 2, list->values, sizeof(list->values));
+	memcpy(nulls + 2, list->nulls, sizeof(list->nulls));
+	commerce_execute(plan, row, nulls, false, 0);
+	return commerce_result_jsonb(1);
+}
+
+/*
+ * check_currency_change
+ *		The currency can change only while the list has no prices: their
+ *		amounts are minor units of the old currency.
+ */
+static void
+check_currency_change(const pg_uuid_t *tenant, const pg_uuid_t *id,
+					  const char *old_currency, const PriceList *list)
+{
+	if (strcmp(old_currency, TextDatumGetCString(list->values[F_CURRENCY])) == 0)
+		return;
+	if (commerce_execute_by_id(&plan_has_prices,
+							   "SELECT 1 FROM commerce.prices WHERE tenant_id OPERATOR(pg_catalog.=) $1"
+							   " AND price_list_id OPERATOR(pg_catalog.=) $2",
+							   tenant, id, false) > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 commerce_errcode("currency_mismatch"),
+				 errmsg("price list %s has prices in %s; its currency cannot change",
+						commerce_uuid_string(id), old_currency),
+				 errhint("Create a new price list for the other currency.")));
 }
 
 /*
@@ -168,34 +200,14 @@ commerce_create_price_list(PG_FUNCTION_ARGS)
 	CommerceCommand cmd;
 	CommerceValue values[F_COUNT];
 	PriceList	list;
-	Datum		args[1];
-	Oid			types[1] = {JSONBOID};
-	bool		nulls[1] = {false};
-	Datum		row[F_COUNT + 2];
-	char		rownulls[F_COUNT + 2];
-	Jsonb	   *replay;
+	Jsonb	   *data = commerce_jsonb_arg(fcinfo, 0, "price list");
 	Jsonb	   *created;
-	Jsonb	   *result;
 	pg_uuid_t	id;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 commerce_errcode("invalid_input"),
-				 errmsg("data is required")));
-	args[0] = PG_GETARG_DATUM(0);
-
-	SPI_connect();
-	replay = commerce_command_begin(&cmd, "create_price_list",
-									PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1),
-									1, args, types, nulls);
-	if (replay != NULL)
-	{
-		SPI_finish();
-		PG_RETURN_JSONB_P(replay);
-	}
-	commerce_require_staff("create a price list");
-	commerce_parse_object(PG_GETARG_JSONB_P(0), "price list", price_list_fields, F_COUNT, values);
+	created = commerce_write_begin(&cmd, "create_price_list", fcinfo, 1, "create a price list");
+	if (created != NULL)
+		PG_RETURN_JSONB_P(created);
+	commerce_parse_object(data, "price list", price_list_fields, F_COUNT, values);
 	memset(list.nulls, 'n', sizeof(list.nulls));
 	apply_fields(&list, values);
 	validate_price_list(&cmd.tenant, &list);
@@ -205,20 +217,10 @@ commerce_create_price_list(PG_FUNCTION_ARGS)
 					 "INSERT INTO commerce.price_lists (tenant_id, id, name, description, currency,"
 					 " customer_group_id, valid_from, valid_until, priority, status)"
 					 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING " PRICE_LIST_JSON,
-					 F_COUNT + 2, (Oid[]) {UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID,
-						 TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID, TEXTOID});
-	row[0] = UUIDPGetDatum(&cmd.tenant);
-	row[1] = UUIDPGetDatum(&id);
-	rownulls[0] = rownulls[1] = ' ';
-	memcpy(row + 2, list.values, sizeof(list.values));
-	memcpy(rownulls + 2, list.nulls, sizeof(list.nulls));
-	commerce_execute(plan_insert, row, rownulls, false, 0);
-	created = commerce_result_jsonb(1);
+					 F_COUNT + 2, price_list_types);
+	created = write_price_list(plan_insert, &cmd.tenant, &id, &list);
 
-	emit_price_list_event(&cmd.tenant, "price_list.created", &id, created);
-	result = commerce_command_finish(&cmd, created);
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(commerce_command_done(&cmd, "price_list.created", "price_list", &id, created));
 }
 
 /*
@@ -227,104 +229,50 @@ commerce_create_price_list(PG_FUNCTION_ARGS)
  *		RETURNS jsonb
  *
  * Fields present in data replace the list's (null clears an optional one).
- * The currency can change only while the list has no prices: their
- * amounts are minor units of the old currency.
+ * The currency can change only while the list has no prices.
  */
 Datum
 commerce_update_price_list(PG_FUNCTION_ARGS)
 {
+	static const char *const not_nullable[] = {"name", "currency", NULL};
 	CommerceField fields[F_COUNT];
 	CommerceCommand cmd;
 	CommerceValue values[F_COUNT];
 	PriceList	list;
-	Datum		args[3];
-	Oid			types[3] = {UUIDOID, JSONBOID, INT8OID};
-	bool		nulls[3];
-	Datum		key[2];
-	Datum		row[F_COUNT + 2];
-	char		rownulls[F_COUNT + 2];
-	Jsonb	   *replay;
+	pg_uuid_t  *id = commerce_uuid_arg(fcinfo, 0, "id");
+	Jsonb	   *data = commerce_jsonb_arg(fcinfo, 1, "price list");
 	Jsonb	   *updated;
-	Jsonb	   *result;
-	pg_uuid_t  *id;
 	char	   *old_currency;
-	int64		version;
 	bool		isnull;
 	int			i;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 commerce_errcode("invalid_input"),
-				 errmsg("id and data are required")));
-	id = PG_GETARG_UUID_P(0);
-	args[0] = PG_GETARG_DATUM(0);
-	args[1] = PG_GETARG_DATUM(1);
-	args[2] = PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2);
-	nulls[0] = nulls[1] = false;
-	nulls[2] = PG_ARGISNULL(2);
-
-	SPI_connect();
-	replay = commerce_command_begin(&cmd, "update_price_list",
-									PG_ARGISNULL(3) ? NULL : PG_GETARG_TEXT_PP(3),
-									3, args, types, nulls);
-	if (replay != NULL)
-	{
-		SPI_finish();
-		PG_RETURN_JSONB_P(replay);
-	}
-	commerce_require_staff("update a price list");
+	updated = commerce_write_begin(&cmd, "update_price_list", fcinfo, 3, "update a price list");
+	if (updated != NULL)
+		PG_RETURN_JSONB_P(updated);
 	/* every field optional in an update; required ones may not be nulled */
 	memcpy(fields, price_list_fields, sizeof(fields));
 	for (i = 0; i < F_COUNT; i++)
 		fields[i].required = false;
-	commerce_parse_object(PG_GETARG_JSONB_P(1), "price list", fields, F_COUNT, values);
-	if ((values[F_NAME].present && values[F_NAME].isnull) ||
-		(values[F_CURRENCY].present && values[F_CURRENCY].isnull))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("invalid price list: field \"%s\" must not be null",
-						values[F_NAME].present && values[F_NAME].isnull ? "name" : "currency")));
+	commerce_parse_object(data, "price list", fields, F_COUNT, values);
+	commerce_reject_null("price list", fields, F_COUNT, values, not_nullable);
 
-	commerce_prepare(&plan_lock,
-					 "SELECT name, description, currency, customer_group_id, valid_from,"
-					 " valid_until, priority, status, version FROM commerce.price_lists"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2"
-					 " FOR NO KEY UPDATE",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	key[0] = UUIDPGetDatum(&cmd.tenant);
-	key[1] = UUIDPGetDatum(id);
-	if (commerce_execute(plan_lock, key, NULL, false, 1) == 0)
-		commerce_not_found("price list", id);
-	/* the row stays valid until SPI_finish */
+	commerce_lock_expected(fcinfo, 2, &plan_lock,
+						   "SELECT version, name, description, currency, customer_group_id,"
+						   " valid_from, valid_until, priority, status FROM commerce.price_lists"
+						   " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2"
+						   " FOR NO KEY UPDATE",
+						   &cmd.tenant, id, "price list");
+	/* the locked row stays valid until SPI_finish */
 	for (i = 0; i < F_COUNT; i++)
 	{
-		list.values[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &isnull);
+		list.values[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 2, &isnull);
 		list.nulls[i] = isnull ? 'n' : ' ';
 	}
-	version = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-										  F_COUNT + 1, &isnull));
-	commerce_check_version("price list", !PG_ARGISNULL(2),
-						   PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2), version);
 	old_currency = TextDatumGetCString(list.values[F_CURRENCY]);
 
 	apply_fields(&list, values);
 	validate_price_list(&cmd.tenant, &list);
-	if (strcmp(old_currency, TextDatumGetCString(list.values[F_CURRENCY])) != 0)
-	{
-		commerce_prepare(&plan_has_prices,
-						 "SELECT 1 FROM commerce.prices WHERE tenant_id OPERATOR(pg_catalog.=) $1"
-						 " AND price_list_id OPERATOR(pg_catalog.=) $2",
-						 2, (Oid[]) {UUIDOID, UUIDOID});
-		if (commerce_execute(plan_has_prices, key, NULL, false, 1) > 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 commerce_errcode("currency_mismatch"),
-					 errmsg("price list %s has prices in %s; its currency cannot change",
-							commerce_uuid_string(id), old_currency),
-					 errhint("Create a new price list for the other currency.")));
-	}
+	check_currency_change(&cmd.tenant, id, old_currency, &list);
 
 	commerce_prepare(&plan_update,
 					 "UPDATE commerce.price_lists SET name = $3, description = $4, currency = $5,"
@@ -332,20 +280,10 @@ commerce_update_price_list(PG_FUNCTION_ARGS)
 					 " status = $10, version = version + 1, updated_at = pg_catalog.now()"
 					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2"
 					 " RETURNING " PRICE_LIST_JSON,
-					 F_COUNT + 2, (Oid[]) {UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID,
-						 TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID, TEXTOID});
-	row[0] = key[0];
-	row[1] = key[1];
-	rownulls[0] = rownulls[1] = ' ';
-	memcpy(row + 2, list.values, sizeof(list.values));
-	memcpy(rownulls + 2, list.nulls, sizeof(list.nulls));
-	commerce_execute(plan_update, row, rownulls, false, 0);
-	updated = commerce_result_jsonb(1);
+					 F_COUNT + 2, price_list_types);
+	updated = write_price_list(plan_update, &cmd.tenant, id, &list);
 
-	emit_price_list_event(&cmd.tenant, "price_list.updated", id, updated);
-	result = commerce_command_finish(&cmd, updated);
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(commerce_command_done(&cmd, "price_list.updated", "price_list", id, updated));
 }
 
 /* commerce.get_price_list(id uuid) RETURNS jsonb */
@@ -354,24 +292,15 @@ commerce_get_price_list(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t	tenant;
 	pg_uuid_t  *id;
-	Datum		key[2];
 	Jsonb	   *found;
 
 	commerce_query_begin(&tenant);
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 commerce_errcode("invalid_input"),
-				 errmsg("id is required")));
-	id = PG_GETARG_UUID_P(0);
+	id = commerce_uuid_arg(fcinfo, 0, "id");
 	SPI_connect();
-	commerce_prepare(&plan_get,
-					 "SELECT " PRICE_LIST_JSON " FROM commerce.price_lists"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	key[0] = UUIDPGetDatum(&tenant);
-	key[1] = UUIDPGetDatum(id);
-	if (commerce_execute(plan_get, key, NULL, true, 1) == 0)
+	if (commerce_execute_by_id(&plan_get,
+							   "SELECT " PRICE_LIST_JSON " FROM commerce.price_lists"
+							   " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+							   &tenant, id, true) == 0)
 		commerce_not_found("price list", id);
 	found = commerce_result_jsonb(1);
 	SPI_finish();
@@ -386,33 +315,23 @@ Datum
 commerce_list_price_lists(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t	tenant;
-	int32		limit;
+	int32		lim;
 	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
 	Jsonb	   *page;
 
 	commerce_query_begin(&tenant);
-	limit = commerce_list_limit(fcinfo, 0);
+	commerce_list_args(fcinfo, 0, 1, &lim, &values[1]);
 	values[0] = UUIDPGetDatum(&tenant);
-	values[1] = Int32GetDatum(limit);
-	if (!commerce_list_cursor(fcinfo, 1, &values[2]))
-		nulls[2] = 'n';
+	values[2] = Int32GetDatum(lim);
 
 	SPI_connect();
 	commerce_prepare(&plan_list,
-					 "WITH page AS ("
-					 "  SELECT id, " PRICE_LIST_JSON " AS item FROM commerce.price_lists"
-					 "  WHERE tenant_id OPERATOR(pg_catalog.=) $1"
-					 "    AND ($3 IS NULL OR id OPERATOR(pg_catalog.>) $3)"
-					 "  ORDER BY id LIMIT $2 + 1)"
-					 " SELECT pg_catalog.jsonb_build_object("
-					 "  'data', COALESCE((SELECT pg_catalog.jsonb_agg(item ORDER BY id)"
-					 "                   FROM (SELECT * FROM page ORDER BY id LIMIT $2) shown),"
-					 "                  '[]'::jsonb),"
-					 "  'next_cursor', CASE WHEN (SELECT pg_catalog.count(*) FROM page) > $2"
-					 "                 THEN (SELECT id::text FROM page ORDER BY id OFFSET $2 - 1 LIMIT 1) END)",
-					 3, (Oid[]) {UUIDOID, INT4OID, UUIDOID});
-	commerce_execute(plan_list, values, nulls, true, 1);
+					 COMMERCE_LIST_PAGE("SELECT id, " PRICE_LIST_JSON " AS j FROM commerce.price_lists"
+										" WHERE tenant_id OPERATOR(pg_catalog.=) $1"
+										"   AND id OPERATOR(pg_catalog.>) $2"
+										" ORDER BY id LIMIT $3 + 1", "$3"),
+					 3, (Oid[]) {UUIDOID, UUIDOID, INT4OID});
+	commerce_execute(plan_list, values, NULL, true, 1);
 	page = commerce_result_jsonb(1);
 	SPI_finish();
 	PG_RETURN_JSONB_P(page);

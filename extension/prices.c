@@ -25,7 +25,6 @@
 #include "command.h"
 #include "currencies.h"
 #include "errors.h"
-#include "outbox.h"
 #include "tenant_context.h"
 #include "uuid.h"
 
@@ -48,23 +47,8 @@ static SPIPlanPtr plan_delete = NULL;
 static SPIPlanPtr plan_list = NULL;
 static SPIPlanPtr plan_list_exists = NULL;
 
-static void emit_price_event(const pg_uuid_t *tenant, const char *type,
-							 const pg_uuid_t *price_list, Jsonb *price);
 static void check_amount_range(Jsonb *data, const char *field);
 static char *lock_price_list(const pg_uuid_t *tenant, const pg_uuid_t *list);
-
-/*
- * emit_price_event
- *		price.set / price.removed with the price as data; the aggregate is
- *		the price list the price belongs to.
- */
-static void
-emit_price_event(const pg_uuid_t *tenant, const char *type,
-				 const pg_uuid_t *price_list, Jsonb *price)
-{
-	commerce_emit_event(tenant, type, "price_list", price_list, price);
-}
-
 
 /*
  * check_amount_range
@@ -113,18 +97,12 @@ check_amount_range(Jsonb *data, const char *field)
 static char *
 lock_price_list(const pg_uuid_t *tenant, const pg_uuid_t *list)
 {
-	Datum		key[2];
-
-	commerce_prepare(&plan_lock_list,
-					 "SELECT currency FROM commerce.price_lists"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2"
-					 " FOR SHARE",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	key[0] = UUIDPGetDatum(tenant);
-	key[1] = UUIDPGetDatum(list);
-	if (commerce_execute(plan_lock_list, key, NULL, false, 1) == 0)
-		commerce_not_found("price list", list);
-	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	(void) commerce_lock_version(&plan_lock_list,
+								 "SELECT version, currency FROM commerce.price_lists"
+								 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2"
+								 " FOR SHARE",
+								 tenant, list, "price list");
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 }
 
 /*
@@ -150,39 +128,20 @@ commerce_set_price(PG_FUNCTION_ARGS)
 	};
 	CommerceValue values[F_COUNT];
 	CommerceCommand cmd;
-	Datum		args[2];
-	Oid			types[2] = {UUIDOID, JSONBOID};
-	bool		nulls[2] = {false, false};
 	Datum		row[6];
-	Jsonb	   *replay;
 	Jsonb	   *data;
 	Jsonb	   *price;
-	Jsonb	   *result;
 	pg_uuid_t  *list;
 	pg_uuid_t	id;
 	char	   *currency;
+	char	   *given_currency = NULL;
 	int32		min_quantity = 1;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 commerce_errcode("invalid_input"),
-				 errmsg("price_list and data are required")));
-	list = PG_GETARG_UUID_P(0);
-	data = PG_GETARG_JSONB_P(1);
-	args[0] = PG_GETARG_DATUM(0);
-	args[1] = PG_GETARG_DATUM(1);
-
-	SPI_connect();
-	replay = commerce_command_begin(&cmd, "set_price",
-									PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2),
-									2, args, types, nulls);
-	if (replay != NULL)
-	{
-		SPI_finish();
-		PG_RETURN_JSONB_P(replay);
-	}
-	commerce_require_staff("set a price");
+	list = commerce_uuid_arg(fcinfo, 0, "price_list");
+	data = commerce_jsonb_arg(fcinfo, 1, "price");
+	price = commerce_write_begin(&cmd, "set_price", fcinfo, 2, "set a price");
+	if (price != NULL)
+		PG_RETURN_JSONB_P(price);
 	check_amount_range(data, "amount");
 	commerce_parse_object(data, "price", fields, F_COUNT, values);
 	commerce_check_amount("amount", DatumGetInt64(values[F_AMOUNT].value));
@@ -194,16 +153,18 @@ commerce_set_price(PG_FUNCTION_ARGS)
 				 commerce_errcode("invalid_input"),
 				 errmsg("invalid price: field \"min_quantity\" must be at least 1")));
 	if (values[F_CURRENCY].present && !values[F_CURRENCY].isnull)
+	{
+		given_currency = TextDatumGetCString(values[F_CURRENCY].value);
 		commerce_require_currency(DatumGetTextPP(values[F_CURRENCY].value));
+	}
 
 	currency = lock_price_list(&cmd.tenant, list);
-	if (values[F_CURRENCY].present && !values[F_CURRENCY].isnull &&
-		strcmp(TextDatumGetCString(values[F_CURRENCY].value), currency) != 0)
+	if (given_currency != NULL && strcmp(given_currency, currency) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 commerce_errcode("currency_mismatch"),
 				 errmsg("price list %s is in %s, not %s", commerce_uuid_string(list),
-						currency, TextDatumGetCString(values[F_CURRENCY].value)),
+						currency, given_currency),
 				 errhint("Set the price in a price list of that currency.")));
 
 	if (!commerce_variant_visible(&cmd.tenant, DatumGetUUIDP(values[F_VARIANT].value)))
@@ -232,10 +193,7 @@ commerce_set_price(PG_FUNCTION_ARGS)
 	commerce_execute(plan_upsert, row, NULL, false, 0);
 	price = commerce_result_jsonb(1);
 
-	emit_price_event(&cmd.tenant, "price.set", list, price);
-	result = commerce_command_finish(&cmd, price);
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(commerce_command_done(&cmd, "price.set", "price_list", list, price));
 }
 
 /*
@@ -246,36 +204,14 @@ Datum
 commerce_remove_price(PG_FUNCTION_ARGS)
 {
 	CommerceCommand cmd;
-	Datum		args[2];
-	Oid			types[2] = {UUIDOID, UUIDOID};
-	bool		nulls[2] = {false, false};
 	Datum		key[3];
-	Jsonb	   *replay;
 	Jsonb	   *price;
-	Jsonb	   *result;
-	pg_uuid_t  *list;
-	pg_uuid_t  *id;
+	pg_uuid_t  *list = commerce_uuid_arg(fcinfo, 0, "price_list");
+	pg_uuid_t  *id = commerce_uuid_arg(fcinfo, 1, "price");
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 commerce_errcode("invalid_input"),
-				 errmsg("price_list and price are required")));
-	list = PG_GETARG_UUID_P(0);
-	id = PG_GETARG_UUID_P(1);
-	args[0] = PG_GETARG_DATUM(0);
-	args[1] = PG_GETARG_DATUM(1);
-
-	SPI_connect();
-	replay = commerce_command_begin(&cmd, "remove_price",
-									PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2),
-									2, args, types, nulls);
-	if (replay != NULL)
-	{
-		SPI_finish();
-		PG_RETURN_JSONB_P(replay);
-	}
-	commerce_require_staff("remove a price");
+	price = commerce_write_begin(&cmd, "remove_price", fcinfo, 2, "remove a price");
+	if (price != NULL)
+		PG_RETURN_JSONB_P(price);
 	(void) lock_price_list(&cmd.tenant, list);
 	commerce_prepare(&plan_delete,
 					 "WITH p AS ("
@@ -294,10 +230,7 @@ commerce_remove_price(PG_FUNCTION_ARGS)
 		commerce_not_found("price", id);
 	price = commerce_result_jsonb(1);
 
-	emit_price_event(&cmd.tenant, "price.removed", list, price);
-	result = commerce_command_finish(&cmd, price);
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(commerce_command_done(&cmd, "price.removed", "price_list", list, price));
 }
 
 /*
@@ -313,58 +246,42 @@ commerce_list_prices(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t	tenant;
 	pg_uuid_t  *list;
-	int32		limit;
+	int32		lim;
 	Datum		values[5];
-	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	Jsonb	   *page;
 
 	commerce_query_begin(&tenant);
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 commerce_errcode("invalid_input"),
-				 errmsg("price_list is required")));
-	list = PG_GETARG_UUID_P(0);
-	limit = commerce_list_limit(fcinfo, 1);
+	list = commerce_uuid_arg(fcinfo, 0, "price_list");
+	commerce_list_args(fcinfo, 1, 2, &lim, &values[3]);
 	values[0] = UUIDPGetDatum(&tenant);
 	values[1] = UUIDPGetDatum(list);
-	values[2] = Int32GetDatum(limit);
-	if (!commerce_list_cursor(fcinfo, 2, &values[3]))
-		nulls[3] = 'n';
+	values[2] = Int32GetDatum(lim);
 	values[4] = BoolGetDatum(commerce_actor_is_customer());
 
 	SPI_connect();
-	commerce_prepare(&plan_list_exists,
-					 "SELECT 1 FROM commerce.price_lists"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	if (commerce_execute(plan_list_exists, values, NULL, true, 1) == 0)
+	if (commerce_execute_by_id(&plan_list_exists,
+							   "SELECT 1 FROM commerce.price_lists"
+							   " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+							   &tenant, list, true) == 0)
 		commerce_not_found("price list", list);
 	commerce_prepare(&plan_list,
-					 "WITH page AS ("
-					 "  SELECT p.id, " PRICE_JSON " AS item"
-					 "  FROM commerce.prices p JOIN commerce.price_lists l"
-					 "    ON l.tenant_id OPERATOR(pg_catalog.=) p.tenant_id"
-					 "   AND l.id OPERATOR(pg_catalog.=) p.price_list_id"
-					 "  JOIN commerce.variants v"
-					 "    ON v.tenant_id OPERATOR(pg_catalog.=) p.tenant_id"
-					 "   AND v.id OPERATOR(pg_catalog.=) p.variant_id"
-					 "  JOIN commerce.products pr"
-					 "    ON pr.tenant_id OPERATOR(pg_catalog.=) v.tenant_id"
-					 "   AND pr.id OPERATOR(pg_catalog.=) v.product_id"
-					 "  WHERE p.tenant_id OPERATOR(pg_catalog.=) $1"
-					 "    AND p.price_list_id OPERATOR(pg_catalog.=) $2"
-					 "    AND ($4 IS NULL OR p.id OPERATOR(pg_catalog.>) $4)"
-					 "    AND (NOT $5 OR pr.status OPERATOR(pg_catalog.=) 'active')"
-					 "  ORDER BY p.id LIMIT $3 + 1)"
-					 " SELECT pg_catalog.jsonb_build_object("
-					 "  'data', COALESCE((SELECT pg_catalog.jsonb_agg(item ORDER BY id)"
-					 "                   FROM (SELECT * FROM page ORDER BY id LIMIT $3) shown),"
-					 "                  '[]'::jsonb),"
-					 "  'next_cursor', CASE WHEN (SELECT pg_catalog.count(*) FROM page) > $3"
-					 "                 THEN (SELECT id::text FROM page ORDER BY id OFFSET $3 - 1 LIMIT 1) END)",
+					 COMMERCE_LIST_PAGE("SELECT p.id, " PRICE_JSON " AS j"
+										" FROM commerce.prices p JOIN commerce.price_lists l"
+										"   ON l.tenant_id OPERATOR(pg_catalog.=) p.tenant_id"
+										"  AND l.id OPERATOR(pg_catalog.=) p.price_list_id"
+										" JOIN commerce.variants v"
+										"   ON v.tenant_id OPERATOR(pg_catalog.=) p.tenant_id"
+										"  AND v.id OPERATOR(pg_catalog.=) p.variant_id"
+										" JOIN commerce.products pr"
+										"   ON pr.tenant_id OPERATOR(pg_catalog.=) v.tenant_id"
+										"  AND pr.id OPERATOR(pg_catalog.=) v.product_id"
+										" WHERE p.tenant_id OPERATOR(pg_catalog.=) $1"
+										"   AND p.price_list_id OPERATOR(pg_catalog.=) $2"
+										"   AND p.id OPERATOR(pg_catalog.>) $4"
+										"   AND (NOT $5 OR pr.status OPERATOR(pg_catalog.=) 'active')"
+										" ORDER BY p.id LIMIT $3 + 1", "$3"),
 					 5, (Oid[]) {UUIDOID, UUIDOID, INT4OID, UUIDOID, BOOLOID});
-	commerce_execute(plan_list, values, nulls, true, 1);
+	commerce_execute(plan_list, values, NULL, true, 1);
 	page = commerce_result_jsonb(1);
 	SPI_finish();
 	PG_RETURN_JSONB_P(page);

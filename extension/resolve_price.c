@@ -55,6 +55,11 @@ static bool find_price(const pg_uuid_t *tenant, const pg_uuid_t *variant,
 					   const char *currency, int32 quantity,
 					   const pg_uuid_t *customer, TimestampTz at,
 					   ResolvedPrice *out);
+static pg_uuid_t *priced_customer(pg_uuid_t *customer);
+static void no_price(const pg_uuid_t *tenant, const pg_uuid_t *variant,
+					 text *currency, int32 quantity, bool for_customer) pg_attribute_noreturn();
+static Jsonb *resolved_price_json(const pg_uuid_t *variant, const char *currency,
+								  int32 quantity, const ResolvedPrice *price);
 
 /*
  * The customer's group, if it has one; not_found when the customer is not
@@ -64,18 +69,14 @@ static bool
 customer_group_of(const pg_uuid_t *tenant, const pg_uuid_t *customer,
 				  pg_uuid_t *group)
 {
-	Datum		values[2];
 	bool		isnull;
 	Datum		value;
 
-	commerce_prepare(&plan_customer_group,
-					 "SELECT group_id FROM commerce.customers"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
-					 " AND id OPERATOR(pg_catalog.=) $2",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	values[0] = UUIDPGetDatum(tenant);
-	values[1] = UUIDPGetDatum(customer);
-	if (commerce_execute(plan_customer_group, values, NULL, true, 1) == 0)
+	if (commerce_execute_by_id(&plan_customer_group,
+							   "SELECT group_id FROM commerce.customers"
+							   " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
+							   " AND id OPERATOR(pg_catalog.=) $2",
+							   tenant, customer, true) == 0)
 		commerce_not_found("customer", customer);
 	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (isnull)
@@ -187,6 +188,81 @@ commerce_resolve_unit_price(const pg_uuid_t *tenant, const pg_uuid_t *variant,
 }
 
 /*
+ * priced_customer
+ *		The customer to price for: the one given, except that a customer
+ *		actor is always priced as itself and may not name another customer.
+ */
+static pg_uuid_t *
+priced_customer(pg_uuid_t *customer)
+{
+	const char *subject;
+	pg_uuid_t  *self;
+
+	if (!commerce_actor_is_customer())
+		return customer;
+	subject = commerce_current_subject();
+	if (subject == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 commerce_errcode("permission_denied"),
+				 errmsg("a customer actor needs its customer id as subject")));
+	self = DatumGetUUIDP(DirectFunctionCall1(uuid_in, CStringGetDatum(subject)));
+	if (customer != NULL && memcmp(customer, self, sizeof(pg_uuid_t)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 commerce_errcode("permission_denied"),
+				 errmsg("a customer may resolve prices only for itself")));
+	return self;
+}
+
+/*
+ * no_price
+ *		Why nothing matched, most basic reason first. A found price is in a
+ *		known currency (price_lists.currency has a foreign key), so the
+ *		look-up is only needed here.
+ */
+static void
+no_price(const pg_uuid_t *tenant, const pg_uuid_t *variant, text *currency,
+		 int32 quantity, bool for_customer)
+{
+	char	   *code = text_to_cstring(currency);
+
+	commerce_require_currency(currency);
+	if (!commerce_variant_visible(tenant, variant))
+		commerce_not_found("variant", variant);
+	ereport(ERROR,
+			(errcode(ERRCODE_COMMERCE_NOT_FOUND),
+			 commerce_errcode("no_price"),
+			 errmsg("no price for variant %s in %s at quantity %d",
+					commerce_uuid_string(variant), code, quantity),
+			 errdetail("No active %s price list valid at that time%s has a tier for this variant with a minimum quantity of %d or less.",
+					   code, for_customer ? " for the customer" : "", quantity),
+			 errhint("Add a price with commerce.set_price or check the lists' validity windows and statuses.")));
+}
+
+/*
+ * resolved_price_json
+ *		The response of commerce.resolve_price. Its strings need no
+ *		escaping: two UUIDs and a currency code found in price_lists (whose
+ *		currency is a foreign key to the ISO 4217 codes).
+ */
+static Jsonb *
+resolved_price_json(const pg_uuid_t *variant, const char *currency, int32 quantity,
+					const ResolvedPrice *price)
+{
+	char	   *json = psprintf("{\"variant_id\": \"%s\", \"currency\": \"%s\", \"quantity\": %d,"
+								" \"unit_amount\": " INT64_FORMAT ", \"amount\": " INT64_FORMAT ","
+								" \"price_list_id\": \"%s\", \"min_quantity\": %d}",
+								commerce_uuid_string(variant), currency, quantity,
+								price->unit_amount,
+								commerce_multiply_amount(price->unit_amount, quantity),
+								commerce_uuid_string(&price->price_list_id),
+								price->min_quantity);
+
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
+}
+
+/*
  * commerce.resolve_price(variant uuid, currency text, quantity int,
  *						  customer uuid DEFAULT NULL, at timestamptz DEFAULT now())
  *		RETURNS jsonb
@@ -201,110 +277,26 @@ commerce_resolve_price(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t	tenant;
 	pg_uuid_t  *variant;
-	text	   *currency_text;
-	char	   *currency;
+	text	   *currency;
 	int32		quantity;
-	pg_uuid_t  *customer = NULL;
+	pg_uuid_t  *customer;
 	TimestampTz at;
 	ResolvedPrice price;
-	bool		found;
-	bool		customer_actor;
-	JsonbParseState *state = NULL;
-	JsonbValue *result;
 
 	commerce_query_begin(&tenant);
-	customer_actor = commerce_actor_is_customer();
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 commerce_errcode("invalid_input"),
-				 errmsg("variant, currency and quantity are required")));
-	variant = PG_GETARG_UUID_P(0);
-	currency_text = PG_GETARG_TEXT_PP(1);
-	currency = text_to_cstring(currency_text);
+	variant = commerce_uuid_arg(fcinfo, 0, "variant");
+	commerce_require_arg(fcinfo, 1, "currency");
+	commerce_require_arg(fcinfo, 2, "quantity");
+	currency = PG_GETARG_TEXT_PP(1);
 	quantity = PG_GETARG_INT32(2);
-	if (!PG_ARGISNULL(3))
-		customer = PG_GETARG_UUID_P(3);
+	customer = priced_customer(PG_ARGISNULL(3) ? NULL : PG_GETARG_UUID_P(3));
 	at = PG_ARGISNULL(4) ? GetCurrentTransactionStartTimestamp() : PG_GETARG_TIMESTAMPTZ(4);
 
-	if (customer_actor)
-	{
-		const char *subject = commerce_current_subject();
-		pg_uuid_t  *self;
-
-		if (subject == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 commerce_errcode("permission_denied"),
-					 errmsg("a customer actor needs its customer id as subject")));
-		self = DatumGetUUIDP(DirectFunctionCall1(uuid_in, CStringGetDatum(subject)));
-		if (customer != NULL && memcmp(customer, self, sizeof(pg_uuid_t)) != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 commerce_errcode("permission_denied"),
-					 errmsg("a customer may resolve prices only for itself")));
-		customer = self;
-	}
-
 	SPI_connect();
-	if (customer_actor && !commerce_variant_visible(&tenant, variant))
+	if (commerce_actor_is_customer() && !commerce_variant_visible(&tenant, variant))
 		commerce_not_found("variant", variant);
-	found = find_price(&tenant, variant, currency, quantity, customer, at, &price);
-	if (!found)
-	{
-		/*
-		 * Why nothing matched, most basic reason first. A found price is
-		 * in a known currency (price_lists.currency has a foreign key),
-		 * so the look-up is only needed here.
-		 */
-		commerce_require_currency(currency_text);
-		if (!commerce_variant_visible(&tenant, variant))
-			commerce_not_found("variant", variant);
-		ereport(ERROR,
-				(errcode(ERRCODE_COMMERCE_NOT_FOUND),
-				 commerce_errcode("no_price"),
-				 errmsg("no price for variant %s in %s at quantity %d",
-						commerce_uuid_string(variant), currency, quantity),
-				 errdetail("No active %s price list valid at that time%s has a tier for this variant with a minimum quantity of %d or less.",
-						   currency, customer != NULL ? " for the customer" : "", quantity),
-				 errhint("Add a price with commerce.set_price or check the lists' validity windows and statuses.")));
-	}
+	if (!find_price(&tenant, variant, text_to_cstring(currency), quantity, customer, at, &price))
+		no_price(&tenant, variant, currency, quantity, customer != NULL);
 	SPI_finish();
-
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	{
-		JsonbValue	k,
-					v;
-
-#define PUT_KEY(name) \
-	do { k.type = jbvString; k.val.string.val = (name); k.val.string.len = strlen(name); \
-		 pushJsonbValue(&state, WJB_KEY, &k); } while (0)
-#define PUT_STRING(s) \
-	do { v.type = jbvString; v.val.string.val = (s); v.val.string.len = strlen(s); \
-		 pushJsonbValue(&state, WJB_VALUE, &v); } while (0)
-#define PUT_INT(i) \
-	do { v.type = jbvNumeric; \
-		 v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(i))); \
-		 pushJsonbValue(&state, WJB_VALUE, &v); } while (0)
-
-		PUT_KEY("variant_id");
-		PUT_STRING(commerce_uuid_string(variant));
-		PUT_KEY("currency");
-		PUT_STRING(currency);
-		PUT_KEY("quantity");
-		PUT_INT(quantity);
-		PUT_KEY("unit_amount");
-		PUT_INT(price.unit_amount);
-		PUT_KEY("amount");
-		PUT_INT(commerce_multiply_amount(price.unit_amount, quantity));
-		PUT_KEY("price_list_id");
-		PUT_STRING(commerce_uuid_string(&price.price_list_id));
-		PUT_KEY("min_quantity");
-		PUT_INT(price.min_quantity);
-#undef PUT_KEY
-#undef PUT_STRING
-#undef PUT_INT
-	}
-	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
-	PG_RETURN_JSONB_P(JsonbValueToJsonb(result));
+	PG_RETURN_JSONB_P(resolved_price_json(variant, text_to_cstring(currency), quantity, &price));
 }

@@ -57,6 +57,7 @@
 #include "command.h"
 #include "errors.h"
 #include "tenant_context.h"
+#include "uuid.h"
 
 PG_FUNCTION_INFO_V1(commerce_current_tenant_sql);
 PG_FUNCTION_INFO_V1(commerce_current_actor_sql);
@@ -104,30 +105,39 @@ static bool lookup_uuid_row(const char *relname, const char *indexname,
 							AttrNumber keyattno, Oid keytype, Datum key,
 							AttrNumber resultattno, Datum *result);
 
+/* The context GUCs, all transaction-local strings set by set_context(). */
+static const struct
+{
+	const char *name;
+	const char *short_desc;
+	const char *long_desc;
+	char	  **value;
+}			context_gucs[] = {
+	{"commerce.tenant_id",
+		"Tenant of the current transaction (set with commerce.set_context).",
+		"Honoured only for members of commerce_gateway or commerce_admin that are not bound to a tenant.",
+	&context_tenant},
+	{"commerce.subject",
+		"Subject (user or customer id) of the current transaction.", NULL,
+	&context_subject},
+	{"commerce.actor",
+		"Actor kind of the current transaction: staff or customer.", NULL,
+	&context_actor},
+	{"commerce.request_id",
+		"Request id of the current transaction, for logs and events.", NULL,
+	&context_request_id},
+	{"commerce.idempotent_replayed",
+		"Set to true, transaction-locally, when a command replayed a stored response.", NULL,
+	&context_replayed},
+};
+
 void
 commerce_define_context_gucs(void)
 {
-	DefineCustomStringVariable("commerce.tenant_id",
-							   "Tenant of the current transaction (set with commerce.set_context).",
-							   "Honoured only for members of commerce_gateway or commerce_admin that are not bound to a tenant.",
-							   &context_tenant, "", PGC_USERSET, GUC_NOT_IN_SAMPLE,
-							   NULL, NULL, NULL);
-	DefineCustomStringVariable("commerce.subject",
-							   "Subject (user or customer id) of the current transaction.",
-							   NULL, &context_subject, "", PGC_USERSET, GUC_NOT_IN_SAMPLE,
-							   NULL, NULL, NULL);
-	DefineCustomStringVariable("commerce.actor",
-							   "Actor kind of the current transaction: staff or customer.",
-							   NULL, &context_actor, "", PGC_USERSET, GUC_NOT_IN_SAMPLE,
-							   NULL, NULL, NULL);
-	DefineCustomStringVariable("commerce.request_id",
-							   "Request id of the current transaction, for logs and events.",
-							   NULL, &context_request_id, "", PGC_USERSET, GUC_NOT_IN_SAMPLE,
-							   NULL, NULL, NULL);
-	DefineCustomStringVariable("commerce.idempotent_replayed",
-							   "Set to true, transaction-locally, when a command replayed a stored response.",
-							   NULL, &context_replayed, "", PGC_USERSET, GUC_NOT_IN_SAMPLE,
-							   NULL, NULL, NULL);
+	for (int i = 0; i < lengthof(context_gucs); i++)
+		DefineCustomStringVariable(context_gucs[i].name, context_gucs[i].short_desc,
+								   context_gucs[i].long_desc, context_gucs[i].value, "",
+								   PGC_USERSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
 }
 
 /*
@@ -505,12 +515,7 @@ commerce_set_context(PG_FUNCTION_ARGS)
 				 errmsg("permission denied to set the tenant context"),
 				 errdetail("Only members of commerce_gateway or commerce_admin that are not bound to a tenant can set the context."),
 				 errhint("A role bound to a tenant always acts for that tenant.")));
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 commerce_errcode("invalid_input"),
-				 errmsg("tenant must not be null")));
-	tenant = PG_GETARG_UUID_P(0);
+	tenant = commerce_uuid_arg(fcinfo, 0, "tenant");
 	if (strcmp(actor, "staff") != 0 && strcmp(actor, "customer") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -540,11 +545,9 @@ commerce_set_context(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 commerce_errcode("tenant_not_found"),
-				 errmsg("tenant %s does not exist",
-						DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(tenant))))));
+				 errmsg("tenant %s does not exist", commerce_uuid_string(tenant))));
 
-	set_local("commerce.tenant_id",
-			  DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(tenant))));
+	set_local("commerce.tenant_id", commerce_uuid_string(tenant));
 	set_local("commerce.subject", subject ? subject : "");
 	set_local("commerce.actor", actor);
 	set_local("commerce.request_id", request_id ? request_id : "");

@@ -85,11 +85,9 @@ commerce_create_tenant(PG_FUNCTION_ARGS)
 	Datum		values[4];
 
 	require_admin("create a tenant");
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 commerce_errcode("invalid_input"),
-				 errmsg("slug, name and default_currency are required")));
+	commerce_require_arg(fcinfo, 0, "slug");
+	commerce_require_arg(fcinfo, 1, "name");
+	commerce_require_arg(fcinfo, 2, "default_currency");
 	slug = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	name = PG_GETARG_TEXT_PP(1);
 	currency = PG_GETARG_TEXT_PP(2);
@@ -127,12 +125,7 @@ set_tenant_status(FunctionCallInfo fcinfo, const char *status)
 	Datum		values[2];
 
 	require_admin(strcmp(status, "active") == 0 ? "activate a tenant" : "suspend a tenant");
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 commerce_errcode("invalid_input"),
-				 errmsg("tenant must not be null")));
-	id = PG_GETARG_UUID_P(0);
+	id = commerce_uuid_arg(fcinfo, 0, "tenant");
 	SPI_connect();
 	commerce_prepare(&plan_set_status,
 					 "UPDATE commerce.tenants SET status = $2, version = version + 1,"
@@ -180,13 +173,9 @@ commerce_bind_role(PG_FUNCTION_ARGS)
 	Oid			admin = get_role_oid("commerce_admin", false);
 
 	require_admin("bind a role to a tenant");
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 commerce_errcode("invalid_input"),
-				 errmsg("role and tenant are required")));
+	commerce_require_arg(fcinfo, 0, "role");
 	role = PG_GETARG_OID(0);
-	tenant = PG_GETARG_UUID_P(1);
+	tenant = commerce_uuid_arg(fcinfo, 1, "tenant");
 	rolename = GetUserNameFromId(role, false);
 	if (superuser_arg(role) || has_privs_of_role(role, gateway) ||
 		has_privs_of_role(role, admin))

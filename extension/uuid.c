@@ -102,22 +102,14 @@ commerce_uuid_v7(pg_uuid_t *out)
 		}
 	}
 
-	out->data[0] = (uint8) (last_unix_ms >> 40);
-	out->data[1] = (uint8) (last_unix_ms >> 32);
-	out->data[2] = (uint8) (last_unix_ms >> 24);
-	out->data[3] = (uint8) (last_unix_ms >> 16);
-	out->data[4] = (uint8) (last_unix_ms >> 8);
-	out->data[5] = (uint8) last_unix_ms;
+	/* big-endian: unix_ms(48) ver(4) rand_a(12) var(2) rand_b(62) */
+	for (int i = 0; i < 6; i++)
+		out->data[i] = (uint8) (last_unix_ms >> (40 - 8 * i));
 	out->data[6] = (uint8) (0x70 | ((last_rand_a >> 8) & 0x0F));
 	out->data[7] = (uint8) last_rand_a;
 	out->data[8] = (uint8) (0x80 | ((last_rand_b >> 56) & 0x3F));
-	out->data[9] = (uint8) (last_rand_b >> 48);
-	out->data[10] = (uint8) (last_rand_b >> 40);
-	out->data[11] = (uint8) (last_rand_b >> 32);
-	out->data[12] = (uint8) (last_rand_b >> 24);
-	out->data[13] = (uint8) (last_rand_b >> 16);
-	out->data[14] = (uint8) (last_rand_b >> 8);
-	out->data[15] = (uint8) last_rand_b;
+	for (int i = 9; i < 16; i++)
+		out->data[i] = (uint8) (last_rand_b >> (120 - 8 * i));
 }
 
 /*

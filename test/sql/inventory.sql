@@ -37,7 +37,7 @@ GRANT EXECUTE ON FUNCTION pg_temp.error_of(text) TO PUBLIC;
 CREATE FUNCTION pg_temp.figures(level jsonb) RETURNS jsonb LANGUAGE sql AS $$ SELECT level - 'updated_at' - 'variant_id' - 'location' $$;
 GRANT EXECUTE ON FUNCTION pg_temp.figures(jsonb) TO PUBLIC;
 
-SELECT plan(40);
+SELECT plan(45);
 
 SET LOCAL ROLE inv_staff;
 \set v '00000000-0000-7000-8000-00000000a101'
@@ -96,6 +96,8 @@ SELECT is(pg_temp.figures(commerce.adjust_inventory(:'v', 4, 'received', 'adjust
           '{"on_hand": 10, "reserved": 6, "available": 4, "version": 8}'::jsonb, 'the same adjustment key replays, not adds');
 SELECT is(pg_temp.error_of(format('SELECT commerce.adjust_inventory(%L, 5, ''received'', ''adjust-1'')', :'v')),
           '22023 idempotency_key_reused', 'the key with another delta: idempotency_key_reused');
+SELECT is(pg_temp.error_of(format('SELECT commerce.adjust_inventory(%L, 4, ''received'', ''adjust-1'', ''back-room'')', :'v')),
+          '22023 idempotency_key_reused', 'the key with another location: idempotency_key_reused (location is part of the request)');
 SELECT is(pg_temp.figures(commerce.adjust_inventory(:'v', -3, 'damaged')),
           '{"on_hand": 7, "reserved": 6, "available": 1, "version": 9}'::jsonb, 'adjust -3');
 SELECT is(pg_temp.error_of(format('SELECT commerce.adjust_inventory(%L, -2, ''damaged'')', :'v')),
@@ -114,6 +116,14 @@ SELECT is(pg_temp.error_of(format('SELECT commerce.adjust_inventory(%L, 1, '''')
           '22023 invalid_input', 'empty reason: invalid_input');
 SELECT is(pg_temp.error_of(format('SELECT commerce.adjust_inventory(%L, 1, %L)', :'v', repeat('x', 201))),
           '22023 invalid_input', 'reason over 200 characters: invalid_input');
+SELECT is(pg_temp.error_of('SELECT commerce.reserve_stock(NULL, 1)'),
+          '22023 invalid_input', 'no variant: invalid_input');
+SELECT is(pg_temp.error_of(format('SELECT commerce.set_inventory(%L, NULL)', :'v')),
+          '22023 invalid_input', 'no data: invalid_input');
+SELECT is(pg_temp.error_of(format('SELECT commerce.adjust_inventory(%L, NULL, ''received'')', :'v')),
+          '22023 invalid_input', 'no delta: invalid_input');
+SELECT is(pg_temp.error_of(format('SELECT commerce.adjust_inventory(%L, 1, ''received'', NULL, NULL)', :'v')),
+          '22023 invalid_input', 'no location: invalid_input');
 SELECT is(pg_temp.error_of(format('SELECT commerce.set_inventory(%L, ''{"on_hand": -1}'')', :'v')),
           '22023 invalid_input', 'negative on_hand: invalid_input');
 SELECT is(pg_temp.error_of(format('SELECT commerce.set_inventory(%L, ''{"on_hand": "5"}'')', :'v')),

@@ -34,7 +34,7 @@ EXCEPTION WHEN OTHERS THEN
 END $$;
 GRANT EXECUTE ON FUNCTION pg_temp.error_of(text) TO PUBLIC;
 
-SELECT plan(56);
+SELECT plan(60);
 
 SET LOCAL ROLE pc_staff;
 
@@ -126,6 +126,14 @@ SELECT is(jsonb_array_length(commerce.list_prices(:'list')->'data'), 2, 'list_pr
 SELECT is(commerce.list_prices(:'list', 1)->'data'->0->>'id', :'price'::jsonb->>'id', 'list_prices pages from the oldest');
 SELECT is(commerce.list_prices(:'list', 1, commerce.list_prices(:'list', 1)->>'next_cursor')->'data'->0->>'min_quantity',
           '10', 'the next page starts after the cursor');
+SELECT is(commerce.list_prices(:'list', 2)->'next_cursor', 'null'::jsonb, 'the last page of prices has no next_cursor');
+SELECT is(commerce.list_price_lists(1)->'next_cursor',
+          to_jsonb((SELECT id::text FROM commerce.price_lists ORDER BY id LIMIT 1)), 'list_price_lists: one per page, the cursor is the last id shown');
+SELECT is((SELECT array_agg(e->>'id' ORDER BY e->>'id') FROM jsonb_array_elements(
+             commerce.list_price_lists(1, commerce.list_price_lists(1)->>'next_cursor')->'data') e),
+          (SELECT array_agg(id::text ORDER BY id) FROM (SELECT id FROM commerce.price_lists ORDER BY id OFFSET 1 LIMIT 1) x),
+          'list_price_lists: the next page starts after the cursor');
+SELECT is(pg_temp.error_of($$SELECT commerce.list_prices(NULL)$$), '22023 invalid_input', 'list_prices without a list: invalid_input');
 
 CREATE TEMP TABLE bad_prices (what text, data text, expected text);
 INSERT INTO bad_prices VALUES
