@@ -111,19 +111,15 @@ parse_variant(Jsonb *data, bool create, CommerceValue *values)
 static void
 check_product(const pg_uuid_t *tenant, pg_uuid_t *product, const CommerceValue *option_values)
 {
-	Datum		args[3];
+	Datum		args[2];
 	bool		isnull;
 	bool		match;
 	char	   *status;
 
-	commerce_prepare(&plan_lock_product,
-					 "SELECT status, options FROM commerce.products"
-					 " WHERE tenant_id = $1 AND id = $2 FOR SHARE",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	args[0] = UUIDPGetDatum(tenant);
-	args[1] = UUIDPGetDatum(product);
-	if (commerce_execute(plan_lock_product, args, NULL, false, 1) == 0)
-		commerce_not_found("product", product);
+	commerce_require_row(&plan_lock_product,
+						 "SELECT status, options FROM commerce.products"
+						 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2 FOR SHARE",
+						 tenant, product, "product", false);
 	status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	if (strcmp(status, "archived") == 0)
 		ereport(ERROR,
@@ -161,14 +157,14 @@ commerce_create_variant(PG_FUNCTION_ARGS)
 	CommerceCommand cmd;
 	CommerceValue values[NVARIANT_FIELDS];
 	Jsonb	   *data;
-	Jsonb	   *response;
+	Jsonb	   *replay;
 	pg_uuid_t  *product;
 	pg_uuid_t	id;
 	Datum		args[4];
 
-	response = commerce_write_begin(&cmd, "create_variant", fcinfo, 2, "change the catalog");
-	if (response != NULL)
-		PG_RETURN_JSONB_P(response);	/* a replay */
+	replay = commerce_write_begin(&cmd, "create_variant", fcinfo, 2, "change the catalog");
+	if (replay != NULL)
+		PG_RETURN_JSONB_P(replay);
 	product = commerce_uuid_arg(fcinfo, 0, "product_id");
 	data = commerce_jsonb_arg(fcinfo, 1, "variant");
 	parse_variant(data, true, values);
@@ -187,11 +183,7 @@ commerce_create_variant(PG_FUNCTION_ARGS)
 	args[2] = UUIDPGetDatum(product);
 	args[3] = JsonbPGetDatum(data);
 	commerce_execute_unique(plan_insert, args, NULL, variant_unique, lengthof(variant_unique));
-	response = commerce_result_jsonb(1);
-	commerce_command_emit(&cmd, "variant.created", "variant", &id, response);
-	response = commerce_command_finish(&cmd, response);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "variant.created", "variant", &id));
 }
 
 /*
@@ -203,48 +195,40 @@ commerce_update_variant(PG_FUNCTION_ARGS)
 {
 	CommerceCommand cmd;
 	CommerceValue values[NVARIANT_FIELDS];
-	Jsonb	   *response;
+	Jsonb	   *replay;
 	Jsonb	   *data;
 	pg_uuid_t  *id;
 	pg_uuid_t	product;
 	bool		isnull;
-	Datum		args[3];
 
-	response = commerce_write_begin(&cmd, "update_variant", fcinfo, 3, "change the catalog");
-	if (response != NULL)
-		PG_RETURN_JSONB_P(response);	/* a replay */
+	replay = commerce_write_begin(&cmd, "update_variant", fcinfo, 3, "change the catalog");
+	if (replay != NULL)
+		PG_RETURN_JSONB_P(replay);
 	id = commerce_uuid_arg(fcinfo, 0, "id");
 	data = commerce_jsonb_arg(fcinfo, 1, "variant");
 	parse_variant(data, false, values);
 
 	commerce_lock_expected(fcinfo, 2, &plan_lock,
 						  "SELECT version, product_id FROM commerce.variants"
-						  " WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+						  " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2 FOR UPDATE",
 						  &cmd.tenant, id, "variant");
-	args[0] = UUIDPGetDatum(&cmd.tenant);
-	args[1] = UUIDPGetDatum(id);
 	memcpy(&product, DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)),
 		   sizeof(pg_uuid_t));
 	check_product(&cmd.tenant, &product,
 				  values[VARIANT_OPTION_VALUES].present ? &values[VARIANT_OPTION_VALUES] : NULL);
 
-	commerce_prepare(&plan_update,
-					 "UPDATE commerce.variants AS v SET"
-					 " sku = CASE WHEN $3 ? 'sku' THEN $3->>'sku' ELSE v.sku END,"
-					 " title = CASE WHEN $3 ? 'title' THEN $3->>'title' ELSE v.title END,"
-					 " option_values = CASE WHEN $3 ? 'option_values' THEN $3->'option_values' ELSE v.option_values END,"
-					 " attributes = CASE WHEN $3 ? 'attributes' THEN $3->'attributes' ELSE v.attributes END,"
-					 " position = CASE WHEN $3 ? 'position' THEN ($3->>'position')::integer ELSE v.position END,"
-					 " version = v.version + 1, updated_at = pg_catalog.now()"
-					 " WHERE v.tenant_id = $1 AND v.id = $2 RETURNING " VARIANT_JSON,
-					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
-	args[2] = JsonbPGetDatum(data);
-	commerce_execute_unique(plan_update, args, NULL, variant_unique, lengthof(variant_unique));
-	response = commerce_result_jsonb(1);
-	commerce_command_emit(&cmd, "variant.updated", "variant", id, response);
-	response = commerce_command_finish(&cmd, response);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	commerce_write_row(&plan_update,
+					   "UPDATE commerce.variants AS v SET"
+					   " sku = CASE WHEN $3 ? 'sku' THEN $3->>'sku' ELSE v.sku END,"
+					   " title = CASE WHEN $3 ? 'title' THEN $3->>'title' ELSE v.title END,"
+					   " option_values = CASE WHEN $3 ? 'option_values' THEN $3->'option_values' ELSE v.option_values END,"
+					   " attributes = CASE WHEN $3 ? 'attributes' THEN $3->'attributes' ELSE v.attributes END,"
+					   " position = CASE WHEN $3 ? 'position' THEN ($3->>'position')::integer ELSE v.position END,"
+					   " version = v.version + 1, updated_at = pg_catalog.now()"
+					   " WHERE v.tenant_id OPERATOR(pg_catalog.=) $1 AND v.id OPERATOR(pg_catalog.=) $2"
+					   " RETURNING " VARIANT_JSON,
+					   &cmd.tenant, id, data, variant_unique, lengthof(variant_unique));
+	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "variant.updated", "variant", id));
 }
 
 /*
@@ -284,26 +268,13 @@ commerce_variant_visible(const pg_uuid_t *tenant, const pg_uuid_t *variant)
 Datum
 commerce_get_variant(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t	tenant;
-	pg_uuid_t  *id = commerce_uuid_arg(fcinfo, 0, "id");
-	Jsonb	   *response;
-	Datum		args[2];
-
-	commerce_query_begin(&tenant);
-	SPI_connect();
-	commerce_prepare(&plan_get,
-					 "SELECT " VARIANT_JSON " FROM commerce.variants v"
-					 " JOIN commerce.products p ON p.tenant_id = v.tenant_id AND p.id = v.product_id"
-					 " WHERE v.tenant_id = $1 AND v.id = $2",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	args[0] = UUIDPGetDatum(&tenant);
-	args[1] = UUIDPGetDatum(id);
-	commerce_execute(plan_get, args, NULL, true, 1);
-	response = commerce_result_jsonb(1);
-	if (response == NULL)
-		commerce_not_found("variant", id);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	PG_RETURN_JSONB_P(commerce_get_by_id(fcinfo, &plan_get,
+										 "SELECT " VARIANT_JSON " FROM commerce.variants v"
+										 " JOIN commerce.products p ON p.tenant_id OPERATOR(pg_catalog.=) v.tenant_id"
+										 " AND p.id OPERATOR(pg_catalog.=) v.product_id"
+										 " WHERE v.tenant_id OPERATOR(pg_catalog.=) $1"
+										 " AND v.id OPERATOR(pg_catalog.=) $2",
+										 "variant"));
 }
 
 /*
@@ -313,34 +284,19 @@ commerce_get_variant(PG_FUNCTION_ARGS)
 Datum
 commerce_list_variants(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t	tenant;
 	pg_uuid_t  *product = commerce_uuid_arg(fcinfo, 0, "product_id");
-	int32		lim;
-	Datum		after;
-	Datum		args[4];
-	Jsonb	   *response;
+	CommerceListPage page;
+	Datum		filter = UUIDPGetDatum(product);
 
-	commerce_query_begin(&tenant);
-	commerce_list_args(fcinfo, 1, 2, &lim, &after);
-	SPI_connect();
-	commerce_prepare(&plan_product_visible,
-					 "SELECT 1 FROM commerce.products WHERE tenant_id = $1 AND id = $2",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	args[0] = UUIDPGetDatum(&tenant);
-	args[1] = UUIDPGetDatum(product);
-	if (commerce_execute(plan_product_visible, args, NULL, true, 1) == 0)
-		commerce_not_found("product", product);
-
-	commerce_prepare(&plan_list,
-					 COMMERCE_LIST_PAGE("SELECT v.id, " VARIANT_JSON " AS j FROM commerce.variants v"
-								  " WHERE v.tenant_id = $1 AND v.product_id = $4 AND v.id > $2"
-								  " ORDER BY v.id LIMIT $3 + 1", "$3"),
-					 4, (Oid[]) {UUIDOID, UUIDOID, INT4OID, UUIDOID});
-	args[1] = after;
-	args[2] = Int32GetDatum(lim);
-	args[3] = UUIDPGetDatum(product);
-	commerce_execute(plan_list, args, NULL, true, 1);
-	response = commerce_result_jsonb(1);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	commerce_list_begin(&page, fcinfo, 1, 2);
+	commerce_require_row(&plan_product_visible,
+						 "SELECT 1 FROM commerce.products"
+						 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+						 &page.tenant, product, "product", true);
+	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
+										  COMMERCE_LIST_PAGE("SELECT v.id, " VARIANT_JSON " AS j FROM commerce.variants v"
+															 " WHERE v.tenant_id OPERATOR(pg_catalog.=) $1"
+															 " AND v.product_id OPERATOR(pg_catalog.=) $4 AND v.id > $2"
+															 " ORDER BY v.id LIMIT $3 + 1", "$3"),
+										  1, (Oid[]) {UUIDOID}, &filter));
 }
