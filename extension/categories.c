@@ -118,10 +118,9 @@ commerce_create_category(PG_FUNCTION_ARGS)
 	Jsonb	   *replay;
 	pg_uuid_t	id;
 
-	replay = commerce_write_begin(&cmd, "create_category", fcinfo, 1, "change the catalog");
+	replay = commerce_create_begin(&cmd, "create_category", fcinfo, "change the catalog", "category", &data);
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
-	data = commerce_jsonb_arg(fcinfo, 0, "category");
 	parse_category(data, true, values);
 	check_parent(&cmd.tenant, &values[CATEGORY_PARENT], NULL);
 
@@ -149,11 +148,9 @@ commerce_update_category(PG_FUNCTION_ARGS)
 	Jsonb	   *data;
 	pg_uuid_t  *id;
 
-	replay = commerce_write_begin(&cmd, "update_category", fcinfo, 3, "change the catalog");
+	replay = commerce_update_begin(&cmd, "update_category", fcinfo, "change the catalog", "category", &id, &data);
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
-	id = commerce_uuid_arg(fcinfo, 0, "id");
-	data = commerce_jsonb_arg(fcinfo, 1, "category");
 	parse_category(data, false, values);
 
 	commerce_lock_expected(fcinfo, 2, &plan_lock,

@@ -365,6 +365,32 @@ commerce_command_emit(const CommerceCommand *cmd, const char *type, const char *
  * aggregate's get_*, list_*, create_* and update_* repeat around its SQL.
  */
 Jsonb *
+commerce_create_begin(CommerceCommand *cmd, const char *name, FunctionCallInfo fcinfo,
+					  const char *staff_action, const char *what, Jsonb **data)
+{
+	Jsonb	   *replay = commerce_write_begin(cmd, name, fcinfo, 1, staff_action);
+
+	if (replay == NULL)
+		*data = commerce_jsonb_arg(fcinfo, 0, what);
+	return replay;
+}
+
+Jsonb *
+commerce_update_begin(CommerceCommand *cmd, const char *name, FunctionCallInfo fcinfo,
+					  const char *staff_action, const char *what, pg_uuid_t **id,
+					  Jsonb **data)
+{
+	Jsonb	   *replay = commerce_write_begin(cmd, name, fcinfo, 3, staff_action);
+
+	if (replay == NULL)
+	{
+		*id = commerce_uuid_arg(fcinfo, 0, "id");
+		*data = commerce_jsonb_arg(fcinfo, 1, what);
+	}
+	return replay;
+}
+
+Jsonb *
 commerce_get_by_id(FunctionCallInfo fcinfo, SPIPlanPtr *plan, const char *sql,
 				   const char *aggregate)
 {

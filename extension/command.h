@@ -282,6 +282,20 @@ extern bool commerce_expected_version(FunctionCallInfo fcinfo, int i, int64 *out
  */
 
 /*
+ * The openings of the commonest write commands: commerce_write_begin,
+ * then the arguments of create_*(data jsonb, idempotency_key text) or of
+ * update_*(id uuid, data jsonb, expected_version bigint, idempotency_key
+ * text); what names the body in errors. Return a replay (return it as it
+ * is), or NULL with *data (and *id) set: go on, inside SPI.
+ */
+extern Jsonb *commerce_create_begin(CommerceCommand *cmd, const char *name,
+									FunctionCallInfo fcinfo, const char *staff_action,
+									const char *what, Jsonb **data);
+extern Jsonb *commerce_update_begin(CommerceCommand *cmd, const char *name,
+									FunctionCallInfo fcinfo, const char *staff_action,
+									const char *what, pg_uuid_t **id, Jsonb **data);
+
+/*
  * A get_* command: the uuid argument 0 "id", the tenant check, then the
  * jsonb of sql (prepared once into *plan; tenant_id $1, id $2). not_found
  * when the tenant has no such row. Returns it in the caller's memory.

@@ -75,10 +75,9 @@ commerce_create_customer_group(PG_FUNCTION_ARGS)
 	Jsonb	   *replay;
 	pg_uuid_t	id;
 
-	replay = commerce_write_begin(&cmd, "create_customer_group", fcinfo, 1, "create customer groups");
+	replay = commerce_create_begin(&cmd, "create_customer_group", fcinfo, "create customer groups", "customer group", &data);
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
-	data = commerce_jsonb_arg(fcinfo, 0, "customer group");
 	parse_group(data, true, values);
 
 	commerce_uuid_v7(&id);
@@ -103,11 +102,9 @@ commerce_update_customer_group(PG_FUNCTION_ARGS)
 	Jsonb	   *data;
 	pg_uuid_t  *id;
 
-	replay = commerce_write_begin(&cmd, "update_customer_group", fcinfo, 3, "change customer groups");
+	replay = commerce_update_begin(&cmd, "update_customer_group", fcinfo, "change customer groups", "customer group", &id, &data);
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
-	id = commerce_uuid_arg(fcinfo, 0, "id");
-	data = commerce_jsonb_arg(fcinfo, 1, "customer group");
 	parse_group(data, false, values);
 
 	commerce_lock_expected(fcinfo, 2, &plan_lock,

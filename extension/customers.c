@@ -211,10 +211,9 @@ commerce_create_customer(PG_FUNCTION_ARGS)
 	Jsonb	   *replay;
 	pg_uuid_t	id;
 
-	replay = commerce_write_begin(&cmd, "create_customer", fcinfo, 1, "create customers");
+	replay = commerce_create_begin(&cmd, "create_customer", fcinfo, "create customers", "customer", &data);
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
-	data = commerce_jsonb_arg(fcinfo, 0, "customer");
 	parse_customer(data, true, values);
 	require_group(&cmd.tenant, &values[CUSTOMER_GROUP]);
 
@@ -245,11 +244,9 @@ commerce_update_customer(PG_FUNCTION_ARGS)
 	int64		expected = 0;
 	bool		has_expected;
 
-	replay = commerce_write_begin(&cmd, "update_customer", fcinfo, 3, NULL);
+	replay = commerce_update_begin(&cmd, "update_customer", fcinfo, NULL, "customer", &id, &data);
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
-	id = commerce_uuid_arg(fcinfo, 0, "id");
-	data = commerce_jsonb_arg(fcinfo, 1, "customer");
 	has_expected = commerce_expected_version(fcinfo, 2, &expected);
 	parse_customer(data, false, values);
 	/* a customer choosing its group would choose its prices */
@@ -402,6 +399,25 @@ commerce_add_customer_address(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The opening of update_customer_address and remove_customer_address
+ * (customer_id uuid, address_id uuid, ..., idempotency_key in argument
+ * nargs): a replay to return, or NULL with both ids set.
+ */
+static Jsonb *
+address_command_begin(CommerceCommand *cmd, const char *name, FunctionCallInfo fcinfo,
+					  int nargs, pg_uuid_t **customer, pg_uuid_t **address)
+{
+	Jsonb	   *replay = commerce_write_begin(cmd, name, fcinfo, nargs, NULL);
+
+	if (replay == NULL)
+	{
+		*customer = commerce_uuid_arg(fcinfo, 0, "customer_id");
+		*address = commerce_uuid_arg(fcinfo, 1, "address_id");
+	}
+	return replay;
+}
+
+/*
  * Lock the customer, then its address (not_found when it is not one of
  * its), and check the address's version against the expected_version
  * argument expected_arg. Leaves ($1 tenant, $2 customer, $3 address) in
@@ -446,11 +462,9 @@ commerce_update_customer_address(PG_FUNCTION_ARGS)
 	pg_uuid_t  *address;
 	Datum		args[4];
 
-	replay = commerce_write_begin(&cmd, "update_customer_address", fcinfo, 4, NULL);
+	replay = address_command_begin(&cmd, "update_customer_address", fcinfo, 4, &customer, &address);
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
-	customer = commerce_uuid_arg(fcinfo, 0, "customer_id");
-	address = commerce_uuid_arg(fcinfo, 1, "address_id");
 	data = commerce_jsonb_arg(fcinfo, 2, "address");
 	parse_address(data, false, values);
 	lock_address(fcinfo, 3, &cmd.tenant, customer, address, args);
@@ -497,11 +511,9 @@ commerce_remove_customer_address(PG_FUNCTION_ARGS)
 	pg_uuid_t  *address;
 	Datum		args[3];
 
-	replay = commerce_write_begin(&cmd, "remove_customer_address", fcinfo, 3, NULL);
+	replay = address_command_begin(&cmd, "remove_customer_address", fcinfo, 3, &customer, &address);
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
-	customer = commerce_uuid_arg(fcinfo, 0, "customer_id");
-	address = commerce_uuid_arg(fcinfo, 1, "address_id");
 	lock_address(fcinfo, 2, &cmd.tenant, customer, address, args);
 
 	commerce_prepare(&plan_delete_address,

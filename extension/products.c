@@ -274,10 +274,9 @@ commerce_create_product(PG_FUNCTION_ARGS)
 	pg_uuid_t	id;
 	Datum		args[4];
 
-	replay = commerce_write_begin(&cmd, "create_product", fcinfo, 1, "change the catalog");
+	replay = commerce_create_begin(&cmd, "create_product", fcinfo, "change the catalog", "product", &data);
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
-	data = commerce_jsonb_arg(fcinfo, 0, "product");
 	parse_product(data, true, values);
 	require_category(&cmd.tenant, &values[PRODUCT_CATEGORY]);
 

@@ -201,11 +201,9 @@ commerce_update_variant(PG_FUNCTION_ARGS)
 	pg_uuid_t	product;
 	bool		isnull;
 
-	replay = commerce_write_begin(&cmd, "update_variant", fcinfo, 3, "change the catalog");
+	replay = commerce_update_begin(&cmd, "update_variant", fcinfo, "change the catalog", "variant", &id, &data);
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
-	id = commerce_uuid_arg(fcinfo, 0, "id");
-	data = commerce_jsonb_arg(fcinfo, 1, "variant");
 	parse_variant(data, false, values);
 
 	commerce_lock_expected(fcinfo, 2, &plan_lock,
