@@ -14,7 +14,6 @@
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
-#include "utils/builtins.h"
 #include "utils/jsonb.h"
 
 #include "command.h"
@@ -56,14 +55,8 @@ static SPIPlanPtr plan_list = NULL;
 static void
 parse_category(Jsonb *data, bool create, CommerceValue *values)
 {
-	CommerceField fields[NCATEGORY_FIELDS];
-
-	memcpy(fields, category_fields, sizeof(fields));
-	if (!create)
-		fields[CATEGORY_NAME].required = false;
-	commerce_parse_object(data, "category", fields, NCATEGORY_FIELDS, values);
-	commerce_reject_null("category", fields, NCATEGORY_FIELDS, values, category_not_null);
-	commerce_reject_empty("category", fields, NCATEGORY_FIELDS, values, (const char *[]) {"name", NULL});
+	commerce_parse_body(data, "category", category_fields, NCATEGORY_FIELDS, create,
+						category_not_null, (const char *[]) {"name", NULL}, values);
 	commerce_check_size("category", "metadata", &values[CATEGORY_METADATA], 16384);
 }
 

@@ -364,6 +364,25 @@ commerce_command_emit(const CommerceCommand *cmd, const char *type, const char *
  * Aggregate reads and writes by id (see command.h): the steps every
  * aggregate's get_*, list_*, create_* and update_* repeat around its SQL.
  */
+void
+commerce_parse_body(Jsonb *data, const char *what, const CommerceField *fields, int nfields,
+					bool create, const char *const *not_null, const char *const *not_empty,
+					CommerceValue *values)
+{
+	CommerceField *declared = palloc(sizeof(CommerceField) * nfields);
+	int			i;
+
+	memcpy(declared, fields, sizeof(CommerceField) * nfields);
+	for (i = 0; i < nfields && !create; i++)
+		declared[i].required = false;
+	commerce_parse_object(data, what, declared, nfields, values);
+	if (not_null != NULL)
+		commerce_reject_null(what, declared, nfields, values, not_null);
+	if (not_empty != NULL)
+		commerce_reject_empty(what, declared, nfields, values, not_empty);
+	pfree(declared);
+}
+
 Jsonb *
 commerce_create_begin(CommerceCommand *cmd, const char *name, FunctionCallInfo fcinfo,
 					  const char *staff_action, const char *what, Jsonb **data)

@@ -282,6 +282,16 @@ extern bool commerce_expected_version(FunctionCallInfo fcinfo, int i, int64 *out
  */
 
 /*
+ * The body of a create_* (create true: the fields as declared) or of a
+ * partial update_* (create false: no field required): commerce_parse_object,
+ * then commerce_reject_null over not_null and commerce_reject_empty over
+ * not_empty (either may be NULL).
+ */
+extern void commerce_parse_body(Jsonb *data, const char *what, const CommerceField *fields,
+								int nfields, bool create, const char *const *not_null,
+								const char *const *not_empty, CommerceValue *values);
+
+/*
  * The openings of the commonest write commands: commerce_write_begin,
  * then the arguments of create_*(data jsonb, idempotency_key text) or of
  * update_*(id uuid, data jsonb, expected_version bigint, idempotency_key

@@ -12,13 +12,10 @@
  */
 #include "postgres.h"
 
-#include "catalog/pg_type.h"
 #include "fmgr.h"
-#include "utils/builtins.h"
 #include "utils/jsonb.h"
 
 #include "command.h"
-#include "errors.h"
 #include "uuid.h"
 
 PG_FUNCTION_INFO_V1(commerce_create_customer_group);
@@ -54,14 +51,8 @@ static SPIPlanPtr plan_list = NULL;
 static void
 parse_group(Jsonb *data, bool create, CommerceValue *values)
 {
-	CommerceField fields[NGROUP_FIELDS];
-
-	memcpy(fields, group_fields, sizeof(fields));
-	if (!create)
-		fields[0].required = false;
-	commerce_parse_object(data, "customer group", fields, NGROUP_FIELDS, values);
-	commerce_reject_null("customer group", fields, NGROUP_FIELDS, values, group_not_null);
-	commerce_reject_empty("customer group", fields, NGROUP_FIELDS, values, (const char *[]) {"name", NULL});
+	commerce_parse_body(data, "customer group", group_fields, NGROUP_FIELDS, create,
+						group_not_null, (const char *[]) {"name", NULL}, values);
 	commerce_check_size("customer group", "metadata", &values[2], 16384);
 }
 

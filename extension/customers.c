@@ -95,7 +95,7 @@ static const CommerceField address_fields[] = {
 #define NADDRESS_FIELDS lengthof(address_fields)
 enum
 {
-	ADDRESS_LINE1 = 4, ADDRESS_CITY = 6, ADDRESS_COUNTRY = 9,
+	ADDRESS_COUNTRY = 9,
 	ADDRESS_DEFAULT_SHIPPING = 11, ADDRESS_DEFAULT_BILLING = 12
 };
 static const char *const address_not_null[] = {
@@ -142,13 +142,8 @@ check_email(const CommerceValue *value)
 static void
 parse_customer(Jsonb *data, bool create, CommerceValue *values)
 {
-	CommerceField fields[NCUSTOMER_FIELDS];
-
-	memcpy(fields, customer_fields, sizeof(fields));
-	if (!create)
-		fields[CUSTOMER_EMAIL].required = false;
-	commerce_parse_object(data, "customer", fields, NCUSTOMER_FIELDS, values);
-	commerce_reject_null("customer", fields, NCUSTOMER_FIELDS, values, customer_not_null);
+	commerce_parse_body(data, "customer", customer_fields, NCUSTOMER_FIELDS, create,
+						customer_not_null, NULL, values);
 	commerce_check_size("customer", "metadata", &values[CUSTOMER_METADATA], 16384);
 	check_email(&values[CUSTOMER_EMAIL]);
 }
@@ -156,19 +151,10 @@ parse_customer(Jsonb *data, bool create, CommerceValue *values)
 static void
 parse_address(Jsonb *data, bool create, CommerceValue *values)
 {
-	CommerceField fields[NADDRESS_FIELDS];
 	const CommerceValue *country = &values[ADDRESS_COUNTRY];
 
-	memcpy(fields, address_fields, sizeof(fields));
-	if (!create)
-	{
-		fields[ADDRESS_LINE1].required = false;
-		fields[ADDRESS_CITY].required = false;
-		fields[ADDRESS_COUNTRY].required = false;
-	}
-	commerce_parse_object(data, "address", fields, NADDRESS_FIELDS, values);
-	commerce_reject_null("address", fields, NADDRESS_FIELDS, values, address_not_null);
-	commerce_reject_empty("address", fields, NADDRESS_FIELDS, values, (const char *[]) {"line1", "city", NULL});
+	commerce_parse_body(data, "address", address_fields, NADDRESS_FIELDS, create,
+						address_not_null, (const char *[]) {"line1", "city", NULL}, values);
 	if (country->present)
 	{
 		char	   *code = text_to_cstring(DatumGetTextPP(country->value));

@@ -186,16 +186,11 @@ check_options(Jsonb *options)
 static void
 parse_product(Jsonb *data, bool create, CommerceValue *values)
 {
-	CommerceField fields[NPRODUCT_FIELDS];
 	const CommerceValue *handle = &values[PRODUCT_HANDLE];
 	const CommerceValue *status = &values[PRODUCT_STATUS];
 
-	memcpy(fields, product_fields, sizeof(fields));
-	if (!create)
-		fields[PRODUCT_TITLE].required = false;
-	commerce_parse_object(data, "product", fields, NPRODUCT_FIELDS, values);
-	commerce_reject_null("product", fields, NPRODUCT_FIELDS, values, product_not_null);
-	commerce_reject_empty("product", fields, NPRODUCT_FIELDS, values, product_not_empty);
+	commerce_parse_body(data, "product", product_fields, NPRODUCT_FIELDS, create,
+						product_not_null, product_not_empty, values);
 	commerce_check_size("product", "attributes", &values[PRODUCT_ATTRIBUTES], 65536);
 	if (handle->present && !is_handle(text_to_cstring(DatumGetTextPP(handle->value))))
 		invalid_product("field \"handle\" must be lower-case letters and digits separated by single hyphens");

@@ -78,16 +78,11 @@ invalid_variant(const char *message)
 static void
 parse_variant(Jsonb *data, bool create, CommerceValue *values)
 {
-	CommerceField fields[NVARIANT_FIELDS];
 	const CommerceValue *sku = &values[VARIANT_SKU];
 	const CommerceValue *options = &values[VARIANT_OPTION_VALUES];
 
-	memcpy(fields, variant_fields, sizeof(fields));
-	if (!create)
-		fields[VARIANT_SKU].required = false;
-	commerce_parse_object(data, "variant", fields, NVARIANT_FIELDS, values);
-	commerce_reject_null("variant", fields, NVARIANT_FIELDS, values, variant_not_null);
-	commerce_reject_empty("variant", fields, NVARIANT_FIELDS, values, (const char *[]) {"sku", NULL});
+	commerce_parse_body(data, "variant", variant_fields, NVARIANT_FIELDS, create,
+						variant_not_null, (const char *[]) {"sku", NULL}, values);
 	commerce_check_size("variant", "attributes", &values[VARIANT_ATTRIBUTES], 65536);
 	if (sku->present && strpbrk(text_to_cstring(DatumGetTextPP(sku->value)), " \t\r\n\v\f") != NULL)
 		invalid_variant("field \"sku\" must not contain white space");
