@@ -111,7 +111,8 @@ commerce_create_category(PG_FUNCTION_ARGS)
 	Jsonb	   *replay;
 	pg_uuid_t	id;
 
-	replay = commerce_create_begin(&cmd, "create_category", fcinfo, "change the catalog", "category", &data);
+	replay = commerce_create_begin(&cmd, "create_category", fcinfo, "change the catalog",
+								   "category", &data);
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
 	parse_category(data, true, values);
@@ -141,7 +142,8 @@ commerce_update_category(PG_FUNCTION_ARGS)
 	Jsonb	   *data;
 	pg_uuid_t  *id;
 
-	replay = commerce_update_begin(&cmd, "update_category", fcinfo, "change the catalog", "category", &id, &data);
+	replay = commerce_update_begin(&cmd, "update_category", fcinfo, "change the catalog",
+								   "category", &id, &data);
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
 	parse_category(data, false, values);

@@ -66,7 +66,8 @@ commerce_create_customer_group(PG_FUNCTION_ARGS)
 	Jsonb	   *replay;
 	pg_uuid_t	id;
 
-	replay = commerce_create_begin(&cmd, "create_customer_group", fcinfo, "create customer groups", "customer group", &data);
+	replay = commerce_create_begin(&cmd, "create_customer_group", fcinfo, "create customer groups",
+								   "customer group", &data);
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
 	parse_group(data, true, values);
@@ -93,7 +94,8 @@ commerce_update_customer_group(PG_FUNCTION_ARGS)
 	Jsonb	   *data;
 	pg_uuid_t  *id;
 
-	replay = commerce_update_begin(&cmd, "update_customer_group", fcinfo, "change customer groups", "customer group", &id, &data);
+	replay = commerce_update_begin(&cmd, "update_customer_group", fcinfo, "change customer groups",
+								   "customer group", &id, &data);
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
 	parse_group(data, false, values);

@@ -197,7 +197,8 @@ commerce_create_customer(PG_FUNCTION_ARGS)
 	Jsonb	   *replay;
 	pg_uuid_t	id;
 
-	replay = commerce_create_begin(&cmd, "create_customer", fcinfo, "create customers", "customer", &data);
+	replay = commerce_create_begin(&cmd, "create_customer", fcinfo, "create customers",
+								   "customer", &data);
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
 	parse_customer(data, true, values);
@@ -230,7 +231,8 @@ commerce_update_customer(PG_FUNCTION_ARGS)
 	int64		expected = 0;
 	bool		has_expected;
 
-	replay = commerce_update_begin(&cmd, "update_customer", fcinfo, NULL, "customer", &id, &data);
+	replay = commerce_update_begin(&cmd, "update_customer", fcinfo, NULL,
+								   "customer", &id, &data);
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
 	has_expected = commerce_expected_version(fcinfo, 2, &expected);

@@ -269,7 +269,8 @@ commerce_create_product(PG_FUNCTION_ARGS)
 	pg_uuid_t	id;
 	Datum		args[4];
 
-	replay = commerce_create_begin(&cmd, "create_product", fcinfo, "change the catalog", "product", &data);
+	replay = commerce_create_begin(&cmd, "create_product", fcinfo, "change the catalog",
+								   "product", &data);
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
 	parse_product(data, true, values);

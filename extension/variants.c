@@ -196,7 +196,8 @@ commerce_update_variant(PG_FUNCTION_ARGS)
 	pg_uuid_t	product;
 	bool		isnull;
 
-	replay = commerce_update_begin(&cmd, "update_variant", fcinfo, "change the catalog", "variant", &id, &data);
+	replay = commerce_update_begin(&cmd, "update_variant", fcinfo, "change the catalog",
+								   "variant", &id, &data);
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
 	parse_variant(data, false, values);
