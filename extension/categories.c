@@ -187,8 +187,6 @@ commerce_list_categories(PG_FUNCTION_ARGS)
 
 	commerce_list_begin(&page, fcinfo, 0, 1);
 	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
-										  COMMERCE_LIST_PAGE("SELECT k.id, " CATEGORY_JSON " AS j FROM commerce.categories k"
-															 " WHERE k.tenant_id OPERATOR(pg_catalog.=) $1 AND k.id > $2"
-															 " ORDER BY k.id LIMIT $3 + 1", "$3"),
+										  COMMERCE_LIST_BY_ID("commerce.categories", "k", CATEGORY_JSON, ""),
 										  0, NULL, NULL));
 }

@@ -383,6 +383,15 @@ commerce_parse_body(Jsonb *data, const char *what, const CommerceField *fields, 
 	pfree(declared);
 }
 
+void
+commerce_invalid_input(const char *what, const char *problem)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 commerce_errcode("invalid_input"),
+			 errmsg("invalid %s: %s", what, problem)));
+}
+
 Jsonb *
 commerce_create_begin(CommerceCommand *cmd, const char *name, FunctionCallInfo fcinfo,
 					  const char *staff_action, const char *what, Jsonb **data)
@@ -451,7 +460,8 @@ commerce_list_fetch(const CommerceListPage *page, SPIPlanPtr *plan, const char *
 	Jsonb	   *response;
 	int			i;
 
-	Assert(nfilters <= LIST_MAX_FILTERS);
+	if (nfilters > LIST_MAX_FILTERS)
+		elog(ERROR, "a list page takes at most %d filters", LIST_MAX_FILTERS);
 	args[0] = UUIDPGetDatum(&page->tenant);
 	args[1] = page->after;
 	args[2] = Int32GetDatum(page->lim);

@@ -292,6 +292,12 @@ extern void commerce_parse_body(Jsonb *data, const char *what, const CommerceFie
 								const char *const *not_empty, CommerceValue *values);
 
 /*
+ * invalid_input (22023) "invalid <what>: <problem>": a rule of a request
+ * body that commerce_parse_object cannot check.
+ */
+extern void commerce_invalid_input(const char *what, const char *problem) pg_attribute_noreturn();
+
+/*
  * The openings of the commonest write commands: commerce_write_begin,
  * then the arguments of create_*(data jsonb, idempotency_key text) or of
  * update_*(id uuid, data jsonb, expected_version bigint, idempotency_key
@@ -321,14 +327,25 @@ typedef struct CommerceListPage
 	Datum		after;
 } CommerceListPage;
 
+/*
+ * The list page statement over the tenant's rows of table (alias alias),
+ * rendered by json, in id order after the cursor: filter is "" or
+ * " AND <condition>" over the filters $4 on.
+ */
+#define COMMERCE_LIST_BY_ID(table, alias, json, filter) \
+	COMMERCE_LIST_PAGE("SELECT " alias ".id, " json " AS j FROM " table " " alias \
+					   " WHERE " alias ".tenant_id OPERATOR(pg_catalog.=) $1" filter \
+					   " AND " alias ".id > $2 ORDER BY " alias ".id LIMIT $3 + 1", "$3")
+
 /* The tenant check, the lim and after arguments, then SPI_connect. */
 extern void commerce_list_begin(CommerceListPage *page, FunctionCallInfo fcinfo,
 								int lim_arg, int after_arg);
 
 /*
  * The page: sql is a COMMERCE_LIST_PAGE(..., "$3") over tenant $1, cursor
- * $2, lim $3 and the nfilters filters from $4 on; prepared once into *plan.
- * Finishes SPI and returns the page in the caller's memory.
+ * $2, lim $3 and the nfilters filters from $4 on (COMMERCE_LIST_BY_ID
+ * writes the usual one); prepared once into *plan. Finishes SPI and
+ * returns the page in the caller's memory.
  */
 extern Jsonb *commerce_list_fetch(const CommerceListPage *page, SPIPlanPtr *plan,
 								  const char *sql, int nfilters,

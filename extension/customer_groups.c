@@ -135,8 +135,6 @@ commerce_list_customer_groups(PG_FUNCTION_ARGS)
 
 	commerce_list_begin(&page, fcinfo, 0, 1);
 	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
-										  COMMERCE_LIST_PAGE("SELECT g.id, " GROUP_JSON " AS j FROM commerce.customer_groups g"
-															 " WHERE g.tenant_id OPERATOR(pg_catalog.=) $1 AND g.id > $2"
-															 " ORDER BY g.id LIMIT $3 + 1", "$3"),
+										  COMMERCE_LIST_BY_ID("commerce.customer_groups", "g", GROUP_JSON, ""),
 										  0, NULL, NULL));
 }

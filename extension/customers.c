@@ -133,10 +133,7 @@ check_email(const CommerceValue *value)
 	at = strchr(email, '@');
 	if (at == NULL || at == email || at[1] == '\0' || strchr(at + 1, '@') != NULL ||
 		strpbrk(email, " \t\r\n") != NULL || strlen(email) < 3)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("invalid customer: field \"email\" is not an email address")));
+		commerce_invalid_input("customer", "field \"email\" is not an email address");
 }
 
 static void
@@ -160,10 +157,8 @@ parse_address(Jsonb *data, bool create, CommerceValue *values)
 		char	   *code = text_to_cstring(DatumGetTextPP(country->value));
 
 		if (strlen(code) != 2 || code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' || code[1] > 'Z')
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 commerce_errcode("invalid_input"),
-					 errmsg("invalid address: field \"country\" must be an ISO 3166-1 alpha-2 code such as \"FR\"")));
+			commerce_invalid_input("address",
+								   "field \"country\" must be an ISO 3166-1 alpha-2 code such as \"FR\"");
 	}
 }
 
@@ -285,16 +280,12 @@ commerce_list_customers(PG_FUNCTION_ARGS)
 	commerce_list_begin(&page, fcinfo, 0, 1);
 	if (PG_ARGISNULL(2))
 		PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
-											  COMMERCE_LIST_PAGE("SELECT c.id, " CUSTOMER_JSON " AS j FROM commerce.customers c"
-																 " WHERE c.tenant_id OPERATOR(pg_catalog.=) $1 AND c.id > $2"
-																 " ORDER BY c.id LIMIT $3 + 1", "$3"),
+											  COMMERCE_LIST_BY_ID("commerce.customers", "c", CUSTOMER_JSON, ""),
 											  0, NULL, NULL));
 	email = PointerGetDatum(PG_GETARG_TEXT_PP(2));
 	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list_email,
-										  COMMERCE_LIST_PAGE("SELECT c.id, " CUSTOMER_JSON " AS j FROM commerce.customers c"
-															 " WHERE c.tenant_id OPERATOR(pg_catalog.=) $1"
-															 " AND c.email_normalized OPERATOR(pg_catalog.=) pg_catalog.lower($4)"
-															 " AND c.id > $2 ORDER BY c.id LIMIT $3 + 1", "$3"),
+										  COMMERCE_LIST_BY_ID("commerce.customers", "c", CUSTOMER_JSON,
+															  " AND c.email_normalized OPERATOR(pg_catalog.=) pg_catalog.lower($4)"),
 										  1, (Oid[]) {TEXTOID}, &email));
 }
 

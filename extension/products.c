@@ -85,15 +85,6 @@ static SPIPlanPtr plan_get = NULL;
 static SPIPlanPtr plan_list = NULL;
 static SPIPlanPtr plan_list_status = NULL;
 
-static void
-invalid_product(const char *message)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 commerce_errcode("invalid_input"),
-			 errmsg("invalid product: %s", message)));
-}
-
 static bool
 is_handle(const char *s)
 {
@@ -124,7 +115,7 @@ option_text(const JsonbValue *v, const char *problem)
 {
 	if (v->type != jbvString || v->val.string.len == 0 ||
 		pg_mbstrlen_with_len(v->val.string.val, v->val.string.len) > OPTION_TEXT_MAX)
-		invalid_product(problem);
+		commerce_invalid_input("product", problem);
 	return pnstrdup(v->val.string.val, v->val.string.len);
 }
 
@@ -157,14 +148,14 @@ check_options(Jsonb *options)
 		if (token != WJB_ELEM)
 			continue;
 		if (v.type != jbvBinary || JsonContainerIsArray(v.val.binary.data))
-			invalid_product("every option must be an object {\"name\", \"values\"}");
+			commerce_invalid_input("product", "every option must be an object {\"name\", \"values\"}");
 		commerce_parse_object(JsonbValueToJsonb(&v), "product option", option_fields, 2, values);
 		names[noptions] = text_to_cstring(DatumGetTextPP(values[0].value));
 		if (names[noptions][0] == '\0')
-			invalid_product("option names must not be empty");
+			commerce_invalid_input("product", "option names must not be empty");
 		for (i = 0; i < noptions; i++)
 			if (strcmp(names[i], names[noptions]) == 0)
-				invalid_product(psprintf("option \"%s\" is listed twice", names[i]));
+				commerce_invalid_input("product", psprintf("option \"%s\" is listed twice", names[i]));
 		noptions++;
 
 		vit = JsonbIteratorInit(&DatumGetJsonbP(values[1].value)->root);
@@ -175,11 +166,11 @@ check_options(Jsonb *options)
 			seen[nseen] = option_text(&value, "option values must be strings of 1 to 100 characters");
 			for (i = 0; i < nseen; i++)
 				if (strcmp(seen[i], seen[nseen]) == 0)
-					invalid_product(psprintf("option value \"%s\" is listed twice", seen[i]));
+					commerce_invalid_input("product", psprintf("option value \"%s\" is listed twice", seen[i]));
 			nseen++;
 		}
 		if (nseen == 0)
-			invalid_product("every option needs at least one value");
+			commerce_invalid_input("product", "every option needs at least one value");
 	}
 }
 
@@ -193,14 +184,15 @@ parse_product(Jsonb *data, bool create, CommerceValue *values)
 						product_not_null, product_not_empty, values);
 	commerce_check_size("product", "attributes", &values[PRODUCT_ATTRIBUTES], 65536);
 	if (handle->present && !is_handle(text_to_cstring(DatumGetTextPP(handle->value))))
-		invalid_product("field \"handle\" must be lower-case letters and digits separated by single hyphens");
+		commerce_invalid_input("product", "field \"handle\" must be lower-case letters and digits separated by single hyphens");
 	if (status->present)
 	{
 		char	   *s = text_to_cstring(DatumGetTextPP(status->value));
 
 		if (!is_status(s) || (create && strcmp(s, "archived") == 0))
-			invalid_product(create ? "field \"status\" must be \"draft\" or \"active\""
-							: "field \"status\" must be \"draft\", \"active\" or \"archived\"");
+			commerce_invalid_input("product",
+								   create ? "field \"status\" must be \"draft\" or \"active\""
+								   : "field \"status\" must be \"draft\", \"active\" or \"archived\"");
 	}
 	if (values[PRODUCT_OPTIONS].present)
 		check_options(DatumGetJsonbP(values[PRODUCT_OPTIONS].value));
@@ -462,9 +454,7 @@ commerce_list_products(PG_FUNCTION_ARGS)
 	commerce_list_begin(&page, fcinfo, 0, 1);
 	if (PG_ARGISNULL(2))
 		PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
-											  COMMERCE_LIST_PAGE("SELECT p.id, " PRODUCT_JSON " AS j FROM commerce.products p"
-																 " WHERE p.tenant_id OPERATOR(pg_catalog.=) $1 AND p.id > $2"
-																 " ORDER BY p.id LIMIT $3 + 1", "$3"),
+											  COMMERCE_LIST_BY_ID("commerce.products", "p", PRODUCT_JSON, ""),
 											  0, NULL, NULL));
 	status = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	if (!is_status(status))
@@ -474,9 +464,7 @@ commerce_list_products(PG_FUNCTION_ARGS)
 				 errmsg("status must be \"draft\", \"active\" or \"archived\"")));
 	filter = CStringGetTextDatum(status);
 	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list_status,
-										  COMMERCE_LIST_PAGE("SELECT p.id, " PRODUCT_JSON " AS j FROM commerce.products p"
-															 " WHERE p.tenant_id OPERATOR(pg_catalog.=) $1"
-															 " AND p.status OPERATOR(pg_catalog.=) $4 AND p.id > $2"
-															 " ORDER BY p.id LIMIT $3 + 1", "$3"),
+										  COMMERCE_LIST_BY_ID("commerce.products", "p", PRODUCT_JSON,
+															  " AND p.status OPERATOR(pg_catalog.=) $4"),
 										  1, (Oid[]) {TEXTOID}, &filter));
 }

@@ -67,15 +67,6 @@ static SPIPlanPtr plan_variant_visible = NULL;
 static SPIPlanPtr plan_list = NULL;
 
 static void
-invalid_variant(const char *message)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 commerce_errcode("invalid_input"),
-			 errmsg("invalid variant: %s", message)));
-}
-
-static void
 parse_variant(Jsonb *data, bool create, CommerceValue *values)
 {
 	const CommerceValue *sku = &values[VARIANT_SKU];
@@ -85,7 +76,7 @@ parse_variant(Jsonb *data, bool create, CommerceValue *values)
 						variant_not_null, (const char *[]) {"sku", NULL}, values);
 	commerce_check_size("variant", "attributes", &values[VARIANT_ATTRIBUTES], 65536);
 	if (sku->present && strpbrk(text_to_cstring(DatumGetTextPP(sku->value)), " \t\r\n\v\f") != NULL)
-		invalid_variant("field \"sku\" must not contain white space");
+		commerce_invalid_input("variant", "field \"sku\" must not contain white space");
 	if (options->present)
 	{
 		JsonbIterator *it = JsonbIteratorInit(&DatumGetJsonbP(options->value)->root);
@@ -94,7 +85,7 @@ parse_variant(Jsonb *data, bool create, CommerceValue *values)
 
 		while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 			if (token == WJB_VALUE && v.type != jbvString)
-				invalid_variant("every value of \"option_values\" must be a string");
+				commerce_invalid_input("variant", "every value of \"option_values\" must be a string");
 	}
 }
 
@@ -288,9 +279,7 @@ commerce_list_variants(PG_FUNCTION_ARGS)
 						 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
 						 &page.tenant, product, "product", true);
 	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
-										  COMMERCE_LIST_PAGE("SELECT v.id, " VARIANT_JSON " AS j FROM commerce.variants v"
-															 " WHERE v.tenant_id OPERATOR(pg_catalog.=) $1"
-															 " AND v.product_id OPERATOR(pg_catalog.=) $4 AND v.id > $2"
-															 " ORDER BY v.id LIMIT $3 + 1", "$3"),
+										  COMMERCE_LIST_BY_ID("commerce.variants", "v", VARIANT_JSON,
+															  " AND v.product_id OPERATOR(pg_catalog.=) $4"),
 										  1, (Oid[]) {UUIDOID}, &filter));
 }
