@@ -31,7 +31,8 @@
  * opts ([{"name": "Size", "values": ["S", "M"]}]) and names nothing else.
  */
 #define OPTION_VALUES_MATCH(opts, vals) \
-	"((SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(" vals ")) = pg_catalog.jsonb_array_length(" opts ")" \
+	"((SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(" vals "))" \
+	"   OPERATOR(pg_catalog.=) pg_catalog.jsonb_array_length(" opts ")" \
 	" AND NOT EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(" opts ") o" \
 	"   WHERE NOT COALESCE((o->'values') ? (" vals "->>(o->>'name')), false)))"
 

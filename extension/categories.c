@@ -14,7 +14,6 @@
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
-#include "utils/builtins.h"
 #include "utils/jsonb.h"
 
 #include "command.h"
@@ -56,14 +55,8 @@ static SPIPlanPtr plan_list = NULL;
 static void
 parse_category(Jsonb *data, bool create, CommerceValue *values)
 {
-	CommerceField fields[NCATEGORY_FIELDS];
-
-	memcpy(fields, category_fields, sizeof(fields));
-	if (!create)
-		fields[CATEGORY_NAME].required = false;
-	commerce_parse_object(data, "category", fields, NCATEGORY_FIELDS, values);
-	commerce_reject_null("category", fields, NCATEGORY_FIELDS, values, category_not_null);
-	commerce_reject_empty("category", fields, NCATEGORY_FIELDS, values, (const char *[]) {"name", NULL});
+	commerce_parse_body(data, "category", category_fields, NCATEGORY_FIELDS, create,
+						category_not_null, (const char *[]) {"name", NULL}, values);
 	commerce_check_size("category", "metadata", &values[CATEGORY_METADATA], 16384);
 }
 
@@ -82,11 +75,14 @@ check_parent(const pg_uuid_t *tenant, const CommerceValue *parent, pg_uuid_t *se
 		return;
 	commerce_prepare(&plan_parent,
 					 "WITH RECURSIVE up(id, parent_id, depth) AS ("
-					 "  SELECT id, parent_id, 1 FROM commerce.categories WHERE tenant_id = $1 AND id = $2"
+					 "  SELECT id, parent_id, 1 FROM commerce.categories"
+					 "  WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2"
 					 "  UNION ALL"
 					 "  SELECT k.id, k.parent_id, up.depth + 1 FROM commerce.categories k"
-					 "  JOIN up ON k.tenant_id = $1 AND k.id = up.parent_id WHERE up.depth < 1000)"
-					 " SELECT pg_catalog.count(*) FILTER (WHERE id = $3) FROM up HAVING pg_catalog.count(*) > 0",
+					 "  JOIN up ON k.tenant_id OPERATOR(pg_catalog.=) $1 AND k.id OPERATOR(pg_catalog.=) up.parent_id"
+					 "  WHERE up.depth < 1000)"
+					 " SELECT pg_catalog.count(*) FILTER (WHERE id OPERATOR(pg_catalog.=) $3) FROM up"
+					 " HAVING pg_catalog.count(*) > 0",
 					 3, (Oid[]) {UUIDOID, UUIDOID, UUIDOID});
 	args[0] = UUIDPGetDatum(tenant);
 	args[1] = parent->value;
@@ -112,34 +108,25 @@ commerce_create_category(PG_FUNCTION_ARGS)
 	CommerceCommand cmd;
 	CommerceValue values[NCATEGORY_FIELDS];
 	Jsonb	   *data;
-	Jsonb	   *response;
+	Jsonb	   *replay;
 	pg_uuid_t	id;
-	Datum		args[3];
 
-	response = commerce_write_begin(&cmd, "create_category", fcinfo, 1, "change the catalog");
-	if (response != NULL)
-		PG_RETURN_JSONB_P(response);	/* a replay */
-	data = commerce_jsonb_arg(fcinfo, 0, "category");
+	replay = commerce_create_begin(&cmd, "create_category", fcinfo, "change the catalog",
+								   "category", &data);
+	if (replay != NULL)
+		PG_RETURN_JSONB_P(replay);
 	parse_category(data, true, values);
 	check_parent(&cmd.tenant, &values[CATEGORY_PARENT], NULL);
 
 	commerce_uuid_v7(&id);
-	commerce_prepare(&plan_insert,
-					 "INSERT INTO commerce.categories AS k"
-					 " (tenant_id, id, name, description, parent_id, position, metadata)"
-					 " VALUES ($1, $2, $3->>'name', $3->>'description', ($3->>'parent_id')::uuid,"
-					 " COALESCE(($3->>'position')::integer, 0), COALESCE($3->'metadata', '{}'))"
-					 " RETURNING " CATEGORY_JSON,
-					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
-	args[0] = UUIDPGetDatum(&cmd.tenant);
-	args[1] = UUIDPGetDatum(&id);
-	args[2] = JsonbPGetDatum(data);
-	commerce_execute(plan_insert, args, NULL, false, 0);
-	response = commerce_result_jsonb(1);
-	commerce_command_emit(&cmd, "category.created", "category", &id, response);
-	response = commerce_command_finish(&cmd, response);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	commerce_write_row(&plan_insert,
+					   "INSERT INTO commerce.categories AS k"
+					   " (tenant_id, id, name, description, parent_id, position, metadata)"
+					   " VALUES ($1, $2, $3->>'name', $3->>'description', ($3->>'parent_id')::uuid,"
+					   " COALESCE(($3->>'position')::integer, 0), COALESCE($3->'metadata', '{}'))"
+					   " RETURNING " CATEGORY_JSON,
+					   &cmd.tenant, &id, data, NULL, 0);
+	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "category.created", "category", &id));
 }
 
 /*
@@ -151,88 +138,55 @@ commerce_update_category(PG_FUNCTION_ARGS)
 {
 	CommerceCommand cmd;
 	CommerceValue values[NCATEGORY_FIELDS];
-	Jsonb	   *response;
+	Jsonb	   *replay;
 	Jsonb	   *data;
 	pg_uuid_t  *id;
-	Datum		args[3];
 
-	response = commerce_write_begin(&cmd, "update_category", fcinfo, 3, "change the catalog");
-	if (response != NULL)
-		PG_RETURN_JSONB_P(response);	/* a replay */
-	id = commerce_uuid_arg(fcinfo, 0, "id");
-	data = commerce_jsonb_arg(fcinfo, 1, "category");
+	replay = commerce_update_begin(&cmd, "update_category", fcinfo, "change the catalog",
+								   "category", &id, &data);
+	if (replay != NULL)
+		PG_RETURN_JSONB_P(replay);
 	parse_category(data, false, values);
 
 	commerce_lock_expected(fcinfo, 2, &plan_lock,
-						  "SELECT version FROM commerce.categories WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+						  "SELECT version FROM commerce.categories"
+						  " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2 FOR UPDATE",
 						  &cmd.tenant, id, "category");
-	args[0] = UUIDPGetDatum(&cmd.tenant);
-	args[1] = UUIDPGetDatum(id);
 	check_parent(&cmd.tenant, &values[CATEGORY_PARENT], id);
 
-	commerce_prepare(&plan_update,
-					 "UPDATE commerce.categories AS k SET"
-					 " name = CASE WHEN $3 ? 'name' THEN $3->>'name' ELSE k.name END,"
-					 " description = CASE WHEN $3 ? 'description' THEN $3->>'description' ELSE k.description END,"
-					 " parent_id = CASE WHEN $3 ? 'parent_id' THEN ($3->>'parent_id')::uuid ELSE k.parent_id END,"
-					 " position = CASE WHEN $3 ? 'position' THEN ($3->>'position')::integer ELSE k.position END,"
-					 " metadata = CASE WHEN $3 ? 'metadata' THEN $3->'metadata' ELSE k.metadata END,"
-					 " version = k.version + 1, updated_at = pg_catalog.now()"
-					 " WHERE k.tenant_id = $1 AND k.id = $2 RETURNING " CATEGORY_JSON,
-					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
-	args[2] = JsonbPGetDatum(data);
-	commerce_execute(plan_update, args, NULL, false, 0);
-	response = commerce_result_jsonb(1);
-	commerce_command_emit(&cmd, "category.updated", "category", id, response);
-	response = commerce_command_finish(&cmd, response);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	commerce_write_row(&plan_update,
+					   "UPDATE commerce.categories AS k SET"
+					   " name = CASE WHEN $3 ? 'name' THEN $3->>'name' ELSE k.name END,"
+					   " description = CASE WHEN $3 ? 'description' THEN $3->>'description' ELSE k.description END,"
+					   " parent_id = CASE WHEN $3 ? 'parent_id' THEN ($3->>'parent_id')::uuid ELSE k.parent_id END,"
+					   " position = CASE WHEN $3 ? 'position' THEN ($3->>'position')::integer ELSE k.position END,"
+					   " metadata = CASE WHEN $3 ? 'metadata' THEN $3->'metadata' ELSE k.metadata END,"
+					   " version = k.version + 1, updated_at = pg_catalog.now()"
+					   " WHERE k.tenant_id OPERATOR(pg_catalog.=) $1 AND k.id OPERATOR(pg_catalog.=) $2"
+					   " RETURNING " CATEGORY_JSON,
+					   &cmd.tenant, id, data, NULL, 0);
+	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "category.updated", "category", id));
 }
 
 /* commerce.get_category(id uuid) RETURNS jsonb */
 Datum
 commerce_get_category(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t	tenant;
-	pg_uuid_t  *id = commerce_uuid_arg(fcinfo, 0, "id");
-	Jsonb	   *response;
-	Datum		args[2];
-
-	commerce_query_begin(&tenant);
-	SPI_connect();
-	commerce_prepare(&plan_get,
-					 "SELECT " CATEGORY_JSON " FROM commerce.categories k WHERE k.tenant_id = $1 AND k.id = $2",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	args[0] = UUIDPGetDatum(&tenant);
-	args[1] = UUIDPGetDatum(id);
-	commerce_execute(plan_get, args, NULL, true, 1);
-	response = commerce_result_jsonb(1);
-	if (response == NULL)
-		commerce_not_found("category", id);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	PG_RETURN_JSONB_P(commerce_get_by_id(fcinfo, &plan_get,
+										 "SELECT " CATEGORY_JSON " FROM commerce.categories k"
+										 " WHERE k.tenant_id OPERATOR(pg_catalog.=) $1"
+										 " AND k.id OPERATOR(pg_catalog.=) $2",
+										 "category"));
 }
 
 /* commerce.list_categories(lim int DEFAULT 50, after text DEFAULT NULL) RETURNS jsonb */
 Datum
 commerce_list_categories(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t	tenant;
-	int32		lim;
-	Datum		args[3];
-	Jsonb	   *response;
+	CommerceListPage page;
 
-	commerce_query_begin(&tenant);
-	commerce_list_args(fcinfo, 0, 1, &lim, &args[1]);
-	SPI_connect();
-	commerce_prepare(&plan_list,
-					 COMMERCE_LIST_PAGE("SELECT k.id, " CATEGORY_JSON " AS j FROM commerce.categories k"
-								  " WHERE k.tenant_id = $1 AND k.id > $2 ORDER BY k.id LIMIT $3 + 1", "$3"),
-					 3, (Oid[]) {UUIDOID, UUIDOID, INT4OID});
-	args[0] = UUIDPGetDatum(&tenant);
-	args[2] = Int32GetDatum(lim);
-	commerce_execute(plan_list, args, NULL, true, 1);
-	response = commerce_result_jsonb(1);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	commerce_list_begin(&page, fcinfo, 0, 1);
+	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
+										  COMMERCE_LIST_BY_ID("commerce.categories", "k", CATEGORY_JSON, ""),
+										  0, NULL, NULL));
 }

@@ -421,6 +421,166 @@ Jsonb *
 commerce_command_done(CommerceCommand *cmd, const char *type, const char *aggregate_type,
 					  const pg_uuid_t *id, Jsonb *response)
 {
+ * Aggregate reads and writes by id (see command.h): the steps every
+ * aggregate's get_*, list_*, create_* and update_* repeat around its SQL.
+ */
+void
+commerce_parse_body(Jsonb *data, const char *what, const CommerceField *fields, int nfields,
+					bool create, const char *const *not_null, const char *const *not_empty,
+					CommerceValue *values)
+{
+	CommerceField *declared = palloc(sizeof(CommerceField) * nfields);
+	int			i;
+
+	memcpy(declared, fields, sizeof(CommerceField) * nfields);
+	for (i = 0; i < nfields && !create; i++)
+		declared[i].required = false;
+	commerce_parse_object(data, what, declared, nfields, values);
+	if (not_null != NULL)
+		commerce_reject_null(what, declared, nfields, values, not_null);
+	if (not_empty != NULL)
+		commerce_reject_empty(what, declared, nfields, values, not_empty);
+	pfree(declared);
+}
+
+void
+commerce_invalid_input(const char *what, const char *problem)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 commerce_errcode("invalid_input"),
+			 errmsg("invalid %s: %s", what, problem)));
+}
+
+Jsonb *
+commerce_create_begin(CommerceCommand *cmd, const char *name, FunctionCallInfo fcinfo,
+					  const char *staff_action, const char *what, Jsonb **data)
+{
+	Jsonb	   *replay = commerce_write_begin(cmd, name, fcinfo, 1, staff_action);
+
+	if (replay == NULL)
+		*data = commerce_jsonb_arg(fcinfo, 0, what);
+	return replay;
+}
+
+Jsonb *
+commerce_update_begin(CommerceCommand *cmd, const char *name, FunctionCallInfo fcinfo,
+					  const char *staff_action, const char *what, pg_uuid_t **id,
+					  Jsonb **data)
+{
+	Jsonb	   *replay = commerce_write_begin(cmd, name, fcinfo, 3, staff_action);
+
+	if (replay == NULL)
+	{
+		*id = commerce_uuid_arg(fcinfo, 0, "id");
+		*data = commerce_jsonb_arg(fcinfo, 1, what);
+	}
+	return replay;
+}
+
+Jsonb *
+commerce_get_by_id(FunctionCallInfo fcinfo, SPIPlanPtr *plan, const char *sql,
+				   const char *aggregate)
+{
+	pg_uuid_t	tenant;
+	pg_uuid_t  *id = commerce_uuid_arg(fcinfo, 0, "id");
+	Jsonb	   *response;
+	Datum		args[2];
+
+	commerce_query_begin(&tenant);
+	SPI_connect();
+	commerce_prepare(plan, sql, 2, (Oid[]) {UUIDOID, UUIDOID});
+	args[0] = UUIDPGetDatum(&tenant);
+	args[1] = UUIDPGetDatum(id);
+	commerce_execute(*plan, args, NULL, true, 1);
+	response = commerce_result_jsonb(1);
+	if (response == NULL)
+		commerce_not_found(aggregate, id);
+	SPI_finish();
+	return response;
+}
+
+void
+commerce_list_begin(CommerceListPage *page, FunctionCallInfo fcinfo, int lim_arg,
+					int after_arg)
+{
+	commerce_query_begin(&page->tenant);
+	commerce_list_args(fcinfo, lim_arg, after_arg, &page->lim, &page->after);
+	SPI_connect();
+}
+
+#define LIST_MAX_FILTERS 4
+
+Jsonb *
+commerce_list_fetch(const CommerceListPage *page, SPIPlanPtr *plan, const char *sql,
+					int nfilters, const Oid *filter_types, const Datum *filters)
+{
+	Oid			types[3 + LIST_MAX_FILTERS] = {UUIDOID, UUIDOID, INT4OID};
+	Datum		args[3 + LIST_MAX_FILTERS];
+	Jsonb	   *response;
+	int			i;
+
+	if (nfilters > LIST_MAX_FILTERS)
+		elog(ERROR, "a list page takes at most %d filters", LIST_MAX_FILTERS);
+	args[0] = UUIDPGetDatum(&page->tenant);
+	args[1] = page->after;
+	args[2] = Int32GetDatum(page->lim);
+	for (i = 0; i < nfilters; i++)
+	{
+		types[3 + i] = filter_types[i];
+		args[3 + i] = filters[i];
+	}
+	commerce_prepare(plan, sql, 3 + nfilters, types);
+	commerce_execute(*plan, args, NULL, true, 1);
+	response = commerce_result_jsonb(1);
+	SPI_finish();
+	return response;
+}
+
+void
+commerce_require_row(SPIPlanPtr *plan, const char *sql, const pg_uuid_t *tenant,
+					 const pg_uuid_t *id, const char *aggregate, bool read_only)
+{
+	Datum		args[2];
+
+	commerce_prepare(plan, sql, 2, (Oid[]) {UUIDOID, UUIDOID});
+	args[0] = UUIDPGetDatum(tenant);
+	args[1] = UUIDPGetDatum(id);
+	if (commerce_execute(*plan, args, NULL, read_only, 1) == 0)
+		commerce_not_found(aggregate, id);
+}
+
+void
+commerce_require_reference(SPIPlanPtr *plan, const char *sql, const pg_uuid_t *tenant,
+						   const CommerceValue *ref, const char *aggregate)
+{
+	if (ref->present && !ref->isnull)
+		commerce_require_row(plan, sql, tenant, DatumGetUUIDP(ref->value), aggregate, false);
+}
+
+void
+commerce_write_row(SPIPlanPtr *plan, const char *sql, const pg_uuid_t *tenant,
+				   const pg_uuid_t *id, Jsonb *data, const CommerceUniqueRule *rules,
+				   int nrules)
+{
+	Datum		args[3];
+
+	commerce_prepare(plan, sql, 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
+	args[0] = UUIDPGetDatum(tenant);
+	args[1] = UUIDPGetDatum(id);
+	args[2] = JsonbPGetDatum(data);
+	if (nrules > 0)
+		commerce_execute_unique(*plan, args, NULL, rules, nrules);
+	else
+		commerce_execute(*plan, args, NULL, false, 0);
+}
+
+Jsonb *
+commerce_write_end(CommerceCommand *cmd, const char *type, const char *aggregate_type,
+				   const pg_uuid_t *id)
+{
+	Jsonb	   *response = commerce_result_jsonb(1);
+
 	commerce_command_emit(cmd, type, aggregate_type, id, response);
 	response = commerce_command_finish(cmd, response);
 	SPI_finish();

@@ -317,5 +317,117 @@ extern uint64 commerce_execute_by_id(SPIPlanPtr *plan, const char *sql,
 extern Jsonb *commerce_command_done(CommerceCommand *cmd, const char *type,
 									const char *aggregate_type, const pg_uuid_t *id,
 									Jsonb *response);
+/* --- aggregate reads and writes by id (issue 12, catalog) ------------
+ * The steps every aggregate's get_*, list_*, create_* and update_*
+ * repeat around its own SQL: $1 is always the tenant, $2 the aggregate's
+ * id (for a list, the cursor), and the statement returns the aggregate as
+ * one jsonb column.
+ */
+
+/*
+ * The body of a create_* (create true: the fields as declared) or of a
+ * partial update_* (create false: no field required): commerce_parse_object,
+ * then commerce_reject_null over not_null and commerce_reject_empty over
+ * not_empty (either may be NULL).
+ */
+extern void commerce_parse_body(Jsonb *data, const char *what, const CommerceField *fields,
+								int nfields, bool create, const char *const *not_null,
+								const char *const *not_empty, CommerceValue *values);
+
+/*
+ * invalid_input (22023) "invalid <what>: <problem>": a rule of a request
+ * body that commerce_parse_object cannot check.
+ */
+extern void commerce_invalid_input(const char *what, const char *problem) pg_attribute_noreturn();
+
+/*
+ * The openings of the commonest write commands: commerce_write_begin,
+ * then the arguments of create_*(data jsonb, idempotency_key text) or of
+ * update_*(id uuid, data jsonb, expected_version bigint, idempotency_key
+ * text); what names the body in errors. Return a replay (return it as it
+ * is), or NULL with *data (and *id) set: go on, inside SPI.
+ */
+extern Jsonb *commerce_create_begin(CommerceCommand *cmd, const char *name,
+									FunctionCallInfo fcinfo, const char *staff_action,
+									const char *what, Jsonb **data);
+extern Jsonb *commerce_update_begin(CommerceCommand *cmd, const char *name,
+									FunctionCallInfo fcinfo, const char *staff_action,
+									const char *what, pg_uuid_t **id, Jsonb **data);
+
+/*
+ * A get_* command: the uuid argument 0 "id", the tenant check, then the
+ * jsonb of sql (prepared once into *plan; tenant_id $1, id $2). not_found
+ * when the tenant has no such row. Returns it in the caller's memory.
+ */
+extern Jsonb *commerce_get_by_id(FunctionCallInfo fcinfo, SPIPlanPtr *plan,
+								 const char *sql, const char *aggregate);
+
+/* A list_* command between its opening and its page */
+typedef struct CommerceListPage
+{
+	pg_uuid_t	tenant;
+	int32		lim;
+	Datum		after;
+} CommerceListPage;
+
+/*
+ * The list page statement over the tenant's rows of table (alias alias),
+ * rendered by json, in id order after the cursor: filter is "" or
+ * " AND <condition>" over the filters $4 on.
+ */
+#define COMMERCE_LIST_BY_ID(table, alias, json, filter) \
+	COMMERCE_LIST_PAGE("SELECT " alias ".id, " json " AS j FROM " table " " alias \
+					   " WHERE " alias ".tenant_id OPERATOR(pg_catalog.=) $1" filter \
+					   " AND " alias ".id > $2 ORDER BY " alias ".id LIMIT $3 + 1", "$3")
+
+/* The tenant check, the lim and after arguments, then SPI_connect. */
+extern void commerce_list_begin(CommerceListPage *page, FunctionCallInfo fcinfo,
+								int lim_arg, int after_arg);
+
+/*
+ * The page: sql is a COMMERCE_LIST_PAGE(..., "$3") over tenant $1, cursor
+ * $2, lim $3 and the nfilters filters from $4 on (COMMERCE_LIST_BY_ID
+ * writes the usual one); prepared once into *plan. Finishes SPI and
+ * returns the page in the caller's memory.
+ */
+extern Jsonb *commerce_list_fetch(const CommerceListPage *page, SPIPlanPtr *plan,
+								  const char *sql, int nfilters,
+								  const Oid *filter_types, const Datum *filters);
+
+/*
+ * not_found unless sql (prepared once into *plan; tenant_id $1, id $2)
+ * finds a row: for references a command checks (and locks, with FOR
+ * KEY SHARE or FOR SHARE in sql; read_only in a read command). The row
+ * stays in SPI_tuptable.
+ */
+extern void commerce_require_row(SPIPlanPtr *plan, const char *sql,
+								 const pg_uuid_t *tenant, const pg_uuid_t *id,
+								 const char *aggregate, bool read_only);
+
+/* The same for an optional uuid field of a request body that references
+ * another aggregate, locked FOR KEY SHARE in sql: nothing to check when
+ * the field is absent or null. */
+extern void commerce_require_reference(SPIPlanPtr *plan, const char *sql,
+									   const pg_uuid_t *tenant, const CommerceValue *ref,
+									   const char *aggregate);
+
+/*
+ * The statement that writes an aggregate from the request body: sql
+ * (prepared once into *plan) takes tenant_id $1, id $2 and the body $3
+ * and returns the aggregate's jsonb; a unique violation of one of rules
+ * becomes its code (nrules 0: none expected).
+ */
+extern void commerce_write_row(SPIPlanPtr *plan, const char *sql,
+							   const pg_uuid_t *tenant, const pg_uuid_t *id,
+							   Jsonb *data, const CommerceUniqueRule *rules,
+							   int nrules);
+
+/*
+ * The end of a write command whose last statement returned the aggregate's
+ * jsonb: it is the response and the data of event type for aggregate_type
+ * id; stored with the key, SPI finished, returned in the caller's memory.
+ */
+extern Jsonb *commerce_write_end(CommerceCommand *cmd, const char *type,
+								 const char *aggregate_type, const pg_uuid_t *id);
 
 #endif							/* COMMERCE_COMMAND_H */

@@ -12,13 +12,10 @@
  */
 #include "postgres.h"
 
-#include "catalog/pg_type.h"
 #include "fmgr.h"
-#include "utils/builtins.h"
 #include "utils/jsonb.h"
 
 #include "command.h"
-#include "errors.h"
 #include "uuid.h"
 
 PG_FUNCTION_INFO_V1(commerce_create_customer_group);
@@ -54,14 +51,8 @@ static SPIPlanPtr plan_list = NULL;
 static void
 parse_group(Jsonb *data, bool create, CommerceValue *values)
 {
-	CommerceField fields[NGROUP_FIELDS];
-
-	memcpy(fields, group_fields, sizeof(fields));
-	if (!create)
-		fields[0].required = false;
-	commerce_parse_object(data, "customer group", fields, NGROUP_FIELDS, values);
-	commerce_reject_null("customer group", fields, NGROUP_FIELDS, values, group_not_null);
-	commerce_reject_empty("customer group", fields, NGROUP_FIELDS, values, (const char *[]) {"name", NULL});
+	commerce_parse_body(data, "customer group", group_fields, NGROUP_FIELDS, create,
+						group_not_null, (const char *[]) {"name", NULL}, values);
 	commerce_check_size("customer group", "metadata", &values[2], 16384);
 }
 
@@ -72,31 +63,22 @@ commerce_create_customer_group(PG_FUNCTION_ARGS)
 	CommerceCommand cmd;
 	CommerceValue values[NGROUP_FIELDS];
 	Jsonb	   *data;
-	Jsonb	   *response;
+	Jsonb	   *replay;
 	pg_uuid_t	id;
-	Datum		args[3];
 
-	response = commerce_write_begin(&cmd, "create_customer_group", fcinfo, 1, "create customer groups");
-	if (response != NULL)
-		PG_RETURN_JSONB_P(response);	/* a replay */
-	data = commerce_jsonb_arg(fcinfo, 0, "customer group");
+	replay = commerce_create_begin(&cmd, "create_customer_group", fcinfo, "create customer groups",
+								   "customer group", &data);
+	if (replay != NULL)
+		PG_RETURN_JSONB_P(replay);
 	parse_group(data, true, values);
 
 	commerce_uuid_v7(&id);
-	commerce_prepare(&plan_insert,
-					 "INSERT INTO commerce.customer_groups AS g (tenant_id, id, name, description, metadata)"
-					 " VALUES ($1, $2, $3->>'name', $3->>'description', COALESCE($3->'metadata', '{}'))"
-					 " RETURNING " GROUP_JSON,
-					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
-	args[0] = UUIDPGetDatum(&cmd.tenant);
-	args[1] = UUIDPGetDatum(&id);
-	args[2] = JsonbPGetDatum(data);
-	commerce_execute_unique(plan_insert, args, NULL, group_unique, lengthof(group_unique));
-	response = commerce_result_jsonb(1);
-	commerce_command_emit(&cmd, "customer_group.created", "customer_group", &id, response);
-	response = commerce_command_finish(&cmd, response);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	commerce_write_row(&plan_insert,
+					   "INSERT INTO commerce.customer_groups AS g (tenant_id, id, name, description, metadata)"
+					   " VALUES ($1, $2, $3->>'name', $3->>'description', COALESCE($3->'metadata', '{}'))"
+					   " RETURNING " GROUP_JSON,
+					   &cmd.tenant, &id, data, group_unique, lengthof(group_unique));
+	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "customer_group.created", "customer_group", &id));
 }
 
 /*
@@ -108,87 +90,51 @@ commerce_update_customer_group(PG_FUNCTION_ARGS)
 {
 	CommerceCommand cmd;
 	CommerceValue values[NGROUP_FIELDS];
-	Jsonb	   *response;
+	Jsonb	   *replay;
 	Jsonb	   *data;
 	pg_uuid_t  *id;
-	Datum		args[3];
 
-	response = commerce_write_begin(&cmd, "update_customer_group", fcinfo, 3, "change customer groups");
-	if (response != NULL)
-		PG_RETURN_JSONB_P(response);	/* a replay */
-	id = commerce_uuid_arg(fcinfo, 0, "id");
-	data = commerce_jsonb_arg(fcinfo, 1, "customer group");
+	replay = commerce_update_begin(&cmd, "update_customer_group", fcinfo, "change customer groups",
+								   "customer group", &id, &data);
+	if (replay != NULL)
+		PG_RETURN_JSONB_P(replay);
 	parse_group(data, false, values);
 
 	commerce_lock_expected(fcinfo, 2, &plan_lock,
 						  "SELECT version FROM commerce.customer_groups"
-						  " WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+						  " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2 FOR UPDATE",
 						  &cmd.tenant, id, "customer group");
-	args[0] = UUIDPGetDatum(&cmd.tenant);
-	args[1] = UUIDPGetDatum(id);
-
-	commerce_prepare(&plan_update,
-					 "UPDATE commerce.customer_groups AS g SET"
-					 " name = CASE WHEN $3 ? 'name' THEN $3->>'name' ELSE g.name END,"
-					 " description = CASE WHEN $3 ? 'description' THEN $3->>'description' ELSE g.description END,"
-					 " metadata = CASE WHEN $3 ? 'metadata' THEN $3->'metadata' ELSE g.metadata END,"
-					 " version = g.version + 1, updated_at = pg_catalog.now()"
-					 " WHERE g.tenant_id = $1 AND g.id = $2 RETURNING " GROUP_JSON,
-					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
-	args[2] = JsonbPGetDatum(data);
-	commerce_execute_unique(plan_update, args, NULL, group_unique, lengthof(group_unique));
-	response = commerce_result_jsonb(1);
-	commerce_command_emit(&cmd, "customer_group.updated", "customer_group", id, response);
-	response = commerce_command_finish(&cmd, response);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	commerce_write_row(&plan_update,
+					   "UPDATE commerce.customer_groups AS g SET"
+					   " name = CASE WHEN $3 ? 'name' THEN $3->>'name' ELSE g.name END,"
+					   " description = CASE WHEN $3 ? 'description' THEN $3->>'description' ELSE g.description END,"
+					   " metadata = CASE WHEN $3 ? 'metadata' THEN $3->'metadata' ELSE g.metadata END,"
+					   " version = g.version + 1, updated_at = pg_catalog.now()"
+					   " WHERE g.tenant_id OPERATOR(pg_catalog.=) $1 AND g.id OPERATOR(pg_catalog.=) $2"
+					   " RETURNING " GROUP_JSON,
+					   &cmd.tenant, id, data, group_unique, lengthof(group_unique));
+	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "customer_group.updated", "customer_group", id));
 }
 
 /* commerce.get_customer_group(id uuid) RETURNS jsonb */
 Datum
 commerce_get_customer_group(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t	tenant;
-	pg_uuid_t  *id = commerce_uuid_arg(fcinfo, 0, "id");
-	Jsonb	   *response;
-	Datum		args[2];
-
-	commerce_query_begin(&tenant);
-	SPI_connect();
-	commerce_prepare(&plan_get,
-					 "SELECT " GROUP_JSON " FROM commerce.customer_groups g"
-					 " WHERE g.tenant_id = $1 AND g.id = $2",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	args[0] = UUIDPGetDatum(&tenant);
-	args[1] = UUIDPGetDatum(id);
-	commerce_execute(plan_get, args, NULL, true, 1);
-	response = commerce_result_jsonb(1);
-	if (response == NULL)
-		commerce_not_found("customer group", id);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	PG_RETURN_JSONB_P(commerce_get_by_id(fcinfo, &plan_get,
+										 "SELECT " GROUP_JSON " FROM commerce.customer_groups g"
+										 " WHERE g.tenant_id OPERATOR(pg_catalog.=) $1"
+										 " AND g.id OPERATOR(pg_catalog.=) $2",
+										 "customer group"));
 }
 
 /* commerce.list_customer_groups(lim int DEFAULT 50, after text DEFAULT NULL) RETURNS jsonb */
 Datum
 commerce_list_customer_groups(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t	tenant;
-	int32		lim;
-	Datum		args[3];
-	Jsonb	   *response;
+	CommerceListPage page;
 
-	commerce_query_begin(&tenant);
-	commerce_list_args(fcinfo, 0, 1, &lim, &args[1]);
-	SPI_connect();
-	commerce_prepare(&plan_list,
-					 COMMERCE_LIST_PAGE("SELECT g.id, " GROUP_JSON " AS j FROM commerce.customer_groups g"
-								  " WHERE g.tenant_id = $1 AND g.id > $2 ORDER BY g.id LIMIT $3 + 1", "$3"),
-					 3, (Oid[]) {UUIDOID, UUIDOID, INT4OID});
-	args[0] = UUIDPGetDatum(&tenant);
-	args[2] = Int32GetDatum(lim);
-	commerce_execute(plan_list, args, NULL, true, 1);
-	response = commerce_result_jsonb(1);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	commerce_list_begin(&page, fcinfo, 0, 1);
+	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
+										  COMMERCE_LIST_BY_ID("commerce.customer_groups", "g", GROUP_JSON, ""),
+										  0, NULL, NULL));
 }

@@ -57,7 +57,7 @@ PG_FUNCTION_INFO_V1(commerce_remove_customer_address);
 	" 'phone', c.phone, 'metadata', c.metadata," \
 	" 'addresses', (SELECT COALESCE(pg_catalog.jsonb_agg(" ADDRESS_JSON " ORDER BY a.id), '[]'::jsonb)" \
 	"   FROM commerce.customer_addresses a" \
-	"   WHERE a.tenant_id = c.tenant_id AND a.customer_id = c.id)," \
+	"   WHERE a.tenant_id OPERATOR(pg_catalog.=) c.tenant_id AND a.customer_id OPERATOR(pg_catalog.=) c.id)," \
 	" 'version', c.version, 'created_at', " COMMERCE_SQL_TIMESTAMP("c.created_at") "," \
 	" 'updated_at', " COMMERCE_SQL_TIMESTAMP("c.updated_at") ")"
 
@@ -95,7 +95,7 @@ static const CommerceField address_fields[] = {
 #define NADDRESS_FIELDS lengthof(address_fields)
 enum
 {
-	ADDRESS_LINE1 = 4, ADDRESS_CITY = 6, ADDRESS_COUNTRY = 9,
+	ADDRESS_COUNTRY = 9,
 	ADDRESS_DEFAULT_SHIPPING = 11, ADDRESS_DEFAULT_BILLING = 12
 };
 static const char *const address_not_null[] = {
@@ -133,22 +133,14 @@ check_email(const CommerceValue *value)
 	at = strchr(email, '@');
 	if (at == NULL || at == email || at[1] == '\0' || strchr(at + 1, '@') != NULL ||
 		strpbrk(email, " \t\r\n") != NULL || strlen(email) < 3)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("invalid customer: field \"email\" is not an email address")));
+		commerce_invalid_input("customer", "field \"email\" is not an email address");
 }
 
 static void
 parse_customer(Jsonb *data, bool create, CommerceValue *values)
 {
-	CommerceField fields[NCUSTOMER_FIELDS];
-
-	memcpy(fields, customer_fields, sizeof(fields));
-	if (!create)
-		fields[CUSTOMER_EMAIL].required = false;
-	commerce_parse_object(data, "customer", fields, NCUSTOMER_FIELDS, values);
-	commerce_reject_null("customer", fields, NCUSTOMER_FIELDS, values, customer_not_null);
+	commerce_parse_body(data, "customer", customer_fields, NCUSTOMER_FIELDS, create,
+						customer_not_null, NULL, values);
 	commerce_check_size("customer", "metadata", &values[CUSTOMER_METADATA], 16384);
 	check_email(&values[CUSTOMER_EMAIL]);
 }
@@ -156,28 +148,17 @@ parse_customer(Jsonb *data, bool create, CommerceValue *values)
 static void
 parse_address(Jsonb *data, bool create, CommerceValue *values)
 {
-	CommerceField fields[NADDRESS_FIELDS];
 	const CommerceValue *country = &values[ADDRESS_COUNTRY];
 
-	memcpy(fields, address_fields, sizeof(fields));
-	if (!create)
-	{
-		fields[ADDRESS_LINE1].required = false;
-		fields[ADDRESS_CITY].required = false;
-		fields[ADDRESS_COUNTRY].required = false;
-	}
-	commerce_parse_object(data, "address", fields, NADDRESS_FIELDS, values);
-	commerce_reject_null("address", fields, NADDRESS_FIELDS, values, address_not_null);
-	commerce_reject_empty("address", fields, NADDRESS_FIELDS, values, (const char *[]) {"line1", "city", NULL});
+	commerce_parse_body(data, "address", address_fields, NADDRESS_FIELDS, create,
+						address_not_null, (const char *[]) {"line1", "city", NULL}, values);
 	if (country->present)
 	{
 		char	   *code = text_to_cstring(DatumGetTextPP(country->value));
 
 		if (strlen(code) != 2 || code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' || code[1] > 'Z')
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 commerce_errcode("invalid_input"),
-					 errmsg("invalid address: field \"country\" must be an ISO 3166-1 alpha-2 code such as \"FR\"")));
+			commerce_invalid_input("address",
+								   "field \"country\" must be an ISO 3166-1 alpha-2 code such as \"FR\"");
 	}
 }
 
@@ -185,17 +166,10 @@ parse_address(Jsonb *data, bool create, CommerceValue *values)
 static void
 require_group(const pg_uuid_t *tenant, const CommerceValue *group)
 {
-	Datum		args[2];
-
-	if (!group->present || group->isnull)
-		return;
-	commerce_prepare(&plan_group_exists,
-					 "SELECT 1 FROM commerce.customer_groups WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	args[0] = UUIDPGetDatum(tenant);
-	args[1] = group->value;
-	if (commerce_execute(plan_group_exists, args, NULL, false, 1) == 0)
-		commerce_not_found("customer group", DatumGetUUIDP(group->value));
+	commerce_require_reference(&plan_group_exists,
+							   "SELECT 1 FROM commerce.customer_groups"
+							   " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2 FOR KEY SHARE",
+							   tenant, group, "customer group");
 }
 
 /* Lock the customer row (visible to this actor) and return its version. */
@@ -203,7 +177,8 @@ static int64
 lock_customer(const pg_uuid_t *tenant, pg_uuid_t *id)
 {
 	return commerce_lock_version(&plan_lock,
-								 "SELECT version FROM commerce.customers WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+								 "SELECT version FROM commerce.customers"
+								 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2 FOR UPDATE",
 								 tenant, id, "customer");
 }
 
@@ -214,34 +189,25 @@ commerce_create_customer(PG_FUNCTION_ARGS)
 	CommerceCommand cmd;
 	CommerceValue values[NCUSTOMER_FIELDS];
 	Jsonb	   *data;
-	Jsonb	   *response;
+	Jsonb	   *replay;
 	pg_uuid_t	id;
-	Datum		args[3];
 
-	response = commerce_write_begin(&cmd, "create_customer", fcinfo, 1, "create customers");
-	if (response != NULL)
-		PG_RETURN_JSONB_P(response);	/* a replay */
-	data = commerce_jsonb_arg(fcinfo, 0, "customer");
+	replay = commerce_create_begin(&cmd, "create_customer", fcinfo, "create customers",
+								   "customer", &data);
+	if (replay != NULL)
+		PG_RETURN_JSONB_P(replay);
 	parse_customer(data, true, values);
 	require_group(&cmd.tenant, &values[CUSTOMER_GROUP]);
 
 	commerce_uuid_v7(&id);
-	commerce_prepare(&plan_insert,
-					 "INSERT INTO commerce.customers AS c"
-					 " (tenant_id, id, email, group_id, first_name, last_name, phone, metadata)"
-					 " VALUES ($1, $2, $3->>'email', ($3->>'group_id')::uuid, $3->>'first_name',"
-					 " $3->>'last_name', $3->>'phone', COALESCE($3->'metadata', '{}'))"
-					 " RETURNING " CUSTOMER_JSON,
-					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
-	args[0] = UUIDPGetDatum(&cmd.tenant);
-	args[1] = UUIDPGetDatum(&id);
-	args[2] = JsonbPGetDatum(data);
-	commerce_execute_unique(plan_insert, args, NULL, customer_unique, lengthof(customer_unique));
-	response = commerce_result_jsonb(1);
-	commerce_command_emit(&cmd, "customer.created", "customer", &id, response);
-	response = commerce_command_finish(&cmd, response);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	commerce_write_row(&plan_insert,
+					   "INSERT INTO commerce.customers AS c"
+					   " (tenant_id, id, email, group_id, first_name, last_name, phone, metadata)"
+					   " VALUES ($1, $2, $3->>'email', ($3->>'group_id')::uuid, $3->>'first_name',"
+					   " $3->>'last_name', $3->>'phone', COALESCE($3->'metadata', '{}'))"
+					   " RETURNING " CUSTOMER_JSON,
+					   &cmd.tenant, &id, data, customer_unique, lengthof(customer_unique));
+	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "customer.created", "customer", &id));
 }
 
 /*
@@ -254,18 +220,16 @@ commerce_update_customer(PG_FUNCTION_ARGS)
 {
 	CommerceCommand cmd;
 	CommerceValue values[NCUSTOMER_FIELDS];
-	Jsonb	   *response;
+	Jsonb	   *replay;
 	Jsonb	   *data;
 	pg_uuid_t  *id;
 	int64		expected = 0;
 	bool		has_expected;
-	Datum		args[3];
 
-	response = commerce_write_begin(&cmd, "update_customer", fcinfo, 3, NULL);
-	if (response != NULL)
-		PG_RETURN_JSONB_P(response);	/* a replay */
-	id = commerce_uuid_arg(fcinfo, 0, "id");
-	data = commerce_jsonb_arg(fcinfo, 1, "customer");
+	replay = commerce_update_begin(&cmd, "update_customer", fcinfo, NULL,
+								   "customer", &id, &data);
+	if (replay != NULL)
+		PG_RETURN_JSONB_P(replay);
 	has_expected = commerce_expected_version(fcinfo, 2, &expected);
 	parse_customer(data, false, values);
 	/* a customer choosing its group would choose its prices */
@@ -275,51 +239,30 @@ commerce_update_customer(PG_FUNCTION_ARGS)
 	commerce_check_version("customer", has_expected, expected, lock_customer(&cmd.tenant, id));
 	require_group(&cmd.tenant, &values[CUSTOMER_GROUP]);
 
-	commerce_prepare(&plan_update,
-					 "UPDATE commerce.customers AS c SET"
-					 " email = CASE WHEN $3 ? 'email' THEN $3->>'email' ELSE c.email END,"
-					 " group_id = CASE WHEN $3 ? 'group_id' THEN ($3->>'group_id')::uuid ELSE c.group_id END,"
-					 " first_name = CASE WHEN $3 ? 'first_name' THEN $3->>'first_name' ELSE c.first_name END,"
-					 " last_name = CASE WHEN $3 ? 'last_name' THEN $3->>'last_name' ELSE c.last_name END,"
-					 " phone = CASE WHEN $3 ? 'phone' THEN $3->>'phone' ELSE c.phone END,"
-					 " metadata = CASE WHEN $3 ? 'metadata' THEN $3->'metadata' ELSE c.metadata END,"
-					 " version = c.version + 1, updated_at = pg_catalog.now()"
-					 " WHERE c.tenant_id = $1 AND c.id = $2 RETURNING " CUSTOMER_JSON,
-					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
-	args[0] = UUIDPGetDatum(&cmd.tenant);
-	args[1] = UUIDPGetDatum(id);
-	args[2] = JsonbPGetDatum(data);
-	commerce_execute_unique(plan_update, args, NULL, customer_unique, lengthof(customer_unique));
-	response = commerce_result_jsonb(1);
-	commerce_command_emit(&cmd, "customer.updated", "customer", id, response);
-	response = commerce_command_finish(&cmd, response);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	commerce_write_row(&plan_update,
+					   "UPDATE commerce.customers AS c SET"
+					   " email = CASE WHEN $3 ? 'email' THEN $3->>'email' ELSE c.email END,"
+					   " group_id = CASE WHEN $3 ? 'group_id' THEN ($3->>'group_id')::uuid ELSE c.group_id END,"
+					   " first_name = CASE WHEN $3 ? 'first_name' THEN $3->>'first_name' ELSE c.first_name END,"
+					   " last_name = CASE WHEN $3 ? 'last_name' THEN $3->>'last_name' ELSE c.last_name END,"
+					   " phone = CASE WHEN $3 ? 'phone' THEN $3->>'phone' ELSE c.phone END,"
+					   " metadata = CASE WHEN $3 ? 'metadata' THEN $3->'metadata' ELSE c.metadata END,"
+					   " version = c.version + 1, updated_at = pg_catalog.now()"
+					   " WHERE c.tenant_id OPERATOR(pg_catalog.=) $1 AND c.id OPERATOR(pg_catalog.=) $2"
+					   " RETURNING " CUSTOMER_JSON,
+					   &cmd.tenant, id, data, customer_unique, lengthof(customer_unique));
+	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "customer.updated", "customer", id));
 }
 
 /* commerce.get_customer(id uuid) RETURNS jsonb */
 Datum
 commerce_get_customer(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t	tenant;
-	pg_uuid_t  *id = commerce_uuid_arg(fcinfo, 0, "id");
-	Jsonb	   *response;
-	Datum		args[2];
-
-	commerce_query_begin(&tenant);
-	SPI_connect();
-	commerce_prepare(&plan_get,
-					 "SELECT " CUSTOMER_JSON " FROM commerce.customers c"
-					 " WHERE c.tenant_id = $1 AND c.id = $2",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	args[0] = UUIDPGetDatum(&tenant);
-	args[1] = UUIDPGetDatum(id);
-	commerce_execute(plan_get, args, NULL, true, 1);
-	response = commerce_result_jsonb(1);
-	if (response == NULL)
-		commerce_not_found("customer", id);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	PG_RETURN_JSONB_P(commerce_get_by_id(fcinfo, &plan_get,
+										 "SELECT " CUSTOMER_JSON " FROM commerce.customers c"
+										 " WHERE c.tenant_id OPERATOR(pg_catalog.=) $1"
+										 " AND c.id OPERATOR(pg_catalog.=) $2",
+										 "customer"));
 }
 
 /*
@@ -331,37 +274,19 @@ commerce_get_customer(PG_FUNCTION_ARGS)
 Datum
 commerce_list_customers(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t	tenant;
-	int32		lim;
-	Datum		args[4];
-	Jsonb	   *response;
+	CommerceListPage page;
+	Datum		email;
 
-	commerce_query_begin(&tenant);
-	commerce_list_args(fcinfo, 0, 1, &lim, &args[1]);
-	args[0] = UUIDPGetDatum(&tenant);
-	args[2] = Int32GetDatum(lim);
-	SPI_connect();
+	commerce_list_begin(&page, fcinfo, 0, 1);
 	if (PG_ARGISNULL(2))
-	{
-		commerce_prepare(&plan_list,
-						 COMMERCE_LIST_PAGE("SELECT c.id, " CUSTOMER_JSON " AS j FROM commerce.customers c"
-									  " WHERE c.tenant_id = $1 AND c.id > $2 ORDER BY c.id LIMIT $3 + 1", "$3"),
-						 3, (Oid[]) {UUIDOID, UUIDOID, INT4OID});
-		commerce_execute(plan_list, args, NULL, true, 1);
-	}
-	else
-	{
-		commerce_prepare(&plan_list_email,
-						 COMMERCE_LIST_PAGE("SELECT c.id, " CUSTOMER_JSON " AS j FROM commerce.customers c"
-									  " WHERE c.tenant_id = $1 AND c.email_normalized = pg_catalog.lower($4)"
-									  " AND c.id > $2 ORDER BY c.id LIMIT $3 + 1", "$3"),
-						 4, (Oid[]) {UUIDOID, UUIDOID, INT4OID, TEXTOID});
-		args[3] = PointerGetDatum(PG_GETARG_TEXT_PP(2));
-		commerce_execute(plan_list_email, args, NULL, true, 1);
-	}
-	response = commerce_result_jsonb(1);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+		PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
+											  COMMERCE_LIST_BY_ID("commerce.customers", "c", CUSTOMER_JSON, ""),
+											  0, NULL, NULL));
+	email = PointerGetDatum(PG_GETARG_TEXT_PP(2));
+	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list_email,
+										  COMMERCE_LIST_BY_ID("commerce.customers", "c", CUSTOMER_JSON,
+															  " AND c.email_normalized OPERATOR(pg_catalog.=) pg_catalog.lower($4)"),
+										  1, (Oid[]) {TEXTOID}, &email));
 }
 
 /* The new address is a default: the customer's other addresses stop being. */
@@ -382,7 +307,8 @@ clear_other_defaults(const pg_uuid_t *tenant, pg_uuid_t *customer, pg_uuid_t *ad
 					 " is_default_shipping = is_default_shipping AND NOT $4,"
 					 " is_default_billing = is_default_billing AND NOT $5,"
 					 " version = version + 1, updated_at = pg_catalog.now()"
-					 " WHERE tenant_id = $1 AND customer_id = $2 AND id <> $3"
+					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND customer_id OPERATOR(pg_catalog.=) $2"
+					 " AND id <> $3"
 					 " AND ((is_default_shipping AND $4) OR (is_default_billing AND $5))",
 					 5, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, BOOLOID, BOOLOID});
 	args[0] = UUIDPGetDatum(tenant);
@@ -402,16 +328,16 @@ commerce_add_customer_address(PG_FUNCTION_ARGS)
 {
 	CommerceCommand cmd;
 	CommerceValue values[NADDRESS_FIELDS];
-	Jsonb	   *response;
+	Jsonb	   *replay;
 	Jsonb	   *data;
 	pg_uuid_t  *customer;
 	pg_uuid_t	id;
 	int64		count;
 	Datum		args[4];
 
-	response = commerce_write_begin(&cmd, "add_customer_address", fcinfo, 2, NULL);
-	if (response != NULL)
-		PG_RETURN_JSONB_P(response);	/* a replay */
+	replay = commerce_write_begin(&cmd, "add_customer_address", fcinfo, 2, NULL);
+	if (replay != NULL)
+		PG_RETURN_JSONB_P(replay);
 	customer = commerce_uuid_arg(fcinfo, 0, "customer_id");
 	data = commerce_jsonb_arg(fcinfo, 1, "address");
 	parse_address(data, true, values);
@@ -419,7 +345,7 @@ commerce_add_customer_address(PG_FUNCTION_ARGS)
 
 	commerce_prepare(&plan_count_addresses,
 					 "SELECT pg_catalog.count(*) FROM commerce.customer_addresses"
-					 " WHERE tenant_id = $1 AND customer_id = $2",
+					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND customer_id OPERATOR(pg_catalog.=) $2",
 					 2, (Oid[]) {UUIDOID, UUIDOID});
 	args[0] = UUIDPGetDatum(&cmd.tenant);
 	args[1] = UUIDPGetDatum(customer);
@@ -448,24 +374,47 @@ commerce_add_customer_address(PG_FUNCTION_ARGS)
 	args[2] = UUIDPGetDatum(&id);
 	args[3] = JsonbPGetDatum(data);
 	commerce_execute(plan_insert_address, args, NULL, false, 0);
-	response = commerce_result_jsonb(1);
-	commerce_command_emit(&cmd, "customer.address_added", "customer", customer, response);
-	response = commerce_command_finish(&cmd, response);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "customer.address_added", "customer", customer));
 }
 
-/* Lock an address of the customer; not_found when it is not one of its. */
-static int64
-lock_address(const pg_uuid_t *tenant, pg_uuid_t *customer, pg_uuid_t *address)
+/*
+ * The opening of update_customer_address and remove_customer_address
+ * (customer_id uuid, address_id uuid, ..., idempotency_key in argument
+ * nargs): a replay to return, or NULL with both ids set.
+ */
+static Jsonb *
+address_command_begin(CommerceCommand *cmd, const char *name, FunctionCallInfo fcinfo,
+					  int nargs, pg_uuid_t **customer, pg_uuid_t **address)
 {
-	Datum		args[3];
+	Jsonb	   *replay = commerce_write_begin(cmd, name, fcinfo, nargs, NULL);
+
+	if (replay == NULL)
+	{
+		*customer = commerce_uuid_arg(fcinfo, 0, "customer_id");
+		*address = commerce_uuid_arg(fcinfo, 1, "address_id");
+	}
+	return replay;
+}
+
+/*
+ * Lock the customer, then its address (not_found when it is not one of
+ * its), and check the address's version against the expected_version
+ * argument expected_arg. Leaves ($1 tenant, $2 customer, $3 address) in
+ * args for the statement that follows.
+ */
+static void
+lock_address(FunctionCallInfo fcinfo, int expected_arg, const pg_uuid_t *tenant,
+			 pg_uuid_t *customer, pg_uuid_t *address, Datum *args)
+{
+	int64		expected = 0;
+	bool		has_expected = commerce_expected_version(fcinfo, expected_arg, &expected);
 	int64		version;
 
 	(void) lock_customer(tenant, customer);
 	commerce_prepare(&plan_lock_address,
 					 "SELECT version FROM commerce.customer_addresses"
-					 " WHERE tenant_id = $1 AND customer_id = $2 AND id = $3 FOR UPDATE",
+					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND customer_id OPERATOR(pg_catalog.=) $2"
+					 " AND id OPERATOR(pg_catalog.=) $3 FOR UPDATE",
 					 3, (Oid[]) {UUIDOID, UUIDOID, UUIDOID});
 	args[0] = UUIDPGetDatum(tenant);
 	args[1] = UUIDPGetDatum(customer);
@@ -473,7 +422,7 @@ lock_address(const pg_uuid_t *tenant, pg_uuid_t *customer, pg_uuid_t *address)
 	commerce_execute(plan_lock_address, args, NULL, false, 1);
 	if (!commerce_result_int64(1, &version))
 		commerce_not_found("customer address", address);
-	return version;
+	commerce_check_version("customer address", has_expected, expected, version);
 }
 
 /*
@@ -486,24 +435,18 @@ commerce_update_customer_address(PG_FUNCTION_ARGS)
 {
 	CommerceCommand cmd;
 	CommerceValue values[NADDRESS_FIELDS];
-	Jsonb	   *response;
+	Jsonb	   *replay;
 	Jsonb	   *data;
 	pg_uuid_t  *customer;
 	pg_uuid_t  *address;
-	int64		expected = 0;
-	bool		has_expected;
 	Datum		args[4];
 
-	response = commerce_write_begin(&cmd, "update_customer_address", fcinfo, 4, NULL);
-	if (response != NULL)
-		PG_RETURN_JSONB_P(response);	/* a replay */
-	customer = commerce_uuid_arg(fcinfo, 0, "customer_id");
-	address = commerce_uuid_arg(fcinfo, 1, "address_id");
+	replay = address_command_begin(&cmd, "update_customer_address", fcinfo, 4, &customer, &address);
+	if (replay != NULL)
+		PG_RETURN_JSONB_P(replay);
 	data = commerce_jsonb_arg(fcinfo, 2, "address");
-	has_expected = commerce_expected_version(fcinfo, 3, &expected);
 	parse_address(data, false, values);
-	commerce_check_version("customer address", has_expected, expected,
-						   lock_address(&cmd.tenant, customer, address));
+	lock_address(fcinfo, 3, &cmd.tenant, customer, address, args);
 	clear_other_defaults(&cmd.tenant, customer, address, values);
 
 	commerce_prepare(&plan_update_address,
@@ -524,19 +467,13 @@ commerce_update_customer_address(PG_FUNCTION_ARGS)
 					 " is_default_billing = CASE WHEN $4 ? 'is_default_billing'"
 					 "   THEN ($4->>'is_default_billing')::boolean ELSE a.is_default_billing END,"
 					 " version = a.version + 1, updated_at = pg_catalog.now()"
-					 " WHERE a.tenant_id = $1 AND a.customer_id = $2 AND a.id = $3"
+					 " WHERE a.tenant_id OPERATOR(pg_catalog.=) $1 AND a.customer_id OPERATOR(pg_catalog.=) $2"
+					 " AND a.id OPERATOR(pg_catalog.=) $3"
 					 " RETURNING " ADDRESS_JSON,
 					 4, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, JSONBOID});
-	args[0] = UUIDPGetDatum(&cmd.tenant);
-	args[1] = UUIDPGetDatum(customer);
-	args[2] = UUIDPGetDatum(address);
 	args[3] = JsonbPGetDatum(data);
 	commerce_execute(plan_update_address, args, NULL, false, 0);
-	response = commerce_result_jsonb(1);
-	commerce_command_emit(&cmd, "customer.address_updated", "customer", customer, response);
-	response = commerce_command_finish(&cmd, response);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "customer.address_updated", "customer", customer));
 }
 
 /*
@@ -548,35 +485,23 @@ Datum
 commerce_remove_customer_address(PG_FUNCTION_ARGS)
 {
 	CommerceCommand cmd;
-	Jsonb	   *response;
+	Jsonb	   *replay;
 	pg_uuid_t  *customer;
 	pg_uuid_t  *address;
-	int64		expected = 0;
-	bool		has_expected;
 	Datum		args[3];
 
-	response = commerce_write_begin(&cmd, "remove_customer_address", fcinfo, 3, NULL);
-	if (response != NULL)
-		PG_RETURN_JSONB_P(response);	/* a replay */
-	customer = commerce_uuid_arg(fcinfo, 0, "customer_id");
-	address = commerce_uuid_arg(fcinfo, 1, "address_id");
-	has_expected = commerce_expected_version(fcinfo, 2, &expected);
-	commerce_check_version("customer address", has_expected, expected,
-						   lock_address(&cmd.tenant, customer, address));
+	replay = address_command_begin(&cmd, "remove_customer_address", fcinfo, 3, &customer, &address);
+	if (replay != NULL)
+		PG_RETURN_JSONB_P(replay);
+	lock_address(fcinfo, 2, &cmd.tenant, customer, address, args);
 
 	commerce_prepare(&plan_delete_address,
 					 "DELETE FROM commerce.customer_addresses AS a"
-					 " WHERE a.tenant_id = $1 AND a.customer_id = $2 AND a.id = $3"
+					 " WHERE a.tenant_id OPERATOR(pg_catalog.=) $1 AND a.customer_id OPERATOR(pg_catalog.=) $2"
+					 " AND a.id OPERATOR(pg_catalog.=) $3"
 					 " RETURNING pg_catalog.jsonb_build_object('id', a.id::text,"
 					 " 'object', 'customer_address', 'customer_id', a.customer_id::text, 'deleted', true)",
 					 3, (Oid[]) {UUIDOID, UUIDOID, UUIDOID});
-	args[0] = UUIDPGetDatum(&cmd.tenant);
-	args[1] = UUIDPGetDatum(customer);
-	args[2] = UUIDPGetDatum(address);
 	commerce_execute(plan_delete_address, args, NULL, false, 0);
-	response = commerce_result_jsonb(1);
-	commerce_command_emit(&cmd, "customer.address_removed", "customer", customer, response);
-	response = commerce_command_finish(&cmd, response);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "customer.address_removed", "customer", customer));
 }

@@ -47,7 +47,8 @@ PG_FUNCTION_INFO_V1(commerce_list_products);
 	" 'category_id', p.category_id::text, 'tax_category', p.tax_category," \
 	" 'attributes', p.attributes, 'options', p.options," \
 	" 'variants', (SELECT COALESCE(pg_catalog.jsonb_agg(" VARIANT_JSON " ORDER BY v.position, v.id), '[]'::jsonb)" \
-	"   FROM commerce.variants v WHERE v.tenant_id = p.tenant_id AND v.product_id = p.id)," \
+	"   FROM commerce.variants v" \
+	"   WHERE v.tenant_id OPERATOR(pg_catalog.=) p.tenant_id AND v.product_id OPERATOR(pg_catalog.=) p.id)," \
 	" 'version', p.version, 'created_at', " COMMERCE_SQL_TIMESTAMP("p.created_at") "," \
 	" 'updated_at', " COMMERCE_SQL_TIMESTAMP("p.updated_at") ", 'archived_at', " COMMERCE_SQL_TIMESTAMP("p.archived_at") ")"
 
@@ -84,15 +85,6 @@ static SPIPlanPtr plan_get = NULL;
 static SPIPlanPtr plan_list = NULL;
 static SPIPlanPtr plan_list_status = NULL;
 
-static void
-invalid_product(const char *message)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 commerce_errcode("invalid_input"),
-			 errmsg("invalid product: %s", message)));
-}
-
 static bool
 is_handle(const char *s)
 {
@@ -123,7 +115,7 @@ option_text(const JsonbValue *v, const char *problem)
 {
 	if (v->type != jbvString || v->val.string.len == 0 ||
 		pg_mbstrlen_with_len(v->val.string.val, v->val.string.len) > OPTION_TEXT_MAX)
-		invalid_product(problem);
+		commerce_invalid_input("product", problem);
 	return pnstrdup(v->val.string.val, v->val.string.len);
 }
 
@@ -156,14 +148,14 @@ check_options(Jsonb *options)
 		if (token != WJB_ELEM)
 			continue;
 		if (v.type != jbvBinary || JsonContainerIsArray(v.val.binary.data))
-			invalid_product("every option must be an object {\"name\", \"values\"}");
+			commerce_invalid_input("product", "every option must be an object {\"name\", \"values\"}");
 		commerce_parse_object(JsonbValueToJsonb(&v), "product option", option_fields, 2, values);
 		names[noptions] = text_to_cstring(DatumGetTextPP(values[0].value));
 		if (names[noptions][0] == '\0')
-			invalid_product("option names must not be empty");
+			commerce_invalid_input("product", "option names must not be empty");
 		for (i = 0; i < noptions; i++)
 			if (strcmp(names[i], names[noptions]) == 0)
-				invalid_product(psprintf("option \"%s\" is listed twice", names[i]));
+				commerce_invalid_input("product", psprintf("option \"%s\" is listed twice", names[i]));
 		noptions++;
 
 		vit = JsonbIteratorInit(&DatumGetJsonbP(values[1].value)->root);
@@ -174,37 +166,33 @@ check_options(Jsonb *options)
 			seen[nseen] = option_text(&value, "option values must be strings of 1 to 100 characters");
 			for (i = 0; i < nseen; i++)
 				if (strcmp(seen[i], seen[nseen]) == 0)
-					invalid_product(psprintf("option value \"%s\" is listed twice", seen[i]));
+					commerce_invalid_input("product", psprintf("option value \"%s\" is listed twice", seen[i]));
 			nseen++;
 		}
 		if (nseen == 0)
-			invalid_product("every option needs at least one value");
+			commerce_invalid_input("product", "every option needs at least one value");
 	}
 }
 
 static void
 parse_product(Jsonb *data, bool create, CommerceValue *values)
 {
-	CommerceField fields[NPRODUCT_FIELDS];
 	const CommerceValue *handle = &values[PRODUCT_HANDLE];
 	const CommerceValue *status = &values[PRODUCT_STATUS];
 
-	memcpy(fields, product_fields, sizeof(fields));
-	if (!create)
-		fields[PRODUCT_TITLE].required = false;
-	commerce_parse_object(data, "product", fields, NPRODUCT_FIELDS, values);
-	commerce_reject_null("product", fields, NPRODUCT_FIELDS, values, product_not_null);
-	commerce_reject_empty("product", fields, NPRODUCT_FIELDS, values, product_not_empty);
+	commerce_parse_body(data, "product", product_fields, NPRODUCT_FIELDS, create,
+						product_not_null, product_not_empty, values);
 	commerce_check_size("product", "attributes", &values[PRODUCT_ATTRIBUTES], 65536);
 	if (handle->present && !is_handle(text_to_cstring(DatumGetTextPP(handle->value))))
-		invalid_product("field \"handle\" must be lower-case letters and digits separated by single hyphens");
+		commerce_invalid_input("product", "field \"handle\" must be lower-case letters and digits separated by single hyphens");
 	if (status->present)
 	{
 		char	   *s = text_to_cstring(DatumGetTextPP(status->value));
 
 		if (!is_status(s) || (create && strcmp(s, "archived") == 0))
-			invalid_product(create ? "field \"status\" must be \"draft\" or \"active\""
-							: "field \"status\" must be \"draft\", \"active\" or \"archived\"");
+			commerce_invalid_input("product",
+								   create ? "field \"status\" must be \"draft\" or \"active\""
+								   : "field \"status\" must be \"draft\", \"active\" or \"archived\"");
 	}
 	if (values[PRODUCT_OPTIONS].present)
 		check_options(DatumGetJsonbP(values[PRODUCT_OPTIONS].value));
@@ -213,17 +201,10 @@ parse_product(Jsonb *data, bool create, CommerceValue *values)
 static void
 require_category(const pg_uuid_t *tenant, const CommerceValue *category)
 {
-	Datum		args[2];
-
-	if (!category->present || category->isnull)
-		return;
-	commerce_prepare(&plan_category_exists,
-					 "SELECT 1 FROM commerce.categories WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	args[0] = UUIDPGetDatum(tenant);
-	args[1] = category->value;
-	if (commerce_execute(plan_category_exists, args, NULL, false, 1) == 0)
-		commerce_not_found("category", DatumGetUUIDP(category->value));
+	commerce_require_reference(&plan_category_exists,
+							   "SELECT 1 FROM commerce.categories"
+							   " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2 FOR KEY SHARE",
+							   tenant, category, "category");
 }
 
 /*
@@ -255,7 +236,8 @@ derive_handle(const pg_uuid_t *tenant, const pg_uuid_t *id, const char *title)
 		appendStringInfoString(&handle, "product");
 
 	commerce_prepare(&plan_handle_exists,
-					 "SELECT 1 FROM commerce.products WHERE tenant_id = $1 AND handle = $2",
+					 "SELECT 1 FROM commerce.products"
+					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND handle OPERATOR(pg_catalog.=) $2",
 					 2, (Oid[]) {UUIDOID, TEXTOID});
 	args[0] = UUIDPGetDatum(tenant);
 	args[1] = PointerGetDatum(cstring_to_text(handle.data));
@@ -275,14 +257,14 @@ commerce_create_product(PG_FUNCTION_ARGS)
 	CommerceCommand cmd;
 	CommerceValue values[NPRODUCT_FIELDS];
 	Jsonb	   *data;
-	Jsonb	   *response;
+	Jsonb	   *replay;
 	pg_uuid_t	id;
 	Datum		args[4];
 
-	response = commerce_write_begin(&cmd, "create_product", fcinfo, 1, "change the catalog");
-	if (response != NULL)
-		PG_RETURN_JSONB_P(response);	/* a replay */
-	data = commerce_jsonb_arg(fcinfo, 0, "product");
+	replay = commerce_create_begin(&cmd, "create_product", fcinfo, "change the catalog",
+								   "product", &data);
+	if (replay != NULL)
+		PG_RETURN_JSONB_P(replay);
 	parse_product(data, true, values);
 	require_category(&cmd.tenant, &values[PRODUCT_CATEGORY]);
 
@@ -302,11 +284,7 @@ commerce_create_product(PG_FUNCTION_ARGS)
 					 " RETURNING " PRODUCT_JSON,
 					 4, (Oid[]) {UUIDOID, UUIDOID, JSONBOID, TEXTOID});
 	commerce_execute_unique(plan_insert, args, NULL, product_unique, lengthof(product_unique));
-	response = commerce_result_jsonb(1);
-	commerce_command_emit(&cmd, "product.created", "product", &id, response);
-	response = commerce_command_finish(&cmd, response);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "product.created", "product", &id));
 }
 
 static bool
@@ -322,76 +300,112 @@ transition_allowed(const char *from, const char *to)
 }
 
 /*
- * The update shared by update_product and archive_product: lock, version,
- * transition, category, options against existing variants, write, events.
+ * Lock the product, check the expected_version argument expected_arg and
+ * the status transition to the body's status (archive: only from draft or
+ * active). Returns the status it had; *to is the one it will have.
  */
-static Jsonb *
-apply_product_update(CommerceCommand *cmd, pg_uuid_t *id, Jsonb *data,
-					 const CommerceValue *values, FunctionCallInfo fcinfo,
-					 int expected_arg, bool archive_only)
+static char *
+lock_for_transition(FunctionCallInfo fcinfo, int expected_arg, const pg_uuid_t *tenant,
+					pg_uuid_t *id, const CommerceValue *values, bool archive,
+					const char **to)
 {
-	Datum		args[3];
 	char	   *from;
-	const char *to;
-	Jsonb	   *response;
 
 	commerce_lock_expected(fcinfo, expected_arg, &plan_lock,
 						  "SELECT version, status FROM commerce.products"
-						  " WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
-						  &cmd->tenant, id, "product");
-	args[0] = UUIDPGetDatum(&cmd->tenant);
-	args[1] = UUIDPGetDatum(id);
+						  " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2 FOR UPDATE",
+						  tenant, id, "product");
 	from = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-
-	to = values[PRODUCT_STATUS].present ?
+	*to = values[PRODUCT_STATUS].present ?
 		text_to_cstring(DatumGetTextPP(values[PRODUCT_STATUS].value)) : from;
-	if (!transition_allowed(from, to) || (archive_only && strcmp(from, "archived") == 0))
+	if (!transition_allowed(from, *to) || (archive && strcmp(from, "archived") == 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_COMMERCE_STATE_CONFLICT),
 				 commerce_errcode("invalid_product_transition"),
-				 errmsg("product %s cannot go from %s to %s", commerce_uuid_string(id), from, to),
+				 errmsg("product %s cannot go from %s to %s", commerce_uuid_string(id), from, *to),
 				 errdetail("Allowed: draft to active or archived, active to draft or archived, archived to draft.")));
-	require_category(&cmd->tenant, &values[PRODUCT_CATEGORY]);
+	return from;
+}
 
-	if (values[PRODUCT_OPTIONS].present)
-	{
-		commerce_prepare(&plan_variants_match,
-						 "SELECT v.sku FROM commerce.variants v"
-						 " WHERE v.tenant_id = $1 AND v.product_id = $2"
-						 " AND NOT " OPTION_VALUES_MATCH("$3", "v.option_values") " LIMIT 1",
-						 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
-		args[2] = values[PRODUCT_OPTIONS].value;
-		if (commerce_execute(plan_variants_match, args, NULL, false, 1) > 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 commerce_errcode("invalid_option_values"),
-					 errmsg("variant %s does not fit the new options of product %s",
-							SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1),
-							commerce_uuid_string(id)),
-					 errhint("Change the variant's option values first, or keep its option values among the new ones.")));
-	}
+/* New options must keep every existing variant's option values valid. */
+static void
+check_variants_fit(const pg_uuid_t *tenant, pg_uuid_t *id, Datum options)
+{
+	Datum		args[3];
 
-	commerce_prepare(&plan_update,
-					 "UPDATE commerce.products AS p SET"
-					 " title = CASE WHEN $3 ? 'title' THEN $3->>'title' ELSE p.title END,"
-					 " handle = CASE WHEN $3 ? 'handle' THEN $3->>'handle' ELSE p.handle END,"
-					 " description = CASE WHEN $3 ? 'description' THEN $3->>'description' ELSE p.description END,"
-					 " status = CASE WHEN $3 ? 'status' THEN $3->>'status' ELSE p.status END,"
-					 " archived_at = CASE WHEN NOT $3 ? 'status' OR $3->>'status' = p.status THEN p.archived_at"
-					 "   WHEN $3->>'status' = 'archived' THEN pg_catalog.now() END,"
-					 " category_id = CASE WHEN $3 ? 'category_id' THEN ($3->>'category_id')::uuid ELSE p.category_id END,"
-					 " tax_category = CASE WHEN $3 ? 'tax_category' THEN $3->>'tax_category' ELSE p.tax_category END,"
-					 " attributes = CASE WHEN $3 ? 'attributes' THEN $3->'attributes' ELSE p.attributes END,"
-					 " options = CASE WHEN $3 ? 'options' THEN $3->'options' ELSE p.options END,"
-					 " version = p.version + 1, updated_at = pg_catalog.now()"
-					 " WHERE p.tenant_id = $1 AND p.id = $2 RETURNING " PRODUCT_JSON,
+	commerce_prepare(&plan_variants_match,
+					 "SELECT v.sku FROM commerce.variants v"
+					 " WHERE v.tenant_id OPERATOR(pg_catalog.=) $1 AND v.product_id OPERATOR(pg_catalog.=) $2"
+					 " AND NOT " OPTION_VALUES_MATCH("$3", "v.option_values") " LIMIT 1",
 					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
-	args[2] = JsonbPGetDatum(data);
-	commerce_execute_unique(plan_update, args, NULL, product_unique, lengthof(product_unique));
+	args[0] = UUIDPGetDatum(tenant);
+	args[1] = UUIDPGetDatum(id);
+	args[2] = options;
+	if (commerce_execute(plan_variants_match, args, NULL, false, 1) > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 commerce_errcode("invalid_option_values"),
+				 errmsg("variant %s does not fit the new options of product %s",
+						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1),
+						commerce_uuid_string(id)),
+				 errhint("Change the variant's option values first, or keep its option values among the new ones.")));
+}
+
+/*
+ * update_product and archive_product, one command (name) with the
+ * expected version in argument expected_arg: archive is an update whose
+ * body is {"status": "archived"} and which an archived product refuses.
+ * Emits product.updated, then product.archived when it became archived.
+ */
+static Jsonb *
+update_product_command(FunctionCallInfo fcinfo, const char *name, int expected_arg,
+					   bool archive)
+{
+	CommerceCommand cmd;
+	CommerceValue values[NPRODUCT_FIELDS];
+	Jsonb	   *data;
+	Jsonb	   *response;
+	pg_uuid_t  *id;
+	char	   *from;
+	const char *to;
+
+	response = commerce_write_begin(&cmd, name, fcinfo, expected_arg + 1, "change the catalog");
+	if (response != NULL)
+		return response;		/* a replay */
+	id = commerce_uuid_arg(fcinfo, 0, "id");
+	data = archive ?
+		DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{\"status\": \"archived\"}"))) :
+		commerce_jsonb_arg(fcinfo, 1, "product");
+	parse_product(data, false, values);
+
+	from = lock_for_transition(fcinfo, expected_arg, &cmd.tenant, id, values, archive, &to);
+	require_category(&cmd.tenant, &values[PRODUCT_CATEGORY]);
+	if (values[PRODUCT_OPTIONS].present)
+		check_variants_fit(&cmd.tenant, id, values[PRODUCT_OPTIONS].value);
+
+	commerce_write_row(&plan_update,
+					   "UPDATE commerce.products AS p SET"
+					   " title = CASE WHEN $3 ? 'title' THEN $3->>'title' ELSE p.title END,"
+					   " handle = CASE WHEN $3 ? 'handle' THEN $3->>'handle' ELSE p.handle END,"
+					   " description = CASE WHEN $3 ? 'description' THEN $3->>'description' ELSE p.description END,"
+					   " status = CASE WHEN $3 ? 'status' THEN $3->>'status' ELSE p.status END,"
+					   " archived_at = CASE WHEN NOT $3 ? 'status' OR $3->>'status' OPERATOR(pg_catalog.=) p.status"
+					   "   THEN p.archived_at"
+					   "   WHEN $3->>'status' OPERATOR(pg_catalog.=) 'archived' THEN pg_catalog.now() END,"
+					   " category_id = CASE WHEN $3 ? 'category_id' THEN ($3->>'category_id')::uuid ELSE p.category_id END,"
+					   " tax_category = CASE WHEN $3 ? 'tax_category' THEN $3->>'tax_category' ELSE p.tax_category END,"
+					   " attributes = CASE WHEN $3 ? 'attributes' THEN $3->'attributes' ELSE p.attributes END,"
+					   " options = CASE WHEN $3 ? 'options' THEN $3->'options' ELSE p.options END,"
+					   " version = p.version + 1, updated_at = pg_catalog.now()"
+					   " WHERE p.tenant_id OPERATOR(pg_catalog.=) $1 AND p.id OPERATOR(pg_catalog.=) $2"
+					   " RETURNING " PRODUCT_JSON,
+					   &cmd.tenant, id, data, product_unique, lengthof(product_unique));
 	response = commerce_result_jsonb(1);
-	commerce_command_emit(cmd, "product.updated", "product", id, response);
+	commerce_command_emit(&cmd, "product.updated", "product", id, response);
 	if (strcmp(to, "archived") == 0 && strcmp(from, "archived") != 0)
-		commerce_command_emit(cmd, "product.archived", "product", id, response);
+		commerce_command_emit(&cmd, "product.archived", "product", id, response);
+	response = commerce_command_finish(&cmd, response);
+	SPI_finish();
 	return response;
 }
 
@@ -402,22 +416,7 @@ apply_product_update(CommerceCommand *cmd, pg_uuid_t *id, Jsonb *data,
 Datum
 commerce_update_product(PG_FUNCTION_ARGS)
 {
-	CommerceCommand cmd;
-	CommerceValue values[NPRODUCT_FIELDS];
-	Jsonb	   *response;
-	Jsonb	   *data;
-	pg_uuid_t  *id;
-
-	response = commerce_write_begin(&cmd, "update_product", fcinfo, 3, "change the catalog");
-	if (response != NULL)
-		PG_RETURN_JSONB_P(response);	/* a replay */
-	id = commerce_uuid_arg(fcinfo, 0, "id");
-	data = commerce_jsonb_arg(fcinfo, 1, "product");
-	parse_product(data, false, values);
-	response = apply_product_update(&cmd, id, data, values, fcinfo, 2, false);
-	response = commerce_command_finish(&cmd, response);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	PG_RETURN_JSONB_P(update_product_command(fcinfo, "update_product", 2, false));
 }
 
 /*
@@ -427,46 +426,18 @@ commerce_update_product(PG_FUNCTION_ARGS)
 Datum
 commerce_archive_product(PG_FUNCTION_ARGS)
 {
-	CommerceCommand cmd;
-	CommerceValue values[NPRODUCT_FIELDS];
-	Jsonb	   *response;
-	Jsonb	   *data;
-	pg_uuid_t  *id;
-
-	response = commerce_write_begin(&cmd, "archive_product", fcinfo, 2, "change the catalog");
-	if (response != NULL)
-		PG_RETURN_JSONB_P(response);	/* a replay */
-	id = commerce_uuid_arg(fcinfo, 0, "id");
-	data = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{\"status\": \"archived\"}")));
-	parse_product(data, false, values);
-	response = apply_product_update(&cmd, id, data, values, fcinfo, 1, true);
-	response = commerce_command_finish(&cmd, response);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	PG_RETURN_JSONB_P(update_product_command(fcinfo, "archive_product", 1, true));
 }
 
 /* commerce.get_product(id uuid) RETURNS jsonb */
 Datum
 commerce_get_product(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t	tenant;
-	pg_uuid_t  *id = commerce_uuid_arg(fcinfo, 0, "id");
-	Jsonb	   *response;
-	Datum		args[2];
-
-	commerce_query_begin(&tenant);
-	SPI_connect();
-	commerce_prepare(&plan_get,
-					 "SELECT " PRODUCT_JSON " FROM commerce.products p WHERE p.tenant_id = $1 AND p.id = $2",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	args[0] = UUIDPGetDatum(&tenant);
-	args[1] = UUIDPGetDatum(id);
-	commerce_execute(plan_get, args, NULL, true, 1);
-	response = commerce_result_jsonb(1);
-	if (response == NULL)
-		commerce_not_found("product", id);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	PG_RETURN_JSONB_P(commerce_get_by_id(fcinfo, &plan_get,
+										 "SELECT " PRODUCT_JSON " FROM commerce.products p"
+										 " WHERE p.tenant_id OPERATOR(pg_catalog.=) $1"
+										 " AND p.id OPERATOR(pg_catalog.=) $2",
+										 "product"));
 }
 
 /*
@@ -476,42 +447,24 @@ commerce_get_product(PG_FUNCTION_ARGS)
 Datum
 commerce_list_products(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t	tenant;
-	int32		lim;
-	Datum		args[4];
-	Jsonb	   *response;
+	CommerceListPage page;
+	char	   *status;
+	Datum		filter;
 
-	commerce_query_begin(&tenant);
-	commerce_list_args(fcinfo, 0, 1, &lim, &args[1]);
-	args[0] = UUIDPGetDatum(&tenant);
-	args[2] = Int32GetDatum(lim);
-	SPI_connect();
+	commerce_list_begin(&page, fcinfo, 0, 1);
 	if (PG_ARGISNULL(2))
-	{
-		commerce_prepare(&plan_list,
-						 COMMERCE_LIST_PAGE("SELECT p.id, " PRODUCT_JSON " AS j FROM commerce.products p"
-									  " WHERE p.tenant_id = $1 AND p.id > $2 ORDER BY p.id LIMIT $3 + 1", "$3"),
-						 3, (Oid[]) {UUIDOID, UUIDOID, INT4OID});
-		commerce_execute(plan_list, args, NULL, true, 1);
-	}
-	else
-	{
-		char	   *status = text_to_cstring(PG_GETARG_TEXT_PP(2));
-
-		if (!is_status(status))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 commerce_errcode("invalid_input"),
-					 errmsg("status must be \"draft\", \"active\" or \"archived\"")));
-		commerce_prepare(&plan_list_status,
-						 COMMERCE_LIST_PAGE("SELECT p.id, " PRODUCT_JSON " AS j FROM commerce.products p"
-									  " WHERE p.tenant_id = $1 AND p.status = $4 AND p.id > $2"
-									  " ORDER BY p.id LIMIT $3 + 1", "$3"),
-						 4, (Oid[]) {UUIDOID, UUIDOID, INT4OID, TEXTOID});
-		args[3] = CStringGetTextDatum(status);
-		commerce_execute(plan_list_status, args, NULL, true, 1);
-	}
-	response = commerce_result_jsonb(1);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+		PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
+											  COMMERCE_LIST_BY_ID("commerce.products", "p", PRODUCT_JSON, ""),
+											  0, NULL, NULL));
+	status = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	if (!is_status(status))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 commerce_errcode("invalid_input"),
+				 errmsg("status must be \"draft\", \"active\" or \"archived\"")));
+	filter = CStringGetTextDatum(status);
+	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list_status,
+										  COMMERCE_LIST_BY_ID("commerce.products", "p", PRODUCT_JSON,
+															  " AND p.status OPERATOR(pg_catalog.=) $4"),
+										  1, (Oid[]) {TEXTOID}, &filter));
 }

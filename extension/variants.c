@@ -67,30 +67,16 @@ static SPIPlanPtr plan_variant_visible = NULL;
 static SPIPlanPtr plan_list = NULL;
 
 static void
-invalid_variant(const char *message)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 commerce_errcode("invalid_input"),
-			 errmsg("invalid variant: %s", message)));
-}
-
-static void
 parse_variant(Jsonb *data, bool create, CommerceValue *values)
 {
-	CommerceField fields[NVARIANT_FIELDS];
 	const CommerceValue *sku = &values[VARIANT_SKU];
 	const CommerceValue *options = &values[VARIANT_OPTION_VALUES];
 
-	memcpy(fields, variant_fields, sizeof(fields));
-	if (!create)
-		fields[VARIANT_SKU].required = false;
-	commerce_parse_object(data, "variant", fields, NVARIANT_FIELDS, values);
-	commerce_reject_null("variant", fields, NVARIANT_FIELDS, values, variant_not_null);
-	commerce_reject_empty("variant", fields, NVARIANT_FIELDS, values, (const char *[]) {"sku", NULL});
+	commerce_parse_body(data, "variant", variant_fields, NVARIANT_FIELDS, create,
+						variant_not_null, (const char *[]) {"sku", NULL}, values);
 	commerce_check_size("variant", "attributes", &values[VARIANT_ATTRIBUTES], 65536);
 	if (sku->present && strpbrk(text_to_cstring(DatumGetTextPP(sku->value)), " \t\r\n\v\f") != NULL)
-		invalid_variant("field \"sku\" must not contain white space");
+		commerce_invalid_input("variant", "field \"sku\" must not contain white space");
 	if (options->present)
 	{
 		JsonbIterator *it = JsonbIteratorInit(&DatumGetJsonbP(options->value)->root);
@@ -99,7 +85,7 @@ parse_variant(Jsonb *data, bool create, CommerceValue *values)
 
 		while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 			if (token == WJB_VALUE && v.type != jbvString)
-				invalid_variant("every value of \"option_values\" must be a string");
+				commerce_invalid_input("variant", "every value of \"option_values\" must be a string");
 	}
 }
 
@@ -111,19 +97,15 @@ parse_variant(Jsonb *data, bool create, CommerceValue *values)
 static void
 check_product(const pg_uuid_t *tenant, pg_uuid_t *product, const CommerceValue *option_values)
 {
-	Datum		args[3];
+	Datum		args[2];
 	bool		isnull;
 	bool		match;
 	char	   *status;
 
-	commerce_prepare(&plan_lock_product,
-					 "SELECT status, options FROM commerce.products"
-					 " WHERE tenant_id = $1 AND id = $2 FOR SHARE",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	args[0] = UUIDPGetDatum(tenant);
-	args[1] = UUIDPGetDatum(product);
-	if (commerce_execute(plan_lock_product, args, NULL, false, 1) == 0)
-		commerce_not_found("product", product);
+	commerce_require_row(&plan_lock_product,
+						 "SELECT status, options FROM commerce.products"
+						 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2 FOR SHARE",
+						 tenant, product, "product", false);
 	status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	if (strcmp(status, "archived") == 0)
 		ereport(ERROR,
@@ -161,14 +143,14 @@ commerce_create_variant(PG_FUNCTION_ARGS)
 	CommerceCommand cmd;
 	CommerceValue values[NVARIANT_FIELDS];
 	Jsonb	   *data;
-	Jsonb	   *response;
+	Jsonb	   *replay;
 	pg_uuid_t  *product;
 	pg_uuid_t	id;
 	Datum		args[4];
 
-	response = commerce_write_begin(&cmd, "create_variant", fcinfo, 2, "change the catalog");
-	if (response != NULL)
-		PG_RETURN_JSONB_P(response);	/* a replay */
+	replay = commerce_write_begin(&cmd, "create_variant", fcinfo, 2, "change the catalog");
+	if (replay != NULL)
+		PG_RETURN_JSONB_P(replay);
 	product = commerce_uuid_arg(fcinfo, 0, "product_id");
 	data = commerce_jsonb_arg(fcinfo, 1, "variant");
 	parse_variant(data, true, values);
@@ -187,11 +169,7 @@ commerce_create_variant(PG_FUNCTION_ARGS)
 	args[2] = UUIDPGetDatum(product);
 	args[3] = JsonbPGetDatum(data);
 	commerce_execute_unique(plan_insert, args, NULL, variant_unique, lengthof(variant_unique));
-	response = commerce_result_jsonb(1);
-	commerce_command_emit(&cmd, "variant.created", "variant", &id, response);
-	response = commerce_command_finish(&cmd, response);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "variant.created", "variant", &id));
 }
 
 /*
@@ -203,48 +181,39 @@ commerce_update_variant(PG_FUNCTION_ARGS)
 {
 	CommerceCommand cmd;
 	CommerceValue values[NVARIANT_FIELDS];
-	Jsonb	   *response;
+	Jsonb	   *replay;
 	Jsonb	   *data;
 	pg_uuid_t  *id;
 	pg_uuid_t	product;
 	bool		isnull;
-	Datum		args[3];
 
-	response = commerce_write_begin(&cmd, "update_variant", fcinfo, 3, "change the catalog");
-	if (response != NULL)
-		PG_RETURN_JSONB_P(response);	/* a replay */
-	id = commerce_uuid_arg(fcinfo, 0, "id");
-	data = commerce_jsonb_arg(fcinfo, 1, "variant");
+	replay = commerce_update_begin(&cmd, "update_variant", fcinfo, "change the catalog",
+								   "variant", &id, &data);
+	if (replay != NULL)
+		PG_RETURN_JSONB_P(replay);
 	parse_variant(data, false, values);
 
 	commerce_lock_expected(fcinfo, 2, &plan_lock,
 						  "SELECT version, product_id FROM commerce.variants"
-						  " WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+						  " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2 FOR UPDATE",
 						  &cmd.tenant, id, "variant");
-	args[0] = UUIDPGetDatum(&cmd.tenant);
-	args[1] = UUIDPGetDatum(id);
 	memcpy(&product, DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)),
 		   sizeof(pg_uuid_t));
 	check_product(&cmd.tenant, &product,
 				  values[VARIANT_OPTION_VALUES].present ? &values[VARIANT_OPTION_VALUES] : NULL);
 
-	commerce_prepare(&plan_update,
-					 "UPDATE commerce.variants AS v SET"
-					 " sku = CASE WHEN $3 ? 'sku' THEN $3->>'sku' ELSE v.sku END,"
-					 " title = CASE WHEN $3 ? 'title' THEN $3->>'title' ELSE v.title END,"
-					 " option_values = CASE WHEN $3 ? 'option_values' THEN $3->'option_values' ELSE v.option_values END,"
-					 " attributes = CASE WHEN $3 ? 'attributes' THEN $3->'attributes' ELSE v.attributes END,"
-					 " position = CASE WHEN $3 ? 'position' THEN ($3->>'position')::integer ELSE v.position END,"
-					 " version = v.version + 1, updated_at = pg_catalog.now()"
-					 " WHERE v.tenant_id = $1 AND v.id = $2 RETURNING " VARIANT_JSON,
-					 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
-	args[2] = JsonbPGetDatum(data);
-	commerce_execute_unique(plan_update, args, NULL, variant_unique, lengthof(variant_unique));
-	response = commerce_result_jsonb(1);
-	commerce_command_emit(&cmd, "variant.updated", "variant", id, response);
-	response = commerce_command_finish(&cmd, response);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	commerce_write_row(&plan_update,
+					   "UPDATE commerce.variants AS v SET"
+					   " sku = CASE WHEN $3 ? 'sku' THEN $3->>'sku' ELSE v.sku END,"
+					   " title = CASE WHEN $3 ? 'title' THEN $3->>'title' ELSE v.title END,"
+					   " option_values = CASE WHEN $3 ? 'option_values' THEN $3->'option_values' ELSE v.option_values END,"
+					   " attributes = CASE WHEN $3 ? 'attributes' THEN $3->'attributes' ELSE v.attributes END,"
+					   " position = CASE WHEN $3 ? 'position' THEN ($3->>'position')::integer ELSE v.position END,"
+					   " version = v.version + 1, updated_at = pg_catalog.now()"
+					   " WHERE v.tenant_id OPERATOR(pg_catalog.=) $1 AND v.id OPERATOR(pg_catalog.=) $2"
+					   " RETURNING " VARIANT_JSON,
+					   &cmd.tenant, id, data, variant_unique, lengthof(variant_unique));
+	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "variant.updated", "variant", id));
 }
 
 /*
@@ -284,26 +253,13 @@ commerce_variant_visible(const pg_uuid_t *tenant, const pg_uuid_t *variant)
 Datum
 commerce_get_variant(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t	tenant;
-	pg_uuid_t  *id = commerce_uuid_arg(fcinfo, 0, "id");
-	Jsonb	   *response;
-	Datum		args[2];
-
-	commerce_query_begin(&tenant);
-	SPI_connect();
-	commerce_prepare(&plan_get,
-					 "SELECT " VARIANT_JSON " FROM commerce.variants v"
-					 " JOIN commerce.products p ON p.tenant_id = v.tenant_id AND p.id = v.product_id"
-					 " WHERE v.tenant_id = $1 AND v.id = $2",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	args[0] = UUIDPGetDatum(&tenant);
-	args[1] = UUIDPGetDatum(id);
-	commerce_execute(plan_get, args, NULL, true, 1);
-	response = commerce_result_jsonb(1);
-	if (response == NULL)
-		commerce_not_found("variant", id);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	PG_RETURN_JSONB_P(commerce_get_by_id(fcinfo, &plan_get,
+										 "SELECT " VARIANT_JSON " FROM commerce.variants v"
+										 " JOIN commerce.products p ON p.tenant_id OPERATOR(pg_catalog.=) v.tenant_id"
+										 " AND p.id OPERATOR(pg_catalog.=) v.product_id"
+										 " WHERE v.tenant_id OPERATOR(pg_catalog.=) $1"
+										 " AND v.id OPERATOR(pg_catalog.=) $2",
+										 "variant"));
 }
 
 /*
@@ -313,34 +269,17 @@ commerce_get_variant(PG_FUNCTION_ARGS)
 Datum
 commerce_list_variants(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t	tenant;
 	pg_uuid_t  *product = commerce_uuid_arg(fcinfo, 0, "product_id");
-	int32		lim;
-	Datum		after;
-	Datum		args[4];
-	Jsonb	   *response;
+	CommerceListPage page;
+	Datum		filter = UUIDPGetDatum(product);
 
-	commerce_query_begin(&tenant);
-	commerce_list_args(fcinfo, 1, 2, &lim, &after);
-	SPI_connect();
-	commerce_prepare(&plan_product_visible,
-					 "SELECT 1 FROM commerce.products WHERE tenant_id = $1 AND id = $2",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	args[0] = UUIDPGetDatum(&tenant);
-	args[1] = UUIDPGetDatum(product);
-	if (commerce_execute(plan_product_visible, args, NULL, true, 1) == 0)
-		commerce_not_found("product", product);
-
-	commerce_prepare(&plan_list,
-					 COMMERCE_LIST_PAGE("SELECT v.id, " VARIANT_JSON " AS j FROM commerce.variants v"
-								  " WHERE v.tenant_id = $1 AND v.product_id = $4 AND v.id > $2"
-								  " ORDER BY v.id LIMIT $3 + 1", "$3"),
-					 4, (Oid[]) {UUIDOID, UUIDOID, INT4OID, UUIDOID});
-	args[1] = after;
-	args[2] = Int32GetDatum(lim);
-	args[3] = UUIDPGetDatum(product);
-	commerce_execute(plan_list, args, NULL, true, 1);
-	response = commerce_result_jsonb(1);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	commerce_list_begin(&page, fcinfo, 1, 2);
+	commerce_require_row(&plan_product_visible,
+						 "SELECT 1 FROM commerce.products"
+						 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+						 &page.tenant, product, "product", true);
+	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
+										  COMMERCE_LIST_BY_ID("commerce.variants", "v", VARIANT_JSON,
+															  " AND v.product_id OPERATOR(pg_catalog.=) $4"),
+										  1, (Oid[]) {UUIDOID}, &filter));
 }
