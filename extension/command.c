@@ -421,6 +421,13 @@ Jsonb *
 commerce_command_done(CommerceCommand *cmd, const char *type, const char *aggregate_type,
 					  const pg_uuid_t *id, Jsonb *response)
 {
+	commerce_command_emit(cmd, type, aggregate_type, id, response);
+	response = commerce_command_finish(cmd, response);
+	SPI_finish();
+	return response;
+}
+
+/*
  * Aggregate reads and writes by id (see command.h): the steps every
  * aggregate's get_*, list_*, create_* and update_* repeat around its SQL.
  */
