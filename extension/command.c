@@ -274,101 +274,16 @@ commerce_not_found(const char *aggregate, const pg_uuid_t *id)
 			 errmsg("%s %s does not exist", aggregate, commerce_uuid_string(id))));
 }
 
-int64
-commerce_lock_version(SPIPlanPtr *plan, const char *sql, const pg_uuid_t *tenant,
-					  const pg_uuid_t *id, const char *aggregate)
-{
-	Datum		args[2];
-	int64		version;
-
-	commerce_prepare(plan, sql, 2, (Oid[]) {UUIDOID, UUIDOID});
-	args[0] = UUIDPGetDatum(tenant);
-	args[1] = UUIDPGetDatum(id);
-	commerce_execute(*plan, args, NULL, false, 1);
-	if (!commerce_result_int64(1, &version))
-		commerce_not_found(aggregate, id);
-	return version;
-}
-
-Jsonb *
-commerce_command_begin_call(CommerceCommand *cmd, const char *name,
-							FunctionCallInfo fcinfo, int nargs, int key_arg)
-{
-	Datum	   *args = palloc0(sizeof(Datum) * Max(nargs, 1));
-	Oid		   *types = palloc0(sizeof(Oid) * Max(nargs, 1));
-	bool	   *nulls = palloc0(sizeof(bool) * Max(nargs, 1));
-	int			i;
-
-	for (i = 0; i < nargs; i++)
-	{
-		nulls[i] = PG_ARGISNULL(i);
-		args[i] = nulls[i] ? (Datum) 0 : PG_GETARG_DATUM(i);
-		types[i] = get_fn_expr_argtype(fcinfo->flinfo, i);
-		if (!OidIsValid(types[i]))
-			elog(ERROR, "could not determine the type of argument %d of %s", i + 1, name);
-	}
-	return commerce_command_begin(cmd, name,
-								  PG_ARGISNULL(key_arg) ? NULL : PG_GETARG_TEXT_PP(key_arg),
-								  nargs, args, types, nulls);
-}
-
-/*
- * commerce_write_begin
- *		SPI_connect, idempotency and the staff check of a write command
- *		(see command.h).
- */
-Jsonb *
-commerce_write_begin(CommerceCommand *cmd, const char *name, FunctionCallInfo fcinfo,
-					int nargs, const char *staff_action)
-{
-	Jsonb	   *replay;
-
-	SPI_connect();
-	replay = commerce_command_begin_call(cmd, name, fcinfo, nargs, nargs);
-	if (replay != NULL)
-	{
-		SPI_finish();
-		return replay;
-	}
-	if (staff_action != NULL)
-		commerce_require_staff(staff_action);
-	return NULL;
-}
-
-/*
- * commerce_lock_expected
- *		The row lock and optimistic version check of an update command.
- */
-int64
-commerce_lock_expected(FunctionCallInfo fcinfo, int expected_arg, SPIPlanPtr *plan,
-					  const char *sql, const pg_uuid_t *tenant, const pg_uuid_t *id,
-					  const char *aggregate)
-{
-	int64		expected = 0;
-	bool		has_expected = commerce_expected_version(fcinfo, expected_arg, &expected);
-	int64		current = commerce_lock_version(plan, sql, tenant, id, aggregate);
-
-	commerce_check_version(aggregate, has_expected, expected, current);
-	return current;
-}
-
-/* The event goes to the outbox in the command's own transaction. */
-void
-commerce_command_emit(const CommerceCommand *cmd, const char *type, const char *aggregate_type,
-			 const pg_uuid_t *id, Jsonb *data)
-{
-	commerce_emit_event(&cmd->tenant, type, aggregate_type, id, data);
-}
-
 /*
  * commerce_write_begin_key
- *		commerce_write_begin for a command whose idempotency key is not its
- *		last argument (adjust_inventory's location DEFAULT follows it): the
- *		fingerprint covers arguments 0..nargs-1 but the key, argument key_arg.
+ *		The opening of a write command (see command.h): SPI_connect, the
+ *		tenant and idempotency check fingerprinting arguments 0..nargs-1 but
+ *		the key (argument key_arg), the staff check. commerce_write_begin is
+ *		the usual case, the key right after the fingerprinted arguments.
  */
 Jsonb *
 commerce_write_begin_key(CommerceCommand *cmd, const char *name, FunctionCallInfo fcinfo,
-						int nargs, int key_arg, const char *staff_action)
+						 int nargs, int key_arg, const char *staff_action)
 {
 	Datum		args[FUNC_MAX_ARGS];
 	Oid			types[FUNC_MAX_ARGS];
@@ -376,13 +291,17 @@ commerce_write_begin_key(CommerceCommand *cmd, const char *name, FunctionCallInf
 	int			n = 0;
 	Jsonb	   *replay;
 
+	Assert(nargs <= FUNC_MAX_ARGS);
 	for (int i = 0; i < nargs; i++)
 	{
 		if (i == key_arg)
 			continue;
 		nulls[n] = PG_ARGISNULL(i);
 		args[n] = nulls[n] ? (Datum) 0 : PG_GETARG_DATUM(i);
-		types[n++] = get_fn_expr_argtype(fcinfo->flinfo, i);
+		types[n] = get_fn_expr_argtype(fcinfo->flinfo, i);
+		if (!OidIsValid(types[n]))
+			elog(ERROR, "could not determine the type of argument %d of %s", i + 1, name);
+		n++;
 	}
 	SPI_connect();
 	replay = commerce_command_begin(cmd, name,
@@ -395,68 +314,19 @@ commerce_write_begin_key(CommerceCommand *cmd, const char *name, FunctionCallInf
 	return replay;
 }
 
-/*
- * commerce_execute_by_id
- *		Prepare once and execute sql over ($1 tenant, $2 id), at most one
- *		row: the look-up of one aggregate of the tenant. Returns
- *		SPI_processed; the row, if any, stays in SPI_tuptable.
- */
-uint64
-commerce_execute_by_id(SPIPlanPtr *plan, const char *sql, const pg_uuid_t *tenant,
-					   const pg_uuid_t *id, bool read_only)
-{
-	Datum		key[2] = {UUIDPGetDatum(tenant), UUIDPGetDatum(id)};
-
-	commerce_prepare(plan, sql, 2, (Oid[]) {UUIDOID, UUIDOID});
-	return commerce_execute(*plan, key, NULL, read_only, 1);
-}
-
-/*
- * commerce_command_done
- *		The end of a write command whose one event carries its response:
- *		emit it, store the response with the key, SPI_finish. Returns the
- *		response in the caller's memory.
- */
 Jsonb *
-commerce_command_done(CommerceCommand *cmd, const char *type, const char *aggregate_type,
-					  const pg_uuid_t *id, Jsonb *response)
+commerce_write_begin(CommerceCommand *cmd, const char *name, FunctionCallInfo fcinfo,
+					 int nargs, const char *staff_action)
 {
-	commerce_command_emit(cmd, type, aggregate_type, id, response);
-	response = commerce_command_finish(cmd, response);
-	SPI_finish();
-	return response;
+	return commerce_write_begin_key(cmd, name, fcinfo, nargs, nargs, staff_action);
 }
 
-/*
- * Aggregate reads and writes by id (see command.h): the steps every
- * aggregate's get_*, list_*, create_* and update_* repeat around its SQL.
- */
+/* The event goes to the outbox in the command's own transaction. */
 void
-commerce_parse_body(Jsonb *data, const char *what, const CommerceField *fields, int nfields,
-					bool create, const char *const *not_null, const char *const *not_empty,
-					CommerceValue *values)
+commerce_command_emit(const CommerceCommand *cmd, const char *type, const char *aggregate_type,
+			 const pg_uuid_t *id, Jsonb *data)
 {
-	CommerceField *declared = palloc(sizeof(CommerceField) * nfields);
-	int			i;
-
-	memcpy(declared, fields, sizeof(CommerceField) * nfields);
-	for (i = 0; i < nfields && !create; i++)
-		declared[i].required = false;
-	commerce_parse_object(data, what, declared, nfields, values);
-	if (not_null != NULL)
-		commerce_reject_null(what, declared, nfields, values, not_null);
-	if (not_empty != NULL)
-		commerce_reject_empty(what, declared, nfields, values, not_empty);
-	pfree(declared);
-}
-
-void
-commerce_invalid_input(const char *what, const char *problem)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 commerce_errcode("invalid_input"),
-			 errmsg("invalid %s: %s", what, problem)));
+	commerce_emit_event(&cmd->tenant, type, aggregate_type, id, data);
 }
 
 Jsonb *
@@ -485,111 +355,3 @@ commerce_update_begin(CommerceCommand *cmd, const char *name, FunctionCallInfo f
 	return replay;
 }
 
-Jsonb *
-commerce_get_by_id(FunctionCallInfo fcinfo, SPIPlanPtr *plan, const char *sql,
-				   const char *aggregate)
-{
-	pg_uuid_t	tenant;
-	pg_uuid_t  *id = commerce_uuid_arg(fcinfo, 0, "id");
-	Jsonb	   *response;
-	Datum		args[2];
-
-	commerce_query_begin(&tenant);
-	SPI_connect();
-	commerce_prepare(plan, sql, 2, (Oid[]) {UUIDOID, UUIDOID});
-	args[0] = UUIDPGetDatum(&tenant);
-	args[1] = UUIDPGetDatum(id);
-	commerce_execute(*plan, args, NULL, true, 1);
-	response = commerce_result_jsonb(1);
-	if (response == NULL)
-		commerce_not_found(aggregate, id);
-	SPI_finish();
-	return response;
-}
-
-void
-commerce_list_begin(CommerceListPage *page, FunctionCallInfo fcinfo, int lim_arg,
-					int after_arg)
-{
-	commerce_query_begin(&page->tenant);
-	commerce_list_args(fcinfo, lim_arg, after_arg, &page->lim, &page->after);
-	SPI_connect();
-}
-
-#define LIST_MAX_FILTERS 4
-
-Jsonb *
-commerce_list_fetch(const CommerceListPage *page, SPIPlanPtr *plan, const char *sql,
-					int nfilters, const Oid *filter_types, const Datum *filters)
-{
-	Oid			types[3 + LIST_MAX_FILTERS] = {UUIDOID, UUIDOID, INT4OID};
-	Datum		args[3 + LIST_MAX_FILTERS];
-	Jsonb	   *response;
-	int			i;
-
-	if (nfilters > LIST_MAX_FILTERS)
-		elog(ERROR, "a list page takes at most %d filters", LIST_MAX_FILTERS);
-	args[0] = UUIDPGetDatum(&page->tenant);
-	args[1] = page->after;
-	args[2] = Int32GetDatum(page->lim);
-	for (i = 0; i < nfilters; i++)
-	{
-		types[3 + i] = filter_types[i];
-		args[3 + i] = filters[i];
-	}
-	commerce_prepare(plan, sql, 3 + nfilters, types);
-	commerce_execute(*plan, args, NULL, true, 1);
-	response = commerce_result_jsonb(1);
-	SPI_finish();
-	return response;
-}
-
-void
-commerce_require_row(SPIPlanPtr *plan, const char *sql, const pg_uuid_t *tenant,
-					 const pg_uuid_t *id, const char *aggregate, bool read_only)
-{
-	Datum		args[2];
-
-	commerce_prepare(plan, sql, 2, (Oid[]) {UUIDOID, UUIDOID});
-	args[0] = UUIDPGetDatum(tenant);
-	args[1] = UUIDPGetDatum(id);
-	if (commerce_execute(*plan, args, NULL, read_only, 1) == 0)
-		commerce_not_found(aggregate, id);
-}
-
-void
-commerce_require_reference(SPIPlanPtr *plan, const char *sql, const pg_uuid_t *tenant,
-						   const CommerceValue *ref, const char *aggregate)
-{
-	if (ref->present && !ref->isnull)
-		commerce_require_row(plan, sql, tenant, DatumGetUUIDP(ref->value), aggregate, false);
-}
-
-void
-commerce_write_row(SPIPlanPtr *plan, const char *sql, const pg_uuid_t *tenant,
-				   const pg_uuid_t *id, Jsonb *data, const CommerceUniqueRule *rules,
-				   int nrules)
-{
-	Datum		args[3];
-
-	commerce_prepare(plan, sql, 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
-	args[0] = UUIDPGetDatum(tenant);
-	args[1] = UUIDPGetDatum(id);
-	args[2] = JsonbPGetDatum(data);
-	if (nrules > 0)
-		commerce_execute_unique(*plan, args, NULL, rules, nrules);
-	else
-		commerce_execute(*plan, args, NULL, false, 0);
-}
-
-Jsonb *
-commerce_write_end(CommerceCommand *cmd, const char *type, const char *aggregate_type,
-				   const pg_uuid_t *id)
-{
-	Jsonb	   *response = commerce_result_jsonb(1);
-
-	commerce_command_emit(cmd, type, aggregate_type, id, response);
-	response = commerce_command_finish(cmd, response);
-	SPI_finish();
-	return response;
-}

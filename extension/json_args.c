@@ -322,3 +322,35 @@ commerce_reject_empty(const char *what, const CommerceField *fields, int nfields
 					 errmsg("invalid %s: field \"%s\" must not be empty", what, *names)));
 	}
 }
+
+/*
+ * Aggregate reads and writes by id (see command.h): the steps every
+ * aggregate's get_*, list_*, create_* and update_* repeat around its SQL.
+ */
+void
+commerce_parse_body(Jsonb *data, const char *what, const CommerceField *fields, int nfields,
+					bool create, const char *const *not_null, const char *const *not_empty,
+					CommerceValue *values)
+{
+	CommerceField *declared = palloc(sizeof(CommerceField) * nfields);
+	int			i;
+
+	memcpy(declared, fields, sizeof(CommerceField) * nfields);
+	for (i = 0; i < nfields && !create; i++)
+		declared[i].required = false;
+	commerce_parse_object(data, what, declared, nfields, values);
+	if (not_null != NULL)
+		commerce_reject_null(what, declared, nfields, values, not_null);
+	if (not_empty != NULL)
+		commerce_reject_empty(what, declared, nfields, values, not_empty);
+	pfree(declared);
+}
+
+void
+commerce_invalid_input(const char *what, const char *problem)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 commerce_errcode("invalid_input"),
+			 errmsg("invalid %s: %s", what, problem)));
+}

@@ -251,33 +251,19 @@ commerce_get_payment(PG_FUNCTION_ARGS)
 Datum
 commerce_list_order_payments(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t	tenant;
 	pg_uuid_t  *order_id = commerce_uuid_arg(fcinfo, 0, "order_id");
-	int32		lim;
-	Datum		args[4];
+	CommerceListPage page;
 	bool		has_customer;
 	pg_uuid_t	customer;
-	Jsonb	   *response;
 
-	commerce_list_args(fcinfo, 1, 2, &lim, &args[2]);
-	commerce_query_begin(&tenant);
-	SPI_connect();
-	payment_order_customer(&tenant, order_id, &has_customer, &customer);
+	commerce_list_begin(&page, fcinfo, 1, 2);
+	payment_order_customer(&page.tenant, order_id, &has_customer, &customer);
 	payment_check_customer_owns(has_customer, &customer, "order", order_id);
-
-	commerce_prepare(&plan_list_payments,
-					 COMMERCE_LIST_PAGE("SELECT p.id, " PAYMENT_JSON " AS j FROM commerce.payments p"
-										" WHERE p.tenant_id OPERATOR(pg_catalog.=) $1"
-										" AND p.order_id OPERATOR(pg_catalog.=) $2"
-										" AND p.id OPERATOR(pg_catalog.>) $3"
-										" ORDER BY p.id LIMIT $4 OPERATOR(pg_catalog.+) 1", "$4"),
-					 4, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, INT4OID});
-	args[0] = UUIDPGetDatum(&tenant);
-	args[1] = UUIDPGetDatum(order_id);
-	args[3] = Int32GetDatum(lim);
-	response = commerce_list_page(plan_list_payments, args);
-	SPI_finish();
-	PG_RETURN_JSONB_P(response);
+	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list_payments,
+										  COMMERCE_LIST_BY_ID("commerce.payments", "p", PAYMENT_JSON,
+															  " AND p.order_id OPERATOR(pg_catalog.=) $4"),
+										  1, (Oid[]) {UUIDOID},
+										  (Datum[]) {UUIDPGetDatum(order_id)}));
 }
 
 /*

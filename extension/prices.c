@@ -244,45 +244,31 @@ commerce_remove_price(PG_FUNCTION_ARGS)
 Datum
 commerce_list_prices(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t	tenant;
-	pg_uuid_t  *list;
-	int32		lim;
-	Datum		values[5];
-	Jsonb	   *page;
+	pg_uuid_t  *list = commerce_uuid_arg(fcinfo, 0, "price_list");
+	CommerceListPage page;
 
-	commerce_query_begin(&tenant);
-	list = commerce_uuid_arg(fcinfo, 0, "price_list");
-	commerce_list_args(fcinfo, 1, 2, &lim, &values[3]);
-	values[0] = UUIDPGetDatum(&tenant);
-	values[1] = UUIDPGetDatum(list);
-	values[2] = Int32GetDatum(lim);
-	values[4] = BoolGetDatum(commerce_actor_is_customer());
-
-	SPI_connect();
-	if (commerce_execute_by_id(&plan_list_exists,
-							   "SELECT 1 FROM commerce.price_lists"
-							   " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
-							   &tenant, list, true) == 0)
-		commerce_not_found("price list", list);
-	commerce_prepare(&plan_list,
-					 COMMERCE_LIST_PAGE("SELECT p.id, " PRICE_JSON " AS j"
-										" FROM commerce.prices p JOIN commerce.price_lists l"
-										"   ON l.tenant_id OPERATOR(pg_catalog.=) p.tenant_id"
-										"  AND l.id OPERATOR(pg_catalog.=) p.price_list_id"
-										" JOIN commerce.variants v"
-										"   ON v.tenant_id OPERATOR(pg_catalog.=) p.tenant_id"
-										"  AND v.id OPERATOR(pg_catalog.=) p.variant_id"
-										" JOIN commerce.products pr"
-										"   ON pr.tenant_id OPERATOR(pg_catalog.=) v.tenant_id"
-										"  AND pr.id OPERATOR(pg_catalog.=) v.product_id"
-										" WHERE p.tenant_id OPERATOR(pg_catalog.=) $1"
-										"   AND p.price_list_id OPERATOR(pg_catalog.=) $2"
-										"   AND p.id OPERATOR(pg_catalog.>) $4"
-										"   AND (NOT $5 OR pr.status OPERATOR(pg_catalog.=) 'active')"
-										" ORDER BY p.id LIMIT $3 + 1", "$3"),
-					 5, (Oid[]) {UUIDOID, UUIDOID, INT4OID, UUIDOID, BOOLOID});
-	commerce_execute(plan_list, values, NULL, true, 1);
-	page = commerce_result_jsonb(1);
-	SPI_finish();
-	PG_RETURN_JSONB_P(page);
+	commerce_list_begin(&page, fcinfo, 1, 2);
+	commerce_require_row(&plan_list_exists,
+						 "SELECT 1 FROM commerce.price_lists"
+						 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+						 &page.tenant, list, "price list", true);
+	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
+										  COMMERCE_LIST_PAGE("SELECT p.id, " PRICE_JSON " AS j"
+															 " FROM commerce.prices p JOIN commerce.price_lists l"
+															 "   ON l.tenant_id OPERATOR(pg_catalog.=) p.tenant_id"
+															 "  AND l.id OPERATOR(pg_catalog.=) p.price_list_id"
+															 " JOIN commerce.variants v"
+															 "   ON v.tenant_id OPERATOR(pg_catalog.=) p.tenant_id"
+															 "  AND v.id OPERATOR(pg_catalog.=) p.variant_id"
+															 " JOIN commerce.products pr"
+															 "   ON pr.tenant_id OPERATOR(pg_catalog.=) v.tenant_id"
+															 "  AND pr.id OPERATOR(pg_catalog.=) v.product_id"
+															 " WHERE p.tenant_id OPERATOR(pg_catalog.=) $1"
+															 "   AND p.price_list_id OPERATOR(pg_catalog.=) $4"
+															 "   AND p.id OPERATOR(pg_catalog.>) $2"
+															 "   AND (NOT $5 OR pr.status OPERATOR(pg_catalog.=) 'active')"
+															 " ORDER BY p.id LIMIT $3 OPERATOR(pg_catalog.+) 1", "$3"),
+										  2, (Oid[]) {UUIDOID, BOOLOID},
+										  (Datum[]) {UUIDPGetDatum(list),
+													 BoolGetDatum(commerce_actor_is_customer())}));
 }

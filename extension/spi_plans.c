@@ -142,11 +142,3 @@ commerce_execute_unique(SPIPlanPtr plan, const Datum *values, const char *nulls,
 	PG_END_TRY();
 	return processed;
 }
-
-/* --- appended for payments (issue 12): the list page run (command.h) --- */
-Jsonb *
-commerce_list_page(SPIPlanPtr plan, const Datum *args)
-{
-	commerce_execute(plan, args, NULL, true, 1);
-	return commerce_result_jsonb(1);
-}

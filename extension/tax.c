@@ -252,26 +252,13 @@ Datum
 commerce_list_tax_rates(PG_FUNCTION_ARGS)
 {
 	static SPIPlanPtr plan_list = NULL;
-	pg_uuid_t	tenant;
-	int32		lim;
-	Datum		values[3];
-	Jsonb	   *page;
+	CommerceListPage page;
 
-	commerce_query_begin(&tenant);
-	commerce_list_args(fcinfo, 0, 1, &lim, &values[1]);
-	values[0] = UUIDPGetDatum(&tenant);
-	values[2] = Int32GetDatum(lim);
-	SPI_connect();
-	commerce_prepare(&plan_list,
-					 COMMERCE_LIST_PAGE("SELECT id, " TAX_RATE_JSON " AS j FROM commerce.tax_rates"
-										" WHERE tenant_id OPERATOR(pg_catalog.=) $1"
-										"   AND id OPERATOR(pg_catalog.>) $2"
-										" ORDER BY id LIMIT $3 OPERATOR(pg_catalog.+) 1", "$3"),
-					 3, (Oid[]) {UUIDOID, UUIDOID, INT4OID});
-	commerce_execute(plan_list, values, NULL, true, 1);
-	page = commerce_result_jsonb(1);
-	SPI_finish();
-	PG_RETURN_JSONB_P(page);
+	commerce_list_begin(&page, fcinfo, 0, 1);
+	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
+										  COMMERCE_LIST_BY_ID("commerce.tax_rates", "r",
+															  TAX_RATE_JSON, ""),
+										  0, NULL, NULL));
 }
 
 /* JSON helpers for compute_tax's result */
