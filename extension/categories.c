@@ -150,7 +150,7 @@ commerce_update_category(PG_FUNCTION_ARGS)
 
 	commerce_lock_expected(fcinfo, 2, &plan_lock,
 						  "SELECT version FROM commerce.categories"
-						  " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2 FOR UPDATE",
+						  COMMERCE_BY_ID " FOR UPDATE",
 						  &cmd.tenant, id, "category");
 	check_parent(&cmd.tenant, &values[CATEGORY_PARENT], id);
 

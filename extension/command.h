@@ -214,6 +214,9 @@ extern bool commerce_result_int64(int col, int64 *out);
  * aggregate's id, and a statement that renders returns one jsonb column.
  */
 
+/* The condition every by-id statement ends with: the tenant's row $2 */
+#define COMMERCE_BY_ID " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2"
+
 /*
  * Prepare sql once into *plan and execute it over ($1 tenant uuid, $2 id
  * uuid), at most one row; returns SPI_processed (the row stays in

@@ -102,7 +102,7 @@ commerce_update_customer_group(PG_FUNCTION_ARGS)
 
 	commerce_lock_expected(fcinfo, 2, &plan_lock,
 						  "SELECT version FROM commerce.customer_groups"
-						  " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2 FOR UPDATE",
+						  COMMERCE_BY_ID " FOR UPDATE",
 						  &cmd.tenant, id, "customer group");
 	commerce_write_row(&plan_update,
 					   "UPDATE commerce.customer_groups AS g SET"

@@ -168,7 +168,7 @@ require_group(const pg_uuid_t *tenant, const CommerceValue *group)
 {
 	commerce_require_reference(&plan_group_exists,
 							   "SELECT 1 FROM commerce.customer_groups"
-							   " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2 FOR KEY SHARE",
+							   COMMERCE_BY_ID " FOR KEY SHARE",
 							   tenant, group, "customer group");
 }
 
@@ -178,7 +178,7 @@ lock_customer(const pg_uuid_t *tenant, pg_uuid_t *id)
 {
 	return commerce_lock_version(&plan_lock,
 								 "SELECT version FROM commerce.customers"
-								 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2 FOR UPDATE",
+								 COMMERCE_BY_ID " FOR UPDATE",
 								 tenant, id, "customer");
 }
 

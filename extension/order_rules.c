@@ -135,7 +135,7 @@ customer_for_actor(const pg_uuid_t *tenant, bool given, pg_uuid_t *customer,
 		return;
 	commerce_prepare(&plan_customer_exists,
 					 "SELECT 1 FROM commerce.customers"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+					 COMMERCE_BY_ID,
 					 2, (Oid[]) {UUIDOID, UUIDOID});
 	values[0] = UUIDPGetDatum(tenant);
 	values[1] = UUIDPGetDatum(customer);

@@ -38,7 +38,7 @@
 
 #define ORDER_BY_ID \
 	" FROM commerce.orders" \
-	" WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2"
+	COMMERCE_BY_ID
 
 static SPIPlanPtr plan_load = NULL;
 static SPIPlanPtr plan_lock = NULL;
@@ -259,7 +259,7 @@ order_store_placed(Order *order)
 					 " prices_include_tax = $4, tax_rounding_mode = $5, tax_rounding_scope = $6,"
 					 " subtotal = $7, tax_total = $8, total = $9, placed_at = $10, updated_at = $10,"
 					 " version = version OPERATOR(pg_catalog.+) 1"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+					 COMMERCE_BY_ID,
 					 10, (Oid[]) {UUIDOID, UUIDOID, INT8OID, BOOLOID, TEXTOID, TEXTOID,
 		INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID});
 	values[0] = UUIDPGetDatum(&order->tenant);
@@ -286,7 +286,7 @@ order_touch(Order *order)
 	commerce_prepare(&plan_touch,
 					 "UPDATE commerce.orders SET version = version OPERATOR(pg_catalog.+) 1,"
 					 " updated_at = $3"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+					 COMMERCE_BY_ID,
 					 3, (Oid[]) {UUIDOID, UUIDOID, TIMESTAMPTZOID});
 	values[0] = UUIDPGetDatum(&order->tenant);
 	values[1] = UUIDPGetDatum(&order->id);
@@ -307,7 +307,7 @@ order_store_status(const Order *order, const char *status)
 					 " cancelled_at = CASE WHEN $3 OPERATOR(pg_catalog.=) 'cancelled' THEN $4 ELSE cancelled_at END,"
 					 " fulfilled_at = CASE WHEN $3 OPERATOR(pg_catalog.=) 'fulfilled' THEN $4 ELSE fulfilled_at END,"
 					 " version = version OPERATOR(pg_catalog.+) 1"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+					 COMMERCE_BY_ID,
 					 4, (Oid[]) {UUIDOID, UUIDOID, TEXTOID, TIMESTAMPTZOID});
 	values[0] = UUIDPGetDatum(&order->tenant);
 	values[1] = UUIDPGetDatum(&order->id);
@@ -329,7 +329,7 @@ order_store_payment_totals(const Order *order, int64 authorized, int64 captured,
 					 " paid_at = CASE WHEN $7 OPERATOR(pg_catalog.=) 'paid' AND status OPERATOR(pg_catalog.<>) 'paid' THEN $8 ELSE paid_at END,"
 					 " refunded_at = CASE WHEN $7 OPERATOR(pg_catalog.=) 'refunded' AND status OPERATOR(pg_catalog.<>) 'refunded' THEN $8 ELSE refunded_at END,"
 					 " version = version OPERATOR(pg_catalog.+) 1"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+					 COMMERCE_BY_ID,
 					 8, (Oid[]) {UUIDOID, UUIDOID, INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID,
 		TIMESTAMPTZOID});
 	values[0] = UUIDPGetDatum(&order->tenant);
@@ -416,7 +416,7 @@ order_line_snapshot(const Order *order, const OrderLine *line)
 					 "UPDATE commerce.order_lines SET sku = $3, title = $4, tax_category = $5,"
 					 " price_list_id = $6, unit_amount = $7, amount = $8, tax_rate_ppm = $9,"
 					 " tax_amount = $10, updated_at = pg_catalog.now()"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+					 COMMERCE_BY_ID,
 					 10, (Oid[]) {UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID, INT8OID,
 		INT8OID, INT4OID, INT8OID});
 	memset(nulls, ' ', sizeof(nulls));
@@ -433,7 +433,7 @@ order_line_set_quantity(const Order *order, const pg_uuid_t *line_id, int32 quan
 
 	commerce_prepare(&plan_set_quantity,
 					 "UPDATE commerce.order_lines SET quantity = $3, updated_at = pg_catalog.now()"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+					 COMMERCE_BY_ID,
 					 3, (Oid[]) {UUIDOID, UUIDOID, INT4OID});
 	values[0] = UUIDPGetDatum(&order->tenant);
 	values[1] = UUIDPGetDatum(line_id);
@@ -448,7 +448,7 @@ order_line_delete(const Order *order, const pg_uuid_t *line_id)
 
 	commerce_prepare(&plan_delete_line,
 					 "DELETE FROM commerce.order_lines"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+					 COMMERCE_BY_ID,
 					 2, (Oid[]) {UUIDOID, UUIDOID});
 	values[0] = UUIDPGetDatum(&order->tenant);
 	values[1] = UUIDPGetDatum(line_id);

@@ -95,7 +95,7 @@ payment_lock_order(const pg_uuid_t *tenant, const pg_uuid_t *order_id, LockedOrd
 {
 	if (execute_by_id(&plan_lock_order,
 					  "SELECT status, currency, total, customer_id FROM commerce.orders"
-					  " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2"
+					  COMMERCE_BY_ID
 					  " FOR NO KEY UPDATE",
 					  tenant, order_id, false, 1) == 0)
 		commerce_not_found("order", order_id);
@@ -158,7 +158,7 @@ payment_order_customer(const pg_uuid_t *tenant, const pg_uuid_t *order_id,
 {
 	if (execute_by_id(&plan_order_customer,
 					  "SELECT customer_id FROM commerce.orders"
-					  " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+					  COMMERCE_BY_ID,
 					  tenant, order_id, true, 1) == 0)
 		commerce_not_found("order", order_id);
 	*has_customer = column_uuid(0, 1, customer);

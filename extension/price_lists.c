@@ -141,7 +141,7 @@ validate_price_list(const pg_uuid_t *tenant, PriceList *list)
 	if (list->nulls[F_CUSTOMER_GROUP] != 'n' &&
 		commerce_execute_by_id(&plan_group_exists,
 							   "SELECT 1 FROM commerce.customer_groups"
-							   " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+							   COMMERCE_BY_ID,
 							   tenant, DatumGetUUIDP(list->values[F_CUSTOMER_GROUP]), true) == 0)
 		commerce_not_found("customer group", DatumGetUUIDP(list->values[F_CUSTOMER_GROUP]));
 }
@@ -259,7 +259,7 @@ commerce_update_price_list(PG_FUNCTION_ARGS)
 	commerce_lock_expected(fcinfo, 2, &plan_lock,
 						   "SELECT version, name, description, currency, customer_group_id,"
 						   " valid_from, valid_until, priority, status FROM commerce.price_lists"
-						   " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2"
+						   COMMERCE_BY_ID
 						   " FOR NO KEY UPDATE",
 						   &cmd.tenant, id, "price list");
 	/* the locked row stays valid until SPI_finish */
@@ -278,7 +278,7 @@ commerce_update_price_list(PG_FUNCTION_ARGS)
 					 "UPDATE commerce.price_lists SET name = $3, description = $4, currency = $5,"
 					 " customer_group_id = $6, valid_from = $7, valid_until = $8, priority = $9,"
 					 " status = $10, version = version + 1, updated_at = pg_catalog.now()"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2"
+					 COMMERCE_BY_ID
 					 " RETURNING " PRICE_LIST_JSON,
 					 F_COUNT + 2, price_list_types);
 	updated = write_price_list(plan_update, &cmd.tenant, id, &list);
@@ -299,7 +299,7 @@ commerce_get_price_list(PG_FUNCTION_ARGS)
 	SPI_connect();
 	if (commerce_execute_by_id(&plan_get,
 							   "SELECT " PRICE_LIST_JSON " FROM commerce.price_lists"
-							   " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+							   COMMERCE_BY_ID,
 							   &tenant, id, true) == 0)
 		commerce_not_found("price list", id);
 	found = commerce_result_jsonb(1);

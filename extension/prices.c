@@ -99,7 +99,7 @@ lock_price_list(const pg_uuid_t *tenant, const pg_uuid_t *list)
 {
 	(void) commerce_lock_version(&plan_lock_list,
 								 "SELECT version, currency FROM commerce.price_lists"
-								 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2"
+								 COMMERCE_BY_ID
 								 " FOR SHARE",
 								 tenant, list, "price list");
 	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
@@ -250,7 +250,7 @@ commerce_list_prices(PG_FUNCTION_ARGS)
 	commerce_list_begin(&page, fcinfo, 1, 2);
 	commerce_require_row(&plan_list_exists,
 						 "SELECT 1 FROM commerce.price_lists"
-						 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+						 COMMERCE_BY_ID,
 						 &page.tenant, list, "price list", true);
 	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
 										  COMMERCE_LIST_PAGE("SELECT p.id, " PRICE_JSON " AS j"

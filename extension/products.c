@@ -203,7 +203,7 @@ require_category(const pg_uuid_t *tenant, const CommerceValue *category)
 {
 	commerce_require_reference(&plan_category_exists,
 							   "SELECT 1 FROM commerce.categories"
-							   " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2 FOR KEY SHARE",
+							   COMMERCE_BY_ID " FOR KEY SHARE",
 							   tenant, category, "category");
 }
 
@@ -313,7 +313,7 @@ lock_for_transition(FunctionCallInfo fcinfo, int expected_arg, const pg_uuid_t *
 
 	commerce_lock_expected(fcinfo, expected_arg, &plan_lock,
 						  "SELECT version, status FROM commerce.products"
-						  " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2 FOR UPDATE",
+						  COMMERCE_BY_ID " FOR UPDATE",
 						  tenant, id, "product");
 	from = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 	*to = values[PRODUCT_STATUS].present ?

@@ -104,7 +104,7 @@ check_product(const pg_uuid_t *tenant, pg_uuid_t *product, const CommerceValue *
 
 	commerce_require_row(&plan_lock_product,
 						 "SELECT status, options FROM commerce.products"
-						 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2 FOR SHARE",
+						 COMMERCE_BY_ID " FOR SHARE",
 						 tenant, product, "product", false);
 	status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	if (strcmp(status, "archived") == 0)
@@ -195,7 +195,7 @@ commerce_update_variant(PG_FUNCTION_ARGS)
 
 	commerce_lock_expected(fcinfo, 2, &plan_lock,
 						  "SELECT version, product_id FROM commerce.variants"
-						  " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2 FOR UPDATE",
+						  COMMERCE_BY_ID " FOR UPDATE",
 						  &cmd.tenant, id, "variant");
 	memcpy(&product, DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)),
 		   sizeof(pg_uuid_t));
@@ -276,7 +276,7 @@ commerce_list_variants(PG_FUNCTION_ARGS)
 	commerce_list_begin(&page, fcinfo, 1, 2);
 	commerce_require_row(&plan_product_visible,
 						 "SELECT 1 FROM commerce.products"
-						 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
+						 COMMERCE_BY_ID,
 						 &page.tenant, product, "product", true);
 	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
 										  COMMERCE_LIST_BY_ID("commerce.variants", "v", VARIANT_JSON,
