@@ -35,11 +35,9 @@
  */
 #include "events.h"
 #include "events_read.h"
-#include "listener.h"
-#include "auth.h"
 #include "errmap.h"
+#include "listener.h"
 #include "log.h"
-#include "pool.h"
 #include "server.h"
 
 #include <errno.h>
@@ -80,7 +78,6 @@ typedef struct tenant_cursor
 
 static pthread_mutex_t hub_lock = PTHREAD_MUTEX_INITIALIZER;
 static subscriber *hub;
-static int	nstreams;
 static bool poll_requested;		/* a stream set its cursor or drained */
 
 static void
@@ -205,7 +202,6 @@ sweep(void)
 		if (gone)
 		{
 			*pp = s->next;
-			nstreams--;
 			sub_unref(s);
 		}
 		else
@@ -490,17 +486,6 @@ events_shutdown(void)
 	for_each_stream(NULL, true);
 }
 
-int
-events_streams(void)
-{
-	int			n;
-
-	pthread_mutex_lock(&hub_lock);
-	n = nstreams;
-	pthread_mutex_unlock(&hub_lock);
-	return n;
-}
-
 /*
  * Append one page of events read for a catching-up stream; false when the
  * stream is done catching up (the page was the last, or the stream closed
@@ -542,48 +527,22 @@ static bool
 stream_set_cursor(request *req, subscriber *s, const principal *p, long long start,
 				  enum MHD_Result *ret)
 {
-	pool_status ps;
-	pool_slot  *slot = pool_acquire(5000, &ps);
+	events_reader reader;
 	PGresult   *res;
-	bool		ok = true;
+	bool		ok;
 	bool		more = start >= 0;
 
-	if (slot == NULL)
-	{
-		req->db_error = true;
-		*ret = respond_error(req, 503, "database_unavailable", "the database cannot be reached", NULL);
+	if (!events_reader_open(&reader, req, p, ret))
 		return false;
-	}
-	if (!tenant_check(req, slot, p, ret))
-	{
-		pool_release(slot);
-		return false;
-	}
-	if (start < 0)
-	{
-		res = read_head(slot, p, req->request_id);
-		if (PQresultStatus(res) == PGRES_TUPLES_OK)
-			s->last_seq = atoll(PQgetvalue(res, 0, 0));
-		else
-		{
-			*ret = respond_db_error(req, res, slot->conn, NULL);
-			ok = false;
-		}
-		PQclear(res);
-	}
+	ok = more || read_head(&reader, &s->last_seq, ret);
 	while (ok && more)
 	{
-		res = read_events(slot, p, req->request_id, s->last_seq, CATCHUP_PAGE);
-		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		ok = read_events(&reader, s->last_seq, CATCHUP_PAGE, &res, ret);
+		if (ok)
 			more = catch_up_page(s, res);
-		else
-		{
-			*ret = respond_db_error(req, res, slot->conn, NULL);
-			ok = false;
-		}
 		PQclear(res);
 	}
-	pool_release(slot);
+	events_reader_close(&reader);
 	return ok;
 }
 
@@ -623,7 +582,6 @@ handle_events_stream(request *req)
 	pthread_mutex_lock(&hub_lock);
 	s->next = hub;
 	hub = s;
-	nstreams++;
 	pthread_mutex_unlock(&hub_lock);
 
 	if (!stream_set_cursor(req, s, &p, start, &ret))

@@ -26,6 +26,5 @@ extern void events_heartbeat(void);
 
 /* At shutdown: end every stream (clients resume with Last-Event-ID). */
 extern void events_shutdown(void);
-extern int	events_streams(void);
 
 #endif
