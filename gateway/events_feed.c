@@ -2,7 +2,7 @@
  * gateway/events_feed.c — GET /v1/events, the cursor feed: one page of
  * the tenant's published events after ?after=, at most ?limit= (1..200),
  * with the cursor of the next page. Authentication and the outbox reads
- * are in events_read.c; the stream is in events.c.
+ * are in events_read.c; the stream is in events_stream.c.
  */
 #include "errmap.h"
 #include "events.h"

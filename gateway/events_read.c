@@ -1,6 +1,6 @@
 /*
  * gateway/events_read.c — reading the outbox for the event endpoints
- * (GET /v1/events in events_feed.c, GET /v1/events/stream in events.c):
+ * (GET /v1/events in events_feed.c, GET /v1/events/stream in events_stream.c):
  * their authentication (staff of the tenant), cursors, and the reads,
  * commerce.events_since under the tenant context and the tenant's last
  * published seq.

@@ -1,6 +1,6 @@
 /*
  * gateway/events_read.h — what the event feed (events_feed.c) shares with
- * the event stream (events.c), in events_read.c: authentication, cursors
+ * the event stream (events_stream.c), in events_read.c: authentication, cursors
  * and outbox reads, with the tenant checked by the reads themselves.
  */
 #ifndef GATEWAY_EVENTS_READ_H
