@@ -174,36 +174,65 @@ tenant_cache_free(void)
 	tenant_cache_invalidate();
 }
 
-tenant_state
+/* Missing when set_context said tenant_not_found, else unknown. */
+static tenant_state
+tenant_state_from_error(const PGresult *res)
+{
+	const char *code = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+
+	return code && strcmp(code, "tenant_not_found") == 0 ? TENANT_MISSING : TENANT_UNKNOWN;
+}
+
+/*
+ * Ask the database for a tenant's state in a statement of its own;
+ * TENANT_UNKNOWN with *error (the caller clears) when it cannot say.
+ */
+static tenant_state
 tenant_probe(pool_slot *slot, const char *tenant, PGresult **error)
 {
 	static const char sql[] =
 		"WITH ctx AS MATERIALIZED (SELECT commerce.set_context($1::uuid))"
-		" SELECT t.status FROM ctx, commerce.tenants t WHERE t.id = $1::uuid";
+		" SELECT t.status FROM ctx, commerce.tenants t WHERE t.id OPERATOR(pg_catalog.=) $1::uuid";
 	PGresult   *res = NULL;
 	const char *stmt = pool_prepare(slot, sql, 1, &res);
 	const char *params[1] = {tenant};
-	tenant_state s = TENANT_UNKNOWN;
+	tenant_state s;
 
 	*error = NULL;
 	if (stmt)
 		res = PQexecPrepared(slot->conn, stmt, 1, params, NULL, NULL, 0);
 	if (PQresultStatus(res) == PGRES_TUPLES_OK)
-		s = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "active") == 0
-			? TENANT_ACTIVE : TENANT_SUSPENDED;
-	else
+		s = tenant_state_from_status(PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : NULL);
+	else if ((s = tenant_state_from_error(res)) == TENANT_UNKNOWN)
 	{
-		const char *code = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
-
-		if (code && strcmp(code, "tenant_not_found") == 0)
-			s = TENANT_MISSING;
-		else
-		{
-			*error = res;
-			return TENANT_UNKNOWN;
-		}
+		*error = res;
+		return TENANT_UNKNOWN;
 	}
 	PQclear(res);
+	return s;
+}
+
+tenant_state
+tenant_state_from_status(const char *status)
+{
+	return status && strcmp(status, "active") == 0 ? TENANT_ACTIVE : TENANT_SUSPENDED;
+}
+
+tenant_state
+tenant_state_after_failure(pool_slot *slot, const char *tenant, PGresult **res)
+{
+	PGresult   *probe;
+	tenant_state s = tenant_state_from_error(*res);
+
+	if (s != TENANT_UNKNOWN)
+		return s;
+	s = tenant_probe(slot, tenant, &probe);
+	if (s == TENANT_UNKNOWN)
+	{
+		/* The database cannot say: answer with why, as the probe saw it. */
+		PQclear(*res);
+		*res = probe;
+	}
 	return s;
 }
 
@@ -213,28 +242,4 @@ respond_tenant_refused(request *req, tenant_state s)
 	if (s == TENANT_SUSPENDED)
 		return respond_error(req, 403, "tenant_suspended", "the tenant is suspended", NULL);
 	return respond_error(req, 403, "tenant_not_found", "the tenant does not exist", NULL);
-}
-
-bool
-tenant_check(request *req, pool_slot *slot, const principal *p, enum MHD_Result *ret)
-{
-	tenant_state s = tenant_cache_lookup(p->tenant);
-
-	if (s == TENANT_UNKNOWN)
-	{
-		PGresult   *error;
-
-		s = tenant_probe(slot, p->tenant, &error);
-		if (s == TENANT_UNKNOWN)
-		{
-			*ret = respond_db_error(req, error, slot->conn, NULL);
-			PQclear(error);
-			return false;
-		}
-		tenant_cache_store(p->tenant, s);
-	}
-	if (s == TENANT_ACTIVE)
-		return true;
-	*ret = respond_tenant_refused(req, s);
-	return false;
 }

@@ -34,15 +34,6 @@ typedef enum tenant_state
 	TENANT_MISSING
 } tenant_state;
 
-/*
- * Check the tenant of p (cached; asks the database on slot when unknown),
- * for endpoints whose statements do not read the tenant's state themselves
- * (the event feed and stream). Queues 403 and returns false when it is
- * missing or suspended, the database error when the database cannot say.
- */
-extern bool tenant_check(request *req, pool_slot *slot, const principal *p,
-						 enum MHD_Result *ret);
-
 /* The cached state of a tenant (TENANT_UNKNOWN: not cached or expired). */
 extern tenant_state tenant_cache_lookup(const char *tenant);
 extern void tenant_cache_store(const char *tenant, tenant_state s);
@@ -50,10 +41,22 @@ extern void tenant_cache_store(const char *tenant, tenant_state s);
 extern void tenant_cache_invalidate(void);
 
 /*
- * Ask the database for a tenant's state in a statement of its own;
- * TENANT_UNKNOWN with *error (the caller clears) when it cannot say.
+ * The tenant's state learnt from a statement that read it along with its
+ * work, so that the tenant check costs no statement of its own: the status
+ * column it read ("active" or not; NULL when the row was not visible).
  */
-extern tenant_state tenant_probe(pool_slot *slot, const char *tenant, PGresult **error);
+extern tenant_state tenant_state_from_status(const char *status);
+
+/*
+ * The tenant's state when such a statement failed: missing when
+ * set_context said tenant_not_found; otherwise (the error may come before
+ * set_context ran) asked in a statement of its own, so that a refused
+ * tenant is still answered 403 before anything about the request.
+ * TENANT_UNKNOWN when the database cannot say; *res is then the error that
+ * says why (the caller clears it).
+ */
+extern tenant_state tenant_state_after_failure(pool_slot *slot, const char *tenant,
+											   PGresult **res);
 
 /* 403 tenant_suspended or tenant_not_found. */
 extern enum MHD_Result respond_tenant_refused(request *req, tenant_state s);

@@ -10,6 +10,7 @@
  */
 #include "errmap.h"
 #include "log.h"
+#include "pool.h"
 #include "request.h"
 
 #include <pthread.h>
@@ -57,17 +58,13 @@ static const sqlstate_rule rules[] = {
 bool
 errmap_load(PGconn *conn)
 {
-	PGresult   *res = PQexec(conn, "SELECT code, http_status FROM commerce.error_codes");
+	PGresult   *res = pool_read_rows(conn, "SELECT code, http_status FROM commerce.error_codes",
+										 "cannot load commerce.error_codes");
 	code_status *fresh;
 	int			n;
 
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		log_event(LOG_WARN, "cannot load commerce.error_codes",
-				  json_pack("{s:s}", "error", PQresultErrorMessage(res)));
-		PQclear(res);
+	if (res == NULL)
 		return false;
-	}
 	n = PQntuples(res);
 	fresh = calloc((size_t) n + 1, sizeof(code_status));
 	for (int i = 0; i < n; i++)

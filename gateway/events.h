@@ -1,8 +1,9 @@
 /*
  * gateway/events.h — GET /v1/events (cursor feed over
- * commerce.events_since) and GET /v1/events/stream (server-sent events
- * read from the outbox per tenant when the listener is woken, resuming
- * from Last-Event-ID).
+ * commerce.events_since, events_feed.c) and GET /v1/events/stream
+ * (server-sent events, events_stream.c) read from the outbox per tenant
+ * when the listener is woken (the hub, events_hub.c), resuming from
+ * Last-Event-ID.
  */
 #ifndef GATEWAY_EVENTS_H
 #define GATEWAY_EVENTS_H
@@ -26,6 +27,5 @@ extern void events_heartbeat(void);
 
 /* At shutdown: end every stream (clients resume with Last-Event-ID). */
 extern void events_shutdown(void);
-extern int	events_streams(void);
 
 #endif

@@ -42,23 +42,9 @@ one_row(const PGresult *res)
 static tenant_state
 state_from_answer(pool_slot *slot, const char *tenant, PGresult **res)
 {
-	const char *code;
-	PGresult   *probe = NULL;
-	tenant_state s;
-
 	if (one_row(*res))
-		return strcmp(PQgetvalue(*res, 0, 3), "active") == 0 ? TENANT_ACTIVE : TENANT_SUSPENDED;
-	code = PQresultErrorField(*res, PG_DIAG_CONSTRAINT_NAME);
-	if (code && strcmp(code, "tenant_not_found") == 0)
-		return TENANT_MISSING;
-	s = tenant_probe(slot, tenant, &probe);
-	if (s == TENANT_UNKNOWN)
-	{
-		/* The database cannot say: answer with why, as the probe saw it. */
-		PQclear(*res);
-		*res = probe;
-	}
-	return s;
+		return tenant_state_from_status(PQgetvalue(*res, 0, 3));
+	return tenant_state_after_failure(slot, tenant, res);
 }
 
 void

@@ -4,7 +4,7 @@
  *   commerce_tenants -> forget the tenant cache (empty payload: which tenant
  *                       changed is nobody's business);
  *   commerce_events  -> a wake-up: read the streamed tenants' new events
- *                       from the outbox (events_poll in events.c).
+ *                       from the outbox (events_poll in events_hub.c).
  * Any role that can connect may send a notification, so no payload is
  * trusted: one on commerce_events is never parsed (the publisher's are
  * empty), and the others only make us re-read what the database says.

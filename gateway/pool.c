@@ -143,6 +143,18 @@ pool_connect_raw(const char *application_name)
 	return conn;
 }
 
+PGresult *
+pool_read_rows(PGconn *conn, const char *sql, const char *failure)
+{
+	PGresult   *res = PQexec(conn, sql);
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		return res;
+	log_event(LOG_WARN, failure, json_pack("{s:s}", "error", PQresultErrorMessage(res)));
+	PQclear(res);
+	return NULL;
+}
+
 pool_login
 pool_check_login(char *reason, size_t reason_len)
 {

@@ -60,6 +60,13 @@ extern const char *pool_prepare(pool_slot *slot, const char *sql, int nparams,
  */
 extern PGconn *pool_connect_raw(const char *application_name);
 
+/*
+ * Read rows on such a connection (the listener's reloads of what the
+ * gateway mirrors). NULL when the read fails, logged as a warning saying
+ * failure, with the database's error.
+ */
+extern PGresult *pool_read_rows(PGconn *conn, const char *sql, const char *failure);
+
 typedef enum pool_login
 {
 	POOL_LOGIN_OK = 0,

@@ -9,6 +9,7 @@
  */
 #include "routes.h"
 #include "log.h"
+#include "pool.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -134,18 +135,14 @@ parse_route(json_t *j, route *r)
 bool
 routes_load(PGconn *conn)
 {
-	PGresult   *res = PQexec(conn, "SELECT r::text FROM commerce.route_table() AS r");
+	PGresult   *res = pool_read_rows(conn, "SELECT r::text FROM commerce.route_table() AS r",
+										 "cannot load routes");
 	route_set  *set,
 			   *old;
 	int			n;
 
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		log_event(LOG_WARN, "cannot load routes",
-				  json_pack("{s:s}", "error", PQresultErrorMessage(res)));
-		PQclear(res);
+	if (res == NULL)
 		return false;
-	}
 	n = PQntuples(res);
 	set = calloc(1, sizeof(route_set));
 	set->routes = calloc((size_t) n + 1, sizeof(route));

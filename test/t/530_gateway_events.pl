@@ -2,9 +2,12 @@
 # GET /v1/events/stream (server-sent events) over real HTTP: events in seq
 # order, only the token's tenant, Last-Event-ID resumes through
 # events_since with nothing lost or repeated, heartbeats, a client that
-# does not read is dropped without holding others, and open streams end on
-# SIGTERM with a clean exit. Forged notifications and a lost listener
-# connection: test/t/531_gateway_events_wakeup.pl.
+# does not read is dropped without holding others, a suspended or missing
+# tenant is refused with the tenant checked by the events statement itself
+# (a tenant the gateway has not cached costs one statement, not a probe and
+# a read), and open streams end on SIGTERM with a clean exit. Forged
+# notifications and a lost listener connection:
+# test/t/531_gateway_events_wakeup.pl.
 use strict;
 use warnings;
 use IO::Socket::INET;
@@ -17,7 +20,9 @@ use Test::More;
 use PgCommerce::Test qw(commerce_node);
 use PgCommerce::Gateway qw(start_gateway make_jwt stream_events wait_events);
 
-my $node = commerce_node('gw_events');
+my $node = commerce_node('gw_events',
+	extra_conf => "shared_preload_libraries = 'pgcommerce,pg_stat_statements'\n");
+$node->safe_psql('commerce', 'CREATE EXTENSION pg_stat_statements');
 my $t1 = $node->safe_psql('commerce', q{SELECT commerce.create_tenant('acme', 'Acme', 'EUR')});
 my $t2 = $node->safe_psql('commerce', q{SELECT commerce.create_tenant('globex', 'Globex', 'EUR')});
 $node->safe_psql('commerce', q{
@@ -123,6 +128,74 @@ is($gw->get('/readyz')->{status}, 200, 'gateway healthy');
 
 like($gw->get('/metrics')->{content}, qr/pgcommerce_http_requests_total\{route="\/v1\/events\/stream"/,
 	'streams counted in metrics');
+
+# Tenant refusals, and what a tenant the gateway has not cached costs: its
+# state comes from the events statement, never from a statement of its own
+# (pg_stat_statements counts the statements that complete). The set-up of
+# new pool connections, transaction control and the listener's reads (for
+# the streams still open) are left out.
+sub gateway_statements
+{
+	return $node->safe_psql('commerce', q{
+		SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
+		 WHERE userid OPERATOR(pg_catalog.=) 'gw'::regrole AND query NOT LIKE 'SET %'
+		   AND query NOT IN ('BEGIN', 'COMMIT') AND query NOT LIKE '%events_since($2%'});
+}
+{
+	my %tok;
+	for my $slug (qw(fresh-feed fresh-stream suspended-feed suspended-stream suspended-head))
+	{
+		my $t = $node->safe_psql('commerce', "SELECT commerce.create_tenant('$slug', 'T', 'EUR')");
+		$node->safe_psql('commerce', "SELECT commerce.suspend_tenant('$t')") if $slug =~ /^suspended/;
+		$tok{$slug} = make_jwt({ tenant_id => $t, sub => 'carol', role => 'staff', exp => $exp });
+	}
+	$tok{"ghost$_"} = make_jwt({ tenant_id => "01900000-0000-7000-8000-00000000dea$_",
+			sub => 'carol', role => 'staff', exp => $exp }) for 1 .. 2;
+	sleep 0.5;				# the tenant notifications have emptied the cache by now
+	my $refused = sub {
+		my ($r, $code, $what) = @_;
+		is($r->{status}, 403, "$what: 403");
+		is($r->{json}{error}{code}, $code, "$what: $code") or diag($r->{content});
+	};
+	my $costs = sub {
+		my ($n, $what) = @_;
+		is(gateway_statements(), $n, "$what: $n statement(s)") if defined $n;
+		$node->safe_psql('commerce', 'SELECT pg_stat_statements_reset()');
+	};
+	$costs->(undef);
+	$r = $gw->get('/v1/events', token => $tok{'fresh-feed'});
+	is_deeply([ $r->{status}, $r->{json}{data} ], [ 200, [] ], 'feed of an active tenant not cached yet');
+	$costs->(1, 'feed, active tenant not cached');
+	$gw->get('/v1/events', token => $tok{'fresh-feed'});
+	$costs->(1, 'feed, active tenant cached');
+	my $fresh = $gw->open_stream($tok{'fresh-stream'});
+	my $open = 0;
+	for (1 .. 100) { stream_events($fresh); $open = 1, last if $fresh->{seen} =~ /: stream open/; sleep 0.05 }
+	ok($open, 'stream of an active tenant not cached yet');
+	$costs->(2, 'stream without a cursor, active tenant not cached (the context, then the head read)');
+	$fresh->{h}->kill_kill;
+
+	$refused->($gw->get('/v1/events', token => $tok{'suspended-feed'}), 'tenant_suspended', 'feed, suspended tenant');
+	$costs->(1, 'feed, suspended tenant not cached');
+	$refused->($gw->get('/v1/events', token => $tok{'suspended-feed'}), 'tenant_suspended',
+		'feed, suspended tenant cached');
+	$refused->($gw->get('/v1/events/stream', token => $tok{'suspended-feed'}), 'tenant_suspended',
+		'stream, suspended tenant cached');
+	$costs->(0, 'suspended tenant cached');
+	$refused->($gw->get('/v1/events/stream', token => $tok{'suspended-stream'}, headers => { 'Last-Event-ID' => 0 }),
+		'tenant_suspended', 'stream from a cursor, suspended tenant');
+	$costs->(1, 'stream from a cursor, suspended tenant not cached');
+	$refused->($gw->get('/v1/events/stream', token => $tok{'suspended-head'}), 'tenant_suspended',
+		'stream without a cursor, suspended tenant');
+
+	# set_context refuses a missing tenant: its statement does not complete.
+	$costs->(undef);
+	$refused->($gw->get('/v1/events', token => $tok{ghost1}), 'tenant_not_found', 'feed, missing tenant');
+	$refused->($gw->get('/v1/events/stream', token => $tok{ghost1}), 'tenant_not_found', 'stream, missing tenant cached');
+	$refused->($gw->get('/v1/events/stream', token => $tok{ghost2}, headers => { 'Last-Event-ID' => 0 }),
+		'tenant_not_found', 'stream from a cursor, missing tenant');
+	$costs->(0, 'missing tenants');
+}
 
 # SIGTERM with streams open: they end, the gateway exits 0.
 my $t0 = time;

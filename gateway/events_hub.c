@@ -1,8 +1,10 @@
 /*
- * gateway/events.c — the event stream (GET /v1/events/stream) and its hub;
- * the cursor feed and the outbox reads are in events_feed.c.
+ * gateway/events_hub.c — the hub of the event streams: every open stream
+ * (GET /v1/events/stream, events_stream.c) as a subscriber, fed from the
+ * outbox by the listener thread. The cursor feed is in events_feed.c, the
+ * reads of a request in events_read.c.
  *
- * Stream design: each client is a subscriber with its own bounded output
+ * Design: each client is a subscriber with its own bounded output
  * buffer and its own cursor (the last seq it was sent). Events come only
  * from the outbox, read under the stream's tenant: a notification on
  * commerce_events is a wake-up whose payload is never looked at (any role
@@ -34,25 +36,18 @@
  * suspended connection cannot be closed, so resume never races a free.
  */
 #include "events.h"
-#include "events_read.h"
+#include "events_hub.h"
 #include "listener.h"
-#include "auth.h"
-#include "errmap.h"
 #include "log.h"
-#include "pool.h"
-#include "server.h"
 
-#include <errno.h>
-#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define CATCHUP_PAGE 500
 #define STALL_LIMIT_S 5.0
 
-typedef struct subscriber
+struct subscriber
 {
 	struct subscriber *next;
 	pthread_mutex_t lock;
@@ -69,7 +64,7 @@ typedef struct subscriber
 	bool		detached;		/* the response is gone */
 	bool		catching_up;	/* the HTTP thread is setting the cursor */
 	double		stalled_since;	/* buffer full since (monotonic s), or 0 */
-} subscriber;
+};
 
 /* A tenant with open streams and the lowest cursor among them. */
 typedef struct tenant_cursor
@@ -80,7 +75,6 @@ typedef struct tenant_cursor
 
 static pthread_mutex_t hub_lock = PTHREAD_MUTEX_INITIALIZER;
 static subscriber *hub;
-static int	nstreams;
 static bool poll_requested;		/* a stream set its cursor or drained */
 
 static void
@@ -143,8 +137,8 @@ format_event(const char *envelope, long long seq, const char *type, size_t *n)
 	return msg;
 }
 
-static ssize_t
-stream_reader(void *cls, uint64_t pos, char *out, size_t max)
+ssize_t
+subscriber_read(void *cls, uint64_t pos, char *out, size_t max)
 {
 	subscriber *s = cls;
 	ssize_t		n;
@@ -177,8 +171,8 @@ stream_reader(void *cls, uint64_t pos, char *out, size_t max)
 	return n;
 }
 
-static void
-stream_free(void *cls)
+void
+subscriber_release(void *cls)
 {
 	subscriber *s = cls;
 
@@ -205,7 +199,6 @@ sweep(void)
 		if (gone)
 		{
 			*pp = s->next;
-			nstreams--;
 			sub_unref(s);
 		}
 		else
@@ -408,7 +401,7 @@ poll_tenant(PGconn *conn, const tenant_cursor *t)
 		int			n;
 
 		snprintf(after_s, sizeof(after_s), "%lld", after);
-		snprintf(max_s, sizeof(max_s), "%d", CATCHUP_PAGE);
+		snprintf(max_s, sizeof(max_s), "%d", EVENTS_PAGE);
 		res = PQexecParams(conn, sql, 3, NULL, params, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		{
@@ -430,7 +423,7 @@ poll_tenant(PGconn *conn, const tenant_cursor *t)
 		if (n > 0)
 			after = atoll(PQgetvalue(res, n - 1, 1));
 		PQclear(res);
-		if (n < CATCHUP_PAGE)
+		if (n < EVENTS_PAGE)
 			return true;
 	}
 }
@@ -490,24 +483,13 @@ events_shutdown(void)
 	for_each_stream(NULL, true);
 }
 
-int
-events_streams(void)
-{
-	int			n;
-
-	pthread_mutex_lock(&hub_lock);
-	n = nstreams;
-	pthread_mutex_unlock(&hub_lock);
-	return n;
-}
-
 /*
  * Append one page of events read for a catching-up stream; false when the
  * stream is done catching up (the page was the last, or the stream closed
  * or filled up: the poller goes on from its cursor as the client drains).
  */
-static bool
-catch_up_page(subscriber *s, const PGresult *res)
+bool
+subscriber_catch_up(subscriber *s, const PGresult *res)
 {
 	int			n = PQntuples(res);
 	bool		more;
@@ -528,113 +510,60 @@ catch_up_page(subscriber *s, const PGresult *res)
 		}
 		s->last_seq = seq;
 	}
-	more = !(n < CATCHUP_PAGE || s->closed || s->stalled_since > 0);
+	more = !(n < EVENTS_PAGE || s->closed || s->stalled_since > 0);
 	pthread_mutex_unlock(&s->lock);
 	return more;
 }
 
-/*
- * Set a new stream's cursor: without one (start < 0), after the tenant's
- * last published event; with one, the outbox is read from there first.
- * False with the answer queued when the tenant or the database refuses.
- */
-static bool
-stream_set_cursor(request *req, subscriber *s, const principal *p, long long start,
-				  enum MHD_Result *ret)
+subscriber *
+hub_subscribe(struct MHD_Connection *conn, const char *tenant, long long start)
 {
-	pool_status ps;
-	pool_slot  *slot = pool_acquire(5000, &ps);
-	PGresult   *res;
-	bool		ok = true;
-	bool		more = start >= 0;
+	subscriber *s = calloc(1, sizeof(subscriber));
 
-	if (slot == NULL)
-	{
-		req->db_error = true;
-		*ret = respond_error(req, 503, "database_unavailable", "the database cannot be reached", NULL);
-		return false;
-	}
-	if (!tenant_check(req, slot, p, ret))
-	{
-		pool_release(slot);
-		return false;
-	}
-	if (start < 0)
-	{
-		res = read_head(slot, p, req->request_id);
-		if (PQresultStatus(res) == PGRES_TUPLES_OK)
-			s->last_seq = atoll(PQgetvalue(res, 0, 0));
-		else
-		{
-			*ret = respond_db_error(req, res, slot->conn, NULL);
-			ok = false;
-		}
-		PQclear(res);
-	}
-	while (ok && more)
-	{
-		res = read_events(slot, p, req->request_id, s->last_seq, CATCHUP_PAGE);
-		if (PQresultStatus(res) == PGRES_TUPLES_OK)
-			more = catch_up_page(s, res);
-		else
-		{
-			*ret = respond_db_error(req, res, slot->conn, NULL);
-			ok = false;
-		}
-		PQclear(res);
-	}
-	pool_release(slot);
-	return ok;
-}
-
-enum MHD_Result
-handle_events_stream(request *req)
-{
-	principal	p;
-	enum MHD_Result ret;
-	json_t	   *query = NULL;
-	json_t	   *v;
-	const char *last_id = request_header(req, "Last-Event-ID");
-	long long	start = -1;
-	subscriber *s;
-	struct MHD_Response *resp;
-
-	if (!events_auth(req, &p, &ret) || !query_params(req, &query, &ret))
-		return ret;
-	v = json_object_get(query, "after");
-	if ((last_id && !parse_cursor(last_id, &start)) ||
-		(!last_id && v && !parse_cursor(json_string_value(v), &start)))
-	{
-		json_decref(query);
-		return respond_error(req, 400, "invalid_parameter",
-							 "Last-Event-ID (or ?after=) must be an event seq", NULL);
-	}
-	json_decref(query);
-	if (server_shutting_down())
-		return respond_error(req, 503, "shutting_down", "the gateway is shutting down", NULL);
-
-	s = calloc(1, sizeof(subscriber));
 	pthread_mutex_init(&s->lock, NULL);
 	s->refs = 2;				/* the hub list and the response */
-	s->conn = req->conn;
-	snprintf(s->tenant, sizeof(s->tenant), "%s", p.tenant);
-	s->catching_up = true;		/* until its cursor is set below */
+	s->conn = conn;
+	snprintf(s->tenant, sizeof(s->tenant), "%s", tenant);
+	s->catching_up = true;		/* until subscriber_go_live() */
 	s->last_seq = start;
 	pthread_mutex_lock(&hub_lock);
 	s->next = hub;
 	hub = s;
-	nstreams++;
 	pthread_mutex_unlock(&hub_lock);
+	return s;
+}
 
-	if (!stream_set_cursor(req, s, &p, start, &ret))
-	{
-		stream_free(s);			/* the response's reference */
-		pthread_mutex_lock(&hub_lock);
-		sweep();
-		pthread_mutex_unlock(&hub_lock);
-		return ret;
-	}
+void
+hub_unsubscribe(subscriber *s)
+{
+	subscriber_release(s);		/* the response's reference */
+	pthread_mutex_lock(&hub_lock);
+	sweep();
+	pthread_mutex_unlock(&hub_lock);
+}
 
+long long
+subscriber_cursor(subscriber *s)
+{
+	long long	seq;
+
+	pthread_mutex_lock(&s->lock);
+	seq = s->last_seq;
+	pthread_mutex_unlock(&s->lock);
+	return seq;
+}
+
+void
+subscriber_set_cursor(subscriber *s, long long seq)
+{
+	pthread_mutex_lock(&s->lock);
+	s->last_seq = seq;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void
+subscriber_go_live(subscriber *s)
+{
 	/* The poller takes over from the cursor; have it look at once. */
 	pthread_mutex_lock(&s->lock);
 	s->catching_up = false;
@@ -645,24 +574,4 @@ handle_events_stream(request *req)
 	pthread_mutex_lock(&s->lock);
 	(void) sub_append(s, ": stream open\n\n", 15, false);
 	pthread_mutex_unlock(&s->lock);
-	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_reader, s, stream_free);
-	if (resp == NULL)
-	{
-		stream_free(s);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, "Content-Type", "text/event-stream");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
-	MHD_add_response_header(resp, "X-Request-Id", req->request_id);
-	/*
-	 * A stream is quiet between heartbeats, so its idle timeout spans two
-	 * of them; a client that stops reading still times out and is closed.
-	 */
-	MHD_set_connection_option(req->conn, MHD_CONNECTION_OPTION_TIMEOUT,
-							  (unsigned int) (2 * gw_config->sse_heartbeat_s + 5));
-	req->status = 200;
-	ret = MHD_queue_response(req->conn, 200, resp);
-	MHD_destroy_response(resp);
-	return ret;
 }
