@@ -5,7 +5,7 @@
  * and exp; X-Tenant-Id is honoured only for platform_admin (sent with any
  * other role it is refused, never silently ignored); a customer's sub is
  * its customer id. The tenant cache remembers whether a tenant exists and
- * is active for TENANT_TTL seconds, and is emptied for a tenant as soon as
+ * is active for TENANT_TTL seconds, and is emptied (every tenant) as soon as
  * the database notifies a change (channel commerce_tenants).
  */
 #include "auth.h"
