@@ -155,7 +155,6 @@ change_line(FunctionCallInfo fcinfo, LineChange change)
 {
 	CommerceCommand cmd;
 	Jsonb	   *replay;
-	Jsonb	   *result;
 	LineRequest req;
 	Order		order;
 
@@ -178,11 +177,8 @@ change_line(FunctionCallInfo fcinfo, LineChange change)
 	order_touch(&order);
 	order_load_lines(&order);
 	order_price(&order, false);
-	result = order_render(&order, true);
-	order_emit(&order, "order.updated", result);
-	result = commerce_command_finish(&cmd, result);
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(commerce_command_done(&cmd, "order.updated", "order", &order.id,
+											order_render(&order, true)));
 }
 
 /* commerce.add_order_line(order_id uuid, data jsonb, expected_version bigint, idempotency_key text) */

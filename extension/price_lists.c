@@ -314,11 +314,7 @@ commerce_get_price_list(PG_FUNCTION_ARGS)
 Datum
 commerce_list_price_lists(PG_FUNCTION_ARGS)
 {
-	CommerceListPage page;
-
-	commerce_list_begin(&page, fcinfo, 0, 1);
-	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
-										  COMMERCE_LIST_BY_ID("commerce.price_lists", "l",
-															  PRICE_LIST_JSON, ""),
-										  0, NULL, NULL));
+	PG_RETURN_JSONB_P(commerce_list_all(fcinfo, &plan_list,
+										COMMERCE_LIST_BY_ID("commerce.price_lists", "l",
+															PRICE_LIST_JSON, "")));
 }

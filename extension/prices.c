@@ -244,14 +244,11 @@ commerce_remove_price(PG_FUNCTION_ARGS)
 Datum
 commerce_list_prices(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t  *list = commerce_uuid_arg(fcinfo, 0, "price_list");
 	CommerceListPage page;
+	pg_uuid_t  *list = commerce_list_begin_under(&page, fcinfo, "price_list", &plan_list_exists,
+												 "SELECT 1 FROM commerce.price_lists"
+												 COMMERCE_BY_ID, "price list");
 
-	commerce_list_begin(&page, fcinfo, 1, 2);
-	commerce_require_row(&plan_list_exists,
-						 "SELECT 1 FROM commerce.price_lists"
-						 COMMERCE_BY_ID,
-						 &page.tenant, list, "price list", true);
 	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
 										  COMMERCE_LIST_PAGE("SELECT p.id, " PRICE_JSON " AS j"
 															 " FROM commerce.prices p JOIN commerce.price_lists l"

@@ -78,22 +78,16 @@ commerce_get_tax_settings(PG_FUNCTION_ARGS)
 {
 	static SPIPlanPtr plan_get = NULL;
 	pg_uuid_t	tenant;
-	Datum		values[1];
-	Jsonb	   *result;
 
 	commerce_query_begin(&tenant);
 	SPI_connect();
-	commerce_prepare(&plan_get,
-					 "SELECT " TAX_SETTINGS_JSON("ts") " FROM (SELECT * FROM commerce.tax_settings"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
-					 " UNION ALL SELECT $1, false, 'half_even', 'line', 0, NULL, NULL"
-					 " ORDER BY version DESC LIMIT 1) ts",
-					 1, (Oid[]) {UUIDOID});
-	values[0] = UUIDPGetDatum(&tenant);
-	commerce_execute(plan_get, values, NULL, true, 1);
-	result = commerce_result_jsonb(1);
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(commerce_read_jsonb(&plan_get,
+										  "SELECT " TAX_SETTINGS_JSON("ts") " FROM (SELECT * FROM commerce.tax_settings"
+										  " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
+										  " UNION ALL SELECT $1, false, 'half_even', 'line', 0, NULL, NULL"
+										  " ORDER BY version DESC LIMIT 1) ts",
+										  1, (Oid[]) {UUIDOID}, (Datum[]) {UUIDPGetDatum(&tenant)},
+										  NULL));
 }
 
 /*
@@ -113,7 +107,6 @@ commerce_set_tax_settings(PG_FUNCTION_ARGS)
 	Jsonb	   *replay = commerce_write_begin(&cmd, "set_tax_settings", fcinfo, 2,
 											  "change tax settings");
 	CommerceValue in[lengthof(fields)];
-	Jsonb	   *result;
 	TaxSettings settings;
 	Datum		values[5];
 	int64		expected = 0;
@@ -175,11 +168,8 @@ commerce_set_tax_settings(PG_FUNCTION_ARGS)
 		commerce_check_version("tax settings", true, expected, settings.version);
 		elog(ERROR, "tax settings upsert changed no row");
 	}
-	result = commerce_result_jsonb(1);
-	commerce_command_emit(&cmd, "tax_settings.updated", "tax_settings", &cmd.tenant, result);
-	result = commerce_command_finish(&cmd, result);
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "tax_settings.updated", "tax_settings",
+										 &cmd.tenant));
 }
 
 /* commerce.create_tax_rate(data jsonb, idempotency_key text DEFAULT NULL) RETURNS jsonb */
@@ -196,7 +186,6 @@ commerce_create_tax_rate(PG_FUNCTION_ARGS)
 	Jsonb	   *replay = commerce_write_begin(&cmd, "create_tax_rate", fcinfo, 1,
 											  "create tax rates");
 	CommerceValue in[lengthof(fields)];
-	Jsonb	   *result;
 	Datum		values[5];
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	pg_uuid_t	id;
@@ -240,11 +229,7 @@ commerce_create_tax_rate(PG_FUNCTION_ARGS)
 				 commerce_errcode("tax_rate_exists"),
 				 errmsg(nulls[2] == 'n' ? "the tenant already has a default tax rate"
 						: "the tenant already has a tax rate for this category")));
-	result = commerce_result_jsonb(1);
-	commerce_command_emit(&cmd, "tax_rate.created", "tax_rate", &id, result);
-	result = commerce_command_finish(&cmd, result);
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "tax_rate.created", "tax_rate", &id));
 }
 
 /* commerce.list_tax_rates(lim int DEFAULT 50, after text DEFAULT NULL) RETURNS jsonb */
@@ -252,13 +237,10 @@ Datum
 commerce_list_tax_rates(PG_FUNCTION_ARGS)
 {
 	static SPIPlanPtr plan_list = NULL;
-	CommerceListPage page;
 
-	commerce_list_begin(&page, fcinfo, 0, 1);
-	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
-										  COMMERCE_LIST_BY_ID("commerce.tax_rates", "r",
-															  TAX_RATE_JSON, ""),
-										  0, NULL, NULL));
+	PG_RETURN_JSONB_P(commerce_list_all(fcinfo, &plan_list,
+										COMMERCE_LIST_BY_ID("commerce.tax_rates", "r",
+															TAX_RATE_JSON, "")));
 }
 
 /* JSON helpers for compute_tax's result */
