@@ -448,10 +448,14 @@ extern Jsonb *commerce_read_jsonb(SPIPlanPtr *plan, const char *sql, int nargs,
 
 /*
  * A whole list_*(lim int, after text) command over all the tenant's rows
- * of one table: sql is COMMERCE_LIST_BY_ID(table, alias, json, ""),
- * prepared once into *plan.
+ * of one table: sql is COMMERCE_LIST_ALL(table, alias, json), prepared
+ * once into *plan.
  */
 extern Jsonb *commerce_list_all(FunctionCallInfo fcinfo, SPIPlanPtr *plan, const char *sql);
+
+/* The page statement of commerce_list_all: all the tenant's rows of table
+ * (alias alias), rendered by json, in id order after the cursor. */
+#define COMMERCE_LIST_ALL(table, alias, json) COMMERCE_LIST_BY_ID(table, alias, json, "")
 
 /*
  * The opening of a list_*(parent uuid, lim int, after text) command over

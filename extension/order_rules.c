@@ -180,11 +180,8 @@ int32
 order_add_quantity(const pg_uuid_t *variant, int32 have, int32 more)
 {
 	if (have + more > ORDER_QUANTITY_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("quantity of variant %s must not exceed %d",
-						commerce_uuid_string(variant), ORDER_QUANTITY_MAX)));
+		ereport_invalid_input("quantity of variant %s must not exceed %d",
+							  commerce_uuid_string(variant), ORDER_QUANTITY_MAX);
 	return have + more;
 }
 
@@ -220,21 +217,15 @@ parse_lines(Jsonb *lines, Order *order)
 		if (token != WJB_ELEM)
 			continue;
 		if (v.type != jbvBinary || !JsonContainerIsObject(v.val.binary.data))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 commerce_errcode("invalid_input"),
-					 errmsg("field \"order.lines[%d]\" must be an object", n)));
+			ereport_invalid_input("field \"order.lines[%d]\" must be an object", n);
 		commerce_parse_object(JsonbValueToJsonb(&v), psprintf("order.lines[%d]", n),
 							  fields, lengthof(fields), in);
 		n++;
 		variant = DatumGetUUIDP(in[0].value);
 		quantity = DatumGetInt32(in[1].value);
 		if (quantity < 1 || quantity > ORDER_QUANTITY_MAX)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 commerce_errcode("invalid_input"),
-					 errmsg("field \"order.lines[%d].quantity\" must be between 1 and %d",
-							n - 1, ORDER_QUANTITY_MAX)));
+			ereport_invalid_input("field \"order.lines[%d].quantity\" must be between 1 and %d",
+								  n - 1, ORDER_QUANTITY_MAX);
 		i = order_find_variant(order, variant);
 		if (i >= 0)
 		{

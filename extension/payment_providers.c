@@ -177,16 +177,10 @@ builtin_answer(Jsonb *request, const char *prefix, bool approved)
 
 	if (transaction == NULL || transaction->type != jbvString ||
 		operation == NULL || operation->type != jbvString)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("a payment provider request needs \"operation\" and \"transaction_id\" strings")));
+		ereport_invalid_input("a payment provider request needs \"operation\" and \"transaction_id\" strings");
 	if (!commerce_is_uuid_text(pnstrdup(transaction->val.string.val,
 										transaction->val.string.len)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("\"transaction_id\" of a payment provider request must be a uuid")));
+		ereport_invalid_input("\"transaction_id\" of a payment provider request must be a uuid");
 	if (approved)
 		json = psprintf("{\"approved\": true, \"reference\": \"%s_%.*s\"}", prefix,
 						transaction->val.string.len, transaction->val.string.val);
@@ -224,10 +218,7 @@ commerce_payment_provider_test(PG_FUNCTION_ARGS)
 		int64		minor;
 
 		if (amount == NULL || amount->type != jbvNumeric)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 commerce_errcode("invalid_input"),
-					 errmsg("a payment provider request needs a numeric \"amount\"")));
+			ereport_invalid_input("a payment provider request needs a numeric \"amount\"");
 		minor = DatumGetInt64(DirectFunctionCall1(numeric_int8,
 												  NumericGetDatum(amount->val.numeric)));
 		approved = (minor % 100 != 2);
@@ -284,10 +275,7 @@ check_handler_signature(Oid handler)
 		form->prorettype == JSONBOID && !form->proretset;
 	ReleaseSysCache(proc);
 	if (!fits)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("payment provider handler must take one jsonb argument and return jsonb")));
+		ereport_invalid_input("payment provider handler must take one jsonb argument and return jsonb");
 }
 
 /*
@@ -313,11 +301,8 @@ commerce_register_payment_provider(PG_FUNCTION_ARGS)
 
 	check_provider_name(name);
 	if (VARSIZE_ANY_EXHDR(description) > PROVIDER_DESCRIPTION_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("payment provider description must be at most %d bytes long",
-						PROVIDER_DESCRIPTION_MAX)));
+		ereport_invalid_input("payment provider description must be at most %d bytes long",
+							  PROVIDER_DESCRIPTION_MAX);
 	check_handler_signature(handler);
 
 	SPI_connect();
@@ -332,10 +317,7 @@ commerce_register_payment_provider(PG_FUNCTION_ARGS)
 	values[1] = ObjectIdGetDatum(handler);
 	values[2] = PointerGetDatum(description);
 	if (commerce_execute(plan_register, values, NULL, false, 0) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("payment provider \"%s\" is built in and cannot be replaced", name)));
+		ereport_invalid_input("payment provider \"%s\" is built in and cannot be replaced", name);
 	SPI_finish();
 	PG_RETURN_VOID();
 }
