@@ -67,7 +67,6 @@ request_field(Jsonb *request, const char *key)
 static Oid
 find_handler(const char *provider)
 {
-	Datum		values[1];
 	bool		isnull;
 	Oid			handler;
 
@@ -76,8 +75,8 @@ find_handler(const char *provider)
 					 "SELECT handler::pg_catalog.oid FROM commerce.payment_providers"
 					 " WHERE name OPERATOR(pg_catalog.=) $1 AND enabled",
 					 1, (Oid[]) {TEXTOID});
-	values[0] = CStringGetTextDatum(provider);
-	if (commerce_execute(plan_find_handler, values, NULL, true, 1) == 0)
+	if (commerce_execute(plan_find_handler, (Datum[]) {CStringGetTextDatum(provider)},
+						 NULL, true, 1) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 commerce_errcode("unknown_payment_provider"),
@@ -290,7 +289,6 @@ commerce_register_payment_provider(PG_FUNCTION_ARGS)
 	char	   *name;
 	Oid			handler;
 	text	   *description;
-	Datum		values[3];
 
 	check_registrar();
 	commerce_require_arg(fcinfo, 0, "name");
@@ -313,10 +311,10 @@ commerce_register_payment_provider(PG_FUNCTION_ARGS)
 					 " description = EXCLUDED.description, enabled = true"
 					 " WHERE NOT commerce.payment_providers.builtin",
 					 3, (Oid[]) {TEXTOID, REGPROCEDUREOID, TEXTOID});
-	values[0] = CStringGetTextDatum(name);
-	values[1] = ObjectIdGetDatum(handler);
-	values[2] = PointerGetDatum(description);
-	if (commerce_execute(plan_register, values, NULL, false, 0) == 0)
+	if (commerce_execute(plan_register,
+						 (Datum[]) {CStringGetTextDatum(name), ObjectIdGetDatum(handler),
+									PointerGetDatum(description)},
+						 NULL, false, 0) == 0)
 		ereport_invalid_input("payment provider \"%s\" is built in and cannot be replaced", name);
 	SPI_finish();
 	PG_RETURN_VOID();
