@@ -30,25 +30,19 @@ Datum
 commerce_checkout(PG_FUNCTION_ARGS)
 {
 	CommerceCommand cmd;
-	Jsonb	   *replay = commerce_write_begin(&cmd, "checkout", fcinfo, 1, NULL);
-	Jsonb	   *result;
-	Jsonb	   *created;
 	Order	   *order;
+	Jsonb	   *replay = order_create_begin(&cmd, "checkout", fcinfo, true, &order);
+	Jsonb	   *created;
 
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
-	order = order_new_draft(fcinfo, 0, &cmd.tenant, true);
-
 	/* create */
 	order_price(order, true);
 	created = order_render(order, true);
 	/* place */
 	order_reserve_and_number(order);
 	order_insert(order);
-	result = order_render(order, true);
 	order_emit(order, "order.created", created);
-	order_emit(order, "order.placed", result);
-	result = commerce_command_finish(&cmd, result);
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(commerce_command_done(&cmd, "order.placed", "order", &order->id,
+											order_render(order, true)));
 }

@@ -435,4 +435,37 @@ extern void commerce_invalid_input(const char *what, const char *problem) pg_att
 /* Canonical textual UUID? */
 extern bool commerce_is_uuid_text(const char *s);
 
+/* --- reads and lists in one call -------------------------------------- */
+
+/*
+ * The end of a read command: sql (prepared once into *plan) executed
+ * read-only over args (nulls as for SPI_execute_plan, or NULL); the first
+ * column of its one row as jsonb (NULL when none), SPI finished, returned
+ * in the caller's memory.
+ */
+extern Jsonb *commerce_read_jsonb(SPIPlanPtr *plan, const char *sql, int nargs,
+								  const Oid *types, const Datum *args, const char *nulls);
+
+/*
+ * A whole list_*(lim int, after text) command over all the tenant's rows
+ * of one table: sql is COMMERCE_LIST_ALL(table, alias, json), prepared
+ * once into *plan.
+ */
+extern Jsonb *commerce_list_all(FunctionCallInfo fcinfo, SPIPlanPtr *plan, const char *sql);
+
+/* The page statement of commerce_list_all: all the tenant's rows of table
+ * (alias alias), rendered by json, in id order after the cursor. */
+#define COMMERCE_LIST_ALL(table, alias, json) COMMERCE_LIST_BY_ID(table, alias, json, "")
+
+/*
+ * The opening of a list_*(parent uuid, lim int, after text) command over
+ * the rows of one parent aggregate: the uuid argument 0 (name in errors),
+ * commerce_list_begin, then commerce_require_row over parent_sql (prepared
+ * once into *parent_plan; not_found names aggregate). Returns the
+ * parent's id, for the page's filter.
+ */
+extern pg_uuid_t *commerce_list_begin_under(CommerceListPage *page, FunctionCallInfo fcinfo,
+											const char *name, SPIPlanPtr *parent_plan,
+											const char *parent_sql, const char *aggregate);
+
 #endif							/* COMMERCE_COMMAND_H */

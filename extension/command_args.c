@@ -25,10 +25,7 @@ commerce_list_limit(FunctionCallInfo fcinfo, int arg)
 	int32		limit = PG_ARGISNULL(arg) ? COMMERCE_LIST_DEFAULT : PG_GETARG_INT32(arg);
 
 	if (limit < 1 || limit > COMMERCE_LIST_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("lim must be between 1 and %d, not %d", COMMERCE_LIST_MAX, limit)));
+		ereport_invalid_input("lim must be between 1 and %d, not %d", COMMERCE_LIST_MAX, limit);
 	return limit;
 }
 
@@ -66,10 +63,7 @@ void
 commerce_require_arg(FunctionCallInfo fcinfo, int i, const char *name)
 {
 	if (PG_ARGISNULL(i))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("%s is required", name)));
+		ereport_invalid_input("%s is required", name);
 }
 
 pg_uuid_t *
@@ -83,10 +77,7 @@ Jsonb *
 commerce_jsonb_arg(FunctionCallInfo fcinfo, int i, const char *what)
 {
 	if (PG_ARGISNULL(i))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("invalid %s: expected a JSON object", what)));
+		commerce_invalid_input(what, "expected a JSON object");
 	return PG_GETARG_JSONB_P(i);
 }
 

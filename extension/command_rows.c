@@ -157,7 +157,6 @@ commerce_list_fetch(const CommerceListPage *page, SPIPlanPtr *plan, const char *
 {
 	Oid			types[3 + LIST_MAX_FILTERS] = {UUIDOID, UUIDOID, INT4OID};
 	Datum		args[3 + LIST_MAX_FILTERS];
-	Jsonb	   *response;
 	int			i;
 
 	if (nfilters > LIST_MAX_FILTERS)
@@ -170,9 +169,41 @@ commerce_list_fetch(const CommerceListPage *page, SPIPlanPtr *plan, const char *
 		types[3 + i] = filter_types[i];
 		args[3 + i] = filters[i];
 	}
-	commerce_prepare(plan, sql, 3 + nfilters, types);
-	commerce_execute(*plan, args, NULL, true, 1);
+	return commerce_read_jsonb(plan, sql, 3 + nfilters, types, args, NULL);
+}
+
+/* --- reads and lists in one call -------------------------------------- */
+
+Jsonb *
+commerce_read_jsonb(SPIPlanPtr *plan, const char *sql, int nargs, const Oid *types,
+					const Datum *args, const char *nulls)
+{
+	Jsonb	   *response;
+
+	commerce_prepare(plan, sql, nargs, types);
+	commerce_execute(*plan, args, nulls, true, 1);
 	response = commerce_result_jsonb(1);
 	SPI_finish();
 	return response;
+}
+
+Jsonb *
+commerce_list_all(FunctionCallInfo fcinfo, SPIPlanPtr *plan, const char *sql)
+{
+	CommerceListPage page;
+
+	commerce_list_begin(&page, fcinfo, 0, 1);
+	return commerce_list_fetch(&page, plan, sql, 0, NULL, NULL);
+}
+
+pg_uuid_t *
+commerce_list_begin_under(CommerceListPage *page, FunctionCallInfo fcinfo, const char *name,
+						  SPIPlanPtr *parent_plan, const char *parent_sql,
+						  const char *aggregate)
+{
+	pg_uuid_t  *parent = commerce_uuid_arg(fcinfo, 0, name);
+
+	commerce_list_begin(page, fcinfo, 1, 2);
+	commerce_require_row(parent_plan, parent_sql, &page->tenant, parent, aggregate, true);
+	return parent;
 }

@@ -24,6 +24,16 @@
 /* Attach a pgcommerce error code to the error being built. */
 extern int	commerce_errcode(const char *code);
 
+/*
+ * The invalid_input error (22023) with errmsg(...)'s format and arguments:
+ * a request its command's rules refuse.
+ */
+#define ereport_invalid_input(...) \
+	ereport(ERROR, \
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE), \
+			 commerce_errcode("invalid_input"), \
+			 errmsg(__VA_ARGS__)))
+
 /* SQLSTATEs pgcommerce uses beyond PostgreSQL's own names */
 #define ERRCODE_COMMERCE_NOT_FOUND			ERRCODE_NO_DATA_FOUND	/* P0002 */
 #define ERRCODE_COMMERCE_STATE_CONFLICT		ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE	/* 55000 */

@@ -136,10 +136,7 @@ check_location(const char *location)
 	size_t		len = strlen(location);
 
 	if (len == 0 || len > LOCATION_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("location must be 1 to %d characters long", LOCATION_MAX)));
+		ereport_invalid_input("location must be 1 to %d characters long", LOCATION_MAX);
 }
 
 static void
@@ -197,11 +194,8 @@ move_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant, int64 quantity,
 	int64		version;
 
 	if (quantity <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("quantity to %s must be positive, not " INT64_FORMAT,
-						stock_move_names[move], quantity)));
+		ereport_invalid_input("quantity to %s must be positive, not " INT64_FORMAT,
+							  stock_move_names[move], quantity);
 
 	SPI_connect();
 	commerce_prepare(&plan_move[move], move_sql[move], 4,
@@ -422,10 +416,7 @@ commerce_set_inventory(PG_FUNCTION_ARGS)
 	commerce_parse_object(data, "inventory", fields, lengthof(fields), values);
 	on_hand = DatumGetInt64(values[0].value);
 	if (on_hand < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("invalid inventory: field \"on_hand\" must not be negative")));
+		ereport_invalid_input("invalid inventory: field \"on_hand\" must not be negative");
 	if (values[1].present && !values[1].isnull)
 		location = TextDatumGetCString(values[1].value);
 	has_expected = commerce_expected_version(fcinfo, 2, &expected);
@@ -461,16 +452,10 @@ commerce_adjust_inventory(PG_FUNCTION_ARGS)
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
 	if (delta == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("delta must not be zero")));
+		ereport_invalid_input("delta must not be zero");
 	reason_length = pg_mbstrlen(reason);
 	if (reason_length == 0 || reason_length > REASON_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("reason must be 1 to %d characters long", REASON_MAX)));
+		ereport_invalid_input("reason must be 1 to %d characters long", REASON_MAX);
 	PG_RETURN_JSONB_P(change_on_hand(&cmd, variant, text_to_cstring(PG_GETARG_TEXT_PP(4)),
 									 true, delta, false, 0, reason));
 }

@@ -82,20 +82,14 @@ json_type_name(const JsonbValue *v)
 static void
 invalid_field(const char *what, const char *field, const char *problem)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 commerce_errcode("invalid_input"),
-			 errmsg("invalid %s: field \"%s\" %s", what, field, problem)));
+	ereport_invalid_input("invalid %s: field \"%s\" %s", what, field, problem);
 }
 
 Jsonb *
 commerce_require_object(Jsonb *input, const char *what)
 {
 	if (input == NULL || !JB_ROOT_IS_OBJECT(input) || JB_ROOT_IS_SCALAR(input))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("invalid %s: expected a JSON object", what)));
+		ereport_invalid_input("invalid %s: expected a JSON object", what);
 	return input;
 }
 
@@ -253,11 +247,8 @@ commerce_parse_object(Jsonb *input, const char *what,
 			}
 		}
 		if (!known)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 commerce_errcode("invalid_input"),
-					 errmsg("invalid %s: unknown field \"%s\"", what,
-							strlen(name) > 64 ? psprintf("%.64s...", name) : name)));
+			ereport_invalid_input("invalid %s: unknown field \"%s\"", what,
+								  strlen(name) > 64 ? psprintf("%.64s...", name) : name);
 	}
 
 	for (i = 0; i < nfields; i++)
@@ -274,10 +265,7 @@ commerce_reject_null(const char *what, const CommerceField *fields, int nfields,
 		const CommerceValue *value = commerce_field_value(fields, nfields, values, *names);
 
 		if (value->present && value->isnull)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 commerce_errcode("invalid_input"),
-					 errmsg("invalid %s: field \"%s\" must not be null", what, *names)));
+			ereport_invalid_input("invalid %s: field \"%s\" must not be null", what, *names);
 	}
 }
 
@@ -287,10 +275,7 @@ commerce_check_size(const char *what, const char *field, const CommerceValue *va
 {
 	if (value->present && !value->isnull &&
 		VARSIZE_ANY(DatumGetPointer(value->value)) > max_bytes)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("invalid %s: field \"%s\" is larger than %d bytes", what, field, max_bytes)));
+		ereport_invalid_input("invalid %s: field \"%s\" is larger than %d bytes", what, field, max_bytes);
 }
 
 const CommerceValue *
@@ -316,10 +301,7 @@ commerce_reject_empty(const char *what, const CommerceField *fields, int nfields
 
 		if (value->present && !value->isnull &&
 			VARSIZE_ANY_EXHDR(DatumGetPointer(value->value)) == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 commerce_errcode("invalid_input"),
-					 errmsg("invalid %s: field \"%s\" must not be empty", what, *names)));
+			ereport_invalid_input("invalid %s: field \"%s\" must not be empty", what, *names);
 	}
 }
 
@@ -349,8 +331,5 @@ commerce_parse_body(Jsonb *data, const char *what, const CommerceField *fields, 
 void
 commerce_invalid_input(const char *what, const char *problem)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 commerce_errcode("invalid_input"),
-			 errmsg("invalid %s: %s", what, problem)));
+	ereport_invalid_input("invalid %s: %s", what, problem);
 }

@@ -98,11 +98,8 @@ read_line_request(FunctionCallInfo fcinfo, LineChange change, LineRequest *req)
 		req->quantity = DatumGetInt32(in[0].value);
 	}
 	if (req->quantity < 1 || req->quantity > ORDER_QUANTITY_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("field \"order_line.quantity\" must be between 1 and %d",
-						ORDER_QUANTITY_MAX)));
+		ereport_invalid_input("field \"order_line.quantity\" must be between 1 and %d",
+							  ORDER_QUANTITY_MAX);
 }
 
 /*
@@ -121,10 +118,7 @@ add_line(Order *order, LineRequest *req)
 	line.variant_id = req->variant_id;
 	order_line_catalog(&order->tenant, &line.variant_id, &line, true);
 	if (found < 0 && order->nlines >= ORDER_LINES_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("an order has at most %d lines", ORDER_LINES_MAX)));
+		ereport_invalid_input("an order has at most %d lines", ORDER_LINES_MAX);
 	if (found >= 0)
 	{
 		req->quantity = order_add_quantity(&line.variant_id, order->lines[found].quantity,
@@ -155,7 +149,6 @@ change_line(FunctionCallInfo fcinfo, LineChange change)
 {
 	CommerceCommand cmd;
 	Jsonb	   *replay;
-	Jsonb	   *result;
 	LineRequest req;
 	Order		order;
 
@@ -178,11 +171,8 @@ change_line(FunctionCallInfo fcinfo, LineChange change)
 	order_touch(&order);
 	order_load_lines(&order);
 	order_price(&order, false);
-	result = order_render(&order, true);
-	order_emit(&order, "order.updated", result);
-	result = commerce_command_finish(&cmd, result);
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(commerce_command_done(&cmd, "order.updated", "order", &order.id,
+											order_render(&order, true)));
 }
 
 /* commerce.add_order_line(order_id uuid, data jsonb, expected_version bigint, idempotency_key text) */

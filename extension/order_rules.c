@@ -48,6 +48,8 @@ static SPIPlanPtr plan_customer_exists = NULL;
 static void customer_for_actor(const pg_uuid_t *tenant, bool given, pg_uuid_t *customer,
 							   bool *has_customer);
 static void parse_lines(Jsonb *lines, Order *order);
+static Order *new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *tenant,
+						bool lines_required);
 static OrderLine *lines_by_variant(const Order *order);
 static int	compare_lines_by_variant(const void *a, const void *b);
 
@@ -93,6 +95,24 @@ order_lock_for_command(FunctionCallInfo fcinfo, int expected_arg, const pg_uuid_
 	order_lock_expected(fcinfo, expected_arg, tenant, id, order);
 	order_require_transition(order, command);
 	order_load_lines(order);
+}
+
+/*
+ * order_command_begin
+ *		The opening of place_order, cancel_order and fulfil_order(id uuid,
+ *		expected_version bigint, idempotency_key text): commerce_write_begin,
+ *		then order_lock_for_command. Returns a replay, or NULL with the
+ *		order locked and read.
+ */
+Jsonb *
+order_command_begin(CommerceCommand *cmd, const char *name, FunctionCallInfo fcinfo,
+					const char *staff_action, OrderCommand command, Order *order)
+{
+	Jsonb	   *replay = commerce_write_begin(cmd, name, fcinfo, 2, staff_action);
+
+	if (replay == NULL)
+		order_lock_for_command(fcinfo, 1, &cmd->tenant, command, order);
+	return replay;
 }
 
 /* --- a new order ------------------------------------------------------------ */
@@ -160,11 +180,8 @@ int32
 order_add_quantity(const pg_uuid_t *variant, int32 have, int32 more)
 {
 	if (have + more > ORDER_QUANTITY_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("quantity of variant %s must not exceed %d",
-						commerce_uuid_string(variant), ORDER_QUANTITY_MAX)));
+		ereport_invalid_input("quantity of variant %s must not exceed %d",
+							  commerce_uuid_string(variant), ORDER_QUANTITY_MAX);
 	return have + more;
 }
 
@@ -200,21 +217,15 @@ parse_lines(Jsonb *lines, Order *order)
 		if (token != WJB_ELEM)
 			continue;
 		if (v.type != jbvBinary || !JsonContainerIsObject(v.val.binary.data))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 commerce_errcode("invalid_input"),
-					 errmsg("field \"order.lines[%d]\" must be an object", n)));
+			ereport_invalid_input("field \"order.lines[%d]\" must be an object", n);
 		commerce_parse_object(JsonbValueToJsonb(&v), psprintf("order.lines[%d]", n),
 							  fields, lengthof(fields), in);
 		n++;
 		variant = DatumGetUUIDP(in[0].value);
 		quantity = DatumGetInt32(in[1].value);
 		if (quantity < 1 || quantity > ORDER_QUANTITY_MAX)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 commerce_errcode("invalid_input"),
-					 errmsg("field \"order.lines[%d].quantity\" must be between 1 and %d",
-							n - 1, ORDER_QUANTITY_MAX)));
+			ereport_invalid_input("field \"order.lines[%d].quantity\" must be between 1 and %d",
+								  n - 1, ORDER_QUANTITY_MAX);
 		i = order_find_variant(order, variant);
 		if (i >= 0)
 		{
@@ -230,15 +241,15 @@ parse_lines(Jsonb *lines, Order *order)
 }
 
 /*
- * order_new_draft
+ * new_draft
  *		A new draft order of the tenant, in memory, from the data argument
  *		data_arg of create_order or checkout: {currency, customer_id?, lines, metadata?},
  *		lines required for checkout. Strict: nothing is written for bad
  *		input.
  */
-Order *
-order_new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *tenant,
-				bool lines_required)
+static Order *
+new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *tenant,
+		  bool lines_required)
 {
 	static const CommerceField draft_fields[] = {
 		{"currency", CF_TEXT, true, 3},
@@ -278,6 +289,24 @@ order_new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *tenant,
 	return order;
 }
 
+/*
+ * order_create_begin
+ *		The opening of create_order and checkout(data jsonb, idempotency_key
+ *		text): commerce_write_begin, then the new draft of the data
+ *		argument (lines required for checkout). Returns a replay, or NULL
+ *		with *order set.
+ */
+Jsonb *
+order_create_begin(CommerceCommand *cmd, const char *name, FunctionCallInfo fcinfo,
+				   bool lines_required, Order **order)
+{
+	Jsonb	   *replay = commerce_write_begin(cmd, name, fcinfo, 1, NULL);
+
+	if (replay == NULL)
+		*order = new_draft(fcinfo, 0, &cmd->tenant, lines_required);
+	return replay;
+}
+
 /* --- pricing ----------------------------------------------------------------- */
 
 /*
@@ -291,26 +320,21 @@ void
 order_line_catalog(const pg_uuid_t *tenant, const pg_uuid_t *variant, OrderLine *line,
 				   bool orderable)
 {
-	Datum		values[2];
 	bool		isnull;
 	HeapTuple	row;
 	TupleDesc	desc;
 
-	commerce_prepare(&plan_catalog,
-					 "SELECT v.sku,"
-					 " CASE WHEN v.title IS NULL OR v.title OPERATOR(pg_catalog.=) ''"
-					 "      OR v.title OPERATOR(pg_catalog.=) p.title THEN p.title"
-					 "      ELSE p.title OPERATOR(pg_catalog.||) ' - ' OPERATOR(pg_catalog.||) v.title END,"
-					 " p.tax_category, p.status OPERATOR(pg_catalog.=) 'active'"
-					 " FROM commerce.variants v JOIN commerce.products p"
-					 "   ON p.tenant_id OPERATOR(pg_catalog.=) v.tenant_id"
-					 "  AND p.id OPERATOR(pg_catalog.=) v.product_id"
-					 " WHERE v.tenant_id OPERATOR(pg_catalog.=) $1 AND v.id OPERATOR(pg_catalog.=) $2",
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	values[0] = UUIDPGetDatum(tenant);
-	values[1] = UUIDPGetDatum(variant);
-	if (commerce_execute(plan_catalog, values, NULL, true, 1) == 0)
-		commerce_not_found("variant", variant);
+	commerce_require_row(&plan_catalog,
+						 "SELECT v.sku,"
+						 " CASE WHEN v.title IS NULL OR v.title OPERATOR(pg_catalog.=) ''"
+						 "      OR v.title OPERATOR(pg_catalog.=) p.title THEN p.title"
+						 "      ELSE p.title OPERATOR(pg_catalog.||) ' - ' OPERATOR(pg_catalog.||) v.title END,"
+						 " p.tax_category, p.status OPERATOR(pg_catalog.=) 'active'"
+						 " FROM commerce.variants v JOIN commerce.products p"
+						 "   ON p.tenant_id OPERATOR(pg_catalog.=) v.tenant_id"
+						 "  AND p.id OPERATOR(pg_catalog.=) v.product_id"
+						 " WHERE v.tenant_id OPERATOR(pg_catalog.=) $1 AND v.id OPERATOR(pg_catalog.=) $2",
+						 tenant, variant, "variant", true);
 	row = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
 	line->sku = SPI_getvalue(row, desc, 1);

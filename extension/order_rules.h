@@ -18,6 +18,7 @@
 #include "utils/jsonb.h"
 #include "utils/uuid.h"
 
+#include "command.h"
 #include "order_store.h"
 
 /* What a command does to an order, for the state machine (docs/orders.md). */
@@ -38,10 +39,17 @@ extern void order_lock_for_command(FunctionCallInfo fcinfo, int expected_arg,
 								   const pg_uuid_t *tenant, OrderCommand command,
 								   Order *order);
 
-/* A new draft from the data argument of create_order or checkout (lines
- * required for checkout). */
-extern Order *order_new_draft(FunctionCallInfo fcinfo, int data_arg,
-							  const pg_uuid_t *tenant, bool lines_required);
+/* The opening of place_order, cancel_order and fulfil_order (id, expected
+ * version, key): a replay, or NULL with the order locked for command. */
+extern Jsonb *order_command_begin(CommerceCommand *cmd, const char *name,
+								  FunctionCallInfo fcinfo, const char *staff_action,
+								  OrderCommand command, Order *order);
+
+/* The opening of create_order and checkout (data, key): a replay, or NULL
+ * with *order a new draft from data (lines required for checkout). */
+extern Jsonb *order_create_begin(CommerceCommand *cmd, const char *name,
+								 FunctionCallInfo fcinfo, bool lines_required,
+								 Order **order);
 
 /* The line of a variant in the order, or -1. */
 extern int	order_find_variant(const Order *order, const pg_uuid_t *variant);

@@ -39,21 +39,10 @@ PG_FUNCTION_INFO_V1(commerce_order_apply_payment_totals_sql);
 /* Set by payments (commerce_payments_init) to void open authorizations. */
 commerce_order_cancel_hook_type commerce_order_cancel_hook = NULL;
 
-static Jsonb *finish_with(CommerceCommand *cmd, Jsonb *response);
 static Datum order_status_command(FunctionCallInfo fcinfo, const char *name,
 								  OrderCommand command);
 static Jsonb *apply_payment_totals(const pg_uuid_t *tenant, const pg_uuid_t *order_id,
 								   int64 authorized, int64 captured, int64 refunded);
-
-/* The stored response, copied out of SPI; then SPI_finish. */
-static Jsonb *
-finish_with(CommerceCommand *cmd, Jsonb *response)
-{
-	Jsonb	   *result = commerce_command_finish(cmd, response);
-
-	SPI_finish();
-	return result;
-}
 
 /*
  * commerce.create_order(data jsonb, idempotency_key text DEFAULT NULL) RETURNS jsonb
@@ -63,20 +52,16 @@ Datum
 commerce_create_order(PG_FUNCTION_ARGS)
 {
 	CommerceCommand cmd;
-	Jsonb	   *replay = commerce_write_begin(&cmd, "create_order", fcinfo, 1, NULL);
-	Jsonb	   *result;
 	Order	   *order;
+	Jsonb	   *replay = order_create_begin(&cmd, "create_order", fcinfo, false, &order);
 
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
-	order = order_new_draft(fcinfo, 0, &cmd.tenant, false);
-
 	/* live view first: it checks every variant exists before writing */
 	order_price(order, false);
 	order_insert(order);
-	result = order_render(order, true);
-	order_emit(order, "order.created", result);
-	PG_RETURN_JSONB_P(finish_with(&cmd, result));
+	PG_RETURN_JSONB_P(commerce_command_done(&cmd, "order.created", "order", &order->id,
+											order_render(order, true)));
 }
 
 /* commerce.get_order(id uuid) RETURNS jsonb */
@@ -114,7 +99,6 @@ commerce_list_orders(PG_FUNCTION_ARGS)
 	pg_uuid_t	tenant;
 	Datum		values[3];
 	char		nulls[3] = {' ', ' ', ' '};
-	Jsonb	   *page;
 
 	commerce_query_begin(&tenant);
 	values[0] = UUIDPGetDatum(&tenant);
@@ -123,7 +107,7 @@ commerce_list_orders(PG_FUNCTION_ARGS)
 	if (!commerce_list_cursor(fcinfo, 1, &values[2]))
 		nulls[2] = 'n';
 	SPI_connect();
-	commerce_prepare(&plan_list,
+	PG_RETURN_JSONB_P(commerce_read_jsonb(&plan_list,
 					 COMMERCE_LIST_PAGE_DESC(
 						 "SELECT id, pg_catalog.jsonb_build_object('id', id::text, 'number', number,"
 						 "  'customer_id', customer_id::text, 'status', status,"
@@ -139,11 +123,7 @@ commerce_list_orders(PG_FUNCTION_ARGS)
 						 " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
 						 "   AND ($3 IS NULL OR id OPERATOR(pg_catalog.<) $3)"
 						 " ORDER BY id DESC LIMIT $2 OPERATOR(pg_catalog.+) 1", "$2"),
-					 3, (Oid[]) {UUIDOID, INT4OID, UUIDOID});
-	commerce_execute(plan_list, values, nulls, true, 1);
-	page = commerce_result_jsonb(1);
-	SPI_finish();
-	PG_RETURN_JSONB_P(page);
+					 3, (Oid[]) {UUIDOID, INT4OID, UUIDOID}, values, nulls));
 }
 
 /*
@@ -155,14 +135,13 @@ Datum
 commerce_place_order(PG_FUNCTION_ARGS)
 {
 	CommerceCommand cmd;
-	Jsonb	   *replay = commerce_write_begin(&cmd, "place_order", fcinfo, 2, NULL);
-	Jsonb	   *result;
 	Order		order;
+	Jsonb	   *replay = order_command_begin(&cmd, "place_order", fcinfo, NULL,
+											 ORDER_PLACE, &order);
 	int			i;
 
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
-	order_lock_for_command(fcinfo, 1, &cmd.tenant, ORDER_PLACE, &order);
 	if (order.nlines == 0)
 		order_reserve_and_number(&order);	/* raises order_empty */
 	order_price(&order, true);
@@ -170,9 +149,8 @@ commerce_place_order(PG_FUNCTION_ARGS)
 	for (i = 0; i < order.nlines; i++)
 		order_line_snapshot(&order, &order.lines[i]);
 	order_store_placed(&order);
-	result = order_render(&order, true);
-	order_emit(&order, "order.placed", result);
-	PG_RETURN_JSONB_P(finish_with(&cmd, result));
+	PG_RETURN_JSONB_P(commerce_command_done(&cmd, "order.placed", "order", &order.id,
+											order_render(&order, true)));
 }
 
 /*
@@ -183,16 +161,14 @@ static Datum
 order_status_command(FunctionCallInfo fcinfo, const char *name, OrderCommand command)
 {
 	CommerceCommand cmd;
-	Jsonb	   *replay = commerce_write_begin(&cmd, name, fcinfo, 2,
-											  command == ORDER_CANCEL ? "cancel orders"
-											  : "fulfil orders");
-	Jsonb	   *result;
 	Order		order;
+	Jsonb	   *replay = order_command_begin(&cmd, name, fcinfo,
+											 command == ORDER_CANCEL ? "cancel orders"
+											 : "fulfil orders", command, &order);
 	bool		was_placed;
 
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
-	order_lock_for_command(fcinfo, 1, &cmd.tenant, command, &order);
 	was_placed = strcmp(order.status, "draft") != 0;
 	if (was_placed)
 		order_settle_stock(&order, command);
@@ -206,9 +182,9 @@ order_status_command(FunctionCallInfo fcinfo, const char *name, OrderCommand com
 	order_load_lines(&order);
 	if (!was_placed)
 		order_price(&order, false);
-	result = order_render(&order, true);
-	order_emit(&order, command == ORDER_CANCEL ? "order.cancelled" : "order.fulfilled", result);
-	PG_RETURN_JSONB_P(finish_with(&cmd, result));
+	PG_RETURN_JSONB_P(commerce_command_done(&cmd, command == ORDER_CANCEL ? "order.cancelled"
+											: "order.fulfilled", "order", &order.id,
+											order_render(&order, true)));
 }
 
 /* commerce.cancel_order(id uuid, expected_version bigint, idempotency_key text) */

@@ -67,7 +67,6 @@ request_field(Jsonb *request, const char *key)
 static Oid
 find_handler(const char *provider)
 {
-	Datum		values[1];
 	bool		isnull;
 	Oid			handler;
 
@@ -76,8 +75,8 @@ find_handler(const char *provider)
 					 "SELECT handler::pg_catalog.oid FROM commerce.payment_providers"
 					 " WHERE name OPERATOR(pg_catalog.=) $1 AND enabled",
 					 1, (Oid[]) {TEXTOID});
-	values[0] = CStringGetTextDatum(provider);
-	if (commerce_execute(plan_find_handler, values, NULL, true, 1) == 0)
+	if (commerce_execute(plan_find_handler, (Datum[]) {CStringGetTextDatum(provider)},
+						 NULL, true, 1) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 commerce_errcode("unknown_payment_provider"),
@@ -177,16 +176,10 @@ builtin_answer(Jsonb *request, const char *prefix, bool approved)
 
 	if (transaction == NULL || transaction->type != jbvString ||
 		operation == NULL || operation->type != jbvString)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("a payment provider request needs \"operation\" and \"transaction_id\" strings")));
+		ereport_invalid_input("a payment provider request needs \"operation\" and \"transaction_id\" strings");
 	if (!commerce_is_uuid_text(pnstrdup(transaction->val.string.val,
 										transaction->val.string.len)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("\"transaction_id\" of a payment provider request must be a uuid")));
+		ereport_invalid_input("\"transaction_id\" of a payment provider request must be a uuid");
 	if (approved)
 		json = psprintf("{\"approved\": true, \"reference\": \"%s_%.*s\"}", prefix,
 						transaction->val.string.len, transaction->val.string.val);
@@ -224,10 +217,7 @@ commerce_payment_provider_test(PG_FUNCTION_ARGS)
 		int64		minor;
 
 		if (amount == NULL || amount->type != jbvNumeric)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 commerce_errcode("invalid_input"),
-					 errmsg("a payment provider request needs a numeric \"amount\"")));
+			ereport_invalid_input("a payment provider request needs a numeric \"amount\"");
 		minor = DatumGetInt64(DirectFunctionCall1(numeric_int8,
 												  NumericGetDatum(amount->val.numeric)));
 		approved = (minor % 100 != 2);
@@ -284,10 +274,7 @@ check_handler_signature(Oid handler)
 		form->prorettype == JSONBOID && !form->proretset;
 	ReleaseSysCache(proc);
 	if (!fits)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("payment provider handler must take one jsonb argument and return jsonb")));
+		ereport_invalid_input("payment provider handler must take one jsonb argument and return jsonb");
 }
 
 /*
@@ -302,7 +289,6 @@ commerce_register_payment_provider(PG_FUNCTION_ARGS)
 	char	   *name;
 	Oid			handler;
 	text	   *description;
-	Datum		values[3];
 
 	check_registrar();
 	commerce_require_arg(fcinfo, 0, "name");
@@ -313,11 +299,8 @@ commerce_register_payment_provider(PG_FUNCTION_ARGS)
 
 	check_provider_name(name);
 	if (VARSIZE_ANY_EXHDR(description) > PROVIDER_DESCRIPTION_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("payment provider description must be at most %d bytes long",
-						PROVIDER_DESCRIPTION_MAX)));
+		ereport_invalid_input("payment provider description must be at most %d bytes long",
+							  PROVIDER_DESCRIPTION_MAX);
 	check_handler_signature(handler);
 
 	SPI_connect();
@@ -328,14 +311,11 @@ commerce_register_payment_provider(PG_FUNCTION_ARGS)
 					 " description = EXCLUDED.description, enabled = true"
 					 " WHERE NOT commerce.payment_providers.builtin",
 					 3, (Oid[]) {TEXTOID, REGPROCEDUREOID, TEXTOID});
-	values[0] = CStringGetTextDatum(name);
-	values[1] = ObjectIdGetDatum(handler);
-	values[2] = PointerGetDatum(description);
-	if (commerce_execute(plan_register, values, NULL, false, 0) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("payment provider \"%s\" is built in and cannot be replaced", name)));
+	if (commerce_execute(plan_register,
+						 (Datum[]) {CStringGetTextDatum(name), ObjectIdGetDatum(handler),
+									PointerGetDatum(description)},
+						 NULL, false, 0) == 0)
+		ereport_invalid_input("payment provider \"%s\" is built in and cannot be replaced", name);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

@@ -90,10 +90,7 @@ check_positive_amount(const char *field, int64 amount)
 {
 	commerce_check_amount(field, amount);
 	if (amount == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("%s must be greater than zero", field)));
+		ereport_invalid_input("%s must be greater than zero", field);
 }
 
 /* fulfilled: orders may ship before payment (cash on delivery, invoices) */

@@ -41,7 +41,6 @@ PG_FUNCTION_INFO_V1(commerce_list_price_lists);
 	" 'created_at', " COMMERCE_SQL_TIMESTAMP("created_at") "," \
 	" 'updated_at', " COMMERCE_SQL_TIMESTAMP("updated_at") ")"
 
-
 /* Field positions in price_list_fields and PriceList columns. */
 enum
 {
@@ -72,14 +71,6 @@ static const Oid price_list_types[F_COUNT + 2] = {
 	UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID,
 	TIMESTAMPTZOID, TIMESTAMPTZOID, INT4OID, TEXTOID
 };
-
-static SPIPlanPtr plan_insert = NULL;
-static SPIPlanPtr plan_lock = NULL;
-static SPIPlanPtr plan_update = NULL;
-static SPIPlanPtr plan_get = NULL;
-static SPIPlanPtr plan_list = NULL;
-static SPIPlanPtr plan_group_exists = NULL;
-static SPIPlanPtr plan_has_prices = NULL;
 
 static void apply_fields(PriceList *list, const CommerceValue *values);
 static void validate_price_list(const pg_uuid_t *tenant, PriceList *list);
@@ -117,18 +108,13 @@ apply_fields(PriceList *list, const CommerceValue *values)
 static void
 validate_price_list(const pg_uuid_t *tenant, PriceList *list)
 {
+	static SPIPlanPtr plan_group_exists = NULL;
 	char	   *status = TextDatumGetCString(list->values[F_STATUS]);
 
 	if (VARSIZE_ANY_EXHDR(DatumGetTextPP(list->values[F_NAME])) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("invalid price list: field \"name\" must not be empty")));
+		ereport_invalid_input("invalid price list: field \"name\" must not be empty");
 	if (strcmp(status, "active") != 0 && strcmp(status, "inactive") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("invalid price list: field \"status\" must be \"active\" or \"inactive\"")));
+		ereport_invalid_input("invalid price list: field \"status\" must be \"active\" or \"inactive\"");
 	commerce_require_currency(DatumGetTextPP(list->values[F_CURRENCY]));
 	if (list->nulls[F_VALID_FROM] != 'n' && list->nulls[F_VALID_UNTIL] != 'n' &&
 		DatumGetTimestampTz(list->values[F_VALID_FROM]) >=
@@ -176,6 +162,8 @@ static void
 check_currency_change(const pg_uuid_t *tenant, const pg_uuid_t *id,
 					  const char *old_currency, const PriceList *list)
 {
+	static SPIPlanPtr plan_has_prices = NULL;
+
 	if (strcmp(old_currency, TextDatumGetCString(list->values[F_CURRENCY])) == 0)
 		return;
 	if (commerce_execute_by_id(&plan_has_prices,
@@ -197,6 +185,7 @@ check_currency_change(const pg_uuid_t *tenant, const pg_uuid_t *id,
 Datum
 commerce_create_price_list(PG_FUNCTION_ARGS)
 {
+	static SPIPlanPtr plan_insert = NULL;
 	CommerceCommand cmd;
 	CommerceValue values[F_COUNT];
 	PriceList	list;
@@ -234,6 +223,8 @@ commerce_create_price_list(PG_FUNCTION_ARGS)
 Datum
 commerce_update_price_list(PG_FUNCTION_ARGS)
 {
+	static SPIPlanPtr plan_update = NULL;
+	static SPIPlanPtr plan_lock = NULL;
 	static const char *const not_nullable[] = {"name", "currency", NULL};
 	CommerceField fields[F_COUNT];
 	CommerceCommand cmd;
@@ -290,6 +281,7 @@ commerce_update_price_list(PG_FUNCTION_ARGS)
 Datum
 commerce_get_price_list(PG_FUNCTION_ARGS)
 {
+	static SPIPlanPtr plan_get = NULL;
 	pg_uuid_t	tenant;
 	pg_uuid_t  *id;
 	Jsonb	   *found;
@@ -314,11 +306,8 @@ commerce_get_price_list(PG_FUNCTION_ARGS)
 Datum
 commerce_list_price_lists(PG_FUNCTION_ARGS)
 {
-	CommerceListPage page;
+	static SPIPlanPtr plan_list = NULL;
 
-	commerce_list_begin(&page, fcinfo, 0, 1);
-	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
-										  COMMERCE_LIST_BY_ID("commerce.price_lists", "l",
-															  PRICE_LIST_JSON, ""),
-										  0, NULL, NULL));
+	PG_RETURN_JSONB_P(commerce_list_all(fcinfo, &plan_list,
+										COMMERCE_LIST_ALL("commerce.price_lists", "l", PRICE_LIST_JSON)));
 }

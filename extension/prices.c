@@ -40,13 +40,6 @@ PG_FUNCTION_INFO_V1(commerce_list_prices);
 	" 'created_at', " COMMERCE_SQL_TIMESTAMP("p.created_at") "," \
 	" 'updated_at', " COMMERCE_SQL_TIMESTAMP("p.updated_at") ")"
 
-
-static SPIPlanPtr plan_lock_list = NULL;
-static SPIPlanPtr plan_upsert = NULL;
-static SPIPlanPtr plan_delete = NULL;
-static SPIPlanPtr plan_list = NULL;
-static SPIPlanPtr plan_list_exists = NULL;
-
 static void check_amount_range(Jsonb *data, const char *field);
 static char *lock_price_list(const pg_uuid_t *tenant, const pg_uuid_t *list);
 
@@ -97,6 +90,8 @@ check_amount_range(Jsonb *data, const char *field)
 static char *
 lock_price_list(const pg_uuid_t *tenant, const pg_uuid_t *list)
 {
+	static SPIPlanPtr plan_lock_list = NULL;
+
 	(void) commerce_lock_version(&plan_lock_list,
 								 "SELECT version, currency FROM commerce.price_lists"
 								 COMMERCE_BY_ID
@@ -116,6 +111,7 @@ lock_price_list(const pg_uuid_t *tenant, const pg_uuid_t *list)
 Datum
 commerce_set_price(PG_FUNCTION_ARGS)
 {
+	static SPIPlanPtr plan_upsert = NULL;
 	enum
 	{
 		F_VARIANT, F_AMOUNT, F_MIN_QUANTITY, F_CURRENCY, F_COUNT
@@ -148,10 +144,7 @@ commerce_set_price(PG_FUNCTION_ARGS)
 	if (values[F_MIN_QUANTITY].present && !values[F_MIN_QUANTITY].isnull)
 		min_quantity = DatumGetInt32(values[F_MIN_QUANTITY].value);
 	if (min_quantity < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("invalid price: field \"min_quantity\" must be at least 1")));
+		ereport_invalid_input("invalid price: field \"min_quantity\" must be at least 1");
 	if (values[F_CURRENCY].present && !values[F_CURRENCY].isnull)
 	{
 		given_currency = TextDatumGetCString(values[F_CURRENCY].value);
@@ -203,6 +196,7 @@ commerce_set_price(PG_FUNCTION_ARGS)
 Datum
 commerce_remove_price(PG_FUNCTION_ARGS)
 {
+	static SPIPlanPtr plan_delete = NULL;
 	CommerceCommand cmd;
 	Datum		key[3];
 	Jsonb	   *price;
@@ -244,14 +238,13 @@ commerce_remove_price(PG_FUNCTION_ARGS)
 Datum
 commerce_list_prices(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t  *list = commerce_uuid_arg(fcinfo, 0, "price_list");
+	static SPIPlanPtr plan_list_exists = NULL;
+	static SPIPlanPtr plan_list = NULL;
 	CommerceListPage page;
+	pg_uuid_t  *list = commerce_list_begin_under(&page, fcinfo, "price_list", &plan_list_exists,
+												 "SELECT 1 FROM commerce.price_lists"
+												 COMMERCE_BY_ID, "price list");
 
-	commerce_list_begin(&page, fcinfo, 1, 2);
-	commerce_require_row(&plan_list_exists,
-						 "SELECT 1 FROM commerce.price_lists"
-						 COMMERCE_BY_ID,
-						 &page.tenant, list, "price list", true);
 	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
 										  COMMERCE_LIST_PAGE("SELECT p.id, " PRICE_JSON " AS j"
 															 " FROM commerce.prices p JOIN commerce.price_lists l"

@@ -102,10 +102,7 @@ find_price(const pg_uuid_t *tenant, const pg_uuid_t *variant,
 	bool		isnull;
 
 	if (quantity < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("quantity must be at least 1, not %d", quantity)));
+		ereport_invalid_input("quantity must be at least 1, not %d", quantity);
 
 	if (customer != NULL && customer_group_of(tenant, customer, &group))
 	{

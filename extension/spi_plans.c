@@ -64,16 +64,25 @@ commerce_execute(SPIPlanPtr plan, const Datum *values, const char *nulls,
 	return SPI_processed;
 }
 
+/* Column col (1-based) of row 0 of the last SPI result: false when there
+ * is no row or the value is NULL. */
+static bool
+result_value(int col, Datum *value)
+{
+	bool		isnull;
+
+	if (SPI_processed == 0)
+		return false;
+	*value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
+	return !isnull;
+}
+
 Jsonb *
 commerce_result_jsonb(int col)
 {
-	bool		isnull;
 	Datum		value;
 
-	if (SPI_processed == 0)
-		return NULL;
-	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
-	if (isnull)
+	if (!result_value(col, &value))
 		return NULL;
 
 	/*
@@ -87,13 +96,9 @@ commerce_result_jsonb(int col)
 bool
 commerce_result_int64(int col, int64 *out)
 {
-	bool		isnull;
 	Datum		value;
 
-	if (SPI_processed == 0)
-		return false;
-	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
-	if (isnull)
+	if (!result_value(col, &value))
 		return false;
 	*out = DatumGetInt64(value);
 	return true;

@@ -48,15 +48,26 @@ static void push_int64(JsonbParseState **state, const char *key, int64 value);
 static Jsonb *render_tax(int n, const int64 *amounts, const int64 *line_tax,
 						 int64 subtotal, int64 tax_total, int64 total);
 
+/* The body of set_tax_settings: each field optional, none null */
+static const CommerceField tax_settings_fields[] = {
+	{"prices_include_tax", CF_BOOL, false, 0},
+	{"rounding_mode", CF_TEXT, false, 20},
+	{"rounding_scope", CF_TEXT, false, 20},
+};
+
+/* The body of create_tax_rate */
+static const CommerceField tax_rate_fields[] = {
+	{"name", CF_TEXT, true, 200},
+	{"category", CF_TEXT, false, 100},
+	{"rate_ppm", CF_INT32, true, 0},
+};
+
 /* half_up (true) or half_even (false); invalid_input naming name otherwise */
 static bool
 rounding_half_up(const char *mode, const char *name)
 {
 	if (strcmp(mode, "half_up") != 0 && strcmp(mode, "half_even") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("%s must be half_even or half_up", name)));
+		ereport_invalid_input("%s must be half_even or half_up", name);
 	return strcmp(mode, "half_up") == 0;
 }
 
@@ -65,10 +76,7 @@ static bool
 rounding_per_order(const char *scope, const char *name)
 {
 	if (strcmp(scope, "order") != 0 && strcmp(scope, "line") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("%s must be line or order", name)));
+		ereport_invalid_input("%s must be line or order", name);
 	return strcmp(scope, "order") == 0;
 }
 
@@ -78,22 +86,16 @@ commerce_get_tax_settings(PG_FUNCTION_ARGS)
 {
 	static SPIPlanPtr plan_get = NULL;
 	pg_uuid_t	tenant;
-	Datum		values[1];
-	Jsonb	   *result;
 
 	commerce_query_begin(&tenant);
 	SPI_connect();
-	commerce_prepare(&plan_get,
-					 "SELECT " TAX_SETTINGS_JSON("ts") " FROM (SELECT * FROM commerce.tax_settings"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
-					 " UNION ALL SELECT $1, false, 'half_even', 'line', 0, NULL, NULL"
-					 " ORDER BY version DESC LIMIT 1) ts",
-					 1, (Oid[]) {UUIDOID});
-	values[0] = UUIDPGetDatum(&tenant);
-	commerce_execute(plan_get, values, NULL, true, 1);
-	result = commerce_result_jsonb(1);
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(commerce_read_jsonb(&plan_get,
+										  "SELECT " TAX_SETTINGS_JSON("ts") " FROM (SELECT * FROM commerce.tax_settings"
+										  " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
+										  " UNION ALL SELECT $1, false, 'half_even', 'line', 0, NULL, NULL"
+										  " ORDER BY version DESC LIMIT 1) ts",
+										  1, (Oid[]) {UUIDOID}, (Datum[]) {UUIDPGetDatum(&tenant)},
+										  NULL));
 }
 
 /*
@@ -103,17 +105,11 @@ commerce_get_tax_settings(PG_FUNCTION_ARGS)
 Datum
 commerce_set_tax_settings(PG_FUNCTION_ARGS)
 {
-	static const CommerceField fields[] = {
-		{"prices_include_tax", CF_BOOL, false, 0},
-		{"rounding_mode", CF_TEXT, false, 20},
-		{"rounding_scope", CF_TEXT, false, 20},
-	};
 	static SPIPlanPtr plan_upsert = NULL;
 	CommerceCommand cmd;
 	Jsonb	   *replay = commerce_write_begin(&cmd, "set_tax_settings", fcinfo, 2,
 											  "change tax settings");
-	CommerceValue in[lengthof(fields)];
-	Jsonb	   *result;
+	CommerceValue in[lengthof(tax_settings_fields)];
 	TaxSettings settings;
 	Datum		values[5];
 	int64		expected = 0;
@@ -123,18 +119,17 @@ commerce_set_tax_settings(PG_FUNCTION_ARGS)
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
 	commerce_require_arg(fcinfo, 0, "data");
-	commerce_parse_object(PG_GETARG_JSONB_P(0), "tax_settings", fields, lengthof(fields), in);
-	for (i = 0; i < (int) lengthof(fields); i++)
+	commerce_parse_object(PG_GETARG_JSONB_P(0), "tax_settings", tax_settings_fields,
+						  lengthof(tax_settings_fields), in);
+	for (i = 0; i < (int) lengthof(tax_settings_fields); i++)
 		if (in[i].present && in[i].isnull)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 commerce_errcode("invalid_input"),
-					 errmsg("field \"tax_settings.%s\" must not be null", fields[i].name)));
+			ereport_invalid_input("field \"tax_settings.%s\" must not be null",
+								  tax_settings_fields[i].name);
 	has_expected = commerce_expected_version(fcinfo, 1, &expected);
 
 	/*
 	 * The current settings (the defaults when the tenant has no row yet)
-	 * give the fields not sent and an early version check; the read takes
+	 * give the tax_settings_fields not sent and an early version check; the read takes
 	 * no lock, a row that does not exist could not be locked anyway.
 	 */
 	tax_settings_load(&cmd.tenant, &settings);
@@ -175,28 +170,20 @@ commerce_set_tax_settings(PG_FUNCTION_ARGS)
 		commerce_check_version("tax settings", true, expected, settings.version);
 		elog(ERROR, "tax settings upsert changed no row");
 	}
-	result = commerce_result_jsonb(1);
-	commerce_command_emit(&cmd, "tax_settings.updated", "tax_settings", &cmd.tenant, result);
-	result = commerce_command_finish(&cmd, result);
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "tax_settings.updated", "tax_settings",
+										 &cmd.tenant));
 }
 
 /* commerce.create_tax_rate(data jsonb, idempotency_key text DEFAULT NULL) RETURNS jsonb */
 Datum
 commerce_create_tax_rate(PG_FUNCTION_ARGS)
 {
-	static const CommerceField fields[] = {
-		{"name", CF_TEXT, true, 200},
-		{"category", CF_TEXT, false, 100},
-		{"rate_ppm", CF_INT32, true, 0},
-	};
 	static SPIPlanPtr plan_insert = NULL;
 	CommerceCommand cmd;
-	Jsonb	   *replay = commerce_write_begin(&cmd, "create_tax_rate", fcinfo, 1,
-											  "create tax rates");
-	CommerceValue in[lengthof(fields)];
-	Jsonb	   *result;
+	Jsonb	   *data;
+	Jsonb	   *replay = commerce_create_begin(&cmd, "create_tax_rate", fcinfo,
+											   "create tax rates", "tax_rate", &data);
+	CommerceValue in[lengthof(tax_rate_fields)];
 	Datum		values[5];
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	pg_uuid_t	id;
@@ -204,8 +191,7 @@ commerce_create_tax_rate(PG_FUNCTION_ARGS)
 
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
-	commerce_require_arg(fcinfo, 0, "data");
-	commerce_parse_object(PG_GETARG_JSONB_P(0), "tax_rate", fields, lengthof(fields), in);
+	commerce_parse_object(data, "tax_rate", tax_rate_fields, lengthof(tax_rate_fields), in);
 	rate = DatumGetInt32(in[2].value);
 	if (rate < 0 || rate > PPM)
 		ereport(ERROR,
@@ -215,10 +201,7 @@ commerce_create_tax_rate(PG_FUNCTION_ARGS)
 				 errhint("Rates are parts per million: 19%% is 190000.")));
 	if (VARSIZE_ANY_EXHDR(DatumGetTextPP(in[0].value)) == 0 ||
 		(in[1].present && !in[1].isnull && VARSIZE_ANY_EXHDR(DatumGetTextPP(in[1].value)) == 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("tax rate name and category must not be empty")));
+		ereport_invalid_input("tax rate name and category must not be empty");
 
 	commerce_uuid_v7(&id);
 	commerce_prepare(&plan_insert,
@@ -240,11 +223,7 @@ commerce_create_tax_rate(PG_FUNCTION_ARGS)
 				 commerce_errcode("tax_rate_exists"),
 				 errmsg(nulls[2] == 'n' ? "the tenant already has a default tax rate"
 						: "the tenant already has a tax rate for this category")));
-	result = commerce_result_jsonb(1);
-	commerce_command_emit(&cmd, "tax_rate.created", "tax_rate", &id, result);
-	result = commerce_command_finish(&cmd, result);
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "tax_rate.created", "tax_rate", &id));
 }
 
 /* commerce.list_tax_rates(lim int DEFAULT 50, after text DEFAULT NULL) RETURNS jsonb */
@@ -252,13 +231,9 @@ Datum
 commerce_list_tax_rates(PG_FUNCTION_ARGS)
 {
 	static SPIPlanPtr plan_list = NULL;
-	CommerceListPage page;
 
-	commerce_list_begin(&page, fcinfo, 0, 1);
-	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
-										  COMMERCE_LIST_BY_ID("commerce.tax_rates", "r",
-															  TAX_RATE_JSON, ""),
-										  0, NULL, NULL));
+	PG_RETURN_JSONB_P(commerce_list_all(fcinfo, &plan_list,
+										COMMERCE_LIST_ALL("commerce.tax_rates", "r", TAX_RATE_JSON)));
 }
 
 /* JSON helpers for compute_tax's result */
@@ -342,10 +317,7 @@ commerce_compute_tax(PG_FUNCTION_ARGS)
 	deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), INT4OID, 4, true, TYPALIGN_INT,
 					  &rate_datums, &rate_nulls, &nrates);
 	if (namounts != nrates || namounts > 10000)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("amounts and rates_ppm must have the same length, at most 10000")));
+		ereport_invalid_input("amounts and rates_ppm must have the same length, at most 10000");
 	settings.prices_include_tax = PG_GETARG_BOOL(2);
 	settings.half_up = rounding_half_up(text_to_cstring(PG_GETARG_TEXT_PP(3)), "rounding_mode");
 	settings.per_order = rounding_per_order(text_to_cstring(PG_GETARG_TEXT_PP(4)), "rounding_scope");
@@ -356,10 +328,7 @@ commerce_compute_tax(PG_FUNCTION_ARGS)
 	for (i = 0; i < namounts; i++)
 	{
 		if (amount_nulls[i] || rate_nulls[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 commerce_errcode("invalid_input"),
-					 errmsg("amounts and rates_ppm must not hold nulls")));
+			ereport_invalid_input("amounts and rates_ppm must not hold nulls");
 		amounts[i] = DatumGetInt64(amount_datums[i]);
 		rates[i] = DatumGetInt32(rate_datums[i]);
 	}

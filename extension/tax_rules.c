@@ -141,10 +141,7 @@ tax_compute(int n, const int64 *amounts, const int32 *rates_ppm,
 	{
 		commerce_check_amount("line amount", amounts[i]);
 		if (rates_ppm[i] < 0 || rates_ppm[i] > PPM)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 commerce_errcode("invalid_input"),
-					 errmsg("tax rate %d ppm is outside 0..%d", rates_ppm[i], PPM)));
+			ereport_invalid_input("tax rate %d ppm is outside 0..%d", rates_ppm[i], PPM);
 		sum = commerce_add_amounts(sum, amounts[i]);
 		line_tax[i] = -1;
 	}

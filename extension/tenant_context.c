@@ -517,17 +517,11 @@ commerce_set_context(PG_FUNCTION_ARGS)
 				 errhint("A role bound to a tenant always acts for that tenant.")));
 	tenant = commerce_uuid_arg(fcinfo, 0, "tenant");
 	if (strcmp(actor, "staff") != 0 && strcmp(actor, "customer") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("actor must be \"staff\" or \"customer\", not \"%s\"", actor)));
+		ereport_invalid_input("actor must be \"staff\" or \"customer\", not \"%s\"", actor);
 	if (strcmp(actor, "customer") == 0)
 	{
 		if (subject == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 commerce_errcode("invalid_input"),
-					 errmsg("a customer actor needs its customer id as subject")));
+			ereport_invalid_input("a customer actor needs its customer id as subject");
 		/* raises 22P02 when the subject is not a uuid */
 		(void) DirectFunctionCall1(uuid_in, CStringGetDatum(subject));
 	}

@@ -55,10 +55,7 @@ check_slug(const char *slug)
 	size_t		i;
 
 	if (len < 2 || len > 63)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("tenant slug must be 2 to 63 characters long")));
+		ereport_invalid_input("tenant slug must be 2 to 63 characters long");
 	for (i = 0; i < len; i++)
 	{
 		char		c = slug[i];
@@ -93,10 +90,7 @@ commerce_create_tenant(PG_FUNCTION_ARGS)
 	currency = PG_GETARG_TEXT_PP(2);
 	check_slug(slug);
 	if (VARSIZE_ANY_EXHDR(name) == 0 || VARSIZE_ANY_EXHDR(name) > 200)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("tenant name must be 1 to 200 bytes long")));
+		ereport_invalid_input("tenant name must be 1 to 200 bytes long");
 	commerce_require_currency(currency);
 
 	commerce_uuid_v7(id);
