@@ -27,6 +27,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
+#include "catalog_rows.h"
 #include "command.h"
 #include "errors.h"
 #include "tenant_context.h"
@@ -48,8 +49,7 @@ PG_FUNCTION_INFO_V1(commerce_remove_customer_address);
 	" 'last_name', a.last_name, 'company', a.company, 'line1', a.line1, 'line2', a.line2," \
 	" 'city', a.city, 'region', a.region, 'postal_code', a.postal_code, 'country', a.country," \
 	" 'phone', a.phone, 'is_default_shipping', a.is_default_shipping," \
-	" 'is_default_billing', a.is_default_billing, 'version', a.version," \
-	" 'created_at', " COMMERCE_SQL_TIMESTAMP("a.created_at") ", 'updated_at', " COMMERCE_SQL_TIMESTAMP("a.updated_at") ")"
+	" 'is_default_billing', a.is_default_billing," CATALOG_JSON_STAMPS("a") ")"
 
 #define CUSTOMER_JSON \
 	"pg_catalog.jsonb_build_object('id', c.id::text, 'object', 'customer', 'email', c.email," \
@@ -58,8 +58,7 @@ PG_FUNCTION_INFO_V1(commerce_remove_customer_address);
 	" 'addresses', (SELECT COALESCE(pg_catalog.jsonb_agg(" ADDRESS_JSON " ORDER BY a.id), '[]'::jsonb)" \
 	"   FROM commerce.customer_addresses a" \
 	"   WHERE a.tenant_id OPERATOR(pg_catalog.=) c.tenant_id AND a.customer_id OPERATOR(pg_catalog.=) c.id)," \
-	" 'version', c.version, 'created_at', " COMMERCE_SQL_TIMESTAMP("c.created_at") "," \
-	" 'updated_at', " COMMERCE_SQL_TIMESTAMP("c.updated_at") ")"
+	CATALOG_JSON_STAMPS("c") ")"
 
 static const CommerceField customer_fields[] = {
 	{"email", CF_TEXT, true, 254},
@@ -69,13 +68,6 @@ static const CommerceField customer_fields[] = {
 	{"phone", CF_TEXT, false, 32},
 	{"metadata", CF_OBJECT, false, 50},
 };
-#define NCUSTOMER_FIELDS lengthof(customer_fields)
-enum
-{
-	CUSTOMER_EMAIL, CUSTOMER_GROUP, CUSTOMER_FIRST, CUSTOMER_LAST,
-	CUSTOMER_PHONE, CUSTOMER_METADATA
-};
-static const char *const customer_not_null[] = {"email", "metadata", NULL};
 
 static const CommerceField address_fields[] = {
 	{"label", CF_TEXT, false, 100},
@@ -107,11 +99,7 @@ static const CommerceUniqueRule customer_unique[] = {
 };
 
 static SPIPlanPtr plan_group_exists = NULL;
-static SPIPlanPtr plan_insert = NULL;
-static SPIPlanPtr plan_lock = NULL;
-static SPIPlanPtr plan_update = NULL;
-static SPIPlanPtr plan_get = NULL;
-static SPIPlanPtr plan_list = NULL;
+static CatalogPlans plans;
 static SPIPlanPtr plan_list_email = NULL;
 static SPIPlanPtr plan_count_addresses = NULL;
 static SPIPlanPtr plan_clear_defaults = NULL;
@@ -136,13 +124,18 @@ check_email(const CommerceValue *value)
 		commerce_invalid_input("customer", "field \"email\" is not an email address");
 }
 
+/*
+ * The rules of a customer's body beyond its fields: an email address, and
+ * a customer choosing its group would choose its prices.
+ */
 static void
-parse_customer(Jsonb *data, bool create, CommerceValue *values)
+check_customer(const CommerceValue *values, bool create)
 {
-	commerce_parse_body(data, "customer", customer_fields, NCUSTOMER_FIELDS, create,
-						customer_not_null, NULL, values);
-	commerce_check_size("customer", "metadata", &values[CUSTOMER_METADATA], 16384);
-	check_email(&values[CUSTOMER_EMAIL]);
+	check_email(commerce_field_value(customer_fields, lengthof(customer_fields), values, "email"));
+	if (!create &&
+		(commerce_field_value(customer_fields, lengthof(customer_fields), values, "group_id")->present ||
+		 commerce_field_value(customer_fields, lengthof(customer_fields), values, "metadata")->present))
+		commerce_require_staff("change its customer group or metadata");
 }
 
 static void
@@ -162,52 +155,61 @@ parse_address(Jsonb *data, bool create, CommerceValue *values)
 	}
 }
 
-/* not_found unless the customer group exists in the tenant */
+/* not_found unless the body's customer group exists in the tenant */
 static void
-require_group(const pg_uuid_t *tenant, const CommerceValue *group)
+require_group(CatalogWrite *w)
 {
 	commerce_require_reference(&plan_group_exists,
 							   "SELECT 1 FROM commerce.customer_groups"
 							   COMMERCE_BY_ID " FOR KEY SHARE",
-							   tenant, group, "customer group");
+							   &w->cmd.tenant, catalog_value(w, "group_id"), "customer group");
 }
+
+static const CatalogAggregate customers = {
+	.what = "customer",
+	.type = "customer",
+	.create_action = "create customers",
+	.update_action = NULL,		/* a customer may change itself */
+	.fields = customer_fields,
+	.nfields = lengthof(customer_fields),
+	.not_null = (const char *const[]) {"email", "metadata", NULL},
+	.sized = "metadata",
+	.max_bytes = 16384,
+	.check_body = check_customer,
+	.check_rows = require_group,
+	.unique = customer_unique,
+	.nunique = lengthof(customer_unique),
+	.insert_sql = "INSERT INTO commerce.customers AS c"
+	" (tenant_id, id, email, group_id, first_name, last_name, phone, metadata)"
+	" VALUES ($1, $2, $3->>'email', ($3->>'group_id')::uuid, $3->>'first_name',"
+	" $3->>'last_name', $3->>'phone', COALESCE($3->'metadata', '{}'))"
+	" RETURNING " CUSTOMER_JSON,
+	.lock_sql = CATALOG_LOCK_SQL("commerce.customers"),
+	.update_sql = "UPDATE commerce.customers AS c SET"
+	" email = CASE WHEN $3 ? 'email' THEN $3->>'email' ELSE c.email END,"
+	" group_id = CASE WHEN $3 ? 'group_id' THEN ($3->>'group_id')::uuid ELSE c.group_id END,"
+	" first_name = CASE WHEN $3 ? 'first_name' THEN $3->>'first_name' ELSE c.first_name END,"
+	" last_name = CASE WHEN $3 ? 'last_name' THEN $3->>'last_name' ELSE c.last_name END,"
+	" phone = CASE WHEN $3 ? 'phone' THEN $3->>'phone' ELSE c.phone END,"
+	" metadata = CASE WHEN $3 ? 'metadata' THEN $3->'metadata' ELSE c.metadata END,"
+	CATALOG_UPDATE_END("c", CUSTOMER_JSON),
+	.get_sql = CATALOG_GET_SQL("commerce.customers", "c", CUSTOMER_JSON),
+	.list_sql = COMMERCE_LIST_BY_ID("commerce.customers", "c", CUSTOMER_JSON, ""),
+	.plans = &plans,
+};
 
 /* Lock the customer row (visible to this actor) and return its version. */
 static int64
 lock_customer(const pg_uuid_t *tenant, pg_uuid_t *id)
 {
-	return commerce_lock_version(&plan_lock,
-								 "SELECT version FROM commerce.customers"
-								 COMMERCE_BY_ID " FOR UPDATE",
-								 tenant, id, "customer");
+	return commerce_lock_version(&plans.lock, customers.lock_sql, tenant, id, "customer");
 }
 
 /* commerce.create_customer(data jsonb, idempotency_key text DEFAULT NULL) RETURNS jsonb */
 Datum
 commerce_create_customer(PG_FUNCTION_ARGS)
 {
-	CommerceCommand cmd;
-	CommerceValue values[NCUSTOMER_FIELDS];
-	Jsonb	   *data;
-	Jsonb	   *replay;
-	pg_uuid_t	id;
-
-	replay = commerce_create_begin(&cmd, "create_customer", fcinfo, "create customers",
-								   "customer", &data);
-	if (replay != NULL)
-		PG_RETURN_JSONB_P(replay);
-	parse_customer(data, true, values);
-	require_group(&cmd.tenant, &values[CUSTOMER_GROUP]);
-
-	commerce_uuid_v7(&id);
-	commerce_write_row(&plan_insert,
-					   "INSERT INTO commerce.customers AS c"
-					   " (tenant_id, id, email, group_id, first_name, last_name, phone, metadata)"
-					   " VALUES ($1, $2, $3->>'email', ($3->>'group_id')::uuid, $3->>'first_name',"
-					   " $3->>'last_name', $3->>'phone', COALESCE($3->'metadata', '{}'))"
-					   " RETURNING " CUSTOMER_JSON,
-					   &cmd.tenant, &id, data, customer_unique, lengthof(customer_unique));
-	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "customer.created", "customer", &id));
+	PG_RETURN_JSONB_P(catalog_create(fcinfo, &customers));
 }
 
 /*
@@ -218,51 +220,14 @@ commerce_create_customer(PG_FUNCTION_ARGS)
 Datum
 commerce_update_customer(PG_FUNCTION_ARGS)
 {
-	CommerceCommand cmd;
-	CommerceValue values[NCUSTOMER_FIELDS];
-	Jsonb	   *replay;
-	Jsonb	   *data;
-	pg_uuid_t  *id;
-	int64		expected = 0;
-	bool		has_expected;
-
-	replay = commerce_update_begin(&cmd, "update_customer", fcinfo, NULL,
-								   "customer", &id, &data);
-	if (replay != NULL)
-		PG_RETURN_JSONB_P(replay);
-	has_expected = commerce_expected_version(fcinfo, 2, &expected);
-	parse_customer(data, false, values);
-	/* a customer choosing its group would choose its prices */
-	if (values[CUSTOMER_GROUP].present || values[CUSTOMER_METADATA].present)
-		commerce_require_staff("change its customer group or metadata");
-
-	commerce_check_version("customer", has_expected, expected, lock_customer(&cmd.tenant, id));
-	require_group(&cmd.tenant, &values[CUSTOMER_GROUP]);
-
-	commerce_write_row(&plan_update,
-					   "UPDATE commerce.customers AS c SET"
-					   " email = CASE WHEN $3 ? 'email' THEN $3->>'email' ELSE c.email END,"
-					   " group_id = CASE WHEN $3 ? 'group_id' THEN ($3->>'group_id')::uuid ELSE c.group_id END,"
-					   " first_name = CASE WHEN $3 ? 'first_name' THEN $3->>'first_name' ELSE c.first_name END,"
-					   " last_name = CASE WHEN $3 ? 'last_name' THEN $3->>'last_name' ELSE c.last_name END,"
-					   " phone = CASE WHEN $3 ? 'phone' THEN $3->>'phone' ELSE c.phone END,"
-					   " metadata = CASE WHEN $3 ? 'metadata' THEN $3->'metadata' ELSE c.metadata END,"
-					   " version = c.version + 1, updated_at = pg_catalog.now()"
-					   " WHERE c.tenant_id OPERATOR(pg_catalog.=) $1 AND c.id OPERATOR(pg_catalog.=) $2"
-					   " RETURNING " CUSTOMER_JSON,
-					   &cmd.tenant, id, data, customer_unique, lengthof(customer_unique));
-	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "customer.updated", "customer", id));
+	PG_RETURN_JSONB_P(catalog_update(fcinfo, &customers));
 }
 
 /* commerce.get_customer(id uuid) RETURNS jsonb */
 Datum
 commerce_get_customer(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_JSONB_P(commerce_get_by_id(fcinfo, &plan_get,
-										 "SELECT " CUSTOMER_JSON " FROM commerce.customers c"
-										 " WHERE c.tenant_id OPERATOR(pg_catalog.=) $1"
-										 " AND c.id OPERATOR(pg_catalog.=) $2",
-										 "customer"));
+	PG_RETURN_JSONB_P(catalog_get(fcinfo, &customers));
 }
 
 /*
@@ -277,11 +242,9 @@ commerce_list_customers(PG_FUNCTION_ARGS)
 	CommerceListPage page;
 	Datum		email;
 
-	commerce_list_begin(&page, fcinfo, 0, 1);
 	if (PG_ARGISNULL(2))
-		PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
-											  COMMERCE_LIST_BY_ID("commerce.customers", "c", CUSTOMER_JSON, ""),
-											  0, NULL, NULL));
+		PG_RETURN_JSONB_P(catalog_list(fcinfo, &customers));
+	commerce_list_begin(&page, fcinfo, 0, 1);
 	email = PointerGetDatum(PG_GETARG_TEXT_PP(2));
 	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list_email,
 										  COMMERCE_LIST_BY_ID("commerce.customers", "c", CUSTOMER_JSON,
