@@ -207,12 +207,16 @@ extern uint64 commerce_execute_unique(SPIPlanPtr plan, const Datum *values,
 extern Jsonb *commerce_result_jsonb(int col);
 extern bool commerce_result_int64(int col, int64 *out);
 
-/* --- one aggregate by id: $1 the tenant, $2 the id --------------------- */
 /*
- * The steps every aggregate's get_*, create_*, update_* and the references
- * they check repeat around their own SQL: $1 is always the tenant, $2 the
- * aggregate's id, and a statement that renders returns one jsonb column.
+ * The end of a read command: sql (prepared once into *plan) executed
+ * read-only over args (nulls as for SPI_execute_plan, or NULL); the first
+ * column of its one row as jsonb (NULL when none), SPI finished, returned
+ * in the caller's memory.
  */
+extern Jsonb *commerce_read_jsonb(SPIPlanPtr *plan, const char *sql, int nargs,
+								  const Oid *types, const Datum *args, const char *nulls);
+
+/* --- one aggregate by id: $1 the tenant, $2 the id --------------------- */
 
 /* The condition every by-id statement ends with: the tenant's row $2 */
 #define COMMERCE_BY_ID " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2"
@@ -369,6 +373,28 @@ extern Jsonb *commerce_list_fetch(const CommerceListPage *page, SPIPlanPtr *plan
 								  const char *sql, int nfilters,
 								  const Oid *filter_types, const Datum *filters);
 
+/*
+ * The opening of a list_*(parent uuid, lim int, after text) command over
+ * the rows of one parent aggregate: the uuid argument 0 (name in errors),
+ * commerce_list_begin, then commerce_require_row over parent_sql (prepared
+ * once into *parent_plan; not_found names aggregate). Returns the
+ * parent's id, for the page's filter.
+ */
+extern pg_uuid_t *commerce_list_begin_under(CommerceListPage *page, FunctionCallInfo fcinfo,
+											const char *name, SPIPlanPtr *parent_plan,
+											const char *parent_sql, const char *aggregate);
+
+/*
+ * A whole list_*(lim int, after text) command over all the tenant's rows
+ * of one table: sql is COMMERCE_LIST_ALL(table, alias, json), prepared
+ * once into *plan.
+ */
+extern Jsonb *commerce_list_all(FunctionCallInfo fcinfo, SPIPlanPtr *plan, const char *sql);
+
+/* The page statement of commerce_list_all: all the tenant's rows of table
+ * (alias alias), rendered by json, in id order after the cursor. */
+#define COMMERCE_LIST_ALL(table, alias, json) COMMERCE_LIST_BY_ID(table, alias, json, "")
+
 /* --- SQL arguments ----------------------------------------------------- */
 
 /* invalid_input (22023) "name is required" when argument i is NULL */
@@ -434,38 +460,5 @@ extern void commerce_invalid_input(const char *what, const char *problem) pg_att
 
 /* Canonical textual UUID? */
 extern bool commerce_is_uuid_text(const char *s);
-
-/* --- reads and lists in one call -------------------------------------- */
-
-/*
- * The end of a read command: sql (prepared once into *plan) executed
- * read-only over args (nulls as for SPI_execute_plan, or NULL); the first
- * column of its one row as jsonb (NULL when none), SPI finished, returned
- * in the caller's memory.
- */
-extern Jsonb *commerce_read_jsonb(SPIPlanPtr *plan, const char *sql, int nargs,
-								  const Oid *types, const Datum *args, const char *nulls);
-
-/*
- * A whole list_*(lim int, after text) command over all the tenant's rows
- * of one table: sql is COMMERCE_LIST_ALL(table, alias, json), prepared
- * once into *plan.
- */
-extern Jsonb *commerce_list_all(FunctionCallInfo fcinfo, SPIPlanPtr *plan, const char *sql);
-
-/* The page statement of commerce_list_all: all the tenant's rows of table
- * (alias alias), rendered by json, in id order after the cursor. */
-#define COMMERCE_LIST_ALL(table, alias, json) COMMERCE_LIST_BY_ID(table, alias, json, "")
-
-/*
- * The opening of a list_*(parent uuid, lim int, after text) command over
- * the rows of one parent aggregate: the uuid argument 0 (name in errors),
- * commerce_list_begin, then commerce_require_row over parent_sql (prepared
- * once into *parent_plan; not_found names aggregate). Returns the
- * parent's id, for the page's filter.
- */
-extern pg_uuid_t *commerce_list_begin_under(CommerceListPage *page, FunctionCallInfo fcinfo,
-											const char *name, SPIPlanPtr *parent_plan,
-											const char *parent_sql, const char *aggregate);
 
 #endif							/* COMMERCE_COMMAND_H */
