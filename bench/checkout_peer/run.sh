@@ -185,6 +185,7 @@ pg_ticks() {  # CPU ticks of the postmaster, its live children and its reaped on
       elsif ($a[1] == $pm) { $t += $a[11] + $a[12] } }
     print "$t\n"' "$(head -1 "$datadir/postmaster.pid")"
 }
+client_ticks() { awk '{ sub(/^.*\) /, ""); print $14 + $15 }' "/proc/$$/stat"; }  # reaped children: wrk, pgbench
 cpu_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }  # machine ticks in use
 hwm_mb() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 hz=$(getconf CLK_TCK)
@@ -208,11 +209,12 @@ measure() {
   pid=$(pid_of "$side")
   [ "$kind" = pgbench ] && pid=
   q "$db" CHECKPOINT >/dev/null
-  local o0 l0 s0 p0 b0 w0 o1 l1 s1 p1 b1 w1 drain=0
+  local o0 l0 s0 p0 b0 c0 w0 o1 l1 s1 p1 b1 c1 w1 drain=0
   o0=$(orders "$side"); l0=$(q postgres "SELECT pg_current_wal_lsn()")
-  s0=${pid:+$(ticks "$pid")}; p0=$(pg_ticks); b0=$(cpu_busy); w0=$(date +%s.%N)
+  s0=${pid:+$(ticks "$pid")}; p0=$(pg_ticks); b0=$(cpu_busy); c0=$(client_ticks); w0=$(date +%s.%N)
   "$@" > "$out" 2>&1 || { echo "checkout_peer: $label failed:" >&2; cat "$out" >&2; exit 1; }
-  w1=$(date +%s.%N); s1=${pid:+$(ticks "$pid")}; p1=$(pg_ticks); b1=$(cpu_busy)
+  c1=$(client_ticks); w1=$(date +%s.%N); s1=${pid:+$(ticks "$pid")}; p1=$(pg_ticks); b1=$(cpu_busy)
+  sleep 1  # requests still in flight when wrk stopped finish (their orders count)
   [ "$side" = pgc ] && drain=$(wait_outbox)
   l1=$(q postgres "SELECT pg_current_wal_lsn()"); o1=$(orders "$side")
   local rps p50 p99 n bad
@@ -229,11 +231,14 @@ measure() {
     p50=$(ms "$(awk '$1 == "50%" { print $2 }' "$out")"); p99=$(ms "$(awk '$1 == "99%" { print $2 }' "$out")")
     bad=$(awk '/Non-2xx/ { b += $NF } /Socket errors/ { gsub(/,/, ""); b += $4 + $6 + $8 + $10 } END { print b + 0 }' "$out")
   fi
-  local secs srv_us pg_us busy hwm="" made wal_b rec fpi
+  local secs srv_us pg_us busy other hwm="" made wal_b rec fpi
   secs=$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')
   srv_us=-; [ -n "$pid" ] && srv_us=$(awk -v t="$((s1 - s0))" -v n="$n" -v hz="$hz" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }')
   pg_us=$(awk -v t="$((p1 - p0))" -v n="$n" -v hz="$hz" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }')
   busy=$(awk -v t="$((b1 - b0))" -v s="$secs" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz / s }')
+  # everything else on the machine: busy minus server, PostgreSQL and the client (wrk or pgbench)
+  other=$(awk -v t="$((b1 - b0 - (${s1:-0} - ${s0:-0}) - (p1 - p0) - (c1 - c0)))" -v s="$secs" -v hz="$hz" \
+    'BEGIN { v = t / hz / s; printf "%.2f", v < 0 ? 0 : v }')
   [ -n "$pid" ] && hwm=$(hwm_mb "$pid")
   made=$((o1 - o0))
   wal_b=- rec=- fpi=-
@@ -244,10 +249,10 @@ measure() {
     fpi=$(awk -v r="$fpi" -v n="$made" 'BEGIN { if (r == "?") print "?"; else printf "%.0f", r / n }')
   fi
   [ "${bad:-0}" -gt 0 ] && errors_total=$((errors_total + bad))
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$label" "$side" "$rps" \
-    "$p50" "$p99" "${bad:-0}" "$n" "$srv_us" "$pg_us" "${hwm:--}" "$busy" "$made" "$wal_b" "$rec" "$fpi" "$drain" >> "$results"
-  printf '%-8s %-22s %-10s %9s/s  p50 %7s  p99 %7s ms  errors %s  cpu/req server %s µs, PostgreSQL %s µs  rss %s MB  machine %s cores  orders %s  WAL/order %s B, %s rec, %s B FPI  drain %s s\n' \
-    "round $round" "$label" "$(name_of "$side")" "$rps" "$p50" "$p99" "${bad:-0}" "$srv_us" "$pg_us" "${hwm:--}" "$busy" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$label" "$side" "$rps" \
+    "$p50" "$p99" "${bad:-0}" "$n" "$srv_us" "$pg_us" "${hwm:--}" "$busy" "$made" "$wal_b" "$rec" "$fpi" "$drain" "$other" >> "$results"
+  printf '%-8s %-22s %-10s %9s/s  p50 %7s  p99 %7s ms  errors %s  cpu/req server %s µs, PostgreSQL %s µs  rss %s MB  machine %s cores (others %s)  orders %s  WAL/order %s B, %s rec, %s B FPI  drain %s s\n' \
+    "round $round" "$label" "$(name_of "$side")" "$rps" "$p50" "$p99" "${bad:-0}" "$srv_us" "$pg_us" "${hwm:--}" "$busy" "$other" \
     "$made" "$wal_b" "$rec" "$fpi" "$drain"
   if [ "${bad:-0}" -gt 0 ]; then
     echo "checkout_peer: ERRORS in $label ($(name_of "$side")): $bad; see $out" >&2
@@ -294,7 +299,7 @@ for round in $(seq "$ROUNDS"); do
   for kind in get checkout; do
     lua=get_product.lua; [ "$kind" = checkout ] && lua=checkout.lua
     for side in $sides; do
-      run_wrk "$side" "$lua" "$WARMUP" > "$work/warmup.out"
+      run_wrk "$side" "$lua" "$WARMUP" > "$work/warmup.out"; sleep 1
       grep -q -E 'Non-2xx|Socket errors' "$work/warmup.out" &&
         echo "checkout_peer: errors in the warm-up of $kind on $(name_of "$side"): $(grep -E 'Non-2xx|Socket errors' "$work/warmup.out" | tr '\n' ' ')" >&2
       [ "$side" = pgc ] && wait_outbox >/dev/null
@@ -342,8 +347,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "?" 
        "wrk -t$THREADS -c$CONNS, ${DURATION} s per run after ${WARMUP} s warm-up; gateway pool" \
        "$(curl -s "http://127.0.0.1:$gw_port/metrics" | awk '/^pgcommerce_db_pool_size/ { print $2 }'), peer pool ${PEER_POOL_SIZE:-16}."
   echo
-  echo "| round | run | side | req/s | p50 ms | p99 ms | errors | requests | server CPU µs/req | PostgreSQL CPU µs/req | server peak RSS MB | machine busy (cores) | orders | WAL B/order | WAL records/order | FPI B/order | outbox drain s |"
-  echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "| round | run | side | req/s | p50 ms | p99 ms | errors | requests | server CPU µs/req | PostgreSQL CPU µs/req | server peak RSS MB | machine busy (cores) | orders | WAL B/order | WAL records/order | FPI B/order | outbox drain s | other processes (cores) |"
+  echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   awk -F'\t' -v OFS=' | ' '{ $2 = $2; sub(/-(r[0-9]+|c[0-9]+)-(pgc|peer)$/, "", $2); $3 = ($3 == "pgc" ? "pgcommerce" : "peer"); print "| " $0 " |" }' "$results"
   echo
   echo "Ratios pgcommerce ÷ peer (req/s or tps; WAL per order):"

@@ -38,8 +38,8 @@ COMMIT;
 ANALYZE;
 \pset format unaligned
 \pset tuples_only on
-SELECT t.id || '|' ||
-       (SELECT array_agg(p.product_id ORDER BY p.n) FROM p WHERE p.tenant_id = t.id) || '|' ||
-       (SELECT array_agg(p.variant_id ORDER BY p.n) FROM p WHERE p.tenant_id = t.id) || '|' ||
-       (SELECT array_agg(c.id ORDER BY c.email) FROM commerce.customers c WHERE c.tenant_id = t.id)
+SELECT t.id::text || '|' ||
+       (SELECT array_agg(p.product_id ORDER BY p.n) FROM p WHERE p.tenant_id = t.id)::text || '|' ||
+       (SELECT array_agg(p.variant_id ORDER BY p.n) FROM p WHERE p.tenant_id = t.id)::text || '|' ||
+       (SELECT array_agg(c.id ORDER BY c.email) FROM commerce.customers c WHERE c.tenant_id = t.id)::text
   FROM t ORDER BY t.n;
