@@ -219,7 +219,7 @@ measure() {
   l1=$(q postgres "SELECT pg_current_wal_lsn()"); o1=$(orders "$side")
   local rps p50 p99 n bad
   if [ "$kind" = pgbench ]; then
-    rps=$(awk '/^tps/ { print $3; exit }' "$out")
+    rps=$(awk '/^tps/ { printf "%.1f", $3; exit }' "$out")
     n=$(awk '/^number of transactions actually processed/ { split($NF, a, "/"); print a[1] }' "$out")
     bad=$(awk '/^number of failed transactions/ { print $5 } /aborted in command/ { a++ } END { if (a) print a }' "$out" | paste -sd+ | bc)
     read -r p50 p99 < <(cat "$work"/pgbench_log.* | awk '{ print $3 }' | sort -n |
@@ -278,6 +278,11 @@ sanity() {  # sanity SIDE: GET one product (200) and check out once (201)
   [ "$code" = 201 ] || { echo "checkout_peer: $(name_of "$1") checkout answered $code: $(cat "$work/sanity-$1-checkout.json")" >&2; exit 1; }
 }
 sanity pgc; sanity peer
+# The statement the gateway sent for that checkout (the last query of its
+# pool connection), beside the one pgbench sends (checkout.sql).
+q postgres "SELECT query FROM pg_stat_activity WHERE usename = 'bench_gateway' AND query LIKE '%commerce.checkout(%'
+            ORDER BY query_start DESC LIMIT 1" > "$work/gateway-checkout-statement.sql"
+echo "# the gateway's checkout statement: $(cat "$work/gateway-checkout-statement.sql")"
 
 # --- prime, analyze, restart ----------------------------------------------------
 for side in pgc peer; do run_wrk "$side" checkout.lua "$PRIME" > "$work/prime-$side.out"; done
