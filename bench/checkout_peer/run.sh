@@ -44,7 +44,9 @@
 # THREADS (2), CONNS (64), PGB_CLIENTS ("16 64"), PGB_DURATION (DURATION),
 # PICKS (100000, pre-drawn pgbench checkouts per side), GW_POOL_SIZE and
 # PEER_POOL_SIZE (unset: each server's default, 4 × CPUs and 16),
-# GW_LOG_LEVEL (warn: no access log, as the peer logs nothing), PEER_SRC
+# GW_LOG_LEVEL (warn: no access log, as the peer logs nothing), AUTOVACUUM
+# (on; off keeps autovacuum's WAL out of the per-order figures: the column
+# autovacuums counts the runs that finished in, or overlap, each run), PEER_SRC
 # (../shared/peers/seed-stack), PEER_DIR (/tmp/seed-stack: copied there and
 # `npm ci`-ed when it has no node_modules). Quick run:
 #   TENANTS=10 PRODUCTS=20 CUSTOMERS=10 ROUNDS=2 DURATION=5 bench/checkout_peer/run.sh
@@ -89,6 +91,7 @@ shared_buffers = 512MB
 max_connections = 300
 max_wal_size = 4GB
 wal_keep_size = 4GB
+autovacuum = ${AUTOVACUUM:-on}
 CONF
 gw_pid= peer_pid=
 stop_servers() {
@@ -189,6 +192,11 @@ client_ticks() { awk '{ sub(/^.*\) /, ""); print $14 + $15 }' "/proc/$$/stat"; }
 cpu_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }  # machine ticks in use
 hwm_mb() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 hz=$(getconf CLK_TCK)
+av_running() { q postgres "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"; }
+av_count() {  # autovacuum and autoanalyze runs finished so far, both databases
+  local a b; a=$(q pgc "SELECT sum(autovacuum_count + autoanalyze_count) FROM pg_stat_all_tables")
+  b=$(q peer "SELECT sum(autovacuum_count + autoanalyze_count) FROM pg_stat_all_tables"); echo $((a + b))
+}
 ms() {  # wrk latency (12.3us, 4.5ms, 1.2s) -> ms
   awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 } else if (v ~ /ms$/) sub(/ms/, "", v);
                          else if (v ~ /m$/) { sub(/m/, "", v); v *= 60000 } else if (v ~ /s$/) { sub(/s/, "", v); v *= 1000 }
@@ -209,14 +217,16 @@ measure() {
   pid=$(pid_of "$side")
   [ "$kind" = pgbench ] && pid=
   q "$db" CHECKPOINT >/dev/null
-  local o0 l0 s0 p0 b0 c0 w0 o1 l1 s1 p1 b1 c1 w1 drain=0
-  o0=$(orders "$side"); l0=$(q postgres "SELECT pg_current_wal_lsn()")
+  local o0 l0 a0 avs s0 p0 b0 c0 w0 o1 l1 s1 p1 b1 c1 w1 av avr drain=0
+  o0=$(orders "$side"); l0=$(q postgres "SELECT pg_current_wal_lsn()"); a0=$(av_count); avs=$(av_running)
   s0=${pid:+$(ticks "$pid")}; p0=$(pg_ticks); b0=$(cpu_busy); c0=$(client_ticks); w0=$(date +%s.%N)
   "$@" > "$out" 2>&1 || { echo "checkout_peer: $label failed:" >&2; cat "$out" >&2; exit 1; }
   c1=$(client_ticks); w1=$(date +%s.%N); s1=${pid:+$(ticks "$pid")}; p1=$(pg_ticks); b1=$(cpu_busy)
   sleep 1  # requests still in flight when wrk stopped finish (their orders count)
   [ "$side" = pgc ] && drain=$(wait_outbox)
   l1=$(q postgres "SELECT pg_current_wal_lsn()"); o1=$(orders "$side")
+  sleep 0.5; av=$(( $(av_count) - a0 )); avr=$(av_running)
+  [ "$avs$avr" != 00 ] && av="$av (running at start $avs, at end $avr)"
   local rps p50 p99 n bad
   if [ "$kind" = pgbench ]; then
     rps=$(awk '/^tps/ { printf "%.1f", $3; exit }' "$out")
@@ -250,10 +260,10 @@ measure() {
   fi
   [ "${bad:-0}" -gt 0 ] && errors_total=$((errors_total + bad))
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$label" "$side" "$rps" \
-    "$p50" "$p99" "${bad:-0}" "$n" "$srv_us" "$pg_us" "${hwm:--}" "$busy" "$made" "$wal_b" "$rec" "$fpi" "$drain" "$other" >> "$results"
-  printf '%-8s %-22s %-10s %9s/s  p50 %7s  p99 %7s ms  errors %s  cpu/req server %s µs, PostgreSQL %s µs  rss %s MB  machine %s cores (others %s)  orders %s  WAL/order %s B, %s rec, %s B FPI  drain %s s\n' \
+    "$p50" "$p99" "${bad:-0}" "$n" "$srv_us" "$pg_us" "${hwm:--}" "$busy" "$made" "$wal_b" "$rec" "$fpi" "$drain" "$other" "$av" >> "$results"
+  printf '%-8s %-22s %-10s %9s/s  p50 %7s  p99 %7s ms  errors %s  cpu/req server %s µs, PostgreSQL %s µs  rss %s MB  machine %s cores (others %s)  orders %s  WAL/order %s B, %s rec, %s B FPI  drain %s s  autovacuum %s\n' \
     "round $round" "$label" "$(name_of "$side")" "$rps" "$p50" "$p99" "${bad:-0}" "$srv_us" "$pg_us" "${hwm:--}" "$busy" "$other" \
-    "$made" "$wal_b" "$rec" "$fpi" "$drain"
+    "$made" "$wal_b" "$rec" "$fpi" "$drain" "$av"
   if [ "${bad:-0}" -gt 0 ]; then
     echo "checkout_peer: ERRORS in $label ($(name_of "$side")): $bad; see $out" >&2
     grep -E 'Non-2xx|Socket errors|failed|aborted' "$out" >&2 || true
@@ -352,8 +362,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "?" 
        "wrk -t$THREADS -c$CONNS, ${DURATION} s per run after ${WARMUP} s warm-up; gateway pool" \
        "$(curl -s "http://127.0.0.1:$gw_port/metrics" | awk '/^pgcommerce_db_pool_size/ { print $2 }'), peer pool ${PEER_POOL_SIZE:-16}."
   echo
-  echo "| round | run | side | req/s | p50 ms | p99 ms | errors | requests | server CPU µs/req | PostgreSQL CPU µs/req | server peak RSS MB | machine busy (cores) | orders | WAL B/order | WAL records/order | FPI B/order | outbox drain s | other processes (cores) |"
-  echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "| round | run | side | req/s | p50 ms | p99 ms | errors | requests | server CPU µs/req | PostgreSQL CPU µs/req | server peak RSS MB | machine busy (cores) | orders | WAL B/order | WAL records/order | FPI B/order | outbox drain s | other processes (cores) | autovacuums |"
+  echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   awk -F'\t' -v OFS=' | ' '{ $2 = $2; sub(/-(r[0-9]+|c[0-9]+)-(pgc|peer)$/, "", $2); $3 = ($3 == "pgc" ? "pgcommerce" : "peer"); print "| " $0 " |" }' "$results"
   echo
   echo "Ratios pgcommerce ÷ peer (req/s or tps; WAL per order):"
