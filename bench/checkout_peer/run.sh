@@ -259,7 +259,7 @@ measure() {
     fpi=$(awk -v r="$fpi" -v n="$made" 'BEGIN { if (r == "?") print "?"; else printf "%.0f", r / n }')
   fi
   [ "${bad:-0}" -gt 0 ] && errors_total=$((errors_total + bad))
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$label" "$side" "$rps" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$label" "$side" "$rps" \
     "$p50" "$p99" "${bad:-0}" "$n" "$srv_us" "$pg_us" "${hwm:--}" "$busy" "$made" "$wal_b" "$rec" "$fpi" "$drain" "$other" "$av" >> "$results"
   printf '%-8s %-22s %-10s %9s/s  p50 %7s  p99 %7s ms  errors %s  cpu/req server %s µs, PostgreSQL %s µs  rss %s MB  machine %s cores (others %s)  orders %s  WAL/order %s B, %s rec, %s B FPI  drain %s s  autovacuum %s\n' \
     "round $round" "$label" "$(name_of "$side")" "$rps" "$p50" "$p99" "${bad:-0}" "$srv_us" "$pg_us" "${hwm:--}" "$busy" "$other" \
