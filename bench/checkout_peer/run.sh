@@ -41,7 +41,8 @@
 #
 # Environment (defaults): TENANTS PRODUCTS CUSTOMERS (100 100 100), STOCK
 # (1000000), ROUNDS (3), DURATION (15 s), WARMUP (3 s), PRIME (5 s),
-# THREADS (2), CONNS (64), PGB_CLIENTS ("16 64"), PGB_DURATION (DURATION),
+# THREADS (2), CONNS (64), WRK_TIMEOUT (2s: wrk's own; a slower answer is
+# counted as a socket timeout error), PGB_CLIENTS ("16 64"), PGB_DURATION (DURATION),
 # PICKS (100000, pre-drawn pgbench checkouts per side), GW_POOL_SIZE and
 # PEER_POOL_SIZE (unset: each server's default, 4 × CPUs and 16),
 # GW_LOG_LEVEL (warn: no access log, as the peer logs nothing), AUTOVACUUM
@@ -270,7 +271,7 @@ measure() {
   fi
 }
 run_wrk() {  # run_wrk SIDE LUA SECONDS
-  wrk -t"$THREADS" -c"$CONNS" -d"$3s" --latency -s "$(wrkdir_of "$1")/$2" "http://127.0.0.1:$(port_of "$1")"
+  wrk -t"$THREADS" -c"$CONNS" -d"$3s" --timeout "${WRK_TIMEOUT:-2s}" --latency -s "$(wrkdir_of "$1")/$2" "http://127.0.0.1:$(port_of "$1")"
 }
 
 # --- one request each, to see that both sides answer ---------------------------
