@@ -6,7 +6,8 @@
 -- (seq = i + 1, outbox_seq at the last one) and its tenant's counter at its
 -- last number; one product and variant per tenant. Written straight into
 -- the tables as the superuser, set-based, like bench/place_order/many_orders.sql:
--- a fixture, not a workload. Role bench_export_1 is bound to tenant 1.
+-- a fixture, not a workload. Role bench_export_1 is bound to tenant 1,
+-- bench_export_empty to tenant bench-empty, which has no rows.
 \set ON_ERROR_STOP 1
 SET synchronous_commit = off;
 SET maintenance_work_mem = '512MB';
@@ -59,4 +60,12 @@ DO $$ BEGIN
   END IF;
 END $$;
 SELECT commerce.bind_role('bench_export_1', pg_temp.bench_id(200000000001));
+-- A tenant with no rows, bound to bench_export_empty: its export is the
+-- fixed cost of any export (connections, pg_dump reading the catalogue).
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bench_export_empty') THEN
+    CREATE ROLE bench_export_empty LOGIN;
+  END IF;
+END $$;
+SELECT commerce.bind_role('bench_export_empty', commerce.create_tenant('bench-empty', 'Empty', 'EUR'));
 VACUUM ANALYZE;
