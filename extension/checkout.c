@@ -5,7 +5,9 @@
  *	  single-request checkout of a storefront. It runs the rules of
  *	  create_order followed by place_order (order_rules.c), but writes the
  *	  order and its lines once, already placed, which is what makes it the
- *	  platform's fast path (bench/place_order).
+ *	  platform's fast path (bench/place_order). It emits one event,
+ *	  order.placed with the order and its lines (no order.created: nobody
+ *	  saw the draft, and the stock it reserves is in the lines).
  *
  * extension/checkout.c
  *
@@ -32,17 +34,14 @@ commerce_checkout(PG_FUNCTION_ARGS)
 	CommerceCommand cmd;
 	Order	   *order;
 	Jsonb	   *replay = order_create_begin(&cmd, "checkout", fcinfo, true, &order);
-	Jsonb	   *created;
 
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
 	/* create */
 	order_price(order, true);
-	created = order_render(order, true);
 	/* place */
 	order_reserve_and_number(order);
 	order_insert(order);
-	order_emit(order, "order.created", created);
 	PG_RETURN_JSONB_P(commerce_command_done(&cmd, "order.placed", "order", &order->id,
 											order_render(order, true)));
 }

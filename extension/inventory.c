@@ -10,7 +10,9 @@
  *	  otherwise, commerce_variant_visible). Orders
  *	  call the C entry points commerce_reserve_stock (placing),
  *	  commerce_release_stock (cancelling) and commerce_fulfil_stock
- *	  (shipping) inside their own transaction, for the 'default' location.
+ *	  (shipping) inside their own transaction, for the 'default' location;
+ *	  those emit nothing (the order's event carries the lines), while every
+ *	  stock command emits one inventory.changed (docs/events.md).
  *
  *	  No oversell under any concurrency: a reservation is one
  *	  UPDATE ... WHERE on_hand - reserved >= quantity. The row lock makes a
@@ -93,7 +95,7 @@ static const char *const move_sql[3] = {
 };
 
 static Jsonb *move_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant,
-						 int64 quantity, StockMove move);
+						 int64 quantity, StockMove move, bool emit);
 static void emit_inventory_event(const pg_uuid_t *tenant, const pg_uuid_t *variant,
 								 Jsonb *level, const char *change, int64 quantity,
 								 const char *reason);
@@ -180,12 +182,15 @@ read_level(const pg_uuid_t *tenant, const pg_uuid_t *variant,
 /*
  * move_stock
  *		Reserve, release or fulfil quantity units of the default location in
- *		one row-locking UPDATE, emit inventory.changed, return the new level
- *		(allocated in the caller's memory context).
+ *		one row-locking UPDATE, return the new level (allocated in the
+ *		caller's memory context). Only the stock commands emit
+ *		inventory.changed (emit): an order command's own event (order.placed,
+ *		order.cancelled, order.fulfilled) carries its lines, hence every
+ *		stock move it made, and a command emits one event.
  */
 static Jsonb *
 move_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant, int64 quantity,
-		   StockMove move)
+		   StockMove move, bool emit)
 {
 	Datum		values[4];
 	Jsonb	   *level;
@@ -224,7 +229,8 @@ move_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant, int64 quantity,
 				 errdetail("Only " INT64_FORMAT " units are reserved.", reserved)));
 	}
 	level = commerce_result_jsonb(1);
-	emit_inventory_event(tenant, variant, level, stock_move_names[move], quantity, NULL);
+	if (emit)
+		emit_inventory_event(tenant, variant, level, stock_move_names[move], quantity, NULL);
 	SPI_finish();
 	return level;
 }
@@ -232,19 +238,19 @@ move_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant, int64 quantity,
 void
 commerce_reserve_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant, int64 quantity)
 {
-	(void) move_stock(tenant, variant, quantity, STOCK_RESERVE);
+	(void) move_stock(tenant, variant, quantity, STOCK_RESERVE, false);
 }
 
 void
 commerce_release_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant, int64 quantity)
 {
-	(void) move_stock(tenant, variant, quantity, STOCK_RELEASE);
+	(void) move_stock(tenant, variant, quantity, STOCK_RELEASE, false);
 }
 
 void
 commerce_fulfil_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant, int64 quantity)
 {
-	(void) move_stock(tenant, variant, quantity, STOCK_FULFIL);
+	(void) move_stock(tenant, variant, quantity, STOCK_FULFIL, false);
 }
 
 /*
@@ -264,7 +270,7 @@ stock_move_command(FunctionCallInfo fcinfo, StockMove move, const char *name)
 	if (level != NULL)
 		PG_RETURN_JSONB_P(level);
 	require_variant(&cmd.tenant, variant);
-	level = move_stock(&cmd.tenant, variant, PG_GETARG_INT64(1), move);
+	level = move_stock(&cmd.tenant, variant, PG_GETARG_INT64(1), move, true);
 	level = commerce_command_finish(&cmd, level);
 	SPI_finish();
 	PG_RETURN_JSONB_P(level);

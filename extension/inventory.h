@@ -17,8 +17,9 @@
 /*
  * reserve: insufficient_stock (55000) when available < quantity; release
  * and fulfil (on_hand -= q, reserved -= q): reservation_exceeded (55000)
- * when reserved < quantity; quantity <= 0: invalid_input. Each emits
- * inventory.changed.
+ * when reserved < quantity; quantity <= 0: invalid_input. None emits an
+ * event: they are steps of an order command, whose one event (order.placed,
+ * order.cancelled, order.fulfilled) carries the lines and so the moves.
  */
 extern void commerce_reserve_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant, int64 quantity);
 extern void commerce_release_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant, int64 quantity);

@@ -5,7 +5,8 @@
 -- idempotency lock and look-up, tax settings, per line the catalog row,
 -- the price (the same resolution query) and the tax rate, the three stock
 -- reservations (conditional UPDATEs, variant order), the tenant's order
--- counter, the order and its three lines, two outbox events and the stored
+-- counter, the order and its three lines, one outbox event (order.placed:
+-- a checkout emits one event since issue 13; two before) and the stored
 -- response. Tax is computed in the INSERTs (per line, half-even is left
 -- out: plain round()).
 \set t random(1, :tenants)
@@ -39,7 +40,6 @@ INSERT INTO baseline.order_lines (tenant_id, id, order_id, variant_id, quantity,
 INSERT INTO baseline.order_lines (tenant_id, id, order_id, variant_id, quantity, sku, title, tax_category, price_list_id, unit_amount, amount, tax_rate_ppm, tax_amount) VALUES (('00000000-0000-7000-8000-' || :tid)::uuid, gen_random_uuid(), :order_id, ('00000000-0000-7000-8000-' || :vb)::uuid, 2, :sku_b, 'Product', NULLIF(:cat_b, ''), :list_b, :price_b::bigint, :amount_b::bigint, :rate_b::bigint, :tax_b::bigint);
 INSERT INTO baseline.order_lines (tenant_id, id, order_id, variant_id, quantity, sku, title, tax_category, price_list_id, unit_amount, amount, tax_rate_ppm, tax_amount) VALUES (('00000000-0000-7000-8000-' || :tid)::uuid, gen_random_uuid(), :order_id, ('00000000-0000-7000-8000-' || :vc)::uuid, 1, :sku_c, 'Product', NULLIF(:cat_c, ''), :list_c, :price_c::bigint, :amount_c::bigint, :rate_c::bigint, :tax_c::bigint);
 SELECT jsonb_build_object('id', o.id, 'number', o.number, 'status', o.status, 'currency', o.currency, 'subtotal', o.subtotal, 'tax_total', o.tax_total, 'total', o.total, 'version', o.version, 'created_at', o.created_at, 'lines', (SELECT jsonb_agg(jsonb_build_object('id', l.id, 'variant_id', l.variant_id, 'sku', l.sku, 'quantity', l.quantity, 'unit_amount', l.unit_amount, 'amount', l.amount, 'tax_amount', l.tax_amount) ORDER BY l.id) FROM baseline.order_lines l WHERE l.tenant_id = o.tenant_id AND l.order_id = o.id)) AS response FROM baseline.orders o WHERE o.tenant_id = ('00000000-0000-7000-8000-' || :tid)::uuid AND o.id = :order_id \gset
-INSERT INTO baseline.outbox (tenant_id, id, type, aggregate_type, aggregate_id, data) VALUES (('00000000-0000-7000-8000-' || :tid)::uuid, gen_random_uuid(), 'order.created', 'order', :order_id, :response);
 INSERT INTO baseline.outbox (tenant_id, id, type, aggregate_type, aggregate_id, data) VALUES (('00000000-0000-7000-8000-' || :tid)::uuid, gen_random_uuid(), 'order.placed', 'order', :order_id, :response);
 INSERT INTO baseline.idempotency_keys (tenant_id, actor, subject, key, command, fingerprint, response) VALUES (('00000000-0000-7000-8000-' || :tid)::uuid, 'staff', '', 'bench-' || :client_id || '-' || :k, 'checkout', sha256(convert_to(:response, 'UTF8')), :response);
 COMMIT;

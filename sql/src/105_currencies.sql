@@ -28,3 +28,21 @@ INSERT INTO commerce.currencies (code, exponent, name) VALUES
   ('ZAR', 2, 'Rand');
 
 GRANT SELECT ON commerce.currencies TO PUBLIC;
+
+-- Orders name their currency without a foreign key (500_orders.sql): a
+-- currency, once known, stays, so no order's code can dangle. Adding one
+-- is allowed; removing or renaming one is refused.
+CREATE FUNCTION commerce.currencies_are_permanent() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+BEGIN
+  RAISE EXCEPTION 'currencies cannot be removed or renamed'
+    USING ERRCODE = 'restrict_violation',
+          DETAIL = 'Orders name their currency by code without a foreign key.',
+          HINT = 'Add a new currency instead.';
+END
+$$;
+CREATE TRIGGER currencies_are_permanent
+  BEFORE DELETE OR UPDATE OF code OR TRUNCATE ON commerce.currencies
+  FOR EACH STATEMENT EXECUTE FUNCTION commerce.currencies_are_permanent();

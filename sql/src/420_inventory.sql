@@ -56,7 +56,7 @@ CREATE FUNCTION commerce.reserve_stock(variant uuid, quantity bigint, idempotenc
     AS 'MODULE_PATHNAME', 'commerce_reserve_stock_sql'
     LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION commerce.reserve_stock(uuid, bigint, text) IS
-  'Reserve quantity units of the default location (staff; orders reserve when placed): SELECT commerce.reserve_stock(''0190...''::uuid, 2). Exact under concurrency. Emits inventory.changed. Errors: insufficient_stock (55000), invalid_input (22023), not_found (P0002), permission_denied (42501).';
+  'Reserve quantity units of the default location (staff; orders reserve when placed): SELECT commerce.reserve_stock(''0190...''::uuid, 2). Exact under concurrency. Emits inventory.changed (the reservations of place_order and checkout emit none: order.placed carries them). Errors: insufficient_stock (55000), invalid_input (22023), not_found (P0002), permission_denied (42501).';
 
 CREATE FUNCTION commerce.release_stock(variant uuid, quantity bigint, idempotency_key text DEFAULT NULL)
     RETURNS jsonb

@@ -18,7 +18,14 @@ CREATE TABLE commerce.orders (
   payment_status     text NOT NULL DEFAULT 'unpaid'
                      CHECK (payment_status IN ('unpaid', 'authorized', 'partially_paid', 'paid',
                                                'partially_refunded', 'refunded')),
-  currency           text NOT NULL REFERENCES commerce.currencies (code),
+  -- No foreign key to commerce.currencies: its check would take FOR KEY
+  -- SHARE on the currency row at every order insert, one row shared by
+  -- every order of every tenant (row-lock WAL, multixacts under
+  -- concurrency). The commands check the code (commerce_require_currency,
+  -- order_rules.c), only commands write orders (900_privileges.sql), the
+  -- CHECK keeps the shape for any other write, and currencies are never
+  -- deleted or renamed (105_currencies.sql), so no order's code dangles.
+  currency           text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
   -- tax settings snapshotted at placement (docs/orders.md, Tax)
   prices_include_tax boolean NOT NULL DEFAULT false,
   tax_rounding_mode  text CHECK (tax_rounding_mode IN ('half_even', 'half_up')),
@@ -207,7 +214,7 @@ CREATE FUNCTION commerce.checkout(data jsonb, idempotency_key text DEFAULT NULL)
     AS 'MODULE_PATHNAME', 'commerce_checkout'
     LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION commerce.checkout(jsonb, text) IS
-  'Create and place an order in one call (single-request checkout): SELECT commerce.checkout(''{"currency": "EUR", "lines": [{"variant_id": "0190...", "quantity": 1}]}'', ''key-1''); data as create_order, lines required. Returns the placed order. Emits order.created and order.placed. Errors: those of create_order and place_order.';
+  'Create and place an order in one call (single-request checkout): SELECT commerce.checkout(''{"currency": "EUR", "lines": [{"variant_id": "0190...", "quantity": 1}]}'', ''key-1''); data as create_order, lines required. Returns the placed order. Emits one order.placed (the order with its lines). Errors: those of create_order and place_order.';
 
 CREATE FUNCTION commerce.order_apply_payment_totals(order_id uuid, authorized bigint,
                                                     captured bigint, refunded bigint)

@@ -71,6 +71,7 @@ BEGIN
       -- internal: triggers, the workers' helpers, what commands call; only the owner
       ('tenant_roles_changed', 'internal'), ('routes_changed', 'internal'),
       ('tenant_changed', 'internal'), ('outbox_append_only', 'internal'),
+      ('currencies_are_permanent', 'internal'),
       ('start_outbox_workers', 'internal'), ('purge_idempotency_keys', 'internal'),
       ('order_apply_payment_totals', 'internal'), ('require_active_tenant', 'internal'),
       ('payment_provider_manual', 'internal'), ('payment_provider_test', 'internal'))

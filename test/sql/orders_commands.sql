@@ -3,7 +3,7 @@
 -- fulfil on stock, checkout, idempotency, versions, strict input, tenant
 -- isolation, events, list paging, tax rates.
 BEGIN;
-SELECT plan(63);
+SELECT plan(66);
 \ir ../fixtures/orders.sql
 
 SELECT orders_test.tenant('shop', 'EUR') AS t \gset
@@ -99,7 +99,13 @@ SELECT is((SELECT array_agg(type ORDER BY id) FROM commerce.outbox WHERE aggrega
           ARRAY['order.created', 'order.updated', 'order.updated', 'order.updated', 'order.updated', 'order.placed'],
           'the cart emitted created, four updates and placed');
 SELECT is((SELECT array_agg(type ORDER BY id) FROM commerce.outbox WHERE aggregate_id = (:'c2'::jsonb->>'id')::uuid),
-          ARRAY['order.created', 'order.placed', 'order.fulfilled'], 'checkout emitted created and placed, then fulfilled');
+          ARRAY['order.placed', 'order.fulfilled'], 'checkout emitted one order.placed (no order.created), then fulfilled');
+SELECT is((SELECT data FROM commerce.outbox WHERE aggregate_id = (:'c2'::jsonb->>'id')::uuid AND type = 'order.placed'),
+          :'c2'::jsonb, 'checkout''s order.placed carries the order as answered, with its lines');
+SELECT is((SELECT array_agg(type ORDER BY id) FROM commerce.outbox WHERE aggregate_id = (:'c1'::jsonb->>'id')::uuid),
+          ARRAY['order.placed', 'order.cancelled'], 'a cancelled checkout: placed, then cancelled');
+SELECT is((SELECT count(*) FROM commerce.outbox WHERE tenant_id = :'t' AND type = 'inventory.changed'), 0::bigint,
+          'placing, cancelling and fulfilling orders moved stock without any inventory.changed: the order event carries the lines');
 SELECT is((SELECT data FROM commerce.outbox WHERE aggregate_id = :'oid' AND type = 'order.placed'), :'placed'::jsonb,
           'order.placed carries the placed order');
 
