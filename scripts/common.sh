@@ -53,3 +53,26 @@ ensure_server_user_access() {
   done
   chmod -R o+rX "$REPO_ROOT" 2>/dev/null || true
 }
+
+# bench_cluster DIR [SETTINGS] — a benchmark's own cluster under DIR
+# (tmp_check/bench-...): builds, installs into tmp_install/, creates the
+# cluster afresh (unless KEEP=1 reuses it) with SETTINGS appended to its
+# postgresql.conf, starts it, stops it when the script exits, and exports
+# its connection environment. Sets pgbin and puts it first on PATH.
+bench_cluster() {
+  local dir=$1 settings=${2:-}
+  make -s all >/dev/null
+  pgbin=$(./scripts/tmp-install.sh)
+  export PATH="$pgbin:$PATH"
+  export PGCOMMERCE_PGDATA=$dir/cluster PGCOMMERCE_PGBIN=$pgbin
+  ./scripts/cluster.sh stop 2>/dev/null || true
+  if [ "${KEEP:-0}" != 1 ] || [ ! -d "$PGCOMMERCE_PGDATA" ]; then
+    rm -rf "$dir"
+    own_for_server "$dir"
+    ./scripts/cluster.sh init
+    [ -z "$settings" ] || printf '%s\n' "$settings" >>"$PGCOMMERCE_PGDATA/data/postgresql.conf"
+  fi
+  ./scripts/cluster.sh start
+  trap './scripts/cluster.sh stop' EXIT
+  eval "$(./scripts/cluster.sh env)"
+}

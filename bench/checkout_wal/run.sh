@@ -21,24 +21,11 @@ N=${N:-2000}
 BENCH_TENANTS=${BENCH_TENANTS:-16}
 bench_dir=$REPO_ROOT/tmp_check/bench-checkout-wal
 
-make -s all >/dev/null
-pgbin=$(./scripts/tmp-install.sh)
-export PATH="$pgbin:$PATH"
-export PGCOMMERCE_PGDATA=$bench_dir/cluster PGCOMMERCE_PGBIN=$pgbin
 export PGCOMMERCE_PGPORT=${PGCOMMERCE_PGPORT:-$((55000 + RANDOM % 5000))}
-./scripts/cluster.sh stop 2>/dev/null || true
-rm -rf "$bench_dir"
-own_for_server "$bench_dir"
-./scripts/cluster.sh init
-cat >>"$PGCOMMERCE_PGDATA/data/postgresql.conf" <<CONF
-shared_buffers = 512MB
+KEEP=0 bench_cluster "$bench_dir" "shared_buffers = 512MB
 max_wal_size = 8GB
 checkpoint_timeout = 30min
-autovacuum = off
-CONF
-./scripts/cluster.sh start
-trap './scripts/cluster.sh stop' EXIT
-eval "$(./scripts/cluster.sh env)"
+autovacuum = off"
 
 psql -X -q -d postgres -c "CREATE DATABASE bench_wal"
 export PGDATABASE=bench_wal

@@ -28,25 +28,10 @@ ROUNDS=${ROUNDS:-5}
 here=bench/export
 bench_dir=$REPO_ROOT/tmp_check/bench-export
 
-make -s all >/dev/null
-pgbin=$(./scripts/tmp-install.sh)
-export PATH="$pgbin:$PATH"
-export PGCOMMERCE_PGDATA=$bench_dir/cluster PGCOMMERCE_PGBIN=$pgbin
-./scripts/cluster.sh stop 2>/dev/null || true
-if [ "${KEEP:-0}" != 1 ]; then
-  rm -rf "$bench_dir"
-  own_for_server "$bench_dir"
-  ./scripts/cluster.sh init
-  cat >>"$PGCOMMERCE_PGDATA/data/postgresql.conf" <<CONF
-shared_buffers = 1GB
+bench_cluster "$bench_dir" "shared_buffers = 1GB
 maintenance_work_mem = 512MB
 max_wal_size = 8GB
-checkpoint_timeout = 30min
-CONF
-fi
-./scripts/cluster.sh start
-trap './scripts/cluster.sh stop' EXIT
-eval "$(./scripts/cluster.sh env)"
+checkpoint_timeout = 30min"
 out=$(mktemp -d "${TMPDIR:-/tmp}/bench-export.XXXXXX")
 trap './scripts/cluster.sh stop; rm -rf "$out"' EXIT
 

@@ -37,25 +37,10 @@ TENANTS=${TENANTS:-1000}
 here=bench/place_order
 bench_dir=$REPO_ROOT/tmp_check/bench-place-order
 
-make -s all >/dev/null
-pgbin=$(./scripts/tmp-install.sh)
-export PATH="$pgbin:$PATH"
-export PGCOMMERCE_PGDATA=$bench_dir/cluster PGCOMMERCE_PGBIN=$pgbin
-./scripts/cluster.sh stop 2>/dev/null || true
-if [ "${KEEP:-0}" != 1 ]; then
-  rm -rf "$bench_dir"
-  own_for_server "$bench_dir"
-  ./scripts/cluster.sh init
-  cat >>"$PGCOMMERCE_PGDATA/data/postgresql.conf" <<CONF
-shared_buffers = 2GB
+bench_cluster "$bench_dir" "shared_buffers = 2GB
 maintenance_work_mem = 512MB
 max_wal_size = 8GB
-checkpoint_timeout = 30min
-CONF
-fi
-./scripts/cluster.sh start
-trap './scripts/cluster.sh stop' EXIT
-eval "$(./scripts/cluster.sh env)"
+checkpoint_timeout = 30min"
 
 load_catalog() {  # load_catalog DB
   psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"
