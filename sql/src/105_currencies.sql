@@ -46,3 +46,5 @@ $$;
 CREATE TRIGGER currencies_are_permanent
   BEFORE DELETE OR UPDATE OF code OR TRUNCATE ON commerce.currencies
   FOR EACH STATEMENT EXECUTE FUNCTION commerce.currencies_are_permanent();
+COMMENT ON FUNCTION commerce.currencies_are_permanent() IS
+  'Trigger of commerce.currencies: refuses DELETE, TRUNCATE and a change of code (23001 restrict_violation), since orders name their currency by code without a foreign key.';
