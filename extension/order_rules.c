@@ -373,7 +373,8 @@ read_lines_catalog(const Order *order, TimestampTz at)
 	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 	int			i;
 
-	commerce_prepare(&plan_lines_catalog,
+	/* generic: the arrays make a custom plan look cheaper, re-planned each call */
+	commerce_prepare_generic(&plan_lines_catalog,
 					 "SELECT v.id IS NOT NULL, v.sku,"
 					 " CASE WHEN v.title IS NULL OR v.title OPERATOR(pg_catalog.=) ''"
 					 "      OR v.title OPERATOR(pg_catalog.=) cp.title THEN cp.title"

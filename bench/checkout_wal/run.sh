@@ -41,6 +41,7 @@ checkpoint_timeout = 30min
 autovacuum = off
 shared_preload_libraries = 'pgcommerce,pg_stat_statements'
 pg_stat_statements.track = all
+pg_stat_statements.track_planning = on
 pg_stat_statements.max = 10000
 CONF
 ./scripts/cluster.sh start
@@ -81,8 +82,8 @@ outbox=$(( $(q "SELECT count(*) FROM commerce.outbox") - outbox0 ))
 lsn1=$(q "SELECT pg_current_wal_lsn()")
 nested=$(q "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE NOT toplevel")
 # B-tree entries: leaf inserts (page splits write the entry in their own record)
-index_entries=$(pg_waldump -p "$PGCOMMERCE_PGDATA/data/pg_wal" -s "$lsn0" -e "$lsn1" --stats=record 2>/dev/null |
-  awk '/^Btree\/(INSERT_LEAF|INSERT_POST|SPLIT_L|SPLIT_R|NEWROOT)/ { n += $2 } END { print n + 0 }')
+waldump=$(pg_waldump -p "$PGCOMMERCE_PGDATA/data/pg_wal" -s "$lsn0" -e "$lsn1" --stats=record 2>/dev/null || true)
+index_entries=$(awk '/^Btree\/(INSERT_LEAF|INSERT_POST|SPLIT_L|SPLIT_R|NEWROOT)/ { n += $2 } END { print n + 0 }' <<<"$waldump")
 
 echo "commit $(git rev-parse --short HEAD), $N checkouts"
 awk -v n="$N" -v b="$bytes" -v r="$rec" -v f="$fpi" -v o="$outbox" -v s="$nested" -v x="$index_entries" 'BEGIN {
@@ -93,5 +94,7 @@ awk -v n="$N" -v b="$bytes" -v r="$rec" -v f="$fpi" -v o="$outbox" -v s="$nested
   printf "nested statements        %.1f per checkout\n", s / n;
   printf "index entries            %.1f per checkout\n", x / n }'
 psql -X -q -c "SELECT type, count(*) FROM commerce.outbox GROUP BY type ORDER BY type"
-psql -X -q -c "SELECT round(calls::numeric / $N, 2) AS per_checkout, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS statement
+echo "WAL records per checkout by kind (pg_waldump --stats=record):"
+awk -v n="$N" '$2 ~ /^[0-9]+$/ && $2 / n >= 0.05 { printf "  %-28s %6.2f\n", $1, $2 / n }' <<<"$waldump" | sort -k2 -nr
+psql -X -q -c "SELECT round(calls::numeric / $N, 2) AS per_checkout, round(plans::numeric / $N, 2) AS plans, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS statement
                 FROM pg_stat_statements WHERE NOT toplevel ORDER BY calls DESC, query LIMIT 25"
