@@ -40,8 +40,8 @@ commerce_checkout(PG_FUNCTION_ARGS)
 	/* create */
 	order_price(order, true);
 	/* place */
-	order_reserve_and_number(order);
-	order_insert(order);
+	order_reserve(order);
+	order_insert(order);		/* takes the number */
 	PG_RETURN_JSONB_P(commerce_command_done(&cmd, "order.placed", "order", &order->id,
 											order_render(order, true)));
 }

@@ -8,7 +8,8 @@
  *	  reserve_stock/release_stock/fulfil_stock; get_inventory reads, for a
  *	  customer actor only a variant of an active product (not_found
  *	  otherwise, commerce_variant_visible). Orders
- *	  call the C entry points commerce_reserve_stock (placing),
+ *	  call the C entry points commerce_reserve_stock_lines (placing, all
+ *	  lines in one statement),
  *	  commerce_release_stock (cancelling) and commerce_fulfil_stock
  *	  (shipping) inside their own transaction, for the 'default' location;
  *	  those emit nothing (the order's event carries the lines), while every
@@ -33,6 +34,7 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
@@ -77,6 +79,7 @@ typedef enum StockMove
 static const char *const stock_move_names[] = {"reserve", "release", "fulfil"};
 
 static SPIPlanPtr plan_move[3] = {NULL, NULL, NULL};
+static SPIPlanPtr plan_reserve_lines = NULL;
 static SPIPlanPtr plan_read_level = NULL;
 static SPIPlanPtr plan_lock_level = NULL;
 static SPIPlanPtr plan_insert_level = NULL;
@@ -235,10 +238,89 @@ move_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant, int64 quantity,
 	return level;
 }
 
+/*
+ * commerce_reserve_stock_lines
+ *		Placing's reservation of all an order's lines in one statement.
+ *		"locked" takes the default-location rows in variant id order (a
+ *		LockRows above the sort), so two placements sharing variants queue
+ *		on the first one they share and never deadlock; once every row is
+ *		locked, "short" is the first line (in id order) whose available
+ *		(0 when the stock is untracked) is below its quantity, and the
+ *		update writes only when there is none: a refused placement writes
+ *		no stock row. The update's own WHERE repeats the rule, as the one
+ *		of a single reservation does.
+ */
 void
-commerce_reserve_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant, int64 quantity)
+commerce_reserve_stock_lines(const pg_uuid_t *tenant, int n, const pg_uuid_t *variants,
+							 const int64 *quantities)
 {
-	(void) move_stock(tenant, variant, quantity, STOCK_RESERVE, false);
+	Datum	   *variant_datums = palloc(sizeof(Datum) * n);
+	Datum	   *quantity_datums = palloc(sizeof(Datum) * n);
+	Datum		values[3];
+	Datum		variant;
+	HeapTuple	row;
+	TupleDesc	desc;
+	bool		isnull;
+	int			i;
+
+	SPI_connect();
+	commerce_prepare(&plan_reserve_lines,
+					 "WITH line AS (SELECT * FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) AS w(variant_id, quantity)),"
+					 " locked AS MATERIALIZED ("
+					 "   SELECT i.variant_id, w.quantity, i.on_hand - i.reserved AS available"
+					 "   FROM commerce.inventory_levels i JOIN line w"
+					 "     ON i.variant_id OPERATOR(pg_catalog.=) w.variant_id"
+					 "   WHERE i.tenant_id OPERATOR(pg_catalog.=) $1"
+					 "     AND i.location OPERATOR(pg_catalog.=) '" DEFAULT_LOCATION "'"
+					 "   ORDER BY i.variant_id FOR NO KEY UPDATE OF i),"
+					 " short AS ("
+					 "   SELECT w.variant_id, w.quantity, coalesce(k.available, 0) AS available"
+					 "   FROM line w LEFT JOIN locked k ON k.variant_id OPERATOR(pg_catalog.=) w.variant_id"
+					 "   WHERE k.variant_id IS NULL OR k.available OPERATOR(pg_catalog.<) w.quantity"
+					 "   ORDER BY w.variant_id LIMIT 1),"
+					 " moved AS ("
+					 "   UPDATE commerce.inventory_levels i SET reserved = i.reserved + k.quantity,"
+					 "     version = i.version + 1, updated_at = pg_catalog.now()"
+					 "   FROM locked k"
+					 "   WHERE i.tenant_id OPERATOR(pg_catalog.=) $1"
+					 "     AND i.variant_id OPERATOR(pg_catalog.=) k.variant_id"
+					 "     AND i.location OPERATOR(pg_catalog.=) '" DEFAULT_LOCATION "'"
+					 "     AND i.on_hand - i.reserved OPERATOR(pg_catalog.>=) k.quantity"
+					 "     AND NOT EXISTS (SELECT FROM short)"
+					 "   RETURNING 1)"
+					 " SELECT (SELECT count(*) FROM moved), s.variant_id, s.quantity, s.available"
+					 " FROM (SELECT) one LEFT JOIN short s ON true",
+					 3, (Oid[]) {UUIDOID, UUIDARRAYOID, INT8ARRAYOID});
+	for (i = 0; i < n; i++)
+	{
+		variant_datums[i] = UUIDPGetDatum(&variants[i]);
+		quantity_datums[i] = Int64GetDatum(quantities[i]);
+	}
+	values[0] = UUIDPGetDatum(tenant);
+	values[1] = PointerGetDatum(construct_array(variant_datums, n, UUIDOID, UUID_LEN, false,
+												TYPALIGN_CHAR));
+	values[2] = PointerGetDatum(construct_array(quantity_datums, n, INT8OID, 8,
+												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	commerce_execute(plan_reserve_lines, values, NULL, false, 0);
+	row = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	if (DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull)) == n)
+	{
+		SPI_finish();
+		return;
+	}
+	variant = SPI_getbinval(row, desc, 2, &isnull);
+	if (!isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_COMMERCE_STATE_CONFLICT),
+				 commerce_errcode("insufficient_stock"),
+				 errmsg("insufficient stock for variant %s",
+						commerce_uuid_string(DatumGetUUIDP(variant))),
+				 errdetail("Requested " INT64_FORMAT ", available " INT64_FORMAT ".",
+						   DatumGetInt64(SPI_getbinval(row, desc, 3, &isnull)),
+						   DatumGetInt64(SPI_getbinval(row, desc, 4, &isnull)))));
+	elog(ERROR, "reservation of %d lines moved " INT64_FORMAT " stock rows", n,
+		 DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull)));
 }
 
 void

@@ -21,7 +21,14 @@
  * event: they are steps of an order command, whose one event (order.placed,
  * order.cancelled, order.fulfilled) carries the lines and so the moves.
  */
-extern void commerce_reserve_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant, int64 quantity);
+/*
+ * Reserve quantities[i] units of variants[i] for every i < n (distinct
+ * variants, quantities > 0) in one statement that locks the stock rows in
+ * variant id order: all or nothing, insufficient_stock naming the first
+ * variant, in id order, that lacks stock.
+ */
+extern void commerce_reserve_stock_lines(const pg_uuid_t *tenant, int n,
+										 const pg_uuid_t *variants, const int64 *quantities);
 extern void commerce_release_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant, int64 quantity);
 extern void commerce_fulfil_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant, int64 quantity);
 

@@ -17,8 +17,10 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/timestamp.h"
 
 #include "command.h"
 #include "currencies.h"
@@ -26,6 +28,7 @@
 #include "inventory.h"
 #include "order_rules.h"
 #include "resolve_price.h"
+#include "tax_rules.h"
 #include "tenant_context.h"
 #include "uuid.h"
 
@@ -42,7 +45,7 @@ static const struct
 };
 
 static SPIPlanPtr plan_catalog = NULL;
-static SPIPlanPtr plan_next_number = NULL;
+static SPIPlanPtr plan_lines_catalog = NULL;
 static SPIPlanPtr plan_customer_exists = NULL;
 
 static void customer_for_actor(const pg_uuid_t *tenant, bool given, pg_uuid_t *customer,
@@ -52,6 +55,9 @@ static Order *new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *
 						bool lines_required);
 static OrderLine *lines_by_variant(const Order *order);
 static int	compare_lines_by_variant(const void *a, const void *b);
+static void read_lines_catalog(const Order *order, TimestampTz at);
+static bool line_from_catalog(const Order *order, OrderLine *line, HeapTuple row,
+							  TupleDesc desc, bool placing);
 
 /* --- the state machine --------------------------------------------------- */
 
@@ -349,17 +355,132 @@ order_line_catalog(const pg_uuid_t *tenant, const pg_uuid_t *variant, OrderLine 
 }
 
 /*
+ * read_lines_catalog
+ *		The catalog facts, winning price tier and tax rate of every line in
+ *		one statement (the per-line rules of order_line_catalog,
+ *		COMMERCE_PRICE_TIER_SQL and TAX_RATE_SQL over the lines' arrays),
+ *		one row per line in the order's line order. A line whose variant the
+ *		tenant lacks has found = false and nothing else. The customer's
+ *		group is read once by the statement (orders.customer_id has a
+ *		foreign key to customers, so the customer exists).
+ */
+static void
+read_lines_catalog(const Order *order, TimestampTz at)
+{
+	Datum	   *variants = palloc(sizeof(Datum) * (order->nlines + 1));
+	Datum	   *quantities = palloc(sizeof(Datum) * (order->nlines + 1));
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	int			i;
+
+	/* generic: the arrays make a custom plan look cheaper, re-planned each call */
+	commerce_prepare_generic(&plan_lines_catalog,
+					 "SELECT v.id IS NOT NULL, v.sku,"
+					 " CASE WHEN v.title IS NULL OR v.title OPERATOR(pg_catalog.=) ''"
+					 "      OR v.title OPERATOR(pg_catalog.=) cp.title THEN cp.title"
+					 "      ELSE cp.title OPERATOR(pg_catalog.||) ' - ' OPERATOR(pg_catalog.||) v.title END,"
+					 " cp.tax_category, cp.status OPERATOR(pg_catalog.=) 'active',"
+					 " tier.amount, tier.price_list_id, rate.rate_ppm"
+					 " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) WITH ORDINALITY AS line(variant_id, quantity, ord)"
+					 " LEFT JOIN commerce.variants v"
+					 "   ON v.tenant_id OPERATOR(pg_catalog.=) $1"
+					 "  AND v.id OPERATOR(pg_catalog.=) line.variant_id"
+					 " LEFT JOIN commerce.products cp"
+					 "   ON cp.tenant_id OPERATOR(pg_catalog.=) v.tenant_id"
+					 "  AND cp.id OPERATOR(pg_catalog.=) v.product_id"
+					 " LEFT JOIN LATERAL ("
+					 COMMERCE_PRICE_TIER_SQL("line.variant_id", "line.quantity", "$4",
+											 "(SELECT c.group_id FROM commerce.customers c"
+											 " WHERE c.tenant_id OPERATOR(pg_catalog.=) $1"
+											 " AND c.id OPERATOR(pg_catalog.=) $5)", "$6")
+					 ") tier ON v.id IS NOT NULL"
+					 " LEFT JOIN LATERAL (" TAX_RATE_SQL("cp.tax_category") ") rate"
+					 "   ON v.id IS NOT NULL"
+					 " ORDER BY line.ord",
+					 6, (Oid[]) {UUIDOID, UUIDARRAYOID, INT4ARRAYOID, TEXTOID, UUIDOID,
+		TIMESTAMPTZOID});
+	for (i = 0; i < order->nlines; i++)
+	{
+		variants[i] = UUIDPGetDatum(&order->lines[i].variant_id);
+		quantities[i] = Int32GetDatum(order->lines[i].quantity);
+	}
+	values[0] = UUIDPGetDatum(&order->tenant);
+	values[1] = PointerGetDatum(construct_array(variants, order->nlines, UUIDOID, UUID_LEN,
+												false, TYPALIGN_CHAR));
+	values[2] = PointerGetDatum(construct_array(quantities, order->nlines, INT4OID, 4,
+												true, TYPALIGN_INT));
+	values[3] = CStringGetTextDatum(order->currency);
+	values[4] = UUIDPGetDatum(&order->customer_id);
+	if (!order->has_customer)
+		nulls[4] = 'n';
+	values[5] = TimestampTzGetDatum(at);
+	if (commerce_execute(plan_lines_catalog, values, nulls, true, 0) != (uint64) order->nlines)
+		elog(ERROR, "pricing returned " UINT64_FORMAT " rows for %d lines",
+			 SPI_processed, order->nlines);
+}
+
+/*
+ * line_from_catalog
+ *		Line i from row i of read_lines_catalog, with the errors of the
+ *		per-line rules in their order: not_found (variant), then with
+ *		placing variant_not_available and no_price. False when unpriced.
+ */
+static bool
+line_from_catalog(const Order *order, OrderLine *line, HeapTuple row, TupleDesc desc,
+				  bool placing)
+{
+	bool		isnull;
+	Datum		d;
+
+	if (!DatumGetBool(SPI_getbinval(row, desc, 1, &isnull)))
+		commerce_not_found("variant", &line->variant_id);
+	line->sku = SPI_getvalue(row, desc, 2);
+	line->title = SPI_getvalue(row, desc, 3);
+	line->tax_category = SPI_getvalue(row, desc, 4);
+	d = SPI_getbinval(row, desc, 5, &isnull);
+	if (placing && !(!isnull && DatumGetBool(d)))
+		ereport(ERROR,
+				(errcode(ERRCODE_COMMERCE_STATE_CONFLICT),
+				 commerce_errcode("variant_not_available"),
+				 errmsg("variant %s cannot be ordered", commerce_uuid_string(&line->variant_id)),
+				 errdetail("Its product is not active.")));
+	d = SPI_getbinval(row, desc, 6, &isnull);
+	line->priced = line->has_price_list = !isnull;
+	if (!line->priced)
+	{
+		/* a list's currency is a known one (foreign key): check only on a miss */
+		commerce_require_currency(cstring_to_text(order->currency));
+		if (placing)
+			ereport(ERROR,
+					(errcode(ERRCODE_COMMERCE_NOT_FOUND),
+					 commerce_errcode("no_price"),
+					 errmsg("no %s price for variant %s at quantity %d",
+							order->currency, commerce_uuid_string(&line->variant_id),
+							line->quantity),
+					 errhint("Add a price to a price list in %s.", order->currency)));
+		return false;
+	}
+	line->unit_amount = DatumGetInt64(d);
+	line->price_list_id = *DatumGetUUIDP(SPI_getbinval(row, desc, 7, &isnull));
+	d = SPI_getbinval(row, desc, 8, &isnull);
+	line->tax_rate_ppm = isnull ? 0 : DatumGetInt32(d);
+	line->amount = commerce_multiply_amount(line->unit_amount, line->quantity);
+	return true;
+}
+
+/*
  * order_price
  *		Price the lines of an order and compute its tax and totals. For a
  *		draft (placing = false) this is the live view: titles, SKUs and
  *		prices come from the catalog and price lists now; a line without a
  *		price is shown unpriced. placing = true snapshots: every line must
  *		be orderable and priced, and the tenant's tax settings are taken.
+ *		Two statements whatever the number of lines: the tax settings, and
+ *		read_lines_catalog.
  */
 void
 order_price(Order *order, bool placing)
 {
-	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	int64	   *amounts = palloc(sizeof(int64) * (order->nlines + 1));
 	int32	   *rates = palloc(sizeof(int32) * (order->nlines + 1));
 	int64	   *taxes = palloc(sizeof(int64) * (order->nlines + 1));
@@ -369,31 +490,18 @@ order_price(Order *order, bool placing)
 
 	tax_settings_load(&order->tenant, &order->tax);
 	order->all_priced = true;
+	if (order->nlines > 0)
+		read_lines_catalog(order, GetCurrentTransactionStartTimestamp());
 	for (i = 0; i < order->nlines; i++)
 	{
 		OrderLine  *line = &order->lines[i];
 
-		order_line_catalog(&order->tenant, &line->variant_id, line, placing);
-		line->priced = commerce_resolve_unit_price(&order->tenant, &line->variant_id,
-												   order->currency, line->quantity,
-												   order->has_customer ? &order->customer_id : NULL,
-												   now, &line->unit_amount, &line->price_list_id);
-		line->has_price_list = line->priced;
-		if (!line->priced)
+		if (!line_from_catalog(order, line, SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+							   placing))
 		{
-			if (placing)
-				ereport(ERROR,
-						(errcode(ERRCODE_COMMERCE_NOT_FOUND),
-						 commerce_errcode("no_price"),
-						 errmsg("no %s price for variant %s at quantity %d",
-								order->currency, commerce_uuid_string(&line->variant_id),
-								line->quantity),
-						 errhint("Add a price to a price list in %s.", order->currency)));
 			order->all_priced = false;
 			continue;
 		}
-		line->amount = commerce_multiply_amount(line->unit_amount, line->quantity);
-		line->tax_rate_ppm = tax_rate_for(&order->tenant, line->tax_category);
 		amounts[npriced] = line->amount;
 		rates[npriced] = line->tax_rate_ppm;
 		priced_index[npriced++] = i;
@@ -425,17 +533,20 @@ lines_by_variant(const Order *order)
 }
 
 /*
- * order_reserve_and_number
- *		The placing steps after pricing: reserve every line's stock, in
- *		variant id order so that concurrent placements lock stock rows in
- *		the same order (no deadlock), then take the tenant's next order
- *		number last (its row lock is the one held the shortest).
+ * order_reserve
+ *		The placing step after pricing: reserve every line's stock in one
+ *		statement, which locks the stock rows in variant id order so that
+ *		concurrent placements cannot deadlock; mark the order placed. The
+ *		number is taken by the statement that stores the placed order
+ *		(order_insert, order_store_placed), the last write before the
+ *		event: the tenant's counter row is the hottest lock a placement
+ *		takes, held from there to the commit.
  */
 void
-order_reserve_and_number(Order *order)
+order_reserve(Order *order)
 {
-	OrderLine  *sorted;
-	Datum		values[1];
+	pg_uuid_t  *variants;
+	int64	   *quantities;
 	int			i;
 
 	if (order->nlines == 0)
@@ -444,21 +555,14 @@ order_reserve_and_number(Order *order)
 				 commerce_errcode("order_empty"),
 				 errmsg("order %s has no lines", commerce_uuid_string(&order->id)),
 				 errhint("Add lines before placing the order.")));
-	sorted = lines_by_variant(order);
+	variants = palloc(sizeof(pg_uuid_t) * order->nlines);
+	quantities = palloc(sizeof(int64) * order->nlines);
 	for (i = 0; i < order->nlines; i++)
-		commerce_reserve_stock(&order->tenant, &sorted[i].variant_id, sorted[i].quantity);
-
-	commerce_prepare(&plan_next_number,
-					 "INSERT INTO commerce.order_counters AS c (tenant_id, last_number) VALUES ($1, 1)"
-					 " ON CONFLICT (tenant_id) DO UPDATE"
-					 " SET last_number = c.last_number OPERATOR(pg_catalog.+) 1"
-					 " RETURNING last_number",
-					 1, (Oid[]) {UUIDOID});
-	values[0] = UUIDPGetDatum(&order->tenant);
-	commerce_execute(plan_next_number, values, NULL, false, 0);
-	if (!commerce_result_int64(1, &order->number))
-		elog(ERROR, "order counter returned no number");
-	order->has_number = true;
+	{
+		variants[i] = order->lines[i].variant_id;
+		quantities[i] = order->lines[i].quantity;
+	}
+	commerce_reserve_stock_lines(&order->tenant, order->nlines, variants, quantities);
 	strlcpy(order->status, "placed", sizeof(order->status));
 	order->has_at[ORDER_PLACED_AT] = true;
 	order->at[ORDER_PLACED_AT] = GetCurrentTransactionStartTimestamp();

@@ -62,7 +62,9 @@ extern void order_line_catalog(const pg_uuid_t *tenant, const pg_uuid_t *variant
 							   OrderLine *line, bool orderable);
 
 extern void order_price(Order *order, bool placing);
-extern void order_reserve_and_number(Order *order);
+/* order_empty, else reserve all lines' stock (one statement, variant id
+ * order) and mark the order placed; the number comes with its storing. */
+extern void order_reserve(Order *order);
 /* Release (cancel) or fulfil (fulfil) the stock a placed order reserved. */
 extern void order_settle_stock(const Order *order, OrderCommand command);
 /* The payment_status of payment totals, and the status they move order to

@@ -7,8 +7,9 @@
  *	  No business rule lives here: order_rules.c decides, this file stores.
  *
  *	  Commands lock the order row first (FOR UPDATE), then stock levels in
- *	  variant id order, then the tenant's order counter, so any two
- *	  commands take shared locks in the same order and cannot deadlock.
+ *	  variant id order, then the tenant's order counter (in the statement
+ *	  that stores the placed order), so any two commands take shared locks
+ *	  in the same order and cannot deadlock.
  *
  * extension/order_store.c
  *
@@ -18,7 +19,9 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
@@ -44,6 +47,8 @@ static SPIPlanPtr plan_load = NULL;
 static SPIPlanPtr plan_lock = NULL;
 static SPIPlanPtr plan_load_lines = NULL;
 static SPIPlanPtr plan_insert_order = NULL;
+static SPIPlanPtr plan_insert_placed = NULL;
+static SPIPlanPtr plan_insert_lines = NULL;
 static SPIPlanPtr plan_store_placed = NULL;
 static SPIPlanPtr plan_touch = NULL;
 static SPIPlanPtr plan_store_status = NULL;
@@ -56,6 +61,22 @@ static SPIPlanPtr plan_delete_line = NULL;
 static void read_order_row(const pg_uuid_t *tenant, const pg_uuid_t *id, Order *order);
 static void read_line_row(HeapTuple row, TupleDesc desc, OrderLine *line);
 static void bind_line_snapshot(const OrderLine *line, Datum *values, char *nulls);
+static Datum array_with_nulls(Datum *elements, bool *nulls, int n, Oid type);
+static void insert_lines(const Order *order, bool snapshot);
+
+/* The columns of insert_lines' arrays: id, variant_id, quantity, then the
+ * eight of bind_line_snapshot. */
+#define NLINE_COLUMNS 11
+static const Oid line_column_types[NLINE_COLUMNS] = {
+	UUIDOID, UUIDOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, UUIDOID, INT8OID, INT8OID, INT4OID,
+	INT8OID
+};
+
+/* The parameters of both order inserts. */
+static const Oid order_insert_types[13] = {
+	UUIDOID, UUIDOID, UUIDOID, TEXTOID, TEXTOID, BOOLOID, TEXTOID, TEXTOID, INT8OID, INT8OID,
+	INT8OID, JSONBOID, TIMESTAMPTZOID
+};
 
 /* --- reading ----------------------------------------------------------- */
 
@@ -201,78 +222,107 @@ order_load_lines(Order *order)
 
 /* --- writing the order row --------------------------------------------- */
 
+/* The tenant's next order number, taken in the statement that stores the
+ * placed order: the counter row's lock is held from there to the commit. */
+#define NEXT_NUMBER_CTE \
+	"WITH counter AS (" \
+	" INSERT INTO commerce.order_counters AS c (tenant_id, last_number) VALUES ($1, 1)" \
+	" ON CONFLICT (tenant_id) DO UPDATE" \
+	" SET last_number = c.last_number OPERATOR(pg_catalog.+) 1" \
+	" RETURNING last_number) "
+
+#define INSERT_ORDER \
+	"INSERT INTO commerce.orders (tenant_id, id, number, customer_id, status," \
+	" currency, prices_include_tax, tax_rounding_mode, tax_rounding_scope," \
+	" subtotal, tax_total, total, metadata, created_at, updated_at, placed_at)"
+
 /*
  * order_insert
  *		Insert a new order and its lines as they are in memory: a draft
- *		(create_order), or placed with its lines' priced figures (checkout).
+ *		(create_order), or placed with its lines' priced figures (checkout),
+ *		when the same statement takes its number. The order row goes
+ *		first: a customer actor's lines must see their order (the
+ *		customer_own_order_lines policy).
  */
 void
-order_insert(const Order *order)
+order_insert(Order *order)
 {
-	bool		placed = order->has_number;
-	Datum		v[14];
-	char		n[14];
-	int			i;
+	bool		placed = strcmp(order->status, "draft") != 0;
+	Datum		v[13];
+	char		n[13];
+	SPIPlanPtr	plan;
 
-	commerce_prepare(&plan_insert_order,
-					 "INSERT INTO commerce.orders (tenant_id, id, number, customer_id, status,"
-					 " currency, prices_include_tax, tax_rounding_mode, tax_rounding_scope,"
-					 " subtotal, tax_total, total, metadata, created_at, updated_at, placed_at)"
-					 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14,"
-					 "  CASE WHEN $3 IS NULL THEN NULL ELSE $14 END)",
-					 14, (Oid[]) {UUIDOID, UUIDOID, INT8OID, UUIDOID, TEXTOID, TEXTOID, BOOLOID,
-		TEXTOID, TEXTOID, INT8OID, INT8OID, INT8OID, JSONBOID, TIMESTAMPTZOID});
+	plan = placed
+		? commerce_prepare(&plan_insert_placed,
+						   NEXT_NUMBER_CTE INSERT_ORDER
+						   " SELECT $1, $2, counter.last_number, $3, $4, $5, $6, $7, $8, $9, $10,"
+						   "  $11, $12, $13, $13, $13 FROM counter RETURNING number",
+						   13, order_insert_types)
+		: commerce_prepare(&plan_insert_order,
+						   INSERT_ORDER
+						   " VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+						   "  $13, $13, NULL)",
+						   13, order_insert_types);
 	memset(n, ' ', sizeof(n));
 	v[0] = UUIDPGetDatum(&order->tenant);
 	v[1] = UUIDPGetDatum(&order->id);
-	v[2] = Int64GetDatum(order->number);
-	if (!placed)
-		n[2] = 'n';
-	v[3] = UUIDPGetDatum(&order->customer_id);
+	v[2] = UUIDPGetDatum(&order->customer_id);
 	if (!order->has_customer)
-		n[3] = 'n';
-	v[4] = CStringGetTextDatum(order->status);
-	v[5] = CStringGetTextDatum(order->currency);
-	v[6] = BoolGetDatum(placed && order->tax.prices_include_tax);
-	v[7] = CStringGetTextDatum(order->tax.half_up ? "half_up" : "half_even");
-	v[8] = CStringGetTextDatum(order->tax.per_order ? "order" : "line");
+		n[2] = 'n';
+	v[3] = CStringGetTextDatum(order->status);
+	v[4] = CStringGetTextDatum(order->currency);
+	v[5] = BoolGetDatum(placed && order->tax.prices_include_tax);
+	v[6] = CStringGetTextDatum(order->tax.half_up ? "half_up" : "half_even");
+	v[7] = CStringGetTextDatum(order->tax.per_order ? "order" : "line");
 	if (!placed)
-		n[7] = n[8] = 'n';
-	v[9] = Int64GetDatum(placed ? order->subtotal : 0);
-	v[10] = Int64GetDatum(placed ? order->tax_total : 0);
-	v[11] = Int64GetDatum(placed ? order->total : 0);
-	v[12] = JsonbPGetDatum(order->metadata);
-	v[13] = TimestampTzGetDatum(order->at[ORDER_CREATED_AT]);
-	commerce_execute(plan_insert_order, v, n, false, 0);
-	for (i = 0; i < order->nlines; i++)
-		order_line_insert(order, &order->lines[i], placed);
+		n[6] = n[7] = 'n';
+	v[8] = Int64GetDatum(placed ? order->subtotal : 0);
+	v[9] = Int64GetDatum(placed ? order->tax_total : 0);
+	v[10] = Int64GetDatum(placed ? order->total : 0);
+	v[11] = JsonbPGetDatum(order->metadata);
+	v[12] = TimestampTzGetDatum(order->at[ORDER_CREATED_AT]);
+	commerce_execute(plan, v, n, false, 0);
+	if (placed)
+	{
+		if (!commerce_result_int64(1, &order->number))
+			elog(ERROR, "order counter returned no number");
+		order->has_number = true;
+	}
+	if (order->nlines > 0)
+		insert_lines(order, placed);
 }
 
-/* Store a placement: the order row's figures, number and status. */
+/* Store a placement: the order row's figures, status and the number it
+ * takes in the same statement. */
 void
 order_store_placed(Order *order)
 {
-	Datum		values[10];
+	Datum		values[9];
 
 	commerce_prepare(&plan_store_placed,
-					 "UPDATE commerce.orders SET status = 'placed', number = $3,"
-					 " prices_include_tax = $4, tax_rounding_mode = $5, tax_rounding_scope = $6,"
-					 " subtotal = $7, tax_total = $8, total = $9, placed_at = $10, updated_at = $10,"
+					 NEXT_NUMBER_CTE
+					 "UPDATE commerce.orders SET status = 'placed', number = counter.last_number,"
+					 " prices_include_tax = $3, tax_rounding_mode = $4, tax_rounding_scope = $5,"
+					 " subtotal = $6, tax_total = $7, total = $8, placed_at = $9, updated_at = $9,"
 					 " version = version OPERATOR(pg_catalog.+) 1"
-					 COMMERCE_BY_ID,
-					 10, (Oid[]) {UUIDOID, UUIDOID, INT8OID, BOOLOID, TEXTOID, TEXTOID,
+					 " FROM counter"
+					 COMMERCE_BY_ID
+					 " RETURNING number",
+					 9, (Oid[]) {UUIDOID, UUIDOID, BOOLOID, TEXTOID, TEXTOID,
 		INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID});
 	values[0] = UUIDPGetDatum(&order->tenant);
 	values[1] = UUIDPGetDatum(&order->id);
-	values[2] = Int64GetDatum(order->number);
-	values[3] = BoolGetDatum(order->tax.prices_include_tax);
-	values[4] = CStringGetTextDatum(order->tax.half_up ? "half_up" : "half_even");
-	values[5] = CStringGetTextDatum(order->tax.per_order ? "order" : "line");
-	values[6] = Int64GetDatum(order->subtotal);
-	values[7] = Int64GetDatum(order->tax_total);
-	values[8] = Int64GetDatum(order->total);
-	values[9] = TimestampTzGetDatum(order->at[ORDER_PLACED_AT]);
+	values[2] = BoolGetDatum(order->tax.prices_include_tax);
+	values[3] = CStringGetTextDatum(order->tax.half_up ? "half_up" : "half_even");
+	values[4] = CStringGetTextDatum(order->tax.per_order ? "order" : "line");
+	values[5] = Int64GetDatum(order->subtotal);
+	values[6] = Int64GetDatum(order->tax_total);
+	values[7] = Int64GetDatum(order->total);
+	values[8] = TimestampTzGetDatum(order->at[ORDER_PLACED_AT]);
 	commerce_execute(plan_store_placed, values, NULL, false, 0);
+	if (!commerce_result_int64(1, &order->number))
+		elog(ERROR, "order counter returned no number");
+	order->has_number = true;
 	order->version++;
 	order->at[ORDER_UPDATED_AT] = order->at[ORDER_PLACED_AT];
 }
@@ -366,6 +416,83 @@ bind_line_snapshot(const OrderLine *line, Datum *values, char *nulls)
 	nulls[6] = ' ';
 	values[7] = Int64GetDatum(line->tax_amount);
 	nulls[7] = ' ';
+}
+
+/* A one-dimensional array of n elements of type, with NULL elements. */
+static Datum
+array_with_nulls(Datum *elements, bool *nulls, int n, Oid type)
+{
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_md_array(elements, nulls, 1, dims, lbs, type, typlen,
+											  typbyval, typalign));
+}
+
+/*
+ * insert_lines
+ *		Insert all the order's lines in one statement, from one array per
+ *		column; with snapshot, their priced figures too.
+ */
+static void
+insert_lines(const Order *order, bool snapshot)
+{
+	Datum		values[2 + NLINE_COLUMNS];
+	Datum	   *columns[NLINE_COLUMNS];
+	bool	   *nulls[NLINE_COLUMNS];
+	int			c;
+	int			i;
+
+	commerce_prepare(&plan_insert_lines,
+					 "INSERT INTO commerce.order_lines (tenant_id, id, order_id, variant_id, quantity,"
+					 " sku, title, tax_category, price_list_id, unit_amount, amount, tax_rate_ppm,"
+					 " tax_amount, created_at, updated_at)"
+					 " SELECT $1, l.id, $2, l.variant_id, l.quantity, l.sku, l.title, l.tax_category,"
+					 "  l.price_list_id, l.unit_amount, l.amount, l.tax_rate_ppm, l.tax_amount,"
+					 "  pg_catalog.now(), pg_catalog.now()"
+					 " FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4),"
+					 "  pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
+					 "  pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10),"
+					 "  pg_catalog.unnest($11), pg_catalog.unnest($12), pg_catalog.unnest($13))"
+					 "  AS l(id, variant_id, quantity, sku, title, tax_category, price_list_id,"
+					 "       unit_amount, amount, tax_rate_ppm, tax_amount)",
+					 2 + NLINE_COLUMNS, (Oid[]) {UUIDOID, UUIDOID, UUIDARRAYOID, UUIDARRAYOID,
+		INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, UUIDARRAYOID, INT8ARRAYOID,
+	INT8ARRAYOID, INT4ARRAYOID, INT8ARRAYOID});
+	for (c = 0; c < NLINE_COLUMNS; c++)
+	{
+		columns[c] = palloc0(sizeof(Datum) * order->nlines);
+		nulls[c] = palloc0(sizeof(bool) * order->nlines);
+	}
+	for (i = 0; i < order->nlines; i++)
+	{
+		const OrderLine *line = &order->lines[i];
+		Datum		figures[NLINE_COLUMNS - 3];
+		char		figure_nulls[NLINE_COLUMNS - 3];
+
+		columns[0][i] = UUIDPGetDatum(&line->id);
+		columns[1][i] = UUIDPGetDatum(&line->variant_id);
+		columns[2][i] = Int32GetDatum(line->quantity);
+		if (snapshot)
+			bind_line_snapshot(line, figures, figure_nulls);
+		else
+			memset(figure_nulls, 'n', sizeof(figure_nulls));
+		for (c = 3; c < NLINE_COLUMNS; c++)
+		{
+			nulls[c][i] = figure_nulls[c - 3] == 'n';
+			columns[c][i] = nulls[c][i] ? (Datum) 0 : figures[c - 3];
+		}
+	}
+	values[0] = UUIDPGetDatum(&order->tenant);
+	values[1] = UUIDPGetDatum(&order->id);
+	for (c = 0; c < NLINE_COLUMNS; c++)
+		values[2 + c] = array_with_nulls(columns[c], nulls[c], order->nlines,
+										 line_column_types[c]);
+	commerce_execute(plan_insert_lines, values, NULL, false, 0);
 }
 
 /*

@@ -96,7 +96,7 @@ extern void order_load_lines(Order *order);
 
 /* --- writing the order row --------------------------------------------- */
 /* the order row and its line rows, placed or not */
-extern void order_insert(const Order *order);
+extern void order_insert(Order *order);
 extern void order_store_placed(Order *order);
 extern void order_touch(Order *order);
 extern void order_store_status(const Order *order, const char *status);

@@ -143,9 +143,9 @@ commerce_place_order(PG_FUNCTION_ARGS)
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
 	if (order.nlines == 0)
-		order_reserve_and_number(&order);	/* raises order_empty */
+		order_reserve(&order);	/* raises order_empty */
 	order_price(&order, true);
-	order_reserve_and_number(&order);
+	order_reserve(&order);
 	for (i = 0; i < order.nlines; i++)
 		order_line_snapshot(&order, &order.lines[i]);
 	order_store_placed(&order);

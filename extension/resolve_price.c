@@ -2,14 +2,15 @@
  *
  * resolve_price.c
  *	  Price resolution: which amount a variant costs in a currency, for a
- *	  quantity, a customer and a moment. commerce_resolve_unit_price() is
- *	  the C entry point orders use to price lines; commerce.resolve_price()
- *	  is the SQL command (GET /v1/prices/resolve). A customer actor
+ *	  quantity, a customer and a moment. commerce.resolve_price() is the
+ *	  SQL command (GET /v1/prices/resolve); orders price all their lines
+ *	  in one statement over the same COMMERCE_PRICE_TIER_SQL (order_rules.c). A customer actor
  *	  resolves prices only of variants of active products: any other is
  *	  not_found, as if it did not exist (commerce_variant_visible).
  *
- *	  The rules (docs/pricing.md) live in one ORDER BY, so that the SQL
- *	  command, the C API and the documentation cannot drift apart:
+ *	  The rules (docs/pricing.md) live in one ORDER BY
+ *	  (COMMERCE_PRICE_TIER_SQL, resolve_price.h), so that the SQL command,
+ *	  the pricing of orders and the documentation cannot drift apart:
  *	  candidate tiers are those of active lists in the currency, valid at
  *	  `at`, general or of the customer's group, with min_quantity <=
  *	  quantity; the first by group-specific first, higher priority, larger
@@ -116,26 +117,7 @@ find_price(const pg_uuid_t *tenant, const pg_uuid_t *variant,
 	 * One index range scan of the variant's tiers (prices_variant_idx,
 	 * tenant_id leading), each joined to its list by primary key.
 	 */
-	commerce_prepare(&plan_resolve,
-					 "SELECT p.amount, p.price_list_id, p.min_quantity"
-					 " FROM commerce.prices p"
-					 " JOIN commerce.price_lists l"
-					 "   ON l.tenant_id OPERATOR(pg_catalog.=) p.tenant_id"
-					 "  AND l.id OPERATOR(pg_catalog.=) p.price_list_id"
-					 " WHERE p.tenant_id OPERATOR(pg_catalog.=) $1"
-					 "   AND p.variant_id OPERATOR(pg_catalog.=) $2"
-					 "   AND p.min_quantity OPERATOR(pg_catalog.<=) $4"
-					 "   AND l.tenant_id OPERATOR(pg_catalog.=) $1"
-					 "   AND l.currency OPERATOR(pg_catalog.=) $3"
-					 "   AND l.status OPERATOR(pg_catalog.=) 'active'"
-					 "   AND (l.valid_from IS NULL OR l.valid_from OPERATOR(pg_catalog.<=) $6)"
-					 "   AND (l.valid_until IS NULL OR $6 OPERATOR(pg_catalog.<) l.valid_until)"
-					 "   AND (l.customer_group_id IS NULL"
-					 "        OR l.customer_group_id OPERATOR(pg_catalog.=) $5)"
-					 " ORDER BY (l.customer_group_id IS NOT NULL) DESC,"
-					 "          l.priority DESC, p.min_quantity DESC,"
-					 "          p.amount ASC, l.id ASC"
-					 " LIMIT 1",
+	commerce_prepare(&plan_resolve, COMMERCE_PRICE_TIER_SQL("$2", "$4", "$3", "$5", "$6"),
 					 6, (Oid[]) {UUIDOID, UUIDOID, TEXTOID, INT4OID, UUIDOID, TIMESTAMPTZOID});
 	values[0] = UUIDPGetDatum(tenant);
 	values[1] = UUIDPGetDatum(variant);
@@ -152,36 +134,6 @@ find_price(const pg_uuid_t *tenant, const pg_uuid_t *variant,
 		   sizeof(pg_uuid_t));
 	out->min_quantity = DatumGetInt32(SPI_getbinval(row, desc, 3, &isnull));
 	return true;
-}
-
-/*
- * commerce_resolve_unit_price
- *		The unit amount (minor units) and winning list, or false when no
- *		price applies. customer may be NULL. Raises unknown_currency,
- *		invalid_input (quantity < 1) and not_found (customer).
- */
-bool
-commerce_resolve_unit_price(const pg_uuid_t *tenant, const pg_uuid_t *variant,
-							const char *currency, int32 quantity,
-							const pg_uuid_t *customer, TimestampTz at,
-							int64 *unit_amount, pg_uuid_t *price_list_id)
-{
-	ResolvedPrice price;
-	bool		found;
-
-	SPI_connect();
-	found = find_price(tenant, variant, currency, quantity, customer, at, &price);
-	SPI_finish();
-	/* a list's currency is a known one (foreign key): check only on a miss */
-	if (!found)
-		commerce_require_currency(cstring_to_text(currency));
-	if (found)
-	{
-		*unit_amount = price.unit_amount;
-		if (price_list_id != NULL)
-			*price_list_id = price.price_list_id;
-	}
-	return found;
 }
 
 /*

@@ -16,14 +16,32 @@
 #include "utils/uuid.h"
 
 /*
- * The unit amount in minor units and the winning list, or false when no
- * price applies; customer may be NULL; price_list_id may be NULL when not
- * wanted. Raises unknown_currency, invalid_input (quantity < 1), not_found
- * (customer).
+ * The winning tier of a variant: columns amount, price_list_id,
+ * min_quantity, at most one row. The rules of docs/pricing.md in one place,
+ * for commerce.resolve_price and the pricing of all an order's lines in
+ * one statement (order_rules.c); the tenant is $1 of the statement, the
+ * other inputs are SQL expressions (parameters or an outer query's
+ * columns). Aliases p and l are its own.
  */
-extern bool commerce_resolve_unit_price(const pg_uuid_t *tenant, const pg_uuid_t *variant,
-										const char *currency, int32 quantity,
-										const pg_uuid_t *customer, TimestampTz at,
-										int64 *unit_amount, pg_uuid_t *price_list_id);
+#define COMMERCE_PRICE_TIER_SQL(variant, quantity, currency, group, at) \
+	"SELECT p.amount, p.price_list_id, p.min_quantity" \
+	" FROM commerce.prices p" \
+	" JOIN commerce.price_lists l" \
+	"   ON l.tenant_id OPERATOR(pg_catalog.=) p.tenant_id" \
+	"  AND l.id OPERATOR(pg_catalog.=) p.price_list_id" \
+	" WHERE p.tenant_id OPERATOR(pg_catalog.=) $1" \
+	"   AND p.variant_id OPERATOR(pg_catalog.=) " variant \
+	"   AND p.min_quantity OPERATOR(pg_catalog.<=) " quantity \
+	"   AND l.tenant_id OPERATOR(pg_catalog.=) $1" \
+	"   AND l.currency OPERATOR(pg_catalog.=) " currency \
+	"   AND l.status OPERATOR(pg_catalog.=) 'active'" \
+	"   AND (l.valid_from IS NULL OR l.valid_from OPERATOR(pg_catalog.<=) " at ")" \
+	"   AND (l.valid_until IS NULL OR " at " OPERATOR(pg_catalog.<) l.valid_until)" \
+	"   AND (l.customer_group_id IS NULL" \
+	"        OR l.customer_group_id OPERATOR(pg_catalog.=) " group ")" \
+	" ORDER BY (l.customer_group_id IS NOT NULL) DESC," \
+	"          l.priority DESC, p.min_quantity DESC," \
+	"          p.amount ASC, l.id ASC" \
+	" LIMIT 1"
 
 #endif							/* COMMERCE_RESOLVE_PRICE_H */

@@ -3,7 +3,8 @@
  * tax_rules.c
  *	  The tax rules orders are priced with (docs/orders.md, Tax): the
  *	  tenant's settings (inclusive or exclusive prices, rounding mode and
- *	  scope), the rate of a product tax category, and the exact integer
+ *	  scope), the rate of a product tax category (TAX_RATE_SQL, in the
+ *	  statement that prices an order's lines), and the exact integer
  *	  arithmetic that turns line amounts into line taxes, subtotal, tax
  *	  total and total. order_price() and commerce.compute_tax() (tax.c)
  *	  call tax_compute().
@@ -27,7 +28,6 @@
 #include "tax_rules.h"
 
 static SPIPlanPtr plan_settings = NULL;
-static SPIPlanPtr plan_rate = NULL;
 
 static int64 round_division(int128 numerator, int128 denominator, bool half_up);
 static int64 tax_of(int64 amount, int32 rate_ppm, const TaxSettings *settings);
@@ -195,31 +195,4 @@ tax_settings_load(const pg_uuid_t *tenant, TaxSettings *settings)
 	settings->half_up = DatumGetBool(SPI_getbinval(row, desc, 2, &isnull));
 	settings->per_order = DatumGetBool(SPI_getbinval(row, desc, 3, &isnull));
 	settings->version = DatumGetInt64(SPI_getbinval(row, desc, 4, &isnull));
-}
-
-/* The rate of a tax category: its own, else the default, else 0. */
-int32
-tax_rate_for(const pg_uuid_t *tenant, const char *category)
-{
-	Datum		values[2];
-	char		nulls[2] = {' ', ' '};
-	bool		isnull;
-
-	commerce_prepare(&plan_rate,
-					 "SELECT rate_ppm FROM commerce.tax_rates"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
-					 "   AND (category OPERATOR(pg_catalog.=) $2 OR category IS NULL)"
-					 " ORDER BY category IS NULL LIMIT 1",
-					 2, (Oid[]) {UUIDOID, TEXTOID});
-	values[0] = UUIDPGetDatum(tenant);
-	if (category != NULL)
-		values[1] = CStringGetTextDatum(category);
-	else
-	{
-		values[1] = (Datum) 0;
-		nulls[1] = 'n';
-	}
-	if (commerce_execute(plan_rate, values, nulls, true, 1) == 0)
-		return 0;
-	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }

@@ -31,8 +31,17 @@ typedef struct TaxSettings
 /* The tenant's settings, or the defaults when it never set them. */
 extern void tax_settings_load(const pg_uuid_t *tenant, TaxSettings *settings);
 
-/* The rate of a tax category: its own, else the tenant's default, else 0. */
-extern int32 tax_rate_for(const pg_uuid_t *tenant, const char *category);
+/*
+ * The rate of a tax category: its own, else the tenant's default (the row
+ * without a category), else none (0). A subquery of at most one row with
+ * column rate_ppm; the tenant is $1 of the statement, category an SQL
+ * expression (order_rules.c prices all an order's lines in one statement).
+ */
+#define TAX_RATE_SQL(category) \
+	"SELECT r.rate_ppm FROM commerce.tax_rates r" \
+	" WHERE r.tenant_id OPERATOR(pg_catalog.=) $1" \
+	"   AND (r.category OPERATOR(pg_catalog.=) " category " OR r.category IS NULL)" \
+	" ORDER BY r.category IS NULL LIMIT 1"
 
 /* Line taxes and totals of n lines (amounts >= 0, rates 0..PPM). */
 extern void tax_compute(int n, const int64 *amounts, const int32 *rates_ppm,

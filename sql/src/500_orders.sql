@@ -85,7 +85,13 @@ CREATE TABLE commerce.order_lines (
   PRIMARY KEY (tenant_id, id),
   -- one line per variant: adding a variant again adds to its quantity
   CONSTRAINT order_lines_variant_key UNIQUE (tenant_id, order_id, variant_id),
-  FOREIGN KEY (tenant_id, order_id) REFERENCES commerce.orders (tenant_id, id) ON DELETE CASCADE,
+  -- No foreign key to commerce.orders: only commands write lines
+  -- (900_privileges.sql grants no write), and each writes a line of the
+  -- order it has just inserted (create_order, checkout) or locked FOR
+  -- UPDATE and checked (order_lines.c), in the same transaction; its check
+  -- was one more statement per line and a row lock on the new order. No
+  -- command deletes orders, and tenant erase deletes every tenant table's
+  -- rows (860_tenant_erase.sql), so no line is left without its order.
   CONSTRAINT order_lines_snapshot_complete CHECK
     ((unit_amount IS NULL) = (amount IS NULL) AND (amount IS NULL) = (tax_amount IS NULL)
      AND (amount IS NULL) = (tax_rate_ppm IS NULL)),
@@ -107,12 +113,19 @@ CREATE TABLE commerce.order_counters (
 COMMENT ON TABLE commerce.order_counters IS 'Last order number assigned in each tenant (gapless, see commerce.place_order).';
 SELECT commerce.enable_tenancy('commerce.order_counters');
 
--- References to customers and the catalog: tenant-scoped like every key.
+-- References to customers: tenant-scoped like every key.
 ALTER TABLE commerce.orders ADD CONSTRAINT orders_customer_fkey
   FOREIGN KEY (tenant_id, customer_id) REFERENCES commerce.customers (tenant_id, id);
-ALTER TABLE commerce.order_lines ADD CONSTRAINT order_lines_variant_fkey
-  FOREIGN KEY (tenant_id, variant_id) REFERENCES commerce.variants (tenant_id, id);
-CREATE INDEX order_lines_variant_idx ON commerce.order_lines (tenant_id, variant_id);
+-- No foreign key from order_lines to commerce.variants (nor its index on
+-- (tenant_id, variant_id), which only served the key's checks): the
+-- commands that write a line read its variant in the same transaction
+-- (order_rules.c: the statement that prices all lines, not_found when the
+-- tenant has no such variant; order_line_catalog for add_order_line), only
+-- commands write lines (900_privileges.sql), and no command deletes a
+-- variant (products are archived, docs/catalog.md), so no line's variant
+-- dangles. Its check locked (FOR KEY SHARE) the variant row of every line
+-- of every order: one check statement and one row-lock record per line,
+-- and multixacts when concurrent orders share a variant.
 
 -- A customer actor sees and writes only its own orders (restrictive: it
 -- narrows tenant_isolation, never widens it). Lines follow their order
