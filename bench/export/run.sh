@@ -53,29 +53,31 @@ echo "# database $(q "SELECT pg_size_pretty(pg_database_size(current_database())
 
 seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 best_export= best_full= best_empty=
-run_empty() {
+# timed VAR BEST -- COMMAND...: run COMMAND, put its seconds in VAR and
+# keep the smallest seen in BEST.
+timed() {
+  local -n took=$1 best=$2
   local t0 t1
+  shift 3
   t0=$(date +%s.%N)
-  bin/pgcommerce-tenant export -d "dbname=bench_export user=bench_export_empty" -f "$out/empty.tar" 2>/dev/null
+  "$@"
   t1=$(date +%s.%N)
-  z=$(seconds "$t0" "$t1")
-  if [ -z "$best_empty" ] || awk -v a="$z" -v b="$best_empty" 'BEGIN { exit !(a < b) }'; then best_empty=$z; fi
+  took=$(seconds "$t0" "$t1")
+  if [ -z "$best" ] || awk -v a="$took" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$took; fi
+}
+run_empty() {
+  timed z best_empty -- bin/pgcommerce-tenant export -d "dbname=bench_export user=bench_export_empty" \
+    -f "$out/empty.tar" 2>/dev/null
 }
 run_export() {
-  local t0 t1
-  t0=$(date +%s.%N)
-  bin/pgcommerce-tenant export -d "dbname=bench_export user=bench_export_1" -f "$out/tenant.tar" 2>/dev/null
-  t1=$(date +%s.%N)
-  e=$(seconds "$t0" "$t1")
-  if [ -z "$best_export" ] || awk -v a="$e" -v b="$best_export" 'BEGIN { exit !(a < b) }'; then best_export=$e; fi
+  timed e best_export -- bin/pgcommerce-tenant export -d "dbname=bench_export user=bench_export_1" \
+    -f "$out/tenant.tar" 2>/dev/null
+}
+full_dump() {
+  pg_dump -Fc -d bench_export -f "$out/full.dump" 2>"$out/full.err" || { cat "$out/full.err" >&2; exit 1; }
 }
 run_full() {
-  local t0 t1
-  t0=$(date +%s.%N)
-  pg_dump -Fc -d bench_export -f "$out/full.dump" 2>"$out/full.err" || { cat "$out/full.err" >&2; exit 1; }
-  t1=$(date +%s.%N)
-  f=$(seconds "$t0" "$t1")
-  if [ -z "$best_full" ] || awk -v a="$f" -v b="$best_full" 'BEGIN { exit !(a < b) }'; then best_full=$f; fi
+  timed f best_full -- full_dump
 }
 compare() {  # compare LABEL: the interleaved rounds, their best and ratio
   best_export= best_full= best_empty=
