@@ -23,6 +23,8 @@ if [ ! -d "$wt" ] || [ "$(git -C "$wt" rev-parse HEAD)" != "$(git rev-parse "$ba
 fi
 rm -rf "$wt/bench/$bench"
 cp -r "bench/$bench" "$wt/bench/$bench"
+# the fixtures' shared SQL (bench/lib), as this checkout has it
+if [ -d bench/lib ]; then rm -rf "$wt/bench/lib"; cp -r bench/lib "$wt/bench/lib"; fi
 echo "# bench/$bench: base $(git -C "$wt" rev-parse --short HEAD) vs head $(git rev-parse --short HEAD)$(git diff --quiet || echo '+changes'), $pairs pairs"
 for pair in $(seq 1 "$pairs"); do
   for side in base head; do

@@ -5,12 +5,7 @@
 -- straight into commerce.orders/order_lines and baseline.orders/order_lines
 -- (same rows), with each tenant's counter at its last number. The orders
 -- of the empty-database runs are removed first.
-\set ON_ERROR_STOP 1
-SET synchronous_commit = off;
-SET maintenance_work_mem = '512MB';
-
-CREATE FUNCTION pg_temp.bench_id(n bigint) RETURNS uuid LANGUAGE sql IMMUTABLE
-  AS $$ SELECT ('00000000-0000-7000-8000-' || n)::uuid $$;
+\ir ../lib/fixture_ids.sql
 
 INSERT INTO commerce.tenants (id, slug, name, default_currency)
 SELECT pg_temp.bench_id(200000000000 + t), 'bench-' || t, 'Bench ' || t, 'EUR'
@@ -22,27 +17,14 @@ TRUNCATE commerce.order_lines, commerce.orders, commerce.order_counters,
 
 -- orders: tenant (i % tenants) + 1, number i / tenants + 1
 CREATE UNLOGGED TABLE pg_temp_orders AS
-SELECT pg_temp.bench_id(200000000000 + (i % :tenants) + 1) AS tenant_id,
+SELECT i, pg_temp.bench_id(200000000000 + (i % :tenants) + 1) AS tenant_id,
        commerce.uuid_generate_v7() AS id,
        i / :tenants + 1 AS number,
        pg_temp.bench_id(100000000000 + LEAST((i % :tenants) + 1, :bench_tenants) * 1000 + (i % 50) + 1) AS variant_id,
        1000 + (i % 997) AS amount
 FROM generate_series(0, :orders - 1) i;
 
-INSERT INTO commerce.orders (tenant_id, id, number, status, payment_status, currency, prices_include_tax,
-                             tax_rounding_mode, tax_rounding_scope, subtotal, tax_total, total, placed_at)
-SELECT tenant_id, id, number, 'placed', 'unpaid', 'EUR', false, 'half_even', 'line',
-       amount, amount * 19 / 100, amount + amount * 19 / 100, now()
-FROM pg_temp_orders;
--- lines name variants the extra tenants do not have: order_lines has no
--- foreign key to variants (500_orders.sql), so nothing checks them.
-INSERT INTO commerce.order_lines (tenant_id, id, order_id, variant_id, quantity, sku, title,
-                                  unit_amount, amount, tax_rate_ppm, tax_amount)
-SELECT tenant_id, commerce.uuid_generate_v7(), id, variant_id, 1, 'SKU', 'Product',
-       amount, amount, 190000, amount * 19 / 100
-FROM pg_temp_orders;
-INSERT INTO commerce.order_counters (tenant_id, last_number)
-SELECT tenant_id, max(number) FROM pg_temp_orders GROUP BY tenant_id;
+\ir ../lib/orders_from_temp.sql
 
 INSERT INTO baseline.orders SELECT * FROM commerce.orders;
 INSERT INTO baseline.order_lines SELECT * FROM commerce.order_lines;
