@@ -1,8 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * publisher.c
- *	  The outbox publisher of one database: gives committed outbox rows
- *	  their seq in commit order, in batches of
+ *	  The outbox publisher of one database: gives committed outbox events
+ *	  their seq in commit order by inserting their row into
+ *	  commerce.outbox_published (the event rows are never rewritten), in
+ *	  batches of
  *	  pgcommerce.publisher_batch_size rows, one transaction per batch (seq,
  *	  wake-up, subscription deliveries commit together or not at all).
  *	  When idle, about once a minute, it also runs the retention purges
@@ -16,8 +18,8 @@
  *	  the only sender (a notifying transaction takes a cluster-wide lock at
  *	  commit; writers set its latch instead, extension/outbox.c).
  *
- *	  Which rows, in which order. Rows with seq NULL that the batch's
- *	  snapshot sees are committed. The batch is ordered by the commit
+ *	  Which rows, in which order. Events without a publication mark that
+ *	  the batch's snapshot sees are committed. The batch is ordered by the commit
  *	  timestamp of the inserting transaction (track_commit_timestamp),
  *	  then id. A transaction that commits late becomes visible to a later
  *	  batch and gets a later seq: it is never skipped by a consumer reading
@@ -34,10 +36,10 @@
  *	  transaction larger than that) is the full sort used. See
  *	  docs/events.md.
  *
- *	  Where the look-up starts. Published rows leave index entries in
- *	  outbox_unpublished until VACUUM; so that a batch does not walk all of
- *	  them, the look-up starts at the scan floor (scan_floor.c), below which
- *	  nothing unpublished can appear. When idle, at most every
+ *	  Where the look-up starts. The queue index (outbox_written_queue) holds
+ *	  published events too, until the retention purge; so that a batch
+ *	  does not walk all of them, the look-up starts at the scan floor
+ *	  (scan_floor.c), below which nothing unpublished can appear. When idle, at most every
  *	  pgcommerce.publisher_full_scan_interval, one batch looks from the
  *	  very start, for rows whose ids do not follow the clock.
  *
@@ -74,13 +76,21 @@
 #include "worker_attach.h"
 
 #define PURGE_INTERVAL_MS 60000
+
+/* Events from id $2 on that have no publication mark yet. */
+#define UNPUBLISHED_FROM_FLOOR \
+	"  FROM commerce.outbox_written o" \
+	" WHERE o.id OPERATOR(pg_catalog.>=) $2" \
+	"   AND NOT EXISTS (SELECT FROM commerce.outbox_published p" \
+	"                    WHERE p.tenant_id OPERATOR(pg_catalog.=) o.tenant_id" \
+	"                      AND p.id OPERATOR(pg_catalog.=) o.id)"
 #define MAX_WINDOW_FACTOR 64
 
 typedef struct Candidate
 {
 	pg_uuid_t	tenant_id;
 	pg_uuid_t	id;
-	ItemPointerData tid;		/* the row version the batch read */
+	Datum		type;			/* text, for the fan-out */
 	bool		committed_at_null;	/* frozen or committed before tracking */
 	TimestampTz committed_at;
 } Candidate;
@@ -97,7 +107,7 @@ static SPIPlanPtr candidates_plan = NULL;
 static SPIPlanPtr candidates_untracked_plan = NULL;
 static SPIPlanPtr full_sort_plan = NULL;
 static SPIPlanPtr nextval_plan = NULL;
-static SPIPlanPtr assign_plan = NULL;
+static SPIPlanPtr mark_plan = NULL;
 static SPIPlanPtr has_subscriptions_plan = NULL;
 static SPIPlanPtr fan_out_plan = NULL;
 
@@ -115,8 +125,8 @@ static int	pick_batch(const pg_uuid_t *from, bool floor_ripe, TimestampTz floor_
 					   Candidate **rows_out, bool *more);
 static void raise_scan_floor(TimestampTz floor_time, const pg_uuid_t *first_unpublished);
 static int64 *draw_seqs(int n);
-static Published *assign_seqs(const Candidate *rows, int n, const int64 *seqs,
-							  int *npublished);
+static Published *mark_published(const Candidate *rows, int n, const int64 *seqs,
+								 int *npublished);
 static void notify_listeners(int npublished);
 static uint64 fan_out_deliveries(const Published *published, int npublished);
 static int	read_candidates(SPIPlanPtr *plan, const char *sql, int limit,
@@ -253,7 +263,7 @@ publish_batch(bool from_start, bool *more)
 		return 0;
 	}
 
-	published = assign_seqs(rows, nkept, draw_seqs(nkept), &npublished);
+	published = mark_published(rows, nkept, draw_seqs(nkept), &npublished);
 	notify_listeners(npublished);
 	deliveries = fan_out_deliveries(published, npublished);
 
@@ -308,13 +318,11 @@ pick_batch(const pg_uuid_t *from, bool floor_ripe, TimestampTz floor_time,
 		rows = palloc(sizeof(Candidate) * fetch);
 		nrows = read_candidates(track_commit_timestamp ? &candidates_plan : &candidates_untracked_plan,
 								track_commit_timestamp
-								? "SELECT o.tenant_id, o.id, pg_catalog.pg_xact_commit_timestamp(o.xmin), o.ctid"
-								"  FROM commerce.outbox o"
-								" WHERE o.seq IS NULL AND o.id OPERATOR(pg_catalog.>=) $2"
+								? "SELECT o.tenant_id, o.id, pg_catalog.pg_xact_commit_timestamp(o.xmin), o.type"
+								UNPUBLISHED_FROM_FLOOR
 								" ORDER BY o.id LIMIT $1"
-								: "SELECT o.tenant_id, o.id, NULL::timestamptz, o.ctid"
-								"  FROM commerce.outbox o"
-								" WHERE o.seq IS NULL AND o.id OPERATOR(pg_catalog.>=) $2"
+								: "SELECT o.tenant_id, o.id, NULL::timestamptz, o.type"
+								UNPUBLISHED_FROM_FLOOR
 								" ORDER BY o.id LIMIT $1",
 								fetch, from, rows);
 		id_ordered = true;
@@ -350,9 +358,8 @@ pick_batch(const pg_uuid_t *from, bool floor_ripe, TimestampTz floor_time,
 			last_full_sort = true;
 			window_hint = 1;
 			nkept = read_candidates(&full_sort_plan,
-									"SELECT o.tenant_id, o.id, pg_catalog.pg_xact_commit_timestamp(o.xmin) AS committed_at, o.ctid"
-									"  FROM commerce.outbox o"
-									" WHERE o.seq IS NULL AND o.id OPERATOR(pg_catalog.>=) $2"
+									"SELECT o.tenant_id, o.id, pg_catalog.pg_xact_commit_timestamp(o.xmin) AS committed_at, o.type"
+									UNPUBLISHED_FROM_FLOOR
 									" ORDER BY committed_at NULLS FIRST, o.id LIMIT $1",
 									limit, from, rows);
 			id_ordered = false;
@@ -424,73 +431,46 @@ draw_seqs(int n)
 }
 
 /*
- * assign_seqs
- *		Give the batch's rows their seq (seqs[i] to rows[i]); returns what
- *		the update returned, one Published per row it found, and their
- *		number in *npublished.
+ * mark_published
+ *		Give the batch's events their seq (seqs[i] to rows[i]) with one
+ *		insert of their publication marks; returns one Published per event,
+ *		their number in *npublished. Nothing is updated, so no event can
+ *		have changed under the batch; an event numbered twice would be a
+ *		primary key violation of outbox_published, never a renumbering.
  */
 static Published *
-assign_seqs(const Candidate *rows, int n, const int64 *seqs, int *npublished)
+mark_published(const Candidate *rows, int n, const int64 *seqs, int *npublished)
 {
-	Datum	   *tid_datums = palloc(sizeof(Datum) * n);
 	Datum	   *tenant_datums = palloc(sizeof(Datum) * n);
 	Datum	   *id_datums = palloc(sizeof(Datum) * n);
 	Datum	   *seq_datums = palloc(sizeof(Datum) * n);
-	Datum		args[4];
-	Oid			argtypes[4] = {TIDARRAYOID, UUIDARRAYOID, UUIDARRAYOID, INT8ARRAYOID};
-	Published  *published;
+	Datum		args[3];
+	Oid			argtypes[3] = {UUIDARRAYOID, UUIDARRAYOID, INT8ARRAYOID};
+	Published  *published = palloc(sizeof(Published) * n);
 
 	for (int i = 0; i < n; i++)
 	{
-		tid_datums[i] = PointerGetDatum(&rows[i].tid);
 		tenant_datums[i] = UUIDPGetDatum(&rows[i].tenant_id);
 		id_datums[i] = UUIDPGetDatum(&rows[i].id);
 		seq_datums[i] = Int64GetDatum(seqs[i]);
+		published[i].seq = seqs[i];
+		published[i].tenant_id = rows[i].tenant_id;
+		published[i].id = rows[i].id;
+		published[i].type = rows[i].type;
 	}
-	args[0] = PointerGetDatum(construct_array(tid_datums, n, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT));
-	args[1] = PointerGetDatum(construct_array(tenant_datums, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
-	args[2] = PointerGetDatum(construct_array(id_datums, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
-	args[3] = PointerGetDatum(construct_array(seq_datums, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-
-	/*
-	 * Rows are found by the tuple ids the candidates were read at (a TID
-	 * scan per row, the one plan whatever the statistics say: a join on the
-	 * primary key planned while the outbox was empty walked the whole index
-	 * for every batch until the next ANALYZE; test/t/180_outbox_plans.pl).
-	 * The batch's snapshot, active since its start, keeps those row
-	 * versions from being pruned, so a tid names the row read or, if that
-	 * was changed meanwhile, nothing: it is left for a later batch. Tenant
-	 * and id are compared in RETURNING, not in the join, whose equalities
-	 * would bring back the walk of the primary key. The guard tests
-	 * published_at (NULL together with seq, by the CHECK constraint).
-	 */
-	commerce_prepare_generic(&assign_plan,
-							 "UPDATE commerce.outbox o"
-							 "   SET seq = b.seq, published_at = pg_catalog.now()"
-							 "  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
-							 "                  pg_catalog.unnest($3), pg_catalog.unnest($4)) AS b(tid, tenant_id, id, seq)"
-							 " WHERE o.ctid OPERATOR(pg_catalog.=) b.tid"
-							 "   AND o.published_at IS NULL"
-							 " RETURNING o.seq,"
-							 "   o.tenant_id OPERATOR(pg_catalog.=) b.tenant_id"
-							 "   AND o.id OPERATOR(pg_catalog.=) b.id,"
-							 "   o.tenant_id, o.id, o.type",
-							 4, argtypes);
-	*npublished = (int) outbox_execute_keys_only(assign_plan, args, NULL, false, 0);
-	published = palloc(sizeof(Published) * Max(*npublished, 1));
-	for (int i = 0; i < *npublished; i++)
-	{
-		HeapTuple	tuple = SPI_tuptable->vals[i];
-		bool		isnull;
-
-		published[i].seq = DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull));
-		if (!DatumGetBool(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull)))
-			elog(ERROR, "outbox row given seq " INT64_FORMAT " is not the row its batch read",
-				 published[i].seq);
-		published[i].tenant_id = *DatumGetUUIDP(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 3, &isnull));
-		published[i].id = *DatumGetUUIDP(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 4, &isnull));
-		published[i].type = PointerGetDatum(DatumGetTextPCopy(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 5, &isnull)));
-	}
+	args[0] = PointerGetDatum(construct_array(tenant_datums, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+	args[1] = PointerGetDatum(construct_array(id_datums, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+	args[2] = PointerGetDatum(construct_array(seq_datums, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	commerce_prepare_generic(&mark_plan,
+							 "INSERT INTO commerce.outbox_published (tenant_id, id, seq, published_at)"
+							 " SELECT b.tenant_id, b.id, b.seq, pg_catalog.now()"
+							 "   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
+							 "                   pg_catalog.unnest($3)) AS b(tenant_id, id, seq)"
+							 "  ORDER BY b.seq",
+							 3, argtypes);
+	*npublished = (int) outbox_execute_keys_only(mark_plan, args, NULL, false, 0);
+	if (*npublished != n)
+		elog(ERROR, "published %d of the %d events of a batch", *npublished, n);
 	return published;
 }
 
@@ -527,7 +507,7 @@ fan_out_deliveries(const Published *published, int npublished)
 	if (commerce_execute(has_subscriptions_plan, NULL, NULL, true, 1) == 0 || npublished == 0)
 		return 0;
 
-	/* From what the update returned: the outbox is not read again. */
+	/* From the batch's candidates: the outbox is not read again. */
 	tenant_datums = palloc(sizeof(Datum) * npublished);
 	id_datums = palloc(sizeof(Datum) * npublished);
 	seq_datums = palloc(sizeof(Datum) * npublished);
@@ -562,11 +542,12 @@ fan_out_deliveries(const Published *published, int npublished)
 
 /*
  * read_candidates
- *		Run a candidates query (sql: tenant_id, id, commit time, ctid of
- *		unpublished rows from $2 on, at most $1), prepared once into *plan
- *		with a generic plan made without sequential scans: the index scan
- *		of outbox_unpublished, even when the plan was made while the outbox
- *		was empty.
+ *		Run a candidates query (sql: tenant_id, id, commit time, type of
+ *		unpublished events from $2 on, at most $1), prepared once into
+ *		*plan with a generic plan made without sequential scans, hash or
+ *		merge joins: the index scan of outbox_written_queue with a probe of
+ *		outbox_published_pkey per event, even when the plan was made while
+ *		the outbox was empty.
  */
 static int
 read_candidates(SPIPlanPtr *plan, const char *sql, int limit, const pg_uuid_t *from,
@@ -592,7 +573,7 @@ read_candidates(SPIPlanPtr *plan, const char *sql, int limit, const pg_uuid_t *f
 		ts = SPI_getbinval(tuple, desc, 3, &isnull);
 		rows[i].committed_at_null = isnull;
 		rows[i].committed_at = isnull ? 0 : DatumGetTimestampTz(ts);
-		ItemPointerCopy((ItemPointer) DatumGetPointer(SPI_getbinval(tuple, desc, 4, &isnull)), &rows[i].tid);
+		rows[i].type = PointerGetDatum(DatumGetTextPCopy(SPI_getbinval(tuple, desc, 4, &isnull)));
 	}
 	SPI_freetuptable(SPI_tuptable);
 	return n;

@@ -2,8 +2,11 @@
  *
  * retention.c
  *	  The retention purges the publisher runs when idle: published outbox
- *	  events older than pgcommerce.event_retention (except those a pending
- *	  subscription delivery still needs), and idempotency keys older than
+ *	  events older than pgcommerce.event_retention, or than
+ *	  pgcommerce.idempotency_retention when that is longer (a key stores a
+ *	  reference to its command's event as its response, extension/command.c),
+ *	  except those a pending subscription delivery still needs; and
+ *	  idempotency keys older than
  *	  pgcommerce.idempotency_retention (a replay after that runs the
  *	  command again). One transaction deletes at most PURGE_CHUNK rows of
  *	  each, so that publishing is never held up for long; the publisher
@@ -56,7 +59,9 @@ outbox_purge_expired(void)
 	if (outbox_extension_present())
 	{
 		/*
-		 * Through outbox_published_at and idempotency_keys_created_idx,
+		 * Through outbox_published_at (a block range index over the
+		 * publication marks, appended in time order), then each event by
+		 * its primary key, and idempotency_keys_created_idx,
 		 * whatever the statistics say: a sequential scan would read every
 		 * event kept (a week's worth by default) or every key (a day's)
 		 * about once a minute, and hold up publishing meanwhile.
@@ -64,18 +69,24 @@ outbox_purge_expired(void)
 		int			nestlevel = outbox_planner_keys_only(false);
 
 		events = purge_chunk(commerce_prepare_generic(&events_plan,
-											  "DELETE FROM commerce.outbox"
-											  " WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
-											  "   SELECT o.ctid FROM commerce.outbox o"
-											  "    WHERE o.seq IS NOT NULL"
-											  "      AND o.published_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) $1)"
-											  "      AND NOT EXISTS (SELECT 1 FROM commerce.deliveries d"
-											  "                       WHERE d.tenant_id OPERATOR(pg_catalog.=) o.tenant_id"
-											  "                         AND d.event_id OPERATOR(pg_catalog.=) o.id"
-											  "                         AND d.status OPERATOR(pg_catalog.=) 'pending')"
-											  "    LIMIT " CppAsString2(PURGE_CHUNK) "))",
+											  "WITH marks AS ("
+											  "  DELETE FROM commerce.outbox_published"
+											  "   WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
+											  "     SELECT p.ctid FROM commerce.outbox_published p"
+											  "      WHERE p.published_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) $1)"
+											  "        AND NOT EXISTS (SELECT 1 FROM commerce.deliveries d"
+											  "                         WHERE d.tenant_id OPERATOR(pg_catalog.=) p.tenant_id"
+											  "                           AND d.event_id OPERATOR(pg_catalog.=) p.id"
+											  "                           AND d.status OPERATOR(pg_catalog.=) 'pending')"
+											  "      LIMIT " CppAsString2(PURGE_CHUNK) "))"
+											  "  RETURNING tenant_id, id)"
+											  " DELETE FROM commerce.outbox_written e USING marks m"
+											  "  WHERE e.tenant_id OPERATOR(pg_catalog.=) m.tenant_id"
+											  "    AND e.id OPERATOR(pg_catalog.=) m.id",
 											  1, &argtype),
-							 outbox_event_retention_minutes, "published events");
+							 Max(outbox_event_retention_minutes,
+								 commerce_idempotency_retention_minutes),
+							 "published events");
 		keys = purge_chunk(commerce_prepare_generic(&keys_plan,
 											"DELETE FROM commerce.idempotency_keys"
 											" WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY("

@@ -192,11 +192,15 @@ commerce_command_begin(CommerceCommand *cmd, const char *name,
 	lock_scoped_key(cmd, scoped_hash);
 
 	commerce_prepare(&plan_find_key,
-					 "SELECT command, fingerprint, response FROM commerce.idempotency_keys"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
-					 " AND actor OPERATOR(pg_catalog.=) $2"
-					 " AND subject OPERATOR(pg_catalog.=) $3"
-					 " AND key OPERATOR(pg_catalog.=) $4",
+					 "SELECT k.command, k.fingerprint, coalesce(k.response,"
+					 "   (SELECT e.data FROM commerce.outbox_written e"
+					 "     WHERE e.tenant_id OPERATOR(pg_catalog.=) k.tenant_id"
+					 "       AND e.id OPERATOR(pg_catalog.=) k.response_event))"
+					 " FROM commerce.idempotency_keys k"
+					 " WHERE k.tenant_id OPERATOR(pg_catalog.=) $1"
+					 " AND k.actor OPERATOR(pg_catalog.=) $2"
+					 " AND k.subject OPERATOR(pg_catalog.=) $3"
+					 " AND k.key OPERATOR(pg_catalog.=) $4",
 					 4, (Oid[]) {UUIDOID, TEXTOID, TEXTOID, TEXTOID});
 	values[0] = UUIDPGetDatum(&cmd->tenant);
 	values[1] = CStringGetTextDatum(cmd->actor);
@@ -217,6 +221,14 @@ commerce_command_begin(CommerceCommand *cmd, const char *name,
 				 errdetail("A key identifies one request; this one differs from the first request sent with it."),
 				 errhint("Use a new idempotency key for a new request.")));
 
+	if (SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull), isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 commerce_errcode("idempotency_response_gone"),
+				 errmsg("the first response of idempotency key \"%s\" is no longer kept", key),
+				 errdetail("The key stores a reference to its command's event, which is gone."),
+				 errhint("Send the request with a new idempotency key if it is still wanted.")));
+
 	/* A replay: tell the caller (the gateway sets Idempotent-Replayed). */
 	(void) set_config_option("commerce.idempotent_replayed", "true",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
@@ -229,24 +241,29 @@ commerce_command_finish(CommerceCommand *cmd, Jsonb *response)
 {
 	if (cmd->idempotency_key != NULL)
 	{
-		Datum		values[7];
+		Datum		values[8];
+		char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 		bytea	   *fingerprint = palloc(VARHDRSZ + sizeof(cmd->fingerprint));
 
 		SET_VARSIZE(fingerprint, VARHDRSZ + sizeof(cmd->fingerprint));
 		memcpy(VARDATA(fingerprint), cmd->fingerprint, sizeof(cmd->fingerprint));
 		commerce_prepare(&plan_store_key,
 						 "INSERT INTO commerce.idempotency_keys"
-						 " (tenant_id, actor, subject, key, command, fingerprint, response)"
-						 " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-						 7, (Oid[]) {UUIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BYTEAOID, JSONBOID});
+						 " (tenant_id, actor, subject, key, command, fingerprint, response, response_event)"
+						 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+						 8, (Oid[]) {UUIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BYTEAOID, JSONBOID, UUIDOID});
 		values[0] = UUIDPGetDatum(&cmd->tenant);
 		values[1] = CStringGetTextDatum(cmd->actor);
 		values[2] = CStringGetTextDatum(cmd->subject);
 		values[3] = CStringGetTextDatum(cmd->idempotency_key);
 		values[4] = CStringGetTextDatum(cmd->name);
 		values[5] = PointerGetDatum(fingerprint);
+		/* The event's data is this response: keep a reference, not a copy
+		 * (the event outlives the key, retention.c). */
 		values[6] = JsonbPGetDatum(response);
-		commerce_execute(plan_store_key, values, NULL, false, 0);
+		values[7] = UUIDPGetDatum(&cmd->response_event);
+		nulls[cmd->response_is_event ? 6 : 7] = 'n';
+		commerce_execute(plan_store_key, values, nulls, false, 0);
 	}
 	return (Jsonb *) DatumGetPointer(SPI_datumTransfer(JsonbPGetDatum(response), false, -1));
 }
@@ -322,11 +339,11 @@ commerce_write_begin(CommerceCommand *cmd, const char *name, FunctionCallInfo fc
 }
 
 /* The event goes to the outbox in the command's own transaction. */
-void
+pg_uuid_t
 commerce_command_emit(const CommerceCommand *cmd, const char *type, const char *aggregate_type,
 			 const pg_uuid_t *id, Jsonb *data)
 {
-	commerce_emit_event(&cmd->tenant, type, aggregate_type, id, data);
+	return commerce_emit_event(&cmd->tenant, type, aggregate_type, id, data);
 }
 
 Jsonb *

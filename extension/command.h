@@ -59,6 +59,8 @@ typedef struct CommerceCommand
 	const char *actor;			/* key scope: "staff" or "customer" */
 	const char *subject;		/* key scope: commerce_current_subject(), or "" */
 	uint8		fingerprint[32];	/* SHA-256 of name and arguments */
+	bool		response_is_event;	/* the response is this event's data: */
+	pg_uuid_t	response_event;	/* the key stores a reference to it */
 } CommerceCommand;
 
 /* A request body's fields, for commerce_parse_object */
@@ -148,9 +150,9 @@ extern Jsonb *commerce_command_begin(CommerceCommand *cmd, const char *name,
 
 /* Outbox: one event for one aggregate of the command's tenant, in the
  * command's transaction. */
-extern void commerce_command_emit(const CommerceCommand *cmd, const char *type,
-						 const char *aggregate_type, const pg_uuid_t *id,
-						 Jsonb *data);
+extern pg_uuid_t commerce_command_emit(const CommerceCommand *cmd, const char *type,
+									   const char *aggregate_type, const pg_uuid_t *id,
+									   Jsonb *data);
 
 /*
  * The end of a write command whose one event carries its response: emit
@@ -169,7 +171,9 @@ extern Jsonb *commerce_write_end(CommerceCommand *cmd, const char *type,
 								 const char *aggregate_type, const pg_uuid_t *id);
 
 /* Store the response with the key (when there is one) and return a copy
- * allocated in the caller's (pre-SPI) memory context. */
+ * allocated in the caller's (pre-SPI) memory context. When
+ * cmd->response_is_event (commerce_command_done), the key stores a
+ * reference to that event instead of a second copy of the document. */
 extern Jsonb *commerce_command_finish(CommerceCommand *cmd, Jsonb *response);
 
 /* --- kept plans -------------------------------------------------------- */

@@ -223,13 +223,22 @@ order_load_lines(Order *order)
 /* --- writing the order row --------------------------------------------- */
 
 /* The tenant's next order number, taken in the statement that stores the
- * placed order: the counter row's lock is held from there to the commit. */
+ * placed order: the counter row's lock is held from there to the commit.
+ * A plain UPDATE first: INSERT ... ON CONFLICT DO UPDATE locks the row
+ * before updating it, a WAL record more per order. The INSERT runs only
+ * for the tenant's first order (its ON CONFLICT covers a first order
+ * placed concurrently). */
 #define NEXT_NUMBER_CTE \
-	"WITH counter AS (" \
-	" INSERT INTO commerce.order_counters AS c (tenant_id, last_number) VALUES ($1, 1)" \
+	"WITH bumped AS (" \
+	" UPDATE commerce.order_counters c SET last_number = c.last_number OPERATOR(pg_catalog.+) 1" \
+	" WHERE c.tenant_id OPERATOR(pg_catalog.=) $1 RETURNING c.last_number)," \
+	" first AS (" \
+	" INSERT INTO commerce.order_counters AS c (tenant_id, last_number)" \
+	" SELECT $1, 1 WHERE NOT EXISTS (SELECT FROM bumped)" \
 	" ON CONFLICT (tenant_id) DO UPDATE" \
 	" SET last_number = c.last_number OPERATOR(pg_catalog.+) 1" \
-	" RETURNING last_number) "
+	" RETURNING c.last_number)," \
+	" counter AS (SELECT last_number FROM bumped UNION ALL SELECT last_number FROM first) "
 
 #define INSERT_ORDER \
 	"INSERT INTO commerce.orders (tenant_id, id, number, customer_id, status," \

@@ -171,7 +171,7 @@ insert_event(const pg_uuid_t *tenant, const char *type,
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	commerce_prepare(&insert_plan,
-					 "INSERT INTO commerce.outbox"
+					 "INSERT INTO commerce.outbox_written"
 					 " (tenant_id, id, type, aggregate_type, aggregate_id, data)"
 					 " VALUES ($1, $2, $3, $4, $5, $6)",
 					 6, argtypes);
@@ -196,9 +196,9 @@ insert_event(const pg_uuid_t *tenant, const char *type,
  *		Record one event in the outbox, in the caller's transaction (as
  *		commerce_owner inside a command; row-level security checks the
  *		caller's tenant). The publisher is
- *		woken when the transaction commits.
+ *		woken when the transaction commits. Returns the event's id.
  */
-void
+pg_uuid_t
 commerce_emit_event(const pg_uuid_t *tenant, const char *type,
 					const char *aggregate_type, const pg_uuid_t *aggregate_id,
 					Jsonb *data)
@@ -206,6 +206,7 @@ commerce_emit_event(const pg_uuid_t *tenant, const char *type,
 	pg_uuid_t	id;
 
 	insert_event(tenant, type, aggregate_type, aggregate_id, data, &id);
+	return id;
 }
 
 /*

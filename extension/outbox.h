@@ -17,8 +17,9 @@
 #include "utils/jsonb.h"
 #include "utils/uuid.h"
 
-/* One event about one aggregate of tenant, in this transaction. */
-extern void commerce_emit_event(const pg_uuid_t *tenant, const char *type,
+/* One event about one aggregate of tenant, in this transaction; returns
+ * the event's id. */
+extern pg_uuid_t commerce_emit_event(const pg_uuid_t *tenant, const char *type,
 								const char *aggregate_type,
 								const pg_uuid_t *aggregate_id, Jsonb *data);
 

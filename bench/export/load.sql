@@ -30,11 +30,16 @@ SELECT i, pg_temp.bench_id(200000000000 + (i % :tenants) + 1) AS tenant_id,
 FROM generate_series(0, :orders - 1) i;
 
 \ir ../lib/orders_from_temp.sql
-INSERT INTO commerce.outbox (tenant_id, id, seq, type, aggregate_type, aggregate_id, published_at, data)
-SELECT tenant_id, commerce.uuid_generate_v7(), i + 1, 'order.placed', 'order', id, now(),
+CREATE TEMP TABLE pg_temp_events AS
+SELECT i, tenant_id, commerce.uuid_generate_v7() AS event_id, id, number, amount FROM pg_temp_orders;
+INSERT INTO commerce.outbox_written (tenant_id, id, type, aggregate_type, aggregate_id, data)
+SELECT tenant_id, event_id, 'order.placed', 'order', id,
        jsonb_build_object('id', id, 'number', number, 'status', 'placed', 'currency', 'EUR',
                           'total', amount + amount * 19 / 100)
-FROM pg_temp_orders ORDER BY i;
+FROM pg_temp_events ORDER BY i;
+INSERT INTO commerce.outbox_published (tenant_id, id, seq)
+SELECT tenant_id, event_id, i + 1 FROM pg_temp_events ORDER BY i;
+DROP TABLE pg_temp_events;
 SELECT pg_catalog.setval('commerce.outbox_seq', :orders);
 DROP TABLE pg_temp_orders;
 

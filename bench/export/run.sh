@@ -93,8 +93,8 @@ compare() {  # compare LABEL: the interleaved rounds, their best and ratio
 }
 heap_pages() {  # heap pages of the big tables, and how many hold a row of bench-1
   local t
-  for t in orders order_lines outbox; do
-    printf '#   commerce.%-12s %7s pages, %7s of them hold rows of bench-1\n' "$t" \
+  for t in orders order_lines outbox_written outbox_published; do
+    printf '#   commerce.%-16s %7s pages, %7s of them hold rows of bench-1\n' "$t" \
       "$(q "SELECT relpages FROM pg_class WHERE oid = 'commerce.$t'::regclass")" \
       "$(q "SELECT count(DISTINCT (ctid::text::point)[0]) FROM commerce.$t WHERE tenant_id = '$tenant'")"
   done
@@ -104,7 +104,7 @@ heap_pages
 compare interleaved
 # The plan of one COPY the export runs: pg_dump's "COPY (SELECT ... FROM
 # ONLY t) TO stdout" under the tenant_isolation policy.
-for t in orders order_lines outbox; do
+for t in orders order_lines outbox_written outbox_published; do
   echo "# plan of the export's query for commerce.$t, as bench_export_1"
   psql -X -qAt -d "dbname=bench_export user=bench_export_1" \
     -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF) SELECT * FROM ONLY commerce.$t" | sed 's/^/#   /'
@@ -117,8 +117,9 @@ done
 echo "# CLUSTER on the primary keys (tenant_id, id): each tenant's rows together"
 start=$(date +%s)
 psql -X -q -d bench_export -c "CLUSTER commerce.orders USING orders_pkey" \
-  -c "CLUSTER commerce.order_lines USING order_lines_pkey" -c "CLUSTER commerce.outbox USING outbox_pkey" \
-  -c "VACUUM ANALYZE commerce.orders, commerce.order_lines, commerce.outbox"
+  -c "CLUSTER commerce.order_lines USING order_lines_pkey" -c "CLUSTER commerce.outbox_written USING outbox_written_pkey" \
+  -c "CLUSTER commerce.outbox_published USING outbox_published_pkey" \
+  -c "VACUUM ANALYZE commerce.orders, commerce.order_lines, commerce.outbox_written, commerce.outbox_published"
 echo "# clustered in $(( $(date +%s) - start )) s"
 heap_pages
 compare clustered

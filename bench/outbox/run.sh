@@ -90,7 +90,7 @@ SQL
 start=$(date +%s.%N)
 pgbench -n -c 2 -j 2 -t $((backlog / 2000)) -f "$work/thousand.sql" > "$work/pgbench-backlog.out" 2>&1
 echo "# backlog: $(psql -X -At -c 'SELECT count(*) FROM commerce.outbox WHERE seq IS NULL') unpublished events written in $(echo "$(date +%s.%N) - $start" | bc) s"
-psql -X -q -c 'VACUUM ANALYZE commerce.outbox'
+psql -X -q -c 'VACUUM ANALYZE commerce.outbox_written, commerce.outbox_published'
 psql -X -q -c "ALTER SYSTEM RESET pgcommerce.databases" -c 'SELECT pg_reload_conf()' >/dev/null
 start=$(date +%s.%N)
 while [ "$(psql -X -At -c 'SELECT count(*) FROM commerce.outbox WHERE seq IS NULL')" != 0 ]; do sleep 0.2; done

@@ -22,6 +22,7 @@ INSERT INTO commerce.error_codes (code, sqlstate, http_status, description) VALU
   ('invalid_idempotency_key','22023', 400, 'The idempotency key is empty or longer than 255 characters.'),
   ('idempotency_key_in_use', '55P03', 409, 'A request with this idempotency key is still running.'),
   ('idempotency_key_reused', '22023', 422, 'The idempotency key was used for a different request.'),
+  ('idempotency_response_gone', '55000', 409, 'The first response of this idempotency key is no longer kept (its event was purged).'),
   ('tenant_slug_taken',      '23505', 409, 'Another tenant has this slug.'),
   ('role_already_bound',     '23505', 409, 'The role is already bound to a tenant.'),
   ('unknown_currency',       '22023', 422, 'Not an ISO 4217 currency the platform knows.'),

@@ -5,15 +5,23 @@
 -- token sub, or '' when there is none, as for a partner's SQL role), so one
 -- caller's key never replays another caller's response.
 
+-- The response is stored as a reference to the command's event when the
+-- event's data is the response (most commands: commerce_command_done), so
+-- the document is written once; events are kept at least as long as keys
+-- (bgworker/retention.c). No foreign key to tenants: every key is written
+-- by a command of an existing tenant, and the check would lock the tenant's
+-- row (a WAL record) in every write command of that tenant.
 CREATE TABLE commerce.idempotency_keys (
-  tenant_id   uuid NOT NULL REFERENCES commerce.tenants (id),
+  tenant_id   uuid NOT NULL,
   actor       text NOT NULL,      -- staff or customer
   subject     text NOT NULL,      -- at most 255 characters (set_context)
   key         text NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
   command     text NOT NULL,
   fingerprint bytea NOT NULL,
-  response    jsonb NOT NULL,
+  response    jsonb,              -- the response itself, or
+  response_event uuid,            -- the id of the event whose data it is
   created_at  timestamptz NOT NULL DEFAULT now(),
+  CHECK ((response IS NULL) OPERATOR(pg_catalog.<>) (response_event IS NULL)),
   PRIMARY KEY (tenant_id, actor, subject, key)
 );
 -- Only commands write this table (extension/command.c), with the actor and

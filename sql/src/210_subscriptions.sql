@@ -54,7 +54,9 @@ CREATE TABLE commerce.deliveries (
   created_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
   PRIMARY KEY (tenant_id, id),
   UNIQUE (tenant_id, event_id, subscription_id),
-  FOREIGN KEY (tenant_id, event_id) REFERENCES commerce.outbox (tenant_id, id) ON DELETE CASCADE
+  -- A delivery is of a published event: it references the event's
+  -- publication mark (sql/src/200_outbox.sql says why restores need that).
+  FOREIGN KEY (tenant_id, event_id) REFERENCES commerce.outbox_published (tenant_id, id) ON DELETE CASCADE
 );
 COMMENT ON TABLE commerce.deliveries IS
   'One row per (event, matching subscription): pending until the handler succeeds (delivered) or its attempts run out (dead). Retry dead ones with commerce.retry_delivery() or commerce.retry_dead_deliveries().';

@@ -70,13 +70,13 @@ BEGIN
     END IF;
     FOREACH tbl IN ARRAY ready LOOP
       -- The outbox refuses every delete but the retention purge's.
-      IF tbl OPERATOR(pg_catalog.=) 'commerce.outbox'::pg_catalog.regclass THEN
+      IF tbl OPERATOR(pg_catalog.=) ANY ('{commerce.outbox_written,commerce.outbox_published}'::pg_catalog.regclass[]) THEN
         PERFORM pg_catalog.set_config('session_replication_role', 'replica', true);
       END IF;
       EXECUTE pg_catalog.format('DELETE FROM %s WHERE tenant_id OPERATOR(pg_catalog.=) $1', tbl)
         USING tenant;
       GET DIAGNOSTICS n = ROW_COUNT;
-      IF tbl OPERATOR(pg_catalog.=) 'commerce.outbox'::pg_catalog.regclass THEN
+      IF tbl OPERATOR(pg_catalog.=) ANY ('{commerce.outbox_written,commerce.outbox_published}'::pg_catalog.regclass[]) THEN
         PERFORM pg_catalog.set_config('session_replication_role', 'origin', true);
       END IF;
       RAISE NOTICE 'erase: table %: % rows', tbl, n;

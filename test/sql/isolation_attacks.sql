@@ -20,6 +20,12 @@ SELECT seed_test.full_tenant('atk-b') AS b_ids \gset
 SELECT :'a_ids'::jsonb ->> 'tenant' AS a, :'b_ids'::jsonb ->> 'tenant' AS b \gset
 SELECT commerce.bind_role('atk_a', :'a');
 SELECT commerce.bind_role('atk_b', :'b');
+-- The publisher cannot see this transaction's events: number them as it
+-- would, so that the publication marks have rows to attack too.
+INSERT INTO commerce.outbox_published (tenant_id, id, seq)
+  SELECT e.tenant_id, e.id, nextval('commerce.outbox_seq') FROM commerce.outbox_written e
+   WHERE NOT EXISTS (SELECT FROM commerce.outbox_published p WHERE p.tenant_id = e.tenant_id AND p.id = e.id)
+   ORDER BY e.id;
 
 -- A plugin-like parent/child pair, to attack foreign keys.
 CREATE SCHEMA plug;

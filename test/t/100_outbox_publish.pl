@@ -132,7 +132,8 @@ ok($node->poll_query_until('commerce',
 
 # Retention: published events past pgcommerce.event_retention are purged
 # (the publisher purges at once after a reload), unpublished ones never.
-$node->safe_psql('commerce', "UPDATE commerce.outbox SET published_at = now() - interval '8 days' WHERE type = 'test.happened'");
+$node->safe_psql('commerce', "UPDATE commerce.outbox_published p SET published_at = now() - interval '8 days'"
+	  . " FROM commerce.outbox_written e WHERE e.tenant_id = p.tenant_id AND e.id = p.id AND e.type = 'test.happened'");
 my $kept = $node->safe_psql('commerce', "SELECT count(*) FROM commerce.outbox WHERE type <> 'test.happened'");
 $node->safe_psql('commerce', 'SELECT pg_reload_conf()');
 ok($node->poll_query_until('commerce', "SELECT count(*) = 0 FROM commerce.outbox WHERE type = 'test.happened'"),
@@ -143,11 +144,15 @@ is($node->safe_psql('commerce', "SELECT count(*) FROM commerce.outbox WHERE type
 # Append-only for everyone but the workers.
 ($ret, $stdout, $stderr) = $node->psql('commerce',
 	"BEGIN; SET LOCAL ROLE commerce_gateway; DO \$\$ BEGIN PERFORM commerce.set_context('$t1'); END \$\$; "
-	  . "DELETE FROM commerce.outbox;");
-like($stderr, qr/permission denied for table outbox/, 'a tenant cannot delete its events');
+	  . "DELETE FROM commerce.outbox_written;");
+like($stderr, qr/permission denied for table outbox_written/, 'a tenant cannot delete its events');
 ($ret, $stdout, $stderr) = $node->psql('commerce',
 	"BEGIN; SET LOCAL ROLE commerce_gateway; DO \$\$ BEGIN PERFORM commerce.set_context('$t1'); END \$\$; "
-	  . "UPDATE commerce.outbox SET seq = 1;");
+	  . "DELETE FROM commerce.outbox;");
+like($stderr, qr/cannot delete from view "outbox"|permission denied for view outbox/, 'nor through the outbox view');
+($ret, $stdout, $stderr) = $node->psql('commerce',
+	"BEGIN; SET LOCAL ROLE commerce_gateway; DO \$\$ BEGIN PERFORM commerce.set_context('$t1'); END \$\$; "
+	  . "UPDATE commerce.outbox_published SET seq = 1;");
 like($stderr, qr/permission denied/, 'nor number them');
 
 $listener->quit;

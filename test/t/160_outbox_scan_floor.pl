@@ -97,7 +97,7 @@ $long->quit;
 # --- a row below the floor ---------------------------------------------------
 # Written with a hand-made id from 1970: the floor has long passed it.
 $node->safe_psql('commerce',
-	"INSERT INTO commerce.outbox (tenant_id, id, type, aggregate_type, aggregate_id, data)"
+	"INSERT INTO commerce.outbox_written (tenant_id, id, type, aggregate_type, aggregate_id, data)"
 	  . " VALUES ('$tenant', '00000000-0001-7000-8000-000000000001', 'test.floor', 'thing',"
 	  . " commerce.uuid_generate_v7(), '{\"tag\": \"hand-made\"}')");
 churn();
