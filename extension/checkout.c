@@ -19,6 +19,7 @@
 #include "utils/jsonb.h"
 
 #include "command.h"
+#include "hooks.h"
 #include "order_render.h"
 #include "order_rules.h"
 
@@ -39,9 +40,13 @@ commerce_checkout(PG_FUNCTION_ARGS)
 		PG_RETURN_JSONB_P(replay);
 	/* create */
 	order_price(order, true);
+	if (commerce_hooks_at(HOOK_ORDER_BEFORE_PLACE))	/* plugins (hooks.h) */
+		order->total += commerce_run_before_place(&cmd.tenant, &order->id,
+												  order_render(order, true), order->total);
 	/* place */
 	order_reserve(order);
 	order_insert(order);		/* takes the number */
+	COMMERCE_RUN_HOOKS(HOOK_ORDER_AFTER_PLACE, &cmd.tenant, order_render(order, true));
 	PG_RETURN_JSONB_P(commerce_command_done(&cmd, "order.placed", "order", &order->id,
 											order_render(order, true)));
 }

@@ -21,6 +21,7 @@
 #include "utils/jsonb.h"
 
 #include "command.h"
+#include "hooks.h"
 #include "errors.h"
 #include "order_render.h"
 #include "order_rules.h"
@@ -145,10 +146,14 @@ commerce_place_order(PG_FUNCTION_ARGS)
 	if (order.nlines == 0)
 		order_reserve(&order);	/* raises order_empty */
 	order_price(&order, true);
+	if (commerce_hooks_at(HOOK_ORDER_BEFORE_PLACE))	/* plugins (hooks.h) */
+		order.total += commerce_run_before_place(&cmd.tenant, &order.id,
+												 order_render(&order, true), order.total);
 	order_reserve(&order);
 	for (i = 0; i < order.nlines; i++)
 		order_line_snapshot(&order, &order.lines[i]);
 	order_store_placed(&order);
+	COMMERCE_RUN_HOOKS(HOOK_ORDER_AFTER_PLACE, &cmd.tenant, order_render(&order, true));
 	PG_RETURN_JSONB_P(commerce_command_done(&cmd, "order.placed", "order", &order.id,
 											order_render(&order, true)));
 }
