@@ -34,18 +34,20 @@ commerce_checkout(PG_FUNCTION_ARGS)
 {
 	CommerceCommand cmd;
 	Order	   *order;
+	int64		adjustment;
 	Jsonb	   *replay = order_create_begin(&cmd, "checkout", fcinfo, true, &order);
 
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
 	/* create */
 	order_price(order, true);
-	if (commerce_hooks_at(HOOK_ORDER_BEFORE_PLACE))	/* plugins (hooks.h) */
-		order->total += commerce_run_before_place(&cmd.tenant, &order->id,
-												  order_render(order, true), order->total);
+	adjustment = !commerce_hooks_at(HOOK_ORDER_BEFORE_PLACE) ? 0 :	/* plugins (hooks.h) */
+		commerce_run_before_place(&cmd.tenant, &order->id, order_render(order, true), order->total);
 	/* place */
 	order_reserve(order);
 	order_insert(order);		/* takes the number */
+	if (adjustment != 0)
+		order->total += commerce_adjust_order(&cmd.tenant, &order->id, adjustment);
 	COMMERCE_RUN_HOOKS(HOOK_ORDER_AFTER_PLACE, &cmd.tenant, order_render(order, true));
 	PG_RETURN_JSONB_P(commerce_command_done(&cmd, "order.placed", "order", &order->id,
 											order_render(order, true)));

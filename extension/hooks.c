@@ -78,6 +78,7 @@ static int	running = 0;		/* hook loops under way: no reload under them */
 static SPIPlanPtr load_plan = NULL;
 static SPIPlanPtr enabled_plan = NULL;
 static SPIPlanPtr adjustment_plan = NULL;
+static SPIPlanPtr adjust_plan = NULL;
 
 static void
 relation_changed(Datum arg, Oid relid)
@@ -163,7 +164,7 @@ load_hooks(void)
 
 	commerce_prepare(&load_plan,
 					 "SELECT h.point, h.tenant, h.plugin, h.name, p.oid, r.oid, h.timeout_ms,"
-					 "       CASE WHEN p.oid IS NULL THEN 'handler ' || h.handler || ' does not exist'"
+					 "       CASE WHEN p.oid IS NULL THEN 'handler ' || h.handler::pg_catalog.oid || ' does not exist'"
 					 "            WHEN r.oid IS NULL THEN 'role ' || h.run_as || ' does not exist'"
 					 "            WHEN p.prosecdef THEN 'handler is SECURITY DEFINER'"
 					 "            WHEN p.prorettype OPERATOR(pg_catalog.<>) 'pg_catalog.jsonb'::pg_catalog.regtype"
@@ -173,7 +174,7 @@ load_hooks(void)
 					 "       END"
 					 "  FROM commerce.hooks h"
 					 "  LEFT JOIN pg_catalog.pg_proc p"
-					 "         ON p.oid OPERATOR(pg_catalog.=) pg_catalog.to_regprocedure(h.handler)"
+					 "         ON p.oid OPERATOR(pg_catalog.=) h.handler::pg_catalog.oid"
 					 "  LEFT JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) h.run_as"
 					 " ORDER BY h.priority, h.name, h.id",
 					 0, NULL);
@@ -535,4 +536,22 @@ commerce_run_before_place(const pg_uuid_t *tenant, const pg_uuid_t *order_id,
 	}
 	PG_END_TRY();
 	return fees - discounts;
+}
+
+int64
+commerce_adjust_order(const pg_uuid_t *tenant, const pg_uuid_t *order_id, int64 adjustment)
+{
+	Datum		args[3];
+
+	commerce_prepare(&adjust_plan,
+					 "UPDATE commerce.orders o"
+					 "   SET adjustment_total = o.adjustment_total OPERATOR(pg_catalog.+) $3,"
+					 "       total = o.total OPERATOR(pg_catalog.+) $3"
+					 " WHERE o.tenant_id OPERATOR(pg_catalog.=) $1 AND o.id OPERATOR(pg_catalog.=) $2",
+					 3, (Oid[]) {UUIDOID, UUIDOID, INT8OID});
+	args[0] = UUIDPGetDatum(tenant);
+	args[1] = UUIDPGetDatum(order_id);
+	args[2] = Int64GetDatum(adjustment);
+	commerce_execute(adjust_plan, args, NULL, false, 0);
+	return adjustment;
 }

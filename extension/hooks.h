@@ -55,10 +55,16 @@ extern void commerce_run_hooks(CommerceHookPoint point, const pg_uuid_t *tenant,
  * order.before_place: the same, where each hook may also return
  * {"adjustments": [{"kind": "discount"|"fee", "code", "label", "amount"}]};
  * the adjustments are stored for order_id and the net change of the total
- * (fees minus discounts) is returned. Bounds in docs/plugins.md.
+ * (fees minus discounts) is returned, for commerce_adjust_order once the
+ * order row is written. Bounds in docs/plugins.md.
  */
 extern int64 commerce_run_before_place(const pg_uuid_t *tenant, const pg_uuid_t *order_id,
 									   Jsonb *order, int64 total);
+
+/* Add the net adjustment to the placed order's row (adjustment_total and
+ * total); returns it, for the order in memory. */
+extern int64 commerce_adjust_order(const pg_uuid_t *tenant, const pg_uuid_t *order_id,
+								   int64 adjustment);
 
 #define COMMERCE_RUN_HOOKS(point, tenant, input) \
 	do { \

@@ -47,7 +47,7 @@ CREATE TABLE commerce.hooks (
                                              'customer.before_create', 'product.after_update')),
   name        text NOT NULL CHECK (name ~ '^[a-z][a-z0-9_.-]{0,99}$'),
   tenant      uuid REFERENCES commerce.tenants (id) ON DELETE CASCADE,
-  handler     text NOT NULL,     -- regprocedure text, like subscriptions.handler
+  handler     regprocedure NOT NULL,  -- like routes.handler
   run_as      text NOT NULL,     -- role name
   priority    int NOT NULL DEFAULT 100 CHECK (priority BETWEEN 0 AND 1000),
   timeout_ms  int NOT NULL DEFAULT 2000 CHECK (timeout_ms BETWEEN 1 AND 10000),
@@ -87,6 +87,13 @@ COMMENT ON TABLE commerce.order_adjustments IS
 CREATE INDEX order_adjustments_order ON commerce.order_adjustments (tenant_id, order_id);
 SELECT commerce.enable_tenancy('commerce.order_adjustments');
 GRANT SELECT, INSERT ON commerce.order_adjustments TO commerce_owner;
+
+-- The order's total includes its adjustments (fees minus discounts).
+ALTER TABLE commerce.orders ADD COLUMN adjustment_total bigint NOT NULL DEFAULT 0,
+  DROP CONSTRAINT orders_total_is_sum,
+  ADD CONSTRAINT orders_total_is_sum CHECK
+    (total = subtotal + CASE WHEN prices_include_tax THEN 0 ELSE tax_total END + adjustment_total),
+  ADD CONSTRAINT orders_total_not_negative CHECK (total >= 0);
 
 -- A plugin's parts: routes and subscriptions get the same nullable column.
 ALTER TABLE commerce.routes ADD COLUMN plugin text REFERENCES commerce.plugins (name) ON DELETE CASCADE;
@@ -231,7 +238,7 @@ BEGIN
   END IF;
   INSERT INTO commerce.hooks AS h (point, name, tenant, handler, run_as, priority, timeout_ms)
   VALUES (register_hook.point, coalesce(register_hook.name, fn.proname::text), register_hook.tenant,
-          handler::text, r.rolname, register_hook.priority, register_hook.timeout_ms)
+          handler, r.rolname, register_hook.priority, register_hook.timeout_ms)
   ON CONFLICT ON CONSTRAINT hooks_point_tenant_name DO UPDATE
      SET handler = EXCLUDED.handler, run_as = EXCLUDED.run_as, priority = EXCLUDED.priority,
          timeout_ms = EXCLUDED.timeout_ms
@@ -371,7 +378,7 @@ BEGIN
     IF o.object_type = 'extension' THEN
       DELETE FROM commerce.plugins p WHERE p.name = o.object_identity;
     ELSIF o.object_type = 'function' THEN
-      DELETE FROM commerce.hooks h WHERE to_regprocedure(h.handler) IS NULL;
+      DELETE FROM commerce.hooks h WHERE h.handler::oid = o.objid;
       DELETE FROM commerce.routes r WHERE r.handler::oid = o.objid;
     END IF;
   END LOOP;
