@@ -96,7 +96,7 @@ ALTER TABLE commerce.orders ADD COLUMN adjustment_total bigint NOT NULL DEFAULT 
   ADD CONSTRAINT orders_total_not_negative CHECK (total >= 0);
 
 -- A plugin's parts: routes and subscriptions get the same nullable column.
-ALTER TABLE commerce.routes ADD COLUMN plugin text REFERENCES commerce.plugins (name) ON DELETE CASCADE;
+ALTER TABLE commerce.routes ADD FOREIGN KEY (plugin) REFERENCES commerce.plugins (name) ON DELETE CASCADE;
 ALTER TABLE commerce.subscriptions ADD COLUMN plugin text REFERENCES commerce.plugins (name) ON DELETE CASCADE;
 CREATE INDEX routes_plugin ON commerce.routes (plugin) WHERE plugin IS NOT NULL;
 CREATE INDEX subscriptions_plugin ON commerce.subscriptions (plugin) WHERE plugin IS NOT NULL;
@@ -330,7 +330,7 @@ $$;
 COMMENT ON FUNCTION commerce.list_plugins() IS
   'The registered plugins and whether the current tenant has turned each on: {"data": [{"name", "description", "enabled"}], "next_cursor": null}. Example: SELECT commerce.list_plugins();';
 
-CREATE FUNCTION commerce.require_plugin(plugin text) RETURNS void
+CREATE FUNCTION commerce.require_plugin(plugin text) RETURNS boolean
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog
 AS $$
@@ -340,10 +340,11 @@ BEGIN
     RAISE EXCEPTION 'no such route'
       USING ERRCODE = 'P0002', CONSTRAINT = 'not_found', SCHEMA = 'commerce';
   END IF;
+  RETURN true;
 END
 $$;
 COMMENT ON FUNCTION commerce.require_plugin(text) IS
-  'Raises not_found (404) unless the current tenant has turned plugin on; the gateway calls it before a plugin''s route handler, so a plugin''s route looks absent to other tenants. Example: SELECT commerce.require_plugin(''loyalty'');';
+  'True, or raises not_found (404) unless the current tenant has turned plugin on; the gateway calls it before a plugin''s route handler, so a plugin''s route looks absent to other tenants. Example: SELECT commerce.require_plugin(''loyalty'');';
 
 -- A hook's refusal: SQLSTATE CM422 with the plugin's own code in the
 -- constraint-name field; the gateway answers 422 with that code.
