@@ -252,7 +252,7 @@ classify_error(const HookEntry *h, MemoryContext context, bool timed_out)
 		PG_RE_THROW();
 	FlushErrorState();
 	if (timed_out)
-		raise_hook_error(h, "hook_timeout", ERRCODE_QUERY_CANCELED,
+		raise_hook_error(h, "hook_timeout", ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
 						 psprintf("ran past its time budget of %d ms", h->timeout_ms), NULL);
 	if (edata->constraint_name && strcmp(edata->constraint_name, "hook_invalid_response") == 0)
 		raise_hook_error(h, "hook_invalid_response", ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
@@ -294,7 +294,7 @@ call_hook(const HookEntry *h, Jsonb *input)
 		result = FunctionCallInvoke(fcinfo);
 		isnull = fcinfo->isnull;
 		disable_timeout(hook_timer, false);
-		AtEOXact_GUC(true, nest);
+		AtEOXact_GUC(false, nest);	/* undo every setting the hook made */
 		SetUserIdAndSecContext(save_user, save_sec);
 	}
 	PG_CATCH();

@@ -109,7 +109,7 @@ SELECT pg_catalog.pg_extension_config_dump('commerce.subscriptions',
 
 INSERT INTO commerce.error_codes (code, sqlstate, http_status, description) VALUES
   ('hook_failed',           '38000', 502, 'A plugin hook raised an error (not a rejection) or could not be called; the command was rolled back.'),
-  ('hook_timeout',          '57014', 504, 'A plugin hook ran past its time budget (commerce.hooks.timeout_ms); the command was rolled back.'),
+  ('hook_timeout',          '38000', 504, 'A plugin hook ran past its time budget (commerce.hooks.timeout_ms); the command was rolled back.'),
   ('hook_invalid_response', '38000', 502, 'A plugin hook returned something other than what its hook point allows (docs/plugins.md); the command was rolled back.');
 
 CREATE FUNCTION commerce.creating_extension() RETURNS text
