@@ -80,7 +80,7 @@ BEGIN
       ('unregister_hook', 'admin'), ('current_plugin', 'admin'), ('creating_extension', 'context'),
       ('reject', 'context'), ('enable_plugin', 'command'), ('disable_plugin', 'command'),
       ('list_plugins', 'read'), ('require_plugin', 'read'), ('plugin_part_owner', 'internal'),
-      ('hooks_changed', 'internal'), ('plugin_objects_dropped', 'operator'))
+      ('hooks_changed', 'internal'), ('plugin_objects_dropped', 'internal'))
            SELECT p.oid::pg_catalog.regprocedure AS fn, c.class
              FROM pg_catalog.pg_proc p
              LEFT JOIN classes c ON c.name OPERATOR(pg_catalog.=) p.proname
