@@ -14,6 +14,10 @@ BEGIN
     CREATE ROLE loyalty_plugin NOLOGIN NOSUPERUSER NOBYPASSRLS IN ROLE commerce_gateway;
   END IF;
 END $$;
+-- The schema is the script's own (not "schema =" in the control file,
+-- whose schema DROP EXTENSION would leave behind); it fails when a schema
+-- loyalty already exists rather than adopt someone else's.
+CREATE SCHEMA loyalty;
 GRANT USAGE ON SCHEMA loyalty TO loyalty_plugin, commerce_gateway, commerce_partner, commerce_admin;
 
 CREATE TABLE loyalty.accounts (
