@@ -100,7 +100,8 @@ static LocalTransactionId active_checked_lxid = InvalidLocalTransactionId;
 static pg_uuid_t active_checked_tenant;
 
 /*
- * While a plugin hook runs (extension/hooks.c) the context is pinned: the
+ * While a plugin hook (extension/hooks.c) or a subscription handler
+ * (bgworker/dispatcher.c) runs, the context is pinned: the
  * values of the context GUCs when the hook started, whatever the hook sets
  * with set_config(); set_context() refuses. A hook acts for the command's
  * tenant, actor and subject, never for another one.
@@ -525,7 +526,8 @@ commerce_set_context(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 commerce_errcode("permission_denied"),
-				 errmsg("a plugin hook may not change the tenant context")));
+				 errmsg("a plugin hook or subscription handler may not change the tenant context"),
+				 errdetail("It runs for the tenant of its command or event only.")));
 	if (current_facts->bound || !current_facts->privileged)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -578,9 +580,26 @@ pin_copy(const char *value)
  *		(nested hooks keep the outer values); the caller unpins on success
  *		and on error. The copies live in the transaction's memory.
  */
+/* A pin never outlives its transaction (its copies live in it). */
+static void
+pin_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT ||
+		event == XACT_EVENT_PREPARE)
+		pin_depth = 0;
+}
+
 void
 commerce_pin_context(void)
 {
+	static bool callback_registered = false;
+
+	if (!callback_registered)
+	{
+		RegisterXactCallback(pin_xact_callback, NULL);
+		callback_registered = true;
+	}
 	if (pin_depth++ > 0)
 		return;
 	pinned_tenant = pin_copy(context_tenant);
