@@ -82,13 +82,9 @@ SECURITY DEFINER
 SET search_path = pg_catalog
 AS $$
 DECLARE
-  t uuid := commerce.current_tenant();
+  t uuid := commerce.require_active_tenant();  -- a suspended tenant changes nothing
   s loyalty.settings%ROWTYPE;
 BEGIN
-  IF t IS NULL THEN
-    RAISE EXCEPTION 'no tenant context'
-      USING ERRCODE = '42501', CONSTRAINT = 'tenant_context_missing', SCHEMA = 'commerce';
-  END IF;
   IF commerce.current_actor() = 'customer' THEN
     RAISE EXCEPTION 'a customer may not change loyalty settings'
       USING ERRCODE = '42501', CONSTRAINT = 'permission_denied', SCHEMA = 'commerce';
