@@ -149,11 +149,19 @@ SET search_path = pg_catalog
 AS $$
 BEGIN
   NEW.plugin := coalesce(NEW.plugin, commerce.current_plugin());
+  -- A subscription an extension's script registers is not dumped but made
+  -- again by CREATE EXTENSION on restore: with the same id, so that its
+  -- deliveries in the dump still point at it.
+  IF TG_TABLE_NAME OPERATOR(pg_catalog.=) 'subscriptions' AND NEW.plugin IS NOT NULL
+     AND NEW.plugin OPERATOR(pg_catalog.=) commerce.creating_extension() THEN
+    NEW.id := pg_catalog.md5(pg_catalog.concat_ws(' ', 'pgcommerce subscription', NEW.plugin, NEW.name,
+                                                  NEW.tenant))::uuid;
+  END IF;
   RETURN NEW;
 END
 $$;
 COMMENT ON FUNCTION commerce.plugin_part_owner() IS
-  'Trigger: a route, hook or subscription registered while a plugin is being installed belongs to that plugin (commerce.current_plugin()).';
+  'Trigger: a route, hook or subscription registered while a plugin is being installed belongs to that plugin (commerce.current_plugin()); a subscription registered by an extension''s script gets an id derived from plugin, name and tenant, the same when CREATE EXTENSION runs again on restore.';
 CREATE TRIGGER plugin_part_owner BEFORE INSERT ON commerce.routes
   FOR EACH ROW EXECUTE FUNCTION commerce.plugin_part_owner();
 CREATE TRIGGER plugin_part_owner BEFORE INSERT ON commerce.subscriptions
