@@ -63,6 +63,11 @@ CREATE POLICY hooks_read ON commerce.hooks FOR SELECT
   TO commerce_admin, commerce_gateway, commerce_owner USING (true);
 CREATE POLICY hooks_admin ON commerce.hooks FOR ALL TO commerce_admin USING (true) WITH CHECK (true);
 GRANT SELECT ON commerce.hooks TO commerce_admin, commerce_gateway, commerce_owner;
+-- A bound role sees only the hooks limited to its own tenant (like
+-- subscriptions): its tenant export (pg_dump as that role) carries them.
+CREATE POLICY hooks_own_tenant ON commerce.hooks FOR SELECT TO commerce_partner
+  USING (tenant OPERATOR(pg_catalog.=) commerce.current_tenant());
+GRANT SELECT ON commerce.hooks TO commerce_partner;
 GRANT INSERT, UPDATE, DELETE ON commerce.hooks TO commerce_admin;
 
 -- What order.before_place hooks added: discount and fee lines, after tax.
