@@ -532,6 +532,10 @@ fan_out_deliveries(const Published *published, int npublished)
 					 "   JOIN commerce.subscriptions s"
 					 "     ON (s.tenant IS NULL OR s.tenant OPERATOR(pg_catalog.=) b.tenant_id)"
 					 "    AND commerce.event_type_matches(s.event_type, b.type)"
+					 /* a plugin's subscription: only tenants that enabled it */
+					 "    AND (s.plugin IS NULL OR EXISTS (SELECT 1 FROM commerce.plugin_tenants pt"
+					 "         WHERE pt.tenant_id OPERATOR(pg_catalog.=) b.tenant_id"
+					 "           AND pt.plugin OPERATOR(pg_catalog.=) s.plugin))"
 					 "  ORDER BY b.seq, s.id"
 					 /* a delivery already there (restored from a dump, written
 					  * by an operator) must not stop publishing for everyone */

@@ -69,7 +69,11 @@ BEGIN
     ('GET',   '/v1/payments/{id}',                 'get_payment',        200, 'tenant', 'Read a payment', NULL),
     ('POST',  '/v1/payments/{id}/capture',         'capture_payment',    200, 'tenant', 'Capture an authorized payment', NULL),
     ('POST',  '/v1/payments/{id}/void',            'void_payment',       200, 'tenant', 'Void an authorized payment', NULL),
-    ('POST',  '/v1/payments/{id}/refunds',         'refund_payment',     201, 'tenant', 'Refund a captured payment', '/v1/payments/{id}')
+    ('POST',  '/v1/payments/{id}/refunds',         'refund_payment',     201, 'tenant', 'Refund a captured payment', '/v1/payments/{id}'),
+    -- plugins (sql/src/870_plugins.sql)
+    ('GET',   '/v1/plugins',                       'list_plugins',       200, 'tenant', 'List plugins and whether this tenant has turned each on', NULL),
+    ('POST',  '/v1/plugins/{plugin}/enable',       'enable_plugin',      200, 'tenant', 'Turn a plugin on for this tenant', NULL),
+    ('POST',  '/v1/plugins/{plugin}/disable',      'disable_plugin',     200, 'tenant', 'Turn a plugin off for this tenant', NULL)
   ) AS t(method, path, fname, status, auth, summary, location)
   LOOP
     -- Exactly one function of that name in schema commerce, or no route.

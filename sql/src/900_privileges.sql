@@ -73,8 +73,17 @@ BEGIN
       ('tenant_changed', 'internal'), ('outbox_append_only', 'internal'),
       ('currencies_are_permanent', 'internal'),
       ('start_outbox_workers', 'internal'), ('purge_idempotency_keys', 'internal'),
-      ('order_apply_payment_totals', 'internal'), ('require_active_tenant', 'internal'),
-      ('payment_provider_manual', 'internal'), ('payment_provider_test', 'internal'))
+      ('order_apply_payment_totals', 'internal'),
+      ('payment_provider_manual', 'internal'), ('payment_provider_test', 'internal'),
+      -- plugins (sql/src/870_plugins.sql)
+      ('register_plugin', 'admin'), ('unregister_plugin', 'admin'), ('register_hook', 'admin'),
+      ('unregister_hook', 'admin'), ('current_plugin', 'admin'), ('creating_extension', 'context'),
+      ('reject', 'context'), ('enable_plugin', 'command'), ('disable_plugin', 'command'),
+      ('list_plugins', 'read'), ('require_plugin', 'read'), ('plugin_part_owner', 'internal'),
+      ('hooks_changed', 'internal'), ('plugin_objects_dropped', 'internal'),
+      -- plugins' own commands (SQL, run as the plugin's role) check it first
+      -- like the core's: the caller's own tenant only, so it reveals nothing
+      ('require_active_tenant', 'context'))
            SELECT p.oid::pg_catalog.regprocedure AS fn, c.class
              FROM pg_catalog.pg_proc p
              LEFT JOIN classes c ON c.name OPERATOR(pg_catalog.=) p.proname
