@@ -204,7 +204,7 @@ BEGIN
   ) AS t(name, body) LOOP
     s := pg_temp.api_expand(r.body) || '{"type": "object", "additionalProperties": false}';
     PERFORM commerce.describe_schema(r.name, s);
-    IF r.name LIKE '%Create' AND r.name NOT IN ('TenantCreate', 'CheckoutCreate', 'OrderCreate') THEN
+    IF r.name LIKE '%Create' AND r.name NOT IN ('TenantCreate', 'CheckoutCreate', 'OrderCreate', 'TaxRateCreate') THEN
       PERFORM commerce.describe_schema(replace(r.name, 'Create', 'Update'), s - 'required');
     END IF;
   END LOOP;
