@@ -177,13 +177,18 @@ serve(request *req, const char *text)
 enum MHD_Result
 handle_openapi(request *req)
 {
-	route_set  *set = routes_acquire();
-	long		generation = set->generation;
+	route_set  *set;
+	long		generation;
 	char	   *text = NULL;
 	const char *why = NULL;
 	json_t	   *docs;
 	enum MHD_Result ret;
 
+	if (!routes_loaded())
+		return respond_error(req, 503, "routes_not_loaded",
+							 "the route table has not been loaded from the database yet", NULL);
+	set = routes_acquire();
+	generation = set->generation;
 	pthread_mutex_lock(&cache_lock);
 	if (cache_text && cache_generation == generation)
 		text = strdup(cache_text);
