@@ -110,6 +110,7 @@ BEGIN
         CASE WHEN kind <> 'string' OR (v #>> '{}') !~ '^#/components/schemas/[A-Z][A-Za-z0-9]{0,63}$'
                THEN 'must be "#/components/schemas/<Name>"'
              WHEN substr(v #>> '{}', 22) IS DISTINCT FROM self_name
+                  AND NOT substr(v #>> '{}', 22) = ANY (ARRAY['Error', 'Event', 'EventPage', 'Health', 'Readiness'])
                   AND NOT EXISTS (SELECT 1 FROM commerce.api_schemas s
                                   WHERE s.name = substr(v #>> '{}', 22))
                THEN format('names schema %s, which is not registered (commerce.describe_schema first)',
@@ -145,7 +146,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION commerce.api_schema_problem(jsonb, text, text, int) IS
-  'What is wrong with a JSON Schema for the HTTP API document, or NULL when nothing is: JSON Schema 2020-12 keywords only (x- extensions allowed), values of the right type, $ref only to a registered schema (or to self_name). Example: SELECT commerce.api_schema_problem(''{"type": "strin"}'').';
+  'What is wrong with a JSON Schema for the HTTP API document, or NULL when nothing is: JSON Schema 2020-12 keywords only (x- extensions allowed), values of the right type, $ref only to a registered schema, to one the gateway defines (Error, Event, EventPage, Health, Readiness) or to self_name. Example: SELECT commerce.api_schema_problem(''{"type": "strin"}'').';
 
 -- Raise invalid_input for a document that is not acceptable.
 CREATE FUNCTION commerce.api_doc_check(what text, doc jsonb, self_name text DEFAULT NULL)
@@ -197,13 +198,18 @@ BEGIN
     RAISE EXCEPTION 'invalid schema %: it is NULL', name
       USING ERRCODE = '22023', CONSTRAINT = 'invalid_input', SCHEMA = 'commerce';
   END IF;
+  IF EXISTS (SELECT 1 FROM commerce.api_schemas s WHERE s.name = describe_schema.name AND s.core) THEN
+    RAISE EXCEPTION 'schema % belongs to the extension', name
+      USING ERRCODE = '42501', CONSTRAINT = 'permission_denied', SCHEMA = 'commerce',
+            HINT = 'Describe your own schema under another name; the extension''s change with its upgrades.';
+  END IF;
   PERFORM commerce.api_doc_check(format('schema %s', name), schema, name);
   INSERT INTO commerce.api_schemas AS s (name, schema) VALUES (describe_schema.name, describe_schema.schema)
   ON CONFLICT ON CONSTRAINT api_schemas_pkey DO UPDATE SET schema = EXCLUDED.schema, updated_at = now();
 END
 $$;
 COMMENT ON FUNCTION commerce.describe_schema(text, jsonb) IS
-  'Add or replace a shared JSON Schema of the HTTP API (commerce_admin; plugins call it from their install script), served as components.schemas.<name> of /openapi.json and referenced as {"$ref": "#/components/schemas/<name>"}: SELECT commerce.describe_schema(''LoyaltyCard'', ''{"type": "object", "required": ["id"], "properties": {"id": {"type": "string", "format": "uuid"}}}''). Checked: PascalCase name, an object of at most 64 kB, JSON Schema keywords only, $refs to registered schemas. Errors: invalid_input (22023).';
+  'Add or replace a shared JSON Schema of the HTTP API (commerce_admin; plugins call it from their install script), served as components.schemas.<name> of /openapi.json and referenced as {"$ref": "#/components/schemas/<name>"}: SELECT commerce.describe_schema(''LoyaltyCard'', ''{"type": "object", "required": ["id"], "properties": {"id": {"type": "string", "format": "uuid"}}}''). Checked: PascalCase name (not one the gateway defines), an object of at most 64 kB, JSON Schema keywords only, $refs to registered schemas. The extension''s own schemas cannot be replaced. Errors: invalid_input (22023), permission_denied (42501).';
 
 CREATE FUNCTION commerce.describe_route(method text, path text, operation_id text, tag text,
                                         request_schema jsonb DEFAULT NULL,
@@ -229,6 +235,11 @@ BEGIN
     RAISE EXCEPTION 'no route % %', m, describe_route.path
       USING ERRCODE = '22023', CONSTRAINT = 'invalid_input', SCHEMA = 'commerce',
             HINT = 'Register it with commerce.register_route first.';
+  END IF;
+  IF EXISTS (SELECT 1 FROM commerce.route_docs d WHERE d.method = m AND d.path = describe_route.path AND d.core) THEN
+    RAISE EXCEPTION 'the document of % % belongs to the extension', m, describe_route.path
+      USING ERRCODE = '42501', CONSTRAINT = 'permission_denied', SCHEMA = 'commerce',
+            HINT = 'Core routes are documented by the extension and change with its upgrades.';
   END IF;
   IF operation_id IS NULL OR operation_id !~ '^[a-z][A-Za-z0-9]{0,63}$' THEN
     RAISE EXCEPTION 'invalid operation_id %: camelCase letters and digits (URL-safe), at most 64, e.g. getLoyaltyCard',
@@ -288,7 +299,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION commerce.describe_route(text, text, text, text, jsonb, jsonb, jsonb, jsonb, text) IS
-  'Document a registered route for /openapi.json (commerce_admin; plugins call it after commerce.register_route): SELECT commerce.describe_route(''GET'', ''/v1/loyalty/{id}'', ''getLoyaltyCard'', ''Loyalty'', NULL, ''{"$ref": "#/components/schemas/LoyaltyCard"}'', ''{"409": "The card is closed"}''). request_schema and response_schema are JSON Schemas of the body and of the success answer; errors maps 4xx/5xx statuses the route answers to a description (the gateway adds the ones every route can answer); parameters maps query or path arguments to a schema. Checked: camelCase unique operation_id, each schema an object of at most 64 kB with JSON Schema keywords and registered $refs. Errors: invalid_input (22023). Dropped with the route.';
+  'Document a registered route for /openapi.json (commerce_admin; plugins call it after commerce.register_route): SELECT commerce.describe_route(''GET'', ''/v1/loyalty/{id}'', ''getLoyaltyCard'', ''Loyalty'', NULL, ''{"$ref": "#/components/schemas/LoyaltyCard"}'', ''{"409": "The card is closed"}''). request_schema and response_schema are JSON Schemas of the body and of the success answer; errors maps 4xx/5xx statuses the route answers to a description (the gateway adds the ones every route can answer); parameters maps query or path arguments to a schema. Checked: camelCase unique operation_id, each schema an object of at most 64 kB with JSON Schema keywords and registered $refs. The documents of core routes cannot be replaced. Errors: invalid_input (22023), permission_denied (42501). Dropped with the route.';
 
 -- What the gateway reads to build /openapi.json.
 CREATE FUNCTION commerce.openapi_docs() RETURNS jsonb
