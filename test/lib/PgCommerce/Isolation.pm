@@ -87,7 +87,7 @@ sub isolation_suite
 		SELECT string_agg(format('%s %s', c.oid::regclass,
 		                         (xpath('/row/h/text()', query_to_xml(format(
 		                           'SELECT md5(coalesce(string_agg(t::text, '','' ORDER BY t::text), '''')) AS h FROM %s t WHERE tenant_id = %L',
-		                           c.oid::regclass, '} . $b{tenant} . q{'), false, true, '')))[1]::text), E'\n' ORDER BY 1)
+		                           c.oid::regclass, '} . $b{tenant} . q{'), false, true, '')))[1]::text), E'\n' ORDER BY c.oid::regclass::text)
 		  FROM pg_class c JOIN pg_policy p ON p.polrelid = c.oid AND p.polname = 'tenant_isolation'
 		 WHERE c.relnamespace = 'commerce'::regnamespace};
 	$wait_quiet->();
