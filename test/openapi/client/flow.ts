@@ -4,7 +4,9 @@
 // test/t/545_openapi_typed_client.pl: staff create a product, a variant, a
 // price list, a price and stock; a customer creates a cart, adds and changes
 // lines, places it (an Idempotency-Key replayed), authorizes a payment;
-// staff capture it with If-Match and read the events. Every answer is
+// staff capture it with If-Match and read the events; then every other
+// core operation once (groups, categories, addresses, tax, checkout, void,
+// refund, cancel, fulfil, tenants), so each answer meets its schema. Every answer is
 // checked for what the document promises (status, headers, typed fields).
 // Environment: BASE_URL, JWT_SECRET, TENANT_ID, RUN (unique per run).
 // Exit 0 and "flow ok" when every step did what it should.
@@ -23,7 +25,7 @@ const baseUrl = env("BASE_URL");
 const tenant = env("TENANT_ID");
 const run = env("RUN");
 
-function token(role: "staff" | "customer", sub: string): string {
+function token(role: "staff" | "customer" | "platform_admin", sub: string): string {
   const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
   const body = `${b64({ alg: "HS256", typ: "JWT" })}.${b64({
     tenant_id: tenant, sub, role, exp: Math.floor(Date.now() / 1000) + 600,
@@ -82,7 +84,7 @@ async function catalog(): Promise<{ variant: string }> {
   return { variant: variant.id };
 }
 
-async function cart(customer: ReturnType<typeof createClient<paths>>, variant: string): Promise<Order> {
+async function cart(customer: Client, variant: string): Promise<Order> {
   const draft = ok("create order", await customer.POST("/v1/orders", { body: { currency: "EUR" } }), 201);
   check(draft.status === "draft" && draft.total === 0, "an empty draft");
   const added = await customer.POST("/v1/orders/{order_id}/lines", {
@@ -128,6 +130,111 @@ async function events(types: string[]): Promise<void> {
   for (const t of types) check(seen.has(t), `event ${t} published`);
 }
 
+type Client = ReturnType<typeof createClient<paths>>;
+const ifMatch = (version: number) => ({ "If-Match": `"${version}"` });
+
+/* Every other core operation once, so that each answer meets its schema. */
+async function tourCustomers(customerId: string): Promise<void> {
+  const g = ok("create group", await staff.POST("/v1/customer-groups", { body: { name: `VIP ${run}` } }), 201);
+  check(ok("list groups", await staff.GET("/v1/customer-groups", { params: { query: { limit: 5 } } }), 200).data.length > 0, "groups");
+  ok("get group", await staff.GET("/v1/customer-groups/{id}", { params: { path: { id: g.id } } }), 200);
+  check(ok("update group", await staff.PATCH("/v1/customer-groups/{id}", {
+    params: { path: { id: g.id }, header: ifMatch(g.version) }, body: { description: "best" },
+  }), 200).description === "best", "group updated");
+  const c = ok("update customer", await staff.PATCH("/v1/customers/{id}", {
+    params: { path: { id: customerId } }, body: { group_id: g.id, phone: null },
+  }), 200);
+  check(c.group_id === g.id, "customer in the group");
+  ok("get customer", await staff.GET("/v1/customers/{id}", { params: { path: { id: customerId } } }), 200);
+  check(ok("find customer", await staff.GET("/v1/customers", { params: { query: { email: c.email } } }), 200).data.length === 1, "by email");
+  const a = ok("add address", await staff.POST("/v1/customers/{customer_id}/addresses", {
+    params: { path: { customer_id: customerId } }, body: { line1: "1 rue de la Paix", city: "Paris", country: "FR" },
+  }), 201);
+  check(ok("update address", await staff.PATCH("/v1/customers/{customer_id}/addresses/{address_id}", {
+    params: { path: { customer_id: customerId, address_id: a.id } }, body: { is_default_shipping: true },
+  }), 200).is_default_shipping, "default shipping address");
+  check(ok("remove address", await staff.DELETE("/v1/customers/{customer_id}/addresses/{address_id}", {
+    params: { path: { customer_id: customerId, address_id: a.id } },
+  }), 200).deleted, "address removed");
+}
+
+async function tourCatalog(variant: string): Promise<void> {
+  const cat = ok("create category", await staff.POST("/v1/categories", { body: { name: `Shirts ${run}` } }), 201);
+  ok("list categories", await staff.GET("/v1/categories", {}), 200);
+  ok("get category", await staff.GET("/v1/categories/{id}", { params: { path: { id: cat.id } } }), 200);
+  ok("update category", await staff.PATCH("/v1/categories/{id}", { params: { path: { id: cat.id } }, body: { position: 2 } }), 200);
+  const p = ok("create draft", await staff.POST("/v1/products", { body: { title: `Draft ${run}`, category_id: cat.id } }), 201);
+  check(p.status === "draft", "a draft");
+  ok("update product", await staff.PATCH("/v1/products/{id}", { params: { path: { id: p.id } }, body: { description: "soon" } }), 200);
+  check(ok("archive product", await staff.POST("/v1/products/{id}/archive", { params: { path: { id: p.id } } }), 200).status === "archived", "archived");
+  const v = ok("get variant", await staff.GET("/v1/variants/{id}", { params: { path: { id: variant } } }), 200);
+  ok("update variant", await staff.PATCH("/v1/variants/{id}", { params: { path: { id: variant } }, body: { title: "Medium" } }), 200);
+  check(ok("list variants", await staff.GET("/v1/products/{product_id}/variants", {
+    params: { path: { product_id: v.product_id } },
+  }), 200).data.length === 1, "one variant");
+  const lists = ok("list price lists", await staff.GET("/v1/price-lists", {}), 200);
+  const list = lists.data[0];
+  check(list !== undefined, "a price list");
+  ok("get price list", await staff.GET("/v1/price-lists/{id}", { params: { path: { id: list.id } } }), 200);
+  ok("update price list", await staff.PATCH("/v1/price-lists/{id}", { params: { path: { id: list.id } }, body: { priority: 1 } }), 200);
+  const tier = ok("tier price", await staff.POST("/v1/price-lists/{price_list}/prices", {
+    params: { path: { price_list: list.id } }, body: { variant_id: variant, amount: 4500, min_quantity: 10 },
+  }), 201);
+  check(ok("list prices", await staff.GET("/v1/price-lists/{price_list}/prices", { params: { path: { price_list: list.id } } }), 200).data.length === 2, "two prices");
+  ok("remove price", await staff.DELETE("/v1/price-lists/{price_list}/prices/{price}", {
+    params: { path: { price_list: list.id, price: tier.id } },
+  }), 200);
+  ok("read stock", await staff.GET("/v1/inventory/{variant}", { params: { path: { variant } } }), 200);
+  check(ok("adjust stock", await staff.POST("/v1/inventory/{variant}/adjust", {
+    params: { path: { variant } }, body: { delta: 5, reason: "count" },
+  }), 200).on_hand === 15, "10 + 5 on hand");
+  const tax = ok("tax settings", await staff.GET("/v1/tax-settings", {}), 200);
+  ok("set tax settings", await staff.PUT("/v1/tax-settings", {
+    params: { header: ifMatch(tax.version) }, body: { rounding_mode: "half_up" },
+  }), 200);
+  ok("create tax rate", await staff.POST("/v1/tax-rates", { body: { name: `Zero ${run}`, category: `books-${run}`, rate_ppm: 0 } }), 201);
+  ok("list tax rates", await staff.GET("/v1/tax-rates", {}), 200);
+}
+
+async function tourOrders(customer: Client, variant: string, paidOrder: string, payment: string): Promise<void> {
+  const refunded = ok("refund", await staff.POST("/v1/payments/{id}/refunds", {
+    params: { path: { id: payment } }, body: { amount: 100, reason: "scratch" },
+  }), 201);
+  check(refunded.status === "partially_refunded" && refunded.amount_refunded === 100, "1.00 EUR refunded");
+  const read = ok("get payment", await staff.GET("/v1/payments/{id}", { params: { path: { id: payment } } }), 200);
+  check(read.transactions?.length === 3, "authorize, capture, refund");
+  check(ok("fulfil", await staff.POST("/v1/orders/{id}/fulfill", { params: { path: { id: paidOrder } } }), 200).status === "fulfilled", "fulfilled");
+  const second = ok("checkout", await customer.POST("/v1/checkout", {
+    body: { currency: "EUR", lines: [{ variant_id: variant, quantity: 1 }] },
+  }), 201);
+  check(second.status === "placed", "checked out");
+  const auth = ok("authorize", await customer.POST("/v1/orders/{order_id}/payments", {
+    params: { path: { order_id: second.id } }, body: { provider: "manual", amount: 1000 },
+  }), 201);
+  check(ok("void", await staff.POST("/v1/payments/{id}/void", { params: { path: { id: auth.id } } }), 200).status === "voided", "voided");
+  const draft = ok("another cart", await customer.POST("/v1/orders", {
+    body: { currency: "EUR", lines: [{ variant_id: variant, quantity: 1 }] },
+  }), 201);
+  const line = draft.lines[0];
+  check(line !== undefined, "a line");
+  ok("remove line", await customer.DELETE("/v1/orders/{order_id}/lines/{line_id}", {
+    params: { path: { order_id: draft.id, line_id: line.id } },
+  }), 200);
+  check(ok("cancel", await staff.POST("/v1/orders/{id}/cancel", { params: { path: { id: second.id } } }), 200).status === "cancelled", "cancelled");
+  check(ok("list orders", await staff.GET("/v1/orders", { params: { query: { limit: 2 } } }), 200).next_cursor !== null, "more than one page");
+}
+
+async function tourTenants(): Promise<void> {
+  const admin = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${token("platform_admin", "ops")}` } });
+  const t = ok("create tenant", await admin.POST("/v1/tenants", {
+    body: { slug: `t-${run}`, name: `Tenant ${run}`, default_currency: "JPY" },
+  }), 201);
+  const suspended = await admin.POST("/v1/tenants/{tenant}/suspend", { params: { path: { tenant: t.id } } });
+  check(suspended.response.status === 204, `suspend: ${suspended.response.status}`);
+  const active = await admin.POST("/v1/tenants/{tenant}/activate", { params: { path: { tenant: t.id } } });
+  check(active.response.status === 204, `activate: ${active.response.status}`);
+}
+
 async function main(): Promise<void> {
   const { variant } = await catalog();
   const me = ok("create customer", await staff.POST("/v1/customers", {
@@ -159,7 +266,11 @@ async function main(): Promise<void> {
   check(mine.data.length === 1 && mine.next_cursor === null, "one payment");
   const missing = await customer.GET("/v1/orders/{id}", { params: { path: { id: randomUUID() } } });
   check(missing.response.status === 404 && missing.error?.error.code === "not_found", "a typed 404");
-  await events(["product.created", "order.placed", "payment.authorized", "payment.captured"]);
+  await tourCustomers(me.id);
+  await tourCatalog(variant);
+  await tourOrders(customer, variant, order.id, payment.id);
+  await tourTenants();
+  await events(["product.created", "order.placed", "payment.authorized", "payment.captured", "order.fulfilled"]);
   console.log("flow ok");
 }
 
