@@ -58,12 +58,13 @@ run_sql() {
 # The OpenAPI tools the gateway suites use (npm, pinned in
 # test/openapi/package.json and package-lock.json: validator, linters,
 # typed client, validating proxy), installed with `npm ci` when the lock
-# file is newer than the installed tree (once per checkout and change).
+# file is newer than the installed tree (once per checkout and change);
+# no install scripts run (none of these tools needs one).
 install_openapi_validator() {
   if [ ! test/openapi/node_modules/.package-lock.json -nt test/openapi/package-lock.json ] &&
      command -v npm >/dev/null; then
     echo "# npm ci in test/openapi"
-    (cd test/openapi && npm ci --no-audit --no-fund --silent >/dev/null 2>&1) ||
+    (cd test/openapi && npm ci --ignore-scripts --no-audit --no-fund --silent >/dev/null 2>&1) ||
       echo "pgcommerce: npm ci in test/openapi failed" >&2
   fi
 }
