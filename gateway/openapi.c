@@ -13,6 +13,7 @@
 #include "pool.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,6 +143,7 @@ serve(request *req, const char *text)
 {
 	const char *host = usable_host(request_header(req, "Host"));
 	const char *proto = request_header(req, "X-Forwarded-Proto");
+	char		listen[300];
 	json_t	   *servers;
 	char	   *prefix;
 	char	   *body;
@@ -149,11 +151,18 @@ serve(request *req, const char *text)
 				tlen = strlen(text);
 	enum MHD_Result ret;
 
+	if (host == NULL)
+	{
+		/* No usable Host (HTTP/1.0, junk): the address the gateway listens on. */
+		snprintf(listen, sizeof(listen), strchr(gw_config->listen_host, ':') ? "[%s]:%u" : "%s:%u",
+				 gw_config->listen_host, (unsigned) gw_config->listen_port);
+		host = usable_host(listen) ? listen : "127.0.0.1:8080";
+	}
 	servers = json_pack("{s:[{s:s, s:s, s:{s:{s:s, s:[s,s]}, s:{s:s}}}]}", "servers",
 						"url", "{scheme}://{host}", "description", "This gateway, as the client reached it",
 						"variables", "scheme", "default",
 						proto && strcmp(proto, "https") == 0 ? "https" : "http", "enum", "http", "https",
-						"host", "default", host ? host : "127.0.0.1:8080");
+						"host", "default", host);
 	prefix = json_dumps(servers, JSON_COMPACT);
 	json_decref(servers);
 	if (prefix == NULL)

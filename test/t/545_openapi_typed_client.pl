@@ -16,6 +16,7 @@ use strict;
 use warnings;
 use File::Copy qw(copy);
 use HTTP::Tiny;
+use IO::Socket::INET;
 use IPC::Run;
 use JSON::PP;
 use Time::HiRes qw(sleep time);
@@ -105,6 +106,24 @@ ok($doc->{paths}{'/v1/products/{product_id}/variants'}{post}{responses}{201}{hea
 ok((grep { ($_->{'$ref'} // '') eq '#/components/parameters/After' } @{ $doc->{paths}{'/v1/events'}{get}{parameters} }),
 	'/v1/events takes ?after=');
 like($doc->{servers}[0]{variables}{host}{default}, qr/^127\.0\.0\.1:\d+$/, 'servers: the address the client used');
+# servers comes from the request: a junk Host never reaches the document.
+sub raw_servers
+{
+	my (@headers) = @_;
+	my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $gw->port, Timeout => 10) or die $!;
+	print $sock join("\r\n", 'GET /openapi.json HTTP/1.1', @headers, 'Connection: close', '', '');
+	local $/;
+	my $answer = <$sock>;
+	my ($body) = $answer =~ /\r\n\r\n(.*)\z/s;
+	return eval { decode_json($body)->{servers}[0] } // { error => substr($answer, 0, 300) };
+}
+my $srv = raw_servers('Host: shop.example:8443', 'X-Forwarded-Proto: https');
+is($srv->{variables}{host}{default}, 'shop.example:8443', 'servers: the Host the client sent');
+is($srv->{variables}{scheme}{default}, 'https', 'and https behind X-Forwarded-Proto: https');
+$srv = raw_servers('Host: evil.example/"><script>', 'X-Forwarded-Proto: javascript');
+is($srv->{variables}{host}{default}, '127.0.0.1:' . $gw->port, 'a junk Host falls back to the listen address');
+is($srv->{variables}{scheme}{default}, 'http', 'and any other X-Forwarded-Proto to http');
+
 my @ops = map { values %$_ } values %{ $doc->{paths} };
 is(scalar(grep { $_->{operationId} !~ /^[a-z][A-Za-z0-9]*$/ } @ops), 0, 'every operationId is URL-safe camelCase');
 is(scalar(grep { !$_->{requestBody} && $_->{operationId} =~ /^(create|update|set)/ } @ops), 0,
