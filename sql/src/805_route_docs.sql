@@ -43,6 +43,37 @@ CREATE TRIGGER route_docs_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE O
 CREATE TRIGGER api_schemas_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON commerce.api_schemas
   FOR EACH STATEMENT EXECUTE FUNCTION commerce.routes_changed();
 
+-- A schema a document still names cannot go: /openapi.json would hold a
+-- $ref to nothing (delete or re-describe its users first).
+CREATE FUNCTION commerce.api_schema_in_use() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+DECLARE
+  ref jsonb := jsonb_build_object('r', '#/components/schemas/' || OLD.name);
+  user_of text;
+BEGIN
+  SELECT d.method || ' ' || d.path INTO user_of FROM commerce.route_docs d
+   WHERE jsonb_path_exists(jsonb_build_array(d.request_schema, d.response_schema, d.parameters),
+                           'strict $.** ? (@ == $r)', ref)
+   LIMIT 1;
+  IF user_of IS NULL THEN
+    SELECT 'schema ' || s.name INTO user_of FROM commerce.api_schemas s
+     WHERE s.name <> OLD.name AND jsonb_path_exists(s.schema, 'strict $.** ? (@ == $r)', ref)
+     LIMIT 1;
+  END IF;
+  IF user_of IS NOT NULL THEN
+    RAISE EXCEPTION 'schema % is still referenced by %', OLD.name, user_of
+      USING ERRCODE = '23503', HINT = 'Delete or re-describe what references it first.';
+  END IF;
+  RETURN OLD;
+END
+$$;
+COMMENT ON FUNCTION commerce.api_schema_in_use() IS
+  'Trigger: refuses to delete a schema of commerce.api_schemas that a route document or another schema still references.';
+CREATE TRIGGER api_schema_in_use BEFORE DELETE ON commerce.api_schemas
+  FOR EACH ROW EXECUTE FUNCTION commerce.api_schema_in_use();
+
 -- What is wrong with a JSON Schema, or NULL when nothing is: keywords of
 -- JSON Schema 2020-12 as OpenAPI 3.1 uses them (and x- extensions), each
 -- with a value of the right JSON type; $ref only to a schema of

@@ -77,7 +77,7 @@ BEGIN
       ('payment_provider_manual', 'internal'), ('payment_provider_test', 'internal'),
       -- API documents of the routes (sql/src/805_route_docs.sql)
       ('openapi_docs', 'gateway'), ('describe_route', 'admin'), ('describe_schema', 'admin'),
-      ('api_doc_check', 'admin'), ('api_schema_problem', 'admin'))
+      ('api_doc_check', 'admin'), ('api_schema_problem', 'admin'), ('api_schema_in_use', 'internal'))
            SELECT p.oid::pg_catalog.regprocedure AS fn, c.class
              FROM pg_catalog.pg_proc p
              LEFT JOIN classes c ON c.name OPERATOR(pg_catalog.=) p.proname

@@ -5,7 +5,7 @@
 -- own, with clear errors; a plugin's document is served and goes with its
 -- route; only commerce_admin writes, the gateway reads, partners see nothing.
 BEGIN;
-SELECT plan(37);
+SELECT plan(40);
 
 -- --- the core documents --------------------------------------------------------
 SELECT is_empty($$
@@ -87,7 +87,12 @@ SELECT throws_like($$SELECT commerce.describe_route('GET', '/v1/things/{id}', 'g
   'invalid request_schema: #/type: value must be one of%', 'a wrong request schema');
 SELECT throws_ok($$SELECT commerce.describe_route('POST', '/v1/orders/{id}/place', 'placeIt', 'Orders')$$,
   '42501', 'the document of POST /v1/orders/{id}/place belongs to the extension', 'a core route''s document');
+SELECT throws_ok($$DELETE FROM commerce.api_schemas WHERE name = 'Thing'$$, '23503',
+  'schema Thing is still referenced by GET /v1/things/{id}', 'a schema a document names cannot go');
+SELECT throws_like($$DELETE FROM commerce.api_schemas WHERE name = 'MinorUnits'$$,
+  'schema MinorUnits is still referenced by %', 'nor one another schema names');
 DO $$ BEGIN PERFORM commerce.unregister_route('GET', '/v1/things/{id}'); END $$;
+SELECT lives_ok($$DELETE FROM commerce.api_schemas WHERE name = 'Thing'$$, 'once unused, it can');
 SELECT is((SELECT count(*) FROM commerce.route_docs WHERE path = '/v1/things/{id}'), 0::bigint,
   'the document goes with its route');
 
