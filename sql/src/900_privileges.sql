@@ -83,7 +83,10 @@ BEGIN
       ('hooks_changed', 'internal'), ('plugin_objects_dropped', 'internal'),
       -- plugins' own commands (SQL, run as the plugin's role) check it first
       -- like the core's: the caller's own tenant only, so it reveals nothing
-      ('require_active_tenant', 'context'))
+      ('require_active_tenant', 'context'),
+      -- API documents of the routes (sql/src/805_route_docs.sql)
+      ('openapi_docs', 'gateway'), ('describe_route', 'admin'), ('describe_schema', 'admin'),
+      ('api_doc_check', 'admin'), ('api_schema_problem', 'admin'), ('api_schema_in_use', 'internal'))
            SELECT p.oid::pg_catalog.regprocedure AS fn, c.class
              FROM pg_catalog.pg_proc p
              LEFT JOIN classes c ON c.name OPERATOR(pg_catalog.=) p.proname
