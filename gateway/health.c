@@ -34,7 +34,6 @@ handle_readyz(request *req)
 	pool_status status;
 	pool_slot  *slot;
 	PGresult   *res = NULL;
-	const char *stmt;
 	enum MHD_Result ret;
 
 	slot = pool_acquire(1000, &status);
@@ -42,9 +41,7 @@ handle_readyz(request *req)
 		return not_ready(req, "database_unavailable",
 						 status == POOL_TIMEOUT ? "every database connection is busy"
 						 : "the database cannot be reached", NULL);
-	stmt = pool_prepare(slot, "SELECT commerce.version()", 0, &res);
-	if (stmt != NULL)
-		res = PQexecPrepared(slot->conn, stmt, 0, NULL, NULL, NULL, 0);
+	res = pool_exec(slot, "SELECT commerce.version()", 0, NULL);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
 	{
 		bool		down = PQstatus(slot->conn) != CONNECTION_OK;

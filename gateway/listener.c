@@ -5,6 +5,9 @@
  *                       changed is nobody's business);
  *   commerce_events  -> a wake-up: read the streamed tenants' new events
  *                       from the outbox (events_poll in events_hub.c).
+ * The connection is PGCOMMERCE_LISTEN_DATABASE_URL's, straight to
+ * PostgreSQL: a transaction-mode pooler would hand LISTEN to a server
+ * connection that other clients then use, and nothing would be heard.
  * Any role that can connect may send a notification, so no payload is
  * trusted: one on commerce_events is never parsed (the publisher's are
  * empty), and the others only make us re-read what the database says.
@@ -44,6 +47,7 @@ static pthread_t thread;
 static volatile bool stop_requested;
 static bool started;
 static int	heartbeat_s;
+static const char *listen_url;	/* PGCOMMERCE_LISTEN_DATABASE_URL: direct */
 static int	wake_pipe[2] = {-1, -1};
 
 
@@ -95,7 +99,7 @@ listener_main(void *arg)
 	(void) arg;
 	while (!stopping())
 	{
-		PGconn	   *conn = pool_connect_raw("pgcommerce-gateway listener");
+		PGconn	   *conn = pool_connect_raw_to(listen_url, "pgcommerce-gateway listener");
 		PGresult   *res;
 		bool		loaded;
 		double		next_retry;
@@ -185,6 +189,7 @@ void
 listener_start(const gateway_config *cfg)
 {
 	heartbeat_s = cfg->sse_heartbeat_s;
+	listen_url = cfg->listen_database_url;
 	/* Non-blocking: a wake-up never waits for the listener to read. */
 	if (pipe2(wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
 		return;

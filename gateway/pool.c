@@ -33,6 +33,7 @@ static struct
 	pthread_cond_t	freed;
 	char	   *conninfo;
 	int			statement_timeout_ms;
+	bool		prepare;		/* named prepared statements (no pooler) */
 	int			size;
 	int			in_use;
 	pool_slot **slots;
@@ -51,8 +52,9 @@ now_ms(void)
 }
 
 void
-pool_init(const char *conninfo, int size, int statement_timeout_ms)
+pool_init(const char *conninfo, int size, int statement_timeout_ms, bool prepare)
 {
+	pool.prepare = prepare;
 	pthread_mutex_init(&pool.lock, NULL);
 	pthread_cond_init(&pool.freed, NULL);
 	pool.conninfo = strdup(conninfo);
@@ -105,11 +107,11 @@ pool_destroy(void)
 
 /* A libpq connection with our defaults, not yet checked; NULL when none. */
 static PGconn *
-open_connection(const char *application_name)
+open_connection(const char *conninfo, const char *application_name)
 {
 	/* Our defaults first: settings in the user's URL override them. */
 	const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-	const char *const values[] = {"2", application_name, pool.conninfo, NULL};
+	const char *const values[] = {"2", application_name, conninfo, NULL};
 	PGconn	   *conn = PQconnectdbParams(keys, values, 1);
 
 	if (PQstatus(conn) != CONNECTION_OK)
@@ -130,8 +132,14 @@ open_connection(const char *application_name)
 PGconn *
 pool_connect_raw(const char *application_name)
 {
+	return pool_connect_raw_to(pool.conninfo, application_name);
+}
+
+PGconn *
+pool_connect_raw_to(const char *conninfo, const char *application_name)
+{
 	char		reason[512];
-	PGconn	   *conn = open_connection(application_name);
+	PGconn	   *conn = open_connection(conninfo, application_name);
 
 	if (conn != NULL && !login_role_acceptable(conn, reason, sizeof(reason)))
 	{
@@ -158,7 +166,7 @@ pool_read_rows(PGconn *conn, const char *sql, const char *failure)
 pool_login
 pool_check_login(char *reason, size_t reason_len)
 {
-	PGconn	   *conn = open_connection("pgcommerce-gateway");
+	PGconn	   *conn = open_connection(pool.conninfo, "pgcommerce-gateway");
 	bool		ok;
 
 	if (conn == NULL)
@@ -177,6 +185,13 @@ connect_slot(pool_slot *slot)
 	slot->conn = pool_connect_raw("pgcommerce-gateway");
 	if (slot->conn == NULL)
 		return false;
+	/*
+	 * Behind a transaction-mode pooler a session setting would land on
+	 * whichever server connection runs it and stay there for other
+	 * clients: statement_timeout is then the role's (docs/operations.md).
+	 */
+	if (!pool.prepare)
+		return true;
 	snprintf(sql, sizeof(sql), "SET statement_timeout = %d", pool.statement_timeout_ms);
 	res = PQexec(slot->conn, sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
@@ -325,6 +340,26 @@ pool_prepare(pool_slot *slot, const char *sql, int nparams, PGresult **res)
 	st->hash = h;
 	slot->nstmts++;
 	return st->name;
+}
+
+PGresult *
+pool_exec(pool_slot *slot, const char *sql, int nparams, const char *const *values)
+{
+	PGresult   *res = NULL;
+	const char *stmt;
+
+	if (!pool.prepare)
+		return PQexecParams(slot->conn, sql, nparams, NULL, values, NULL, NULL, 0);
+	stmt = pool_prepare(slot, sql, nparams, &res);
+	if (stmt == NULL)
+		return res;
+	return PQexecPrepared(slot->conn, stmt, nparams, values, NULL, NULL, 0);
+}
+
+bool
+pool_prepares(void)
+{
+	return pool.prepare;
 }
 
 int

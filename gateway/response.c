@@ -10,6 +10,7 @@
  * respond_db_error() (errmap.c, the one mapping of database errors), a
  * refused tenant (403), no connection (503). Last stage.
  */
+#include "cors.h"
 #include "errmap.h"
 #include "response.h"
 
@@ -31,6 +32,7 @@ respond(request *req, int status, const char *content_type,
 		MHD_add_response_header(r, "Content-Type", content_type);
 	MHD_add_response_header(r, "X-Request-Id", req->request_id);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
+	cors_add_headers(req, r);
 	for (int i = 0; i < nheaders; i++)
 		if (headers[i].value)
 			MHD_add_response_header(r, headers[i].name, headers[i].value);
