@@ -47,7 +47,8 @@ static pthread_t thread;
 static volatile bool stop_requested;
 static bool started;
 static int	heartbeat_s;
-static const char *listen_url;	/* PGCOMMERCE_LISTEN_DATABASE_URL: direct */
+static const char *listen_url;
+static bool connected;			/* LISTEN in force (for /readyz) */	/* PGCOMMERCE_LISTEN_DATABASE_URL: direct */
 static int	wake_pipe[2] = {-1, -1};
 
 
@@ -120,6 +121,7 @@ listener_main(void *arg)
 			continue;
 		}
 		PQclear(res);
+		__atomic_store_n(&connected, true, __ATOMIC_RELEASE);
 		loaded = load_all(conn);
 		next_retry = seconds_now() + 5;
 
@@ -176,6 +178,7 @@ listener_main(void *arg)
 				next_heartbeat = seconds_now() + heartbeat_s;
 			}
 		}
+		__atomic_store_n(&connected, false, __ATOMIC_RELEASE);
 		if (!stopping())
 			log_msg(LOG_WARN, "listener connection lost; reconnecting");
 		PQfinish(conn);
@@ -195,6 +198,12 @@ listener_start(const gateway_config *cfg)
 		return;
 	if (pthread_create(&thread, NULL, listener_main, NULL) == 0)
 		started = true;
+}
+
+bool
+listener_connected(void)
+{
+	return __atomic_load_n(&connected, __ATOMIC_ACQUIRE);
 }
 
 void

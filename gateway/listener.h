@@ -13,4 +13,7 @@ extern void listener_stop(void);
 /* Have the listener thread look at its work now (e.g. a stream's poll). */
 extern void listener_wake(void);
 
+/* The listener's LISTEN connection is up (for /readyz). */
+extern bool listener_connected(void);
+
 #endif

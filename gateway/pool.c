@@ -36,6 +36,7 @@ static struct
 	bool		prepare;		/* named prepared statements (no pooler) */
 	int			size;
 	int			in_use;
+	int			waiting;		/* requests waiting for a free slot */
 	pool_slot **slots;
 	pool_slot **free_stack;
 	int			nfree;
@@ -248,8 +249,12 @@ pool_acquire(int timeout_ms, pool_status *status)
 	pthread_mutex_lock(&pool.lock);
 	while (pool.nfree == 0)
 	{
-		if (pthread_cond_timedwait(&pool.freed, &pool.lock, &deadline) != 0 &&
-			pool.nfree == 0)
+		int			rc;
+
+		pool.waiting++;
+		rc = pthread_cond_timedwait(&pool.freed, &pool.lock, &deadline);
+		pool.waiting--;
+		if (rc != 0 && pool.nfree == 0)
 		{
 			pthread_mutex_unlock(&pool.lock);
 			*status = POOL_TIMEOUT;
@@ -369,6 +374,17 @@ pool_in_use(void)
 
 	pthread_mutex_lock(&pool.lock);
 	n = pool.in_use;
+	pthread_mutex_unlock(&pool.lock);
+	return n;
+}
+
+int
+pool_waiting(void)
+{
+	int			n;
+
+	pthread_mutex_lock(&pool.lock);
+	n = pool.waiting;
 	pthread_mutex_unlock(&pool.lock);
 	return n;
 }

@@ -99,5 +99,6 @@ extern pool_login pool_check_login(char *reason, size_t reason_len);
 
 extern int	pool_in_use(void);
 extern int	pool_size(void);
+extern int	pool_waiting(void);		/* requests waiting for a connection */
 
 #endif
