@@ -239,6 +239,7 @@ cors_preflight(request *req)
 	if (!ok)
 	{
 		pthread_rwlock_unlock(&lock);
+		req->cors_refused = true;
 		return respond_error(req, 403, "cors_not_allowed",
 							 "this origin, method or header is not allowed for cross-origin requests", NULL);
 	}
@@ -261,6 +262,8 @@ cors_add_headers(request *req, struct MHD_Response *r)
 {
 	const char *origin = request_header(req, "Origin");
 
+	if (req->cors_refused)
+		return;
 	pthread_rwlock_rdlock(&lock);
 	if (policy != NULL)
 	{
