@@ -147,9 +147,11 @@ out=bench/results/pooler-$(date -u +%Y%m%dT%H%M%SZ).md
   echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |"
   awk '{ printf "| %s | %s | %.0f | %.0f | %.0f | %.2f | %.2f | %s/%s/%s |\n", $1, $2, $3, $5, $7, $5/$3, $7/$3, $4, $6, $8 }' "$work/rows"
   echo
+  median() { sort -n | awk '{ a[NR] = $1 } END { printf "%.2f", a[int((NR + 1) / 2)] }'; }
   for wl in read checkout; do
-    awk -v wl="$wl" '$2 == wl { u[++n] = $5/$3; p[n] = $7/$3 }
-      END { asort(u); asort(p); m = int((n + 1) / 2); printf "Median over %d rounds, %s: unnamed/direct %.2f, pooled/direct %.2f\n", n, wl, u[m], p[m] }' "$work/rows"
+    u=$(awk -v wl="$wl" '$2 == wl { print $5 / $3 }' "$work/rows" | median)
+    p=$(awk -v wl="$wl" '$2 == wl { print $7 / $3 }' "$work/rows" | median)
+    echo "Median over $rounds rounds, $wl: unnamed/direct $u, pooled/direct $p"
   done
   echo
   echo "$connections wrk connections, ${duration}s per run; gateway pool $gw_pool; pgbouncer 1.18 transaction mode, server pool $server_pool; $(nproc) CPUs; load average before: $load; $(date -u +%Y-%m-%dT%H:%MZ)."
