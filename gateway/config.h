@@ -37,6 +37,7 @@ typedef struct gateway_config
 	int			jwt_leeway_s;		/* PGCOMMERCE_JWT_LEEWAY */
 	/* The edge (config_edge.c): poolers, browsers, identity providers. */
 	bool		pooler;				/* PGCOMMERCE_POOLER=transaction */
+	bool		detect_pooler;		/* PGCOMMERCE_POOLER=auto (default) */
 	bool		prepare;			/* PGCOMMERCE_PREPARED_STATEMENTS */
 	char	   *listen_database_url;	/* PGCOMMERCE_LISTEN_DATABASE_URL */
 	char	   *jwks_file;			/* PGCOMMERCE_JWKS_FILE, NULL when none */

@@ -44,13 +44,15 @@ parse_pooler(gateway_config *cfg, char *err, size_t errlen)
 {
 	const char *v = getenv("PGCOMMERCE_POOLER");
 
-	if (v == NULL || *v == '\0' || strcasecmp(v, "none") == 0)
+	if (v == NULL || *v == '\0' || strcasecmp(v, "auto") == 0)
+		cfg->detect_pooler = true;
+	else if (strcasecmp(v, "none") == 0)
 		cfg->pooler = false;
 	else if (strcasecmp(v, "transaction") == 0 || strcasecmp(v, "pgbouncer") == 0)
 		cfg->pooler = true;
 	else
 	{
-		snprintf(err, errlen, "PGCOMMERCE_POOLER must be none or transaction, not \"%s\"", v);
+		snprintf(err, errlen, "PGCOMMERCE_POOLER must be auto, none or transaction, not \"%s\"", v);
 		return false;
 	}
 	cfg->prepare = !cfg->pooler;

@@ -43,7 +43,7 @@ ready_details(void)
 	double		lag;
 	char		db[64];
 	json_t	   *checks = json_pack("{s:s, s:s}", "database", "ok",
-								   "listener", listener_connected() ? "ok" : "reconnecting");
+								   "listener", listener_state());
 
 	if (outbox_lag(&lag, db, sizeof(db)))
 		json_object_set_new(checks, "publisher_lag_seconds", json_real(lag));

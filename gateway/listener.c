@@ -48,7 +48,11 @@ static volatile bool stop_requested;
 static bool started;
 static int	heartbeat_s;
 static const char *listen_url;
-static bool connected;			/* LISTEN in force (for /readyz) */	/* PGCOMMERCE_LISTEN_DATABASE_URL: direct */
+static int	state;				/* LISTENER_* (for /readyz) */
+enum
+{
+	LISTENER_DOWN = 0, LISTENER_OK, LISTENER_POOLED
+};	/* PGCOMMERCE_LISTEN_DATABASE_URL: direct */
 static int	wake_pipe[2] = {-1, -1};
 
 
@@ -121,7 +125,15 @@ listener_main(void *arg)
 			continue;
 		}
 		PQclear(res);
-		__atomic_store_n(&connected, true, __ATOMIC_RELEASE);
+		if (pool_connection_pooled(conn))
+		{
+			/* Routes still load; notifications (and so streams) would not come. */
+			if (__atomic_exchange_n(&state, LISTENER_POOLED, __ATOMIC_ACQ_REL) != LISTENER_POOLED)
+				log_event(LOG_ERROR, "the listener's connection goes through a pooler: LISTEN hears nothing there",
+						  json_pack("{s:s}", "hint", "set PGCOMMERCE_LISTEN_DATABASE_URL to a direct connection to PostgreSQL"));
+		}
+		else
+			__atomic_store_n(&state, LISTENER_OK, __ATOMIC_RELEASE);
 		loaded = load_all(conn);
 		next_retry = seconds_now() + 5;
 
@@ -178,7 +190,8 @@ listener_main(void *arg)
 				next_heartbeat = seconds_now() + heartbeat_s;
 			}
 		}
-		__atomic_store_n(&connected, false, __ATOMIC_RELEASE);
+		if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) == LISTENER_OK)
+			__atomic_store_n(&state, LISTENER_DOWN, __ATOMIC_RELEASE);
 		if (!stopping())
 			log_msg(LOG_WARN, "listener connection lost; reconnecting");
 		PQfinish(conn);
@@ -200,10 +213,18 @@ listener_start(const gateway_config *cfg)
 		started = true;
 }
 
-bool
-listener_connected(void)
+const char *
+listener_state(void)
 {
-	return __atomic_load_n(&connected, __ATOMIC_ACQUIRE);
+	switch (__atomic_load_n(&state, __ATOMIC_ACQUIRE))
+	{
+		case LISTENER_OK:
+			return "ok";
+		case LISTENER_POOLED:
+			return "behind_pooler";
+		default:
+			return "reconnecting";
+	}
 }
 
 void

@@ -89,7 +89,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	log_start_writer();
 
-	pool_init(cfg.database_url, cfg.pool_size, cfg.statement_timeout_ms, cfg.prepare);
+	pool_init(cfg.database_url, cfg.pool_size, cfg.statement_timeout_ms, cfg.prepare,
+			  cfg.detect_pooler);
 	if (!reload_first(&cfg) || !check_login_before_listening())
 	{
 		log_stop_writer();
@@ -109,7 +110,7 @@ main(int argc, char **argv)
 			  json_pack("{s:s, s:i, s:s, s:i, s:i, s:s, s:b}", "host", cfg.listen_host,
 						"port", cfg.listen_port, "version", PGCOMMERCE_VERSION,
 						"pool_size", cfg.pool_size, "threads", cfg.threads,
-						"pooler", cfg.pooler ? "transaction" : "none",
+						"pooler", cfg.pooler ? "transaction" : cfg.detect_pooler ? "auto" : "none",
 						"prepared_statements", cfg.prepare));
 
 	while (sigwait(&sigs, &sig) != 0 || (sig != SIGTERM && sig != SIGINT))

@@ -9,6 +9,14 @@
  * connection attempts are spaced by a short back-off so a storm of requests
  * fails fast (503) without hammering the server.
  *
+ * A transaction-mode pooler (pgbouncer) between us and PostgreSQL is
+ * either configured (PGCOMMERCE_POOLER=transaction: never a named
+ * statement) or detected on each new connection before its first use: a
+ * pooler answers the startup with a cancel key of its own, so the backend
+ * PID libpq was told (PQbackendPID) is not the server's pg_backend_pid().
+ * Once one connection shows a pooler, named statements are off for good
+ * (logged once), before any was sent through it.
+ *
  * Every new connection, pooled or not, goes through login_role_acceptable()
  * before it is used: one whose role row-level security does not bind is
  * closed with a logged error, so the gateway answers 503 rather than serve
@@ -33,7 +41,8 @@ static struct
 	pthread_cond_t	freed;
 	char	   *conninfo;
 	int			statement_timeout_ms;
-	bool		prepare;		/* named prepared statements (no pooler) */
+	bool		prepare;		/* named prepared statements (no pooler); atomic */
+	bool		detect;			/* turn them off when a pooler shows up */
 	int			size;
 	int			in_use;
 	int			waiting;		/* requests waiting for a free slot */
@@ -53,9 +62,11 @@ now_ms(void)
 }
 
 void
-pool_init(const char *conninfo, int size, int statement_timeout_ms, bool prepare)
+pool_init(const char *conninfo, int size, int statement_timeout_ms, bool prepare,
+		  bool detect)
 {
 	pool.prepare = prepare;
+	pool.detect = detect;
 	pthread_mutex_init(&pool.lock, NULL);
 	pthread_cond_init(&pool.freed, NULL);
 	pool.conninfo = strdup(conninfo);
@@ -186,12 +197,19 @@ connect_slot(pool_slot *slot)
 	slot->conn = pool_connect_raw("pgcommerce-gateway");
 	if (slot->conn == NULL)
 		return false;
+	if (pool.detect && pool_prepares() && pool_connection_pooled(slot->conn))
+	{
+		__atomic_store_n(&pool.prepare, false, __ATOMIC_RELEASE);
+		log_event(LOG_WARN, "transaction pooler detected: named prepared statements turned off",
+				  json_pack("{s:s}", "hint", "set PGCOMMERCE_POOLER=transaction and a direct PGCOMMERCE_LISTEN_DATABASE_URL (docs/operations.md)"));
+	}
+
 	/*
 	 * Behind a transaction-mode pooler a session setting would land on
 	 * whichever server connection runs it and stay there for other
 	 * clients: statement_timeout is then the role's (docs/operations.md).
 	 */
-	if (!pool.prepare)
+	if (!pool_prepares())
 		return true;
 	snprintf(sql, sizeof(sql), "SET statement_timeout = %d", pool.statement_timeout_ms);
 	res = PQexec(slot->conn, sql);
@@ -353,7 +371,7 @@ pool_exec(pool_slot *slot, const char *sql, int nparams, const char *const *valu
 	PGresult   *res = NULL;
 	const char *stmt;
 
-	if (!pool.prepare)
+	if (!pool_prepares())
 		return PQexecParams(slot->conn, sql, nparams, NULL, values, NULL, NULL, 0);
 	stmt = pool_prepare(slot, sql, nparams, &res);
 	if (stmt == NULL)
@@ -364,7 +382,19 @@ pool_exec(pool_slot *slot, const char *sql, int nparams, const char *const *valu
 bool
 pool_prepares(void)
 {
-	return pool.prepare;
+	return __atomic_load_n(&pool.prepare, __ATOMIC_ACQUIRE);
+}
+
+bool
+pool_connection_pooled(PGconn *conn)
+{
+	PGresult   *res = PQexecParams(conn, "SELECT pg_catalog.pg_backend_pid()", 0, NULL, NULL,
+								   NULL, NULL, 0);
+	bool		pooled = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+		atoi(PQgetvalue(res, 0, 0)) != PQbackendPID(conn);
+
+	PQclear(res);
+	return pooled;
 }
 
 int

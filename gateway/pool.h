@@ -41,10 +41,14 @@ typedef enum pool_status
  * straight to PostgreSQL). Off behind a transaction-mode pooler, where a
  * named statement prepared in one transaction may be missing, or another
  * client's, in the next: every statement is then sent unnamed with its
- * parameters (PQexecParams) and no session setting is made.
+ * parameters (PQexecParams) and no session setting is made. detect: turn
+ * them off as soon as a new connection shows a pooler (pool.c).
  */
 extern void pool_init(const char *conninfo, int size, int statement_timeout_ms,
-					  bool prepare);
+					  bool prepare, bool detect);
+
+/* Does conn go through a pooler? (its PID is not the server's) */
+extern bool pool_connection_pooled(PGconn *conn);
 extern void pool_destroy(void);
 
 /* A connected slot, or NULL with *status saying why. */

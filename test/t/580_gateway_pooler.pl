@@ -7,8 +7,12 @@
 # next client of a server connection. Load: 32 parallel clients x
 # PGCOMMERCE_LOAD_SECONDS (30) of mixed reads and writes, through the
 # pooler and then straight to PostgreSQL: 0 non-2xx answers, and every
-# committed write's event is delivered on the event streams. Start-up
-# refuses a pooler without a direct LISTEN connection, and named
+# committed write's event is delivered on the event streams. Without
+# PGCOMMERCE_POOLER (auto), the pooler is detected on the first connection
+# (its backend PID is not the server's) and named statements are never
+# used through it (a third, shorter load); a listener connection through
+# the pooler is reported by /readyz and logged. Start-up refuses a
+# configured pooler without a direct LISTEN connection, and named
 # statements behind a pooler.
 use strict;
 use warnings;
@@ -27,7 +31,7 @@ use PgCommerce::Pgbouncer;
 plan skip_all => 'pgbouncer is not installed (scripts/deps.sh installs it)'
   unless PgCommerce::Pgbouncer::binary();
 
-my $seconds = $ENV{PGCOMMERCE_LOAD_SECONDS} // 30;
+our $seconds = $ENV{PGCOMMERCE_LOAD_SECONDS} // 30;
 my $clients = 32;
 my $node = commerce_node('gw_pooler');
 my $role = gateway_role($node);
@@ -150,6 +154,7 @@ sub load
 sub run_mode
 {
 	my ($label, %env) = @_;
+	local $seconds = delete $env{seconds} // $seconds;
 	my $gw = start_gateway($node, env => { PGCOMMERCE_POOL_SIZE => 8, PGCOMMERCE_READ_TIMEOUT => 120, %env });
 	my $r;
 	for (1 .. 100) { $r = $gw->get('/readyz'); last if $r->{status} == 200; sleep 0.1 }
@@ -215,6 +220,25 @@ for (1 .. 12)
 }
 is_deeply(\@leaks, [], 'no role, tenant context or prepared statement left on the pooled server connections');
 
-run_mode('direct', PGCOMMERCE_DATABASE_URL => $direct);
+my $direct_gw = run_mode('direct', PGCOMMERCE_DATABASE_URL => $direct);
+my @direct_detected = grep { ($_->{msg} // '') =~ /pooler detected/ } $direct_gw->log_lines;
+is(scalar @direct_detected, 0, 'direct: no pooler detected (named statements stay on)');
+
+# auto: the pooler is detected before any named statement goes through it.
+$gw = run_mode('pgbouncer, detected', seconds => ($seconds > 10 ? 10 : $seconds),
+	PGCOMMERCE_DATABASE_URL => $pooled, PGCOMMERCE_LISTEN_DATABASE_URL => $direct);
+my @detected = grep { ($_->{msg} // '') =~ /transaction pooler detected/ } $gw->log_lines;
+is(scalar @detected, 1, 'auto: the pooler is detected, logged once');
+unlike($bouncer->log, qr/prepared statement .* does not exist|bind message supplies/i,
+	'auto: still no prepared-statement mix-up in pgbouncer');
+
+# The listener's connection through the pooler: reported, not silent.
+$gw = start_gateway($node, env => { PGCOMMERCE_DATABASE_URL => $pooled });
+my $ready;
+for (1 .. 100) { $ready = $gw->get('/readyz'); last if ($ready->{json}{checks}{listener} // '') eq 'behind_pooler'; sleep 0.1 }
+is($ready->{json}{checks}{listener}, 'behind_pooler', '/readyz says the listener is behind the pooler');
+ok(grep({ ($_->{msg} // '') =~ /listener's connection goes through a pooler/ && $_->{level} eq 'error' } $gw->log_lines),
+	'... and it is logged as an error');
+is($gw->stop, 0, 'gateway stops cleanly');
 $bouncer->stop;
 done_testing();
