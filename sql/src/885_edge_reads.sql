@@ -1,6 +1,6 @@
 -- sql/src/885_edge_reads.sql — reads that make every Location header of
 -- the HTTP API fetchable (issue 16): a price of a price list, a customer's
--- address, a tenant (platform administrators). Their routes are in
+-- address, a tax rate, a tenant (platform administrators). Their routes are in
 -- 890_core_routes.sql.
 
 CREATE FUNCTION commerce.get_price(price_list uuid, price uuid) RETURNS jsonb
@@ -36,3 +36,9 @@ AS $$
 $$;
 COMMENT ON FUNCTION commerce.get_tenant(uuid) IS
   'A tenant (commerce_admin only): SELECT commerce.get_tenant(''0190...''::uuid) -> {"id", "slug", "name", "default_currency", "status", "version", "created_at", "updated_at"}; NULL when there is none.';
+
+CREATE FUNCTION commerce.get_tax_rate(id uuid) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'commerce_get_tax_rate'
+    LANGUAGE C STABLE;
+COMMENT ON FUNCTION commerce.get_tax_rate(uuid) IS
+  'A tax rate, as create_tax_rate returned it: SELECT commerce.get_tax_rate(''0190...''::uuid) -> {"id","category","name","rate_ppm","version","created_at","updated_at"}. Errors: not_found (P0002).';

@@ -50,7 +50,8 @@ BEGIN
       ('get_payment', 'read'), ('list_order_payments', 'read'),
       ('events_since', 'read'),
       -- issue 16: reads behind Location headers, and the publishing lag
-      ('get_price', 'read'), ('get_customer_address', 'read'), ('get_tenant', 'admin'),
+      ('get_price', 'read'), ('get_customer_address', 'read'), ('get_tax_rate', 'read'),
+      ('get_tenant', 'admin'),
       ('outbox_lag', 'operator'),
       -- commands: the only writers of tenant tables
       ('create_customer_group', 'command'), ('update_customer_group', 'command'),

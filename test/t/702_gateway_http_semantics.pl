@@ -1,7 +1,8 @@
 # test/t/702_gateway_http_semantics.pl — HTTP semantics of the gateway over
-# real HTTP (issue 16): every Location of a 201 can be fetched (a tenant, a
-# price, a customer address; another customer's address is 404 to a
-# customer); If-None-Match answers 304 for a matching ETag (weak
+# real HTTP (issue 16): every Location of a 201 can be fetched (every 201
+# route has a GET route of its Location's shape; a tenant, a price, a
+# customer address, a tax rate fetched; another customer's address is 404
+# to a customer); If-None-Match answers 304 for a matching ETag (weak
 # comparison, "*"); If-Match compares strongly (W/"1" is 412, an unquoted
 # 1 is 400); an amount beyond int64 is 422 amount_overflow; SIGHUP under
 # load drops no request and reloads the log level; SIGTERM lets a request
@@ -34,6 +35,18 @@ my $exp = time + 3600;
 my $admin = make_jwt({ sub => 'root', role => 'platform_admin', exp => $exp });
 
 # --- every Location can be fetched -----------------------------------------
+# Every route answering 201 has a GET route of its Location's shape.
+my $shape = <<'SQL';
+SELECT string_agg(r.method || ' ' || r.path, ', ' ORDER BY r.path)
+  FROM commerce.routes r
+ WHERE r.success_status = 201
+   AND NOT EXISTS (SELECT 1 FROM commerce.routes g
+                    WHERE g.method = 'GET'
+                      AND regexp_replace(g.path, '[{][^}]*[}]', '{}', 'g')
+                        = regexp_replace(coalesce(r.location, r.path || '/{id}'), '[{][^}]*[}]', '{}', 'g'))
+SQL
+is($node->safe_psql('commerce', $shape),
+	'', 'every route answering 201 has a GET route at its Location');
 my $r = $gw->post('/v1/tenants', token => $admin, body => { slug => 'acme', name => 'Acme', default_currency => 'EUR' });
 is($r->{status}, 201, 'tenant created') or diag($r->{content});
 my $tenant = $r->{json}{id};
@@ -74,6 +87,12 @@ is($gw->get($addr_loc, token => $ada)->{status}, 200, 'the customer reads its ow
 is($gw->get($addr_loc, token => $bob)->{status}, 404, "another customer gets 404 for it");
 is($gw->get("/v1/customers/$other/addresses/$addr->{id}", token => $staff)->{status}, 404,
 	'the address under another customer: 404');
+
+my $rate = $gw->post('/v1/tax-rates', token => $staff, body => { name => 'VAT', rate_ppm => 200000 });
+is($rate->{status}, 201, 'tax rate created') or diag($rate->{content});
+$r = $gw->get($rate->{headers}{location}, token => $staff);
+is($r->{status}, 200, 'GET of the tax rate\'s Location: 200') or diag($r->{content});
+is_deeply($r->{json}, $rate->{json}, '... the tax rate');
 
 # --- conditional requests -------------------------------------------------
 $r = $gw->get("/v1/products/$product->{id}", token => $staff);
