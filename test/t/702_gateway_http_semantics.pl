@@ -70,6 +70,7 @@ $r = $gw->get($r->{headers}{location}, token => $staff);
 is($r->{status}, 200, 'GET of the price\'s Location: 200') or diag($r->{content});
 is_deeply($r->{json}, $price, '... the price as set_price answered it');
 is($gw->get("/v1/price-lists/$list/prices/$variant", token => $staff)->{status}, 404, 'not a price of the list: 404');
+my $price_loc = "/v1/price-lists/$list/prices/$price->{id}";
 
 my $cust = $gw->post('/v1/customers', token => $staff, body => { email => 'ada@example.com' })->{json}{id};
 my $other = $gw->post('/v1/customers', token => $staff, body => { email => 'bob@example.com' })->{json}{id};
@@ -84,6 +85,13 @@ is_deeply($r->{json}, $addr, '... the address');
 my $ada = make_jwt({ tenant_id => $tenant, sub => $cust, role => 'customer', exp => $exp });
 my $bob = make_jwt({ tenant_id => $tenant, sub => $other, role => 'customer', exp => $exp });
 is($gw->get($addr_loc, token => $ada)->{status}, 200, 'the customer reads its own address');
+is($gw->get($price_loc, token => $ada)->{status}, 200, 'a customer reads the price of an active product');
+my $draft = $gw->post('/v1/products', token => $staff, body => { title => 'Secret tea', status => 'draft' })->{json}{id};
+my $draft_variant = $gw->post("/v1/products/$draft/variants", token => $staff, body => { sku => 'SECRET' })->{json}{id};
+my $draft_price = $gw->post("/v1/price-lists/$list/prices", token => $staff,
+	body => { variant_id => $draft_variant, amount => 999 })->{json}{id};
+is($gw->get("/v1/price-lists/$list/prices/$draft_price", token => $staff)->{status}, 200, 'staff read a draft product\'s price');
+is($gw->get("/v1/price-lists/$list/prices/$draft_price", token => $ada)->{status}, 404, 'a customer gets 404 for it');
 is($gw->get($addr_loc, token => $bob)->{status}, 404, "another customer gets 404 for it");
 is($gw->get("/v1/customers/$other/addresses/$addr->{id}", token => $staff)->{status}, 404,
 	'the address under another customer: 404');
