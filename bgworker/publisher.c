@@ -68,6 +68,7 @@
 #include "utils/uuid.h"
 
 #include "command.h"
+#include "outbox_worker.h"
 #include "planner_keys_only.h"
 #include "publisher.h"
 #include "registry.h"
@@ -395,7 +396,10 @@ raise_scan_floor(TimestampTz floor_time, const pg_uuid_t *first_unpublished)
 		memcmp(first_unpublished->data, candidate.data, UUID_LEN) < 0)
 		candidate = *first_unpublished;
 	if (memcmp(candidate.data, scan_floor.data, UUID_LEN) > 0)
+	{
 		scan_floor = candidate;
+		outbox_share_scan_floor(MyDatabaseId, &scan_floor);
+	}
 }
 
 /*

@@ -49,6 +49,10 @@ BEGIN
       ('get_tax_settings', 'read'), ('list_tax_rates', 'read'), ('compute_tax', 'read'),
       ('get_payment', 'read'), ('list_order_payments', 'read'),
       ('events_since', 'read'),
+      -- issue 16: reads behind Location headers, and the publishing lag
+      ('get_price', 'read'), ('get_customer_address', 'read'), ('get_tax_rate', 'read'),
+      ('get_tenant', 'admin'),
+      ('outbox_lag', 'operator'), ('outbox_scan_floor', 'internal'),
       -- commands: the only writers of tenant tables
       ('create_customer_group', 'command'), ('update_customer_group', 'command'),
       ('create_customer', 'command'), ('update_customer', 'command'),
@@ -160,3 +164,7 @@ BEGIN
   END IF;
 END
 $$;
+
+-- issue 16: the gateway reads the publishing lag for /metrics and /readyz
+-- (an 'operator' function: it reads every tenant's outbox).
+GRANT EXECUTE ON FUNCTION commerce.outbox_lag() TO commerce_gateway;
