@@ -66,6 +66,8 @@ BEGIN
   PERFORM commerce.describe_schema('ProductOption', '{"type": "object", "required": ["name", "values"], "additionalProperties": false, "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}, "values": {"type": "array", "maxItems": 100, "items": {"type": "string", "minLength": 1, "maxLength": 100}}}}');
   PERFORM commerce.describe_schema('OrderLineInput', '{"type": "object", "required": ["variant_id", "quantity"], "additionalProperties": false, "properties": {"variant_id": {"type": "string", "format": "uuid"}, "quantity": {"type": "integer", "minimum": 1, "maximum": 1000000}}}');
 
+  PERFORM commerce.describe_schema('PluginName', '{"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$", "description": "A registered plugin (commerce.register_plugin).", "examples": ["loyalty"]}');
+
   PERFORM commerce.describe_schema('OrderStatus', '{"type": "string", "enum": ["draft", "placed", "paid", "fulfilled", "cancelled", "refunded"], "description": "The order state machine of docs/orders.md."}');
   PERFORM commerce.describe_schema('OrderPaymentStatus', '{"type": "string", "enum": ["unpaid", "authorized", "partially_paid", "paid", "partially_refunded", "refunded"]}');
 
@@ -106,6 +108,11 @@ BEGIN
         "rounding_scope": {"type": "string", "enum": ["line", "order"]}, "version": @ver}}'),
     ('TaxRate', '{"properties": {"id": @uuid, "name": @str, "category": @str?, "rate_ppm": {"type": "integer", "minimum": 0, "maximum": 1000000},
         "version": @ver, "created_at": @ts, "updated_at": @ts}}'),
+    ('Tenant', '{"properties": {"id": @uuid, "slug": @str, "name": @str, "default_currency": @cur,
+        "status": {"type": "string", "enum": ["active", "suspended"]}, "version": @ver, "created_at": @ts, "updated_at": @ts}}'),
+    ('Plugin', '{"properties": {"name": @ref:PluginName, "description": @str,
+        "enabled": {"type": "boolean", "description": "Whether the token''s tenant has turned it on."}}}'),
+    ('PluginState', '{"properties": {"plugin": @ref:PluginName, "enabled": @bool}}'),
     ('OrderLine', '{"properties": {"id": @uuid, "variant_id": @uuid, "sku": @str, "title": @str, "quantity": @int,
         "price_list_id": @uuid?, "unit_amount": @money?, "amount": @money?, "tax_category": @str?,
         "tax_rate_ppm": @int?, "tax_amount": @money?}}'),
@@ -150,6 +157,10 @@ BEGIN
         'data', jsonb_build_object('type', 'array', 'items', jsonb_build_object('$ref', '#/components/schemas/' || r.item)),
         'next_cursor', '{"type": ["string", "null"]}'::jsonb)));
   END LOOP;
+  -- Every plugin in one answer (list_plugins takes no cursor).
+  PERFORM commerce.describe_schema('PluginPage',
+    '{"type": "object", "required": ["data", "next_cursor"], "description": "Every registered plugin, by name: next_cursor is always null.",
+      "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/Plugin"}}, "next_cursor": {"type": "null"}}}');
 
   -- What the commands take (their CommerceField tables): unknown fields are refused.
   FOR r IN SELECT * FROM (VALUES
@@ -224,11 +235,13 @@ BEGIN
     ('POST',  '/v1/tenants', 'Tenants', 'TenantCreate', 'CreatedId', '{"409": "The slug is taken (tenant_slug_taken).", "422": "Unknown currency (unknown_currency)."}'),
     ('POST',  '/v1/tenants/{tenant}/suspend', 'Tenants', NULL, NULL, '{}'),
     ('POST',  '/v1/tenants/{tenant}/activate', 'Tenants', NULL, NULL, '{}'),
+    ('GET',   '/v1/tenants/{id}', 'Tenants', NULL, 'Tenant', '{"404": "No such tenant."}'),
     ('POST',  '/v1/customers', 'Customers', 'CustomerCreate', 'Customer', '{"409": "The email is taken (email_taken)."}'),
     ('GET',   '/v1/customers', 'Customers', NULL, 'CustomerPage', '{}'),
     ('GET',   '/v1/customers/{id}', 'Customers', NULL, 'Customer', '{}'),
     ('PATCH', '/v1/customers/{id}', 'Customers', 'CustomerUpdate', 'Customer', '{"409": "The email is taken (email_taken)."}'),
     ('POST',  '/v1/customers/{customer_id}/addresses', 'Customers', 'CustomerAddressCreate', 'CustomerAddress', '{"422": "Too many addresses (too_many_addresses)."}'),
+    ('GET',   '/v1/customers/{customer_id}/addresses/{address_id}', 'Customers', NULL, 'CustomerAddress', '{"404": "No such customer (for a customer token: another one), or the customer has no such address (not_found)."}'),
     ('PATCH', '/v1/customers/{customer_id}/addresses/{address_id}', 'Customers', 'CustomerAddressUpdate', 'CustomerAddress', '{}'),
     ('DELETE','/v1/customers/{customer_id}/addresses/{address_id}', 'Customers', NULL, 'RemovedCustomerAddress', '{}'),
     ('POST',  '/v1/customer-groups', 'Customers', 'CustomerGroupCreate', 'CustomerGroup', '{"409": "The name is taken (customer_group_name_taken)."}'),
@@ -254,6 +267,7 @@ BEGIN
     ('PATCH', '/v1/price-lists/{id}', 'Pricing', 'PriceListUpdate', 'PriceList', '{"422": "Unknown currency (unknown_currency)."}'),
     ('POST',  '/v1/price-lists/{price_list}/prices', 'Pricing', 'PriceSet', 'Price', '{"422": "A negative amount, or another currency than the list''s (negative_amount, amount_overflow, currency_mismatch)."}'),
     ('GET',   '/v1/price-lists/{price_list}/prices', 'Pricing', NULL, 'PricePage', '{}'),
+    ('GET',   '/v1/price-lists/{price_list}/prices/{price}', 'Pricing', NULL, 'Price', '{"404": "No such price in this price list; for a customer token, also a price of a product that is not active (not_found)."}'),
     ('DELETE','/v1/price-lists/{price_list}/prices/{price}', 'Pricing', NULL, 'Price', '{}'),
     ('GET',   '/v1/prices/resolve', 'Pricing', NULL, 'ResolvedPrice', '{"422": "Unknown currency (unknown_currency)."}'),
     ('GET',   '/v1/inventory/{variant}', 'Inventory', NULL, 'InventoryLevel', '{}'),
@@ -273,12 +287,16 @@ BEGIN
     ('PUT',   '/v1/tax-settings', 'Tax', 'TaxSettingsUpdate', 'TaxSettings', '{}'),
     ('POST',  '/v1/tax-rates', 'Tax', 'TaxRateCreate', 'TaxRate', '{"409": "A rate of this category exists (tax_rate_exists)."}'),
     ('GET',   '/v1/tax-rates', 'Tax', NULL, 'TaxRatePage', '{}'),
+    ('GET',   '/v1/tax-rates/{id}', 'Tax', NULL, 'TaxRate', '{}'),
     ('POST',  '/v1/orders/{order_id}/payments', 'Payments', 'PaymentAuthorize', 'Payment', '{"402": "Declined by the provider (payment_declined); the declined payment is in details.", "409": "The order cannot take this payment (invalid_transition, payment_exceeds_balance).", "422": "Unknown provider (unknown_payment_provider).", "502": "The provider failed (payment_provider_error)."}'),
     ('GET',   '/v1/orders/{order_id}/payments', 'Payments', NULL, 'PaymentPage', '{}'),
     ('GET',   '/v1/payments/{id}', 'Payments', NULL, 'Payment', '{}'),
     ('POST',  '/v1/payments/{id}/capture', 'Payments', 'PaymentCapture', 'Payment', '{"402": "Declined by the provider (payment_declined).", "409": "More than authorized, or not capturable (capture_exceeds_authorized, invalid_transition).", "502": "The provider failed (payment_provider_error)."}'),
     ('POST',  '/v1/payments/{id}/void', 'Payments', NULL, 'Payment', '{"409": "Not voidable in its status (invalid_transition).", "502": "The provider failed (payment_provider_error)."}'),
-    ('POST',  '/v1/payments/{id}/refunds', 'Payments', 'PaymentRefund', 'Payment', '{"402": "Declined by the provider (payment_declined).", "409": "More than captured (refund_exceeds_captured, invalid_transition).", "502": "The provider failed (payment_provider_error)."}')
+    ('POST',  '/v1/payments/{id}/refunds', 'Payments', 'PaymentRefund', 'Payment', '{"402": "Declined by the provider (payment_declined).", "409": "More than captured (refund_exceeds_captured, invalid_transition).", "502": "The provider failed (payment_provider_error)."}'),
+    ('GET',   '/v1/plugins', 'Plugins', NULL, 'PluginPage', '{}'),
+    ('POST',  '/v1/plugins/{plugin}/enable', 'Plugins', NULL, 'PluginState', '{"403": "A customer token may not (permission_denied).", "404": "No such plugin (not_found)."}'),
+    ('POST',  '/v1/plugins/{plugin}/disable', 'Plugins', NULL, 'PluginState', '{"403": "A customer token may not (permission_denied).", "404": "No such plugin (not_found)."}')
   ) AS t(method, path, tag, request, response, errors)
   LOOP
     -- Only the routes this build registered (sql/src/890_core_routes.sql).
@@ -296,6 +314,8 @@ BEGIN
       r.errors::jsonb,
       CASE r.method || ' ' || r.path
         WHEN 'GET /v1/products' THEN '{"status": {"type": "string", "enum": ["draft", "active", "archived"]}}'::jsonb
+        WHEN 'POST /v1/plugins/{plugin}/enable' THEN '{"plugin": {"$ref": "#/components/schemas/PluginName"}}'::jsonb
+        WHEN 'POST /v1/plugins/{plugin}/disable' THEN '{"plugin": {"$ref": "#/components/schemas/PluginName"}}'::jsonb
         WHEN 'GET /v1/prices/resolve' THEN '{"currency": {"$ref": "#/components/schemas/Currency"}, "quantity": {"type": "integer", "minimum": 1, "maximum": 1000000}}'::jsonb
         ELSE '{}'::jsonb END);
   END LOOP;
