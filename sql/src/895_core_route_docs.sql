@@ -160,7 +160,7 @@ BEGIN
   -- Every plugin in one answer (list_plugins takes no cursor).
   PERFORM commerce.describe_schema('PluginPage',
     '{"type": "object", "required": ["data", "next_cursor"], "description": "Every registered plugin, by name: next_cursor is always null.",
-      "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/Plugin"}}, "next_cursor": {"type": "null"}}}');
+      "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/Plugin"}}, "next_cursor": {"type": ["string", "null"], "description": "Always null: one page holds every plugin."}}}');
 
   -- What the commands take (their CommerceField tables): unknown fields are refused.
   FOR r IN SELECT * FROM (VALUES
