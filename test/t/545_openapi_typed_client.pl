@@ -6,7 +6,8 @@
 #   - openapi-typescript generates a client that strict tsc compiles, with
 #     test/openapi/client/flow.ts: a storefront flow (catalog, stock, a
 #     customer's cart placed and paid, events, then every other core
-#     operation once) and calls tsc must refuse;
+#     operation once, a registered plugin turned on and off included) and
+#     calls tsc must refuse;
 #   - the flow runs against a real gateway, then through Prism's validating
 #     proxy (--errors) with 0 request or response violations, while Prism
 #     refuses a wrong body and flags an answer that breaks its schema;
@@ -44,6 +45,10 @@ $ENV{HOME} = PostgreSQL::Test::Utils::tempdir();	# tools' caches, not the user's
 
 my $node = commerce_node('gw_openapi_client');
 my $tenant = $node->safe_psql('commerce', q{SELECT commerce.create_tenant('typed', 'Typed', 'EUR')});
+# The flow lists the plugins and turns one on and off: a plugin of no parts,
+# registered by the platform administrator.
+$node->safe_psql('commerce', q{SET ROLE commerce_admin;
+SELECT commerce.register_plugin('typed_flow', 'No routes nor hooks: the typed flow turns it on and off');});
 # Platform routes (POST /v1/tenants...) need the gateway's role in commerce_admin.
 $node->safe_psql('commerce', 'GRANT commerce_admin TO ' . PgCommerce::Gateway::gateway_role($node));
 my $gw = start_gateway($node);

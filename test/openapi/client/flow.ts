@@ -6,7 +6,7 @@
 // lines, places it (an Idempotency-Key replayed), authorizes a payment;
 // staff capture it with If-Match and read the events; then every other
 // core operation once (groups, categories, addresses, tax, checkout, void,
-// refund, cancel, fulfil, tenants), so each answer meets its schema. Every answer is
+// refund, cancel, fulfil, tenants, plugins), so each answer meets its schema. Every answer is
 // checked for what the document promises (status, headers, typed fields).
 // Environment: BASE_URL, JWT_SECRET, TENANT_ID, RUN (unique per run).
 // Exit 0 and "flow ok" when every step did what it should.
@@ -150,6 +150,10 @@ async function tourCustomers(customerId: string): Promise<void> {
   const a = ok("add address", await staff.POST("/v1/customers/{customer_id}/addresses", {
     params: { path: { customer_id: customerId } }, body: { line1: "1 rue de la Paix", city: "Paris", country: "FR" },
   }), 201);
+  const got = ok("get address", await staff.GET("/v1/customers/{customer_id}/addresses/{address_id}", {
+    params: { path: { customer_id: customerId, address_id: a.id } },
+  }), 200);
+  check(got.id === a.id && got.line1 === "1 rue de la Paix" && got.customer_id === customerId, "the address read back");
   check(ok("update address", await staff.PATCH("/v1/customers/{customer_id}/addresses/{address_id}", {
     params: { path: { customer_id: customerId, address_id: a.id } }, body: { is_default_shipping: true },
   }), 200).is_default_shipping, "default shipping address");
@@ -180,6 +184,10 @@ async function tourCatalog(variant: string): Promise<void> {
   const tier = ok("tier price", await staff.POST("/v1/price-lists/{price_list}/prices", {
     params: { path: { price_list: list.id } }, body: { variant_id: variant, amount: 4500, min_quantity: 10 },
   }), 201);
+  const tierRead = ok("get price", await staff.GET("/v1/price-lists/{price_list}/prices/{price}", {
+    params: { path: { price_list: list.id, price: tier.id } },
+  }), 200);
+  check(tierRead.id === tier.id && tierRead.amount === 4500 && tierRead.min_quantity === 10, "the tier price read back");
   check(ok("list prices", await staff.GET("/v1/price-lists/{price_list}/prices", { params: { path: { price_list: list.id } } }), 200).data.length === 2, "two prices");
   ok("remove price", await staff.DELETE("/v1/price-lists/{price_list}/prices/{price}", {
     params: { path: { price_list: list.id, price: tier.id } },
@@ -192,7 +200,9 @@ async function tourCatalog(variant: string): Promise<void> {
   ok("set tax settings", await staff.PUT("/v1/tax-settings", {
     params: { header: ifMatch(tax.version) }, body: { rounding_mode: "half_up" },
   }), 200);
-  ok("create tax rate", await staff.POST("/v1/tax-rates", { body: { name: `Zero ${run}`, category: `books-${run}`, rate_ppm: 0 } }), 201);
+  const rate = ok("create tax rate", await staff.POST("/v1/tax-rates", { body: { name: `Zero ${run}`, category: `books-${run}`, rate_ppm: 0 } }), 201);
+  check(ok("get tax rate", await staff.GET("/v1/tax-rates/{id}", { params: { path: { id: rate.id } } }), 200).category === `books-${run}`,
+    "the tax rate read back");
   ok("list tax rates", await staff.GET("/v1/tax-rates", {}), 200);
 }
 
@@ -233,6 +243,21 @@ async function tourTenants(): Promise<void> {
   check(suspended.response.status === 204, `suspend: ${suspended.response.status}`);
   const active = await admin.POST("/v1/tenants/{tenant}/activate", { params: { path: { tenant: t.id } } });
   check(active.response.status === 204, `activate: ${active.response.status}`);
+  const read = ok("get tenant", await admin.GET("/v1/tenants/{id}", { params: { path: { id: t.id } } }), 200);
+  check(read.slug === `t-${run}` && read.status === "active" && read.default_currency === "JPY", "the tenant read back");
+}
+
+/* A plugin the test registered (commerce.register_plugin): on, then off again. */
+async function tourPlugins(): Promise<void> {
+  const listed = ok("list plugins", await staff.GET("/v1/plugins", {}), 200);
+  const plugin = listed.data[0];
+  check(plugin !== undefined && listed.next_cursor === null, "a registered plugin, in one page");
+  const on = ok("enable plugin", await staff.POST("/v1/plugins/{plugin}/enable", { params: { path: { plugin: plugin.name } } }), 200);
+  check(on.plugin === plugin.name && on.enabled, "enabled");
+  check(ok("list plugins again", await staff.GET("/v1/plugins", {}), 200).data.some((p) => p.name === plugin.name && p.enabled),
+    "listed as enabled for this tenant");
+  const off = ok("disable plugin", await staff.POST("/v1/plugins/{plugin}/disable", { params: { path: { plugin: plugin.name } } }), 200);
+  check(off.plugin === plugin.name && !off.enabled, "disabled");
 }
 
 async function main(): Promise<void> {
@@ -270,6 +295,7 @@ async function main(): Promise<void> {
   await tourCatalog(variant);
   await tourOrders(customer, variant, order.id, payment.id);
   await tourTenants();
+  await tourPlugins();
   await events(["product.created", "order.placed", "payment.authorized", "payment.captured", "order.fulfilled"]);
   console.log("flow ok");
 }
