@@ -66,7 +66,7 @@ BEGIN
   PERFORM commerce.describe_schema('ProductOption', '{"type": "object", "required": ["name", "values"], "additionalProperties": false, "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}, "values": {"type": "array", "maxItems": 100, "items": {"type": "string", "minLength": 1, "maxLength": 100}}}}');
   PERFORM commerce.describe_schema('OrderLineInput', '{"type": "object", "required": ["variant_id", "quantity"], "additionalProperties": false, "properties": {"variant_id": {"type": "string", "format": "uuid"}, "quantity": {"type": "integer", "minimum": 1, "maximum": 1000000}}}');
 
-  PERFORM commerce.describe_schema('PluginName', '{"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$", "description": "A registered plugin (commerce.register_plugin).", "examples": ["loyalty"]}');
+  PERFORM commerce.describe_schema('PluginName', '{"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$", "description": "A registered plugin (commerce.register_plugin): lower-case letters, digits and _.", "examples": ["gift_cards"]}');
 
   PERFORM commerce.describe_schema('OrderStatus', '{"type": "string", "enum": ["draft", "placed", "paid", "fulfilled", "cancelled", "refunded"], "description": "The order state machine of docs/orders.md."}');
   PERFORM commerce.describe_schema('OrderPaymentStatus', '{"type": "string", "enum": ["unpaid", "authorized", "partially_paid", "paid", "partially_refunded", "refunded"]}');
