@@ -84,3 +84,9 @@ EXTRA_CLEAN += bin/pgcommerce-listen
 bin/pgcommerce-listen: bin/pgcommerce-listen.c
 	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g \
 	  -I$(shell $(PG_CONFIG) --includedir) -o $@ $< -L$(shell $(PG_CONFIG) --libdir) -lpq
+
+# --- example plugin (plugins/loyalty, docs/plugins.md) ---------------------
+install: install-plugins
+.PHONY: install-plugins
+install-plugins:
+	$(MAKE) -C plugins/loyalty install PG_CONFIG=$(PG_CONFIG)

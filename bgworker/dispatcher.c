@@ -4,7 +4,10 @@
  *	  The subscription dispatcher of one database: calls each due delivery's
  *	  handler(event jsonb) inside the event's tenant context, as the
  *	  subscription's run_as role (never a superuser or BYPASSRLS role, so
- *	  row-level security applies), with a statement timeout.
+ *	  row-level security applies), with a statement timeout. The tenant
+ *	  context is pinned while the handler runs (tenant_context.c, as for a
+ *	  plugin hook): run_as may call set_context, but the handler cannot
+ *	  leave its event's tenant; every setting it makes is undone after it.
  *
  *	  One delivery per transaction: the handler's own writes and the
  *	  delivery's "delivered" mark commit together, so a crash makes the
@@ -48,6 +51,7 @@
 #include "dispatcher.h"
 #include "planner_keys_only.h"
 #include "registry.h"
+#include "tenant_context.h"
 #include "worker_attach.h"
 
 static SPIPlanPtr claim_plan = NULL;
@@ -289,6 +293,7 @@ call_handler(Oid handler, Oid run_as, const pg_uuid_t *tenant, Jsonb *event)
 	Oid			save_userid;
 	int			save_sec_context;
 	char	   *volatile error = NULL;
+	volatile bool pinned = false;
 
 	if (superuser_arg(run_as) || has_bypassrls_privilege(run_as))
 		return pstrdup("the subscription's run_as role is a superuser or has BYPASSRLS: row-level security would not apply");
@@ -305,6 +310,8 @@ call_handler(Oid handler, Oid run_as, const pg_uuid_t *tenant, Jsonb *event)
 		Datum		arg = UUIDPGetDatum(tenant);
 		Oid			argtype = UUIDOID;
 		FmgrInfo	flinfo;
+		int			nest;
+
 		LOCAL_FCINFO(fcinfo, 1);
 
 		/*
@@ -317,8 +324,17 @@ call_handler(Oid handler, Oid run_as, const pg_uuid_t *tenant, Jsonb *event)
 		SetUserIdAndSecContext(run_as, save_sec_context |
 							   SECURITY_LOCAL_USERID_CHANGE |
 							   SECURITY_RESTRICTED_OPERATION);
+		nest = NewGUCNestLevel();
 		commerce_prepare(&context_plan, "SELECT commerce.set_context($1)", 1, &argtype);
 		(void) commerce_execute(context_plan, &arg, NULL, false, 0);
+
+		/*
+		 * The handler acts for this tenant only: set_config() of the context
+		 * settings changes nothing for current_tenant() and friends, and
+		 * set_context() refuses (run_as is trusted with it).
+		 */
+		commerce_pin_context();
+		pinned = true;
 
 		/* Not OidFunctionCall1: a void handler may return NULL. */
 		fmgr_info(handler, &flinfo);
@@ -329,6 +345,14 @@ call_handler(Oid handler, Oid run_as, const pg_uuid_t *tenant, Jsonb *event)
 		(void) FunctionCallInvoke(fcinfo);
 		disable_timeout(STATEMENT_TIMEOUT, false);
 
+		/*
+		 * Undo every setting the handler made, session-level ones included:
+		 * the next delivery (maybe another plugin's handler) must not start
+		 * with this one's search_path or anything else it set.
+		 */
+		AtEOXact_GUC(false, nest);
+		commerce_unpin_context();
+		pinned = false;
 		SetUserIdAndSecContext(save_userid, save_sec_context);
 		SetCurrentRoleId(InvalidOid, false);
 		ReleaseCurrentSubTransaction();
@@ -340,6 +364,8 @@ call_handler(Oid handler, Oid run_as, const pg_uuid_t *tenant, Jsonb *event)
 		ErrorData  *edata;
 
 		disable_timeout(STATEMENT_TIMEOUT, false);
+		if (pinned)
+			commerce_unpin_context();
 		MemoryContextSwitchTo(caller_context);
 		edata = CopyErrorData();
 		FlushErrorState();

@@ -18,6 +18,8 @@
 
 #include "postgres.h"
 
+#include "utils/uuid.h"
+
 /* The NOTIFY channel of the publisher's wake-ups (empty payloads). */
 #define OUTBOX_CHANNEL "commerce_events"
 
@@ -34,5 +36,14 @@ extern void outbox_install_hooks(void);
 extern void outbox_wake_publisher(Oid dboid);
 /* The extension was just created in dboid: the launcher looks there now. */
 extern void outbox_request_recheck(Oid dboid);
+
+/*
+ * The scan floor of dboid's publisher (every event with a lower id is
+ * published or rolled back), for commerce.outbox_lag(); all zero when the
+ * publisher has not raised it yet (registry.c).
+ */
+extern pg_uuid_t outbox_published_floor(Oid dboid);
+/* The publisher's: make its new scan floor visible to that function. */
+extern void outbox_share_scan_floor(Oid dboid, const pg_uuid_t *floor);
 
 #endif							/* OUTBOX_WORKER_H */

@@ -68,6 +68,7 @@
 #include "utils/uuid.h"
 
 #include "command.h"
+#include "outbox_worker.h"
 #include "planner_keys_only.h"
 #include "publisher.h"
 #include "registry.h"
@@ -395,7 +396,10 @@ raise_scan_floor(TimestampTz floor_time, const pg_uuid_t *first_unpublished)
 		memcmp(first_unpublished->data, candidate.data, UUID_LEN) < 0)
 		candidate = *first_unpublished;
 	if (memcmp(candidate.data, scan_floor.data, UUID_LEN) > 0)
+	{
 		scan_floor = candidate;
+		outbox_share_scan_floor(MyDatabaseId, &scan_floor);
+	}
 }
 
 /*
@@ -532,6 +536,10 @@ fan_out_deliveries(const Published *published, int npublished)
 					 "   JOIN commerce.subscriptions s"
 					 "     ON (s.tenant IS NULL OR s.tenant OPERATOR(pg_catalog.=) b.tenant_id)"
 					 "    AND commerce.event_type_matches(s.event_type, b.type)"
+					 /* a plugin's subscription: only tenants that enabled it */
+					 "    AND (s.plugin IS NULL OR EXISTS (SELECT 1 FROM commerce.plugin_tenants pt"
+					 "         WHERE pt.tenant_id OPERATOR(pg_catalog.=) b.tenant_id"
+					 "           AND pt.plugin OPERATOR(pg_catalog.=) s.plugin))"
 					 "  ORDER BY b.seq, s.id"
 					 /* a delivery already there (restored from a dump, written
 					  * by an operator) must not stop publishing for everyone */

@@ -518,3 +518,37 @@ outbox_process_utility(PlannedStmt *pstmt, const char *queryString,
 	}
 	PG_END_TRY();
 }
+
+/*
+ * outbox_published_floor / outbox_share_scan_floor
+ *		The publisher's scan floor in shared memory (see outbox_worker.h),
+ *		under the registry's spinlock.
+ */
+pg_uuid_t
+outbox_published_floor(Oid dboid)
+{
+	OutboxDatabase *entry;
+	pg_uuid_t	floor;
+
+	memset(&floor, 0, sizeof(floor));
+	if (outbox_registry == NULL)
+		return floor;
+	SpinLockAcquire(&outbox_registry->mutex);
+	entry = outbox_database_entry(dboid, false);
+	if (entry != NULL)
+		floor = entry->scan_floor;
+	SpinLockRelease(&outbox_registry->mutex);
+	return floor;
+}
+
+void
+outbox_share_scan_floor(Oid dboid, const pg_uuid_t *floor)
+{
+	OutboxDatabase *entry;
+
+	SpinLockAcquire(&outbox_registry->mutex);
+	entry = outbox_database_entry(dboid, false);
+	if (entry != NULL)
+		entry->scan_floor = *floor;
+	SpinLockRelease(&outbox_registry->mutex);
+}

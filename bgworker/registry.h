@@ -16,6 +16,8 @@
 
 #include "postgres.h"
 
+#include "utils/uuid.h"
+
 #include "datatype/timestamp.h"
 #include "storage/proc.h"
 #include "storage/spin.h"
@@ -42,6 +44,8 @@ typedef struct OutboxDatabase
 	bool		extension_absent;	/* a worker found no pgcommerce there */
 	bool		recheck_requested;	/* CREATE EXTENSION committed there */
 	TimestampTz paused_until;	/* DDL on the database wants it unused */
+	pg_uuid_t	scan_floor;		/* the publisher's (scan_floor.c); zero
+								 * until its first raise */
 } OutboxDatabase;
 
 typedef struct OutboxRegistry

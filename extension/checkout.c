@@ -19,6 +19,7 @@
 #include "utils/jsonb.h"
 
 #include "command.h"
+#include "hooks.h"
 #include "order_render.h"
 #include "order_rules.h"
 
@@ -33,15 +34,21 @@ commerce_checkout(PG_FUNCTION_ARGS)
 {
 	CommerceCommand cmd;
 	Order	   *order;
+	int64		adjustment;
 	Jsonb	   *replay = order_create_begin(&cmd, "checkout", fcinfo, true, &order);
 
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
 	/* create */
 	order_price(order, true);
+	adjustment = !commerce_hooks_at(HOOK_ORDER_BEFORE_PLACE) ? 0 :	/* plugins (hooks.h) */
+		commerce_run_before_place(&cmd.tenant, &order->id, order_render(order, true), order->total);
 	/* place */
 	order_reserve(order);
 	order_insert(order);		/* takes the number */
+	if (adjustment != 0)
+		order->total += commerce_adjust_order(&cmd.tenant, &order->id, adjustment);
+	COMMERCE_RUN_HOOKS(HOOK_ORDER_AFTER_PLACE, &cmd.tenant, order_render(order, true));
 	PG_RETURN_JSONB_P(commerce_command_done(&cmd, "order.placed", "order", &order->id,
 											order_render(order, true)));
 }

@@ -29,6 +29,7 @@
 
 #include "catalog_rows.h"
 #include "command.h"
+#include "hooks.h"
 #include "errors.h"
 #include "tenant_context.h"
 #include "uuid.h"
@@ -159,6 +160,8 @@ parse_address(Jsonb *data, bool create, CommerceValue *values)
 static void
 require_group(CatalogWrite *w)
 {
+	if (w->id == NULL)			/* a create: plugins (hooks.h) */
+		COMMERCE_RUN_HOOKS(HOOK_CUSTOMER_BEFORE_CREATE, &w->cmd.tenant, w->data);
 	commerce_require_reference(&plan_group_exists,
 							   "SELECT 1 FROM commerce.customer_groups"
 							   COMMERCE_BY_ID " FOR KEY SHARE",

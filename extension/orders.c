@@ -21,6 +21,7 @@
 #include "utils/jsonb.h"
 
 #include "command.h"
+#include "hooks.h"
 #include "errors.h"
 #include "order_render.h"
 #include "order_rules.h"
@@ -139,16 +140,22 @@ commerce_place_order(PG_FUNCTION_ARGS)
 	Jsonb	   *replay = order_command_begin(&cmd, "place_order", fcinfo, NULL,
 											 ORDER_PLACE, &order);
 	int			i;
+	int64		adjustment;
 
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
 	if (order.nlines == 0)
 		order_reserve(&order);	/* raises order_empty */
 	order_price(&order, true);
+	adjustment = !commerce_hooks_at(HOOK_ORDER_BEFORE_PLACE) ? 0 :	/* plugins (hooks.h) */
+		commerce_run_before_place(&cmd.tenant, &order.id, order_render(&order, true), order.total);
 	order_reserve(&order);
 	for (i = 0; i < order.nlines; i++)
 		order_line_snapshot(&order, &order.lines[i]);
 	order_store_placed(&order);
+	if (adjustment != 0)
+		order.total += commerce_adjust_order(&cmd.tenant, &order.id, adjustment);
+	COMMERCE_RUN_HOOKS(HOOK_ORDER_AFTER_PLACE, &cmd.tenant, order_render(&order, true));
 	PG_RETURN_JSONB_P(commerce_command_done(&cmd, "order.placed", "order", &order.id,
 											order_render(&order, true)));
 }

@@ -304,3 +304,21 @@ commerce_start_outbox_workers(PG_FUNCTION_ARGS)
 	wake_launcher_at_commit = true;
 	PG_RETURN_VOID();
 }
+
+/*
+ * commerce.outbox_scan_floor() RETURNS uuid
+ *		The publisher's scan floor (bgworker/scan_floor.c): every event with
+ *		a lower id is published or rolled back. All zero before the
+ *		publisher's first raise, or when the workers are not loaded. For
+ *		commerce.outbox_lag(), whose look-up starts there.
+ */
+PG_FUNCTION_INFO_V1(commerce_outbox_scan_floor);
+
+Datum
+commerce_outbox_scan_floor(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *floor = palloc(sizeof(pg_uuid_t));
+
+	*floor = outbox_published_floor(MyDatabaseId);
+	PG_RETURN_UUID_P(floor);
+}

@@ -48,6 +48,7 @@
 
 #include "command.h"
 #include "errors.h"
+#include "hooks.h"
 #include "orders.h"
 #include "payment_aggregate.h"
 #include "payments.h"
@@ -163,6 +164,19 @@ parse_change_body(Jsonb *data, PaymentOperation operation, bool *has_amount,
 		*reason = text_to_cstring(DatumGetTextPP(parsed[1].value));
 }
 
+/* payment.before_capture's input: {"payment": as read now, "amount": asked or null} */
+static Jsonb *
+payment_hook_input(const pg_uuid_t *tenant, const pg_uuid_t *payment_id, bool has_amount,
+				   int64 amount)
+{
+	Jsonb	   *payment = payment_load_json(tenant, payment_id);
+	char	   *text = psprintf("{\"payment\": %s, \"amount\": %s}",
+								payment ? JsonbToCString(NULL, &payment->root, VARSIZE(payment)) : "null",
+								has_amount ? psprintf(INT64_FORMAT, amount) : "null");
+
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
+}
+
 /*
  * The shared body of capture_payment(id, data, expected_version,
  * idempotency_key), refund_payment (same arguments) and
@@ -190,8 +204,13 @@ run_payment_change(FunctionCallInfo fcinfo, PaymentOperation operation)
 		if (has_data && !PG_ARGISNULL(1))
 			parse_change_body(PG_GETARG_JSONB_P(1), operation, &has_amount, &amount, &reason);
 		has_expected = commerce_expected_version(fcinfo, version_arg, &expected);
+		if (operation == PAYMENT_CAPTURE)	/* plugins (hooks.h) */
+			COMMERCE_RUN_HOOKS(HOOK_PAYMENT_BEFORE_CAPTURE, &cmd.tenant,
+							   payment_hook_input(&cmd.tenant, payment_id, has_amount, amount));
 		response = payment_change(operation, &cmd.tenant, payment_id, has_amount, amount,
 								  reason, has_expected, expected);
+		if (operation == PAYMENT_CAPTURE)
+			COMMERCE_RUN_HOOKS(HOOK_PAYMENT_AFTER_CAPTURE, &cmd.tenant, response);
 		response = commerce_command_finish(&cmd, response);
 		SPI_finish();
 	}

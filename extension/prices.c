@@ -31,6 +31,7 @@
 PG_FUNCTION_INFO_V1(commerce_set_price);
 PG_FUNCTION_INFO_V1(commerce_remove_price);
 PG_FUNCTION_INFO_V1(commerce_list_prices);
+PG_FUNCTION_INFO_V1(commerce_get_price);
 
 /* The HTTP representation of a prices row (p) of a list (l). */
 #define PRICE_JSON \
@@ -264,4 +265,50 @@ commerce_list_prices(PG_FUNCTION_ARGS)
 										  2, (Oid[]) {UUIDOID, BOOLOID},
 										  (Datum[]) {UUIDPGetDatum(list),
 													 BoolGetDatum(commerce_actor_is_customer())}));
+}
+
+/*
+ * commerce.get_price(price_list uuid, price uuid) RETURNS jsonb: one price
+ * (the target of set_price's Location). A customer actor sees only prices
+ * of active products, as list_prices shows them.
+ */
+Datum
+commerce_get_price(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr plan_get = NULL;
+	pg_uuid_t	tenant;
+	pg_uuid_t  *list;
+	pg_uuid_t  *id;
+	Jsonb	   *found;
+	Datum		args[4];
+
+	commerce_query_begin(&tenant);
+	list = commerce_uuid_arg(fcinfo, 0, "price_list");
+	id = commerce_uuid_arg(fcinfo, 1, "price");
+	SPI_connect();
+	commerce_prepare(&plan_get,
+					 "SELECT " PRICE_JSON
+					 " FROM commerce.prices p JOIN commerce.price_lists l"
+					 "   ON l.tenant_id OPERATOR(pg_catalog.=) p.tenant_id"
+					 "  AND l.id OPERATOR(pg_catalog.=) p.price_list_id"
+					 " JOIN commerce.variants v"
+					 "   ON v.tenant_id OPERATOR(pg_catalog.=) p.tenant_id"
+					 "  AND v.id OPERATOR(pg_catalog.=) p.variant_id"
+					 " JOIN commerce.products pr"
+					 "   ON pr.tenant_id OPERATOR(pg_catalog.=) v.tenant_id"
+					 "  AND pr.id OPERATOR(pg_catalog.=) v.product_id"
+					 " WHERE p.tenant_id OPERATOR(pg_catalog.=) $1"
+					 "   AND p.price_list_id OPERATOR(pg_catalog.=) $2"
+					 "   AND p.id OPERATOR(pg_catalog.=) $3"
+					 "   AND (NOT $4 OR pr.status OPERATOR(pg_catalog.=) 'active')",
+					 4, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, BOOLOID});
+	args[0] = UUIDPGetDatum(&tenant);
+	args[1] = UUIDPGetDatum(list);
+	args[2] = UUIDPGetDatum(id);
+	args[3] = BoolGetDatum(commerce_actor_is_customer());
+	if (commerce_execute(plan_get, args, NULL, true, 1) == 0)
+		commerce_not_found("price", id);
+	found = commerce_result_jsonb(1);
+	SPI_finish();
+	PG_RETURN_JSONB_P(found);
 }

@@ -27,6 +27,7 @@
 
 #include "catalog.h"
 #include "command.h"
+#include "hooks.h"
 #include "errors.h"
 #include "uuid.h"
 
@@ -401,6 +402,7 @@ update_product_command(FunctionCallInfo fcinfo, const char *name, int expected_a
 					   " RETURNING " PRODUCT_JSON,
 					   &cmd.tenant, id, data, product_unique, lengthof(product_unique));
 	response = commerce_result_jsonb(1);
+	COMMERCE_RUN_HOOKS(HOOK_PRODUCT_AFTER_UPDATE, &cmd.tenant, response);
 	commerce_command_emit(&cmd, "product.updated", "product", id, response);
 	if (strcmp(to, "archived") == 0 && strcmp(from, "archived") != 0)
 		commerce_command_emit(&cmd, "product.archived", "product", id, response);

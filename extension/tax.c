@@ -29,6 +29,7 @@ PG_FUNCTION_INFO_V1(commerce_get_tax_settings);
 PG_FUNCTION_INFO_V1(commerce_set_tax_settings);
 PG_FUNCTION_INFO_V1(commerce_create_tax_rate);
 PG_FUNCTION_INFO_V1(commerce_list_tax_rates);
+PG_FUNCTION_INFO_V1(commerce_get_tax_rate);
 PG_FUNCTION_INFO_V1(commerce_compute_tax);
 
 #define TAX_SETTINGS_JSON(ts) \
@@ -234,6 +235,17 @@ commerce_list_tax_rates(PG_FUNCTION_ARGS)
 
 	PG_RETURN_JSONB_P(commerce_list_all(fcinfo, &plan_list,
 										COMMERCE_LIST_ALL("commerce.tax_rates", "r", TAX_RATE_JSON)));
+}
+
+/* commerce.get_tax_rate(id uuid) RETURNS jsonb: the target of create_tax_rate's Location */
+Datum
+commerce_get_tax_rate(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr plan_get = NULL;
+
+	PG_RETURN_JSONB_P(commerce_get_by_id(fcinfo, &plan_get,
+										 "SELECT " TAX_RATE_JSON " FROM commerce.tax_rates" COMMERCE_BY_ID,
+										 "tax rate"));
 }
 
 /* JSON helpers for compute_tax's result */

@@ -99,6 +99,20 @@ static pg_uuid_t parsed_guc_tenant;
 static LocalTransactionId active_checked_lxid = InvalidLocalTransactionId;
 static pg_uuid_t active_checked_tenant;
 
+/*
+ * While a plugin hook (extension/hooks.c) or a subscription handler
+ * (bgworker/dispatcher.c) runs, the context is pinned: the
+ * values of the context GUCs when the hook started, whatever the hook sets
+ * with set_config(); set_context() refuses. A hook acts for the command's
+ * tenant, actor and subject, never for another one.
+ */
+static int	pin_depth = 0;
+static char *pinned_tenant = NULL;
+static char *pinned_subject = NULL;
+static char *pinned_actor = NULL;
+
+#define CONTEXT_GUC(name) (pin_depth > 0 ? pinned_##name : context_##name)
+
 static void load_role_facts(void);
 static bool context_guc_tenant(pg_uuid_t *out);
 static bool lookup_uuid_row(const char *relname, const char *indexname,
@@ -305,17 +319,17 @@ commerce_tenant_roles_changed(PG_FUNCTION_ARGS)
 static bool
 context_guc_tenant(pg_uuid_t *out)
 {
-	if (context_tenant == NULL || context_tenant[0] == '\0')
+	if (CONTEXT_GUC(tenant) == NULL || CONTEXT_GUC(tenant)[0] == '\0')
 		return false;
-	if (parsed_guc_text == NULL || strcmp(parsed_guc_text, context_tenant) != 0)
+	if (parsed_guc_text == NULL || strcmp(parsed_guc_text, CONTEXT_GUC(tenant)) != 0)
 	{
 		Datum		parsed;
 
-		parsed = DirectFunctionCall1(uuid_in, CStringGetDatum(context_tenant));
+		parsed = DirectFunctionCall1(uuid_in, CStringGetDatum(CONTEXT_GUC(tenant)));
 		memcpy(&parsed_guc_tenant, DatumGetUUIDP(parsed), sizeof(pg_uuid_t));
 		if (parsed_guc_text)
 			pfree(parsed_guc_text);
-		parsed_guc_text = MemoryContextStrdup(TopMemoryContext, context_tenant);
+		parsed_guc_text = MemoryContextStrdup(TopMemoryContext, CONTEXT_GUC(tenant));
 	}
 	*out = parsed_guc_tenant;
 	return true;
@@ -346,7 +360,7 @@ commerce_actor_is_customer(void)
 {
 	load_role_facts();
 	return !current_facts->bound && current_facts->privileged &&
-		context_actor != NULL && strcmp(context_actor, "customer") == 0;
+		CONTEXT_GUC(actor) != NULL && strcmp(CONTEXT_GUC(actor), "customer") == 0;
 }
 
 const char *
@@ -354,9 +368,9 @@ commerce_current_subject(void)
 {
 	load_role_facts();
 	if (current_facts->bound || !current_facts->privileged ||
-		context_subject == NULL || context_subject[0] == '\0')
+		CONTEXT_GUC(subject) == NULL || CONTEXT_GUC(subject)[0] == '\0')
 		return NULL;
-	return context_subject;
+	return CONTEXT_GUC(subject);
 }
 
 bool
@@ -508,6 +522,12 @@ commerce_set_context(PG_FUNCTION_ARGS)
 	bool		active;
 
 	load_role_facts();
+	if (pin_depth > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 commerce_errcode("permission_denied"),
+				 errmsg("a plugin hook or subscription handler may not change the tenant context"),
+				 errdetail("It runs for the tenant of its command or event only.")));
 	if (current_facts->bound || !current_facts->privileged)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -546,4 +566,50 @@ commerce_set_context(PG_FUNCTION_ARGS)
 	set_local("commerce.actor", actor);
 	set_local("commerce.request_id", request_id ? request_id : "");
 	PG_RETURN_VOID();
+}
+
+static char *
+pin_copy(const char *value)
+{
+	return MemoryContextStrdup(TopTransactionContext, value ? value : "");
+}
+
+/*
+ * commerce_pin_context / commerce_unpin_context
+ *		Freeze the context GUCs as they are now, for a plugin hook's call
+ *		(nested hooks keep the outer values); the caller unpins on success
+ *		and on error. The copies live in the transaction's memory.
+ */
+/* A pin never outlives its transaction (its copies live in it). */
+static void
+pin_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT ||
+		event == XACT_EVENT_PREPARE)
+		pin_depth = 0;
+}
+
+void
+commerce_pin_context(void)
+{
+	static bool callback_registered = false;
+
+	if (!callback_registered)
+	{
+		RegisterXactCallback(pin_xact_callback, NULL);
+		callback_registered = true;
+	}
+	if (pin_depth++ > 0)
+		return;
+	pinned_tenant = pin_copy(context_tenant);
+	pinned_subject = pin_copy(context_subject);
+	pinned_actor = pin_copy(context_actor);
+}
+
+void
+commerce_unpin_context(void)
+{
+	if (pin_depth > 0)
+		pin_depth--;
 }

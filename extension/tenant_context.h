@@ -35,6 +35,10 @@ extern const char *commerce_current_subject(void);
 /* Whether a tenant exists, and whether it is active. */
 extern bool commerce_tenant_exists(const pg_uuid_t *tenant, bool *active);
 
+/* Freeze the context for a plugin hook's call, and thaw it (hooks.c). */
+extern void commerce_pin_context(void);
+extern void commerce_unpin_context(void);
+
 /* Forget every cached tenant fact. */
 extern void commerce_reset_tenant_cache(void);
 

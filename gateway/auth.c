@@ -44,8 +44,7 @@ auth_resolve(request *req, bool need_tenant, principal *p, enum MHD_Result *ret)
 		*ret = unauthorized(req, "missing_token", "an Authorization: Bearer token is required");
 		return false;
 	}
-	if (!jwt_verify(authz + 7, gw_config->jwt_secret, gw_config->jwt_secret_len,
-					gw_config->jwt_leeway_s, &claims, &reason))
+	if (!jwt_verify(authz + 7, gw_config, &claims, &reason))
 	{
 		*ret = unauthorized(req, "invalid_token", reason);
 		return false;
@@ -193,14 +192,11 @@ tenant_probe(pool_slot *slot, const char *tenant, PGresult **error)
 	static const char sql[] =
 		"WITH ctx AS MATERIALIZED (SELECT commerce.set_context($1::uuid))"
 		" SELECT t.status FROM ctx, commerce.tenants t WHERE t.id OPERATOR(pg_catalog.=) $1::uuid";
-	PGresult   *res = NULL;
-	const char *stmt = pool_prepare(slot, sql, 1, &res);
 	const char *params[1] = {tenant};
+	PGresult   *res = pool_exec(slot, sql, 1, params);
 	tenant_state s;
 
 	*error = NULL;
-	if (stmt)
-		res = PQexecPrepared(slot->conn, stmt, 1, params, NULL, NULL, 0);
 	if (PQresultStatus(res) == PGRES_TUPLES_OK)
 		s = tenant_state_from_status(PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : NULL);
 	else if ((s = tenant_state_from_error(res)) == TENANT_UNKNOWN)

@@ -253,6 +253,9 @@ bind_route(request *req, const route *r, char **values, const principal *p,
 	}
 
 	bd.call = open_memstream(&st->call, &st->call_len);
+	/* a plugin's route answers only tenants that turned it on (404) */
+	if (r->plugin)
+		fprintf(bd.call, "CASE WHEN commerce.require_plugin('%s') THEN ", r->plugin);
 	switch (r->result)
 	{
 		case RESULT_SET:
@@ -271,6 +274,8 @@ bind_route(request *req, const route *r, char **values, const principal *p,
 	for (int i = 0; ok && i < r->nargs; i++)
 		ok = bind_argument(&bd, &r->args[i], ret) != BOUND_FAILED;
 	fputs(r->result == RESULT_SET ? ") AS x)" : "))", bd.call);
+	if (r->plugin)
+		fputs(" END", bd.call);
 	fclose(bd.call);
 	return ok && check_leftovers(req, in, bd.has_data_arg, bd.nbody_used, ret);
 }

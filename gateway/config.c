@@ -75,11 +75,18 @@ parse_size(const char *name, size_t def, size_t min, size_t max, size_t *out,
 	return false;
 }
 
+/*
+ * host:port, where host is an IPv4 address, a host name (resolved when the
+ * gateway starts listening, server.c) or an IPv6 address in brackets
+ * ([::1]:8080).
+ */
 static bool
 parse_listen(gateway_config *cfg, char *err, size_t errlen)
 {
 	const char *v = getenv("PGCOMMERCE_LISTEN");
 	const char *colon;
+	const char *host;
+	size_t		hostlen;
 	char	   *end;
 	long		port;
 
@@ -88,15 +95,26 @@ parse_listen(gateway_config *cfg, char *err, size_t errlen)
 	colon = strrchr(v, ':');
 	if (colon == NULL || colon == v)
 		goto bad;
+	host = v;
+	hostlen = (size_t) (colon - v);
+	if (v[0] == '[')
+	{
+		if (hostlen < 3 || colon[-1] != ']')
+			goto bad;
+		host++;
+		hostlen -= 2;
+	}
+	else if (memchr(v, ':', hostlen) != NULL)
+		goto bad;				/* IPv6 without brackets: port is ambiguous */
 	errno = 0;
 	port = strtol(colon + 1, &end, 10);
 	if (errno != 0 || *end != '\0' || end == colon + 1 || port < 1 || port > 65535)
 		goto bad;
-	cfg->listen_host = strndup(v, (size_t) (colon - v));
+	cfg->listen_host = strndup(host, hostlen);
 	cfg->listen_port = (unsigned short) port;
 	return true;
 bad:
-	snprintf(err, errlen, "PGCOMMERCE_LISTEN must be host:port with an IPv4 address and a port 1-65535, not \"%s\"", v);
+	snprintf(err, errlen, "PGCOMMERCE_LISTEN must be host:port (an IPv4 address, a host name or [IPv6]) with a port 1-65535, not \"%s\"", v);
 	return false;
 }
 
@@ -121,14 +139,25 @@ config_load(gateway_config *cfg, char *err, size_t errlen)
 	if (!parse_listen(cfg, err, errlen))
 		return false;
 
+	/* HS256 needs a secret unless tokens come from a JWKS alone. */
 	v = getenv("PGCOMMERCE_JWT_SECRET");
-	if (v == NULL || strlen(v) < 32)
+	if (v != NULL && *v != '\0' && strlen(v) < 32)
 	{
-		snprintf(err, errlen, "PGCOMMERCE_JWT_SECRET must be set to at least 32 characters (HS256 key)");
+		snprintf(err, errlen, "PGCOMMERCE_JWT_SECRET must be at least 32 characters (HS256 key)");
 		return false;
 	}
-	cfg->jwt_secret = strdup(v);
-	cfg->jwt_secret_len = strlen(v);
+	if (v != NULL && *v != '\0')
+	{
+		cfg->jwt_secret = strdup(v);
+		cfg->jwt_secret_len = strlen(v);
+	}
+	if (!config_load_edge(cfg, err, errlen))
+		return false;
+	if (cfg->jwt_secret == NULL && cfg->jwks_file == NULL)
+	{
+		snprintf(err, errlen, "PGCOMMERCE_JWT_SECRET (HS256 key, at least 32 characters) or PGCOMMERCE_JWKS_FILE must be set");
+		return false;
+	}
 
 	if (!parse_int("PGCOMMERCE_POOL_SIZE", (int) (ncpu * 4), 1, 1000, &cfg->pool_size, err, errlen) ||
 		!parse_int("PGCOMMERCE_THREADS", 0, 0, 1024, &cfg->threads, err, errlen) ||
@@ -147,19 +176,27 @@ config_load(gateway_config *cfg, char *err, size_t errlen)
 		cfg->threads = cfg->pool_size;
 
 	v = getenv("PGCOMMERCE_LOG_LEVEL");
-	if (v == NULL || *v == '\0' || strcasecmp(v, "info") == 0)
-		cfg->log_level = LOG_INFO;
-	else if (strcasecmp(v, "debug") == 0)
-		cfg->log_level = LOG_DEBUG;
-	else if (strcasecmp(v, "warn") == 0 || strcasecmp(v, "warning") == 0)
-		cfg->log_level = LOG_WARN;
-	else if (strcasecmp(v, "error") == 0)
-		cfg->log_level = LOG_ERROR;
-	else
+	if (!config_parse_log_level(v, &cfg->log_level))
 	{
 		snprintf(err, errlen, "PGCOMMERCE_LOG_LEVEL must be one of debug, info, warn, error, not \"%s\"", v);
 		return false;
 	}
+	return true;
+}
+
+bool
+config_parse_log_level(const char *v, log_level *out)
+{
+	if (v == NULL || *v == '\0' || strcasecmp(v, "info") == 0)
+		*out = LOG_INFO;
+	else if (strcasecmp(v, "debug") == 0)
+		*out = LOG_DEBUG;
+	else if (strcasecmp(v, "warn") == 0 || strcasecmp(v, "warning") == 0)
+		*out = LOG_WARN;
+	else if (strcasecmp(v, "error") == 0)
+		*out = LOG_ERROR;
+	else
+		return false;
 	return true;
 }
 
@@ -171,5 +208,6 @@ config_free(gateway_config *cfg)
 	if (cfg->jwt_secret)
 		memset(cfg->jwt_secret, 0, cfg->jwt_secret_len);
 	free(cfg->jwt_secret);
+	config_free_edge(cfg);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -35,6 +35,16 @@ typedef struct gateway_config
 	int			sse_heartbeat_s;	/* PGCOMMERCE_SSE_HEARTBEAT */
 	int			sse_max_buffer;		/* PGCOMMERCE_SSE_MAX_BUFFER, bytes per client */
 	int			jwt_leeway_s;		/* PGCOMMERCE_JWT_LEEWAY */
+	/* The edge (config_edge.c): poolers, browsers, identity providers. */
+	bool		pooler;				/* PGCOMMERCE_POOLER=transaction */
+	bool		detect_pooler;		/* PGCOMMERCE_POOLER=auto (default) */
+	bool		prepare;			/* PGCOMMERCE_PREPARED_STATEMENTS */
+	char	   *listen_database_url;	/* PGCOMMERCE_LISTEN_DATABASE_URL */
+	char	   *jwks_file;			/* PGCOMMERCE_JWKS_FILE, NULL when none */
+	char	   *jwt_issuer;			/* PGCOMMERCE_JWT_ISSUER, NULL: not checked */
+	char	   *jwt_audience;		/* PGCOMMERCE_JWT_AUDIENCE, NULL: not checked */
+	char	   *tenant_claim;		/* PGCOMMERCE_JWT_TENANT_CLAIM (tenant_id) */
+	char	   *role_claim;			/* PGCOMMERCE_JWT_ROLE_CLAIM (role) */
 } gateway_config;
 
 /*
@@ -43,5 +53,24 @@ typedef struct gateway_config
  */
 extern bool config_load(gateway_config *cfg, char *err, size_t errlen);
 extern void config_free(gateway_config *cfg);
+
+/* The edge's variables (config_edge.c), called by config_load. */
+extern bool config_load_edge(gateway_config *cfg, char *err, size_t errlen);
+extern void config_free_edge(gateway_config *cfg);
+
+/*
+ * A setting SIGHUP can change (CORS, log level): its value in
+ * PGCOMMERCE_RELOAD_FILE when that file sets it, else the environment's
+ * (reload.c). Main thread only.
+ */
+extern const char *config_get(const char *name);
+
+/* Start-up: load what SIGHUP reloads; false (message on stderr) if bad. */
+extern bool reload_first(gateway_config *cfg);
+/* SIGHUP: reload it; a bad new value keeps the old one, logged. */
+extern void reload_on_sighup(gateway_config *cfg);
+
+/* debug/info/warn/error (or empty: info) -> *out; false when unknown. */
+extern bool config_parse_log_level(const char *v, log_level *out);
 
 #endif

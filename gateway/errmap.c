@@ -6,7 +6,8 @@
  * the code is in commerce.error_codes (loaded at start and on every route
  * reload), its http_status decides. Anything else (PostgreSQL's own
  * errors, a plugin's plain RAISE) is mapped by SQLSTATE, most specific
- * first, then by class. The table below is documented in docs/errors.md.
+ * first, then by class; SQLSTATE CM422 is a plugin hook's rejection: 422
+ * with the plugin's code from the constraint-name field. The table below is documented in docs/errors.md.
  */
 #include "errmap.h"
 #include "log.h"
@@ -158,6 +159,19 @@ errmap_from_result(const PGresult *res, PGconn *conn, const char *request_id,
 		snprintf(out->message, sizeof(out->message), "%s", primary ? primary : constraint);
 		set_field(out->details, "detail", detail);
 		set_field(out->details, "hint", hint);
+		set_field(out->details, "sqlstate", sqlstate);
+		return;
+	}
+
+	/* A plugin hook's rejection (commerce.reject, docs/plugins.md): 422
+	 * with the plugin's own code, which commerce.error_codes does not hold. */
+	if (strcmp(sqlstate, "CM422") == 0 && schema && strcmp(schema, "commerce") == 0 &&
+		constraint && *constraint)
+	{
+		out->status = 422;
+		snprintf(out->code, sizeof(out->code), "%s", constraint);
+		snprintf(out->message, sizeof(out->message), "%s", primary ? primary : constraint);
+		set_field(out->details, "detail", detail);
 		set_field(out->details, "sqlstate", sqlstate);
 		return;
 	}

@@ -575,3 +575,15 @@ subscriber_go_live(subscriber *s)
 	(void) sub_append(s, ": stream open\n\n", 15, false);
 	pthread_mutex_unlock(&s->lock);
 }
+
+int
+hub_open_streams(void)
+{
+	int			n = 0;
+
+	pthread_mutex_lock(&hub_lock);
+	for (subscriber *s = hub; s != NULL; s = s->next)
+		n++;
+	pthread_mutex_unlock(&hub_lock);
+	return n;
+}

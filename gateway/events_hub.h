@@ -44,4 +44,7 @@ extern void subscriber_go_live(subscriber *s);
 extern ssize_t subscriber_read(void *cls, uint64_t pos, char *out, size_t max);
 extern void subscriber_release(void *cls);
 
+/* Event streams registered now (for /metrics). */
+extern int	hub_open_streams(void);
+
 #endif

@@ -165,15 +165,11 @@ read_events(events_reader *r, long long after, int max, PGresult **rows, enum MH
 				max_s[12];
 	const char *params[6] = {r->p->tenant, r->p->subject[0] ? r->p->subject : NULL, r->p->actor,
 	r->req->request_id, after_s, max_s};
-	const char *stmt;
 	const char *status = "active";	/* no row: set_context passed, not refused */
 
 	snprintf(after_s, sizeof(after_s), "%lld", after);
 	snprintf(max_s, sizeof(max_s), "%d", max);
-	*rows = NULL;
-	stmt = pool_prepare(r->slot, sql, 6, rows);
-	if (stmt)
-		*rows = PQexecPrepared(r->slot->conn, stmt, 6, params, NULL, NULL, 0);
+	*rows = pool_exec(r->slot, sql, 6, params);
 	if (checked && PQresultStatus(*rows) == PGRES_TUPLES_OK && PQntuples(*rows) > 0)
 		status = PQgetisnull(*rows, 0, 3) ? NULL : PQgetvalue(*rows, 0, 3);
 	return read_settle(r, rows, status, ret);
@@ -191,21 +187,16 @@ read_head(events_reader *r, long long *seq, enum MHD_Result *ret)
 	const char *params[4] = {r->p->tenant, r->p->subject[0] ? r->p->subject : NULL, r->p->actor,
 	r->req->request_id};
 	PGresult   *res = PQexec(r->slot->conn, "BEGIN");
-	const char *stmt;
 	const char *status = NULL;
 
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		return read_settle(r, &res, NULL, ret);
 	PQclear(res);
-	stmt = pool_prepare(r->slot, context_sql, 4, &res);
-	if (stmt)
-		res = PQexecPrepared(r->slot->conn, stmt, 4, params, NULL, NULL, 0);
+	res = pool_exec(r->slot, context_sql, 4, params);
 	if (PQresultStatus(res) == PGRES_TUPLES_OK)
 	{
 		PQclear(res);
-		stmt = pool_prepare(r->slot, head_sql, 1, &res);
-		if (stmt)
-			res = PQexecPrepared(r->slot->conn, stmt, 1, params, NULL, NULL, 0);
+		res = pool_exec(r->slot, head_sql, 1, params);
 	}
 	/* Ends the transaction either way (COMMIT of a failed one rolls back). */
 	PQclear(PQexec(r->slot->conn, "COMMIT"));

@@ -6,6 +6,7 @@
  * cursor until it is exhausted (events_read.c), then the hub's poller
  * takes over from there (events_hub.c).
  */
+#include "cors.h"
 #include "errmap.h"
 #include "events.h"
 #include "events_hub.h"
@@ -89,6 +90,7 @@ handle_events_stream(request *req)
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
 	MHD_add_response_header(resp, "X-Request-Id", req->request_id);
+	cors_add_headers(req, resp);
 	/*
 	 * A stream is quiet between heartbeats, so its idle timeout spans two
 	 * of them; a client that stops reading still times out and is closed.

@@ -23,11 +23,8 @@ static PGresult *
 run(pool_slot *slot, const statement *st, bool with_tenant_status)
 {
 	char	   *sql = statement_sql(st, with_tenant_status);
-	PGresult   *res = NULL;
-	const char *stmt = pool_prepare(slot, sql, st->nparams, &res);
+	PGresult   *res = pool_exec(slot, sql, st->nparams, st->values);
 
-	if (stmt)
-		res = PQexecPrepared(slot->conn, stmt, st->nparams, st->values, NULL, NULL, 0);
 	free(sql);
 	return res;
 }

@@ -12,6 +12,7 @@
 #include "handlers.h"
 #include "auth.h"
 #include "bind.h"
+#include "cors.h"
 #include "events.h"
 #include "execute.h"
 #include "response.h"
@@ -72,6 +73,8 @@ handle_request(request *req)
 
 	if (!valid_utf8(req->path, strlen(req->path)))
 		return respond_error(req, 400, "invalid_parameter", "the path is not valid UTF-8", NULL);
+	if (cors_is_preflight(req))
+		return cors_preflight(req);
 	for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
 	{
 		if (strcmp(req->path, builtins[i].path) != 0)

@@ -1,12 +1,18 @@
 /*
- * gateway/jwt.c — JSON Web Tokens, HS256 only (RFC 7519, RFC 7515).
+ * gateway/jwt.c — JSON Web Tokens (RFC 7519, RFC 7515, RFC 7518).
  *
- * The header is decoded first and its alg must be exactly "HS256": "none",
- * RS256 (whose public key could be abused as an HMAC secret), HS384 and
- * every other value are refused before any signature work. The signature
- * is recomputed with OpenSSL's HMAC and compared with CRYPTO_memcmp, so the
- * time taken does not tell how many bytes matched.
+ * The header is decoded first and its alg must be exactly "HS256" (when a
+ * secret is configured), "RS256" or "ES256" (when a JWKS is): "none",
+ * HS384 and every other value are refused before any signature work. The
+ * key follows from the alg alone, never from the token, so an RSA public
+ * key can never be used as an HMAC secret. HS256 is recomputed with
+ * OpenSSL's HMAC and compared with CRYPTO_memcmp (the time taken does not
+ * tell how many bytes matched); RS256/ES256 are checked by jwks.c with
+ * EVP_DigestVerify. Tokens of an identity provider must also carry the
+ * configured iss and aud. The tenant and role come from configurable claim
+ * names (identity providers name them their own way).
  */
+#include "jwks.h"
 #include "jwt.h"
 
 #include <jansson.h>
@@ -19,8 +25,7 @@
 
 #define MAX_TOKEN 8192
 
-/* base64url without padding -> bytes; returns length or -1. */
-static long
+long
 b64url_decode(const char *in, size_t inlen, unsigned char *out, size_t outcap)
 {
 	unsigned int acc = 0;
@@ -112,24 +117,136 @@ numeric_date(json_t *v, double *out)
 	return true;
 }
 
+/* The signature of the token's first two parts, by the header's alg. */
+static bool
+check_signature(json_t *header, const char *token, const char *dot2,
+				const gateway_config *cfg, bool *from_idp, const char **reason)
+{
+	json_t	   *v = json_object_get(header, "alg");
+	json_t	   *kid = json_object_get(header, "kid");
+	const char *alg = json_is_string(v) ? json_string_value(v) : "";
+	unsigned char expected[EVP_MAX_MD_SIZE];
+	unsigned int expected_len = 0;
+	unsigned char given[1024];
+	long		given_len;
+	size_t		input_len = (size_t) (dot2 - token);
+
+	if (json_object_get(header, "crit") != NULL)
+	{
+		*reason = "critical header extensions are not supported";
+		return false;
+	}
+	given_len = b64url_decode(dot2 + 1, strlen(dot2 + 1), given, sizeof(given));
+	*reason = "bad signature";
+	*from_idp = false;
+	if (strcmp(alg, "HS256") == 0 && cfg->jwt_secret != NULL)
+		return HMAC(EVP_sha256(), cfg->jwt_secret, (int) cfg->jwt_secret_len,
+					(const unsigned char *) token, input_len, expected, &expected_len) != NULL &&
+			given_len == (long) expected_len &&
+			CRYPTO_memcmp(given, expected, expected_len) == 0;
+	if ((strcmp(alg, "RS256") == 0 || strcmp(alg, "ES256") == 0) && cfg->jwks_file != NULL)
+	{
+		if (kid != NULL && !json_is_string(kid))
+		{
+			*reason = "kid must be a string";
+			return false;
+		}
+		*from_idp = true;
+		return given_len > 0 &&
+			jwks_verify(alg, kid ? json_string_value(kid) : NULL, (const unsigned char *) token,
+						input_len, given, (size_t) given_len, reason);
+	}
+	*reason = cfg->jwks_file == NULL ? "only HS256 tokens are accepted"
+		: cfg->jwt_secret == NULL ? "only RS256 and ES256 tokens are accepted"
+		: "only HS256, RS256 and ES256 tokens are accepted";
+	return false;
+}
+
+/* aud: a string or an array of strings, one of which is want. */
+static bool
+audience_matches(json_t *aud, const char *want)
+{
+	size_t		i;
+	json_t	   *v;
+
+	if (json_is_string(aud))
+		return strcmp(json_string_value(aud), want) == 0;
+	json_array_foreach(aud, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), want) == 0)
+		return true;
+	return false;
+}
+
+/* iss and aud of an identity provider's token, when configured. */
+static bool
+check_issuer(json_t *payload, const gateway_config *cfg, const char **reason)
+{
+	json_t	   *iss = json_object_get(payload, "iss");
+
+	if (cfg->jwt_issuer != NULL &&
+		(!json_is_string(iss) || strcmp(json_string_value(iss), cfg->jwt_issuer) != 0))
+	{
+		*reason = "the token's iss is not the configured issuer";
+		return false;
+	}
+	if (cfg->jwt_audience != NULL &&
+		!audience_matches(json_object_get(payload, "aud"), cfg->jwt_audience))
+	{
+		*reason = "the token's aud does not name this API";
+		return false;
+	}
+	return true;
+}
+
+/* exp, nbf, role, tenant and sub of a verified token. */
+static bool
+read_claims(json_t *payload, const gateway_config *cfg, jwt_claims *claims, const char **reason)
+{
+	double		now = (double) time(NULL);
+	double		exp,
+				nbf;
+	json_t	   *v;
+	const char *s;
+
+	if (!numeric_date(json_object_get(payload, "exp"), &exp))
+		return *reason = "the token has no exp claim", false;
+	if (now > exp + cfg->jwt_leeway_s)
+		return *reason = "the token has expired", false;
+	v = json_object_get(payload, "nbf");
+	if (v != NULL && (!numeric_date(v, &nbf) || now + cfg->jwt_leeway_s < nbf))
+		return *reason = "the token is not valid yet", false;
+	v = json_object_get(payload, cfg->role_claim);
+	s = json_is_string(v) ? json_string_value(v) : "";
+	if (strcmp(s, "staff") != 0 && strcmp(s, "customer") != 0 && strcmp(s, "platform_admin") != 0)
+		return *reason = "role must be staff, customer or platform_admin", false;
+	snprintf(claims->role, sizeof(claims->role), "%s", s);
+	v = json_object_get(payload, cfg->tenant_claim);
+	if (v != NULL && !json_is_null(v))
+	{
+		if (!json_is_string(v) || !is_uuid(json_string_value(v)))
+			return *reason = "tenant_id must be a uuid", false;
+		snprintf(claims->tenant_id, sizeof(claims->tenant_id), "%s", json_string_value(v));
+	}
+	v = json_object_get(payload, "sub");
+	if (v != NULL && !json_is_null(v))
+	{
+		if (!json_is_string(v) || strlen(json_string_value(v)) >= sizeof(claims->sub))
+			return *reason = "sub must be a string of at most 255 characters", false;
+		snprintf(claims->sub, sizeof(claims->sub), "%s", json_string_value(v));
+	}
+	return true;
+}
+
 bool
-jwt_verify(const char *token, const char *secret, size_t secret_len,
-		   int leeway_s, jwt_claims *claims, const char **reason)
+jwt_verify(const char *token, const gateway_config *cfg, jwt_claims *claims,
+		   const char **reason)
 {
 	const char *dot1,
 			   *dot2;
 	json_t	   *header = NULL,
 			   *payload = NULL;
-	json_t	   *v;
-	unsigned char expected[EVP_MAX_MD_SIZE];
-	unsigned int expected_len = 0;
-	unsigned char given[64];
-	long		given_len;
-	double		now = (double) time(NULL);
-	double		exp,
-				nbf;
 	bool		ok = false;
-	const char *s;
+	bool		from_idp = false;
 
 	memset(claims, 0, sizeof(*claims));
 	*reason = "malformed token";
@@ -143,77 +260,17 @@ jwt_verify(const char *token, const char *secret, size_t secret_len,
 	header = decode_part(token, (size_t) (dot1 - token));
 	if (header == NULL)
 		goto done;
-	v = json_object_get(header, "alg");
-	if (!json_is_string(v) || strcmp(json_string_value(v), "HS256") != 0)
-	{
-		*reason = "only HS256 tokens are accepted";
+	if (!check_signature(header, token, dot2, cfg, &from_idp, reason))
 		goto done;
-	}
-	if (json_object_get(header, "crit") != NULL)
-	{
-		*reason = "critical header extensions are not supported";
-		goto done;
-	}
-
-	given_len = b64url_decode(dot2 + 1, strlen(dot2 + 1), given, sizeof(given));
-	if (HMAC(EVP_sha256(), secret, (int) secret_len, (const unsigned char *) token,
-			 (size_t) (dot2 - token), expected, &expected_len) == NULL ||
-		given_len != (long) expected_len ||
-		CRYPTO_memcmp(given, expected, expected_len) != 0)
-	{
-		*reason = "bad signature";
-		goto done;
-	}
-
+	*reason = "malformed token";
 	payload = decode_part(dot1 + 1, (size_t) (dot2 - dot1 - 1));
 	if (payload == NULL)
 		goto done;
-	if (!numeric_date(json_object_get(payload, "exp"), &exp))
-	{
-		*reason = "the token has no exp claim";
+	if (from_idp && !check_issuer(payload, cfg, reason))
 		goto done;
-	}
-	if (now > exp + leeway_s)
-	{
-		*reason = "the token has expired";
-		goto done;
-	}
-	v = json_object_get(payload, "nbf");
-	if (v != NULL && (!numeric_date(v, &nbf) || now + leeway_s < nbf))
-	{
-		*reason = "the token is not valid yet";
-		goto done;
-	}
-	v = json_object_get(payload, "role");
-	s = json_is_string(v) ? json_string_value(v) : "";
-	if (strcmp(s, "staff") != 0 && strcmp(s, "customer") != 0 && strcmp(s, "platform_admin") != 0)
-	{
-		*reason = "role must be staff, customer or platform_admin";
-		goto done;
-	}
-	snprintf(claims->role, sizeof(claims->role), "%s", s);
-	v = json_object_get(payload, "tenant_id");
-	if (v != NULL && !json_is_null(v))
-	{
-		if (!json_is_string(v) || !is_uuid(json_string_value(v)))
-		{
-			*reason = "tenant_id must be a uuid";
-			goto done;
-		}
-		snprintf(claims->tenant_id, sizeof(claims->tenant_id), "%s", json_string_value(v));
-	}
-	v = json_object_get(payload, "sub");
-	if (v != NULL && !json_is_null(v))
-	{
-		if (!json_is_string(v) || strlen(json_string_value(v)) >= sizeof(claims->sub))
-		{
-			*reason = "sub must be a string of at most 255 characters";
-			goto done;
-		}
-		snprintf(claims->sub, sizeof(claims->sub), "%s", json_string_value(v));
-	}
-	ok = true;
-	*reason = NULL;
+	ok = read_claims(payload, cfg, claims, reason);
+	if (ok)
+		*reason = NULL;
 done:
 	json_decref(header);
 	json_decref(payload);

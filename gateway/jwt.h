@@ -1,8 +1,11 @@
 /*
- * gateway/jwt.h — verification of HS256 bearer tokens.
+ * gateway/jwt.h — verification of bearer tokens: HS256 with the shared
+ * secret, RS256 and ES256 with an identity provider's JWKS (jwks.h).
  */
 #ifndef GATEWAY_JWT_H
 #define GATEWAY_JWT_H
+
+#include "config.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,12 +18,17 @@ typedef struct jwt_claims
 } jwt_claims;
 
 /*
- * Verify token (the part after "Bearer ") with secret: HS256 only, a
- * constant-time signature comparison, exp required, nbf honoured, leeway_s
- * of clock skew. On failure returns false with a short reason.
+ * Verify token (the part after "Bearer ") under cfg: alg HS256 (with
+ * PGCOMMERCE_JWT_SECRET), RS256 or ES256 (with the JWKS; then iss and aud
+ * are checked when configured), nothing else; exp required, nbf honoured,
+ * cfg->jwt_leeway_s of clock skew; tenant and role read from the
+ * configured claim names. On failure returns false with a short reason.
  */
-extern bool jwt_verify(const char *token, const char *secret, size_t secret_len,
-					   int leeway_s, jwt_claims *claims, const char **reason);
+extern bool jwt_verify(const char *token, const gateway_config *cfg,
+					   jwt_claims *claims, const char **reason);
+
+/* base64url without padding -> bytes; the length, or -1 when malformed. */
+extern long b64url_decode(const char *in, size_t inlen, unsigned char *out, size_t outcap);
 
 /* True when s is a canonical textual UUID. */
 extern bool is_uuid(const char *s);

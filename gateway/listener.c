@@ -5,6 +5,9 @@
  *                       changed is nobody's business);
  *   commerce_events  -> a wake-up: read the streamed tenants' new events
  *                       from the outbox (events_poll in events_hub.c).
+ * The connection is PGCOMMERCE_LISTEN_DATABASE_URL's, straight to
+ * PostgreSQL: a transaction-mode pooler would hand LISTEN to a server
+ * connection that other clients then use, and nothing would be heard.
  * Any role that can connect may send a notification, so no payload is
  * trusted: one on commerce_events is never parsed (the publisher's are
  * empty), and the others only make us re-read what the database says.
@@ -44,6 +47,12 @@ static pthread_t thread;
 static volatile bool stop_requested;
 static bool started;
 static int	heartbeat_s;
+static const char *listen_url;
+static int	state;				/* LISTENER_* (for /readyz) */
+enum
+{
+	LISTENER_DOWN = 0, LISTENER_OK, LISTENER_POOLED
+};	/* PGCOMMERCE_LISTEN_DATABASE_URL: direct */
 static int	wake_pipe[2] = {-1, -1};
 
 
@@ -95,7 +104,7 @@ listener_main(void *arg)
 	(void) arg;
 	while (!stopping())
 	{
-		PGconn	   *conn = pool_connect_raw("pgcommerce-gateway listener");
+		PGconn	   *conn = pool_connect_raw_to(listen_url, "pgcommerce-gateway listener");
 		PGresult   *res;
 		bool		loaded;
 		double		next_retry;
@@ -116,6 +125,15 @@ listener_main(void *arg)
 			continue;
 		}
 		PQclear(res);
+		if (pool_connection_pooled(conn))
+		{
+			/* Routes still load; notifications (and so streams) would not come. */
+			if (__atomic_exchange_n(&state, LISTENER_POOLED, __ATOMIC_ACQ_REL) != LISTENER_POOLED)
+				log_event(LOG_ERROR, "the listener's connection goes through a pooler: LISTEN hears nothing there",
+						  json_pack("{s:s}", "hint", "set PGCOMMERCE_LISTEN_DATABASE_URL to a direct connection to PostgreSQL"));
+		}
+		else
+			__atomic_store_n(&state, LISTENER_OK, __ATOMIC_RELEASE);
 		loaded = load_all(conn);
 		next_retry = seconds_now() + 5;
 
@@ -172,6 +190,8 @@ listener_main(void *arg)
 				next_heartbeat = seconds_now() + heartbeat_s;
 			}
 		}
+		if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) == LISTENER_OK)
+			__atomic_store_n(&state, LISTENER_DOWN, __ATOMIC_RELEASE);
 		if (!stopping())
 			log_msg(LOG_WARN, "listener connection lost; reconnecting");
 		PQfinish(conn);
@@ -185,11 +205,26 @@ void
 listener_start(const gateway_config *cfg)
 {
 	heartbeat_s = cfg->sse_heartbeat_s;
+	listen_url = cfg->listen_database_url;
 	/* Non-blocking: a wake-up never waits for the listener to read. */
 	if (pipe2(wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
 		return;
 	if (pthread_create(&thread, NULL, listener_main, NULL) == 0)
 		started = true;
+}
+
+const char *
+listener_state(void)
+{
+	switch (__atomic_load_n(&state, __ATOMIC_ACQUIRE))
+	{
+		case LISTENER_OK:
+			return "ok";
+		case LISTENER_POOLED:
+			return "behind_pooler";
+		default:
+			return "reconnecting";
+	}
 }
 
 void

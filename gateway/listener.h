@@ -13,4 +13,10 @@ extern void listener_stop(void);
 /* Have the listener thread look at its work now (e.g. a stream's poll). */
 extern void listener_wake(void);
 
+/*
+ * For /readyz: "ok" (LISTEN in force), "reconnecting", or "behind_pooler"
+ * (its connection goes through a pooler, where LISTEN hears nothing).
+ */
+extern const char *listener_state(void);
+
 #endif

@@ -117,13 +117,13 @@ log_dropped(void)
 void
 log_init(log_level level)
 {
-	min_level = level;
+	__atomic_store_n(&min_level, level, __ATOMIC_RELAXED);
 }
 
 bool
 log_enabled(log_level level)
 {
-	return level >= min_level;
+	return level >= __atomic_load_n(&min_level, __ATOMIC_RELAXED);
 }
 
 void

@@ -4,13 +4,16 @@
  * Reads its configuration from the environment, opens the database pool,
  * refuses to start when its database login is one row-level security does
  * not bind (gateway/login_role.c), serves HTTP on a thread pool and waits
- * for SIGTERM or SIGINT. Signals are
+ * for SIGTERM or SIGINT, reloading on SIGHUP what can change while it runs
+ * (the JWKS file, CORS, the log level: reload.c). Signals are
  * blocked in every thread and taken synchronously here with sigwait(), so
  * shutdown runs as ordinary code: stop accepting, let requests under way
  * finish (PGCOMMERCE_SHUTDOWN_TIMEOUT at most), close, exit 0.
  */
 #include "auth.h"
 #include "config.h"
+#include "cors.h"
+#include "jwks.h"
 #include "errmap.h"
 #include "events.h"
 #include "listener.h"
@@ -81,12 +84,14 @@ main(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	log_start_writer();
 
-	pool_init(cfg.database_url, cfg.pool_size, cfg.statement_timeout_ms);
-	if (!check_login_before_listening())
+	pool_init(cfg.database_url, cfg.pool_size, cfg.statement_timeout_ms, cfg.prepare,
+			  cfg.detect_pooler);
+	if (!reload_first(&cfg) || !check_login_before_listening())
 	{
 		log_stop_writer();
 		pool_destroy();
@@ -102,12 +107,15 @@ main(int argc, char **argv)
 	}
 	listener_start(&cfg);
 	log_event(LOG_INFO, "listening",
-			  json_pack("{s:s, s:i, s:s, s:i, s:i}", "host", cfg.listen_host,
+			  json_pack("{s:s, s:i, s:s, s:i, s:i, s:s, s:b}", "host", cfg.listen_host,
 						"port", cfg.listen_port, "version", PGCOMMERCE_VERSION,
-						"pool_size", cfg.pool_size, "threads", cfg.threads));
+						"pool_size", cfg.pool_size, "threads", cfg.threads,
+						"pooler", cfg.pooler ? "transaction" : cfg.detect_pooler ? "auto" : "none",
+						"prepared_statements", cfg.prepare));
 
 	while (sigwait(&sigs, &sig) != 0 || (sig != SIGTERM && sig != SIGINT))
-		;
+		if (sig == SIGHUP)
+			reload_on_sighup(&cfg);
 	log_event(LOG_INFO, "shutting down",
 			  json_pack("{s:s}", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"));
 	server_quiesce();
@@ -121,6 +129,8 @@ main(int argc, char **argv)
 	routes_free_all();
 	errmap_free();
 	tenant_cache_free();
+	cors_free();
+	jwks_free();
 	log_msg(LOG_INFO, "stopped");
 	log_stop_writer();
 	config_free(&cfg);

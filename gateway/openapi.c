@@ -1,42 +1,25 @@
 /*
- * gateway/openapi.c — GET /openapi.json: an OpenAPI 3.1 document generated
- * from the current route table plus the endpoints built into the gateway,
- * so a plugin's routes are documented the moment they are registered.
+ * gateway/openapi.c — GET /openapi.json: an OpenAPI 3.1 document assembled
+ * from the current route table and the routes' API documents in the
+ * database (commerce.openapi_docs(): JSON Schemas of bodies and answers,
+ * operationIds, tags, error answers; sql/src/805_route_docs.sql), plus the
+ * endpoints built into the gateway. A plugin's route is documented the
+ * moment it is registered; its schemas when it describes it. The document
+ * is built once per route-table generation (a document change reloads the
+ * table) and kept as text; `servers` is the address the client used.
  */
 #include "handlers.h"
-#include "routes.h"
+#include "openapi.h"
+#include "pool.h"
 
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-static json_t *
-error_response(const char *description)
-{
-	return json_pack("{s:s, s:{s:{s:{s:s}}}}", "description", description,
-					 "content", "application/json", "schema", "$ref", "#/components/schemas/Error");
-}
-
-static json_t *
-json_response(const char *description)
-{
-	return json_pack("{s:s, s:{s:{s:{s:s}}}}", "description", description,
-					 "content", "application/json", "schema", "type", "object");
-}
-
-/* JSON Schema type of a PostgreSQL type, for parameters. */
-static json_t *
-schema_for(const char *pgtype)
-{
-	if (strcmp(pgtype, "uuid") == 0)
-		return json_pack("{s:s, s:s}", "type", "string", "format", "uuid");
-	if (strcmp(pgtype, "integer") == 0 || strcmp(pgtype, "bigint") == 0 ||
-		strcmp(pgtype, "smallint") == 0)
-		return json_pack("{s:s}", "type", "integer");
-	if (strcmp(pgtype, "numeric") == 0)
-		return json_pack("{s:s}", "type", "number");
-	if (strcmp(pgtype, "boolean") == 0)
-		return json_pack("{s:s}", "type", "boolean");
-	return json_pack("{s:s}", "type", "string");
-}
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *cache_text;		/* the document without servers, "{...}" */
+static long cache_generation = -1;
 
 static const char *
 method_key(const char *m)
@@ -50,109 +33,68 @@ method_key(const char *m)
 	return "get";
 }
 
+/* commerce.openapi_docs() on a pooled connection (an unnamed statement:
+ * nothing outlives it, behind a pooler too); NULL with *why set on failure. */
 static json_t *
-operation_for(const route *r)
+fetch_docs(const char **why)
 {
-	json_t	   *op = json_object();
-	json_t	   *params = json_array();
-	json_t	   *responses = json_object();
-	bool		has_data = false;
-	char		status[8];
-	char		opid[256];
+	pool_status status;
+	pool_slot  *slot = pool_acquire(2000, &status);
+	PGresult   *res;
+	json_t	   *docs = NULL;
 
-	snprintf(opid, sizeof(opid), "%s %s", r->method, r->path);
-	json_object_set_new(op, "operationId", json_string(opid));
-	json_object_set_new(op, "summary", json_string(r->summary[0] ? r->summary : r->handler));
-	json_object_set_new(op, "description",
-						json_string(r->admin ? "Platform administrators only (role platform_admin)."
-									: "Acts in the token's tenant."));
-	for (int k = 0; k < r->nsegments; k++)
-		if (r->params[k])
-		{
-			const char *type = "text";
-
-			for (int i = 0; i < r->nargs; i++)
-				if (strcmp(r->args[i].name, r->params[k]) == 0)
-					type = r->args[i].type;
-			json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:o}", "name", r->params[k],
-													"in", "path", "required", 1, "schema", schema_for(type)));
-		}
-	for (int i = 0; i < r->nargs; i++)
+	if (slot == NULL)
 	{
-		const route_arg *a = &r->args[i];
-		bool		in_path = false;
-
-		for (int k = 0; k < r->nsegments; k++)
-			if (r->params[k] && strcmp(r->params[k], a->name) == 0)
-				in_path = true;
-		if (in_path)
-			continue;
-		if (strcmp(a->name, "data") == 0)
-			has_data = true;
-		else if (strcmp(a->name, "idempotency_key") == 0)
-			json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:{s:s, s:i}}", "name", "Idempotency-Key",
-													"in", "header", "required", 0, "schema", "type", "string", "maxLength", 255));
-		else if (strcmp(a->name, "expected_version") == 0)
-			json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:{s:s}}", "name", "If-Match",
-													"in", "header", "required", 0, "schema", "type", "string"));
-		else if (strcmp(a->name, "lim") == 0)
-			json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:{s:s, s:i, s:i, s:i}}", "name", "limit",
-													"in", "query", "required", 0, "schema", "type", "integer",
-													"minimum", 1, "maximum", 200, "default", 50));
-		else if (strcmp(a->name, "after") == 0)
-			json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:{s:s}}", "name", "after",
-													"in", "query", "required", 0, "schema", "type", "string"));
-		else if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "DELETE") == 0)
-			json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:o}", "name", a->name,
-													"in", "query", "required", !a->has_default,
-													"schema", schema_for(a->type)));
+		*why = status == POOL_TIMEOUT ? "every database connection is busy"
+			: "the database cannot be reached";
+		return NULL;
 	}
-	json_object_set_new(op, "parameters", params);
-	if (has_data || ((strcmp(r->method, "POST") == 0 || strcmp(r->method, "PUT") == 0 ||
-					  strcmp(r->method, "PATCH") == 0) && r->nargs > 0))
-		json_object_set_new(op, "requestBody",
-							json_pack("{s:b, s:{s:{s:{s:s}}}}", "required", 0, "content",
-									  "application/json", "schema", "type", "object"));
-	snprintf(status, sizeof(status), "%d", r->success_status);
-	if (r->success_status == 204 || r->result == RESULT_VOID)
-		json_object_set_new(responses, "204", json_pack("{s:s}", "description", "Done"));
-	else
-		json_object_set_new(responses, status, json_response("Success"));
-	json_object_set_new(responses, "default", error_response("Error"));
-	json_object_set_new(op, "responses", responses);
-	json_object_set_new(op, "security", json_pack("[{s:[]}]", "bearer"));
-	return op;
+	res = PQexecParams(slot->conn, "SELECT commerce.openapi_docs()::text", 0, NULL, NULL, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+		docs = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	*why = docs ? NULL : "commerce.openapi_docs() failed";
+	PQclear(res);
+	pool_release(slot);
+	return docs;
 }
 
-static void
-add_builtin(json_t *paths, const char *path, const char *summary, bool secured,
-			const char *content_type)
+static json_t *
+tag_list(json_t *tags)
 {
-	json_t	   *op = json_pack("{s:s, s:s, s:{s:{s:s, s:{s:{s:{}}}}, s:o}}",
-							   "operationId", path, "summary", summary,
-							   "responses", "200", "description", "OK", "content", content_type, "schema",
-							   "default", error_response("Error"));
+	json_t	   *list = json_array();
+	const char *name;
+	json_t	   *v;
+	char		description[128];
 
-	if (secured)
-		json_object_set_new(op, "security", json_pack("[{s:[]}]", "bearer"));
-	else
-		json_object_set_new(op, "security", json_array());
-	json_object_set_new(paths, path, json_pack("{s:o}", "get", op));
+	json_object_foreach(tags, name, v)
+	{
+		snprintf(description, sizeof(description), "%s routes.", name);
+		json_array_append_new(list, json_pack("{s:s, s:s}", "name", name, "description", description));
+	}
+	return list;
 }
 
-enum MHD_Result
-handle_openapi(request *req)
+/* The whole document (without servers) as text, for route set set. */
+static char *
+build_document(route_set *set, json_t *docs)
 {
-	route_set  *set = routes_acquire();
 	json_t	   *paths = json_object();
+	json_t	   *tags = json_object();
+	json_t	   *used = json_object();
+	json_t	   *ops = json_object_get(docs, "operations");
+	json_t	   *components = openapi_components(json_object_get(docs, "schemas"));
+	json_t	   *schemas = json_object_get(components, "schemas");
 	json_t	   *doc;
+	char	   *text;
+	char		key[300];
 
-	add_builtin(paths, "/healthz", "The process is alive", false, "application/json");
-	add_builtin(paths, "/readyz", "The database answers and the extension version matches", false, "application/json");
-	add_builtin(paths, "/metrics", "Prometheus metrics", false, "text/plain");
-	add_builtin(paths, "/openapi.json", "This document", false, "application/json");
-	add_builtin(paths, "/v1/events", "Published events of the tenant after a cursor (?after=, ?limit=)", true, "application/json");
-	add_builtin(paths, "/v1/events/stream", "Server-sent events of the tenant; Last-Event-ID resumes", true, "text/event-stream");
+	openapi_builtin_paths(paths, tags);
+	json_object_set_new(used, "getHealth", json_true());
+	json_object_set_new(used, "getReadiness", json_true());
+	json_object_set_new(used, "getMetrics", json_true());
+	json_object_set_new(used, "getOpenapi", json_true());
+	json_object_set_new(used, "listEvents", json_true());
+	json_object_set_new(used, "streamEvents", json_true());
 	for (int i = 0; i < set->nroutes; i++)
 	{
 		const route *r = &set->routes[i];
@@ -163,21 +105,120 @@ handle_openapi(request *req)
 			item = json_object();
 			json_object_set_new(paths, r->path, item);
 		}
-		json_object_set_new(item, method_key(r->method), operation_for(r));
+		snprintf(key, sizeof(key), "%s %s", r->method, r->path);
+		json_object_set_new(item, method_key(r->method),
+							openapi_operation(r, json_object_get(ops, key), schemas, used, tags));
 	}
-	routes_release(set);
-
-	doc = json_pack("{s:s, s:{s:s, s:s, s:s}, s:o, s:{s:{s:{s:s, s:s, s:s}}, s:{s:{s:s, s:[s], s:{s:{s:s, s:[s,s,s,s], s:{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}}}}}}}}",
+	doc = json_pack("{s:s, s:{s:s, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}}, s:o, s:o, s:o, s:[{s:[]}]}",
 					"openapi", "3.1.0",
 					"info", "title", "pgcommerce", "version", PGCOMMERCE_VERSION,
-					"description", "Multi-tenant commerce over HTTP. Every route maps to a SQL function of the pgcommerce extension.",
-					"paths", paths,
-					"components",
-					"securitySchemes", "bearer", "type", "http", "scheme", "bearer", "bearerFormat", "JWT",
-					"schemas", "Error", "type", "object", "required", "error",
-					"properties", "error", "type", "object",
-					"required", "code", "message", "details", "request_id",
-					"properties", "code", "type", "string", "message", "type", "string",
-					"details", "type", "object", "request_id", "type", "string");
-	return respond_json(req, 200, doc, NULL, 0);
+					"description", "Multi-tenant commerce over HTTP. Every route maps to a SQL function of the pgcommerce extension; its schemas come from the database (commerce.describe_route, docs/http-api.md). Money is integer minor units with an ISO 4217 currency.",
+					"license", "name", "PostgreSQL", "identifier", "PostgreSQL",
+					"contact", "name", "pgcommerce developers", "email", "dev@pgcommerce.invalid",
+					"tags", tag_list(tags), "paths", paths, "components", components,
+					"security", "bearer");
+	text = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	json_decref(tags);
+	json_decref(used);
+	return text;
+}
+
+/* A Host header fit to be a URL authority, else NULL. */
+static const char *
+usable_host(const char *host)
+{
+	if (host == NULL || host[0] == '\0' || strlen(host) > 255)
+		return NULL;
+	for (const char *p = host; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			  strchr(".-:[]", *p)))
+			return NULL;
+	return host;
+}
+
+/* Serve text (a document without servers) with the client's address. */
+static enum MHD_Result
+serve(request *req, const char *text)
+{
+	const char *host = usable_host(request_header(req, "Host"));
+	const char *proto = request_header(req, "X-Forwarded-Proto");
+	char		listen[300];
+	json_t	   *servers;
+	char	   *prefix;
+	char	   *body;
+	size_t		plen,
+				tlen = strlen(text);
+	enum MHD_Result ret;
+
+	if (host == NULL)
+	{
+		/* No usable Host (HTTP/1.0, junk): the address the gateway listens on. */
+		snprintf(listen, sizeof(listen), strchr(gw_config->listen_host, ':') ? "[%s]:%u" : "%s:%u",
+				 gw_config->listen_host, (unsigned) gw_config->listen_port);
+		host = usable_host(listen) ? listen : "127.0.0.1:8080";
+	}
+	servers = json_pack("{s:[{s:s, s:s, s:{s:{s:s, s:[s,s]}, s:{s:s}}}]}", "servers",
+						"url", "{scheme}://{host}", "description", "This gateway, as the client reached it",
+						"variables", "scheme", "default",
+						proto && strcmp(proto, "https") == 0 ? "https" : "http", "enum", "http", "https",
+						"host", "default", host);
+	prefix = json_dumps(servers, JSON_COMPACT);
+	json_decref(servers);
+	if (prefix == NULL)
+		return respond_error(req, 500, "internal_error", "out of memory", NULL);
+	plen = strlen(prefix) - 1;	/* without the closing brace */
+	body = malloc(plen + tlen + 1);
+	if (body == NULL)
+	{
+		free(prefix);
+		return respond_error(req, 500, "internal_error", "out of memory", NULL);
+	}
+	memcpy(body, prefix, plen);
+	body[plen] = ',';
+	memcpy(body + plen + 1, text + 1, tlen - 1);	/* text without its opening brace */
+	ret = respond(req, 200, "application/json", body, plen + tlen, NULL, 0);
+	free(body);
+	free(prefix);
+	return ret;
+}
+
+enum MHD_Result
+handle_openapi(request *req)
+{
+	route_set  *set;
+	long		generation;
+	char	   *text = NULL;
+	const char *why = NULL;
+	json_t	   *docs;
+	enum MHD_Result ret;
+
+	if (!routes_loaded())
+		return respond_error(req, 503, "routes_not_loaded",
+							 "the route table has not been loaded from the database yet", NULL);
+	set = routes_acquire();
+	generation = set->generation;
+	pthread_mutex_lock(&cache_lock);
+	if (cache_text && cache_generation == generation)
+		text = strdup(cache_text);
+	pthread_mutex_unlock(&cache_lock);
+	if (text == NULL && (docs = fetch_docs(&why)) != NULL)
+	{
+		text = build_document(set, docs);
+		json_decref(docs);
+		pthread_mutex_lock(&cache_lock);
+		if (text && generation >= cache_generation)
+		{
+			free(cache_text);
+			cache_text = strdup(text);
+			cache_generation = generation;
+		}
+		pthread_mutex_unlock(&cache_lock);
+	}
+	routes_release(set);
+	if (text == NULL)
+		return respond_error(req, 503, "database_unavailable", why ? why : "out of memory", NULL);
+	ret = serve(req, text);
+	free(text);
+	return ret;
 }

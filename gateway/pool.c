@@ -9,6 +9,14 @@
  * connection attempts are spaced by a short back-off so a storm of requests
  * fails fast (503) without hammering the server.
  *
+ * A transaction-mode pooler (pgbouncer) between us and PostgreSQL is
+ * either configured (PGCOMMERCE_POOLER=transaction: never a named
+ * statement) or detected on each new connection before its first use: a
+ * pooler answers the startup with a cancel key of its own, so the backend
+ * PID libpq was told (PQbackendPID) is not the server's pg_backend_pid().
+ * Once one connection shows a pooler, named statements are off for good
+ * (logged once), before any was sent through it.
+ *
  * Every new connection, pooled or not, goes through login_role_acceptable()
  * before it is used: one whose role row-level security does not bind is
  * closed with a logged error, so the gateway answers 503 rather than serve
@@ -33,8 +41,11 @@ static struct
 	pthread_cond_t	freed;
 	char	   *conninfo;
 	int			statement_timeout_ms;
+	bool		prepare;		/* named prepared statements (no pooler); atomic */
+	bool		detect;			/* turn them off when a pooler shows up */
 	int			size;
 	int			in_use;
+	int			waiting;		/* requests waiting for a free slot */
 	pool_slot **slots;
 	pool_slot **free_stack;
 	int			nfree;
@@ -51,8 +62,11 @@ now_ms(void)
 }
 
 void
-pool_init(const char *conninfo, int size, int statement_timeout_ms)
+pool_init(const char *conninfo, int size, int statement_timeout_ms, bool prepare,
+		  bool detect)
 {
+	pool.prepare = prepare;
+	pool.detect = detect;
 	pthread_mutex_init(&pool.lock, NULL);
 	pthread_cond_init(&pool.freed, NULL);
 	pool.conninfo = strdup(conninfo);
@@ -105,11 +119,11 @@ pool_destroy(void)
 
 /* A libpq connection with our defaults, not yet checked; NULL when none. */
 static PGconn *
-open_connection(const char *application_name)
+open_connection(const char *conninfo, const char *application_name)
 {
 	/* Our defaults first: settings in the user's URL override them. */
 	const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-	const char *const values[] = {"2", application_name, pool.conninfo, NULL};
+	const char *const values[] = {"2", application_name, conninfo, NULL};
 	PGconn	   *conn = PQconnectdbParams(keys, values, 1);
 
 	if (PQstatus(conn) != CONNECTION_OK)
@@ -130,8 +144,14 @@ open_connection(const char *application_name)
 PGconn *
 pool_connect_raw(const char *application_name)
 {
+	return pool_connect_raw_to(pool.conninfo, application_name);
+}
+
+PGconn *
+pool_connect_raw_to(const char *conninfo, const char *application_name)
+{
 	char		reason[512];
-	PGconn	   *conn = open_connection(application_name);
+	PGconn	   *conn = open_connection(conninfo, application_name);
 
 	if (conn != NULL && !login_role_acceptable(conn, reason, sizeof(reason)))
 	{
@@ -158,7 +178,7 @@ pool_read_rows(PGconn *conn, const char *sql, const char *failure)
 pool_login
 pool_check_login(char *reason, size_t reason_len)
 {
-	PGconn	   *conn = open_connection("pgcommerce-gateway");
+	PGconn	   *conn = open_connection(pool.conninfo, "pgcommerce-gateway");
 	bool		ok;
 
 	if (conn == NULL)
@@ -177,6 +197,20 @@ connect_slot(pool_slot *slot)
 	slot->conn = pool_connect_raw("pgcommerce-gateway");
 	if (slot->conn == NULL)
 		return false;
+	if (pool.detect && pool_prepares() && pool_connection_pooled(slot->conn))
+	{
+		__atomic_store_n(&pool.prepare, false, __ATOMIC_RELEASE);
+		log_event(LOG_WARN, "transaction pooler detected: named prepared statements turned off",
+				  json_pack("{s:s}", "hint", "set PGCOMMERCE_POOLER=transaction and a direct PGCOMMERCE_LISTEN_DATABASE_URL (docs/operations.md)"));
+	}
+
+	/*
+	 * Behind a transaction-mode pooler a session setting would land on
+	 * whichever server connection runs it and stay there for other
+	 * clients: statement_timeout is then the role's (docs/operations.md).
+	 */
+	if (!pool_prepares())
+		return true;
 	snprintf(sql, sizeof(sql), "SET statement_timeout = %d", pool.statement_timeout_ms);
 	res = PQexec(slot->conn, sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
@@ -233,8 +267,12 @@ pool_acquire(int timeout_ms, pool_status *status)
 	pthread_mutex_lock(&pool.lock);
 	while (pool.nfree == 0)
 	{
-		if (pthread_cond_timedwait(&pool.freed, &pool.lock, &deadline) != 0 &&
-			pool.nfree == 0)
+		int			rc;
+
+		pool.waiting++;
+		rc = pthread_cond_timedwait(&pool.freed, &pool.lock, &deadline);
+		pool.waiting--;
+		if (rc != 0 && pool.nfree == 0)
 		{
 			pthread_mutex_unlock(&pool.lock);
 			*status = POOL_TIMEOUT;
@@ -327,6 +365,38 @@ pool_prepare(pool_slot *slot, const char *sql, int nparams, PGresult **res)
 	return st->name;
 }
 
+PGresult *
+pool_exec(pool_slot *slot, const char *sql, int nparams, const char *const *values)
+{
+	PGresult   *res = NULL;
+	const char *stmt;
+
+	if (!pool_prepares())
+		return PQexecParams(slot->conn, sql, nparams, NULL, values, NULL, NULL, 0);
+	stmt = pool_prepare(slot, sql, nparams, &res);
+	if (stmt == NULL)
+		return res;
+	return PQexecPrepared(slot->conn, stmt, nparams, values, NULL, NULL, 0);
+}
+
+bool
+pool_prepares(void)
+{
+	return __atomic_load_n(&pool.prepare, __ATOMIC_ACQUIRE);
+}
+
+bool
+pool_connection_pooled(PGconn *conn)
+{
+	PGresult   *res = PQexecParams(conn, "SELECT pg_catalog.pg_backend_pid()", 0, NULL, NULL,
+								   NULL, NULL, 0);
+	bool		pooled = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+		atoi(PQgetvalue(res, 0, 0)) != PQbackendPID(conn);
+
+	PQclear(res);
+	return pooled;
+}
+
 int
 pool_in_use(void)
 {
@@ -334,6 +404,17 @@ pool_in_use(void)
 
 	pthread_mutex_lock(&pool.lock);
 	n = pool.in_use;
+	pthread_mutex_unlock(&pool.lock);
+	return n;
+}
+
+int
+pool_waiting(void)
+{
+	int			n;
+
+	pthread_mutex_lock(&pool.lock);
+	n = pool.waiting;
 	pthread_mutex_unlock(&pool.lock);
 	return n;
 }

@@ -36,7 +36,19 @@ typedef enum pool_status
 	POOL_DOWN					/* the database cannot be reached */
 } pool_status;
 
-extern void pool_init(const char *conninfo, int size, int statement_timeout_ms);
+/*
+ * prepare: keep named prepared statements per connection (the fast path
+ * straight to PostgreSQL). Off behind a transaction-mode pooler, where a
+ * named statement prepared in one transaction may be missing, or another
+ * client's, in the next: every statement is then sent unnamed with its
+ * parameters (PQexecParams) and no session setting is made. detect: turn
+ * them off as soon as a new connection shows a pooler (pool.c).
+ */
+extern void pool_init(const char *conninfo, int size, int statement_timeout_ms,
+					  bool prepare, bool detect);
+
+/* Does conn go through a pooler? (its PID is not the server's) */
+extern bool pool_connection_pooled(PGconn *conn);
 extern void pool_destroy(void);
 
 /* A connected slot, or NULL with *status saying why. */
@@ -53,12 +65,24 @@ extern const char *pool_prepare(pool_slot *slot, const char *sql, int nparams,
 								PGresult **res);
 
 /*
+ * Run sql with its parameters on the slot's connection: through a named
+ * statement prepared once per connection, or unnamed when the pool does
+ * not prepare (pool_init). Never NULL (libpq's out-of-memory aside); the
+ * caller clears the result.
+ */
+extern PGresult *pool_exec(pool_slot *slot, const char *sql, int nparams,
+						   const char *const *values);
+extern bool pool_prepares(void);
+
+/*
  * Open a fresh connection outside the pool (LISTEN, one-off checks), named
  * application_name in pg_stat_activity unless the URL names it. NULL,
  * logged, when the database cannot be reached or its role is refused
  * (login_role.h): no connection the gateway uses escapes that check.
  */
 extern PGconn *pool_connect_raw(const char *application_name);
+/* The same to another connection string (the listener's direct one). */
+extern PGconn *pool_connect_raw_to(const char *conninfo, const char *application_name);
 
 /*
  * Read rows on such a connection (the listener's reloads of what the
@@ -79,5 +103,6 @@ extern pool_login pool_check_login(char *reason, size_t reason_len);
 
 extern int	pool_in_use(void);
 extern int	pool_size(void);
+extern int	pool_waiting(void);		/* requests waiting for a connection */
 
 #endif

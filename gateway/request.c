@@ -7,7 +7,8 @@
  * within MAX_URI) and says when it is complete; request_parse_input()
  * turns the parts a route binds into checked values: the query string
  * (no repeats, UTF-8), the body (application/json, valid JSON, no
- * duplicate keys) and If-Match (a version). Malformed input is answered
+ * duplicate keys; a number beyond int64 is 422 amount_overflow) and
+ * If-Match (one strong version ETag "N"). Malformed input is answered
  * here (400, 413, 414, 415) and never reaches SQL. Next stage: bind.c.
  */
 #include "request.h"
@@ -282,26 +283,29 @@ query_params(request *req, json_t **out, enum MHD_Result *ret)
 	return true;
 }
 
-/* If-Match: "N", W/"N" or N -> N. */
-static bool
+/*
+ * If-Match compares strongly (RFC 9110 section 13.1.1): a version ETag is
+ * exactly "N". A weak tag W/"N" never matches strongly (1 returned: the
+ * caller answers 412); anything else, an unquoted N included, is not an
+ * entity-tag (0: 400). 2: "N" read into out.
+ */
+static int
 parse_if_match(const char *h, char *out, size_t outlen)
 {
-	const char *p = h;
 	size_t		n = 0;
 
-	if (strncmp(p, "W/", 2) == 0)
-		p += 2;
-	if (*p == '"')
-		p++;
-	while (p[n] >= '0' && p[n] <= '9')
+	if (strncmp(h, "W/\"", 3) == 0)
+		return 1;
+	if (*h != '"')
+		return 0;
+	h++;
+	while (h[n] >= '0' && h[n] <= '9')
 		n++;
-	if (n == 0 || n >= outlen || n > 18)
-		return false;
-	if (p[n] != '\0' && !(p[n] == '"' && p[n + 1] == '\0'))
-		return false;
-	memcpy(out, p, n);
+	if (n == 0 || n >= outlen || n > 18 || h[n] != '"' || h[n + 1] != '\0')
+		return 0;
+	memcpy(out, h, n);
 	out[n] = '\0';
-	return true;
+	return 2;
 }
 
 static bool
@@ -351,6 +355,14 @@ request_parse_input(request *req, request_input *in, enum MHD_Result *ret)
 			return false;
 		}
 		in->body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+		if (in->body == NULL && json_error_code(&jerr) == json_error_numeric_overflow)
+		{
+			/* Amounts are bigint minor units: a larger number cannot be one. */
+			*ret = respond_error(req, 422, "amount_overflow",
+								 "a number in the body does not fit in a 64-bit integer",
+								 json_pack("{s:i, s:i}", "line", jerr.line, "column", jerr.column));
+			return false;
+		}
 		if (in->body == NULL)
 		{
 			*ret = respond_error(req, 400, "malformed_json", "the request body is not valid JSON",
@@ -359,12 +371,22 @@ request_parse_input(request *req, request_input *in, enum MHD_Result *ret)
 			return false;
 		}
 	}
-	if (if_match && strcmp(if_match, "*") != 0 &&
-		!parse_if_match(if_match, in->version, sizeof(in->version)))
+	if (if_match && strcmp(if_match, "*") != 0)
 	{
-		*ret = respond_error(req, 400, "invalid_parameter",
-							 "If-Match must be a version ETag such as \"3\"", NULL);
-		return false;
+		int			kind = parse_if_match(if_match, in->version, sizeof(in->version));
+
+		if (kind == 1)
+		{
+			*ret = respond_error(req, 412, "version_conflict",
+								 "a weak ETag never matches If-Match (strong comparison, RFC 9110)", NULL);
+			return false;
+		}
+		if (kind == 0)
+		{
+			*ret = respond_error(req, 400, "invalid_parameter",
+								 "If-Match must be one version ETag such as \"3\" (quoted)", NULL);
+			return false;
+		}
 	}
 	return true;
 }

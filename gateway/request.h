@@ -32,6 +32,7 @@ typedef struct request
 	char		actor[24];		/* staff / customer / platform_admin */
 	char		error_code[64];	/* error code sent, for logs */
 	bool		db_error;		/* the database answered with an error */
+	bool		cors_refused;	/* a refused preflight: no CORS headers */
 } request;
 
 typedef struct header_pair

@@ -10,6 +10,7 @@
  * respond_db_error() (errmap.c, the one mapping of database errors), a
  * refused tenant (403), no connection (503). Last stage.
  */
+#include "cors.h"
 #include "errmap.h"
 #include "response.h"
 
@@ -31,6 +32,7 @@ respond(request *req, int status, const char *content_type,
 		MHD_add_response_header(r, "Content-Type", content_type);
 	MHD_add_response_header(r, "X-Request-Id", req->request_id);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
+	cors_add_headers(req, r);
 	for (int i = 0; i < nheaders; i++)
 		if (headers[i].value)
 			MHD_add_response_header(r, headers[i].name, headers[i].value);
@@ -239,6 +241,36 @@ body_headers(const route *r, char **values, const char *body, char *etag, size_t
 	}
 }
 
+/*
+ * If-None-Match (a GET's conditional): "*" or a list of entity-tags, one of
+ * which equals etag under weak comparison (RFC 9110 section 13.1.2: W/
+ * ignored on both sides).
+ */
+static bool
+none_match_hits(const char *header, const char *etag)
+{
+	const char *p = header;
+	size_t		elen = strlen(etag);
+
+	while (*p)
+	{
+		const char *end;
+
+		while (*p == ' ' || *p == ',' || *p == '\t')
+			p++;
+		if (*p == '*')
+			return true;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (*p != '"' || (end = strchr(p + 1, '"')) == NULL)
+			return false;
+		if ((size_t) (end - p + 1) == elen && strncmp(p, etag, elen) == 0)
+			return true;
+		p = end + 1;
+	}
+	return false;
+}
+
 /* The statement's row: the handler's result, replayed, committed refusal. */
 static enum MHD_Result
 respond_row(request *req, const route *r, char **values, const PGresult *res)
@@ -277,6 +309,10 @@ respond_row(request *req, const route *r, char **values, const PGresult *res)
 		h[nh++] = (header_pair) {"ETag", etag};
 	if (location[0])
 		h[nh++] = (header_pair) {"Location", location};
+	if (etag[0] && r->success_status == 200 && strcmp(req->method, "GET") == 0 &&
+		request_header(req, "If-None-Match") != NULL &&
+		none_match_hits(request_header(req, "If-None-Match"), etag))
+		return respond(req, 304, NULL, "", 0, h, nh);
 	return respond(req, r->success_status, "application/json", out, strlen(out), h, nh);
 }
 

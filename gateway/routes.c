@@ -35,6 +35,7 @@ free_route(route *r)
 	free(r->returns);
 	free(r->summary);
 	free(r->location);
+	free(r->plugin);
 	for (int i = 0; i < r->nargs; i++)
 	{
 		free(r->args[i].name);
@@ -80,6 +81,11 @@ parse_route(json_t *j, route *r)
 	r->summary = strdup(jstr(j, "summary"));
 	if (json_is_string(json_object_get(j, "location")))
 		r->location = strdup(jstr(j, "location"));
+	if (json_is_string(json_object_get(j, "plugin")) &&
+		strspn(jstr(j, "plugin"), "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(jstr(j, "plugin")))
+		r->plugin = strdup(jstr(j, "plugin"));	/* inlined in SQL: only these characters */
+	else if (json_is_string(json_object_get(j, "plugin")))
+		return false;
 	r->success_status = (int) json_integer_value(json_object_get(j, "success_status"));
 	r->admin = strcmp(jstr(j, "auth"), "platform_admin") == 0;
 	ret = r->returns;

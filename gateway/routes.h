@@ -44,6 +44,7 @@ typedef struct route
 	bool		admin;			/* platform_admin route */
 	char	   *summary;
 	char	   *location;		/* 201 Location template, NULL: path/{id} */
+	char	   *plugin;			/* owning plugin ([a-z][a-z0-9_]*), NULL: core */
 	int			nargs;
 	route_arg  *args;
 } route;

@@ -15,6 +15,7 @@
 #include "request.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -136,22 +137,47 @@ mhd_logger(void *cls, const char *fmt, va_list ap)
 	log_event(LOG_WARN, "http server", json_pack("{s:o}", "detail", safe_json_string(buf)));
 }
 
+/*
+ * The first address PGCOMMERCE_LISTEN's host resolves to (an IPv4 or IPv6
+ * literal, or a host name such as localhost), with the port set.
+ */
+static bool
+listen_address(const gateway_config *cfg, struct sockaddr_storage *addr, socklen_t *len)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+	.ai_flags = AI_PASSIVE | AI_ADDRCONFIG};
+	struct addrinfo *res = NULL;
+	char		port[8];
+	int			rc;
+
+	snprintf(port, sizeof(port), "%u", cfg->listen_port);
+	rc = getaddrinfo(cfg->listen_host, port, &hints, &res);
+	if (rc != 0 || res == NULL)
+	{
+		log_msg(LOG_ERROR, "PGCOMMERCE_LISTEN host \"%s\" does not resolve: %s",
+				cfg->listen_host, gai_strerror(rc));
+		return false;
+	}
+	memcpy(addr, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return true;
+}
+
 bool
 server_start(const gateway_config *cfg)
 {
-	struct sockaddr_in addr;
+	struct sockaddr_storage addr;
+	socklen_t	addrlen = 0;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
 		MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 
 	gw_config = cfg;
 	memset(&addr, 0, sizeof(addr));
-	addr.sin_family = AF_INET;
-	addr.sin_port = htons(cfg->listen_port);
-	if (inet_pton(AF_INET, cfg->listen_host, &addr.sin_addr) != 1)
-	{
-		log_msg(LOG_ERROR, "PGCOMMERCE_LISTEN host \"%s\" is not an IPv4 address", cfg->listen_host);
+	if (!listen_address(cfg, &addr, &addrlen))
 		return false;
-	}
+	if (addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
 	daemon_handle = MHD_start_daemon(flags, cfg->listen_port, NULL, NULL,
 									 access_handler, NULL,
 									 MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
@@ -166,7 +192,7 @@ server_start(const gateway_config *cfg)
 									 MHD_OPTION_END);
 	if (daemon_handle == NULL)
 	{
-		log_msg(LOG_ERROR, "cannot listen on %s:%u", cfg->listen_host, cfg->listen_port);
+		log_msg(LOG_ERROR, "cannot listen on %s port %u", cfg->listen_host, cfg->listen_port);
 		return false;
 	}
 	return true;

@@ -12,6 +12,8 @@ packages=(
   postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libipc-run-perl
   libfaketime
 )
+# issue 16: test/t/580 runs the gateway behind pgbouncer in transaction mode.
+packages+=(pgbouncer)
 # The gateway's OpenAPI check runs a validator from npm.
 if ! command -v npm >/dev/null 2>&1; then
   packages+=(npm)

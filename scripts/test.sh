@@ -55,12 +55,17 @@ run_sql() {
   trap - EXIT
 }
 
-# The OpenAPI validator the gateway suite uses (npm, pinned in
-# test/openapi/package.json), installed once per checkout.
+# The OpenAPI tools the gateway suites use (npm, pinned in
+# test/openapi/package.json and package-lock.json: validator, linters,
+# typed client, validating proxy), installed with `npm ci` when the lock
+# file is newer than the installed tree (once per checkout and change);
+# no install scripts run (none of these tools needs one).
 install_openapi_validator() {
-  if [ ! -d test/openapi/node_modules/@seriousme/openapi-schema-validator ] && command -v npm >/dev/null; then
-    (cd test/openapi && npm install --no-audit --no-fund --silent >/dev/null 2>&1) ||
-      echo "pgcommerce: npm install in test/openapi failed" >&2
+  if [ ! test/openapi/node_modules/.package-lock.json -nt test/openapi/package-lock.json ] &&
+     command -v npm >/dev/null; then
+    echo "# npm ci in test/openapi"
+    (cd test/openapi && npm ci --ignore-scripts --no-audit --no-fund --silent >/dev/null 2>&1) ||
+      echo "pgcommerce: npm ci in test/openapi failed" >&2
   fi
 }
 

@@ -8,7 +8,10 @@
 # commerce_gateway member as the gateway does, N times, minus a run of one.
 # Compare two commits with bench/compare:
 #   BASE=4a6ee02 BENCH=instructions PAIRS=1 bench/compare/run.sh
-# Environment: READS (2000), CHECKOUTS (1000).
+# Environment: READS (2000), CHECKOUTS (1000), PLUGINS=1 (the tenant
+# enables the example plugin loyalty, whose order.before_place hook runs,
+# plus a no-op order.before_place hook of a second plugin: issue 14's
+# "bench with plugins" against PLUGINS=0 on the same commit).
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/common.sh"
 cd "$REPO_ROOT"
@@ -44,6 +47,23 @@ COMMIT;
 SELECT :'t' || ' ' || :'p' || ' ' || :'v';
 SQL
 )
+if [ "${PLUGINS:-0}" = 1 ]; then
+  psql -d bench >/dev/null <<SQL
+SET client_min_messages = warning;
+CREATE EXTENSION loyalty;
+CREATE SCHEMA bench_plug;
+CREATE FUNCTION bench_plug.noop(input jsonb) RETURNS jsonb LANGUAGE sql AS \$\$ SELECT NULL::jsonb \$\$;
+SELECT commerce.register_plugin('bench_noop');
+BEGIN;
+SET LOCAL commerce.plugin = 'bench_noop';
+SELECT commerce.register_hook('order.before_place', 'bench_plug.noop(jsonb)', name => 'noop');
+COMMIT;
+BEGIN;
+SELECT commerce.set_context('$(echo "$ids" | tail -1 | cut -d' ' -f1)');
+SELECT commerce.enable_plugin('loyalty'), commerce.enable_plugin('bench_noop');
+COMMIT;
+SQL
+fi
 read -r tenant product variant <<<"$(echo "$ids" | tail -1)"
 ./scripts/cluster.sh stop >/dev/null
 
@@ -67,6 +87,6 @@ instructions() {  # instructions FILE: total instructions of a single-user backe
 }
 r1=$(instructions "$work/read-1.sql"); rn=$(instructions "$work/read-n.sql")
 c1=$(instructions "$work/checkout-1.sql"); cn=$(instructions "$work/checkout-n.sql")
-echo "# $(git rev-parse --short HEAD)$(git diff --quiet || echo '+changes'), valgrind $(valgrind --version | sed 's/valgrind-//'), PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}')"
+echo "# $(git rev-parse --short HEAD)$(git diff --quiet || echo '+changes'), plugins ${PLUGINS:-0}, valgrind $(valgrind --version | sed 's/valgrind-//'), PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}')"
 printf 'read (set_context + get_product)       %10d instructions per request\n' $(( (rn - r1) / (reads - 1) ))
 printf 'checkout (set_context + checkout, 1 line) %7d instructions per request\n' $(( (cn - c1) / (checkouts - 1) ))

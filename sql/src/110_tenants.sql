@@ -58,7 +58,7 @@ CREATE FUNCTION commerce.require_active_tenant() RETURNS uuid
     AS 'MODULE_PATHNAME', 'commerce_require_active_tenant'
     LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION commerce.require_active_tenant() IS
-  'Internal: the current tenant, which must exist and be active (what every command checks first), for commands written in SQL. Errors: tenant_context_missing, tenant_not_found, tenant_suspended (42501).';
+  'The current tenant, which must exist and be active (what every command checks first), for commands written in SQL, plugins'' included (docs/plugins.md). Example: t := commerce.require_active_tenant(); Errors: tenant_context_missing, tenant_not_found, tenant_suspended (42501).';
 
 CREATE FUNCTION commerce.set_context(tenant uuid, subject text DEFAULT NULL,
                                      actor text DEFAULT 'staff', request_id text DEFAULT NULL)

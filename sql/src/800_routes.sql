@@ -18,6 +18,7 @@ CREATE TABLE commerce.routes (
   summary        text NOT NULL DEFAULT '' CHECK (length(summary) <= 200),
   location       text CHECK (location ~ '^(/([A-Za-z0-9._-]+|\{[a-z_][a-z0-9_]*\}))+$'),
   core           boolean NOT NULL DEFAULT false,
+  plugin         text,          -- owning plugin (sql/src/870_plugins.sql), NULL: core or operator
   created_at     timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (method, path)
 );
@@ -84,7 +85,7 @@ AS $$
            'returns', format_type(p.prorettype, NULL),
            'returns_set', p.proretset,
            'success_status', r.success_status, 'auth', r.auth, 'summary', r.summary,
-           'location', r.location,
+           'location', r.location, 'plugin', r.plugin,
            'args', coalesce((
              SELECT jsonb_agg(jsonb_build_object(
                       'name', coalesce(p.proargnames[i + 1], ''),

@@ -69,7 +69,16 @@ BEGIN
     ('GET',   '/v1/payments/{id}',                 'get_payment',        200, 'tenant', 'Read a payment', NULL),
     ('POST',  '/v1/payments/{id}/capture',         'capture_payment',    200, 'tenant', 'Capture an authorized payment', NULL),
     ('POST',  '/v1/payments/{id}/void',            'void_payment',       200, 'tenant', 'Void an authorized payment', NULL),
-    ('POST',  '/v1/payments/{id}/refunds',         'refund_payment',     201, 'tenant', 'Refund a captured payment', '/v1/payments/{id}')
+    ('POST',  '/v1/payments/{id}/refunds',         'refund_payment',     201, 'tenant', 'Refund a captured payment', '/v1/payments/{id}'),
+    -- plugins (sql/src/870_plugins.sql)
+    ('GET',   '/v1/plugins',                       'list_plugins',       200, 'tenant', 'List plugins and whether this tenant has turned each on', NULL),
+    ('POST',  '/v1/plugins/{plugin}/enable',       'enable_plugin',      200, 'tenant', 'Turn a plugin on for this tenant', NULL),
+    ('POST',  '/v1/plugins/{plugin}/disable',      'disable_plugin',     200, 'tenant', 'Turn a plugin off for this tenant', NULL),
+    -- issue 16: the targets of Location headers that had no GET
+    ('GET',   '/v1/tenants/{id}',                  'get_tenant',         200, 'platform_admin', 'Read a tenant', NULL),
+    ('GET',   '/v1/price-lists/{price_list}/prices/{price}', 'get_price', 200, 'tenant', 'Read a price of a price list', NULL),
+    ('GET',   '/v1/customers/{customer_id}/addresses/{address_id}', 'get_customer_address', 200, 'tenant', 'Read a customer address', NULL),
+    ('GET',   '/v1/tax-rates/{id}',                'get_tax_rate',       200, 'tenant', 'Read a tax rate', NULL)
   ) AS t(method, path, fname, status, auth, summary, location)
   LOOP
     -- Exactly one function of that name in schema commerce, or no route.

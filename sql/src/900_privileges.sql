@@ -49,6 +49,10 @@ BEGIN
       ('get_tax_settings', 'read'), ('list_tax_rates', 'read'), ('compute_tax', 'read'),
       ('get_payment', 'read'), ('list_order_payments', 'read'),
       ('events_since', 'read'),
+      -- issue 16: reads behind Location headers, and the publishing lag
+      ('get_price', 'read'), ('get_customer_address', 'read'), ('get_tax_rate', 'read'),
+      ('get_tenant', 'admin'),
+      ('outbox_lag', 'operator'), ('outbox_scan_floor', 'internal'),
       -- commands: the only writers of tenant tables
       ('create_customer_group', 'command'), ('update_customer_group', 'command'),
       ('create_customer', 'command'), ('update_customer', 'command'),
@@ -73,8 +77,20 @@ BEGIN
       ('tenant_changed', 'internal'), ('outbox_append_only', 'internal'),
       ('currencies_are_permanent', 'internal'),
       ('start_outbox_workers', 'internal'), ('purge_idempotency_keys', 'internal'),
-      ('order_apply_payment_totals', 'internal'), ('require_active_tenant', 'internal'),
-      ('payment_provider_manual', 'internal'), ('payment_provider_test', 'internal'))
+      ('order_apply_payment_totals', 'internal'),
+      ('payment_provider_manual', 'internal'), ('payment_provider_test', 'internal'),
+      -- plugins (sql/src/870_plugins.sql)
+      ('register_plugin', 'admin'), ('unregister_plugin', 'admin'), ('register_hook', 'admin'),
+      ('unregister_hook', 'admin'), ('current_plugin', 'admin'), ('creating_extension', 'context'),
+      ('reject', 'context'), ('enable_plugin', 'command'), ('disable_plugin', 'command'),
+      ('list_plugins', 'read'), ('require_plugin', 'read'), ('plugin_part_owner', 'internal'),
+      ('hooks_changed', 'internal'), ('plugin_objects_dropped', 'internal'),
+      -- plugins' own commands (SQL, run as the plugin's role) check it first
+      -- like the core's: the caller's own tenant only, so it reveals nothing
+      ('require_active_tenant', 'context'),
+      -- API documents of the routes (sql/src/805_route_docs.sql)
+      ('openapi_docs', 'gateway'), ('describe_route', 'admin'), ('describe_schema', 'admin'),
+      ('api_doc_check', 'admin'), ('api_schema_problem', 'admin'), ('api_schema_in_use', 'internal'))
            SELECT p.oid::pg_catalog.regprocedure AS fn, c.class
              FROM pg_catalog.pg_proc p
              LEFT JOIN classes c ON c.name OPERATOR(pg_catalog.=) p.proname
@@ -148,3 +164,7 @@ BEGIN
   END IF;
 END
 $$;
+
+-- issue 16: the gateway reads the publishing lag for /metrics and /readyz
+-- (an 'operator' function: it reads every tenant's outbox).
+GRANT EXECUTE ON FUNCTION commerce.outbox_lag() TO commerce_gateway;

@@ -6,7 +6,10 @@
 # schema commerce comes back identical (they are registered with
 # pg_extension_config_dump), the sequence of published events goes on above
 # the restored ones, and the restored database passes the isolation suite
-# (test/lib/PgCommerce/Isolation.pm, as test/t/012 runs it).
+# (test/lib/PgCommerce/Isolation.pm, as test/t/012 runs it). The example
+# plugin (plugins/loyalty) is installed and enabled, with a delivery to its
+# subscription: CREATE EXTENSION makes its registration again on restore
+# (same subscription id), its tables' rows come back from the dump.
 use strict;
 use warnings;
 use PostgreSQL::Test::Utils;
@@ -16,7 +19,13 @@ use PgCommerce::Isolation qw(seed_isolation_tenants isolation_suite);
 
 my $node = commerce_node('dump',
 	extra_conf => "pgcommerce.publisher_poll_interval = '200ms'\n");
+$node->safe_psql('commerce', 'CREATE EXTENSION loyalty');
 seed_isolation_tenants($node, 'commerce');
+# Tenant A's order paid: the plugin's subscription gets a delivery.
+$node->safe_psql('commerce', q{DO $$ BEGIN
+	PERFORM commerce.set_context((SELECT (a->>'tenant')::uuid FROM public.seeded));
+	PERFORM commerce.capture_payment((SELECT (a->>'payment')::uuid FROM public.seeded));
+	END $$});
 $node->safe_psql('commerce', q{
 	CREATE ROLE dump_a LOGIN;
 	SELECT commerce.bind_role('dump_a', commerce.create_tenant('dump-a', 'A', 'EUR'));
@@ -29,22 +38,27 @@ $node->poll_query_until('commerce',
 	  . " AND NOT EXISTS (SELECT 1 FROM commerce.deliveries WHERE status = 'pending')")
   or die 'the workers did not settle';
 
-# Every row of every table of schema commerce, per table, from the
-# catalogue; of a table with a dump filter (routes: not the core ones),
-# the rows it selects: the others are written by CREATE EXTENSION.
+# Every row of every table of schemas commerce and loyalty, per table, from
+# the catalogue; of a table with a dump filter (routes: not the core ones
+# nor an extension plugin's), the rows it selects: the others are written
+# by CREATE EXTENSION.
 my $everything = q{
 	SELECT string_agg(x, E'\n' ORDER BY x) FROM (
-	  SELECT c.relname || ' ' || (xpath('/row/n/text()', query_to_xml(format(
+	  SELECT c.oid::regclass::text || ' ' || (xpath('/row/n/text()', query_to_xml(format(
 	           'SELECT count(*) || '' '' || coalesce(md5(string_agg(t::text, ''|'' ORDER BY t::text)), ''-'') AS n FROM %s t %s',
 	           c.oid::regclass, coalesce(f.cond, '')), false, true, '')))[1]::text AS x
 	    FROM pg_class c
-	    LEFT JOIN (SELECT u.tbl, u.cond FROM pg_extension e, unnest(e.extconfig, e.extcondition) u(tbl, cond)
-	                WHERE e.extname = 'pgcommerce') f ON f.tbl = c.oid
-	   WHERE c.relnamespace = 'commerce'::regnamespace AND c.relkind = 'r') s};
+	    LEFT JOIN (SELECT u.tbl, u.cond FROM pg_extension e, unnest(e.extconfig, e.extcondition) u(tbl, cond)) f
+	      ON f.tbl = c.oid
+	   WHERE c.relnamespace IN ('commerce'::regnamespace, 'loyalty'::regnamespace) AND c.relkind = 'r') s};
 my $source = $node->safe_psql('commerce', $everything);
-like($source, qr/^deliveries [1-9]/m, 'the source holds deliveries');
-like($source, qr/^payments [1-9]/m, '... payments');
-like($source, qr/^subscriptions [1-9]/m, '... subscriptions');
+like($source, qr/^commerce\.deliveries [1-9]/m, 'the source holds deliveries');
+like($source, qr/^commerce\.payments [1-9]/m, '... payments');
+like($source, qr/^commerce\.subscriptions [1-9]/m, '... subscriptions');
+like($source, qr/^commerce\.plugin_tenants [1-9]/m, '... plugin enablements');
+like($source, qr/^loyalty\.accounts [1-9]/m, "... the plugin's rows");
+is($node->safe_psql('commerce', q{SELECT count(*) FROM commerce.deliveries d JOIN commerce.subscriptions s
+	ON s.id = d.subscription_id WHERE s.plugin = 'loyalty'}), 1, "... and a delivery to the plugin's subscription");
 my $top_seq = $node->safe_psql('commerce', 'SELECT max(seq) FROM commerce.outbox');
 
 # --- custom format, pg_restore --exit-on-error ---------------------------
@@ -67,6 +81,11 @@ my $ret;
 is($ret, 0, 'psql -v ON_ERROR_STOP=1 restores it');
 is($err, '', '... with no error or warning');
 is($node->safe_psql('restored', $everything), $source, '... every table of schema commerce identical');
+my $registration = q{SELECT (SELECT string_agg(method || ' ' || path, ', ' ORDER BY path) FROM commerce.routes WHERE plugin = 'loyalty')
+	|| ' / ' || (SELECT string_agg(point || ' ' || handler::text, ', ') FROM commerce.hooks WHERE plugin = 'loyalty')
+	|| ' / ' || (SELECT string_agg(id || ' ' || handler, ', ') FROM commerce.subscriptions WHERE plugin = 'loyalty')};
+is($node->safe_psql('restored', $registration), $node->safe_psql('commerce', $registration),
+	"the plugin's routes, hook and subscription (same id) made again by CREATE EXTENSION");
 
 is($node->safe_psql('restored', "SELECT key FROM commerce.idempotency_keys WHERE key LIKE 'dump-%'",
 		extra_params => [ '-U', 'dump_a' ]),

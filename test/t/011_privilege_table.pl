@@ -69,8 +69,20 @@ is($node->safe_psql('commerce', q{
 	 WHERE p.pronamespace = 'commerce'::regnamespace AND p.prosecdef
 	   AND NOT (p.proowner = 'commerce_owner'::regrole
 	            AND 'search_path=pg_catalog, commerce, pg_temp' = ANY (coalesce(p.proconfig, '{}')))
-	   AND p.proname <> 'erase_tenant'}),
-	'', 'every SECURITY DEFINER function but the operator\'s erase_tenant is owned by commerce_owner and pins search_path (pg_temp last)');
+	   AND p.proname NOT IN ('erase_tenant', 'outbox_lag')}),
+	'', 'every SECURITY DEFINER function but the operator\'s erase_tenant and outbox_lag is owned by commerce_owner and pins search_path (pg_temp last)');
+# issue 16: outbox_lag reads every tenant's outbox (one number out), so it
+# runs as the extension's owner; the gateway and admins only.
+is($node->safe_psql('commerce', q{
+	SELECT r.rolsuper::text || ' ' || array_to_string(p.proconfig, ',') || ' '
+	       || has_function_privilege('commerce_admin', p.oid, 'EXECUTE')::text || ' '
+	       || has_function_privilege('commerce_gateway', p.oid, 'EXECUTE')::text || ' '
+	       || (has_function_privilege('commerce_partner', p.oid, 'EXECUTE')
+	           OR has_function_privilege('commerce_owner', p.oid, 'EXECUTE'))::text
+	  FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner
+	 WHERE p.oid = 'commerce.outbox_lag()'::regprocedure}),
+	'true search_path=pg_catalog, pg_temp true true false',
+	'outbox_lag runs as a superuser with a pinned search_path, for commerce_gateway and commerce_admin only');
 is($node->safe_psql('commerce', q{
 	SELECT r.rolsuper::text || ' ' || array_to_string(p.proconfig, ',') || ' '
 	       || has_function_privilege('commerce_admin', p.oid, 'EXECUTE')::text || ' '
@@ -84,7 +96,9 @@ is($node->safe_psql('commerce', q{
 is($node->safe_psql('commerce', q{
 	SELECT string_agg(p.oid::regprocedure::text, ', ') FROM pg_proc p
 	 WHERE p.pronamespace = 'commerce'::regnamespace
-	   AND p.proname IN ('order_apply_payment_totals', 'purge_idempotency_keys', 'require_active_tenant',
+	   -- (require_active_tenant is class context since issue 14: plugins' SQL
+	   -- commands call it; it answers only about the caller's own tenant)
+	   AND p.proname IN ('order_apply_payment_totals', 'purge_idempotency_keys',
 	                     'start_outbox_workers', 'payment_provider_manual', 'payment_provider_test',
 	                     'tenant_roles_changed', 'outbox_append_only', 'routes_changed', 'tenant_changed')
 	   AND (has_function_privilege('commerce_partner', p.oid, 'EXECUTE')

@@ -227,7 +227,7 @@ ok($r->{json}{paths}{'/v1/notes/{id}'}{patch}, 'documents the routes');
 $r = $gw->get('/metrics');
 like($r->{content}, qr/pgcommerce_http_requests_total\{route="\/v1\/notes\/\{id\}",method="GET",status="404"\} \d+/,
 	'requests by route and status');
-like($r->{content}, qr/pgcommerce_http_request_duration_seconds_bucket\{le="\+Inf"\} \d+/, 'latency histogram');
+like($r->{content}, qr/pgcommerce_http_request_duration_seconds_bucket\{route="[^"]+",method="GET",le="\+Inf"\} \d+/, 'latency histogram');
 like($r->{content}, qr/pgcommerce_db_pool_in_use \d+/, 'pool in use');
 like($r->{content}, qr/pgcommerce_db_errors_total [1-9]/, 'database errors counted');
 

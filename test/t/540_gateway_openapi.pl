@@ -73,9 +73,20 @@ is($vp->{in}, 'query', 'other arguments are query parameters');
 my $post = $doc->{paths}{'/v1/things'}{post};
 ok($post->{responses}{201}, 'POST documents its 201');
 ok($post->{requestBody}, 'and a JSON body');
-ok((grep { $_->{name} eq 'Idempotency-Key' } @{ $post->{parameters} }), 'and Idempotency-Key');
+# Shared parameters are components: resolve a $ref to what it names.
+sub param
+{
+	my ($p) = @_;
+	my ($name) = ($p->{'$ref'} // '') =~ m{^#/components/parameters/(\w+)$};
+	return $name ? $doc->{components}{parameters}{$name} : $p;
+}
+ok((grep { param($_)->{name} eq 'Idempotency-Key' && param($_)->{in} eq 'header' } @{ $post->{parameters} }),
+	'and Idempotency-Key');
 my $list = $doc->{paths}{'/v1/things'}{get};
-ok((grep { $_->{name} eq 'limit' } @{ $list->{parameters} }), 'lists document limit');
+my ($limit) = grep { param($_)->{name} eq 'limit' } @{ $list->{parameters} };
+ok($limit, 'lists document limit');
+is(param($limit)->{in}, 'query', 'as a query parameter');
+is(param($limit)->{schema}{maximum}, 200, 'up to 200');
 ok($doc->{components}{securitySchemes}{bearer}, 'bearer security scheme');
 
 # A route registered while running shows up.

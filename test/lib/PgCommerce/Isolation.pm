@@ -4,13 +4,17 @@
 # pg_dump (test/t/004_dump_restore.pl).
 #   seed_isolation_tenants($node, $db): roles iso_a, iso_b (bound to tenants
 #     iso-a and iso-b, each with a row in every area through
-#     test/fixtures/tenant_seed.sql) and iso_ops (a commerce_admin member);
-#     the tenants' ids in public.seeded.
+#     test/fixtures/tenant_seed.sql, and in every table of the example
+#     plugin when extension loyalty is installed) and iso_ops (a
+#     commerce_admin member); the tenants' ids in public.seeded.
 #   isolation_suite($node, $db): a partner's login role bound to tenant A
 #     attacks tenant B through real connections:
 #   1. every tenant table (SELECT, INSERT, UPDATE, DELETE, TRUNCATE, COPY),
 #      and every function it may execute, enumerated from the catalogue, called
 #      with each of B's ids: nothing of B comes back, B's rows are unchanged;
+#      tenant tables are those with the tenant_isolation policy in any schema
+#      (plugins' included), functions those of schema commerce and of every
+#      other schema holding a tenant table;
 #   2. every way to switch tenant: connection options, GUCs, set_context,
 #      SET ROLE, SET SESSION AUTHORIZATION, its own SECURITY DEFINER
 #      function, an operator's SECURITY DEFINER helper, and objects that
@@ -50,6 +54,22 @@ sub seed_isolation_tenants
 		SELECT commerce.bind_role('iso_a', (SELECT (a->>'tenant')::uuid FROM public.seeded));
 		SELECT commerce.bind_role('iso_b', (SELECT (b->>'tenant')::uuid FROM public.seeded));
 	});
+	# The example plugin, when installed: each tenant enables it and has a
+	# row in each of its tables (settings, an award and an account).
+	$node->safe_psql($db, q{
+		DO $$
+		DECLARE s record;
+		BEGIN
+		  IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'loyalty') THEN RETURN; END IF;
+		  FOR s IN SELECT x.ids FROM public.seeded, LATERAL (VALUES (a), (b)) x(ids) LOOP
+		    PERFORM commerce.set_context((s.ids->>'tenant')::uuid, 'seed', 'staff');
+		    PERFORM commerce.enable_plugin('loyalty');
+		    PERFORM loyalty.set_settings('{"points_per_unit": 2}');
+		    PERFORM loyalty.award(jsonb_build_object('aggregate_id', s.ids->>'order',
+		              'data', jsonb_build_object('customer_id', s.ids->>'customer', 'total', 2468)));
+		  END LOOP;
+		END $$;
+	});
 	return;
 }
 
@@ -87,29 +107,30 @@ sub isolation_suite
 		SELECT string_agg(format('%s %s', c.oid::regclass,
 		                         (xpath('/row/h/text()', query_to_xml(format(
 		                           'SELECT md5(coalesce(string_agg(t::text, '','' ORDER BY t::text), '''')) AS h FROM %s t WHERE tenant_id = %L',
-		                           c.oid::regclass, '} . $b{tenant} . q{'), false, true, '')))[1]::text), E'\n'
-		                  ORDER BY c.oid::regclass::text)
-		  FROM pg_class c JOIN pg_policy p ON p.polrelid = c.oid AND p.polname = 'tenant_isolation'
-		 WHERE c.relnamespace = 'commerce'::regnamespace};
+		                           c.oid::regclass, '} . $b{tenant} . q{'), false, true, '')))[1]::text), E'\n' ORDER BY c.oid::regclass::text)
+		  FROM pg_class c JOIN pg_policy p ON p.polrelid = c.oid AND p.polname = 'tenant_isolation'};
 	$wait_quiet->();
 	my $b_before = $node->safe_psql($db, $b_snapshot_sql);
 
 	# --- 1. every tenant table, from the catalogue ------------------------------
+	# Every schema's (a plugin's tables too), qualified: schema.table|table.
 	my @tables = split /\n/, $node->safe_psql($db, q{
-		SELECT c.relname FROM pg_class c JOIN pg_policy p ON p.polrelid = c.oid AND p.polname = 'tenant_isolation'
-		 WHERE c.relnamespace = 'commerce'::regnamespace ORDER BY 1});
-	ok(@tables >= 15, scalar(@tables) . ' tenant tables');
+		SELECT format('%I.%I|%s', n.nspname, c.relname, c.relname)
+		  FROM pg_class c JOIN pg_policy p ON p.polrelid = c.oid AND p.polname = 'tenant_isolation'
+		  JOIN pg_namespace n ON n.oid = c.relnamespace ORDER BY 1});
+	ok(@tables >= 15, scalar(@tables) . ' tenant tables (' . join(', ', grep { !/^commerce\./ } map { (split /\|/)[0] } @tables) . ' outside schema commerce)');
 	my @table_problems;
-	for my $t (@tables)
+	for my $line (@tables)
 	{
+		my ($t, $relname) = split /\|/, $line;
 		my ($ret, $out, $err) = $psql_as->('iso_a', qq{
-			SELECT count(*) FROM commerce.$t WHERE tenant_id = '$b{tenant}';
-			INSERT INTO commerce.$t (tenant_id) VALUES ('$b{tenant}');
-			UPDATE commerce.$t SET tenant_id = tenant_id;
-			DELETE FROM commerce.$t;
-			TRUNCATE commerce.$t;
-			COPY commerce.$t (tenant_id) FROM STDIN;}, on_error_stop => 0);
-		my $refused = () = $err =~ /permission denied for table $t/g;
+			SELECT count(*) FROM $t WHERE tenant_id = '$b{tenant}';
+			INSERT INTO $t (tenant_id) VALUES ('$b{tenant}');
+			UPDATE $t SET tenant_id = tenant_id;
+			DELETE FROM $t;
+			TRUNCATE $t;
+			COPY $t (tenant_id) FROM STDIN;}, on_error_stop => 0);
+		my $refused = () = $err =~ /permission denied for table $relname/g;
 		push @table_problems, "$t: $out / $refused refusals: $err" unless $out eq '0' && $refused == 5;
 	}
 	is(join("\n", @table_problems), '', 'every tenant table: B\'s rows invisible; INSERT, UPDATE, DELETE, TRUNCATE, COPY FROM refused');
@@ -150,7 +171,10 @@ sub isolation_suite
 		         'uuid'::regtype = ANY (p.proargtypes::oid[]) AS takes_id,
 		         p.provolatile = 'v' AND p.prosecdef AS command
 		    FROM pg_proc p
-		   WHERE p.pronamespace = 'commerce'::regnamespace
+		   WHERE (p.pronamespace = 'commerce'::regnamespace
+		          OR p.pronamespace IN (SELECT c.relnamespace FROM pg_class c
+		                                  JOIN pg_policy y ON y.polrelid = c.oid AND y.polname = 'tenant_isolation'
+		                                 WHERE c.relnamespace NOT IN ('public'::regnamespace, 'pg_catalog'::regnamespace)))
 		     AND has_function_privilege('iso_a', p.oid, 'EXECUTE')
 		     AND p.prorettype <> 'trigger'::regtype;
 		GRANT SELECT ON iso.attack_functions TO PUBLIC;
