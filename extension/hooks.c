@@ -413,6 +413,33 @@ static const CommerceField adjustment_fields[] = {
 	{"amount", CF_INT64, true, 0},
 };
 
+/*
+ * parse_answer_object
+ *		commerce_parse_object() of a part of a hook's answer; its error (a
+ *		missing, unknown or mistyped field) becomes hook_invalid_response
+ *		naming the hook. Not inlined: its PG_TRY would make the callers'
+ *		locals volatile.
+ */
+static pg_noinline void
+parse_answer_object(const HookEntry *h, Jsonb *object, const char *what,
+					const CommerceField *fields, int nfields, CommerceValue *values)
+{
+	PG_TRY();
+	{
+		commerce_parse_object(object, what, fields, nfields, values);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(CurTransactionContext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		invalid_answer(h, edata->message);
+	}
+	PG_END_TRY();
+}
+
 static bool
 valid_code(const char *code)
 {
@@ -434,21 +461,8 @@ parse_adjustment(const HookEntry *h, JsonbValue *item, Adjustment *out)
 
 	if (item->type != jbvBinary || !JsonContainerIsObject(item->val.binary.data))
 		invalid_answer(h, "each adjustment must be an object");
-	PG_TRY();
-	{
-		commerce_parse_object(JsonbValueToJsonb(item), "adjustment", adjustment_fields,
-							  lengthof(adjustment_fields), values);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(CurTransactionContext);
-		edata = CopyErrorData();
-		FlushErrorState();
-		invalid_answer(h, edata->message);
-	}
-	PG_END_TRY();
+	parse_answer_object(h, JsonbValueToJsonb(item), "adjustment", adjustment_fields,
+						lengthof(adjustment_fields), values);
 	kind = text_to_cstring(DatumGetTextPP(values[0].value));
 	out->fee = strcmp(kind, "fee") == 0;
 	out->code = text_to_cstring(DatumGetTextPP(values[1].value));
@@ -495,9 +509,10 @@ store_adjustment(const HookEntry *h, const pg_uuid_t *tenant, const pg_uuid_t *o
 /*
  * The adjustments of one hook's answer, stored; *discounts and *fees grow.
  * Bounds: discounts never take the total below zero, fees together never
- * exceed the total before adjustments.
+ * exceed the total before adjustments. Not inlined into the PG_TRY of
+ * commerce_run_before_place, whose totals it adds to.
  */
-static void
+static pg_noinline void
 apply_answer(const HookEntry *h, Jsonb *answer, const pg_uuid_t *tenant,
 			 const pg_uuid_t *order_id, int64 total, int64 *discounts, int64 *fees)
 {
@@ -508,20 +523,7 @@ apply_answer(const HookEntry *h, Jsonb *answer, const pg_uuid_t *tenant,
 		return;
 	if (!JB_ROOT_IS_OBJECT(answer) || JB_ROOT_IS_SCALAR(answer))
 		invalid_answer(h, "the answer must be NULL, JSON null or an object");
-	PG_TRY();
-	{
-		commerce_parse_object(answer, "answer", answer_fields, 1, values);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(CurTransactionContext);
-		edata = CopyErrorData();
-		FlushErrorState();
-		invalid_answer(h, edata->message);
-	}
-	PG_END_TRY();
+	parse_answer_object(h, answer, "answer", answer_fields, 1, values);
 	if (!values[0].present || values[0].isnull)
 		return;
 	list = DatumGetJsonbP(values[0].value);
