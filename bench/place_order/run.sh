@@ -63,7 +63,7 @@ load_catalog() {  # load_catalog DB
 # RLS; no settings row, so no minimum) and a no-op before_place hook of a
 # second plugin, both enabled for every bench tenant.
 load_plugins() {
-  psql -X -q -v ON_ERROR_STOP=1 -d "$1" -v tenants="$BENCH_TENANTS" <<'SQL'
+  psql -X -q -v ON_ERROR_STOP=1 -d "$1" -v tenants="$BENCH_TENANTS" >/dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION loyalty;
 CREATE SCHEMA bench_plug;
