@@ -23,7 +23,12 @@
 # BENCH_TENANTS tenants the clients order from (16), ORDERS (10000000),
 # TENANTS (1000), SKIP_LARGE=1 to skip the large database, KEEP=1 to reuse
 # the cluster and bench_large of a previous run (the load takes ~15 min
-# for 10 million orders on 2 cores).
+# for 10 million orders on 2 cores), PLUGINS=1 to install the example
+# plugin loyalty in each database, register a no-op order.before_place
+# hook (plugin bench_noop, as bench/plugins/noop_hook.sql) and enable both
+# for the BENCH_TENANTS tenants, so every checkout runs both hooks (issue
+# 14's "bench/place_order with plugins"; run it against PLUGINS=0 on the
+# same commit, alternating, e.g. bench/place_order/plugins.sh).
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/common.sh"
 cd "$REPO_ROOT"
@@ -52,6 +57,29 @@ load_catalog() {  # load_catalog DB
                          THEN CREATE ROLE bench_gateway LOGIN; END IF; END \$\$" \
                    -c "GRANT commerce_gateway TO bench_gateway"
   psql -X -q -d "$1" -v tenants="$BENCH_TENANTS" -v variants=150 -f $here/load.sql
+  [ "${PLUGINS:-0}" != 1 ] || load_plugins "$1"
+}
+# load_plugins DB: loyalty (its before_place hook: a settings look-up under
+# RLS; no settings row, so no minimum) and a no-op before_place hook of a
+# second plugin, both enabled for every bench tenant.
+load_plugins() {
+  psql -X -q -v ON_ERROR_STOP=1 -d "$1" -v tenants="$BENCH_TENANTS" >/dev/null <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION loyalty;
+CREATE SCHEMA bench_plug;
+CREATE FUNCTION bench_plug.noop(input jsonb) RETURNS jsonb LANGUAGE sql AS $$ SELECT NULL::jsonb $$;
+SELECT commerce.register_plugin('bench_noop');
+BEGIN;
+SET LOCAL commerce.plugin = 'bench_noop';
+SELECT commerce.register_hook('order.before_place', 'bench_plug.noop(jsonb)', name => 'noop');
+COMMIT;
+SELECT format('BEGIN; SELECT commerce.set_context(%L); SELECT commerce.enable_plugin(''loyalty''), commerce.enable_plugin(''bench_noop''); COMMIT;',
+              ('00000000-0000-7000-8000-' || (200000000000 + t))::uuid)
+  FROM generate_series(1, :tenants) t \gexec
+SQL
+  local n
+  n=$(psql -X -qAt -d "$1" -c "SELECT count(*) FROM commerce.plugin_tenants")
+  [ "$n" = $(( 2 * BENCH_TENANTS )) ] || { echo "load_plugins: $n plugin_tenants rows, expected $(( 2 * BENCH_TENANTS ))" >&2; exit 1; }
 }
 load_catalog bench_empty
 if [ "${SKIP_LARGE:-0}" != 1 ] && { [ "${KEEP:-0}" != 1 ] || \
@@ -98,6 +126,8 @@ run() {  # run LABEL SCRIPT CLIENTS DB ROUND: keeps the best TPS per label
 }
 
 echo "# $(date -u +%FT%TZ) $(nproc) CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), PostgreSQL $(psql -X -qAt -d postgres -c 'SHOW server_version')"
+[ -z "${PLUGINS:-}" ] ||
+  echo "# $(git rev-parse --short HEAD)$(git diff --quiet || echo '+changes'), plugins $PLUGINS, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# empty: $BENCH_TENANTS tenants x 150 variants, no orders; large: $(psql -X -qAt -d bench_large -c 'SELECT count(*) FROM commerce.orders' 2>/dev/null || echo 0) orders across $TENANTS tenants"
 for round in $(seq 1 "$ROUNDS"); do
   for c in $CLIENTS; do
