@@ -4,8 +4,10 @@
  * A complete request goes to the endpoints built into the gateway first
  * (operations, events), then to the routes read from commerce.routes, with
  * 404 for unknown paths and 405 + Allow for known paths under another
- * method. A matched route runs the stages in order, each in its own file,
- * PostgREST-style: who is calling (auth.c), what the request carries
+ * method. A plugin's route is seen only by tenants that turned the plugin
+ * on (plugin_gate.c): for the others it answers as an absent route, and a
+ * 405's Allow leaves it out. A matched route runs the stages in order,
+ * each in its own file, PostgREST-style: who is calling (auth.c), what the request carries
  * (request.c), the statement it binds to (bind.c), that statement in one
  * transaction (execute.c), the answer (response.c).
  */
@@ -15,6 +17,7 @@
 #include "cors.h"
 #include "events.h"
 #include "execute.h"
+#include "plugin_gate.h"
 #include "response.h"
 #include "routes.h"
 
@@ -37,6 +40,13 @@ static const builtin builtins[] = {
 	{"/v1/events/stream", handle_events_stream, false},
 };
 
+/* The answer for a path no route matches, nor a route the caller may see. */
+static enum MHD_Result
+respond_no_route(request *req)
+{
+	return respond_error(req, 404, "route_not_found", "no route matches this path", NULL);
+}
+
 /* One route, stage after stage; each stage answers its own refusals. */
 static enum MHD_Result
 run_route(request *req, const route *r, char **values)
@@ -49,6 +59,10 @@ run_route(request *req, const route *r, char **values)
 
 	if (!auth_resolve(req, !r->admin, &p, &ret))
 		return ret;
+	/* a plugin the tenant did not turn on: as absent, before parse or bind;
+	 * when the database cannot say, the route's statement answers */
+	if (r->plugin && !r->admin && plugin_gate_ask(req, &p, r->plugin) == PLUGIN_OFF)
+		return respond_no_route(req);
 	if (request_parse_input(req, &in, &ret) &&
 		bind_route(req, r, values, &p, &in, &st, &ret))
 	{
@@ -59,6 +73,56 @@ run_route(request *req, const route *r, char **values)
 	statement_free(&st);
 	request_input_free(&in);
 	return ret;
+}
+
+/* Which routes a 405's Allow may name (routes_allow's keep). */
+typedef struct allow_gate
+{
+	request    *req;
+	int			auth;			/* 0 not tried, 1 resolved, -1 refused (ret queued) */
+	principal	p;
+	enum MHD_Result ret;
+	const char *plugin;			/* last plugin asked, and its answer */
+	bool		on;
+} allow_gate;
+
+static bool
+allow_keep(const route *r, void *arg)
+{
+	allow_gate *g = arg;
+
+	if (r->plugin == NULL || r->admin)
+		return true;
+	if (g->auth == 0)
+		g->auth = auth_resolve(g->req, true, &g->p, &g->ret) ? 1 : -1;
+	if (g->auth < 0)
+		return false;
+	if (g->plugin == NULL || strcmp(g->plugin, r->plugin) != 0)
+	{
+		/* fail closed: when the database cannot say, the route is left out */
+		g->on = plugin_gate_ask(g->req, &g->p, r->plugin) == PLUGIN_ON;
+		g->plugin = r->plugin;
+	}
+	return g->on;
+}
+
+/* The path matches under other methods only: 405 with the methods the
+ * caller may see, 404 when none is left; a plugin's route in Allow needs
+ * the caller authenticated first (its refusal is the answer). */
+static enum MHD_Result
+respond_other_methods(request *req, route_set *set, char *allow, size_t allowlen)
+{
+	allow_gate	g = {.req = req};
+	header_pair h = {"Allow", allow};
+
+	routes_allow(set, req->method, req->path, allow_keep, &g, allow, allowlen);
+	if (g.auth < 0)
+		return g.ret;
+	if (allow[0] == '\0')
+		return respond_no_route(req);
+	return respond_error_h(req, 405, "method_not_allowed",
+						   "this method is not allowed on this path",
+						   json_pack("{s:s}", "allow", allow), &h, 1);
 }
 
 enum MHD_Result
@@ -99,15 +163,9 @@ handle_request(request *req)
 		ret = run_route(req, r, values);
 	}
 	else if (allow[0])
-	{
-		header_pair h = {"Allow", allow};
-
-		ret = respond_error_h(req, 405, "method_not_allowed",
-							  "this method is not allowed on this path",
-							  json_pack("{s:s}", "allow", allow), &h, 1);
-	}
+		ret = respond_other_methods(req, set, allow, sizeof(allow));
 	else
-		ret = respond_error(req, 404, "route_not_found", "no route matches this path", NULL);
+		ret = respond_no_route(req);
 	free(buffer);
 	routes_release(set);
 	return ret;

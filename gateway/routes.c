@@ -277,3 +277,39 @@ routes_match(route_set *set, const char *method, const char *path,
 			values[k] = best->segments[k] ? NULL : segs[k];
 	return best;
 }
+
+/* --- issue 14: Allow without the routes the caller may not see ------- */
+
+void
+routes_allow(route_set *set, const char *method, const char *path,
+			 bool (*keep) (const route *r, void *arg), void *arg,
+			 char *allow, size_t allowlen)
+{
+	char	   *copy = strdup(path);
+	char	   *segs[ROUTE_MAX_SEGMENTS + 1];
+	int			nsegs = 0;
+	char	   *save = NULL,
+			   *s;
+	size_t		alen = 0;
+
+	allow[0] = '\0';
+	if (copy == NULL)
+		return;
+	for (s = strtok_r(copy, "/", &save); s && nsegs <= ROUTE_MAX_SEGMENTS; s = strtok_r(NULL, "/", &save))
+		segs[nsegs++] = s;
+	for (int i = 0; nsegs <= ROUTE_MAX_SEGMENTS && i < set->nroutes; i++)
+	{
+		const route *r = &set->routes[i];
+		bool		ok = r->nsegments == nsegs && strcmp(r->method, method) != 0 &&
+			!(strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0) &&
+			strstr(allow, r->method) == NULL;
+
+		for (int k = 0; ok && k < nsegs; k++)
+			if (r->segments[k] && strcmp(r->segments[k], segs[k]) != 0)
+				ok = false;
+		if (ok && alen + strlen(r->method) + 3 < allowlen && keep(r, arg))
+			alen += (size_t) snprintf(allow + alen, allowlen - alen, "%s%s",
+									  alen ? ", " : "", r->method);
+	}
+	free(copy);
+}

@@ -77,4 +77,14 @@ extern void routes_free_all(void);
 extern const route *routes_match(route_set *set, const char *method, const char *path,
 								 char **values, char **buffer, char *allow, size_t allowlen);
 
+/*
+ * Issue 14: the Allow of a path that matches under other methods only,
+ * made of the routes keep() accepts (asked for each route whose method is
+ * not yet in allow; handlers.c leaves out the routes of plugins the caller's
+ * tenant did not turn on). Empty: no route left, the path is absent.
+ */
+extern void routes_allow(route_set *set, const char *method, const char *path,
+						 bool (*keep) (const route *r, void *arg), void *arg,
+						 char *allow, size_t allowlen);
+
 #endif

@@ -359,6 +359,21 @@ $$;
 COMMENT ON FUNCTION commerce.require_plugin(text) IS
   'True, or raises not_found (404) unless the current tenant has turned plugin on; the gateway calls it before a plugin''s route handler, so a plugin''s route looks absent to other tenants. Example: SELECT commerce.require_plugin(''loyalty'');';
 
+-- The gateway's question before a plugin's route (gateway/plugin_gate.c):
+-- a tenant that did not turn the plugin on gets the answer of an absent
+-- route, before its request is parsed or bound. Never raises: false
+-- without a tenant context.
+CREATE FUNCTION commerce.plugin_enabled(plugin text) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog
+AS $$
+  SELECT EXISTS (SELECT 1 FROM commerce.plugin_tenants t
+                  WHERE t.tenant_id OPERATOR(pg_catalog.=) commerce.current_tenant()
+                    AND t.plugin OPERATOR(pg_catalog.=) plugin_enabled.plugin)
+$$;
+COMMENT ON FUNCTION commerce.plugin_enabled(text) IS
+  'Whether the current tenant has turned plugin on; false without a tenant context or for an unknown plugin, never an error. The gateway asks it before a plugin''s route, whose answer for a tenant without the plugin is that of an absent route. Example: SELECT commerce.plugin_enabled(''loyalty'');';
+
 -- A hook's refusal: SQLSTATE CM422 with the plugin's own code in the
 -- constraint-name field; the gateway answers 422 with that code.
 CREATE FUNCTION commerce.reject(code text, message text, detail text DEFAULT NULL) RETURNS jsonb

@@ -90,7 +90,9 @@ BEGIN
       ('require_active_tenant', 'context'),
       -- API documents of the routes (sql/src/805_route_docs.sql)
       ('openapi_docs', 'gateway'), ('describe_route', 'admin'), ('describe_schema', 'admin'),
-      ('api_doc_check', 'admin'), ('api_schema_problem', 'admin'), ('api_schema_in_use', 'internal'))
+      ('api_doc_check', 'admin'), ('api_schema_problem', 'admin'), ('api_schema_in_use', 'internal'),
+      -- issue 14: the gateway's plugin gate (sql/src/870_plugins.sql)
+      ('plugin_enabled', 'read'))
            SELECT p.oid::pg_catalog.regprocedure AS fn, c.class
              FROM pg_catalog.pg_proc p
              LEFT JOIN classes c ON c.name OPERATOR(pg_catalog.=) p.proname
