@@ -5,7 +5,7 @@
 -- bounds, and attacks (core table writes, SET ROLE, set_context, the
 -- context GUCs); hooks run as their own role; enable/disable by staff only.
 BEGIN;
-SELECT plan(42);
+SELECT plan(46);
 \ir ../fixtures/orders.sql
 
 SELECT orders_test.tenant('plug-b', 'EUR') AS b \gset
@@ -77,10 +77,14 @@ SELECT is(commerce.enable_plugin('plugtest'), '{"plugin": "plugtest", "enabled":
 SELECT is(orders_test.code($$SELECT commerce.enable_plugin('nosuch')$$), 'not_found', 'an unknown plugin is not_found');
 SELECT is((SELECT count(*) FROM commerce.plugin_tenants WHERE plugin = 'plugtest'), 1::bigint, 'one tenant has it');
 SELECT is(commerce.require_plugin('plugtest'), true, 'require_plugin passes for A');
+SELECT is(commerce.plugin_enabled('plugtest'), true, 'plugin_enabled: true for A');
 SELECT commerce.set_context(:'a', (SELECT orders_test.customer(:'a', 'c@example.com'))::text, 'customer');
 SELECT is(orders_test.code($$SELECT commerce.disable_plugin('plugtest')$$), 'permission_denied', 'a customer may not turn plugins off');
 SELECT commerce.set_context(:'b', 'staff-1', 'staff');
 SELECT is(orders_test.code($$SELECT commerce.require_plugin('plugtest')$$), 'not_found', 'require_plugin: not_found for B');
+SELECT is(commerce.plugin_enabled('plugtest'), false, 'plugin_enabled: false for B, no error');
+SELECT is(commerce.plugin_enabled('nosuch'), false, 'plugin_enabled: false for an unknown plugin');
+SELECT is(commerce.plugin_enabled(NULL), false, 'plugin_enabled: false for NULL');
 SELECT is((commerce.list_plugins() -> 'data' -> 0 ->> 'enabled'), 'false', 'list_plugins: off for B');
 
 -- tenant B: a rejecting hook of a plugin it did not enable does not run

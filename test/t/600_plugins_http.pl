@@ -2,8 +2,10 @@
 # running gateway over real HTTP (issue 14): CREATE EXTENSION while the
 # gateway runs; its route answers tenant A once A enables it (POST
 # /v1/plugins/loyalty/enable), without a gateway restart, and stays 404 for
-# tenant B; a rejecting order.before_place hook is 422 with the plugin's
-# code, leaves the order a draft with nothing reserved, no event and the
+# tenant B, which sees the very answers of absent routes (404
+# route_not_found, also for a junk body, a bad id or another method; a
+# 405's Allow leaves the plugin out); a rejecting order.before_place
+# hook is 422 with the plugin's code, leaves the order a draft with nothing reserved, no event and the
 # Idempotency-Key unused (the same key succeeds once the cause is gone); a
 # paid order earns points through the plugin's subscription; disable and
 # enable over HTTP; DROP EXTENSION: 404 again and no row naming the plugin
@@ -17,7 +19,7 @@ use Test::More;
 use PgCommerce::Test qw(commerce_node);
 use PgCommerce::Gateway qw(start_gateway make_jwt);
 
-my $node = commerce_node('plugins_http', extra_conf => "pgcommerce.publisher_poll_interval = '200ms'\n");
+my $node = commerce_node('plugins_http', extra_conf => "pgcommerce.publisher_poll_interval = '200ms'\ntrack_functions = 'all'\n");
 my $ta = $node->safe_psql('commerce', q{SELECT commerce.create_tenant('loy-a', 'A', 'EUR')});
 my $tb = $node->safe_psql('commerce', q{SELECT commerce.create_tenant('loy-b', 'B', 'EUR')});
 
@@ -66,6 +68,7 @@ for my $t ([ 'a', $staff_a ], [ 'b', $staff_b ])
 my $ca = $shop{a}{customer};
 my $cb = $shop{b}{customer};
 my $cust_a = make_jwt({ tenant_id => $ta, sub => $ca, role => 'customer', exp => $exp });
+my $cust_b = make_jwt({ tenant_id => $tb, sub => $cb, role => 'customer', exp => $exp });
 
 # Before the plugin exists: no such route, no such plugin.
 is($gw->get("/v1/customers/$ca/loyalty", token => $staff_a)->{status}, 404, 'no plugin: the route is 404');
@@ -83,7 +86,7 @@ for (1 .. 100)
 ok($r->{json}{paths}{'/v1/customers/{id}/loyalty'}, 'the gateway loaded the plugin route without a restart');
 $r = $gw->get("/v1/customers/$ca/loyalty", token => $staff_a);
 is($r->{status}, 404, 'installed but not enabled by A: 404');
-is($r->{json}{error}{code}, 'not_found', 'code not_found');
+is($r->{json}{error}{code}, 'route_not_found', 'code route_not_found, as for an absent route');
 $r = $gw->get('/v1/plugins', token => $staff_a);
 is_deeply([ map { "$_->{name}:" . ($_->{enabled} ? 1 : 0) } @{ $r->{json}{data} } ], ['loyalty:0'],
 	'GET /v1/plugins: loyalty, off');
@@ -108,12 +111,59 @@ is($gw->get("/v1/customers/$other_ca/loyalty", token => $cust_a)->{status}, 404,
 # B did not: its routes behave as without the plugin.
 $r = $gw->get("/v1/customers/$cb/loyalty", token => $staff_b);
 is($r->{status}, 404, 'B (not enabled): the route is 404');
-is($r->{json}{error}{code}, 'not_found', 'code not_found, as for a route that does not exist');
+my $absent = $gw->get('/v1/customers/' . $cb . '/nothing-here', token => $staff_b);
+is($r->{json}{error}{code}, 'route_not_found', 'code route_not_found, as for a route that does not exist');
+is_deeply([ map { delete $_->{error}{request_id}; $_ } $r->{json} ], [ map { delete $_->{error}{request_id}; $_ } $absent->{json} ],
+	'the very body of an absent route (request id aside)');
+# The gate runs before the body is parsed or the path bound, and a 405's
+# Allow leaves out the routes of a plugin the tenant did not turn on.
+$r = $gw->request('PUT', '/v1/loyalty/settings', token => $staff_b, body => '{not json',
+	headers => { 'Content-Type' => 'application/json' });
+is("$r->{status} $r->{json}{error}{code}", '404 route_not_found', 'B: a junk body to the plugin route: 404 route_not_found');
+$r = $gw->get('/v1/customers/not-a-uuid/loyalty', token => $staff_b);
+is("$r->{status} $r->{json}{error}{code}", '404 route_not_found', 'B: a bad path id: 404 route_not_found');
+$r = $gw->get('/v1/loyalty/settings', token => $staff_b);
+is("$r->{status} $r->{json}{error}{code}", '404 route_not_found', 'B: another method: 404, not 405');
+ok(!defined $r->{headers}{allow}, 'and no Allow header');
+$r = $gw->get('/v1/loyalty/settings', token => $staff_a);
+is("$r->{status} " . ($r->{headers}{allow} // ''), '405 PUT', 'A (enabled): another method is 405, Allow: PUT');
+$r = $gw->request('DELETE', "/v1/customers/$ca/loyalty", token => $staff_a);
+is("$r->{status} " . ($r->{headers}{allow} // ''), '405 GET', 'A: DELETE on its account route is 405, Allow: GET');
+$r = $gw->get('/v1/customers/not-a-uuid/loyalty', token => $staff_a);
+is($r->{status}, 400, 'A (enabled): a bad path id is 400 as before');
+$r = $gw->get("/v1/customers/$cb/loyalty", token => $cust_b);
+is("$r->{status} $r->{json}{error}{code}", '404 route_not_found', "B's customer: 404 route_not_found");
+$r = $gw->get("/v1/customers/$cb/loyalty");
+is($r->{status}, 401, 'no token: 401 (the tenant is known only after authentication)');
 is($gw->get("/v1/customers/$ca/loyalty", token => $staff_b)->{status}, 404, "B: A's customer is 404 too");
 is($gw->request('PUT', '/v1/loyalty/settings', token => $staff_b, body => { min_order_value => 5 })->{status},
 	404, 'B: PUT /v1/loyalty/settings is 404');
 is($node->safe_psql('commerce', "SELECT count(*) FROM loyalty.settings WHERE tenant_id = '$tb'"), 0,
 	'and wrote nothing');
+
+# The gate is one read per request of a plugin's route and none for a core
+# route (counted by track_functions; backends flush their counts within a
+# second or so of going idle).
+sub gate_calls
+{
+	return $node->safe_psql('commerce', q{SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions
+		WHERE schemaname = 'commerce' AND funcname = 'plugin_enabled'});
+}
+ok($node->poll_query_until('commerce', q{SELECT sum(calls) > 0 FROM pg_stat_user_functions
+	WHERE schemaname = 'commerce' AND funcname = 'plugin_enabled'}), 'the gate asked commerce.plugin_enabled');
+sleep 2.5;
+my $calls = gate_calls();
+for (1 .. 10)
+{
+	$gw->get('/v1/products', token => $staff_b);
+	$gw->get("/v1/customers/$cb", token => $staff_b);
+	$gw->request('DELETE', '/v1/plugins', token => $staff_b);	# 405 of a core path
+}
+sleep 2.5;
+$gw->get("/v1/customers/$cb/loyalty", token => $staff_b);
+ok($node->poll_query_until('commerce', qq{SELECT sum(calls) > $calls FROM pg_stat_user_functions
+	WHERE schemaname = 'commerce' AND funcname = 'plugin_enabled'}), 'one request of a plugin route counted');
+is(gate_calls(), $calls + 1, '30 core requests asked nothing, the plugin route once');
 
 # A rejecting order.before_place hook over HTTP.
 ok_call($staff_a, 'PUT', '/v1/loyalty/settings', 200, 'A: minimum order value 15.00',
