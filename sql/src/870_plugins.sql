@@ -357,7 +357,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION commerce.require_plugin(text) IS
-  'True, or raises not_found (404) unless the current tenant has turned plugin on; the gateway calls it before a plugin''s route handler, so a plugin''s route looks absent to other tenants. Example: SELECT commerce.require_plugin(''loyalty'');';
+  'True, or raises not_found (404) unless the current tenant has turned plugin on; the gateway calls it in a plugin''s route statement, the backstop of its earlier commerce.plugin_enabled check. Example: SELECT commerce.require_plugin(''loyalty'');';
 
 -- The gateway's question before a plugin's route (gateway/plugin_gate.c):
 -- a tenant that did not turn the plugin on gets the answer of an absent
