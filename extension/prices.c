@@ -41,6 +41,20 @@ PG_FUNCTION_INFO_V1(commerce_get_price);
 	" 'created_at', " COMMERCE_SQL_TIMESTAMP("p.created_at") "," \
 	" 'updated_at', " COMMERCE_SQL_TIMESTAMP("p.updated_at") ")"
 
+/* The tenant's ($1) prices with their list (l) and product (pr): what
+ * list_prices and get_price read; pr.status decides what a customer sees. */
+#define PRICES_WITH_PRODUCT \
+	" FROM commerce.prices p JOIN commerce.price_lists l" \
+	"   ON l.tenant_id OPERATOR(pg_catalog.=) p.tenant_id" \
+	"  AND l.id OPERATOR(pg_catalog.=) p.price_list_id" \
+	" JOIN commerce.variants v" \
+	"   ON v.tenant_id OPERATOR(pg_catalog.=) p.tenant_id" \
+	"  AND v.id OPERATOR(pg_catalog.=) p.variant_id" \
+	" JOIN commerce.products pr" \
+	"   ON pr.tenant_id OPERATOR(pg_catalog.=) v.tenant_id" \
+	"  AND pr.id OPERATOR(pg_catalog.=) v.product_id" \
+	" WHERE p.tenant_id OPERATOR(pg_catalog.=) $1"
+
 static void check_amount_range(Jsonb *data, const char *field);
 static char *lock_price_list(const pg_uuid_t *tenant, const pg_uuid_t *list);
 
@@ -248,16 +262,7 @@ commerce_list_prices(PG_FUNCTION_ARGS)
 
 	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
 										  COMMERCE_LIST_PAGE("SELECT p.id, " PRICE_JSON " AS j"
-															 " FROM commerce.prices p JOIN commerce.price_lists l"
-															 "   ON l.tenant_id OPERATOR(pg_catalog.=) p.tenant_id"
-															 "  AND l.id OPERATOR(pg_catalog.=) p.price_list_id"
-															 " JOIN commerce.variants v"
-															 "   ON v.tenant_id OPERATOR(pg_catalog.=) p.tenant_id"
-															 "  AND v.id OPERATOR(pg_catalog.=) p.variant_id"
-															 " JOIN commerce.products pr"
-															 "   ON pr.tenant_id OPERATOR(pg_catalog.=) v.tenant_id"
-															 "  AND pr.id OPERATOR(pg_catalog.=) v.product_id"
-															 " WHERE p.tenant_id OPERATOR(pg_catalog.=) $1"
+															 PRICES_WITH_PRODUCT
 															 "   AND p.price_list_id OPERATOR(pg_catalog.=) $4"
 															 "   AND p.id OPERATOR(pg_catalog.>) $2"
 															 "   AND (NOT $5 OR pr.status OPERATOR(pg_catalog.=) 'active')"
@@ -288,16 +293,7 @@ commerce_get_price(PG_FUNCTION_ARGS)
 	SPI_connect();
 	commerce_prepare(&plan_get,
 					 "SELECT " PRICE_JSON
-					 " FROM commerce.prices p JOIN commerce.price_lists l"
-					 "   ON l.tenant_id OPERATOR(pg_catalog.=) p.tenant_id"
-					 "  AND l.id OPERATOR(pg_catalog.=) p.price_list_id"
-					 " JOIN commerce.variants v"
-					 "   ON v.tenant_id OPERATOR(pg_catalog.=) p.tenant_id"
-					 "  AND v.id OPERATOR(pg_catalog.=) p.variant_id"
-					 " JOIN commerce.products pr"
-					 "   ON pr.tenant_id OPERATOR(pg_catalog.=) v.tenant_id"
-					 "  AND pr.id OPERATOR(pg_catalog.=) v.product_id"
-					 " WHERE p.tenant_id OPERATOR(pg_catalog.=) $1"
+					 PRICES_WITH_PRODUCT
 					 "   AND p.price_list_id OPERATOR(pg_catalog.=) $2"
 					 "   AND p.id OPERATOR(pg_catalog.=) $3"
 					 "   AND (NOT $4 OR pr.status OPERATOR(pg_catalog.=) 'active')",
