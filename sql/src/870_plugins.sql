@@ -281,7 +281,9 @@ $$;
 COMMENT ON FUNCTION commerce.unregister_hook(text, text, uuid) IS
   'Remove a hook; false when there was none. Every backend stops calling it from its next transaction. Example: SELECT commerce.unregister_hook(''order.before_place'', ''before_place'');';
 
-CREATE FUNCTION commerce.enable_plugin(plugin text) RETURNS jsonb
+-- enable_plugin and disable_plugin: one body, the switch of a plugin for
+-- the current tenant (staff of an active tenant, an existing plugin).
+CREATE FUNCTION commerce.switch_plugin(plugin text, turn_on boolean) RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = pg_catalog
 AS $$
@@ -292,39 +294,35 @@ BEGIN
     RAISE EXCEPTION 'a customer may not turn plugins on or off'
       USING ERRCODE = '42501', CONSTRAINT = 'permission_denied', SCHEMA = 'commerce';
   END IF;
-  IF NOT EXISTS (SELECT 1 FROM commerce.plugins p WHERE p.name = enable_plugin.plugin) THEN
-    RAISE EXCEPTION 'plugin % does not exist', enable_plugin.plugin
+  IF NOT EXISTS (SELECT 1 FROM commerce.plugins p WHERE p.name = switch_plugin.plugin) THEN
+    RAISE EXCEPTION 'plugin % does not exist', switch_plugin.plugin
       USING ERRCODE = 'P0002', CONSTRAINT = 'not_found', SCHEMA = 'commerce';
   END IF;
-  INSERT INTO commerce.plugin_tenants AS t (tenant_id, plugin)
-  VALUES (tenant, enable_plugin.plugin)
-  ON CONFLICT ON CONSTRAINT plugin_tenants_pkey DO NOTHING;
-  RETURN jsonb_build_object('plugin', enable_plugin.plugin, 'enabled', true);
+  IF turn_on THEN
+    INSERT INTO commerce.plugin_tenants AS t (tenant_id, plugin)
+    VALUES (tenant, switch_plugin.plugin)
+    ON CONFLICT ON CONSTRAINT plugin_tenants_pkey DO NOTHING;
+  ELSE
+    DELETE FROM commerce.plugin_tenants t
+     WHERE t.tenant_id = tenant AND t.plugin = switch_plugin.plugin;
+  END IF;
+  RETURN jsonb_build_object('plugin', switch_plugin.plugin, 'enabled', turn_on);
 END
 $$;
+COMMENT ON FUNCTION commerce.switch_plugin(text, boolean) IS
+  'Internal: the body of commerce.enable_plugin (turn_on true) and commerce.disable_plugin (false).';
+
+CREATE FUNCTION commerce.enable_plugin(plugin text) RETURNS jsonb
+LANGUAGE sql
+SET search_path = pg_catalog
+AS $$ SELECT commerce.switch_plugin(enable_plugin.plugin, true) $$;
 COMMENT ON FUNCTION commerce.enable_plugin(text) IS
   'Turn a registered plugin on for the current tenant (staff only; idempotent): its routes answer, its hooks and subscriptions run for this tenant from the next transaction on. Returns {"plugin": name, "enabled": true}. Errors: not_found (no such plugin), permission_denied (customer actor), tenant_suspended. Example: SELECT commerce.enable_plugin(''loyalty'');';
 
 CREATE FUNCTION commerce.disable_plugin(plugin text) RETURNS jsonb
-LANGUAGE plpgsql
+LANGUAGE sql
 SET search_path = pg_catalog
-AS $$
-DECLARE
-  tenant uuid := commerce.require_active_tenant();
-BEGIN
-  IF commerce.current_actor() = 'customer' THEN
-    RAISE EXCEPTION 'a customer may not turn plugins on or off'
-      USING ERRCODE = '42501', CONSTRAINT = 'permission_denied', SCHEMA = 'commerce';
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM commerce.plugins p WHERE p.name = disable_plugin.plugin) THEN
-    RAISE EXCEPTION 'plugin % does not exist', disable_plugin.plugin
-      USING ERRCODE = 'P0002', CONSTRAINT = 'not_found', SCHEMA = 'commerce';
-  END IF;
-  DELETE FROM commerce.plugin_tenants t
-   WHERE t.tenant_id = tenant AND t.plugin = disable_plugin.plugin;
-  RETURN jsonb_build_object('plugin', disable_plugin.plugin, 'enabled', false);
-END
-$$;
+AS $$ SELECT commerce.switch_plugin(disable_plugin.plugin, false) $$;
 COMMENT ON FUNCTION commerce.disable_plugin(text) IS
   'Turn a plugin off for the current tenant (staff only; idempotent): its routes answer 404, its hooks and subscriptions stop running for this tenant; its tables keep their rows. Returns {"plugin": name, "enabled": false}. Errors: not_found, permission_denied, tenant_suspended. Example: SELECT commerce.disable_plugin(''loyalty'');';
 

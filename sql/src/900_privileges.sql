@@ -83,6 +83,7 @@ BEGIN
       ('register_plugin', 'admin'), ('unregister_plugin', 'admin'), ('register_hook', 'admin'),
       ('unregister_hook', 'admin'), ('current_plugin', 'admin'), ('creating_extension', 'context'),
       ('reject', 'context'), ('enable_plugin', 'command'), ('disable_plugin', 'command'),
+      ('switch_plugin', 'internal'),
       ('list_plugins', 'read'), ('require_plugin', 'read'), ('plugin_part_owner', 'internal'),
       ('hooks_changed', 'internal'), ('plugin_objects_dropped', 'internal'),
       -- plugins' own commands (SQL, run as the plugin's role) check it first
