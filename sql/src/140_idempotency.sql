@@ -11,17 +11,27 @@
 -- (bgworker/retention.c). No foreign key to tenants: every key is written
 -- by a command of an existing tenant, and the check would lock the tenant's
 -- row (a WAL record) in every write command of that tenant.
+-- The row rules are one CHECK calling a C function (extension/row_rules.c;
+-- why: sql/src/500_orders.sql).
+CREATE FUNCTION commerce.idempotency_row_rules(key text, response_is_null boolean,
+    response_event_is_null boolean) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'commerce_idempotency_row_rules'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION commerce.idempotency_row_rules(text, boolean, boolean) IS
+  'The CHECK of commerce.idempotency_keys (extension/row_rules.c): true, or check_violation (23514) naming the broken rule: idempotency_keys_key_check (1..255 characters), idempotency_keys_check (exactly one of response and response_event).';
+
 CREATE TABLE commerce.idempotency_keys (
   tenant_id   uuid NOT NULL,
   actor       text NOT NULL,      -- staff or customer
   subject     text NOT NULL,      -- at most 255 characters (set_context)
-  key         text NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
+  key         text NOT NULL,      -- 1..255 characters
   command     text NOT NULL,
   fingerprint bytea NOT NULL,
-  response    jsonb,              -- the response itself, or
-  response_event uuid,            -- the id of the event whose data it is
+  response    jsonb,              -- the response itself, or exactly
+  response_event uuid,            -- one: the id of the event whose data it is
   created_at  timestamptz NOT NULL DEFAULT now(),
-  CHECK ((response IS NULL) OPERATOR(pg_catalog.<>) (response_event IS NULL)),
+  CONSTRAINT idempotency_keys_row_rules CHECK
+    (commerce.idempotency_row_rules(key, response IS NULL, response_event IS NULL)),
   PRIMARY KEY (tenant_id, actor, subject, key)
 );
 -- Only commands write this table (extension/command.c), with the actor and

@@ -4,18 +4,27 @@
 -- Every row so far is location 'default'; the location column and key make
 -- room for multi-location inventory.
 
+-- The row rules are one CHECK calling a C function (extension/row_rules.c;
+-- why: sql/src/500_orders.sql).
+CREATE FUNCTION commerce.inventory_row_rules(location text, on_hand bigint, reserved bigint)
+    RETURNS boolean
+    AS 'MODULE_PATHNAME', 'commerce_inventory_row_rules'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION commerce.inventory_row_rules(text, bigint, bigint) IS
+  'The CHECK of commerce.inventory_levels (extension/row_rules.c): true, or check_violation (23514) naming the broken rule: inventory_levels_location_check (1..100 characters), inventory_levels_on_hand_check, inventory_levels_reserved_check (not negative), inventory_levels_reserved_le_on_hand.';
+
 CREATE TABLE commerce.inventory_levels (
   tenant_id  uuid NOT NULL,
   variant_id uuid NOT NULL,
-  location   text NOT NULL DEFAULT 'default' CHECK (length(location) BETWEEN 1 AND 100),
-  on_hand    bigint NOT NULL DEFAULT 0 CHECK (on_hand >= 0),
-  reserved   bigint NOT NULL DEFAULT 0 CHECK (reserved >= 0),
+  location   text NOT NULL DEFAULT 'default',  -- 1..100 characters
+  on_hand    bigint NOT NULL DEFAULT 0,        -- not negative
+  reserved   bigint NOT NULL DEFAULT 0,        -- not negative, <= on_hand
   available  bigint GENERATED ALWAYS AS (on_hand - reserved) STORED,
   version    bigint NOT NULL DEFAULT 1,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, variant_id, location),
-  CONSTRAINT inventory_levels_reserved_le_on_hand CHECK (reserved <= on_hand),
+  CONSTRAINT inventory_levels_row_rules CHECK (commerce.inventory_row_rules(location, on_hand, reserved)),
   FOREIGN KEY (tenant_id, variant_id) REFERENCES commerce.variants (tenant_id, id)
     ON DELETE CASCADE
 );

@@ -24,6 +24,9 @@ BEGIN
       ('current_tenant', 'context'), ('current_actor', 'context'),
       ('current_subject', 'context'), ('current_customer_id', 'context'),
       ('event_envelope', 'context'), ('event_type_matches', 'context'),
+      -- the CHECKs of the hottest tables (extension/row_rules.c)
+      ('orders_row_rules', 'context'), ('order_lines_row_rules', 'context'),
+      ('inventory_row_rules', 'context'), ('idempotency_row_rules', 'context'),
       -- the gateway's and operators' own
       ('route_table', 'gateway'),
       -- refuses every role but unbound gateway and admin members itself
