@@ -243,6 +243,12 @@ apply_payment_totals(const pg_uuid_t *tenant, const pg_uuid_t *order_id,
 						commerce_uuid_string(order_id)),
 				 errhint("Place the order first.")));
 	status = order_status_after_payment(&order, captured, refunded, &event);
+	/* refunded before it shipped: the order gives its stock back */
+	if (strcmp(status, "refunded") == 0 && strcmp(order.status, "paid") == 0)
+	{
+		order_load_lines(&order);
+		order_settle_stock(&order, ORDER_CANCEL);
+	}
 	order_store_payment_totals(&order, authorized, captured, refunded,
 							   order_payment_status(&order, authorized, captured, refunded),
 							   status);

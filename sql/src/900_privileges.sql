@@ -40,6 +40,8 @@ BEGIN
       -- operators' acts that pass every rule commands obey: security-definer
       -- as the extension's owner (a superuser), commerce_admin only
       ('erase_tenant', 'operator'),
+      -- the invariants between rows, over every tenant (880_invariants.sql)
+      ('check_invariants', 'operator'),
       -- reads
       ('get_customer_group', 'read'), ('list_customer_groups', 'read'),
       ('get_customer', 'read'), ('list_customers', 'read'),

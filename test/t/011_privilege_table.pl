@@ -69,8 +69,8 @@ is($node->safe_psql('commerce', q{
 	 WHERE p.pronamespace = 'commerce'::regnamespace AND p.prosecdef
 	   AND NOT (p.proowner = 'commerce_owner'::regrole
 	            AND 'search_path=pg_catalog, commerce, pg_temp' = ANY (coalesce(p.proconfig, '{}')))
-	   AND p.proname NOT IN ('erase_tenant', 'outbox_lag')}),
-	'', 'every SECURITY DEFINER function but the operator\'s erase_tenant and outbox_lag is owned by commerce_owner and pins search_path (pg_temp last)');
+	   AND p.proname NOT IN ('erase_tenant', 'outbox_lag', 'check_invariants')}),
+	'', 'every SECURITY DEFINER function but the operator\'s erase_tenant, outbox_lag and check_invariants is owned by commerce_owner and pins search_path (pg_temp last)');
 # issue 16: outbox_lag reads every tenant's outbox (one number out), so it
 # runs as the extension's owner; the gateway and admins only.
 is($node->safe_psql('commerce', q{
@@ -93,6 +93,18 @@ is($node->safe_psql('commerce', q{
 	 WHERE p.oid = 'commerce.erase_tenant(uuid)'::regprocedure}),
 	'true search_path=pg_catalog, pg_temp true false',
 	'erase_tenant runs as a superuser with a pinned search_path, for commerce_admin only');
+# issue 18: check_invariants reads every tenant's rows (a report out), so it
+# runs as the extension's owner; admins only.
+is($node->safe_psql('commerce', q{
+	SELECT r.rolsuper::text || ' ' || array_to_string(p.proconfig, ',') || ' '
+	       || has_function_privilege('commerce_admin', p.oid, 'EXECUTE')::text || ' '
+	       || (has_function_privilege('commerce_partner', p.oid, 'EXECUTE')
+	           OR has_function_privilege('commerce_gateway', p.oid, 'EXECUTE')
+	           OR has_function_privilege('commerce_owner', p.oid, 'EXECUTE'))::text
+	  FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner
+	 WHERE p.oid = 'commerce.check_invariants(boolean)'::regprocedure}),
+	'true search_path=pg_catalog, pg_temp true false',
+	'check_invariants runs as a superuser with a pinned search_path, for commerce_admin only');
 is($node->safe_psql('commerce', q{
 	SELECT string_agg(p.oid::regprocedure::text, ', ') FROM pg_proc p
 	 WHERE p.pronamespace = 'commerce'::regnamespace
