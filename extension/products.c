@@ -104,8 +104,7 @@ static const ListField product_filters[] = {
 /* q: words of the title or of a variant's SKU (GIN indexes, 540_list_filters.sql) */
 #define PRODUCT_SEARCH(table, alias, column, id) \
 	"SELECT " alias "." id " FROM " table " " alias \
-	" WHERE " alias ".tenant_id OPERATOR(pg_catalog.=) $1" \
-	" AND pg_catalog.to_tsvector('pg_catalog.simple'::pg_catalog.regconfig, " alias "." column ")" \
+	" WHERE " alias ".tenant_id OPERATOR(pg_catalog.=) $1 AND " alias "." column \
 	" OPERATOR(commerce.@@) pg_catalog.to_tsquery('pg_catalog.simple'::pg_catalog.regconfig, $?)"
 
 const ListSpec commerce_products_list = {
@@ -115,8 +114,9 @@ const ListSpec commerce_products_list = {
 	.json = PRODUCT_JSON,
 	.fields = product_filters,
 	.nfields = lengthof(product_filters),
-	.q_condition = "p.id IN (" PRODUCT_SEARCH("commerce.products", "sp", "title", "id")
-	" UNION ALL " PRODUCT_SEARCH("commerce.variants", "sv", "sku", "product_id") ")",
+	.q_condition = "p.id OPERATOR(pg_catalog.=) ANY (ARRAY("
+	PRODUCT_SEARCH("commerce.products", "sp", "title_words", "id")
+	" UNION " PRODUCT_SEARCH("commerce.variants", "sv", "sku_words", "product_id") "))",
 	.newest_first = false,
 	.plans = &plans_list,
 };

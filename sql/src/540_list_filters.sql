@@ -36,12 +36,20 @@ CREATE OPERATOR CLASS commerce.tsvector_search_ops FOR TYPE tsvector USING gin A
 
 -- Products: handle (products_handle_key), status (products_status_idx),
 -- category_id (products_category_idx), sku (variants_sku_key) exist.
--- GIN cannot lead with tenant_id without btree_gin (not a dependency):
--- the tenant's condition checks the rows the search finds.
-CREATE INDEX products_title_search_idx ON commerce.products
-  USING gin (pg_catalog.to_tsvector('pg_catalog.simple'::pg_catalog.regconfig, title) commerce.tsvector_search_ops);
-CREATE INDEX variants_sku_search_idx ON commerce.variants
-  USING gin (pg_catalog.to_tsvector('pg_catalog.simple'::pg_catalog.regconfig, sku) commerce.tsvector_search_ops);
+-- The words of titles and SKUs are stored columns, not index expressions:
+-- under row-level security a condition over to_tsvector(title) is not
+-- leakproof either (to_tsvector is not), a plain column is (as
+-- customers.email_normalized). GIN cannot lead with tenant_id without
+-- btree_gin (not a dependency): the tenant's condition checks the rows the
+-- search finds.
+ALTER TABLE commerce.products ADD COLUMN title_words tsvector
+  GENERATED ALWAYS AS (pg_catalog.to_tsvector('pg_catalog.simple'::pg_catalog.regconfig, title)) STORED;
+ALTER TABLE commerce.variants ADD COLUMN sku_words tsvector
+  GENERATED ALWAYS AS (pg_catalog.to_tsvector('pg_catalog.simple'::pg_catalog.regconfig, sku)) STORED;
+COMMENT ON COLUMN commerce.products.title_words IS 'The words of the title (simple configuration): list_products q (docs/filters.md).';
+COMMENT ON COLUMN commerce.variants.sku_words IS 'The words of the SKU (simple configuration): list_products q (docs/filters.md).';
+CREATE INDEX products_title_search_idx ON commerce.products USING gin (title_words commerce.tsvector_search_ops);
+CREATE INDEX variants_sku_search_idx ON commerce.variants USING gin (sku_words commerce.tsvector_search_ops);
 CREATE INDEX products_created_idx ON commerce.products (tenant_id, created_at, id);
 CREATE INDEX products_updated_idx ON commerce.products (tenant_id, updated_at, id);
 
