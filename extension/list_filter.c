@@ -66,6 +66,8 @@ list_allowed_keys(const ListSpec *spec)
 	return s.data;
 }
 
+static void invalid_filter(const ListSpec *spec, const char *message) pg_attribute_noreturn();
+
 /* invalid_filter (22023): message, and the allowed keys in the detail */
 static void
 invalid_filter(const ListSpec *spec, const char *message)
@@ -270,7 +272,6 @@ scalar_text(const ListSpec *spec, const char *key, JsonbValue *v)
 	if (v->type == jbvNumeric)
 		return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
 	invalid_filter(spec, psprintf("%s must be a string", key));
-	return NULL;
 }
 
 /* q: its words (letters, digits) as a prefix tsquery "w1:* & w2:*" */
@@ -335,9 +336,15 @@ list_add_term(const ListSpec *spec, const char *key, const char *value, ListRequ
 	int			i;
 
 	if (strcmp(key, "q") == 0)
-		return q_term(spec, value, req);
+	{
+		q_term(spec, value, req);
+		return;
+	}
 	if (strcmp(key, "sort") == 0)
-		return sort_term(spec, value, req);
+	{
+		sort_term(spec, value, req);
+		return;
+	}
 	if (bracket)
 	{
 		op = 0;

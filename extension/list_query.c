@@ -31,7 +31,8 @@
 #include "list_query.h"
 
 #define LIST_MAX_SHAPES 64
-#define LIST_MAX_PARAMS (5 + LIST_FILTER_MAX_TERMS)
+/* tenant, cursor, lim, sort key, scope, the terms, q */
+#define LIST_MAX_PARAMS (6 + LIST_FILTER_MAX_TERMS)
 
 struct ListPlanCache
 {
@@ -234,6 +235,7 @@ commerce_list_filtered(FunctionCallInfo fcinfo, const ListSpec *spec, int lim_ar
 	int			key_param = 0;
 	char	   *sql;
 	SPIPlanPtr *plan;
+	SPIPlanPtr	once;
 	Jsonb	   *page;
 	int			i;
 
@@ -261,7 +263,10 @@ commerce_list_filtered(FunctionCallInfo fcinfo, const ListSpec *spec, int lim_ar
 	plan = shape_plan(spec, sql);
 	if (plan)
 		return commerce_read_jsonb(plan, sql, p.n, p.types, p.values, NULL);
-	commerce_execute(SPI_prepare(sql, p.n, p.types), p.values, NULL, true, 1);
+	once = SPI_prepare(sql, p.n, p.types);
+	if (once == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	commerce_execute(once, p.values, NULL, true, 1);
 	page = commerce_result_jsonb(1);
 	SPI_finish();
 	return page;
