@@ -465,4 +465,14 @@ extern void commerce_invalid_input(const char *what, const char *problem) pg_att
 /* Canonical textual UUID? */
 extern bool commerce_is_uuid_text(const char *s);
 
+/* --- lists with filters and sorts (list_filter.h, i17 filters) -------- */
+
+/* invalid_input: a cursor this API did not return (for this order) */
+extern void commerce_invalid_cursor(const char *given) pg_attribute_noreturn();
+/* The after argument as text, NULL when NULL. */
+extern char *commerce_list_after_text(FunctionCallInfo fcinfo, int arg);
+/* A cursor "<sort>.<key>.<id>" of the order sort, or invalid_input. */
+extern void commerce_list_sorted_cursor(const char *given, const char *sort,
+										int64 *key, Datum *id);
+
 #endif							/* COMMERCE_COMMAND_H */

@@ -11,6 +11,8 @@
  */
 #include "postgres.h"
 
+#include <errno.h>
+
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -41,13 +43,51 @@ commerce_list_cursor(FunctionCallInfo fcinfo, int arg, Datum *cursor)
 	}
 	given = text_to_cstring(PG_GETARG_TEXT_PP(arg));
 	if (!commerce_is_uuid_text(given))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("invalid cursor \"%.64s\"", given),
-				 errhint("Pass the next_cursor of the previous page unchanged.")));
+		commerce_invalid_cursor(given);
 	*cursor = DirectFunctionCall1(uuid_in, CStringGetDatum(given));
 	return true;
+}
+
+void
+commerce_invalid_cursor(const char *given)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 commerce_errcode("invalid_input"),
+			 errmsg("invalid cursor \"%.64s\"", given),
+			 errhint("Pass the next_cursor of the previous page unchanged, with the same sort.")));
+}
+
+char *
+commerce_list_after_text(FunctionCallInfo fcinfo, int arg)
+{
+	return PG_ARGISNULL(arg) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(arg));
+}
+
+/*
+ * commerce_list_sorted_cursor
+ *		The cursor of a page in the order sort ("created_at" or
+ *		"-created_at"): "<sort>.<key>.<id>", key a signed integer; anything
+ *		else (a cursor of another order included) is invalid_input.
+ */
+void
+commerce_list_sorted_cursor(const char *given, const char *sort, int64 *key, Datum *id)
+{
+	size_t		sortlen = strlen(sort);
+	const char *p = given + sortlen + 1;
+	const char *dot;
+	char	   *end;
+
+	if (strncmp(given, sort, sortlen) != 0 || given[sortlen] != '.' ||
+		!(p[0] == '-' || (p[0] >= '0' && p[0] <= '9')) ||
+		(dot = strchr(p, '.')) == NULL || dot - p > 20 ||
+		!commerce_is_uuid_text(dot + 1))
+		commerce_invalid_cursor(given);
+	errno = 0;
+	*key = strtoi64(p, &end, 10);
+	if (errno != 0 || end != dot)
+		commerce_invalid_cursor(given);
+	*id = DirectFunctionCall1(uuid_in, CStringGetDatum(dot + 1));
 }
 
 void

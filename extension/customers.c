@@ -30,6 +30,7 @@
 #include "catalog_rows.h"
 #include "command.h"
 #include "hooks.h"
+#include "list_filter.h"
 #include "errors.h"
 #include "tenant_context.h"
 #include "uuid.h"
@@ -101,7 +102,6 @@ static const CommerceUniqueRule customer_unique[] = {
 
 static SPIPlanPtr plan_group_exists = NULL;
 static CatalogPlans plans;
-static SPIPlanPtr plan_list_email = NULL;
 static SPIPlanPtr plan_count_addresses = NULL;
 static SPIPlanPtr plan_clear_defaults = NULL;
 static SPIPlanPtr plan_insert_address = NULL;
@@ -233,26 +233,46 @@ commerce_get_customer(PG_FUNCTION_ARGS)
 	PG_RETURN_JSONB_P(catalog_get(fcinfo, &customers));
 }
 
+static ListPlanCache *plans_list = NULL;
+
+/*
+ * What list_customers filters on (docs/filters.md): email compares
+ * email_normalized (customers_email_key), as lower() would not use an
+ * index under row-level security.
+ */
+static const ListField customer_filters[] = {
+	{"email", LF_TEXT, LF_EQ, NULL, "c.email_normalized OPERATOR(pg_catalog.=) pg_catalog.lower($?)",
+	NULL, 254, false, NULL},
+	{"group_id", LF_UUID, LF_EQ, "c.group_id", NULL, NULL, 0, false, NULL},
+	{"created_at", LF_TIMESTAMPTZ, LF_RANGE, "c.created_at", NULL, NULL, 0, true, NULL},
+};
+
+const ListSpec commerce_customers_list = {
+	.command = "list_customers",
+	.table = "commerce.customers",
+	.alias = "c",
+	.json = CUSTOMER_JSON,
+	.fields = customer_filters,
+	.nfields = lengthof(customer_filters),
+	.q_condition = NULL,
+	.newest_first = false,
+	.plans = &plans_list,
+};
+
 /*
  * commerce.list_customers(lim int DEFAULT 50, after text DEFAULT NULL,
- *		email text DEFAULT NULL) RETURNS jsonb
- *		With email, the page holds the customer with that email, compared
- *		case-insensitively through email_normalized (customers_email_key).
+ *		email text DEFAULT NULL, filter jsonb DEFAULT NULL) RETURNS jsonb
+ *		email is the filter term of the same name, compared
+ *		case-insensitively (customers_email_key).
  */
 Datum
 commerce_list_customers(PG_FUNCTION_ARGS)
 {
-	CommerceListPage page;
-	Datum		email;
+	static const char *const named[] = {"email"};
+	static const int argnums[] = {2};
 
-	if (PG_ARGISNULL(2))
-		PG_RETURN_JSONB_P(catalog_list(fcinfo, &customers));
-	commerce_list_begin(&page, fcinfo, 0, 1);
-	email = PointerGetDatum(PG_GETARG_TEXT_PP(2));
-	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list_email,
-										  COMMERCE_LIST_BY_ID("commerce.customers", "c", CUSTOMER_JSON,
-															  " AND c.email_normalized OPERATOR(pg_catalog.=) pg_catalog.lower($4)"),
-										  1, (Oid[]) {TEXTOID}, &email));
+	PG_RETURN_JSONB_P(commerce_list_filtered(fcinfo, &commerce_customers_list, 0, 1, 3,
+											 named, argnums, 1, NULL));
 }
 
 /* The new address is a default: the customer's other addresses stop being. */

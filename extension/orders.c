@@ -22,6 +22,7 @@
 
 #include "command.h"
 #include "hooks.h"
+#include "list_filter.h"
 #include "errors.h"
 #include "order_render.h"
 #include "order_rules.h"
@@ -88,43 +89,62 @@ commerce_get_order(PG_FUNCTION_ARGS)
 	PG_RETURN_JSONB_P(result);
 }
 
+/* An order in a list: without lines; a draft's totals are null (live) */
+#define ORDER_SUMMARY_JSON \
+	"pg_catalog.jsonb_build_object('id', o.id::text, 'number', o.number," \
+	"  'customer_id', o.customer_id::text, 'status', o.status," \
+	"  'payment_status', o.payment_status, 'currency', o.currency," \
+	"  'subtotal', CASE WHEN o.status OPERATOR(pg_catalog.<>) 'draft' THEN o.subtotal END," \
+	"  'tax_total', CASE WHEN o.status OPERATOR(pg_catalog.<>) 'draft' THEN o.tax_total END," \
+	"  'total', CASE WHEN o.status OPERATOR(pg_catalog.<>) 'draft' THEN o.total END," \
+	"  'version', o.version," \
+	"  'created_at', " COMMERCE_SQL_TIMESTAMP("o.created_at") "," \
+	"  'updated_at', " COMMERCE_SQL_TIMESTAMP("o.updated_at") "," \
+	"  'placed_at', " COMMERCE_SQL_TIMESTAMP("o.placed_at") ")"
+
+static ListPlanCache *plans_list = NULL;
+
+static const char *const order_statuses[] = {
+	"draft", "placed", "paid", "fulfilled", "cancelled", "refunded", NULL
+};
+
 /*
- * commerce.list_orders(lim int DEFAULT 50, after text DEFAULT NULL) RETURNS jsonb
+ * What list_orders filters on (docs/filters.md), each with an index
+ * leading with tenant_id: a draft has no total yet, so a total term or
+ * sort lists placed orders only (orders_total_idx is partial likewise).
+ */
+static const ListField order_filters[] = {
+	{"status", LF_TEXT, LF_EQ | LF_IN, "o.status", NULL, order_statuses, 0, false, NULL},
+	{"customer_id", LF_UUID, LF_EQ | LF_IN, "o.customer_id", NULL, NULL, 0, false, NULL},
+	{"number", LF_BIGINT, LF_EQ | LF_IN, "o.number", NULL, NULL, 0, false, NULL},
+	{"created_at", LF_TIMESTAMPTZ, LF_RANGE, "o.created_at", NULL, NULL, 0, true, NULL},
+	{"total", LF_BIGINT, LF_EQ | LF_RANGE, "o.total", NULL, NULL, 0, true,
+	"o.status OPERATOR(pg_catalog.<>) 'draft'"},
+};
+
+const ListSpec commerce_orders_list = {
+	.command = "list_orders",
+	.table = "commerce.orders",
+	.alias = "o",
+	.json = ORDER_SUMMARY_JSON,
+	.fields = order_filters,
+	.nfields = lengthof(order_filters),
+	.q_condition = NULL,
+	.newest_first = true,
+	.plans = &plans_list,
+};
+
+/*
+ * commerce.list_orders(lim int DEFAULT 50, after text DEFAULT NULL,
+ *		filter jsonb DEFAULT NULL) RETURNS jsonb
  *		Newest first, without lines; a draft's totals are null here (they
  *		are live: read the order).
  */
 Datum
 commerce_list_orders(PG_FUNCTION_ARGS)
 {
-	static SPIPlanPtr plan_list = NULL;
-	pg_uuid_t	tenant;
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
-
-	commerce_query_begin(&tenant);
-	values[0] = UUIDPGetDatum(&tenant);
-	values[1] = Int32GetDatum(commerce_list_limit(fcinfo, 0));
-	/* newest first: the first page has no cursor to stay below */
-	if (!commerce_list_cursor(fcinfo, 1, &values[2]))
-		nulls[2] = 'n';
-	SPI_connect();
-	PG_RETURN_JSONB_P(commerce_read_jsonb(&plan_list,
-					 COMMERCE_LIST_PAGE_DESC(
-						 "SELECT id, pg_catalog.jsonb_build_object('id', id::text, 'number', number,"
-						 "  'customer_id', customer_id::text, 'status', status,"
-						 "  'payment_status', payment_status, 'currency', currency,"
-						 "  'subtotal', CASE WHEN status OPERATOR(pg_catalog.<>) 'draft' THEN subtotal END,"
-						 "  'tax_total', CASE WHEN status OPERATOR(pg_catalog.<>) 'draft' THEN tax_total END,"
-						 "  'total', CASE WHEN status OPERATOR(pg_catalog.<>) 'draft' THEN total END,"
-						 "  'version', version,"
-						 "  'created_at', " COMMERCE_SQL_TIMESTAMP("created_at") ","
-						 "  'updated_at', " COMMERCE_SQL_TIMESTAMP("updated_at") ","
-						 "  'placed_at', " COMMERCE_SQL_TIMESTAMP("placed_at") ") AS j"
-						 " FROM commerce.orders"
-						 " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
-						 "   AND ($3 IS NULL OR id OPERATOR(pg_catalog.<) $3)"
-						 " ORDER BY id DESC LIMIT $2 OPERATOR(pg_catalog.+) 1", "$2"),
-					 3, (Oid[]) {UUIDOID, INT4OID, UUIDOID}, values, nulls));
+	PG_RETURN_JSONB_P(commerce_list_filtered(fcinfo, &commerce_orders_list, 0, 1, 2,
+											 NULL, NULL, 0, NULL));
 }
 
 /*

@@ -28,6 +28,7 @@
 #include "catalog.h"
 #include "command.h"
 #include "hooks.h"
+#include "list_filter.h"
 #include "errors.h"
 #include "uuid.h"
 
@@ -83,8 +84,42 @@ static SPIPlanPtr plan_lock = NULL;
 static SPIPlanPtr plan_variants_match = NULL;
 static SPIPlanPtr plan_update = NULL;
 static SPIPlanPtr plan_get = NULL;
-static SPIPlanPtr plan_list = NULL;
-static SPIPlanPtr plan_list_status = NULL;
+static ListPlanCache *plans_list = NULL;
+
+static const char *const product_statuses[] = {"draft", "active", "archived", NULL};
+
+/* What list_products filters on (docs/filters.md); each has an index. */
+static const ListField product_filters[] = {
+	{"handle", LF_TEXT, LF_EQ | LF_IN, "p.handle", NULL, NULL, HANDLE_MAX, false, NULL},
+	{"status", LF_TEXT, LF_EQ | LF_IN, "p.status", NULL, product_statuses, 0, false, NULL},
+	{"sku", LF_TEXT, LF_EQ, NULL,
+		"p.id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT sv.product_id FROM commerce.variants sv"
+		" WHERE sv.tenant_id OPERATOR(pg_catalog.=) $1 AND sv.sku OPERATOR(pg_catalog.=) $?))",
+	NULL, 64, false, NULL},
+	{"category_id", LF_UUID, LF_EQ, "p.category_id", NULL, NULL, 0, false, NULL},
+	{"created_at", LF_TIMESTAMPTZ, LF_RANGE, "p.created_at", NULL, NULL, 0, true, NULL},
+	{"updated_at", LF_TIMESTAMPTZ, LF_RANGE, "p.updated_at", NULL, NULL, 0, true, NULL},
+};
+
+/* q: words of the title or of a variant's SKU (GIN indexes, 540_list_filters.sql) */
+#define PRODUCT_SEARCH(table, alias, column, id) \
+	"SELECT " alias "." id " FROM " table " " alias \
+	" WHERE " alias ".tenant_id OPERATOR(pg_catalog.=) $1 AND " alias "." column \
+	" OPERATOR(commerce.@@) pg_catalog.to_tsquery('pg_catalog.simple'::pg_catalog.regconfig, $?)"
+
+const ListSpec commerce_products_list = {
+	.command = "list_products",
+	.table = "commerce.products",
+	.alias = "p",
+	.json = PRODUCT_JSON,
+	.fields = product_filters,
+	.nfields = lengthof(product_filters),
+	.q_condition = "p.id OPERATOR(pg_catalog.=) ANY (ARRAY("
+	PRODUCT_SEARCH("commerce.products", "sp", "title_words", "id")
+	" UNION " PRODUCT_SEARCH("commerce.variants", "sv", "sku_words", "product_id") "))",
+	.newest_first = false,
+	.plans = &plans_list,
+};
 
 static bool
 is_handle(const char *s)
@@ -444,29 +479,15 @@ commerce_get_product(PG_FUNCTION_ARGS)
 
 /*
  * commerce.list_products(lim int DEFAULT 50, after text DEFAULT NULL,
- *		status text DEFAULT NULL) RETURNS jsonb
+ *		status text DEFAULT NULL, filter jsonb DEFAULT NULL) RETURNS jsonb
+ *		status is the filter term of the same name (docs/filters.md).
  */
 Datum
 commerce_list_products(PG_FUNCTION_ARGS)
 {
-	CommerceListPage page;
-	char	   *status;
-	Datum		filter;
+	static const char *const named[] = {"status"};
+	static const int argnums[] = {2};
 
-	commerce_list_begin(&page, fcinfo, 0, 1);
-	if (PG_ARGISNULL(2))
-		PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
-											  COMMERCE_LIST_BY_ID("commerce.products", "p", PRODUCT_JSON, ""),
-											  0, NULL, NULL));
-	status = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	if (!is_status(status))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 commerce_errcode("invalid_input"),
-				 errmsg("status must be \"draft\", \"active\" or \"archived\"")));
-	filter = CStringGetTextDatum(status);
-	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list_status,
-										  COMMERCE_LIST_BY_ID("commerce.products", "p", PRODUCT_JSON,
-															  " AND p.status OPERATOR(pg_catalog.=) $4"),
-										  1, (Oid[]) {TEXTOID}, &filter));
+	PG_RETURN_JSONB_P(commerce_list_filtered(fcinfo, &commerce_products_list, 0, 1, 3,
+											 named, argnums, 1, NULL));
 }

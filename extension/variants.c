@@ -27,6 +27,7 @@
 
 #include "catalog.h"
 #include "command.h"
+#include "list_filter.h"
 #include "errors.h"
 #include "tenant_context.h"
 #include "uuid.h"
@@ -64,7 +65,24 @@ static SPIPlanPtr plan_update = NULL;
 static SPIPlanPtr plan_get = NULL;
 static SPIPlanPtr plan_product_visible = NULL;
 static SPIPlanPtr plan_variant_visible = NULL;
-static SPIPlanPtr plan_list = NULL;
+static ListPlanCache *plans_list = NULL;
+
+/* What list_variants filters on (docs/filters.md): variants_sku_key */
+static const ListField variant_filters[] = {
+	{"sku", LF_TEXT, LF_EQ | LF_IN, "v.sku", NULL, NULL, 64, false, NULL},
+};
+
+const ListSpec commerce_variants_list = {
+	.command = "list_variants",
+	.table = "commerce.variants",
+	.alias = "v",
+	.json = VARIANT_JSON,
+	.fields = variant_filters,
+	.nfields = lengthof(variant_filters),
+	.q_condition = NULL,
+	.newest_first = false,
+	.plans = &plans_list,
+};
 
 static void
 parse_variant(Jsonb *data, bool create, CommerceValue *values)
@@ -264,22 +282,23 @@ commerce_get_variant(PG_FUNCTION_ARGS)
 
 /*
  * commerce.list_variants(product_id uuid, lim int DEFAULT 50, after text
- *		DEFAULT NULL) RETURNS jsonb
+ *		DEFAULT NULL, filter jsonb DEFAULT NULL) RETURNS jsonb
+ *		not_found unless the caller sees the product.
  */
 Datum
 commerce_list_variants(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t  *product = commerce_uuid_arg(fcinfo, 0, "product_id");
-	CommerceListPage page;
-	Datum		filter = UUIDPGetDatum(product);
+	pg_uuid_t	tenant;
+	ListScope	scope = {"v.product_id OPERATOR(pg_catalog.=) $?", UUIDOID, UUIDPGetDatum(product)};
 
-	commerce_list_begin(&page, fcinfo, 1, 2);
+	commerce_query_begin(&tenant);
+	SPI_connect();
 	commerce_require_row(&plan_product_visible,
 						 "SELECT 1 FROM commerce.products"
 						 COMMERCE_BY_ID,
-						 &page.tenant, product, "product", true);
-	PG_RETURN_JSONB_P(commerce_list_fetch(&page, &plan_list,
-										  COMMERCE_LIST_BY_ID("commerce.variants", "v", VARIANT_JSON,
-															  " AND v.product_id OPERATOR(pg_catalog.=) $4"),
-										  1, (Oid[]) {UUIDOID}, &filter));
+						 &tenant, product, "product", true);
+	SPI_finish();
+	PG_RETURN_JSONB_P(commerce_list_filtered(fcinfo, &commerce_variants_list, 1, 2, 3,
+											 NULL, NULL, 0, &scope));
 }

@@ -24,7 +24,9 @@
  * Arguments are bound by name: path parameters, `data` (the JSON body),
  * `idempotency_key` (Idempotency-Key), `expected_version` (If-Match),
  * `lim`/`after` (?limit=, ?after=), other query parameters by their name,
- * and, for handlers without `data`, the body's fields by name. An argument
+ * a jsonb `filter` every query parameter no other argument takes (the
+ * list filters), and, for handlers without `data`, the body's fields by
+ * name. An argument
  * with a default that the request does not give is left out, so the
  * statement text varies with what is given; each text is prepared once per
  * connection (pool_prepare). Previous stage: request.c; next: execute.c.
@@ -130,6 +132,38 @@ bind_page_argument(request *req, const route_arg *a, request_input *in,
 	return true;
 }
 
+/*
+ * A jsonb argument named `filter` (the list filters, docs/filters.md):
+ * every query parameter that no other argument of the route takes, as a
+ * JSON object of strings, checked by the command itself (invalid_filter).
+ * NULL when there is none.
+ */
+static char *
+filter_argument(const route *r, request_input *in)
+{
+	json_t	   *obj = json_object();
+	const char *key;
+	json_t	   *val;
+	void	   *tmp;
+	char	   *text = NULL;
+
+	json_object_foreach_safe(in->query, tmp, key, val)
+	{
+		bool		other = strcmp(key, "limit") == 0 || strcmp(key, "after") == 0;
+
+		for (int i = 0; !other && i < r->nargs; i++)
+			other = strcmp(r->args[i].name, key) == 0;
+		if (other)
+			continue;
+		json_object_set(obj, key, val);
+		json_object_del(in->query, key);
+	}
+	if (json_object_size(obj) > 0)
+		text = json_dumps(obj, JSON_COMPACT);
+	json_decref(obj);
+	return text;
+}
+
 /* Bind argument a: its parameter, and "name => $n::type" in the call. */
 static bound
 bind_argument(binder *bd, const route_arg *a, enum MHD_Result *ret)
@@ -170,6 +204,8 @@ bind_argument(binder *bd, const route_arg *a, enum MHD_Result *ret)
 			return BOUND_FAILED;
 		value = owned, given = owned != NULL;
 	}
+	else if (strcmp(a->name, "filter") == 0 && strcmp(a->type, "jsonb") == 0)
+		owned = filter_argument(bd->r, in), given = owned != NULL;
 	else if ((val = json_object_get(in->query, a->name)) != NULL)
 	{
 		owned = json_param_text(val), given = true;

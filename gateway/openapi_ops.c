@@ -170,6 +170,22 @@ parameter(const char *name, const char *in, bool required, json_t *schema)
 					 "schema", schema);
 }
 
+/*
+ * The query parameters of a jsonb `filter` argument (list filters, bound
+ * by bind.c): one per property of its documented object schema, which
+ * 895_core_route_docs.sql takes from commerce.filter_schema.
+ */
+static void
+filter_parameters(const route *r, json_t *params, json_t *schema)
+{
+	const char *key;
+	json_t	   *prop;
+
+	json_object_foreach(json_object_get(schema, "properties"), key, prop)
+		if (!has_arg(r, key))	/* an argument of its own (status) */
+			json_array_append_new(params, parameter(key, "query", false, json_deep_copy(prop)));
+}
+
 /* Path, query and header parameters. */
 static json_t *
 operation_parameters(const route *r, json_t *doc)
@@ -205,6 +221,8 @@ operation_parameters(const route *r, json_t *doc)
 			json_array_append_new(params, ref("parameters", "Limit"));
 		else if (strcmp(a->name, "after") == 0)
 			json_array_append_new(params, ref("parameters", "After"));
+		else if (query_args && strcmp(a->name, "filter") == 0 && strcmp(a->type, "jsonb") == 0)
+			filter_parameters(r, params, s);
 		else if (query_args && !is_special(a->name))
 			json_array_append_new(params, parameter(a->name, "query", !a->has_default,
 													s ? json_deep_copy(s) : schema_for(a->type)));

@@ -148,10 +148,11 @@ CREATE FUNCTION commerce.get_customer(id uuid)
 COMMENT ON FUNCTION commerce.get_customer(uuid) IS
   'A customer with its addresses as JSON: SELECT commerce.get_customer(''0190...''::uuid); a customer actor sees only itself. Errors: not_found (P0002).';
 
-CREATE FUNCTION commerce.list_customers(lim int DEFAULT 50, after text DEFAULT NULL, email text DEFAULT NULL)
+CREATE FUNCTION commerce.list_customers(lim int DEFAULT 50, after text DEFAULT NULL, email text DEFAULT NULL,
+                                        filter jsonb DEFAULT NULL)
     RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_list_customers' LANGUAGE C STABLE;
-COMMENT ON FUNCTION commerce.list_customers(int, text, text) IS
-  'Customers in creation order, a page at a time, or the one with an email (compared case-insensitively): SELECT commerce.list_customers(50, NULL) -> {"data": [...], "next_cursor": ...}; SELECT commerce.list_customers(email => ''Ada@example.com''). A customer actor sees only itself. Errors: invalid_input (22023: lim outside 1..200, malformed cursor).';
+COMMENT ON FUNCTION commerce.list_customers(int, text, text, jsonb) IS
+  'Customers in creation order, a page at a time, filtered (docs/filters.md: email compared case-insensitively, group_id, created_at[gt|gte|lt|lte], sort=created_at|-created_at): SELECT commerce.list_customers(50, NULL) -> {"data": [...], "next_cursor": ...}; SELECT commerce.list_customers(email => ''Ada@example.com''); SELECT commerce.list_customers(filter => ''{"created_at[gte]": "2026-01-01"}''). A customer actor sees only itself. Errors: invalid_input (22023: lim outside 1..200, malformed cursor), invalid_filter (22023: unknown field or operator, bad value).';
 
 CREATE FUNCTION commerce.add_customer_address(customer_id uuid, data jsonb, idempotency_key text DEFAULT NULL)
     RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_add_customer_address' LANGUAGE C VOLATILE;

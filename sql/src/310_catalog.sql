@@ -140,10 +140,11 @@ CREATE FUNCTION commerce.get_product(id uuid)
 COMMENT ON FUNCTION commerce.get_product(uuid) IS
   'A product with its variants as JSON: SELECT commerce.get_product(''0190...''::uuid); a customer actor sees active products only. Errors: not_found (P0002).';
 
-CREATE FUNCTION commerce.list_products(lim int DEFAULT 50, after text DEFAULT NULL, status text DEFAULT NULL)
+CREATE FUNCTION commerce.list_products(lim int DEFAULT 50, after text DEFAULT NULL, status text DEFAULT NULL,
+                                       filter jsonb DEFAULT NULL)
     RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_list_products' LANGUAGE C STABLE;
-COMMENT ON FUNCTION commerce.list_products(int, text, text) IS
-  'Products (with variants) in creation order, a page at a time, optionally of one status: SELECT commerce.list_products(50, NULL, ''active'') -> {"data": [...], "next_cursor": ...}. Errors: invalid_input (22023: lim outside 1..200, malformed cursor, unknown status).';
+COMMENT ON FUNCTION commerce.list_products(int, text, text, jsonb) IS
+  'Products (with variants) in creation order, a page at a time, filtered (docs/filters.md: handle, status, sku, category_id, created_at and updated_at ranges, q text search over titles and SKUs, sort): SELECT commerce.list_products(50, NULL, ''active'') -> {"data": [...], "next_cursor": ...}; SELECT commerce.list_products(filter => ''{"q": "shirt", "status[in]": "active,draft", "sort": "-updated_at"}''). status is the filter term of that name. Errors: invalid_input (22023: lim outside 1..200, malformed cursor), invalid_filter (22023: unknown field or operator, bad value).';
 
 CREATE FUNCTION commerce.create_variant(product_id uuid, data jsonb, idempotency_key text DEFAULT NULL)
     RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_create_variant' LANGUAGE C VOLATILE;
@@ -161,7 +162,8 @@ CREATE FUNCTION commerce.get_variant(id uuid)
 COMMENT ON FUNCTION commerce.get_variant(uuid) IS
   'A variant as JSON: SELECT commerce.get_variant(''0190...''::uuid); a customer actor sees variants of active products only. Errors: not_found (P0002).';
 
-CREATE FUNCTION commerce.list_variants(product_id uuid, lim int DEFAULT 50, after text DEFAULT NULL)
+CREATE FUNCTION commerce.list_variants(product_id uuid, lim int DEFAULT 50, after text DEFAULT NULL,
+                                       filter jsonb DEFAULT NULL)
     RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_list_variants' LANGUAGE C STABLE;
-COMMENT ON FUNCTION commerce.list_variants(uuid, int, text) IS
-  'The variants of a product in creation order, a page at a time: SELECT commerce.list_variants(''0190...''::uuid, 50, NULL) -> {"data": [...], "next_cursor": ...}. Errors: not_found (P0002: product), invalid_input (22023: lim outside 1..200, malformed cursor).';
+COMMENT ON FUNCTION commerce.list_variants(uuid, int, text, jsonb) IS
+  'The variants of a product in creation order, a page at a time, filtered by sku (docs/filters.md): SELECT commerce.list_variants(''0190...''::uuid, 50, NULL) -> {"data": [...], "next_cursor": ...}; SELECT commerce.list_variants(''0190...''::uuid, filter => ''{"sku": "SHIRT-M"}''). Errors: not_found (P0002: product), invalid_input (22023: lim outside 1..200, malformed cursor), invalid_filter (22023).';

@@ -186,11 +186,11 @@ CREATE FUNCTION commerce.get_order(id uuid) RETURNS jsonb
 COMMENT ON FUNCTION commerce.get_order(uuid) IS
   'An order with its lines: SELECT commerce.get_order(''0190...''::uuid). A draft''s lines and totals are priced live; a placed order shows its snapshot. Errors: not_found (P0002; also another customer''s order for a customer actor).';
 
-CREATE FUNCTION commerce.list_orders(lim integer DEFAULT 50, after text DEFAULT NULL) RETURNS jsonb
+CREATE FUNCTION commerce.list_orders(lim integer DEFAULT 50, after text DEFAULT NULL, filter jsonb DEFAULT NULL) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'commerce_list_orders'
     LANGUAGE C STABLE;
-COMMENT ON FUNCTION commerce.list_orders(integer, text) IS
-  'Orders, newest first, without lines: SELECT commerce.list_orders(50, NULL) -> {"data": [...], "next_cursor": text|null}; pass next_cursor as after for the next page. A customer actor lists its own. Errors: invalid_input (22023: lim outside 1..200, bad cursor).';
+COMMENT ON FUNCTION commerce.list_orders(integer, text, jsonb) IS
+  'Orders, newest first, without lines, filtered (docs/filters.md: status, customer_id, number, created_at and total ranges, sort): SELECT commerce.list_orders(50, NULL) -> {"data": [...], "next_cursor": text|null}; SELECT commerce.list_orders(filter => ''{"status[in]": "placed,paid", "total[gte]": 10000, "sort": "-total"}''); pass next_cursor as after for the next page. A customer actor lists its own. Errors: invalid_input (22023: lim outside 1..200, bad cursor), invalid_filter (22023: unknown field or operator, bad value).';
 
 CREATE FUNCTION commerce.add_order_line(order_id uuid, data jsonb,
                                         expected_version bigint DEFAULT NULL,

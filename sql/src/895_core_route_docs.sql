@@ -313,7 +313,12 @@ BEGIN
       CASE WHEN r.response IS NOT NULL THEN jsonb_build_object('$ref', ref || r.response) END,
       r.errors::jsonb,
       CASE r.method || ' ' || r.path
-        WHEN 'GET /v1/products' THEN '{"status": {"type": "string", "enum": ["draft", "active", "archived"]}}'::jsonb
+        WHEN 'GET /v1/products' THEN jsonb_build_object('status', '{"type": "string", "enum": ["draft", "active", "archived"]}'::jsonb,
+                                                        'filter', commerce.filter_schema('list_products'))
+        -- the list filters (docs/filters.md): one query parameter per property
+        WHEN 'GET /v1/products/{product_id}/variants' THEN jsonb_build_object('filter', commerce.filter_schema('list_variants'))
+        WHEN 'GET /v1/orders' THEN jsonb_build_object('filter', commerce.filter_schema('list_orders'))
+        WHEN 'GET /v1/customers' THEN jsonb_build_object('filter', commerce.filter_schema('list_customers'))
         WHEN 'POST /v1/plugins/{plugin}/enable' THEN '{"plugin": {"$ref": "#/components/schemas/PluginName"}}'::jsonb
         WHEN 'POST /v1/plugins/{plugin}/disable' THEN '{"plugin": {"$ref": "#/components/schemas/PluginName"}}'::jsonb
         WHEN 'GET /v1/prices/resolve' THEN '{"currency": {"$ref": "#/components/schemas/Currency"}, "quantity": {"type": "integer", "minimum": 1, "maximum": 1000000}}'::jsonb

@@ -98,7 +98,9 @@ BEGIN
       ('openapi_docs', 'gateway'), ('describe_route', 'admin'), ('describe_schema', 'admin'),
       ('api_doc_check', 'admin'), ('api_schema_problem', 'admin'), ('api_schema_in_use', 'internal'),
       -- issue 14: the gateway's plugin gate (sql/src/870_plugins.sql)
-      ('plugin_enabled', 'read'))
+      ('plugin_enabled', 'read'),
+      -- issue 17: list filters (sql/src/540_list_filters.sql): no rows behind them
+      ('filter_schema', 'context'), ('ts_match_leakproof', 'context'))
            SELECT p.oid::pg_catalog.regprocedure AS fn, c.class
              FROM pg_catalog.pg_proc p
              LEFT JOIN classes c ON c.name OPERATOR(pg_catalog.=) p.proname

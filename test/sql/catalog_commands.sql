@@ -143,7 +143,7 @@ SELECT is(pg_temp.error_code($$SELECT commerce.create_product('{"title": "x", "s
 SELECT is(jsonb_array_length(commerce.list_products()->'data'), 4, 'list_products lists every product');
 SELECT is((SELECT array_agg(x->>'title') FROM jsonb_array_elements(commerce.list_products(50, NULL, 'active')->'data') x),
           ARRAY['Ünïcødé'], 'list_products filters by status');
-SELECT is(pg_temp.error_code($$SELECT commerce.list_products(50, NULL, 'gone')$$), 'invalid_input', 'an unknown status filter is refused');
+SELECT is(pg_temp.error_code($$SELECT commerce.list_products(50, NULL, 'gone')$$), 'invalid_filter', 'an unknown status filter is refused (invalid_filter)');
 SELECT commerce.list_products(3) AS page1 \gset
 SELECT is(jsonb_array_length(commerce.list_products(3, :'page1'::jsonb->>'next_cursor')->'data'), 1, 'the second page holds the rest');
 

@@ -78,6 +78,11 @@ async function catalog(): Promise<{ variant: string }> {
     params: { query: { limit: 1, status: "active" } },
   }), 200);
   check(products.data.length === 1, "a page of one product");
+  // list filters (docs/filters.md): q over SKUs, a range and a sort, typed from the OpenAPI parameters
+  const found = ok("search products", await staff.GET("/v1/products", {
+    params: { query: { q: `LINEN-M-${run}`, "created_at[gte]": "2000-01-01", sort: "-created_at" } },
+  }), 200);
+  check(found.data.length === 1 && found.data[0]?.id === product.id, "q finds the product by its SKU");
   const fetched = await staff.GET("/v1/products/{id}", { params: { path: { id: product.id } } });
   check(ok("get product", fetched, 200).variants[0]?.sku === `LINEN-M-${run}`, "the variant in its product");
   check(fetched.response.headers.get("ETag") === `"${fetched.data?.version}"`, "ETag is the version");
