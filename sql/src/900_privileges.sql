@@ -93,7 +93,12 @@ BEGIN
       ('openapi_docs', 'gateway'), ('describe_route', 'admin'), ('describe_schema', 'admin'),
       ('api_doc_check', 'admin'), ('api_schema_problem', 'admin'), ('api_schema_in_use', 'internal'),
       -- issue 14: the gateway's plugin gate (sql/src/870_plugins.sql)
-      ('plugin_enabled', 'read'))
+      ('plugin_enabled', 'read'),
+      -- issue 17: addresses and shipping (sql/src/530_shipping.sql)
+      ('get_shipping_method', 'read'), ('list_shipping_methods', 'read'),
+      ('create_shipping_method', 'command'), ('update_shipping_method', 'command'),
+      ('archive_shipping_method', 'command'), ('set_order_addresses', 'command'),
+      ('set_shipping_method', 'command'))
            SELECT p.oid::pg_catalog.regprocedure AS fn, c.class
              FROM pg_catalog.pg_proc p
              LEFT JOIN classes c ON c.name OPERATOR(pg_catalog.=) p.proname
