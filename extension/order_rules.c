@@ -543,6 +543,7 @@ order_price(Order *order, bool placing)
 	for (i = 0; i < npriced; i++)
 		order->lines[priced_index[i]].tax_amount = taxes[i];
 	order->subtotal = goods;
+	order->shipping_ok = nshipping == 1;
 	order->shipping_tax = nshipping ? taxes[npriced] : 0;
 	order_compute_total(order);
 }

@@ -95,6 +95,7 @@ typedef struct Order
 	int64		shipping_tax;	/* its tax, a part of tax_total */
 	bool		shipping_strict;	/* draft commands: raise when the method
 									 * does not apply (placing always does) */
+	bool		shipping_ok;	/* order_price: the method applied */
 } Order;
 
 /* --- reading ----------------------------------------------------------- */

@@ -3,6 +3,8 @@
 -- extension/shipping_methods.c, shipping_rules.c, order_shipping.c,
 -- order_addresses.c). The rules, the money and worked examples are in
 -- docs/shipping.md; the totals formula in docs/orders.md.
+-- Commands below: the method commands, set_order_addresses,
+-- set_shipping_method, list_shipping_options.
 
 CREATE TABLE commerce.shipping_methods (
   tenant_id        uuid NOT NULL,
@@ -113,3 +115,8 @@ CREATE FUNCTION commerce.set_shipping_method(id uuid, data jsonb, expected_versi
     RETURNS jsonb AS 'MODULE_PATHNAME', 'commerce_set_shipping_method' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION commerce.set_shipping_method(uuid, jsonb, bigint, text) IS
   'Choose the shipping method of a draft order (null clears it): SELECT commerce.set_shipping_method(''0190...''::uuid, ''{"shipping_method_id": "0190..."}''). The method must be active, in the order''s currency, and serve the shipping address''s country (set it first); it is priced live into the draft''s totals and snapshotted by place_order. Emits order.updated. Errors: invalid_input (22023), not_found (P0002: order, method), invalid_transition (55000), shipping_address_required (55000), shipping_country_not_served (22023), currency_mismatch (22023), shipping_method_unavailable (55000), version_conflict (40001), idempotency errors.';
+
+CREATE FUNCTION commerce.list_shipping_options(order_id uuid) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'commerce_list_shipping_options' LANGUAGE C STABLE;
+COMMENT ON FUNCTION commerce.list_shipping_options(uuid) IS
+  'The shipping methods that can ship a draft order now, each priced and taxed for it (active, in the order''s currency, serving its shipping country, its weight within the bands): SELECT commerce.list_shipping_options(''0190...''::uuid) -> {"data": [{"shipping_method_id", "name", "amount", "tax_rate_ppm", "tax_amount", "total"}], "next_cursor": null}; total is the order''s total with that method. Errors: not_found (P0002), invalid_transition (55000: not a draft), shipping_address_required (55000).';

@@ -86,7 +86,8 @@ BEGIN
     ('PATCH', '/v1/shipping-methods/{id}',         'update_shipping_method',  200, 'tenant', 'Update a shipping method', NULL),
     ('POST',  '/v1/shipping-methods/{id}/archive', 'archive_shipping_method', 200, 'tenant', 'Archive a shipping method', NULL),
     ('PUT',   '/v1/orders/{id}/addresses',         'set_order_addresses',     200, 'tenant', 'Set the shipping and billing addresses of a draft order', NULL),
-    ('PUT',   '/v1/orders/{id}/shipping-method',   'set_shipping_method',     200, 'tenant', 'Choose the shipping method of a draft order', NULL)
+    ('PUT',   '/v1/orders/{id}/shipping-method',   'set_shipping_method',     200, 'tenant', 'Choose the shipping method of a draft order', NULL),
+    ('GET',   '/v1/orders/{order_id}/shipping-options', 'list_shipping_options', 200, 'tenant', 'The shipping methods that can ship a draft order, priced for it', NULL)
   ) AS t(method, path, fname, status, auth, summary, location)
   LOOP
     -- Exactly one function of that name in schema commerce, or no route.

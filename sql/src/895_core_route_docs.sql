@@ -365,6 +365,12 @@ BEGIN
                                                                FROM commerce.api_schemas s WHERE s.name = 'ShippingMethodCreate'));
   PERFORM commerce.describe_schema('OrderAddressesSet', pg_temp.api_expand('{"properties": {' || addresses_in || '}}')
                                                          || '{"type": "object", "additionalProperties": false, "minProperties": 1}');
+  PERFORM commerce.describe_schema('ShippingOption', pg_temp.api_out(pg_temp.api_expand('{"properties": {"shipping_method_id": @uuid,
+        "name": @str, "amount": @money, "tax_rate_ppm": @int, "tax_amount": @money,
+        "total": {"type": "integer", "format": "int64", "description": "The order''s total with this method."}}}')));
+  PERFORM commerce.describe_schema('ShippingOptionPage', '{"type": "object", "required": ["data", "next_cursor"],
+      "description": "Every method that can ship the cart, in creation order: next_cursor is always null.",
+      "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/ShippingOption"}}, "next_cursor": {"type": "null"}}}');
   PERFORM commerce.describe_schema('ShippingMethodChoice', '{"type": "object", "required": ["shipping_method_id"], "additionalProperties": false,
       "properties": {"shipping_method_id": {"type": ["string", "null"], "format": "uuid", "description": "null clears the choice."}}}');
   -- the new fields of existing schemas
@@ -391,6 +397,7 @@ BEGIN
     ('PATCH', '/v1/shipping-methods/{id}', 'ShippingMethodUpdate', 'ShippingMethod', '{"403": "A customer token may not (permission_denied).", "404": "No such shipping method (not_found)."}'),
     ('POST',  '/v1/shipping-methods/{id}/archive', NULL, 'ShippingMethod', '{"403": "A customer token may not (permission_denied).", "404": "No such shipping method (not_found).", "409": "Already archived (shipping_method_unavailable)."}'),
     ('PUT',   '/v1/orders/{id}/addresses', 'OrderAddressesSet', 'Order', '{"404": "No such order, or no such saved address of the order''s customer (not_found).", "409": "Not a draft, or clearing the address of a chosen method (invalid_transition, shipping_address_required).", "422": "The chosen method does not ship to the new country (shipping_country_not_served)."}'),
+    ('GET',   '/v1/orders/{order_id}/shipping-options', NULL, 'ShippingOptionPage', '{"404": "No such order (not_found).", "409": "Not a draft, or no shipping address yet (invalid_transition, shipping_address_required)."}'),
     ('PUT',   '/v1/orders/{id}/shipping-method', 'ShippingMethodChoice', 'Order', '{"404": "No such order or shipping method (not_found).", "409": "Not a draft, no shipping address, or the method cannot ship it: archived, weight unknown or beyond its bands (invalid_transition, shipping_address_required, shipping_method_unavailable).", "422": "The method does not ship to the address''s country, or is in another currency (shipping_country_not_served, currency_mismatch)."}')
   ) AS t(method, path, request, response, errors)
   LOOP

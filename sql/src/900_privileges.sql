@@ -98,7 +98,7 @@ BEGIN
       ('get_shipping_method', 'read'), ('list_shipping_methods', 'read'),
       ('create_shipping_method', 'command'), ('update_shipping_method', 'command'),
       ('archive_shipping_method', 'command'), ('set_order_addresses', 'command'),
-      ('set_shipping_method', 'command'))
+      ('set_shipping_method', 'command'), ('list_shipping_options', 'read'))
            SELECT p.oid::pg_catalog.regprocedure AS fn, c.class
              FROM pg_catalog.pg_proc p
              LEFT JOIN classes c ON c.name OPERATOR(pg_catalog.=) p.proname

@@ -6,7 +6,7 @@
 -- another tenant's method id, a customer's hands on another customer's
 -- order or address, a customer writing methods.
 BEGIN;
-SELECT plan(51);
+SELECT plan(55);
 \ir ../fixtures/orders.sql
 
 CREATE ROLE ship_test_gateway NOLOGIN IN ROLE commerce_gateway;
@@ -136,6 +136,16 @@ SELECT is(commerce.set_shipping_method(:'o', jsonb_build_object('shipping_method
           '5000 g is in the last band');
 SELECT is(commerce.set_shipping_method(:'o', jsonb_build_object('shipping_method_id', :'m'::jsonb->>'id')) -> 'shipping_method' ->> 'name', 'Standard',
           'another method replaces it');
+SELECT is((SELECT jsonb_agg(jsonb_build_array(x->>'name', (x->>'amount')::int, (x->>'tax_amount')::int, (x->>'total')::int) ORDER BY x->>'shipping_method_id')
+             FROM jsonb_array_elements(commerce.list_shipping_options(:'o') -> 'data') x),
+          '[["Standard", 500, 0, 1500], ["Free over 50", 590, 0, 1590], ["By weight", 990, 0, 1990]]'::jsonb,
+          'list_shipping_options: the EUR methods serving DE, priced for the cart (not the JPY one)');
+UPDATE commerce.variants SET weight_grams = 5001 WHERE id = :'v';
+SELECT is((SELECT jsonb_agg(x->>'name') FROM jsonb_array_elements(commerce.list_shipping_options(:'o') -> 'data') x),
+          '["Standard", "Free over 50"]'::jsonb, 'a method the cart is too heavy for is left out');
+UPDATE commerce.variants SET weight_grams = 5000 WHERE id = :'v';
+SELECT is(orders_test.code(format($$SELECT commerce.list_shipping_options(%L)$$, :'o_noaddr')),
+          'shipping_address_required', 'list_shipping_options without an address: shipping_address_required');
 SELECT is(orders_test.code(format($$SELECT commerce.set_order_addresses(%L, '{"shipping_address": {"line1": "1 rue", "city": "Paris", "country": "FR"}}')$$, :'o')),
           'shipping_country_not_served', 'moving the address to a country the chosen method does not serve: shipping_country_not_served');
 SELECT is(orders_test.code(format($$SELECT commerce.set_order_addresses(%L, '{"shipping_address": null}')$$, :'o')),
@@ -176,6 +186,8 @@ SELECT is(orders_test.code(format($$SELECT commerce.set_shipping_method(%L, '{"s
           'not_found', 'a customer setting a method on another customer''s order: not_found');
 SELECT is(orders_test.code(format($$SELECT commerce.set_order_addresses(%L, '{"shipping_address": {"line1": "x", "city": "y", "country": "DE"}}')$$, :'bob_order')),
           'not_found', 'a customer setting an address on another customer''s order: not_found');
+SELECT is(orders_test.code(format($$SELECT commerce.list_shipping_options(%L)$$, :'bob_order')),
+          'not_found', 'a customer listing the options of another customer''s order: not_found');
 SELECT is(orders_test.code($$SELECT commerce.create_shipping_method('{"name": "x", "kind": "flat_rate", "currency": "EUR", "amount": 0, "countries": ["DE"]}')$$),
           'permission_denied', 'a customer creating a method: permission_denied');
 SELECT commerce.create_order(orders_test.cart(:'v')) ->> 'id' AS ann_cart \gset

@@ -2,7 +2,8 @@
 # loopback through the gateway (issue 17, docs/shipping.md): staff create,
 # read, list, update and archive shipping methods (201 + Location, ETag,
 # If-Match); a customer builds a cart, sets its address from a saved one,
-# chooses a method, sees shipping priced and taxed into the totals, places
+# lists the methods that can ship it, chooses one, sees shipping priced and
+# taxed into the totals, places
 # it; checkout takes address and method in one request. Errors: a country
 # not served 422, another tenant's method 404, another customer's order
 # 404, a customer writing methods 403, junk bodies 400.
@@ -108,6 +109,11 @@ is($r->{status}, 200, 'PUT /v1/orders/{id}/addresses: 200') or diag($r->{content
 is($r->{json}{shipping_address}{city}, 'Vienna', 'the saved address is copied');
 is($r->{headers}{etag}, '"2"', 'the cart is version 2');
 
+$r = $gw->get("/v1/orders/$cart/shipping-options", token => $ann);
+is($r->{status}, 200, 'GET /v1/orders/{order_id}/shipping-options: 200') or diag($r->{content});
+is_deeply([ map { [ $_->{shipping_method_id}, $_->{amount}, $_->{tax_amount}, $_->{total} ] } @{ $r->{json}{data} } ],
+	[ [ $method, 490, 93, 5341 ] ], 'only the method serving AT, priced for the cart');
+is($gw->get("/v1/orders/$cart/shipping-options", token => $bob)->{status}, 404, 'bob listing ann\'s options: 404');
 $r = $gw->request('PUT', "/v1/orders/$cart/shipping-method", token => $ann, body => { shipping_method_id => $by_weight });
 is($r->{status}, 422, 'a method that does not serve AT: 422') or diag($r->{content});
 is($r->{json}{error}{code}, 'shipping_country_not_served', 'code shipping_country_not_served');

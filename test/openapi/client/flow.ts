@@ -254,6 +254,10 @@ async function tourShipping(customer: Client, variant: string): Promise<void> {
     body: { shipping_address: { line1: "1 Hauptstr.", city: "Berlin", postal_code: "10115", country: "DE" } },
   }), 200);
   check(addressed.shipping_address?.country === "DE" && addressed.billing_address === null, "the address");
+  const options = ok("list shipping options", await customer.GET("/v1/orders/{order_id}/shipping-options", {
+    params: { path: { order_id: cart.id } },
+  }), 200);
+  check(options.data.some((o) => o.shipping_method_id === method.id && o.amount === 590), "the method is an option");
   const shipped = ok("set shipping method", await customer.PUT("/v1/orders/{id}/shipping-method", {
     params: { path: { id: cart.id } }, body: { shipping_method_id: method.id },
   }), 200);
