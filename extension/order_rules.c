@@ -492,7 +492,9 @@ line_from_catalog(const Order *order, OrderLine *line, HeapTuple row, TupleDesc 
  *		price is shown unpriced. placing = true snapshots: every line must
  *		be orderable and priced, and the tenant's tax settings are taken.
  *		Two statements whatever the number of lines: the tax settings, and
- *		read_lines_catalog.
+ *		read_lines_catalog; a third with a shipping method (shipping_quote:
+ *		its charge is taxed with the lines, docs/shipping.md). The total
+ *		is order_compute_total's.
  */
 void
 order_price(Order *order, bool placing)
