@@ -22,6 +22,7 @@
 	"pg_catalog.jsonb_build_object('id', v.id::text, 'object', 'variant'," \
 	" 'product_id', v.product_id::text, 'sku', v.sku, 'title', v.title," \
 	" 'option_values', v.option_values, 'attributes', v.attributes, 'position', v.position," \
+	" 'weight_grams', v.weight_grams," \
 	" 'version', v.version, 'created_at', " COMMERCE_SQL_TIMESTAMP("v.created_at") "," \
 	" 'updated_at', " COMMERCE_SQL_TIMESTAMP("v.updated_at") ")"
 

@@ -101,6 +101,47 @@ push_uuid(JsonbParseState **state, const char *key, bool isnull, const pg_uuid_t
 	push_string(state, key, isnull ? NULL : commerce_uuid_string(id));
 }
 
+/* A jsonb value (an object) under key, or null. */
+static void
+push_jsonb(JsonbParseState **state, const char *key, const Jsonb *value)
+{
+	JsonbValue	v;
+
+	push_key(state, key);
+	if (value != NULL)
+	{
+		v.type = jbvBinary;
+		v.val.binary.data = (JsonbContainer *) &value->root;
+		v.val.binary.len = VARSIZE(value) - VARHDRSZ;
+	}
+	else
+		v.type = jbvNull;
+	pushJsonbValue(state, WJB_VALUE, &v);
+}
+
+/* The addresses and the shipping method of an order (docs/shipping.md). */
+static void
+push_shipping(JsonbParseState **state, const Order *order)
+{
+	push_jsonb(state, "shipping_address", order->shipping_address);
+	push_jsonb(state, "billing_address", order->billing_address);
+	push_key(state, "shipping_method");
+	if (!order->has_shipping_method)
+	{
+		JsonbValue	null = {.type = jbvNull};
+
+		pushJsonbValue(state, WJB_VALUE, &null);
+		return;
+	}
+	pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
+	push_uuid(state, "id", false, &order->shipping_method_id);
+	push_string(state, "name", order->shipping_method_name);
+	push_int64(state, "amount", false, order->shipping_total);
+	push_int64(state, "tax_rate_ppm", false, order->shipping_tax_rate_ppm);
+	push_int64(state, "tax_amount", false, order->shipping_tax);
+	pushJsonbValue(state, WJB_END_OBJECT, NULL);
+}
+
 /* One line of an order, as an object of its "lines" array. */
 static void
 push_line(JsonbParseState **state, const OrderLine *line)
@@ -146,6 +187,8 @@ order_render(const Order *order, bool with_lines)
 	push_string(&state, "tax_rounding_mode", order->tax.half_up ? "half_up" : "half_even");
 	push_string(&state, "tax_rounding_scope", order->tax.per_order ? "order" : "line");
 	push_int64(&state, "subtotal", false, order->subtotal);
+	push_int64(&state, "shipping_total", false, order->shipping_total);
+	push_int64(&state, "shipping_tax", false, order->shipping_tax);
 	push_int64(&state, "tax_total", false, order->tax_total);
 	push_int64(&state, "total", false, order->total);
 	if (draft)
@@ -161,6 +204,7 @@ order_render(const Order *order, bool with_lines)
 			push_line(&state, &order->lines[i]);
 		pushJsonbValue(&state, WJB_END_ARRAY, NULL);
 	}
+	push_shipping(&state, order);
 	push_key(&state, "metadata");
 	if (order->metadata != NULL)
 	{

@@ -28,6 +28,7 @@
 #include "inventory.h"
 #include "order_rules.h"
 #include "resolve_price.h"
+#include "shipping_rules.h"
 #include "tax_rules.h"
 #include "tenant_context.h"
 #include "uuid.h"
@@ -262,12 +263,16 @@ new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *tenant,
 		{"customer_id", CF_UUID, false, 0},
 		{"lines", CF_ARRAY, false, ORDER_LINES_MAX},
 		{"metadata", CF_OBJECT, false, 50},
+		ORDER_ADDRESS_FIELDS,
+		{"shipping_method_id", CF_UUID, false, 0},
 	};
 	static const CommerceField checkout_fields[] = {
 		{"currency", CF_TEXT, true, 3},
 		{"customer_id", CF_UUID, false, 0},
 		{"lines", CF_ARRAY, true, ORDER_LINES_MAX},
 		{"metadata", CF_OBJECT, false, 50},
+		ORDER_ADDRESS_FIELDS,
+		{"shipping_method_id", CF_UUID, false, 0},
 	};
 	CommerceValue in[lengthof(draft_fields)];
 	Order	   *order = palloc0(sizeof(Order));
@@ -287,6 +292,14 @@ new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *tenant,
 	parse_lines(in[2].present && !in[2].isnull ? DatumGetJsonbP(in[2].value) : NULL, order);
 	order->metadata = in[3].present && !in[3].isnull ? DatumGetJsonbP(in[3].value)
 		: DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
+	/* addresses and shipping method (docs/shipping.md): checked by pricing */
+	(void) order_addresses_apply(order, &in[4]);
+	if (in[8].present && !in[8].isnull)
+	{
+		order->has_shipping_method = true;
+		order->shipping_method_id = *DatumGetUUIDP(in[8].value);
+		order->shipping_strict = true;
+	}
 	strlcpy(order->status, "draft", sizeof(order->status));
 	strlcpy(order->payment_status, "unpaid", sizeof(order->payment_status));
 	order->version = 1;
@@ -380,7 +393,7 @@ read_lines_catalog(const Order *order, TimestampTz at)
 					 "      OR v.title OPERATOR(pg_catalog.=) cp.title THEN cp.title"
 					 "      ELSE cp.title OPERATOR(pg_catalog.||) ' - ' OPERATOR(pg_catalog.||) v.title END,"
 					 " cp.tax_category, cp.status OPERATOR(pg_catalog.=) 'active',"
-					 " tier.amount, tier.price_list_id, rate.rate_ppm"
+					 " tier.amount, tier.price_list_id, rate.rate_ppm, v.weight_grams"
 					 " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) WITH ORDINALITY AS line(variant_id, quantity, ord)"
 					 " LEFT JOIN commerce.variants v"
 					 "   ON v.tenant_id OPERATOR(pg_catalog.=) $1"
@@ -437,6 +450,9 @@ line_from_catalog(const Order *order, OrderLine *line, HeapTuple row, TupleDesc 
 	line->sku = SPI_getvalue(row, desc, 2);
 	line->title = SPI_getvalue(row, desc, 3);
 	line->tax_category = SPI_getvalue(row, desc, 4);
+	d = SPI_getbinval(row, desc, 9, &isnull);
+	line->has_weight = !isnull;
+	line->weight_grams = isnull ? 0 : DatumGetInt32(d);
 	d = SPI_getbinval(row, desc, 5, &isnull);
 	if (placing && !(!isnull && DatumGetBool(d)))
 		ereport(ERROR,
@@ -476,7 +492,9 @@ line_from_catalog(const Order *order, OrderLine *line, HeapTuple row, TupleDesc 
  *		price is shown unpriced. placing = true snapshots: every line must
  *		be orderable and priced, and the tenant's tax settings are taken.
  *		Two statements whatever the number of lines: the tax settings, and
- *		read_lines_catalog.
+ *		read_lines_catalog; a third with a shipping method (shipping_quote:
+ *		its charge is taxed with the lines, docs/shipping.md). The total
+ *		is order_compute_total's.
  */
 void
 order_price(Order *order, bool placing)
@@ -486,6 +504,8 @@ order_price(Order *order, bool placing)
 	int64	   *taxes = palloc(sizeof(int64) * (order->nlines + 1));
 	int		   *priced_index = palloc(sizeof(int) * (order->nlines + 1));
 	int			npriced = 0;
+	int			nshipping = 0;
+	int64		goods = 0;
 	int			i;
 
 	tax_settings_load(&order->tenant, &order->tax);
@@ -504,12 +524,48 @@ order_price(Order *order, bool placing)
 		}
 		amounts[npriced] = line->amount;
 		rates[npriced] = line->tax_rate_ppm;
+		goods = commerce_add_amounts(goods, line->amount);
 		priced_index[npriced++] = i;
 	}
-	tax_compute(npriced, amounts, rates, &order->tax, taxes,
+	/* shipping (docs/shipping.md): taxed as one more line at its rate */
+	order->shipping_total = order->shipping_tax = 0;
+	if (order->has_shipping_method)
+	{
+		if (shipping_quote(order, goods, placing || order->shipping_strict))
+		{
+			amounts[npriced] = order->shipping_total;
+			rates[npriced] = order->shipping_tax_rate_ppm;
+			nshipping = 1;
+		}
+		else
+			order->all_priced = false;
+	}
+	tax_compute(npriced + nshipping, amounts, rates, &order->tax, taxes,
 				&order->subtotal, &order->tax_total, &order->total);
 	for (i = 0; i < npriced; i++)
 		order->lines[priced_index[i]].tax_amount = taxes[i];
+	order->subtotal = goods;
+	order->shipping_ok = nshipping == 1;
+	order->shipping_tax = nshipping ? taxes[npriced] : 0;
+	order_compute_total(order);
+}
+
+/*
+ * order_compute_total
+ *		The one place the total is computed (docs/orders.md, Totals):
+ *		total = subtotal + shipping_total + tax_total, without tax_total
+ *		when prices include tax (it is inside the subtotal and shipping).
+ *		Plugin adjustments (hooks.c) are added when stored; the table's
+ *		orders_total_is_sum checks the same sum.
+ */
+void
+order_compute_total(Order *order)
+{
+	int64		total = commerce_add_amounts(order->subtotal, order->shipping_total);
+
+	if (!order->tax.prices_include_tax)
+		total = commerce_add_amounts(total, order->tax_total);
+	order->total = total;
 }
 
 /* --- stock and numbering ----------------------------------------------------- */

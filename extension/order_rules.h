@@ -62,6 +62,8 @@ extern void order_line_catalog(const pg_uuid_t *tenant, const pg_uuid_t *variant
 							   OrderLine *line, bool orderable);
 
 extern void order_price(Order *order, bool placing);
+/* total from subtotal, shipping_total and tax_total: the one formula. */
+extern void order_compute_total(Order *order);
 /* order_empty, else reserve all lines' stock (one statement, variant id
  * order) and mark the order placed; the number comes with its storing. */
 extern void order_reserve(Order *order);

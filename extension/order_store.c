@@ -37,7 +37,9 @@
 	" tax_rounding_scope OPERATOR(pg_catalog.=) 'order'," \
 	" subtotal, tax_total, total, amount_authorized, amount_captured, amount_refunded," \
 	" metadata, created_at, updated_at, placed_at, paid_at, fulfilled_at," \
-	" cancelled_at, refunded_at"
+	" cancelled_at, refunded_at," \
+	" shipping_address, billing_address, shipping_method_id, shipping_method_name," \
+	" shipping_tax_rate_ppm, shipping_total, shipping_tax"
 
 #define ORDER_BY_ID \
 	" FROM commerce.orders" \
@@ -57,6 +59,7 @@ static SPIPlanPtr plan_insert_line = NULL;
 static SPIPlanPtr plan_snapshot = NULL;
 static SPIPlanPtr plan_set_quantity = NULL;
 static SPIPlanPtr plan_delete_line = NULL;
+static SPIPlanPtr plan_store_shipping = NULL;
 
 static void read_order_row(const pg_uuid_t *tenant, const pg_uuid_t *id, Order *order);
 static void read_line_row(HeapTuple row, TupleDesc desc, OrderLine *line);
@@ -72,11 +75,16 @@ static const Oid line_column_types[NLINE_COLUMNS] = {
 	INT8OID
 };
 
-/* The parameters of both order inserts. */
-static const Oid order_insert_types[13] = {
+/* The parameters of both order inserts: 13, then the 7 shipping ones. */
+#define NORDER_INSERT 20
+static const Oid order_insert_types[NORDER_INSERT] = {
 	UUIDOID, UUIDOID, UUIDOID, TEXTOID, TEXTOID, BOOLOID, TEXTOID, TEXTOID, INT8OID, INT8OID,
-	INT8OID, JSONBOID, TIMESTAMPTZOID
+	INT8OID, JSONBOID, TIMESTAMPTZOID,
+	JSONBOID, JSONBOID, UUIDOID, TEXTOID, INT4OID, INT8OID, INT8OID
 };
+
+static void read_shipping_columns(HeapTuple row, TupleDesc desc, int first, Order *order);
+static void bind_shipping(const Order *order, bool placed, Datum *v, char *n);
 
 /* --- reading ----------------------------------------------------------- */
 
@@ -125,7 +133,52 @@ read_order_row(const pg_uuid_t *tenant, const pg_uuid_t *id, Order *order)
 		order->has_at[i] = !isnull;
 		order->at[i] = isnull ? 0 : DatumGetTimestampTz(d);
 	}
+	read_shipping_columns(row, desc, 17 + ORDER_TIMESTAMPS, order);
 	order->all_priced = true;
+}
+
+/* The shipping columns of ORDER_COLUMNS, from column first on. */
+static void
+read_shipping_columns(HeapTuple row, TupleDesc desc, int first, Order *order)
+{
+	bool		isnull;
+	Datum		d;
+
+	d = SPI_getbinval(row, desc, first, &isnull);
+	order->shipping_address = isnull ? NULL : DatumGetJsonbPCopy(d);
+	d = SPI_getbinval(row, desc, first + 1, &isnull);
+	order->billing_address = isnull ? NULL : DatumGetJsonbPCopy(d);
+	d = SPI_getbinval(row, desc, first + 2, &isnull);
+	order->has_shipping_method = !isnull;
+	if (!isnull)
+		order->shipping_method_id = *DatumGetUUIDP(d);
+	order->shipping_method_name = SPI_getvalue(row, desc, first + 3);
+	d = SPI_getbinval(row, desc, first + 4, &isnull);
+	order->shipping_tax_rate_ppm = isnull ? 0 : DatumGetInt32(d);
+	order->shipping_total = DatumGetInt64(SPI_getbinval(row, desc, first + 5, &isnull));
+	order->shipping_tax = DatumGetInt64(SPI_getbinval(row, desc, first + 6, &isnull));
+}
+
+/* The 7 shipping values of an order insert ($14..$20): a draft stores its
+ * addresses and method, a placed order its snapshot too. */
+static void
+bind_shipping(const Order *order, bool placed, Datum *v, char *n)
+{
+	v[0] = order->shipping_address ? JsonbPGetDatum(order->shipping_address) : (Datum) 0;
+	n[0] = order->shipping_address ? ' ' : 'n';
+	v[1] = order->billing_address ? JsonbPGetDatum(order->billing_address) : (Datum) 0;
+	n[1] = order->billing_address ? ' ' : 'n';
+	v[2] = UUIDPGetDatum(&order->shipping_method_id);
+	n[2] = order->has_shipping_method ? ' ' : 'n';
+	placed = placed && order->has_shipping_method;
+	v[3] = placed ? CStringGetTextDatum(order->shipping_method_name) : (Datum) 0;
+	n[3] = placed ? ' ' : 'n';
+	v[4] = Int32GetDatum(order->shipping_tax_rate_ppm);
+	n[4] = placed ? ' ' : 'n';
+	v[5] = Int64GetDatum(placed ? order->shipping_total : 0);
+	n[5] = ' ';
+	v[6] = Int64GetDatum(placed ? order->shipping_tax : 0);
+	n[6] = ' ';
 }
 
 /*
@@ -243,7 +296,9 @@ order_load_lines(Order *order)
 #define INSERT_ORDER \
 	"INSERT INTO commerce.orders (tenant_id, id, number, customer_id, status," \
 	" currency, prices_include_tax, tax_rounding_mode, tax_rounding_scope," \
-	" subtotal, tax_total, total, metadata, created_at, updated_at, placed_at)"
+	" subtotal, tax_total, total, metadata, created_at, updated_at, placed_at," \
+	" shipping_address, billing_address, shipping_method_id, shipping_method_name," \
+	" shipping_tax_rate_ppm, shipping_total, shipping_tax)"
 
 /*
  * order_insert
@@ -257,21 +312,22 @@ void
 order_insert(Order *order)
 {
 	bool		placed = strcmp(order->status, "draft") != 0;
-	Datum		v[13];
-	char		n[13];
+	Datum		v[NORDER_INSERT];
+	char		n[NORDER_INSERT];
 	SPIPlanPtr	plan;
 
 	plan = placed
 		? commerce_prepare(&plan_insert_placed,
 						   NEXT_NUMBER_CTE INSERT_ORDER
 						   " SELECT $1, $2, counter.last_number, $3, $4, $5, $6, $7, $8, $9, $10,"
-						   "  $11, $12, $13, $13, $13 FROM counter RETURNING number",
-						   13, order_insert_types)
+						   "  $11, $12, $13, $13, $13, $14, $15, $16, $17, $18, $19, $20"
+						   " FROM counter RETURNING number",
+						   NORDER_INSERT, order_insert_types)
 		: commerce_prepare(&plan_insert_order,
 						   INSERT_ORDER
 						   " VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
-						   "  $13, $13, NULL)",
-						   13, order_insert_types);
+						   "  $13, $13, NULL, $14, $15, $16, $17, $18, $19, $20)",
+						   NORDER_INSERT, order_insert_types);
 	memset(n, ' ', sizeof(n));
 	v[0] = UUIDPGetDatum(&order->tenant);
 	v[1] = UUIDPGetDatum(&order->id);
@@ -290,6 +346,7 @@ order_insert(Order *order)
 	v[10] = Int64GetDatum(placed ? order->total : 0);
 	v[11] = JsonbPGetDatum(order->metadata);
 	v[12] = TimestampTzGetDatum(order->at[ORDER_CREATED_AT]);
+	bind_shipping(order, placed, &v[13], &n[13]);
 	commerce_execute(plan, v, n, false, 0);
 	if (placed)
 	{
@@ -306,19 +363,23 @@ order_insert(Order *order)
 void
 order_store_placed(Order *order)
 {
-	Datum		values[9];
+	Datum		values[13];
+	char		nulls[13];
 
 	commerce_prepare(&plan_store_placed,
 					 NEXT_NUMBER_CTE
 					 "UPDATE commerce.orders SET status = 'placed', number = counter.last_number,"
 					 " prices_include_tax = $3, tax_rounding_mode = $4, tax_rounding_scope = $5,"
 					 " subtotal = $6, tax_total = $7, total = $8, placed_at = $9, updated_at = $9,"
+					 " shipping_method_name = $10, shipping_tax_rate_ppm = $11,"
+					 " shipping_total = $12, shipping_tax = $13,"
 					 " version = version OPERATOR(pg_catalog.+) 1"
 					 " FROM counter"
 					 COMMERCE_BY_ID
 					 " RETURNING number",
-					 9, (Oid[]) {UUIDOID, UUIDOID, BOOLOID, TEXTOID, TEXTOID,
-		INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID});
+					 13, (Oid[]) {UUIDOID, UUIDOID, BOOLOID, TEXTOID, TEXTOID,
+		INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID, TEXTOID, INT4OID, INT8OID, INT8OID});
+	memset(nulls, ' ', sizeof(nulls));
 	values[0] = UUIDPGetDatum(&order->tenant);
 	values[1] = UUIDPGetDatum(&order->id);
 	values[2] = BoolGetDatum(order->tax.prices_include_tax);
@@ -328,7 +389,15 @@ order_store_placed(Order *order)
 	values[6] = Int64GetDatum(order->tax_total);
 	values[7] = Int64GetDatum(order->total);
 	values[8] = TimestampTzGetDatum(order->at[ORDER_PLACED_AT]);
-	commerce_execute(plan_store_placed, values, NULL, false, 0);
+	{
+		Datum		ship[7];
+		char		ship_nulls[7];
+
+		bind_shipping(order, true, ship, ship_nulls);
+		memcpy(&values[9], &ship[3], sizeof(Datum) * 4);
+		memcpy(&nulls[9], &ship_nulls[3], 4);
+	}
+	commerce_execute(plan_store_placed, values, nulls, false, 0);
 	if (!commerce_result_int64(1, &order->number))
 		elog(ERROR, "order counter returned no number");
 	order->has_number = true;
@@ -351,6 +420,33 @@ order_touch(Order *order)
 	values[1] = UUIDPGetDatum(&order->id);
 	values[2] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 	commerce_execute(plan_touch, values, NULL, false, 0);
+	order->version++;
+	order->at[ORDER_UPDATED_AT] = GetCurrentTransactionStartTimestamp();
+}
+
+/* Store a draft's addresses and shipping method; bump its version. */
+void
+order_store_shipping(Order *order)
+{
+	Datum		v[6];
+	char		n[6];
+	Datum		ship[7];
+	char		ship_nulls[7];
+
+	commerce_prepare(&plan_store_shipping,
+					 "UPDATE commerce.orders SET shipping_address = $3, billing_address = $4,"
+					 " shipping_method_id = $5, updated_at = $6,"
+					 " version = version OPERATOR(pg_catalog.+) 1"
+					 COMMERCE_BY_ID,
+					 6, (Oid[]) {UUIDOID, UUIDOID, JSONBOID, JSONBOID, UUIDOID, TIMESTAMPTZOID});
+	bind_shipping(order, false, ship, ship_nulls);
+	v[0] = UUIDPGetDatum(&order->tenant);
+	v[1] = UUIDPGetDatum(&order->id);
+	memcpy(&v[2], ship, sizeof(Datum) * 3);
+	n[0] = n[1] = n[5] = ' ';
+	memcpy(&n[2], ship_nulls, 3);
+	v[5] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	commerce_execute(plan_store_shipping, v, n, false, 0);
 	order->version++;
 	order->at[ORDER_UPDATED_AT] = GetCurrentTransactionStartTimestamp();
 }

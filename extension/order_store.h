@@ -41,6 +41,8 @@ typedef struct OrderLine
 	int64		amount;
 	int32		tax_rate_ppm;
 	int64		tax_amount;
+	bool		has_weight;		/* the variant's weight_grams is known */
+	int32		weight_grams;	/* live, for weight-band shipping */
 } OrderLine;
 
 /* Timestamps of an order, in the order rendered. */
@@ -81,6 +83,19 @@ typedef struct Order
 	int			nlines;
 	OrderLine  *lines;
 	bool		all_priced;		/* every line has a price (drafts) */
+	/* addresses and shipping (issue 17, docs/shipping.md) */
+	Jsonb	   *shipping_address;	/* NULL: none */
+	Jsonb	   *billing_address;
+	bool		has_shipping_method;
+	pg_uuid_t	shipping_method_id;
+	char	   *shipping_method_name;	/* snapshot, or live for a draft */
+	int32		shipping_tax_rate_ppm;
+	int64		shipping_total;	/* the shipping charge (gross when prices
+								 * include tax) */
+	int64		shipping_tax;	/* its tax, a part of tax_total */
+	bool		shipping_strict;	/* draft commands: raise when the method
+									 * does not apply (placing always does) */
+	bool		shipping_ok;	/* order_price: the method applied */
 } Order;
 
 /* --- reading ----------------------------------------------------------- */
@@ -99,6 +114,8 @@ extern void order_load_lines(Order *order);
 extern void order_insert(Order *order);
 extern void order_store_placed(Order *order);
 extern void order_touch(Order *order);
+/* Store a draft's addresses and shipping method, bump its version. */
+extern void order_store_shipping(Order *order);
 extern void order_store_status(const Order *order, const char *status);
 extern void order_store_payment_totals(const Order *order, int64 authorized,
 									   int64 captured, int64 refunded,

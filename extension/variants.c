@@ -43,11 +43,13 @@ static const CommerceField variant_fields[] = {
 	{"option_values", CF_OBJECT, false, 10},
 	{"attributes", CF_OBJECT, false, 100},
 	{"position", CF_INT32, false, 0},
+	{"weight_grams", CF_INT32, false, 0},	/* weight-band shipping (docs/shipping.md) */
 };
 #define NVARIANT_FIELDS lengthof(variant_fields)
 enum
 {
-	VARIANT_SKU, VARIANT_TITLE, VARIANT_OPTION_VALUES, VARIANT_ATTRIBUTES, VARIANT_POSITION
+	VARIANT_SKU, VARIANT_TITLE, VARIANT_OPTION_VALUES, VARIANT_ATTRIBUTES, VARIANT_POSITION,
+	VARIANT_WEIGHT
 };
 static const char *const variant_not_null[] = {"sku", "option_values", "attributes", "position", NULL};
 
@@ -95,6 +97,10 @@ parse_variant(Jsonb *data, bool create, CommerceValue *values)
 	commerce_check_size("variant", "attributes", &values[VARIANT_ATTRIBUTES], 65536);
 	if (sku->present && strpbrk(text_to_cstring(DatumGetTextPP(sku->value)), " \t\r\n\v\f") != NULL)
 		commerce_invalid_input("variant", "field \"sku\" must not contain white space");
+	if (values[VARIANT_WEIGHT].present && !values[VARIANT_WEIGHT].isnull &&
+		(DatumGetInt32(values[VARIANT_WEIGHT].value) < 0 ||
+		 DatumGetInt32(values[VARIANT_WEIGHT].value) > 100000000))
+		commerce_invalid_input("variant", "field \"weight_grams\" must be between 0 and 100000000 (null: unknown)");
 	if (options->present)
 	{
 		JsonbIterator *it = JsonbIteratorInit(&DatumGetJsonbP(options->value)->root);
@@ -177,9 +183,10 @@ commerce_create_variant(PG_FUNCTION_ARGS)
 	commerce_uuid_v7(&id);
 	commerce_prepare(&plan_insert,
 					 "INSERT INTO commerce.variants AS v (tenant_id, id, product_id, sku, title,"
-					 " option_values, attributes, position)"
+					 " option_values, attributes, position, weight_grams)"
 					 " VALUES ($1, $2, $3, $4->>'sku', $4->>'title', COALESCE($4->'option_values', '{}'),"
-					 " COALESCE($4->'attributes', '{}'), COALESCE(($4->>'position')::integer, 0))"
+					 " COALESCE($4->'attributes', '{}'), COALESCE(($4->>'position')::integer, 0),"
+					 " ($4->>'weight_grams')::integer)"
 					 " RETURNING " VARIANT_JSON,
 					 4, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, JSONBOID});
 	args[0] = UUIDPGetDatum(&cmd.tenant);
@@ -227,6 +234,7 @@ commerce_update_variant(PG_FUNCTION_ARGS)
 					   " option_values = CASE WHEN $3 ? 'option_values' THEN $3->'option_values' ELSE v.option_values END,"
 					   " attributes = CASE WHEN $3 ? 'attributes' THEN $3->'attributes' ELSE v.attributes END,"
 					   " position = CASE WHEN $3 ? 'position' THEN ($3->>'position')::integer ELSE v.position END,"
+					   " weight_grams = CASE WHEN $3 ? 'weight_grams' THEN ($3->>'weight_grams')::integer ELSE v.weight_grams END,"
 					   " version = v.version + 1, updated_at = pg_catalog.now()"
 					   " WHERE v.tenant_id OPERATOR(pg_catalog.=) $1 AND v.id OPERATOR(pg_catalog.=) $2"
 					   " RETURNING " VARIANT_JSON,

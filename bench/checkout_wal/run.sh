@@ -16,12 +16,17 @@
 # track = all: every SPI statement and foreign-key check, toplevel false)
 # and index entries written (B-tree insert records in pg_waldump --stats).
 #
-# Environment: N checkouts (2000), BENCH_TENANTS (16), VARIANTS (150).
+# Environment: N checkouts (2000), BENCH_TENANTS (16), VARIANTS (150);
+# CHECKOUT_SQL (bench/place_order/checkout.sql) and EXTRA_LOAD (an SQL file
+# loaded after load.sql) for variants, e.g. issue 17's
+# CHECKOUT_SQL=bench/place_order/checkout_shipping.sql
+# EXTRA_LOAD=bench/place_order/shipping_load.sql.
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/common.sh"
 cd "$REPO_ROOT"
 
 N=${N:-2000}
+CHECKOUT_SQL=${CHECKOUT_SQL:-bench/place_order/checkout.sql}
 BENCH_TENANTS=${BENCH_TENANTS:-16}
 bench_dir=$REPO_ROOT/tmp_check/bench-checkout-wal
 
@@ -40,6 +45,7 @@ export PGDATABASE=bench_wal
 psql -X -q -c "CREATE EXTENSION pgcommerce CASCADE" -c "CREATE EXTENSION pg_stat_statements" \
      -c "CREATE ROLE bench_gateway LOGIN" -c "GRANT commerce_gateway TO bench_gateway"
 psql -X -q -v tenants="$BENCH_TENANTS" -v variants=150 -f bench/place_order/load.sql
+[ -z "${EXTRA_LOAD:-}" ] || psql -X -q -v tenants="$BENCH_TENANTS" -f "$EXTRA_LOAD"
 
 q() { psql -X -qAt -c "$1"; }
 drained() {  # wait until every outbox row is published
@@ -52,7 +58,7 @@ drained() {  # wait until every outbox row is published
 
 # warm-up (plans, caches), then a clean window
 pgbench -n -U bench_gateway -c 1 -t 50 -D tenants="$BENCH_TENANTS" \
-        -f bench/place_order/checkout.sql >/dev/null
+        -f "$CHECKOUT_SQL" >/dev/null
 drained
 q "CHECKPOINT"
 outbox0=$(q "SELECT count(*) FROM commerce.outbox")
@@ -61,7 +67,7 @@ q "SELECT pg_stat_statements_reset()" >/dev/null
 lsn0=$(q "SELECT pg_current_wal_lsn()")
 
 pgbench -n -U bench_gateway -c 1 -t "$N" -D tenants="$BENCH_TENANTS" \
-        -f bench/place_order/checkout.sql | grep -E "^(number of transactions actually|tps)"
+        -f "$CHECKOUT_SQL" | grep -E "^(number of transactions actually|tps)"
 drained
 sleep 1   # the publisher's last batch commit and NOTIFY
 read -r bytes rec fpi <<<"$(q "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '$lsn0'), wal_records, wal_fpi FROM pg_stat_wal" | tr '|' ' ')"

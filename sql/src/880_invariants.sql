@@ -41,10 +41,12 @@ LANGUAGE sql STABLE AS $$
               THEN coalesce(i.reserved, 0) OPERATOR(pg_catalog.<>) coalesce(h.quantity, 0)
               ELSE coalesce(i.reserved, 0) OPERATOR(pg_catalog.<) coalesce(h.quantity, 0) END
   UNION ALL
-  -- a placed order's figures are the sums of its lines and adjustments
+  -- a placed order's figures are the sums of its lines, shipping and
+  -- adjustments (its tax is its lines' and its shipping charge's)
   SELECT 'order_total_is_sum_of_parts', o.tenant_id, o.id,
-         pg_catalog.format('subtotal %s (lines %s), tax_total %s (lines %s), adjustment_total %s (adjustments %s), total %s',
-                           o.subtotal, s.amount, o.tax_total, s.tax, o.adjustment_total, a.net, o.total)
+         pg_catalog.format('subtotal %s (lines %s), tax_total %s (lines %s, shipping %s), shipping_total %s, adjustment_total %s (adjustments %s), total %s',
+                           o.subtotal, s.amount, o.tax_total, s.tax, o.shipping_tax, o.shipping_total,
+                           o.adjustment_total, a.net, o.total)
     FROM commerce.orders o
     CROSS JOIN LATERAL (
       SELECT coalesce(pg_catalog.sum(l.amount), 0) AS amount, coalesce(pg_catalog.sum(l.tax_amount), 0) AS tax
@@ -56,9 +58,10 @@ LANGUAGE sql STABLE AS $$
         FROM commerce.order_adjustments d
        WHERE d.tenant_id OPERATOR(pg_catalog.=) o.tenant_id AND d.order_id OPERATOR(pg_catalog.=) o.id) a
    WHERE o.placed_at IS NOT NULL
-     AND (o.subtotal OPERATOR(pg_catalog.<>) s.amount OR o.tax_total OPERATOR(pg_catalog.<>) s.tax
+     AND (o.subtotal OPERATOR(pg_catalog.<>) s.amount
+          OR o.tax_total OPERATOR(pg_catalog.<>) (s.tax OPERATOR(pg_catalog.+) o.shipping_tax)
           OR o.adjustment_total OPERATOR(pg_catalog.<>) a.net
-          OR o.total OPERATOR(pg_catalog.<>) (o.subtotal
+          OR o.total OPERATOR(pg_catalog.<>) (o.subtotal OPERATOR(pg_catalog.+) o.shipping_total
                OPERATOR(pg_catalog.+) CASE WHEN o.prices_include_tax THEN 0 ELSE o.tax_total END
                OPERATOR(pg_catalog.+) o.adjustment_total))
   UNION ALL

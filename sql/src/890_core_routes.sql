@@ -78,7 +78,16 @@ BEGIN
     ('GET',   '/v1/tenants/{id}',                  'get_tenant',         200, 'platform_admin', 'Read a tenant', NULL),
     ('GET',   '/v1/price-lists/{price_list}/prices/{price}', 'get_price', 200, 'tenant', 'Read a price of a price list', NULL),
     ('GET',   '/v1/customers/{customer_id}/addresses/{address_id}', 'get_customer_address', 200, 'tenant', 'Read a customer address', NULL),
-    ('GET',   '/v1/tax-rates/{id}',                'get_tax_rate',       200, 'tenant', 'Read a tax rate', NULL)
+    ('GET',   '/v1/tax-rates/{id}',                'get_tax_rate',       200, 'tenant', 'Read a tax rate', NULL),
+    -- issue 17: shipping methods, the cart's addresses and method (530_shipping.sql)
+    ('POST',  '/v1/shipping-methods',              'create_shipping_method',  201, 'tenant', 'Create a shipping method', NULL),
+    ('GET',   '/v1/shipping-methods',              'list_shipping_methods',   200, 'tenant', 'List shipping methods', NULL),
+    ('GET',   '/v1/shipping-methods/{id}',         'get_shipping_method',     200, 'tenant', 'Read a shipping method', NULL),
+    ('PATCH', '/v1/shipping-methods/{id}',         'update_shipping_method',  200, 'tenant', 'Update a shipping method', NULL),
+    ('POST',  '/v1/shipping-methods/{id}/archive', 'archive_shipping_method', 200, 'tenant', 'Archive a shipping method', NULL),
+    ('PUT',   '/v1/orders/{id}/addresses',         'set_order_addresses',     200, 'tenant', 'Set the shipping and billing addresses of a draft order', NULL),
+    ('PUT',   '/v1/orders/{id}/shipping-method',   'set_shipping_method',     200, 'tenant', 'Choose the shipping method of a draft order', NULL),
+    ('GET',   '/v1/orders/{order_id}/shipping-options', 'list_shipping_options', 200, 'tenant', 'The shipping methods that can ship a draft order, priced for it', NULL)
   ) AS t(method, path, fname, status, auth, summary, location)
   LOOP
     -- Exactly one function of that name in schema commerce, or no route.

@@ -327,6 +327,101 @@ BEGIN
 END
 $$;
 
+-- Issue 17: addresses and shipping (sql/src/530_shipping.sql,
+-- docs/shipping.md): their schemas, the new fields of Order, Variant,
+-- OrderCreate and CheckoutCreate, and the routes' documents.
+DO $$
+DECLARE
+  r record;
+  ref constant text := '#/components/schemas/';
+  address_in constant text := '{"required": ["line1", "city", "country"], "properties": {
+        "first_name": {"type": ["string", "null"], "maxLength": 100}, "last_name": {"type": ["string", "null"], "maxLength": 100},
+        "company": {"type": ["string", "null"], "maxLength": 200}, "line1": {"type": "string", "minLength": 1, "maxLength": 200},
+        "line2": {"type": ["string", "null"], "maxLength": 200}, "city": {"type": "string", "minLength": 1, "maxLength": 100},
+        "region": {"type": ["string", "null"], "maxLength": 100}, "postal_code": {"type": ["string", "null"], "maxLength": 20},
+        "country": @ref:CountryCode, "phone": {"type": ["string", "null"], "maxLength": 32}}}';
+  addresses_in constant text := '"shipping_address": {"oneOf": [@ref:OrderAddress, {"type": "null"}]}, "shipping_address_id": @uuid?,
+        "billing_address": {"oneOf": [@ref:OrderAddress, {"type": "null"}]}, "billing_address_id": @uuid?';
+BEGIN
+  PERFORM commerce.describe_schema('CountryCode', '{"type": "string", "pattern": "^[A-Z]{2}$", "description": "An assigned ISO 3166-1 alpha-2 country code.", "examples": ["DE"]}');
+  PERFORM commerce.describe_schema('OrderAddress',
+    pg_temp.api_expand(address_in) || '{"type": "object", "additionalProperties": false, "description": "A postal address on an order (a copy: later changes to a saved customer address do not move it)."}');
+  PERFORM commerce.describe_schema('WeightBand', '{"type": "object", "required": ["up_to_grams", "amount"], "additionalProperties": false, "properties": {"up_to_grams": {"type": "integer", "minimum": 1, "maximum": 2147483647}, "amount": {"type": "integer", "format": "int64", "minimum": 0}}}');
+  PERFORM commerce.describe_schema('OrderShippingMethod', pg_temp.api_out(pg_temp.api_expand('{"properties": {"id": @uuid, "name": @str?,
+        "amount": @money, "tax_rate_ppm": @int, "tax_amount": @money}}')));
+  PERFORM commerce.describe_schema('ShippingMethod', pg_temp.api_out(pg_temp.api_expand('{"properties": {"id": @uuid,
+        "object": {"const": "shipping_method"}, "name": @str, "kind": {"type": "string", "enum": ["flat_rate", "free_over", "weight_bands"]},
+        "currency": @cur, "amount": @money?, "free_over_amount": @money?,
+        "weight_bands": {"type": ["array", "null"], "items": @ref:WeightBand},
+        "countries": {"type": "array", "items": @ref:CountryCode}, "tax_category": @str?,
+        "status": {"type": "string", "enum": ["active", "archived"]}, "metadata": @meta,
+        "version": @ver, "created_at": @ts, "updated_at": @ts}}')));
+  PERFORM commerce.describe_schema('ShippingMethodPage', '{"type": "object", "required": ["data", "next_cursor"],
+      "description": "A page of a list: pass next_cursor as ?after= for the next one (null: the last page).",
+      "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/ShippingMethod"}}, "next_cursor": {"type": ["string", "null"]}}}');
+  PERFORM commerce.describe_schema('ShippingMethodCreate', pg_temp.api_expand('{"required": ["name", "kind", "currency", "countries"], "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 200}, "kind": {"type": "string", "enum": ["flat_rate", "free_over", "weight_bands"]},
+        "currency": @cur, "amount": {"type": "integer", "format": "int64", "minimum": 0, "description": "flat_rate, free_over: minor units."},
+        "free_over_amount": {"type": "integer", "format": "int64", "minimum": 0, "description": "free_over: a subtotal at or above it ships free."},
+        "weight_bands": {"type": "array", "minItems": 1, "maxItems": 50, "items": @ref:WeightBand},
+        "countries": {"type": "array", "minItems": 1, "maxItems": 250, "uniqueItems": true, "items": @ref:CountryCode},
+        "tax_category": {"type": ["string", "null"], "minLength": 1, "maxLength": 100}, "metadata": @meta}}') || '{"type": "object", "additionalProperties": false}');
+  PERFORM commerce.describe_schema('ShippingMethodUpdate', (SELECT (s.schema - 'required') #- '{properties,kind}' #- '{properties,currency}'
+                                                               FROM commerce.api_schemas s WHERE s.name = 'ShippingMethodCreate'));
+  PERFORM commerce.describe_schema('OrderAddressesSet', pg_temp.api_expand('{"properties": {' || addresses_in || '}}')
+                                                         || '{"type": "object", "additionalProperties": false, "minProperties": 1}');
+  PERFORM commerce.describe_schema('ShippingOption', pg_temp.api_out(pg_temp.api_expand('{"properties": {"shipping_method_id": @uuid,
+        "name": @str, "amount": @money, "tax_rate_ppm": @int, "tax_amount": @money,
+        "total": {"type": "integer", "format": "int64", "description": "The order''s total with this method."}}}')));
+  PERFORM commerce.describe_schema('ShippingOptionPage', '{"type": "object", "required": ["data", "next_cursor"],
+      "description": "Every method that can ship the cart, in creation order: next_cursor is always null.",
+      "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/ShippingOption"}}, "next_cursor": {"type": "null"}}}');
+  PERFORM commerce.describe_schema('ShippingMethodChoice', '{"type": "object", "required": ["shipping_method_id"], "additionalProperties": false,
+      "properties": {"shipping_method_id": {"type": ["string", "null"], "format": "uuid", "description": "null clears the choice."}}}');
+  -- the new fields of existing schemas
+  FOR r IN SELECT * FROM (VALUES
+    ('Order', '{"shipping_total": @money, "shipping_tax": @money,
+        "shipping_address": {"oneOf": [@ref:OrderAddress, {"type": "null"}]}, "billing_address": {"oneOf": [@ref:OrderAddress, {"type": "null"}]},
+        "shipping_method": {"oneOf": [@ref:OrderShippingMethod, {"type": "null"}]}}', true),
+    ('Variant', '{"weight_grams": {"type": ["integer", "null"], "minimum": 0, "maximum": 100000000}}', true),
+    ('VariantCreate', '{"weight_grams": {"type": ["integer", "null"], "minimum": 0, "maximum": 100000000}}', false),
+    ('VariantUpdate', '{"weight_grams": {"type": ["integer", "null"], "minimum": 0, "maximum": 100000000}}', false),
+    ('OrderCreate', '{' || addresses_in || ', "shipping_method_id": @uuid?}', false),
+    ('CheckoutCreate', '{' || addresses_in || ', "shipping_method_id": @uuid?}', false)
+  ) AS t(name, props, answer) LOOP
+    PERFORM commerce.describe_schema(r.name, (SELECT jsonb_set(s.schema, '{properties}', (s.schema -> 'properties') || pg_temp.api_expand(r.props))
+                                                     || CASE WHEN r.answer THEN jsonb_build_object('required',
+                                                          (s.schema -> 'required') || (SELECT jsonb_agg(k) FROM jsonb_object_keys(pg_temp.api_expand(r.props)) k))
+                                                        ELSE '{}'::jsonb END
+                                                FROM commerce.api_schemas s WHERE s.name = r.name));
+  END LOOP;
+  FOR r IN SELECT * FROM (VALUES
+    ('POST',  '/v1/shipping-methods', 'ShippingMethodCreate', 'ShippingMethod', '{"422": "Unknown currency or a negative amount (unknown_currency, negative_amount)."}'),
+    ('GET',   '/v1/shipping-methods', NULL, 'ShippingMethodPage', '{}'),
+    ('GET',   '/v1/shipping-methods/{id}', NULL, 'ShippingMethod', '{"404": "No such shipping method in this tenant (not_found)."}'),
+    ('PATCH', '/v1/shipping-methods/{id}', 'ShippingMethodUpdate', 'ShippingMethod', '{"403": "A customer token may not (permission_denied).", "404": "No such shipping method (not_found)."}'),
+    ('POST',  '/v1/shipping-methods/{id}/archive', NULL, 'ShippingMethod', '{"403": "A customer token may not (permission_denied).", "404": "No such shipping method (not_found).", "409": "Already archived (shipping_method_unavailable)."}'),
+    ('PUT',   '/v1/orders/{id}/addresses', 'OrderAddressesSet', 'Order', '{"404": "No such order, or no such saved address of the order''s customer (not_found).", "409": "Not a draft, or clearing the address of a chosen method (invalid_transition, shipping_address_required).", "422": "The chosen method does not ship to the new country (shipping_country_not_served)."}'),
+    ('GET',   '/v1/orders/{order_id}/shipping-options', NULL, 'ShippingOptionPage', '{"404": "No such order (not_found).", "409": "Not a draft, or no shipping address yet (invalid_transition, shipping_address_required)."}'),
+    ('PUT',   '/v1/orders/{id}/shipping-method', 'ShippingMethodChoice', 'Order', '{"404": "No such order or shipping method (not_found).", "409": "Not a draft, no shipping address, or the method cannot ship it: archived, weight unknown or beyond its bands (invalid_transition, shipping_address_required, shipping_method_unavailable).", "422": "The method does not ship to the address''s country, or is in another currency (shipping_country_not_served, currency_mismatch)."}')
+  ) AS t(method, path, request, response, errors)
+  LOOP
+    CONTINUE WHEN NOT EXISTS (SELECT 1 FROM commerce.routes x WHERE x.method = r.method AND x.path = r.path);
+    PERFORM commerce.describe_route(r.method, r.path,
+      (SELECT split_part(p.proname, '_', 1)
+              || coalesce(string_agg(initcap(w), '' ORDER BY n) FILTER (WHERE n > 1), '')
+         FROM commerce.routes x JOIN pg_proc p ON p.oid = x.handler::oid,
+              unnest(string_to_array(p.proname, '_')) WITH ORDINALITY u(w, n)
+        WHERE x.method = r.method AND x.path = r.path
+        GROUP BY p.proname),
+      'Shipping',
+      CASE WHEN r.request IS NOT NULL THEN jsonb_build_object('$ref', ref || r.request) END,
+      jsonb_build_object('$ref', ref || r.response),
+      r.errors::jsonb, '{}'::jsonb);
+  END LOOP;
+END
+$$;
+
 DROP FUNCTION pg_temp.api_expand(text);
 DROP FUNCTION pg_temp.api_out(jsonb);
 

@@ -100,7 +100,12 @@ BEGIN
       -- issue 14: the gateway's plugin gate (sql/src/870_plugins.sql)
       ('plugin_enabled', 'read'),
       -- issue 17: list filters (sql/src/540_list_filters.sql): no rows behind them
-      ('filter_schema', 'context'), ('ts_match_leakproof', 'context'))
+      ('filter_schema', 'context'), ('ts_match_leakproof', 'context'),
+      -- issue 17: addresses and shipping (sql/src/530_shipping.sql)
+      ('get_shipping_method', 'read'), ('list_shipping_methods', 'read'),
+      ('create_shipping_method', 'command'), ('update_shipping_method', 'command'),
+      ('archive_shipping_method', 'command'), ('set_order_addresses', 'command'),
+      ('set_shipping_method', 'command'), ('list_shipping_options', 'read'))
            SELECT p.oid::pg_catalog.regprocedure AS fn, c.class
              FROM pg_catalog.pg_proc p
              LEFT JOIN classes c ON c.name OPERATOR(pg_catalog.=) p.proname

@@ -66,7 +66,7 @@ SELECT is(commerce.create_product('{"title": "日本"}')->>'handle', 'product', 
 -- variants
 SELECT commerce.create_variant((:'p'::jsonb->>'id')::uuid, '{"sku": "SHIRT-S-WHITE", "title": "S / white", "option_values": {"Size": "S", "Color": "white"}}', 'var-1') AS v \gset
 SELECT is(:'v'::jsonb - ARRAY['id', 'created_at', 'updated_at'],
-          format('{"object": "variant", "product_id": "%s", "sku": "SHIRT-S-WHITE", "title": "S / white", "option_values": {"Size": "S", "Color": "white"}, "attributes": {}, "position": 0, "version": 1}',
+          format('{"object": "variant", "product_id": "%s", "sku": "SHIRT-S-WHITE", "title": "S / white", "option_values": {"Size": "S", "Color": "white"}, "attributes": {}, "position": 0, "weight_grams": null, "version": 1}',
                  :'p'::jsonb->>'id')::jsonb, 'create_variant returns the variant');
 SELECT is(commerce.create_variant((:'p'::jsonb->>'id')::uuid, '{"sku": "SHIRT-S-WHITE", "title": "S / white", "option_values": {"Size": "S", "Color": "white"}}', 'var-1'),
           :'v'::jsonb, 'create_variant replayed with its key returns the first response');
@@ -92,7 +92,7 @@ SELECT commerce.create_variant((:'p'::jsonb->>'id')::uuid, '{"sku": "SHIRT-M-BLU
 
 SELECT is(commerce.update_variant((:'v'::jsonb->>'id')::uuid, '{"sku": "SHIRT-S-WHT", "attributes": {"weight_g": 180}}', 1, 'var-upd')
             - ARRAY['id', 'created_at', 'updated_at', 'product_id', 'object', 'title', 'option_values', 'position'],
-          '{"sku": "SHIRT-S-WHT", "attributes": {"weight_g": 180}, "version": 2}'::jsonb, 'update_variant changes SKU and attributes');
+          '{"sku": "SHIRT-S-WHT", "attributes": {"weight_g": 180}, "weight_grams": null, "version": 2}'::jsonb, 'update_variant changes SKU and attributes');
 SELECT is(pg_temp.error_code(format($$SELECT commerce.update_variant(%L, '{"title": "x"}', 1)$$, :'v'::jsonb->>'id')),
           'version_conflict', 'update_variant checks expected_version');
 SELECT is(pg_temp.error_code(format($$SELECT commerce.update_variant(%L, '{"sku": "SHIRT-M-BLUE"}')$$, :'v'::jsonb->>'id')),

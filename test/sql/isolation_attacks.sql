@@ -109,7 +109,12 @@ INSERT INTO id_attacks VALUES
   ('payment',        'SELECT commerce.get_payment(%L)'),
   ('payment',        'SELECT commerce.capture_payment(%L)'),
   ('payment',        'SELECT commerce.void_payment(%L)'),
-  ('customer',       'SELECT commerce.create_order(jsonb_build_object(''currency'', ''EUR'', ''customer_id'', %L::text))');
+  ('customer',       'SELECT commerce.create_order(jsonb_build_object(''currency'', ''EUR'', ''customer_id'', %L::text))'),
+  ('shipping_method','SELECT commerce.get_shipping_method(%L)'),
+  ('shipping_method','SELECT commerce.update_shipping_method(%L, ''{"name": "x"}'')'),
+  ('shipping_method','SELECT commerce.archive_shipping_method(%L)'),
+  ('order',          'SELECT commerce.set_shipping_method(%L, ''{"shipping_method_id": null}'')'),
+  ('order',          'SELECT commerce.set_order_addresses(%L, ''{"billing_address": null}'')');
 GRANT SELECT ON id_attacks TO PUBLIC;
 
 SELECT plan((SELECT count(*)::int * 6 FROM attack_tables) + (SELECT count(*)::int * 3 FROM id_attacks) + 25);

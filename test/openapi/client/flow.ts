@@ -6,7 +6,7 @@
 // lines, places it (an Idempotency-Key replayed), authorizes a payment;
 // staff capture it with If-Match and read the events; then every other
 // core operation once (groups, categories, addresses, tax, checkout, void,
-// refund, cancel, fulfil, tenants, plugins), so each answer meets its schema. Every answer is
+// refund, cancel, fulfil, tenants, plugins, shipping), so each answer meets its schema. Every answer is
 // checked for what the document promises (status, headers, typed fields).
 // Environment: BASE_URL, JWT_SECRET, TENANT_ID, RUN (unique per run).
 // Exit 0 and "flow ok" when every step did what it should.
@@ -239,6 +239,47 @@ async function tourOrders(customer: Client, variant: string, paidOrder: string, 
   check(ok("list orders", await staff.GET("/v1/orders", { params: { query: { limit: 2 } } }), 200).next_cursor !== null, "more than one page");
 }
 
+/* Issue 17: shipping methods, the cart's address and method, checkout with both. */
+async function tourShipping(customer: Client, variant: string): Promise<void> {
+  const method = ok("create shipping method", await staff.POST("/v1/shipping-methods", {
+    body: { name: `Standard ${run}`, kind: "flat_rate", currency: "EUR", amount: 490, countries: ["DE", "AT"] },
+  }), 201);
+  check(method.kind === "flat_rate" && method.countries.length === 2, "the method");
+  ok("get shipping method", await customer.GET("/v1/shipping-methods/{id}", { params: { path: { id: method.id } } }), 200);
+  ok("list shipping methods", await customer.GET("/v1/shipping-methods", {}), 200);
+  const changed = ok("update shipping method", await staff.PATCH("/v1/shipping-methods/{id}", {
+    params: { path: { id: method.id }, header: ifMatch(method.version) }, body: { amount: 590 },
+  }), 200);
+  check(changed.amount === 590, "the new amount");
+  const cart = ok("cart to ship", await customer.POST("/v1/orders", {
+    body: { currency: "EUR", lines: [{ variant_id: variant, quantity: 1 }] },
+  }), 201);
+  const addressed = ok("set addresses", await customer.PUT("/v1/orders/{id}/addresses", {
+    params: { path: { id: cart.id } },
+    body: { shipping_address: { line1: "1 Hauptstr.", city: "Berlin", postal_code: "10115", country: "DE" } },
+  }), 200);
+  check(addressed.shipping_address?.country === "DE" && addressed.billing_address === null, "the address");
+  const options = ok("list shipping options", await customer.GET("/v1/orders/{order_id}/shipping-options", {
+    params: { path: { order_id: cart.id } },
+  }), 200);
+  check(options.data.some((o) => o.shipping_method_id === method.id && o.amount === 590), "the method is an option");
+  const shipped = ok("set shipping method", await customer.PUT("/v1/orders/{id}/shipping-method", {
+    params: { path: { id: cart.id } }, body: { shipping_method_id: method.id },
+  }), 200);
+  check(shipped.shipping_total === 590 && shipped.shipping_method?.name === `Standard ${run}`, "shipping priced into the cart");
+  check(shipped.total === shipped.subtotal + shipped.shipping_total + (shipped.prices_include_tax ? 0 : shipped.tax_total),
+    "the total is the sum of its parts");
+  const placed = ok("checkout with shipping", await customer.POST("/v1/checkout", {
+    body: { currency: "EUR", lines: [{ variant_id: variant, quantity: 1 }], shipping_method_id: method.id,
+            shipping_address: { line1: "2 Ring", city: "Vienna", country: "AT" } },
+  }), 201);
+  check(placed.shipping_method?.amount === 590, "the snapshot");
+  const archived = ok("archive shipping method", await staff.POST("/v1/shipping-methods/{id}/archive", {
+    params: { path: { id: method.id } },
+  }), 200);
+  check(archived.status === "archived", "archived");
+}
+
 async function tourTenants(): Promise<void> {
   const admin = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${token("platform_admin", "ops")}` } });
   const t = ok("create tenant", await admin.POST("/v1/tenants", {
@@ -299,6 +340,7 @@ async function main(): Promise<void> {
   await tourCustomers(me.id);
   await tourCatalog(variant);
   await tourOrders(customer, variant, order.id, payment.id);
+  await tourShipping(customer, variant);
   await tourTenants();
   await tourPlugins();
   await events(["product.created", "order.placed", "payment.authorized", "payment.captured", "order.fulfilled"]);
