@@ -117,6 +117,20 @@ push_line(JsonbParseState **state, const OrderLine *line)
 	push_string(state, "tax_category", line->tax_category);
 	push_int64(state, "tax_rate_ppm", !line->priced, line->tax_rate_ppm);
 	push_int64(state, "tax_amount", !line->priced, line->tax_amount);
+	push_int64(state, "discount_amount", false, line->discount_amount);
+	pushJsonbValue(state, WJB_END_OBJECT, NULL);
+}
+
+/* One discount of an order (promotions.h), as an object of "discounts". */
+static void
+push_discount(JsonbParseState **state, const OrderDiscount *d)
+{
+	pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
+	push_uuid(state, "promotion_id", false, &d->promotion_id);
+	push_string(state, "code", d->has_code ? d->code : NULL);
+	push_string(state, "name", d->name);
+	push_string(state, "scope", d->line_scope ? "line" : "order");
+	push_int64(state, "amount", false, d->amount);
 	pushJsonbValue(state, WJB_END_OBJECT, NULL);
 }
 
@@ -146,6 +160,7 @@ order_render(const Order *order, bool with_lines)
 	push_string(&state, "tax_rounding_mode", order->tax.half_up ? "half_up" : "half_even");
 	push_string(&state, "tax_rounding_scope", order->tax.per_order ? "order" : "line");
 	push_int64(&state, "subtotal", false, order->subtotal);
+	push_int64(&state, "discount_total", false, order->discount_total);
 	push_int64(&state, "tax_total", false, order->tax_total);
 	push_int64(&state, "total", false, order->total);
 	if (draft)
@@ -159,6 +174,11 @@ order_render(const Order *order, bool with_lines)
 		pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
 		for (i = 0; i < order->nlines; i++)
 			push_line(&state, &order->lines[i]);
+		pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+		push_key(&state, "discounts");
+		pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+		for (i = 0; i < order->ndiscounts; i++)
+			push_discount(&state, &order->discounts[i]);
 		pushJsonbValue(&state, WJB_END_ARRAY, NULL);
 	}
 	push_key(&state, "metadata");

@@ -27,6 +27,7 @@
 #include "errors.h"
 #include "inventory.h"
 #include "order_rules.h"
+#include "promotions.h"
 #include "resolve_price.h"
 #include "tax_rules.h"
 #include "tenant_context.h"
@@ -58,6 +59,7 @@ static int	compare_lines_by_variant(const void *a, const void *b);
 static void read_lines_catalog(const Order *order, TimestampTz at);
 static bool line_from_catalog(const Order *order, OrderLine *line, HeapTuple row,
 							  TupleDesc desc, bool placing);
+static void order_totals(Order *order, int64 tax_total);
 
 /* --- the state machine --------------------------------------------------- */
 
@@ -268,14 +270,15 @@ new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *tenant,
 		{"customer_id", CF_UUID, false, 0},
 		{"lines", CF_ARRAY, true, ORDER_LINES_MAX},
 		{"metadata", CF_OBJECT, false, 50},
+		{"discount_code", CF_TEXT, false, 64},	/* promotions.h */
 	};
-	CommerceValue in[lengthof(draft_fields)];
+	CommerceValue in[lengthof(checkout_fields)];
 	Order	   *order = palloc0(sizeof(Order));
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 
 	commerce_require_arg(fcinfo, data_arg, "data");
 	commerce_parse_object(PG_GETARG_JSONB_P(data_arg), "order", lines_required ? checkout_fields : draft_fields,
-						  lengthof(draft_fields), in);
+						  lines_required ? lengthof(checkout_fields) : lengthof(draft_fields), in);
 	order->tenant = *tenant;
 	commerce_uuid_v7(&order->id);
 	commerce_require_currency(DatumGetTextPP(in[0].value));
@@ -287,6 +290,16 @@ new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *tenant,
 	parse_lines(in[2].present && !in[2].isnull ? DatumGetJsonbP(in[2].value) : NULL, order);
 	order->metadata = in[3].present && !in[3].isnull ? DatumGetJsonbP(in[3].value)
 		: DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
+	if (lines_required && in[4].present && !in[4].isnull)
+	{
+		char	   *code = text_to_cstring(DatumGetTextPP(in[4].value));
+
+		if (!promotion_code_is_valid(code))
+			ereport_invalid_input("field \"order.discount_code\" must be 1-64 letters, digits, _ or -");
+		for (char *p = code; *p; p++)
+			*p = pg_toupper((unsigned char) *p);
+		order->discount_code = code;
+	}
 	strlcpy(order->status, "draft", sizeof(order->status));
 	strlcpy(order->payment_status, "unpaid", sizeof(order->payment_status));
 	order->version = 1;
@@ -369,8 +382,8 @@ read_lines_catalog(const Order *order, TimestampTz at)
 {
 	Datum	   *variants = palloc(sizeof(Datum) * (order->nlines + 1));
 	Datum	   *quantities = palloc(sizeof(Datum) * (order->nlines + 1));
-	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	int			i;
 
 	/* generic: the arrays make a custom plan look cheaper, re-planned each call */
@@ -380,7 +393,15 @@ read_lines_catalog(const Order *order, TimestampTz at)
 					 "      OR v.title OPERATOR(pg_catalog.=) cp.title THEN cp.title"
 					 "      ELSE cp.title OPERATOR(pg_catalog.||) ' - ' OPERATOR(pg_catalog.||) v.title END,"
 					 " cp.tax_category, cp.status OPERATOR(pg_catalog.=) 'active',"
-					 " tier.amount, tier.price_list_id, rate.rate_ppm"
+					 " tier.amount, tier.price_list_id, rate.rate_ppm,"
+					 /* promotions.h: anything to evaluate? (run once: no outer reference) */
+					 " EXISTS (SELECT FROM commerce.promotions pr"
+					 "         WHERE pr.tenant_id OPERATOR(pg_catalog.=) $1"
+					 "           AND pr.status OPERATOR(pg_catalog.=) 'active')"
+					 " OR EXISTS (SELECT FROM commerce.order_discounts od"
+					 "            WHERE od.tenant_id OPERATOR(pg_catalog.=) $1"
+					 "              AND od.order_id OPERATOR(pg_catalog.=) $7),"
+					 " v.product_id, cp.category_id"
 					 " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) WITH ORDINALITY AS line(variant_id, quantity, ord)"
 					 " LEFT JOIN commerce.variants v"
 					 "   ON v.tenant_id OPERATOR(pg_catalog.=) $1"
@@ -397,8 +418,8 @@ read_lines_catalog(const Order *order, TimestampTz at)
 					 " LEFT JOIN LATERAL (" TAX_RATE_SQL("cp.tax_category") ") rate"
 					 "   ON v.id IS NOT NULL"
 					 " ORDER BY line.ord",
-					 6, (Oid[]) {UUIDOID, UUIDARRAYOID, INT4ARRAYOID, TEXTOID, UUIDOID,
-		TIMESTAMPTZOID});
+					 7, (Oid[]) {UUIDOID, UUIDARRAYOID, INT4ARRAYOID, TEXTOID, UUIDOID,
+		TIMESTAMPTZOID, UUIDOID});
 	for (i = 0; i < order->nlines; i++)
 	{
 		variants[i] = UUIDPGetDatum(&order->lines[i].variant_id);
@@ -414,6 +435,7 @@ read_lines_catalog(const Order *order, TimestampTz at)
 	if (!order->has_customer)
 		nulls[4] = 'n';
 	values[5] = TimestampTzGetDatum(at);
+	values[6] = UUIDPGetDatum(&order->id);
 	if (commerce_execute(plan_lines_catalog, values, nulls, true, 0) != (uint64) order->nlines)
 		elog(ERROR, "pricing returned " UINT64_FORMAT " rows for %d lines",
 			 SPI_processed, order->nlines);
@@ -437,6 +459,11 @@ line_from_catalog(const Order *order, OrderLine *line, HeapTuple row, TupleDesc 
 	line->sku = SPI_getvalue(row, desc, 2);
 	line->title = SPI_getvalue(row, desc, 3);
 	line->tax_category = SPI_getvalue(row, desc, 4);
+	line->product_id = *DatumGetUUIDP(SPI_getbinval(row, desc, 10, &isnull));
+	d = SPI_getbinval(row, desc, 11, &isnull);
+	line->has_category = !isnull;
+	if (!isnull)
+		line->category_id = *DatumGetUUIDP(d);
 	d = SPI_getbinval(row, desc, 5, &isnull);
 	if (placing && !(!isnull && DatumGetBool(d)))
 		ereport(ERROR,
@@ -488,28 +515,84 @@ order_price(Order *order, bool placing)
 	int			npriced = 0;
 	int			i;
 
+	int64		net_subtotal;
+	int64		tax_total;
+	int64		net_total;
+
 	tax_settings_load(&order->tenant, &order->tax);
 	order->all_priced = true;
+	order->promotions_possible = false;
 	if (order->nlines > 0)
+	{
+		bool		isnull;
+
 		read_lines_catalog(order, GetCurrentTransactionStartTimestamp());
+		order->promotions_possible =
+			DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9, &isnull));
+	}
 	for (i = 0; i < order->nlines; i++)
 	{
 		OrderLine  *line = &order->lines[i];
 
+		line->discount_amount = 0;
 		if (!line_from_catalog(order, line, SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
 							   placing))
 		{
 			order->all_priced = false;
 			continue;
 		}
-		amounts[npriced] = line->amount;
-		rates[npriced] = line->tax_rate_ppm;
 		priced_index[npriced++] = i;
 	}
+	/* discounts first: tax is on what the customer pays (promotions.h) */
+	order->ndiscounts = 0;
+	if (order->promotions_possible || order->discount_code != NULL)
+		promotion_apply(order, placing);
+	for (i = 0; i < npriced; i++)
+	{
+		OrderLine  *line = &order->lines[priced_index[i]];
+
+		amounts[i] = line->amount - line->discount_amount;
+		rates[i] = line->tax_rate_ppm;
+	}
 	tax_compute(npriced, amounts, rates, &order->tax, taxes,
-				&order->subtotal, &order->tax_total, &order->total);
+				&net_subtotal, &tax_total, &net_total);
 	for (i = 0; i < npriced; i++)
 		order->lines[priced_index[i]].tax_amount = taxes[i];
+	order_totals(order, tax_total);
+}
+
+/*
+ * order_totals
+ *		The one place an order's figures are summed (docs/orders.md,
+ *		Totals), from its priced lines:
+ *		  subtotal       = sum of line amounts (before discounts)
+ *		  discount_total = sum of line discount_amount
+ *		  tax_total      = sum of line tax_amount (on the discounted amounts)
+ *		  total          = subtotal - discount_total
+ *		                   + tax_total when prices exclude tax
+ *		Plugins' adjustments are added to total when placing
+ *		(commerce_adjust_order, orders.adjustment_total). The table's
+ *		orders_total_is_sum CHECK states the same formula.
+ */
+static void
+order_totals(Order *order, int64 tax_total)
+{
+	int64		subtotal = 0;
+	int64		discounts = 0;
+
+	for (int i = 0; i < order->nlines; i++)
+	{
+		if (!order->lines[i].priced)
+			continue;
+		subtotal = commerce_add_amounts(subtotal, order->lines[i].amount);
+		discounts = commerce_add_amounts(discounts, order->lines[i].discount_amount);
+	}
+	order->subtotal = subtotal;
+	order->discount_total = discounts;
+	order->tax_total = tax_total;
+	order->total = subtotal - discounts;
+	if (!order->tax.prices_include_tax)
+		order->total = commerce_add_amounts(order->total, tax_total);
 }
 
 /* --- stock and numbering ----------------------------------------------------- */
@@ -563,6 +646,9 @@ order_reserve(Order *order)
 		quantities[i] = order->lines[i].quantity;
 	}
 	commerce_reserve_stock_lines(&order->tenant, order->nlines, variants, quantities);
+	/* lock order: stock rows, then code rows, then the order counter */
+	if (order->ndiscounts > 0)
+		promotion_take_usage(order);
 	strlcpy(order->status, "placed", sizeof(order->status));
 	order->has_at[ORDER_PLACED_AT] = true;
 	order->at[ORDER_PLACED_AT] = GetCurrentTransactionStartTimestamp();

@@ -28,6 +28,7 @@
 #include "command.h"
 #include "order_store.h"
 #include "outbox.h"
+#include "promotions.h"
 
 /* The order row as read_order_row() reads it; the version comes first, as
  * commerce_lock_version() wants it. */
@@ -37,7 +38,7 @@
 	" tax_rounding_scope OPERATOR(pg_catalog.=) 'order'," \
 	" subtotal, tax_total, total, amount_authorized, amount_captured, amount_refunded," \
 	" metadata, created_at, updated_at, placed_at, paid_at, fulfilled_at," \
-	" cancelled_at, refunded_at"
+	" cancelled_at, refunded_at, discount_total"
 
 #define ORDER_BY_ID \
 	" FROM commerce.orders" \
@@ -65,17 +66,17 @@ static Datum array_with_nulls(Datum *elements, bool *nulls, int n, Oid type);
 static void insert_lines(const Order *order, bool snapshot);
 
 /* The columns of insert_lines' arrays: id, variant_id, quantity, then the
- * eight of bind_line_snapshot. */
-#define NLINE_COLUMNS 11
+ * nine of bind_line_snapshot. */
+#define NLINE_COLUMNS 12
 static const Oid line_column_types[NLINE_COLUMNS] = {
 	UUIDOID, UUIDOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, UUIDOID, INT8OID, INT8OID, INT4OID,
-	INT8OID
+	INT8OID, INT8OID
 };
 
 /* The parameters of both order inserts. */
-static const Oid order_insert_types[13] = {
+static const Oid order_insert_types[14] = {
 	UUIDOID, UUIDOID, UUIDOID, TEXTOID, TEXTOID, BOOLOID, TEXTOID, TEXTOID, INT8OID, INT8OID,
-	INT8OID, JSONBOID, TIMESTAMPTZOID
+	INT8OID, JSONBOID, TIMESTAMPTZOID, INT8OID
 };
 
 /* --- reading ----------------------------------------------------------- */
@@ -125,6 +126,7 @@ read_order_row(const pg_uuid_t *tenant, const pg_uuid_t *id, Order *order)
 		order->has_at[i] = !isnull;
 		order->at[i] = isnull ? 0 : DatumGetTimestampTz(d);
 	}
+	order->discount_total = DatumGetInt64(SPI_getbinval(row, desc, 17 + ORDER_TIMESTAMPS, &isnull));
 	order->all_priced = true;
 }
 
@@ -195,6 +197,7 @@ read_line_row(HeapTuple row, TupleDesc desc, OrderLine *line)
 		line->tax_rate_ppm = DatumGetInt32(SPI_getbinval(row, desc, 10, &isnull));
 		line->tax_amount = DatumGetInt64(SPI_getbinval(row, desc, 11, &isnull));
 	}
+	line->discount_amount = DatumGetInt64(SPI_getbinval(row, desc, 12, &isnull));
 }
 
 /* The order's lines in the order they were added (UUIDv7 ids). */
@@ -207,7 +210,7 @@ order_load_lines(Order *order)
 
 	commerce_prepare(&plan_load_lines,
 					 "SELECT id, variant_id, quantity, sku, title, tax_category, price_list_id,"
-					 " unit_amount, amount, tax_rate_ppm, tax_amount FROM commerce.order_lines"
+					 " unit_amount, amount, tax_rate_ppm, tax_amount, discount_amount FROM commerce.order_lines"
 					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
 					 "   AND order_id OPERATOR(pg_catalog.=) $2 ORDER BY id",
 					 2, (Oid[]) {UUIDOID, UUIDOID});
@@ -218,6 +221,10 @@ order_load_lines(Order *order)
 	order->lines = palloc0(sizeof(OrderLine) * (n + 1));
 	for (i = 0; i < n; i++)
 		read_line_row(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, &order->lines[i]);
+	/* a placed order's discounts (a draft's are live: order_price) */
+	order->ndiscounts = 0;
+	if (order->discount_total > 0 && strcmp(order->status, "draft") != 0)
+		promotion_load_discounts(order);
 }
 
 /* --- writing the order row --------------------------------------------- */
@@ -243,7 +250,7 @@ order_load_lines(Order *order)
 #define INSERT_ORDER \
 	"INSERT INTO commerce.orders (tenant_id, id, number, customer_id, status," \
 	" currency, prices_include_tax, tax_rounding_mode, tax_rounding_scope," \
-	" subtotal, tax_total, total, metadata, created_at, updated_at, placed_at)"
+	" subtotal, tax_total, total, metadata, created_at, updated_at, placed_at, discount_total)"
 
 /*
  * order_insert
@@ -257,21 +264,21 @@ void
 order_insert(Order *order)
 {
 	bool		placed = strcmp(order->status, "draft") != 0;
-	Datum		v[13];
-	char		n[13];
+	Datum		v[14];
+	char		n[14];
 	SPIPlanPtr	plan;
 
 	plan = placed
 		? commerce_prepare(&plan_insert_placed,
 						   NEXT_NUMBER_CTE INSERT_ORDER
 						   " SELECT $1, $2, counter.last_number, $3, $4, $5, $6, $7, $8, $9, $10,"
-						   "  $11, $12, $13, $13, $13 FROM counter RETURNING number",
-						   13, order_insert_types)
+						   "  $11, $12, $13, $13, $13, $14 FROM counter RETURNING number",
+						   14, order_insert_types)
 		: commerce_prepare(&plan_insert_order,
 						   INSERT_ORDER
 						   " VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
-						   "  $13, $13, NULL)",
-						   13, order_insert_types);
+						   "  $13, $13, NULL, $14)",
+						   14, order_insert_types);
 	memset(n, ' ', sizeof(n));
 	v[0] = UUIDPGetDatum(&order->tenant);
 	v[1] = UUIDPGetDatum(&order->id);
@@ -290,6 +297,7 @@ order_insert(Order *order)
 	v[10] = Int64GetDatum(placed ? order->total : 0);
 	v[11] = JsonbPGetDatum(order->metadata);
 	v[12] = TimestampTzGetDatum(order->at[ORDER_CREATED_AT]);
+	v[13] = Int64GetDatum(placed ? order->discount_total : 0);
 	commerce_execute(plan, v, n, false, 0);
 	if (placed)
 	{
@@ -299,6 +307,8 @@ order_insert(Order *order)
 	}
 	if (order->nlines > 0)
 		insert_lines(order, placed);
+	if (placed && order->ndiscounts > 0)
+		promotion_store_discounts(order);
 }
 
 /* Store a placement: the order row's figures, status and the number it
@@ -306,19 +316,20 @@ order_insert(Order *order)
 void
 order_store_placed(Order *order)
 {
-	Datum		values[9];
+	Datum		values[10];
 
 	commerce_prepare(&plan_store_placed,
 					 NEXT_NUMBER_CTE
 					 "UPDATE commerce.orders SET status = 'placed', number = counter.last_number,"
 					 " prices_include_tax = $3, tax_rounding_mode = $4, tax_rounding_scope = $5,"
 					 " subtotal = $6, tax_total = $7, total = $8, placed_at = $9, updated_at = $9,"
+					 " discount_total = $10,"
 					 " version = version OPERATOR(pg_catalog.+) 1"
 					 " FROM counter"
 					 COMMERCE_BY_ID
 					 " RETURNING number",
-					 9, (Oid[]) {UUIDOID, UUIDOID, BOOLOID, TEXTOID, TEXTOID,
-		INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID});
+					 10, (Oid[]) {UUIDOID, UUIDOID, BOOLOID, TEXTOID, TEXTOID,
+		INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID, INT8OID});
 	values[0] = UUIDPGetDatum(&order->tenant);
 	values[1] = UUIDPGetDatum(&order->id);
 	values[2] = BoolGetDatum(order->tax.prices_include_tax);
@@ -328,12 +339,15 @@ order_store_placed(Order *order)
 	values[6] = Int64GetDatum(order->tax_total);
 	values[7] = Int64GetDatum(order->total);
 	values[8] = TimestampTzGetDatum(order->at[ORDER_PLACED_AT]);
+	values[9] = Int64GetDatum(order->discount_total);
 	commerce_execute(plan_store_placed, values, NULL, false, 0);
 	if (!commerce_result_int64(1, &order->number))
 		elog(ERROR, "order counter returned no number");
 	order->has_number = true;
 	order->version++;
 	order->at[ORDER_UPDATED_AT] = order->at[ORDER_PLACED_AT];
+	if (order->ndiscounts > 0)
+		promotion_store_discounts(order);
 }
 
 /* Bump the version and updated_at of a draft whose lines changed. */
@@ -405,7 +419,8 @@ order_store_payment_totals(const Order *order, int64 authorized, int64 captured,
 /* --- writing line rows ------------------------------------------------- */
 
 /* sku, title, tax_category, price_list_id, unit_amount, amount,
- * tax_rate_ppm, tax_amount of a priced line, as 8 statement values. */
+ * tax_rate_ppm, tax_amount, discount_amount of a priced line, as 9
+ * statement values. */
 static void
 bind_line_snapshot(const OrderLine *line, Datum *values, char *nulls)
 {
@@ -425,6 +440,8 @@ bind_line_snapshot(const OrderLine *line, Datum *values, char *nulls)
 	nulls[6] = ' ';
 	values[7] = Int64GetDatum(line->tax_amount);
 	nulls[7] = ' ';
+	values[8] = Int64GetDatum(line->discount_amount);
+	nulls[8] = ' ';
 }
 
 /* A one-dimensional array of n elements of type, with NULL elements. */
@@ -459,19 +476,20 @@ insert_lines(const Order *order, bool snapshot)
 	commerce_prepare(&plan_insert_lines,
 					 "INSERT INTO commerce.order_lines (tenant_id, id, order_id, variant_id, quantity,"
 					 " sku, title, tax_category, price_list_id, unit_amount, amount, tax_rate_ppm,"
-					 " tax_amount, created_at, updated_at)"
+					 " tax_amount, discount_amount, created_at, updated_at)"
 					 " SELECT $1, l.id, $2, l.variant_id, l.quantity, l.sku, l.title, l.tax_category,"
 					 "  l.price_list_id, l.unit_amount, l.amount, l.tax_rate_ppm, l.tax_amount,"
-					 "  pg_catalog.now(), pg_catalog.now()"
+					 "  pg_catalog.coalesce(l.discount_amount, 0), pg_catalog.now(), pg_catalog.now()"
 					 " FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4),"
 					 "  pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
 					 "  pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10),"
-					 "  pg_catalog.unnest($11), pg_catalog.unnest($12), pg_catalog.unnest($13))"
+					 "  pg_catalog.unnest($11), pg_catalog.unnest($12), pg_catalog.unnest($13),"
+					 "  pg_catalog.unnest($14))"
 					 "  AS l(id, variant_id, quantity, sku, title, tax_category, price_list_id,"
-					 "       unit_amount, amount, tax_rate_ppm, tax_amount)",
+					 "       unit_amount, amount, tax_rate_ppm, tax_amount, discount_amount)",
 					 2 + NLINE_COLUMNS, (Oid[]) {UUIDOID, UUIDOID, UUIDARRAYOID, UUIDARRAYOID,
 		INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, UUIDARRAYOID, INT8ARRAYOID,
-	INT8ARRAYOID, INT4ARRAYOID, INT8ARRAYOID});
+	INT8ARRAYOID, INT4ARRAYOID, INT8ARRAYOID, INT8ARRAYOID});
 	for (c = 0; c < NLINE_COLUMNS; c++)
 	{
 		columns[c] = palloc0(sizeof(Datum) * order->nlines);
@@ -512,18 +530,18 @@ insert_lines(const Order *order, bool snapshot)
 void
 order_line_insert(const Order *order, const OrderLine *line, bool snapshot)
 {
-	Datum		values[13];
-	char		nulls[13];
+	Datum		values[14];
+	char		nulls[14];
 	int			i;
 
 	commerce_prepare(&plan_insert_line,
 					 "INSERT INTO commerce.order_lines (tenant_id, id, order_id, variant_id, quantity,"
 					 " sku, title, tax_category, price_list_id, unit_amount, amount, tax_rate_ppm,"
-					 " tax_amount, created_at, updated_at)"
+					 " tax_amount, discount_amount, created_at, updated_at)"
 					 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-					 "  pg_catalog.now(), pg_catalog.now())",
-					 13, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, UUIDOID, INT4OID, TEXTOID, TEXTOID,
-		TEXTOID, UUIDOID, INT8OID, INT8OID, INT4OID, INT8OID});
+					 "  pg_catalog.coalesce($14, 0), pg_catalog.now(), pg_catalog.now())",
+					 14, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, UUIDOID, INT4OID, TEXTOID, TEXTOID,
+		TEXTOID, UUIDOID, INT8OID, INT8OID, INT4OID, INT8OID, INT8OID});
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = UUIDPGetDatum(&order->tenant);
 	values[1] = UUIDPGetDatum(&line->id);
@@ -533,7 +551,7 @@ order_line_insert(const Order *order, const OrderLine *line, bool snapshot)
 	if (snapshot)
 		bind_line_snapshot(line, &values[5], &nulls[5]);
 	else
-		for (i = 5; i < 13; i++)
+		for (i = 5; i < 14; i++)
 		{
 			values[i] = (Datum) 0;
 			nulls[i] = 'n';
@@ -545,16 +563,16 @@ order_line_insert(const Order *order, const OrderLine *line, bool snapshot)
 void
 order_line_snapshot(const Order *order, const OrderLine *line)
 {
-	Datum		values[10];
-	char		nulls[10];
+	Datum		values[11];
+	char		nulls[11];
 
 	commerce_prepare(&plan_snapshot,
 					 "UPDATE commerce.order_lines SET sku = $3, title = $4, tax_category = $5,"
 					 " price_list_id = $6, unit_amount = $7, amount = $8, tax_rate_ppm = $9,"
-					 " tax_amount = $10, updated_at = pg_catalog.now()"
+					 " tax_amount = $10, discount_amount = $11, updated_at = pg_catalog.now()"
 					 COMMERCE_BY_ID,
-					 10, (Oid[]) {UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID, INT8OID,
-		INT8OID, INT4OID, INT8OID});
+					 11, (Oid[]) {UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID, INT8OID,
+		INT8OID, INT4OID, INT8OID, INT8OID});
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = UUIDPGetDatum(&order->tenant);
 	values[1] = UUIDPGetDatum(&line->id);

@@ -41,7 +41,25 @@ typedef struct OrderLine
 	int64		amount;
 	int32		tax_rate_ppm;
 	int64		tax_amount;
+	/* promotions (promotions.h): the line's share of the discounts, and
+	 * the catalog facts targets match (live pricing only) */
+	int64		discount_amount;
+	pg_uuid_t	product_id;
+	bool		has_category;
+	pg_uuid_t	category_id;
 } OrderLine;
+
+/* A discount of an order: one promotion, through a code or automatic. */
+typedef struct OrderDiscount
+{
+	pg_uuid_t	promotion_id;
+	bool		has_code;
+	pg_uuid_t	code_id;
+	char	   *code;
+	char	   *name;
+	bool		line_scope;
+	int64		amount;
+} OrderDiscount;
 
 /* Timestamps of an order, in the order rendered. */
 typedef enum OrderTimestamp
@@ -70,6 +88,7 @@ typedef struct Order
 	TaxSettings tax;			/* snapshot once placed; live for a draft */
 	int64		subtotal;
 	int64		tax_total;
+	int64		discount_total;	/* sum of the lines' discount_amount */
 	int64		total;
 	int64		amount_authorized;
 	int64		amount_captured;
@@ -81,6 +100,11 @@ typedef struct Order
 	int			nlines;
 	OrderLine  *lines;
 	bool		all_priced;		/* every line has a price (drafts) */
+	/* promotions (promotions.h) */
+	const char *discount_code;	/* a code being applied (checkout, apply_discount_code) */
+	bool		promotions_possible;	/* an active promotion or a code on the order */
+	int			ndiscounts;
+	OrderDiscount *discounts;
 } Order;
 
 /* --- reading ----------------------------------------------------------- */

@@ -32,6 +32,8 @@ CREATE TABLE commerce.orders (
   tax_rounding_scope text CHECK (tax_rounding_scope IN ('line', 'order')),
   subtotal           bigint NOT NULL DEFAULT 0 CHECK (subtotal >= 0),
   tax_total          bigint NOT NULL DEFAULT 0 CHECK (tax_total >= 0),
+  -- promotions (530_promotions.sql): the sum of the lines' discount_amount
+  discount_total     bigint NOT NULL DEFAULT 0 CHECK (discount_total >= 0),
   total              bigint NOT NULL DEFAULT 0 CHECK (total >= 0),
   -- payment figures, kept by commerce_order_apply_payment_totals (payments)
   amount_authorized  bigint NOT NULL DEFAULT 0 CHECK (amount_authorized >= 0),
@@ -54,7 +56,8 @@ CREATE TABLE commerce.orders (
   -- the total is the sum of its parts: exclusive prices add the tax,
   -- inclusive prices already hold it
   CONSTRAINT orders_total_is_sum CHECK
-    (total = subtotal + CASE WHEN prices_include_tax THEN 0 ELSE tax_total END),
+    (total = subtotal - discount_total + CASE WHEN prices_include_tax THEN 0 ELSE tax_total END),
+  CONSTRAINT orders_discount_within CHECK (discount_total <= subtotal),
   CONSTRAINT orders_inclusive_tax_within CHECK (NOT prices_include_tax OR tax_total <= subtotal),
   CONSTRAINT orders_refunded_le_captured CHECK (amount_refunded <= amount_captured)
 );
@@ -80,6 +83,9 @@ CREATE TABLE commerce.order_lines (
   amount        bigint CHECK (amount >= 0),
   tax_rate_ppm  integer CHECK (tax_rate_ppm BETWEEN 0 AND 1000000),
   tax_amount    bigint CHECK (tax_amount >= 0),
+  -- promotions: this line's share of the order's discounts (tax is
+  -- computed on amount - discount_amount); 0 while a draft
+  discount_amount bigint NOT NULL DEFAULT 0 CHECK (discount_amount >= 0),
   created_at    timestamptz NOT NULL DEFAULT now(),
   updated_at    timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, id),
@@ -96,7 +102,8 @@ CREATE TABLE commerce.order_lines (
     ((unit_amount IS NULL) = (amount IS NULL) AND (amount IS NULL) = (tax_amount IS NULL)
      AND (amount IS NULL) = (tax_rate_ppm IS NULL)),
   CONSTRAINT order_lines_amount_is_product CHECK
-    (amount IS NULL OR amount::numeric = unit_amount::numeric * quantity)
+    (amount IS NULL OR amount::numeric = unit_amount::numeric * quantity),
+  CONSTRAINT order_lines_discount_within CHECK (discount_amount <= coalesce(amount, 0))
 );
 COMMENT ON TABLE commerce.order_lines IS 'Lines of an order: variant and quantity; unit price, title, SKU and tax are snapshotted when the order is placed.';
 SELECT commerce.enable_tenancy('commerce.order_lines');

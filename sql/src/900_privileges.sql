@@ -93,7 +93,14 @@ BEGIN
       ('openapi_docs', 'gateway'), ('describe_route', 'admin'), ('describe_schema', 'admin'),
       ('api_doc_check', 'admin'), ('api_schema_problem', 'admin'), ('api_schema_in_use', 'internal'),
       -- issue 14: the gateway's plugin gate (sql/src/870_plugins.sql)
-      ('plugin_enabled', 'read'))
+      ('plugin_enabled', 'read'),
+      -- issue 17: promotions and discount codes (sql/src/530_promotions.sql)
+      ('create_promotion', 'command'), ('update_promotion', 'command'), ('archive_promotion', 'command'),
+      ('get_promotion', 'read'), ('list_promotions', 'read'),
+      ('create_promotion_code', 'command'), ('update_promotion_code', 'command'),
+      ('archive_promotion_code', 'command'), ('get_promotion_code', 'read'),
+      ('list_promotion_codes', 'read'),
+      ('apply_discount_code', 'command'), ('remove_discount_code', 'command'))
            SELECT p.oid::pg_catalog.regprocedure AS fn, c.class
              FROM pg_catalog.pg_proc p
              LEFT JOIN classes c ON c.name OPERATOR(pg_catalog.=) p.proname
