@@ -479,7 +479,7 @@ insert_lines(const Order *order, bool snapshot)
 					 " tax_amount, discount_amount, created_at, updated_at)"
 					 " SELECT $1, l.id, $2, l.variant_id, l.quantity, l.sku, l.title, l.tax_category,"
 					 "  l.price_list_id, l.unit_amount, l.amount, l.tax_rate_ppm, l.tax_amount,"
-					 "  pg_catalog.coalesce(l.discount_amount, 0), pg_catalog.now(), pg_catalog.now()"
+					 "  COALESCE(l.discount_amount, 0), pg_catalog.now(), pg_catalog.now()"
 					 " FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4),"
 					 "  pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
 					 "  pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10),"
@@ -539,7 +539,7 @@ order_line_insert(const Order *order, const OrderLine *line, bool snapshot)
 					 " sku, title, tax_category, price_list_id, unit_amount, amount, tax_rate_ppm,"
 					 " tax_amount, discount_amount, created_at, updated_at)"
 					 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-					 "  pg_catalog.coalesce($14, 0), pg_catalog.now(), pg_catalog.now())",
+					 "  COALESCE($14, 0), pg_catalog.now(), pg_catalog.now())",
 					 14, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, UUIDOID, INT4OID, TEXTOID, TEXTOID,
 		TEXTOID, UUIDOID, INT8OID, INT8OID, INT4OID, INT8OID, INT8OID});
 	memset(nulls, ' ', sizeof(nulls));

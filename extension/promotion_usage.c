@@ -160,7 +160,7 @@ promotion_load_discounts(Order *order)
 
 	commerce_prepare(&plan_load,
 					 "SELECT promotion_id, code_id, code, name, scope OPERATOR(pg_catalog.=) 'line',"
-					 " pg_catalog.coalesce(amount, 0) FROM commerce.order_discounts"
+					 " COALESCE(amount, 0) FROM commerce.order_discounts"
 					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND order_id OPERATOR(pg_catalog.=) $2"
 					 " ORDER BY promotion_id",
 					 2, (Oid[]) {UUIDOID, UUIDOID});
