@@ -30,19 +30,6 @@
 PG_FUNCTION_INFO_V1(commerce_apply_discount_code);
 PG_FUNCTION_INFO_V1(commerce_remove_discount_code);
 
-/* A code as typed by a customer, upper-cased; invalid_input otherwise. */
-static char *
-normalize_code(const char *given)
-{
-	char	   *code = pstrdup(given);
-
-	if (!promotion_code_is_valid(code))
-		ereport_invalid_input("a discount code is 1-64 letters, digits, _ or -, starting with a letter or digit");
-	for (char *p = code; *p; p++)
-		*p = pg_toupper((unsigned char) *p);
-	return code;
-}
-
 /*
  * commerce.apply_discount_code(order_id uuid, data jsonb, expected_version
  *		bigint DEFAULT NULL, idempotency_key text DEFAULT NULL) RETURNS jsonb
@@ -62,7 +49,7 @@ commerce_apply_discount_code(PG_FUNCTION_ARGS)
 		PG_RETURN_JSONB_P(replay);
 	commerce_parse_object(commerce_jsonb_arg(fcinfo, 1, "discount code"), "discount code",
 						  fields, 1, in);
-	code = normalize_code(text_to_cstring(DatumGetTextPP(in[0].value)));
+	code = promotion_code_normalize(text_to_cstring(DatumGetTextPP(in[0].value)), "code");
 	order_lock_for_command(fcinfo, 2, &cmd.tenant, ORDER_EDIT_LINES, &order);
 	order.discount_code = code;
 	order_price(&order, false);	/* checks the code strictly */
@@ -90,7 +77,7 @@ commerce_remove_discount_code(PG_FUNCTION_ARGS)
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
 	commerce_require_arg(fcinfo, 1, "code");
-	code = normalize_code(text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	code = promotion_code_normalize(text_to_cstring(PG_GETARG_TEXT_PP(1)), "code");
 	order_lock_for_command(fcinfo, 2, &cmd.tenant, ORDER_EDIT_LINES, &order);
 	if (!promotion_remove_code(&order, code))
 		ereport(ERROR,

@@ -291,15 +291,8 @@ new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *tenant,
 	order->metadata = in[3].present && !in[3].isnull ? DatumGetJsonbP(in[3].value)
 		: DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
 	if (lines_required && in[4].present && !in[4].isnull)
-	{
-		char	   *code = text_to_cstring(DatumGetTextPP(in[4].value));
-
-		if (!promotion_code_is_valid(code))
-			ereport_invalid_input("field \"order.discount_code\" must be 1-64 letters, digits, _ or -");
-		for (char *p = code; *p; p++)
-			*p = pg_toupper((unsigned char) *p);
-		order->discount_code = code;
-	}
+		order->discount_code = promotion_code_normalize(text_to_cstring(DatumGetTextPP(in[4].value)),
+														"order.discount_code");
 	strlcpy(order->status, "draft", sizeof(order->status));
 	strlcpy(order->payment_status, "unpaid", sizeof(order->payment_status));
 	order->version = 1;
@@ -563,16 +556,9 @@ order_price(Order *order, bool placing)
 
 /*
  * order_totals
- *		The one place an order's figures are summed (docs/orders.md,
- *		Totals), from its priced lines:
- *		  subtotal       = sum of line amounts (before discounts)
- *		  discount_total = sum of line discount_amount
- *		  tax_total      = sum of line tax_amount (on the discounted amounts)
- *		  total          = subtotal - discount_total
- *		                   + tax_total when prices exclude tax
- *		Plugins' adjustments are added to total when placing
- *		(commerce_adjust_order, orders.adjustment_total). The table's
- *		orders_total_is_sum CHECK states the same formula.
+ *		The one place an order's figures are summed (docs/orders.md, Totals):
+ *		total = subtotal - discount_total (+ tax_total when prices exclude
+ *		tax); placing adds plugins' adjustments (commerce_adjust_order).
  */
 static void
 order_totals(Order *order, int64 tax_total)

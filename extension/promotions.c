@@ -580,3 +580,16 @@ promotion_code_is_valid(const char *code)
 			return false;
 	return true;
 }
+
+char *
+promotion_code_normalize(const char *given, const char *field)
+{
+	char	   *code = pstrdup(given);
+
+	if (!promotion_code_is_valid(code))
+		ereport_invalid_input("field \"%s\" must be 1-64 letters, digits, _ or -, starting with a letter or digit",
+							  field);
+	for (char *p = code; *p; p++)
+		*p = pg_toupper((unsigned char) *p);
+	return code;
+}

@@ -20,6 +20,9 @@
 
 /* 1-64 letters, digits, _ and -, starting with a letter or digit. */
 extern bool promotion_code_is_valid(const char *code);
+/* A code as a customer typed it, upper-cased; invalid_input naming field
+ * unless valid. */
+extern char *promotion_code_normalize(const char *given, const char *field);
 
 /*
  * The order's discounts over its priced lines: sets each line's

@@ -4,7 +4,8 @@
 -- (a code's total and per-customer usage limits) and with what else
 -- (combinable or exclusive); the codes on carts and the discounts placed
 -- orders carry. Commands: extension/promotions.c, extension/discount_codes.c;
--- rules: extension/promotion_rules.c; usage: extension/promotion_usage.c.
+-- rules: extension/promotion_rules.c; usage: extension/promotion_usage.c,
+-- extension/promotion_cancel.c.
 -- docs/promotions.md is the user's guide (model, combinability, worked
 -- examples, the concurrency guarantee).
 
