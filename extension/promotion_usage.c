@@ -121,16 +121,17 @@ promotion_store_discounts(const Order *order)
 {
 	commerce_prepare(&plan_store,
 					 "INSERT INTO commerce.order_discounts AS d (tenant_id, order_id, promotion_id,"
-					 " code_id, code, name, scope, amount) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+					 " code_id, code, name, scope, amount, customer_id)"
+					 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 					 " ON CONFLICT (tenant_id, order_id, promotion_id) DO UPDATE"
 					 " SET amount = EXCLUDED.amount, name = EXCLUDED.name",
-					 8, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID,
-		INT8OID});
+					 9, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID,
+		INT8OID, UUIDOID});
 	for (int i = 0; i < order->ndiscounts; i++)
 	{
 		const OrderDiscount *d = &order->discounts[i];
-		Datum		values[8];
-		char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+		Datum		values[9];
+		char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 
 		values[0] = UUIDPGetDatum(&order->tenant);
 		values[1] = UUIDPGetDatum(&order->id);
@@ -141,6 +142,8 @@ promotion_store_discounts(const Order *order)
 		values[5] = CStringGetTextDatum(d->name);
 		values[6] = CStringGetTextDatum(d->line_scope ? "line" : "order");
 		values[7] = Int64GetDatum(d->amount);
+		values[8] = UUIDPGetDatum(&order->customer_id);
+		nulls[8] = order->has_customer ? ' ' : 'n';
 		commerce_execute(plan_store, values, nulls, false, 0);
 	}
 }
@@ -191,12 +194,14 @@ promotion_add_code(const Order *order, const OrderDiscount *code)
 		{"order_discounts_pkey", "discount_code_already_applied",
 		 "the order already carries a code of this promotion"},
 	};
-	Datum		values[7];
+	Datum		values[8];
+	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 
 	commerce_prepare(&plan_add,
 					 "INSERT INTO commerce.order_discounts (tenant_id, order_id, promotion_id, code_id,"
-					 " code, name, scope) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-					 7, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID});
+					 " code, name, scope, customer_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+					 8, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID,
+		UUIDOID});
 	values[0] = UUIDPGetDatum(&order->tenant);
 	values[1] = UUIDPGetDatum(&order->id);
 	values[2] = UUIDPGetDatum(&code->promotion_id);
@@ -204,7 +209,9 @@ promotion_add_code(const Order *order, const OrderDiscount *code)
 	values[4] = CStringGetTextDatum(code->code);
 	values[5] = CStringGetTextDatum(code->name);
 	values[6] = CStringGetTextDatum(code->line_scope ? "line" : "order");
-	commerce_execute_unique(plan_add, values, NULL, unique, lengthof(unique));
+	values[7] = UUIDPGetDatum(&order->customer_id);
+	nulls[7] = order->has_customer ? ' ' : 'n';
+	commerce_execute_unique(plan_add, values, nulls, unique, lengthof(unique));
 }
 
 /* A draft drops a code; false when it does not carry it. */
