@@ -130,7 +130,8 @@ read_candidates(const Order *order, const char *code, Candidate **out)
 	values[4] = UUIDPGetDatum(&order->customer_id);
 	nulls[4] = order->has_customer ? ' ' : 'n';
 	values[5] = UUIDPGetDatum(&order->id);
-	n = commerce_execute(plan_candidates, values, nulls, true, 0);
+	/* not read-only: remove_discount_code prices right after its DELETE */
+	n = commerce_execute(plan_candidates, values, nulls, false, 0);
 	cands = palloc0(sizeof(Candidate) * (n + 1));
 	for (uint64 i = 0; i < n; i++)
 	{
