@@ -158,6 +158,20 @@ push_line(JsonbParseState **state, const OrderLine *line)
 	push_string(state, "tax_category", line->tax_category);
 	push_int64(state, "tax_rate_ppm", !line->priced, line->tax_rate_ppm);
 	push_int64(state, "tax_amount", !line->priced, line->tax_amount);
+	push_int64(state, "discount_amount", false, line->discount_amount);
+	pushJsonbValue(state, WJB_END_OBJECT, NULL);
+}
+
+/* One discount of an order (promotions.h), as an object of "discounts". */
+static void
+push_discount(JsonbParseState **state, const OrderDiscount *d)
+{
+	pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
+	push_uuid(state, "promotion_id", false, &d->promotion_id);
+	push_string(state, "code", d->has_code ? d->code : NULL);
+	push_string(state, "name", d->name);
+	push_string(state, "scope", d->line_scope ? "line" : "order");
+	push_int64(state, "amount", false, d->amount);
 	pushJsonbValue(state, WJB_END_OBJECT, NULL);
 }
 
@@ -189,6 +203,7 @@ order_render(const Order *order, bool with_lines)
 	push_int64(&state, "subtotal", false, order->subtotal);
 	push_int64(&state, "shipping_total", false, order->shipping_total);
 	push_int64(&state, "shipping_tax", false, order->shipping_tax);
+	push_int64(&state, "discount_total", false, order->discount_total);
 	push_int64(&state, "tax_total", false, order->tax_total);
 	push_int64(&state, "total", false, order->total);
 	if (draft)
@@ -202,6 +217,11 @@ order_render(const Order *order, bool with_lines)
 		pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
 		for (i = 0; i < order->nlines; i++)
 			push_line(&state, &order->lines[i]);
+		pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+		push_key(&state, "discounts");
+		pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+		for (i = 0; i < order->ndiscounts; i++)
+			push_discount(&state, &order->discounts[i]);
 		pushJsonbValue(&state, WJB_END_ARRAY, NULL);
 	}
 	push_shipping(&state, order);

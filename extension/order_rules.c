@@ -3,10 +3,11 @@
  * order_rules.c
  *	  The business rules of orders (docs/orders.md): the state machine, who
  *	  an order is for, a new draft from a request body, the catalog facts of
- *	  a line, pricing with tax (resolve_price.c, tax_rules.c), the stock and
- *	  numbering steps of placing, and what payment totals mean for an
- *	  order. The commands in orders.c, order_lines.c and checkout.c are
- *	  these rules in sequence over the rows order_store.c reads and writes.
+ *	  a line, and pricing with discounts, shipping and tax
+ *	  (resolve_price.c, promotion_rules.c, shipping_rules.c, tax_rules.c);
+ *	  order_settle.c has the stock steps and what payment totals mean. The
+ *	  commands in orders.c, order_lines.c and checkout.c are these rules in
+ *	  sequence over the rows order_store.c reads and writes.
  *
  * extension/order_rules.c
  *
@@ -27,6 +28,7 @@
 #include "errors.h"
 #include "inventory.h"
 #include "order_rules.h"
+#include "promotions.h"
 #include "resolve_price.h"
 #include "shipping_rules.h"
 #include "tax_rules.h"
@@ -54,11 +56,10 @@ static void customer_for_actor(const pg_uuid_t *tenant, bool given, pg_uuid_t *c
 static void parse_lines(Jsonb *lines, Order *order);
 static Order *new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *tenant,
 						bool lines_required);
-static OrderLine *lines_by_variant(const Order *order);
-static int	compare_lines_by_variant(const void *a, const void *b);
 static void read_lines_catalog(const Order *order, TimestampTz at);
 static bool line_from_catalog(const Order *order, OrderLine *line, HeapTuple row,
 							  TupleDesc desc, bool placing);
+static void order_totals(Order *order, int64 tax_total);
 
 /* --- the state machine --------------------------------------------------- */
 
@@ -273,14 +274,15 @@ new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *tenant,
 		{"metadata", CF_OBJECT, false, 50},
 		ORDER_ADDRESS_FIELDS,
 		{"shipping_method_id", CF_UUID, false, 0},
+		{"discount_code", CF_TEXT, false, 64},	/* promotions.h */
 	};
-	CommerceValue in[lengthof(draft_fields)];
+	CommerceValue in[lengthof(checkout_fields)];
 	Order	   *order = palloc0(sizeof(Order));
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 
 	commerce_require_arg(fcinfo, data_arg, "data");
 	commerce_parse_object(PG_GETARG_JSONB_P(data_arg), "order", lines_required ? checkout_fields : draft_fields,
-						  lengthof(draft_fields), in);
+						  lines_required ? lengthof(checkout_fields) : lengthof(draft_fields), in);
 	order->tenant = *tenant;
 	commerce_uuid_v7(&order->id);
 	commerce_require_currency(DatumGetTextPP(in[0].value));
@@ -300,6 +302,9 @@ new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *tenant,
 		order->shipping_method_id = *DatumGetUUIDP(in[8].value);
 		order->shipping_strict = true;
 	}
+	if (lines_required && in[9].present && !in[9].isnull)
+		order->discount_code = promotion_code_normalize(text_to_cstring(DatumGetTextPP(in[9].value)),
+														"order.discount_code");
 	strlcpy(order->status, "draft", sizeof(order->status));
 	strlcpy(order->payment_status, "unpaid", sizeof(order->payment_status));
 	order->version = 1;
@@ -382,8 +387,8 @@ read_lines_catalog(const Order *order, TimestampTz at)
 {
 	Datum	   *variants = palloc(sizeof(Datum) * (order->nlines + 1));
 	Datum	   *quantities = palloc(sizeof(Datum) * (order->nlines + 1));
-	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	int			i;
 
 	/* generic: the arrays make a custom plan look cheaper, re-planned each call */
@@ -393,7 +398,17 @@ read_lines_catalog(const Order *order, TimestampTz at)
 					 "      OR v.title OPERATOR(pg_catalog.=) cp.title THEN cp.title"
 					 "      ELSE cp.title OPERATOR(pg_catalog.||) ' - ' OPERATOR(pg_catalog.||) v.title END,"
 					 " cp.tax_category, cp.status OPERATOR(pg_catalog.=) 'active',"
-					 " tier.amount, tier.price_list_id, rate.rate_ppm, v.weight_grams"
+					 " tier.amount, tier.price_list_id, rate.rate_ppm,"
+					 /* promotions.h: anything to evaluate? (run once: no outer reference) */
+					 " EXISTS (SELECT FROM commerce.promotions pr"
+					 "         WHERE pr.tenant_id OPERATOR(pg_catalog.=) $1"
+					 "           AND pr.status OPERATOR(pg_catalog.=) 'active')"
+					 " OR EXISTS (SELECT FROM commerce.order_discounts od"
+					 "            WHERE od.tenant_id OPERATOR(pg_catalog.=) $1"
+					 "              AND od.order_id OPERATOR(pg_catalog.=) $7),"
+					 " v.product_id, cp.category_id,"
+					 /* shipping: weight bands (docs/shipping.md) */
+					 " v.weight_grams"
 					 " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) WITH ORDINALITY AS line(variant_id, quantity, ord)"
 					 " LEFT JOIN commerce.variants v"
 					 "   ON v.tenant_id OPERATOR(pg_catalog.=) $1"
@@ -410,8 +425,8 @@ read_lines_catalog(const Order *order, TimestampTz at)
 					 " LEFT JOIN LATERAL (" TAX_RATE_SQL("cp.tax_category") ") rate"
 					 "   ON v.id IS NOT NULL"
 					 " ORDER BY line.ord",
-					 6, (Oid[]) {UUIDOID, UUIDARRAYOID, INT4ARRAYOID, TEXTOID, UUIDOID,
-		TIMESTAMPTZOID});
+					 7, (Oid[]) {UUIDOID, UUIDARRAYOID, INT4ARRAYOID, TEXTOID, UUIDOID,
+		TIMESTAMPTZOID, UUIDOID});
 	for (i = 0; i < order->nlines; i++)
 	{
 		variants[i] = UUIDPGetDatum(&order->lines[i].variant_id);
@@ -427,6 +442,7 @@ read_lines_catalog(const Order *order, TimestampTz at)
 	if (!order->has_customer)
 		nulls[4] = 'n';
 	values[5] = TimestampTzGetDatum(at);
+	values[6] = UUIDPGetDatum(&order->id);
 	if (commerce_execute(plan_lines_catalog, values, nulls, true, 0) != (uint64) order->nlines)
 		elog(ERROR, "pricing returned " UINT64_FORMAT " rows for %d lines",
 			 SPI_processed, order->nlines);
@@ -450,7 +466,12 @@ line_from_catalog(const Order *order, OrderLine *line, HeapTuple row, TupleDesc 
 	line->sku = SPI_getvalue(row, desc, 2);
 	line->title = SPI_getvalue(row, desc, 3);
 	line->tax_category = SPI_getvalue(row, desc, 4);
-	d = SPI_getbinval(row, desc, 9, &isnull);
+	line->product_id = *DatumGetUUIDP(SPI_getbinval(row, desc, 10, &isnull));
+	d = SPI_getbinval(row, desc, 11, &isnull);
+	line->has_category = !isnull;
+	if (!isnull)
+		line->category_id = *DatumGetUUIDP(d);
+	d = SPI_getbinval(row, desc, 12, &isnull);
 	line->has_weight = !isnull;
 	line->weight_grams = isnull ? 0 : DatumGetInt32(d);
 	d = SPI_getbinval(row, desc, 5, &isnull);
@@ -508,26 +529,48 @@ order_price(Order *order, bool placing)
 	int64		goods = 0;
 	int			i;
 
+	int64		net_subtotal;
+	int64		tax_total;
+	int64		net_total;
+
 	tax_settings_load(&order->tenant, &order->tax);
 	order->all_priced = true;
+	order->promotions_possible = false;
 	if (order->nlines > 0)
+	{
+		bool		isnull;
+
 		read_lines_catalog(order, GetCurrentTransactionStartTimestamp());
+		order->promotions_possible =
+			DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9, &isnull));
+	}
 	for (i = 0; i < order->nlines; i++)
 	{
 		OrderLine  *line = &order->lines[i];
 
+		line->discount_amount = 0;
 		if (!line_from_catalog(order, line, SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
 							   placing))
 		{
 			order->all_priced = false;
 			continue;
 		}
-		amounts[npriced] = line->amount;
-		rates[npriced] = line->tax_rate_ppm;
-		goods = commerce_add_amounts(goods, line->amount);
 		priced_index[npriced++] = i;
 	}
-	/* shipping (docs/shipping.md): taxed as one more line at its rate */
+	/* discounts first: tax is on what the customer pays (promotions.h) */
+	order->ndiscounts = 0;
+	if (order->promotions_possible || order->discount_code != NULL)
+		promotion_apply(order, placing);
+	for (i = 0; i < npriced; i++)
+	{
+		OrderLine  *line = &order->lines[priced_index[i]];
+
+		amounts[i] = line->amount - line->discount_amount;
+		rates[i] = line->tax_rate_ppm;
+		goods = commerce_add_amounts(goods, amounts[i]);
+	}
+	/* shipping (docs/shipping.md): priced on the goods after discounts,
+	 * taxed as one more line at its rate */
 	order->shipping_total = order->shipping_tax = 0;
 	if (order->has_shipping_method)
 	{
@@ -541,142 +584,54 @@ order_price(Order *order, bool placing)
 			order->all_priced = false;
 	}
 	tax_compute(npriced + nshipping, amounts, rates, &order->tax, taxes,
-				&order->subtotal, &order->tax_total, &order->total);
+				&net_subtotal, &tax_total, &net_total);
 	for (i = 0; i < npriced; i++)
 		order->lines[priced_index[i]].tax_amount = taxes[i];
-	order->subtotal = goods;
 	order->shipping_ok = nshipping == 1;
 	order->shipping_tax = nshipping ? taxes[npriced] : 0;
+	order_totals(order, tax_total);
+}
+
+/*
+ * order_totals
+ *		An order's figures from its priced lines: subtotal (before
+ *		discounts), discount_total, tax_total (the lines' and the shipping
+ *		charge's), then the total (order_compute_total).
+ */
+static void
+order_totals(Order *order, int64 tax_total)
+{
+	int64		subtotal = 0;
+	int64		discounts = 0;
+
+	for (int i = 0; i < order->nlines; i++)
+	{
+		if (!order->lines[i].priced)
+			continue;
+		subtotal = commerce_add_amounts(subtotal, order->lines[i].amount);
+		discounts = commerce_add_amounts(discounts, order->lines[i].discount_amount);
+	}
+	order->subtotal = subtotal;
+	order->discount_total = discounts;
+	order->tax_total = tax_total;
 	order_compute_total(order);
 }
 
 /*
  * order_compute_total
  *		The one place the total is computed (docs/orders.md, Totals):
- *		total = subtotal + shipping_total + tax_total, without tax_total
- *		when prices include tax (it is inside the subtotal and shipping).
- *		Plugin adjustments (hooks.c) are added when stored; the table's
- *		orders_total_is_sum checks the same sum.
+ *		total = subtotal - discount_total + shipping_total + tax_total,
+ *		without tax_total when prices include tax (it is inside the
+ *		amounts). Plugin adjustments (hooks.c) are added when stored; the
+ *		table's orders_total_is_sum checks the same sum.
  */
 void
 order_compute_total(Order *order)
 {
-	int64		total = commerce_add_amounts(order->subtotal, order->shipping_total);
+	int64		total = commerce_add_amounts(order->subtotal - order->discount_total,
+											 order->shipping_total);
 
 	if (!order->tax.prices_include_tax)
 		total = commerce_add_amounts(total, order->tax_total);
 	order->total = total;
-}
-
-/* --- stock and numbering ----------------------------------------------------- */
-
-static int
-compare_lines_by_variant(const void *a, const void *b)
-{
-	return memcmp(((const OrderLine *) a)->variant_id.data,
-				  ((const OrderLine *) b)->variant_id.data, UUID_LEN);
-}
-
-/* The order's lines sorted by variant id: the order stock rows are locked in. */
-static OrderLine *
-lines_by_variant(const Order *order)
-{
-	OrderLine  *sorted = palloc(sizeof(OrderLine) * (order->nlines + 1));
-
-	memcpy(sorted, order->lines, sizeof(OrderLine) * order->nlines);
-	qsort(sorted, order->nlines, sizeof(OrderLine), compare_lines_by_variant);
-	return sorted;
-}
-
-/*
- * order_reserve
- *		The placing step after pricing: reserve every line's stock in one
- *		statement, which locks the stock rows in variant id order so that
- *		concurrent placements cannot deadlock; mark the order placed. The
- *		number is taken by the statement that stores the placed order
- *		(order_insert, order_store_placed), the last write before the
- *		event: the tenant's counter row is the hottest lock a placement
- *		takes, held from there to the commit.
- */
-void
-order_reserve(Order *order)
-{
-	pg_uuid_t  *variants;
-	int64	   *quantities;
-	int			i;
-
-	if (order->nlines == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_COMMERCE_STATE_CONFLICT),
-				 commerce_errcode("order_empty"),
-				 errmsg("order %s has no lines", commerce_uuid_string(&order->id)),
-				 errhint("Add lines before placing the order.")));
-	variants = palloc(sizeof(pg_uuid_t) * order->nlines);
-	quantities = palloc(sizeof(int64) * order->nlines);
-	for (i = 0; i < order->nlines; i++)
-	{
-		variants[i] = order->lines[i].variant_id;
-		quantities[i] = order->lines[i].quantity;
-	}
-	commerce_reserve_stock_lines(&order->tenant, order->nlines, variants, quantities);
-	strlcpy(order->status, "placed", sizeof(order->status));
-	order->has_at[ORDER_PLACED_AT] = true;
-	order->at[ORDER_PLACED_AT] = GetCurrentTransactionStartTimestamp();
-}
-
-/* Release (cancel) or fulfil the stock of a placed order, in variant order
- * as placing locked it. */
-void
-order_settle_stock(const Order *order, OrderCommand command)
-{
-	OrderLine  *sorted = lines_by_variant(order);
-	int			i;
-
-	for (i = 0; i < order->nlines; i++)
-	{
-		if (command == ORDER_CANCEL)
-			commerce_release_stock(&order->tenant, &sorted[i].variant_id, sorted[i].quantity);
-		else
-			commerce_fulfil_stock(&order->tenant, &sorted[i].variant_id, sorted[i].quantity);
-	}
-}
-
-/* --- payments ---------------------------------------------------------------- */
-
-const char *
-order_payment_status(const Order *order, int64 authorized, int64 captured, int64 refunded)
-{
-	if (refunded > 0)
-		return refunded >= captured ? "refunded" : "partially_refunded";
-	if (captured > 0)
-		return captured >= order->total ? "paid" : "partially_paid";
-	if (authorized > 0)
-		return "authorized";
-	return "unpaid";
-}
-
-/*
- * order_status_after_payment
- *		placed -> paid once the captured amount covers the total;
- *		paid/fulfilled -> refunded once everything captured is refunded;
- *		otherwise the order keeps its status (*event NULL).
- */
-const char *
-order_status_after_payment(const Order *order, int64 captured, int64 refunded,
-						   const char **event)
-{
-	*event = NULL;
-	if (strcmp(order->status, "placed") == 0 && refunded == 0 &&
-		captured >= order->total && captured > 0)
-	{
-		*event = "order.paid";
-		return "paid";
-	}
-	if ((strcmp(order->status, "paid") == 0 || strcmp(order->status, "fulfilled") == 0) &&
-		captured > 0 && refunded >= captured)
-	{
-		*event = "order.refunded";
-		return "refunded";
-	}
-	return order->status;
 }

@@ -28,6 +28,7 @@
 #include "command.h"
 #include "order_store.h"
 #include "outbox.h"
+#include "promotions.h"
 
 /* The order row as read_order_row() reads it; the version comes first, as
  * commerce_lock_version() wants it. */
@@ -39,7 +40,7 @@
 	" metadata, created_at, updated_at, placed_at, paid_at, fulfilled_at," \
 	" cancelled_at, refunded_at," \
 	" shipping_address, billing_address, shipping_method_id, shipping_method_name," \
-	" shipping_tax_rate_ppm, shipping_total, shipping_tax"
+	" shipping_tax_rate_ppm, shipping_total, shipping_tax, discount_total"
 
 #define ORDER_BY_ID \
 	" FROM commerce.orders" \
@@ -59,7 +60,6 @@ static SPIPlanPtr plan_insert_line = NULL;
 static SPIPlanPtr plan_snapshot = NULL;
 static SPIPlanPtr plan_set_quantity = NULL;
 static SPIPlanPtr plan_delete_line = NULL;
-static SPIPlanPtr plan_store_shipping = NULL;
 
 static void read_order_row(const pg_uuid_t *tenant, const pg_uuid_t *id, Order *order);
 static void read_line_row(HeapTuple row, TupleDesc desc, OrderLine *line);
@@ -68,23 +68,23 @@ static Datum array_with_nulls(Datum *elements, bool *nulls, int n, Oid type);
 static void insert_lines(const Order *order, bool snapshot);
 
 /* The columns of insert_lines' arrays: id, variant_id, quantity, then the
- * eight of bind_line_snapshot. */
-#define NLINE_COLUMNS 11
+ * nine of bind_line_snapshot. */
+#define NLINE_COLUMNS 12
 static const Oid line_column_types[NLINE_COLUMNS] = {
 	UUIDOID, UUIDOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, UUIDOID, INT8OID, INT8OID, INT4OID,
-	INT8OID
+	INT8OID, INT8OID
 };
 
-/* The parameters of both order inserts: 13, then the 7 shipping ones. */
-#define NORDER_INSERT 20
+/* The parameters of both order inserts: 13, the 7 shipping ones, then
+ * discount_total. */
+#define NORDER_INSERT 21
 static const Oid order_insert_types[NORDER_INSERT] = {
 	UUIDOID, UUIDOID, UUIDOID, TEXTOID, TEXTOID, BOOLOID, TEXTOID, TEXTOID, INT8OID, INT8OID,
 	INT8OID, JSONBOID, TIMESTAMPTZOID,
-	JSONBOID, JSONBOID, UUIDOID, TEXTOID, INT4OID, INT8OID, INT8OID
+	JSONBOID, JSONBOID, UUIDOID, TEXTOID, INT4OID, INT8OID, INT8OID,
+	INT8OID
 };
 
-static void read_shipping_columns(HeapTuple row, TupleDesc desc, int first, Order *order);
-static void bind_shipping(const Order *order, bool placed, Datum *v, char *n);
 
 /* --- reading ----------------------------------------------------------- */
 
@@ -133,52 +133,9 @@ read_order_row(const pg_uuid_t *tenant, const pg_uuid_t *id, Order *order)
 		order->has_at[i] = !isnull;
 		order->at[i] = isnull ? 0 : DatumGetTimestampTz(d);
 	}
-	read_shipping_columns(row, desc, 17 + ORDER_TIMESTAMPS, order);
+	order_read_shipping_columns(row, desc, 17 + ORDER_TIMESTAMPS, order);
+	order->discount_total = DatumGetInt64(SPI_getbinval(row, desc, 24 + ORDER_TIMESTAMPS, &isnull));
 	order->all_priced = true;
-}
-
-/* The shipping columns of ORDER_COLUMNS, from column first on. */
-static void
-read_shipping_columns(HeapTuple row, TupleDesc desc, int first, Order *order)
-{
-	bool		isnull;
-	Datum		d;
-
-	d = SPI_getbinval(row, desc, first, &isnull);
-	order->shipping_address = isnull ? NULL : DatumGetJsonbPCopy(d);
-	d = SPI_getbinval(row, desc, first + 1, &isnull);
-	order->billing_address = isnull ? NULL : DatumGetJsonbPCopy(d);
-	d = SPI_getbinval(row, desc, first + 2, &isnull);
-	order->has_shipping_method = !isnull;
-	if (!isnull)
-		order->shipping_method_id = *DatumGetUUIDP(d);
-	order->shipping_method_name = SPI_getvalue(row, desc, first + 3);
-	d = SPI_getbinval(row, desc, first + 4, &isnull);
-	order->shipping_tax_rate_ppm = isnull ? 0 : DatumGetInt32(d);
-	order->shipping_total = DatumGetInt64(SPI_getbinval(row, desc, first + 5, &isnull));
-	order->shipping_tax = DatumGetInt64(SPI_getbinval(row, desc, first + 6, &isnull));
-}
-
-/* The 7 shipping values of an order insert ($14..$20): a draft stores its
- * addresses and method, a placed order its snapshot too. */
-static void
-bind_shipping(const Order *order, bool placed, Datum *v, char *n)
-{
-	v[0] = order->shipping_address ? JsonbPGetDatum(order->shipping_address) : (Datum) 0;
-	n[0] = order->shipping_address ? ' ' : 'n';
-	v[1] = order->billing_address ? JsonbPGetDatum(order->billing_address) : (Datum) 0;
-	n[1] = order->billing_address ? ' ' : 'n';
-	v[2] = UUIDPGetDatum(&order->shipping_method_id);
-	n[2] = order->has_shipping_method ? ' ' : 'n';
-	placed = placed && order->has_shipping_method;
-	v[3] = placed ? CStringGetTextDatum(order->shipping_method_name) : (Datum) 0;
-	n[3] = placed ? ' ' : 'n';
-	v[4] = Int32GetDatum(order->shipping_tax_rate_ppm);
-	n[4] = placed ? ' ' : 'n';
-	v[5] = Int64GetDatum(placed ? order->shipping_total : 0);
-	n[5] = ' ';
-	v[6] = Int64GetDatum(placed ? order->shipping_tax : 0);
-	n[6] = ' ';
 }
 
 /*
@@ -248,6 +205,7 @@ read_line_row(HeapTuple row, TupleDesc desc, OrderLine *line)
 		line->tax_rate_ppm = DatumGetInt32(SPI_getbinval(row, desc, 10, &isnull));
 		line->tax_amount = DatumGetInt64(SPI_getbinval(row, desc, 11, &isnull));
 	}
+	line->discount_amount = DatumGetInt64(SPI_getbinval(row, desc, 12, &isnull));
 }
 
 /* The order's lines in the order they were added (UUIDv7 ids). */
@@ -260,7 +218,7 @@ order_load_lines(Order *order)
 
 	commerce_prepare(&plan_load_lines,
 					 "SELECT id, variant_id, quantity, sku, title, tax_category, price_list_id,"
-					 " unit_amount, amount, tax_rate_ppm, tax_amount FROM commerce.order_lines"
+					 " unit_amount, amount, tax_rate_ppm, tax_amount, discount_amount FROM commerce.order_lines"
 					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1"
 					 "   AND order_id OPERATOR(pg_catalog.=) $2 ORDER BY id",
 					 2, (Oid[]) {UUIDOID, UUIDOID});
@@ -271,6 +229,10 @@ order_load_lines(Order *order)
 	order->lines = palloc0(sizeof(OrderLine) * (n + 1));
 	for (i = 0; i < n; i++)
 		read_line_row(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, &order->lines[i]);
+	/* a placed order's discounts (a draft's are live: order_price) */
+	order->ndiscounts = 0;
+	if (order->discount_total > 0 && strcmp(order->status, "draft") != 0)
+		promotion_load_discounts(order);
 }
 
 /* --- writing the order row --------------------------------------------- */
@@ -298,7 +260,7 @@ order_load_lines(Order *order)
 	" currency, prices_include_tax, tax_rounding_mode, tax_rounding_scope," \
 	" subtotal, tax_total, total, metadata, created_at, updated_at, placed_at," \
 	" shipping_address, billing_address, shipping_method_id, shipping_method_name," \
-	" shipping_tax_rate_ppm, shipping_total, shipping_tax)"
+	" shipping_tax_rate_ppm, shipping_total, shipping_tax, discount_total)"
 
 /*
  * order_insert
@@ -320,13 +282,13 @@ order_insert(Order *order)
 		? commerce_prepare(&plan_insert_placed,
 						   NEXT_NUMBER_CTE INSERT_ORDER
 						   " SELECT $1, $2, counter.last_number, $3, $4, $5, $6, $7, $8, $9, $10,"
-						   "  $11, $12, $13, $13, $13, $14, $15, $16, $17, $18, $19, $20"
+						   "  $11, $12, $13, $13, $13, $14, $15, $16, $17, $18, $19, $20, $21"
 						   " FROM counter RETURNING number",
 						   NORDER_INSERT, order_insert_types)
 		: commerce_prepare(&plan_insert_order,
 						   INSERT_ORDER
 						   " VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
-						   "  $13, $13, NULL, $14, $15, $16, $17, $18, $19, $20)",
+						   "  $13, $13, NULL, $14, $15, $16, $17, $18, $19, $20, $21)",
 						   NORDER_INSERT, order_insert_types);
 	memset(n, ' ', sizeof(n));
 	v[0] = UUIDPGetDatum(&order->tenant);
@@ -346,7 +308,8 @@ order_insert(Order *order)
 	v[10] = Int64GetDatum(placed ? order->total : 0);
 	v[11] = JsonbPGetDatum(order->metadata);
 	v[12] = TimestampTzGetDatum(order->at[ORDER_CREATED_AT]);
-	bind_shipping(order, placed, &v[13], &n[13]);
+	order_bind_shipping(order, placed, &v[13], &n[13]);
+	v[20] = Int64GetDatum(placed ? order->discount_total : 0);
 	commerce_execute(plan, v, n, false, 0);
 	if (placed)
 	{
@@ -356,6 +319,8 @@ order_insert(Order *order)
 	}
 	if (order->nlines > 0)
 		insert_lines(order, placed);
+	if (placed && order->ndiscounts > 0)
+		promotion_store_discounts(order);
 }
 
 /* Store a placement: the order row's figures, status and the number it
@@ -363,8 +328,8 @@ order_insert(Order *order)
 void
 order_store_placed(Order *order)
 {
-	Datum		values[13];
-	char		nulls[13];
+	Datum		values[14];
+	char		nulls[14];
 
 	commerce_prepare(&plan_store_placed,
 					 NEXT_NUMBER_CTE
@@ -372,13 +337,13 @@ order_store_placed(Order *order)
 					 " prices_include_tax = $3, tax_rounding_mode = $4, tax_rounding_scope = $5,"
 					 " subtotal = $6, tax_total = $7, total = $8, placed_at = $9, updated_at = $9,"
 					 " shipping_method_name = $10, shipping_tax_rate_ppm = $11,"
-					 " shipping_total = $12, shipping_tax = $13,"
+					 " shipping_total = $12, shipping_tax = $13, discount_total = $14,"
 					 " version = version OPERATOR(pg_catalog.+) 1"
 					 " FROM counter"
 					 COMMERCE_BY_ID
 					 " RETURNING number",
-					 13, (Oid[]) {UUIDOID, UUIDOID, BOOLOID, TEXTOID, TEXTOID,
-		INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID, TEXTOID, INT4OID, INT8OID, INT8OID});
+					 14, (Oid[]) {UUIDOID, UUIDOID, BOOLOID, TEXTOID, TEXTOID,
+		INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID, TEXTOID, INT4OID, INT8OID, INT8OID, INT8OID});
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = UUIDPGetDatum(&order->tenant);
 	values[1] = UUIDPGetDatum(&order->id);
@@ -393,16 +358,19 @@ order_store_placed(Order *order)
 		Datum		ship[7];
 		char		ship_nulls[7];
 
-		bind_shipping(order, true, ship, ship_nulls);
+		order_bind_shipping(order, true, ship, ship_nulls);
 		memcpy(&values[9], &ship[3], sizeof(Datum) * 4);
 		memcpy(&nulls[9], &ship_nulls[3], 4);
 	}
+	values[13] = Int64GetDatum(order->discount_total);
 	commerce_execute(plan_store_placed, values, nulls, false, 0);
 	if (!commerce_result_int64(1, &order->number))
 		elog(ERROR, "order counter returned no number");
 	order->has_number = true;
 	order->version++;
 	order->at[ORDER_UPDATED_AT] = order->at[ORDER_PLACED_AT];
+	if (order->ndiscounts > 0)
+		promotion_store_discounts(order);
 }
 
 /* Bump the version and updated_at of a draft whose lines changed. */
@@ -420,33 +388,6 @@ order_touch(Order *order)
 	values[1] = UUIDPGetDatum(&order->id);
 	values[2] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 	commerce_execute(plan_touch, values, NULL, false, 0);
-	order->version++;
-	order->at[ORDER_UPDATED_AT] = GetCurrentTransactionStartTimestamp();
-}
-
-/* Store a draft's addresses and shipping method; bump its version. */
-void
-order_store_shipping(Order *order)
-{
-	Datum		v[6];
-	char		n[6];
-	Datum		ship[7];
-	char		ship_nulls[7];
-
-	commerce_prepare(&plan_store_shipping,
-					 "UPDATE commerce.orders SET shipping_address = $3, billing_address = $4,"
-					 " shipping_method_id = $5, updated_at = $6,"
-					 " version = version OPERATOR(pg_catalog.+) 1"
-					 COMMERCE_BY_ID,
-					 6, (Oid[]) {UUIDOID, UUIDOID, JSONBOID, JSONBOID, UUIDOID, TIMESTAMPTZOID});
-	bind_shipping(order, false, ship, ship_nulls);
-	v[0] = UUIDPGetDatum(&order->tenant);
-	v[1] = UUIDPGetDatum(&order->id);
-	memcpy(&v[2], ship, sizeof(Datum) * 3);
-	n[0] = n[1] = n[5] = ' ';
-	memcpy(&n[2], ship_nulls, 3);
-	v[5] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
-	commerce_execute(plan_store_shipping, v, n, false, 0);
 	order->version++;
 	order->at[ORDER_UPDATED_AT] = GetCurrentTransactionStartTimestamp();
 }
@@ -501,7 +442,8 @@ order_store_payment_totals(const Order *order, int64 authorized, int64 captured,
 /* --- writing line rows ------------------------------------------------- */
 
 /* sku, title, tax_category, price_list_id, unit_amount, amount,
- * tax_rate_ppm, tax_amount of a priced line, as 8 statement values. */
+ * tax_rate_ppm, tax_amount, discount_amount of a priced line, as 9
+ * statement values. */
 static void
 bind_line_snapshot(const OrderLine *line, Datum *values, char *nulls)
 {
@@ -521,6 +463,8 @@ bind_line_snapshot(const OrderLine *line, Datum *values, char *nulls)
 	nulls[6] = ' ';
 	values[7] = Int64GetDatum(line->tax_amount);
 	nulls[7] = ' ';
+	values[8] = Int64GetDatum(line->discount_amount);
+	nulls[8] = ' ';
 }
 
 /* A one-dimensional array of n elements of type, with NULL elements. */
@@ -555,19 +499,20 @@ insert_lines(const Order *order, bool snapshot)
 	commerce_prepare(&plan_insert_lines,
 					 "INSERT INTO commerce.order_lines (tenant_id, id, order_id, variant_id, quantity,"
 					 " sku, title, tax_category, price_list_id, unit_amount, amount, tax_rate_ppm,"
-					 " tax_amount, created_at, updated_at)"
+					 " tax_amount, discount_amount, created_at, updated_at)"
 					 " SELECT $1, l.id, $2, l.variant_id, l.quantity, l.sku, l.title, l.tax_category,"
 					 "  l.price_list_id, l.unit_amount, l.amount, l.tax_rate_ppm, l.tax_amount,"
-					 "  pg_catalog.now(), pg_catalog.now()"
+					 "  COALESCE(l.discount_amount, 0), pg_catalog.now(), pg_catalog.now()"
 					 " FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4),"
 					 "  pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
 					 "  pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10),"
-					 "  pg_catalog.unnest($11), pg_catalog.unnest($12), pg_catalog.unnest($13))"
+					 "  pg_catalog.unnest($11), pg_catalog.unnest($12), pg_catalog.unnest($13),"
+					 "  pg_catalog.unnest($14))"
 					 "  AS l(id, variant_id, quantity, sku, title, tax_category, price_list_id,"
-					 "       unit_amount, amount, tax_rate_ppm, tax_amount)",
+					 "       unit_amount, amount, tax_rate_ppm, tax_amount, discount_amount)",
 					 2 + NLINE_COLUMNS, (Oid[]) {UUIDOID, UUIDOID, UUIDARRAYOID, UUIDARRAYOID,
 		INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, UUIDARRAYOID, INT8ARRAYOID,
-	INT8ARRAYOID, INT4ARRAYOID, INT8ARRAYOID});
+	INT8ARRAYOID, INT4ARRAYOID, INT8ARRAYOID, INT8ARRAYOID});
 	for (c = 0; c < NLINE_COLUMNS; c++)
 	{
 		columns[c] = palloc0(sizeof(Datum) * order->nlines);
@@ -608,18 +553,18 @@ insert_lines(const Order *order, bool snapshot)
 void
 order_line_insert(const Order *order, const OrderLine *line, bool snapshot)
 {
-	Datum		values[13];
-	char		nulls[13];
+	Datum		values[14];
+	char		nulls[14];
 	int			i;
 
 	commerce_prepare(&plan_insert_line,
 					 "INSERT INTO commerce.order_lines (tenant_id, id, order_id, variant_id, quantity,"
 					 " sku, title, tax_category, price_list_id, unit_amount, amount, tax_rate_ppm,"
-					 " tax_amount, created_at, updated_at)"
+					 " tax_amount, discount_amount, created_at, updated_at)"
 					 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-					 "  pg_catalog.now(), pg_catalog.now())",
-					 13, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, UUIDOID, INT4OID, TEXTOID, TEXTOID,
-		TEXTOID, UUIDOID, INT8OID, INT8OID, INT4OID, INT8OID});
+					 "  COALESCE($14, 0), pg_catalog.now(), pg_catalog.now())",
+					 14, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, UUIDOID, INT4OID, TEXTOID, TEXTOID,
+		TEXTOID, UUIDOID, INT8OID, INT8OID, INT4OID, INT8OID, INT8OID});
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = UUIDPGetDatum(&order->tenant);
 	values[1] = UUIDPGetDatum(&line->id);
@@ -629,7 +574,7 @@ order_line_insert(const Order *order, const OrderLine *line, bool snapshot)
 	if (snapshot)
 		bind_line_snapshot(line, &values[5], &nulls[5]);
 	else
-		for (i = 5; i < 13; i++)
+		for (i = 5; i < 14; i++)
 		{
 			values[i] = (Datum) 0;
 			nulls[i] = 'n';
@@ -641,16 +586,16 @@ order_line_insert(const Order *order, const OrderLine *line, bool snapshot)
 void
 order_line_snapshot(const Order *order, const OrderLine *line)
 {
-	Datum		values[10];
-	char		nulls[10];
+	Datum		values[11];
+	char		nulls[11];
 
 	commerce_prepare(&plan_snapshot,
 					 "UPDATE commerce.order_lines SET sku = $3, title = $4, tax_category = $5,"
 					 " price_list_id = $6, unit_amount = $7, amount = $8, tax_rate_ppm = $9,"
-					 " tax_amount = $10, updated_at = pg_catalog.now()"
+					 " tax_amount = $10, discount_amount = $11, updated_at = pg_catalog.now()"
 					 COMMERCE_BY_ID,
-					 10, (Oid[]) {UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID, INT8OID,
-		INT8OID, INT4OID, INT8OID});
+					 11, (Oid[]) {UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID, INT8OID,
+		INT8OID, INT4OID, INT8OID, INT8OID});
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = UUIDPGetDatum(&order->tenant);
 	values[1] = UUIDPGetDatum(&line->id);

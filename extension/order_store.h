@@ -16,6 +16,8 @@
 
 #include "postgres.h"
 
+#include "access/htup.h"
+#include "access/tupdesc.h"
 #include "datatype/timestamp.h"
 #include "fmgr.h"
 #include "utils/jsonb.h"
@@ -43,7 +45,25 @@ typedef struct OrderLine
 	int64		tax_amount;
 	bool		has_weight;		/* the variant's weight_grams is known */
 	int32		weight_grams;	/* live, for weight-band shipping */
+	/* promotions (promotions.h): the line's share of the discounts, and
+	 * the catalog facts targets match (live pricing only) */
+	int64		discount_amount;
+	pg_uuid_t	product_id;
+	bool		has_category;
+	pg_uuid_t	category_id;
 } OrderLine;
+
+/* A discount of an order: one promotion, through a code or automatic. */
+typedef struct OrderDiscount
+{
+	pg_uuid_t	promotion_id;
+	bool		has_code;
+	pg_uuid_t	code_id;
+	char	   *code;
+	char	   *name;
+	bool		line_scope;
+	int64		amount;
+} OrderDiscount;
 
 /* Timestamps of an order, in the order rendered. */
 typedef enum OrderTimestamp
@@ -72,6 +92,7 @@ typedef struct Order
 	TaxSettings tax;			/* snapshot once placed; live for a draft */
 	int64		subtotal;
 	int64		tax_total;
+	int64		discount_total;	/* sum of the lines' discount_amount */
 	int64		total;
 	int64		amount_authorized;
 	int64		amount_captured;
@@ -96,6 +117,11 @@ typedef struct Order
 	bool		shipping_strict;	/* draft commands: raise when the method
 									 * does not apply (placing always does) */
 	bool		shipping_ok;	/* order_price: the method applied */
+	/* promotions (promotions.h) */
+	const char *discount_code;	/* a code being applied (checkout, apply_discount_code) */
+	bool		promotions_possible;	/* an active promotion or a code on the order */
+	int			ndiscounts;
+	OrderDiscount *discounts;
 } Order;
 
 /* --- reading ----------------------------------------------------------- */
@@ -116,6 +142,10 @@ extern void order_store_placed(Order *order);
 extern void order_touch(Order *order);
 /* Store a draft's addresses and shipping method, bump its version. */
 extern void order_store_shipping(Order *order);
+/* order_store_shipping.c: the 7 shipping columns of ORDER_COLUMNS from
+ * column first on, and bound as $14..$20 of an order insert */
+extern void order_read_shipping_columns(HeapTuple row, TupleDesc desc, int first, Order *order);
+extern void order_bind_shipping(const Order *order, bool placed, Datum *v, char *n);
 extern void order_store_status(const Order *order, const char *status);
 extern void order_store_payment_totals(const Order *order, int64 authorized,
 									   int64 captured, int64 refunded,

@@ -92,7 +92,7 @@ enum
 {
 	O_NUMBER, O_STATUS, O_PAYMENT_STATUS, O_CURRENCY, O_ROUNDING_MODE,
 	O_ROUNDING_SCOPE, O_SUBTOTAL, O_TAX_TOTAL, O_TOTAL, O_AUTHORIZED,
-	O_CAPTURED, O_REFUNDED, O_PLACED_AT
+	O_CAPTURED, O_REFUNDED, O_PLACED_AT, O_DISCOUNT_TOTAL
 };
 
 /* The amounts of an order that may not be negative, with their rules. */
@@ -108,12 +108,14 @@ static const struct
 	{O_AUTHORIZED, "orders_amount_authorized_check"},
 	{O_CAPTURED, "orders_amount_captured_check"},
 	{O_REFUNDED, "orders_amount_refunded_check"},
+	{O_DISCOUNT_TOTAL, "orders_discount_total_check"},
 };
 
 /*
  * commerce.orders_row_rules(number, status, payment_status, currency,
  * tax_rounding_mode, tax_rounding_scope, subtotal, tax_total, total,
- * amount_authorized, amount_captured, amount_refunded, placed_at) -> true
+ * amount_authorized, amount_captured, amount_refunded, placed_at,
+ * discount_total) -> true
  * or a check_violation naming the rule. The totals' sum rules stay plain
  * CHECKs in sql/src/500_orders.sql.
  */
@@ -152,18 +154,23 @@ commerce_orders_row_rules(PG_FUNCTION_ARGS)
 		PG_GETARG_INT64(O_REFUNDED) > PG_GETARG_INT64(O_CAPTURED))
 		row_rule_broken(t, "orders_refunded_le_captured",
 						"No more is refunded than was captured.");
+	if (!PG_ARGISNULL(O_DISCOUNT_TOTAL) && !PG_ARGISNULL(O_SUBTOTAL) &&
+		PG_GETARG_INT64(O_DISCOUNT_TOTAL) > PG_GETARG_INT64(O_SUBTOTAL))
+		row_rule_broken(t, "orders_discount_within",
+						"The discounts are at most the subtotal.");
 	PG_RETURN_BOOL(true);
 }
 
 /* the arguments of commerce.order_lines_row_rules(), in order */
 enum
 {
-	L_QUANTITY, L_UNIT_AMOUNT, L_AMOUNT, L_TAX_RATE_PPM, L_TAX_AMOUNT
+	L_QUANTITY, L_UNIT_AMOUNT, L_AMOUNT, L_TAX_RATE_PPM, L_TAX_AMOUNT, L_DISCOUNT_AMOUNT
 };
 
 /*
  * commerce.order_lines_row_rules(quantity, unit_amount, amount,
- * tax_rate_ppm, tax_amount) -> true or a check_violation naming the rule.
+ * tax_rate_ppm, tax_amount, discount_amount) -> true or a check_violation
+ * naming the rule.
  */
 PG_FUNCTION_INFO_V1(commerce_order_lines_row_rules);
 Datum
@@ -200,6 +207,12 @@ commerce_order_lines_row_rules(PG_FUNCTION_ARGS)
 			row_rule_broken(t, "order_lines_amount_is_product",
 							"A line's amount is its unit amount times its quantity.");
 	}
+	if (!int8_arg_at_least(fcinfo, L_DISCOUNT_AMOUNT, 0))
+		row_rule_broken(t, "order_lines_discount_amount_check", "A discount is not negative.");
+	if (!PG_ARGISNULL(L_DISCOUNT_AMOUNT) &&
+		PG_GETARG_INT64(L_DISCOUNT_AMOUNT) > (snapshot ? PG_GETARG_INT64(L_AMOUNT) : 0))
+		row_rule_broken(t, "order_lines_discount_within",
+						"A line's discount is at most its amount (0 while unpriced).");
 	PG_RETURN_BOOL(true);
 }
 

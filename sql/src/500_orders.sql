@@ -17,18 +17,18 @@
 CREATE FUNCTION commerce.orders_row_rules(number bigint, status text, payment_status text,
     currency text, tax_rounding_mode text, tax_rounding_scope text, subtotal bigint,
     tax_total bigint, total bigint, amount_authorized bigint, amount_captured bigint,
-    amount_refunded bigint, placed_at timestamptz) RETURNS boolean
+    amount_refunded bigint, placed_at timestamptz, discount_total bigint) RETURNS boolean
     AS 'MODULE_PATHNAME', 'commerce_orders_row_rules'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION commerce.orders_row_rules(bigint, text, text, text, text, text, bigint, bigint, bigint, bigint, bigint, bigint, timestamptz) IS
-  'The CHECK of commerce.orders (extension/row_rules.c): true, or check_violation (23514) naming the broken rule: orders_number_check (number >= 1), orders_status_check, orders_payment_status_check, orders_currency_check (three capital letters), orders_tax_rounding_mode_check, orders_tax_rounding_scope_check, orders_<amount>_check (not negative), orders_number_when_placed, orders_draft_unplaced, orders_refunded_le_captured. NULL passes where the column allows it.';
+COMMENT ON FUNCTION commerce.orders_row_rules(bigint, text, text, text, text, text, bigint, bigint, bigint, bigint, bigint, bigint, timestamptz, bigint) IS
+  'The CHECK of commerce.orders (extension/row_rules.c): true, or check_violation (23514) naming the broken rule: orders_number_check (number >= 1), orders_status_check, orders_payment_status_check, orders_currency_check (three capital letters), orders_tax_rounding_mode_check, orders_tax_rounding_scope_check, orders_<amount>_check (not negative), orders_number_when_placed, orders_draft_unplaced, orders_refunded_le_captured, orders_discount_within (discount_total <= subtotal). NULL passes where the column allows it.';
 
 CREATE FUNCTION commerce.order_lines_row_rules(quantity integer, unit_amount bigint,
-    amount bigint, tax_rate_ppm integer, tax_amount bigint) RETURNS boolean
+    amount bigint, tax_rate_ppm integer, tax_amount bigint, discount_amount bigint) RETURNS boolean
     AS 'MODULE_PATHNAME', 'commerce_order_lines_row_rules'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION commerce.order_lines_row_rules(integer, bigint, bigint, integer, bigint) IS
-  'The CHECK of commerce.order_lines (extension/row_rules.c): true, or check_violation (23514) naming the broken rule: order_lines_quantity_check (1..1000000), order_lines_unit_amount_check, order_lines_amount_check, order_lines_tax_rate_ppm_check (0..1000000), order_lines_tax_amount_check, order_lines_snapshot_complete (the four snapshot figures set together), order_lines_amount_is_product (amount = unit_amount * quantity).';
+COMMENT ON FUNCTION commerce.order_lines_row_rules(integer, bigint, bigint, integer, bigint, bigint) IS
+  'The CHECK of commerce.order_lines (extension/row_rules.c): true, or check_violation (23514) naming the broken rule: order_lines_quantity_check (1..1000000), order_lines_unit_amount_check, order_lines_amount_check, order_lines_tax_rate_ppm_check (0..1000000), order_lines_tax_amount_check, order_lines_snapshot_complete (the four snapshot figures set together), order_lines_amount_is_product (amount = unit_amount * quantity), order_lines_discount_amount_check (not negative), order_lines_discount_within (discount_amount <= amount, 0 while unpriced).';
 
 CREATE TABLE commerce.orders (
   tenant_id          uuid NOT NULL,
@@ -52,6 +52,9 @@ CREATE TABLE commerce.orders (
   tax_rounding_scope text,                             -- line order
   subtotal           bigint NOT NULL DEFAULT 0,        -- amounts: not negative
   tax_total          bigint NOT NULL DEFAULT 0,
+  -- promotions (530_promotions.sql): the sum of the lines' discount_amount,
+  -- at most the subtotal
+  discount_total     bigint NOT NULL DEFAULT 0,
   total              bigint NOT NULL DEFAULT 0,
   -- payment figures, kept by commerce_order_apply_payment_totals (payments)
   amount_authorized  bigint NOT NULL DEFAULT 0,
@@ -73,11 +76,11 @@ CREATE TABLE commerce.orders (
   -- more refunded than captured (extension/row_rules.c)
   CONSTRAINT orders_row_rules CHECK (commerce.orders_row_rules(number, status, payment_status,
     currency, tax_rounding_mode, tax_rounding_scope, subtotal, tax_total, total,
-    amount_authorized, amount_captured, amount_refunded, placed_at)),
+    amount_authorized, amount_captured, amount_refunded, placed_at, discount_total)),
   -- the total is the sum of its parts: exclusive prices add the tax,
   -- inclusive prices already hold it
   CONSTRAINT orders_total_is_sum CHECK
-    (total = subtotal + CASE WHEN prices_include_tax THEN 0 ELSE tax_total END),
+    (total = subtotal - discount_total + CASE WHEN prices_include_tax THEN 0 ELSE tax_total END),
   CONSTRAINT orders_inclusive_tax_within CHECK (NOT prices_include_tax OR tax_total <= subtotal)
 );
 -- list_orders pages by id (UUIDv7: creation order) within a tenant: the
@@ -102,6 +105,10 @@ CREATE TABLE commerce.order_lines (
   amount        bigint,
   tax_rate_ppm  integer,                          -- 0..1000000
   tax_amount    bigint,
+  -- promotions: this line's share of the order's discounts (tax is
+  -- computed on amount - discount_amount), at most the amount; 0 while a
+  -- draft
+  discount_amount bigint NOT NULL DEFAULT 0,
   created_at    timestamptz NOT NULL DEFAULT now(),
   updated_at    timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, id),
@@ -115,9 +122,11 @@ CREATE TABLE commerce.order_lines (
   -- command deletes orders, and tenant erase deletes every tenant table's
   -- rows (860_tenant_erase.sql), so no line is left without its order.
   -- the ranges above, the four snapshot figures set together, amount =
-  -- unit_amount * quantity (extension/row_rules.c)
+  -- unit_amount * quantity, the discount within the amount
+  -- (extension/row_rules.c)
   CONSTRAINT order_lines_row_rules CHECK
-    (commerce.order_lines_row_rules(quantity, unit_amount, amount, tax_rate_ppm, tax_amount))
+    (commerce.order_lines_row_rules(quantity, unit_amount, amount, tax_rate_ppm, tax_amount,
+                                    discount_amount))
 );
 COMMENT ON TABLE commerce.order_lines IS 'Lines of an order: variant and quantity; unit price, title, SKU and tax are snapshotted when the order is placed.';
 SELECT commerce.enable_tenancy('commerce.order_lines');

@@ -97,9 +97,10 @@ GRANT SELECT, INSERT ON commerce.order_adjustments TO commerce_owner;
 ALTER TABLE commerce.orders ADD COLUMN adjustment_total bigint NOT NULL DEFAULT 0,
   DROP CONSTRAINT orders_total_is_sum,
   ADD CONSTRAINT orders_total_is_sum CHECK
-    -- + shipping_total (issue 17, 530_shipping.sql; docs/orders.md)
-    (total = subtotal + shipping_total + CASE WHEN prices_include_tax THEN 0 ELSE tax_total END
-             + adjustment_total),
+    -- + shipping_total (issue 17, 530_shipping.sql), - discount_total
+    -- (530_promotions.sql); docs/orders.md
+    (total = subtotal - discount_total + shipping_total
+             + CASE WHEN prices_include_tax THEN 0 ELSE tax_total END + adjustment_total),
   ADD CONSTRAINT orders_total_not_negative CHECK (total >= 0);
 
 -- A plugin's parts: routes and subscriptions get the same nullable column.

@@ -44,12 +44,13 @@ LANGUAGE sql STABLE AS $$
   -- a placed order's figures are the sums of its lines, shipping and
   -- adjustments (its tax is its lines' and its shipping charge's)
   SELECT 'order_total_is_sum_of_parts', o.tenant_id, o.id,
-         pg_catalog.format('subtotal %s (lines %s), tax_total %s (lines %s, shipping %s), shipping_total %s, adjustment_total %s (adjustments %s), total %s',
-                           o.subtotal, s.amount, o.tax_total, s.tax, o.shipping_tax, o.shipping_total,
-                           o.adjustment_total, a.net, o.total)
+         pg_catalog.format('subtotal %s (lines %s), discount_total %s (lines %s), tax_total %s (lines %s, shipping %s), shipping_total %s, adjustment_total %s (adjustments %s), total %s',
+                           o.subtotal, s.amount, o.discount_total, s.discount, o.tax_total, s.tax,
+                           o.shipping_tax, o.shipping_total, o.adjustment_total, a.net, o.total)
     FROM commerce.orders o
     CROSS JOIN LATERAL (
-      SELECT coalesce(pg_catalog.sum(l.amount), 0) AS amount, coalesce(pg_catalog.sum(l.tax_amount), 0) AS tax
+      SELECT coalesce(pg_catalog.sum(l.amount), 0) AS amount, coalesce(pg_catalog.sum(l.tax_amount), 0) AS tax,
+             coalesce(pg_catalog.sum(l.discount_amount), 0) AS discount
         FROM commerce.order_lines l
        WHERE l.tenant_id OPERATOR(pg_catalog.=) o.tenant_id AND l.order_id OPERATOR(pg_catalog.=) o.id) s
     CROSS JOIN LATERAL (
@@ -59,11 +60,43 @@ LANGUAGE sql STABLE AS $$
        WHERE d.tenant_id OPERATOR(pg_catalog.=) o.tenant_id AND d.order_id OPERATOR(pg_catalog.=) o.id) a
    WHERE o.placed_at IS NOT NULL
      AND (o.subtotal OPERATOR(pg_catalog.<>) s.amount
+          OR o.discount_total OPERATOR(pg_catalog.<>) s.discount
           OR o.tax_total OPERATOR(pg_catalog.<>) (s.tax OPERATOR(pg_catalog.+) o.shipping_tax)
           OR o.adjustment_total OPERATOR(pg_catalog.<>) a.net
-          OR o.total OPERATOR(pg_catalog.<>) (o.subtotal OPERATOR(pg_catalog.+) o.shipping_total
+          OR o.total OPERATOR(pg_catalog.<>) (o.subtotal OPERATOR(pg_catalog.-) o.discount_total
+               OPERATOR(pg_catalog.+) o.shipping_total
                OPERATOR(pg_catalog.+) CASE WHEN o.prices_include_tax THEN 0 ELSE o.tax_total END
                OPERATOR(pg_catalog.+) o.adjustment_total))
+  UNION ALL
+  -- a discount code's uses are the placed, not cancelled orders that
+  -- carry it, never above its limit; per customer likewise
+  SELECT 'discount_usage_counted', c.tenant_id, c.id,
+         pg_catalog.format('code %s: used %s, orders %s, limit %s', c.code, c.used, u.orders, c.usage_limit)
+    FROM commerce.promotion_codes c
+    CROSS JOIN LATERAL (
+      SELECT pg_catalog.count(*) AS orders
+        FROM commerce.order_discounts d
+        JOIN commerce.orders o ON o.tenant_id OPERATOR(pg_catalog.=) d.tenant_id
+                              AND o.id OPERATOR(pg_catalog.=) d.order_id
+       WHERE d.tenant_id OPERATOR(pg_catalog.=) c.tenant_id AND d.code_id OPERATOR(pg_catalog.=) c.id
+         AND o.status OPERATOR(pg_catalog.<>) ALL ('{draft,cancelled}'::text[])) u
+   WHERE c.used OPERATOR(pg_catalog.<>) u.orders OR c.used OPERATOR(pg_catalog.>) c.usage_limit
+  UNION ALL
+  SELECT 'discount_customer_usage_counted', c.tenant_id, c.code_id,
+         pg_catalog.format('customer %s: used %s, orders %s, limit %s', c.customer_id, c.used, u.orders,
+                           p.per_customer_limit)
+    FROM commerce.promotion_code_customers c
+    JOIN commerce.promotion_codes p ON p.tenant_id OPERATOR(pg_catalog.=) c.tenant_id
+                                   AND p.id OPERATOR(pg_catalog.=) c.code_id
+    CROSS JOIN LATERAL (
+      SELECT pg_catalog.count(*) AS orders
+        FROM commerce.order_discounts d
+        JOIN commerce.orders o ON o.tenant_id OPERATOR(pg_catalog.=) d.tenant_id
+                              AND o.id OPERATOR(pg_catalog.=) d.order_id
+       WHERE d.tenant_id OPERATOR(pg_catalog.=) c.tenant_id AND d.code_id OPERATOR(pg_catalog.=) c.code_id
+         AND o.customer_id OPERATOR(pg_catalog.=) c.customer_id
+         AND o.status OPERATOR(pg_catalog.<>) ALL ('{draft,cancelled}'::text[])) u
+   WHERE c.used OPERATOR(pg_catalog.<>) u.orders OR c.used OPERATOR(pg_catalog.>) p.per_customer_limit
   UNION ALL
   -- every line belongs to an order of its own tenant (no foreign key)
   SELECT 'line_has_its_order', l.tenant_id, l.id, pg_catalog.format('order %s', l.order_id)
@@ -147,4 +180,4 @@ LANGUAGE sql STABLE AS $$
                     AND e.tenant_id OPERATOR(pg_catalog.<>) k.tenant_id)
 $$;
 COMMENT ON FUNCTION commerce.check_invariants(boolean) IS
-  'The rules between rows, over every tenant (commerce_admin; runs as the extension''s owner): one row per broken rule and object, none when all hold. Rules: stock_not_negative, stock_reserved_by_open_orders (reserved >= the lines of placed and paid orders; equal with stock_reserved_only_by_orders => true), order_total_is_sum_of_parts, line_has_its_order, order_numbers_gapless (1..n, counter at n), payment_amounts_within, order_payments_sum, one_event_per_order_change (placed, cancelled, fulfilled: exactly one event each while events are kept), event_seq_unique (across tenants), mark_has_its_event, idempotency_event_same_tenant. Example: SELECT * FROM commerce.check_invariants(); docs/reliability.md.';
+  'The rules between rows, over every tenant (commerce_admin; runs as the extension''s owner): one row per broken rule and object, none when all hold. Rules: stock_not_negative, stock_reserved_by_open_orders (reserved >= the lines of placed and paid orders; equal with stock_reserved_only_by_orders => true), order_total_is_sum_of_parts (lines, discounts, shipping, tax, adjustments), discount_usage_counted, discount_customer_usage_counted, line_has_its_order, order_numbers_gapless (1..n, counter at n), payment_amounts_within, order_payments_sum, one_event_per_order_change (placed, cancelled, fulfilled: exactly one event each while events are kept), event_seq_unique (across tenants), mark_has_its_event, idempotency_event_same_tenant. Example: SELECT * FROM commerce.check_invariants(); docs/reliability.md.';

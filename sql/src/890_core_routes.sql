@@ -87,7 +87,20 @@ BEGIN
     ('POST',  '/v1/shipping-methods/{id}/archive', 'archive_shipping_method', 200, 'tenant', 'Archive a shipping method', NULL),
     ('PUT',   '/v1/orders/{id}/addresses',         'set_order_addresses',     200, 'tenant', 'Set the shipping and billing addresses of a draft order', NULL),
     ('PUT',   '/v1/orders/{id}/shipping-method',   'set_shipping_method',     200, 'tenant', 'Choose the shipping method of a draft order', NULL),
-    ('GET',   '/v1/orders/{order_id}/shipping-options', 'list_shipping_options', 200, 'tenant', 'The shipping methods that can ship a draft order, priced for it', NULL)
+    ('GET',   '/v1/orders/{order_id}/shipping-options', 'list_shipping_options', 200, 'tenant', 'The shipping methods that can ship a draft order, priced for it', NULL),
+    -- issue 17: promotions and discount codes (sql/src/530_promotions.sql, docs/promotions.md)
+    ('POST',  '/v1/promotions',                    'create_promotion',   201, 'tenant', 'Create a promotion', NULL),
+    ('GET',   '/v1/promotions',                    'list_promotions',    200, 'tenant', 'List promotions', NULL),
+    ('GET',   '/v1/promotions/{id}',               'get_promotion',      200, 'tenant', 'Read a promotion', NULL),
+    ('PATCH', '/v1/promotions/{id}',               'update_promotion',   200, 'tenant', 'Update a promotion', NULL),
+    ('POST',  '/v1/promotions/{id}/archive',       'archive_promotion',  200, 'tenant', 'Archive a promotion', NULL),
+    ('POST',  '/v1/promotions/{promotion_id}/codes', 'create_promotion_code', 201, 'tenant', 'Add a discount code to a promotion', '/v1/promotion-codes/{id}'),
+    ('GET',   '/v1/promotions/{promotion_id}/codes', 'list_promotion_codes', 200, 'tenant', 'List the codes of a promotion', NULL),
+    ('GET',   '/v1/promotion-codes/{id}',          'get_promotion_code', 200, 'tenant', 'Read a discount code', NULL),
+    ('PATCH', '/v1/promotion-codes/{id}',          'update_promotion_code', 200, 'tenant', 'Change the limits of a discount code', NULL),
+    ('POST',  '/v1/promotion-codes/{id}/archive',  'archive_promotion_code', 200, 'tenant', 'Archive a discount code', NULL),
+    ('POST',  '/v1/orders/{order_id}/discount-codes', 'apply_discount_code', 200, 'tenant', 'Apply a discount code to a draft order', NULL),
+    ('DELETE','/v1/orders/{order_id}/discount-codes/{code}', 'remove_discount_code', 200, 'tenant', 'Remove a discount code from a draft order', NULL)
   ) AS t(method, path, fname, status, auth, summary, location)
   LOOP
     -- Exactly one function of that name in schema commerce, or no route.

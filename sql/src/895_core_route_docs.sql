@@ -115,12 +115,16 @@ BEGIN
     ('PluginState', '{"properties": {"plugin": @ref:PluginName, "enabled": @bool}}'),
     ('OrderLine', '{"properties": {"id": @uuid, "variant_id": @uuid, "sku": @str, "title": @str, "quantity": @int,
         "price_list_id": @uuid?, "unit_amount": @money?, "amount": @money?, "tax_category": @str?,
-        "tax_rate_ppm": @int?, "tax_amount": @money?}}'),
+        "tax_rate_ppm": @int?, "tax_amount": @money?,
+        "discount_amount": {"type": "integer", "format": "int64", "minimum": 0, "description": "The line''s share of the order''s discounts (docs/promotions.md); tax is on amount - discount_amount."}}}'),
+    ('OrderDiscount', '{"properties": {"promotion_id": @uuid, "code": @str?, "name": @str,
+        "scope": {"type": "string", "enum": ["order", "line"]}, "amount": @money}}'),
     ('Order', '{"x-optional": ["prices_complete"], "properties": {"id": @uuid, "number": @int?, "customer_id": @uuid?,
         "status": @ref:OrderStatus, "payment_status": @ref:OrderPaymentStatus, "currency": @cur,
         "prices_include_tax": @bool, "tax_rounding_mode": {"type": "string", "enum": ["half_even", "half_up"]},
         "tax_rounding_scope": {"type": "string", "enum": ["line", "order"]},
-        "subtotal": @money, "tax_total": @money, "total": @money,
+        "subtotal": @money, "discount_total": @money, "tax_total": @money, "total": @money,
+        "discounts": {"type": "array", "items": @ref:OrderDiscount, "description": "The promotions the order gets (docs/promotions.md): live on a draft, snapshotted by placing."},
         "prices_complete": {"type": "boolean", "description": "Drafts only: every line has a price."},
         "amount_authorized": @money, "amount_captured": @money, "amount_refunded": @money,
         "lines": {"type": "array", "items": @ref:OrderLine}, "metadata": @obj?, "version": @ver,
@@ -203,7 +207,8 @@ BEGIN
     ('OrderCreate', '{"required": ["currency"], "properties": {"currency": @cur, "customer_id": @uuid?,
         "lines": {"type": ["array", "null"], "maxItems": 100, "items": @ref:OrderLineInput}, "metadata": @obj?}}'),
     ('CheckoutCreate', '{"required": ["currency", "lines"], "properties": {"currency": @cur, "customer_id": @uuid?,
-        "lines": {"type": "array", "minItems": 1, "maxItems": 100, "items": @ref:OrderLineInput}, "metadata": @obj?}}'),
+        "lines": {"type": "array", "minItems": 1, "maxItems": 100, "items": @ref:OrderLineInput}, "metadata": @obj?,
+        "discount_code": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", "description": "A discount code (docs/promotions.md), compared case-insensitively."}}}'),
     ('OrderLineUpdate', '{"required": ["quantity"], "properties": {"quantity": {"type": "integer", "minimum": 1, "maximum": 1000000}}}'),
     ('PaymentAuthorize', '{"required": ["provider"], "properties": {"provider": {"type": "string", "minLength": 1, "maxLength": 63, "examples": ["manual"]},
         "amount": {"type": ["integer", "null"], "format": "int64", "minimum": 1, "description": "Minor units; default: the order''s balance."}}}'),
@@ -279,10 +284,10 @@ BEGIN
     ('POST',  '/v1/orders/{order_id}/lines', 'Orders', 'OrderLineInput', 'Order', '{"409": "The order is not a draft, or the variant is not for sale (invalid_transition, variant_not_available)."}'),
     ('PATCH', '/v1/orders/{order_id}/lines/{line_id}', 'Orders', 'OrderLineUpdate', 'Order', '{"409": "The order is not a draft (invalid_transition)."}'),
     ('DELETE','/v1/orders/{order_id}/lines/{line_id}', 'Orders', NULL, 'Order', '{"409": "The order is not a draft (invalid_transition)."}'),
-    ('POST',  '/v1/orders/{id}/place', 'Orders', NULL, 'Order', '{"409": "Not a draft, no lines, or not enough stock (invalid_transition, order_empty, insufficient_stock, variant_not_available)."}'),
+    ('POST',  '/v1/orders/{id}/place', 'Orders', NULL, 'Order', '{"409": "Not a draft, no lines, not enough stock, or a discount code on it is inactive, does not apply, cannot be combined or is used up (invalid_transition, order_empty, insufficient_stock, variant_not_available, discount_code_inactive, discount_not_applicable, discount_not_combinable, discount_limit_reached)."}'),
     ('POST',  '/v1/orders/{id}/cancel', 'Orders', NULL, 'Order', '{"409": "Not allowed from the order''s status (invalid_transition)."}'),
     ('POST',  '/v1/orders/{id}/fulfill', 'Orders', NULL, 'Order', '{"409": "Not allowed from the order''s status (invalid_transition)."}'),
-    ('POST',  '/v1/checkout', 'Orders', 'CheckoutCreate', 'Order', '{"409": "Not enough stock, or a variant is not for sale (insufficient_stock, variant_not_available).", "422": "Unknown currency (unknown_currency)."}'),
+    ('POST',  '/v1/checkout', 'Orders', 'CheckoutCreate', 'Order', '{"404": "No such discount code (discount_code_not_found).", "409": "Not enough stock, a variant is not for sale, or the discount code is inactive, does not apply or is used up (insufficient_stock, variant_not_available, discount_code_inactive, discount_not_applicable, discount_limit_reached).", "422": "Unknown currency (unknown_currency)."}'),
     ('GET',   '/v1/tax-settings', 'Tax', NULL, 'TaxSettings', '{}'),
     ('PUT',   '/v1/tax-settings', 'Tax', 'TaxSettingsUpdate', 'TaxSettings', '{}'),
     ('POST',  '/v1/tax-rates', 'Tax', 'TaxRateCreate', 'TaxRate', '{"409": "A rate of this category exists (tax_rate_exists)."}'),
@@ -418,6 +423,95 @@ BEGIN
       CASE WHEN r.request IS NOT NULL THEN jsonb_build_object('$ref', ref || r.request) END,
       jsonb_build_object('$ref', ref || r.response),
       r.errors::jsonb, '{}'::jsonb);
+  END LOOP;
+END
+$$;
+
+-- issue 17: promotions and discount codes (sql/src/530_promotions.sql)
+DO $$
+DECLARE
+  r record;
+  ref constant text := '#/components/schemas/';
+BEGIN
+  PERFORM commerce.describe_schema('Promotion', pg_temp.api_out(pg_temp.api_expand('{"properties": {"id": @uuid,
+      "object": {"const": "promotion"}, "name": @str, "description": @str?, "automatic": @bool,
+      "type": {"type": "string", "enum": ["percentage", "fixed"]}, "percent_ppm": @int?, "amounts": @obj,
+      "scope": {"type": "string", "enum": ["order", "line"]}, "target_variant_ids": {"type": "array", "items": @uuid},
+      "target_product_ids": {"type": "array", "items": @uuid}, "target_category_ids": {"type": "array", "items": @uuid},
+      "min_subtotal": @obj, "combinable": @bool, "starts_at": @ts?, "ends_at": @ts?,
+      "status": {"type": "string", "enum": ["active", "archived"]}, "metadata": @obj, "archived_at": @ts?,
+      "version": @ver, "created_at": @ts, "updated_at": @ts}}')));
+  PERFORM commerce.describe_schema('PromotionCode', pg_temp.api_out(pg_temp.api_expand('{"properties": {"id": @uuid,
+      "object": {"const": "promotion_code"}, "promotion_id": @uuid, "code": @str, "usage_limit": @int?,
+      "per_customer_limit": @int?, "used": {"type": "integer", "minimum": 0, "description": "Uses taken by placed, not cancelled orders."},
+      "status": {"type": "string", "enum": ["active", "archived"]}, "metadata": @obj, "archived_at": @ts?,
+      "version": @ver, "created_at": @ts, "updated_at": @ts}}')));
+  FOR r IN SELECT * FROM unnest(ARRAY['Promotion', 'PromotionCode']) AS t(item) LOOP
+    PERFORM commerce.describe_schema(r.item || 'Page', jsonb_build_object(
+      'type', 'object', 'required', jsonb_build_array('data', 'next_cursor'),
+      'description', 'A page of a list: pass next_cursor as ?after= for the next one (null: the last page).',
+      'properties', jsonb_build_object(
+        'data', jsonb_build_object('type', 'array', 'items', jsonb_build_object('$ref', ref || r.item)),
+        'next_cursor', '{"type": ["string", "null"]}'::jsonb)));
+  END LOOP;
+  PERFORM commerce.describe_schema('MoneyByCurrency', '{"type": "object", "maxProperties": 50, "propertyNames": {"pattern": "^[A-Z]{3}$"}, "additionalProperties": {"type": "integer", "format": "int64", "minimum": 0}, "description": "Exact minor units per currency: {\"EUR\": 500, \"JPY\": 500, \"KWD\": 1500}."}');
+  PERFORM commerce.describe_schema('PromotionCreate', pg_temp.api_expand('{"type": "object", "additionalProperties": false,
+      "required": ["name", "type"], "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 200},
+      "description": {"type": ["string", "null"], "maxLength": 2000}, "automatic": @bool,
+      "type": {"type": "string", "enum": ["percentage", "fixed"]},
+      "percent_ppm": {"type": "integer", "minimum": 1, "maximum": 1000000, "description": "Parts per million: 100000 is 10 %."},
+      "amounts": @ref:MoneyByCurrency, "scope": {"type": "string", "enum": ["order", "line"]},
+      "target_variant_ids": {"type": "array", "maxItems": 100, "items": @uuid},
+      "target_product_ids": {"type": "array", "maxItems": 100, "items": @uuid},
+      "target_category_ids": {"type": "array", "maxItems": 100, "items": @uuid},
+      "min_subtotal": @ref:MoneyByCurrency, "combinable": @bool, "starts_at": @ts?, "ends_at": @ts?, "metadata": @meta}}'));
+  PERFORM commerce.describe_schema('PromotionUpdate', pg_temp.api_expand('{"type": "object", "additionalProperties": false,
+      "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 200},
+      "description": {"type": ["string", "null"], "maxLength": 2000},
+      "percent_ppm": {"type": "integer", "minimum": 1, "maximum": 1000000}, "amounts": @ref:MoneyByCurrency,
+      "target_variant_ids": {"type": "array", "maxItems": 100, "items": @uuid},
+      "target_product_ids": {"type": "array", "maxItems": 100, "items": @uuid},
+      "target_category_ids": {"type": "array", "maxItems": 100, "items": @uuid},
+      "min_subtotal": @ref:MoneyByCurrency, "combinable": @bool, "starts_at": @ts?, "ends_at": @ts?, "metadata": @meta}}'));
+  PERFORM commerce.describe_schema('PromotionCodeCreate', pg_temp.api_expand('{"type": "object", "additionalProperties": false,
+      "required": ["code"], "properties": {"code": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"},
+      "usage_limit": {"type": ["integer", "null"], "minimum": 1}, "per_customer_limit": {"type": ["integer", "null"], "minimum": 1},
+      "metadata": @meta}}'));
+  PERFORM commerce.describe_schema('PromotionCodeUpdate', pg_temp.api_expand('{"type": "object", "additionalProperties": false,
+      "properties": {"usage_limit": {"type": ["integer", "null"], "minimum": 1},
+      "per_customer_limit": {"type": ["integer", "null"], "minimum": 1}, "metadata": @meta}}'));
+  PERFORM commerce.describe_schema('DiscountCodeApply', '{"type": "object", "additionalProperties": false, "required": ["code"],
+      "properties": {"code": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", "description": "Compared case-insensitively."}}}');
+
+  FOR r IN SELECT * FROM (VALUES
+    ('POST',  '/v1/promotions', 'PromotionCreate', 'Promotion', '{"403": "Staff only (permission_denied).", "422": "Unknown currency (unknown_currency)."}'),
+    ('GET',   '/v1/promotions', NULL, 'PromotionPage', '{"403": "Staff only (permission_denied)."}'),
+    ('GET',   '/v1/promotions/{id}', NULL, 'Promotion', '{"403": "Staff only (permission_denied)."}'),
+    ('PATCH', '/v1/promotions/{id}', 'PromotionUpdate', 'Promotion', '{"403": "Staff only (permission_denied).", "409": "Archived (invalid_transition)."}'),
+    ('POST',  '/v1/promotions/{id}/archive', NULL, 'Promotion', '{"403": "Staff only (permission_denied).", "409": "Already archived (invalid_transition)."}'),
+    ('POST',  '/v1/promotions/{promotion_id}/codes', 'PromotionCodeCreate', 'PromotionCode', '{"403": "Staff only (permission_denied).", "409": "The code is taken, or the promotion is archived (discount_code_taken, invalid_transition)."}'),
+    ('GET',   '/v1/promotions/{promotion_id}/codes', NULL, 'PromotionCodePage', '{"403": "Staff only (permission_denied)."}'),
+    ('GET',   '/v1/promotion-codes/{id}', NULL, 'PromotionCode', '{"403": "Staff only (permission_denied)."}'),
+    ('PATCH', '/v1/promotion-codes/{id}', 'PromotionCodeUpdate', 'PromotionCode', '{"403": "Staff only (permission_denied).", "409": "Archived (invalid_transition)."}'),
+    ('POST',  '/v1/promotion-codes/{id}/archive', NULL, 'PromotionCode', '{"403": "Staff only (permission_denied).", "409": "Already archived (invalid_transition)."}'),
+    ('POST',  '/v1/orders/{order_id}/discount-codes', 'DiscountCodeApply', 'Order', '{"404": "No such order, or no such code (not_found, discount_code_not_found).", "409": "The code is inactive, does not apply, cannot be combined, is used up or already applied, or the order is not a draft (discount_code_inactive, discount_not_applicable, discount_not_combinable, discount_limit_reached, discount_code_already_applied, invalid_transition)."}'),
+    ('DELETE','/v1/orders/{order_id}/discount-codes/{code}', NULL, 'Order', '{"404": "No such order, or the order does not carry the code (not_found).", "409": "The order is not a draft (invalid_transition)."}')
+  ) AS t(method, path, request, response, errors)
+  LOOP
+    CONTINUE WHEN NOT EXISTS (SELECT 1 FROM commerce.routes x WHERE x.method = r.method AND x.path = r.path);
+    PERFORM commerce.describe_route(r.method, r.path,
+      (SELECT split_part(p.proname, '_', 1)
+              || coalesce(string_agg(initcap(w), '' ORDER BY n) FILTER (WHERE n > 1), '')
+         FROM commerce.routes x JOIN pg_proc p ON p.oid = x.handler::oid,
+              unnest(string_to_array(p.proname, '_')) WITH ORDINALITY u(w, n)
+        WHERE x.method = r.method AND x.path = r.path
+        GROUP BY p.proname),
+      'Promotions',
+      CASE WHEN r.request IS NOT NULL THEN jsonb_build_object('$ref', ref || r.request) END,
+      jsonb_build_object('$ref', ref || r.response),
+      r.errors::jsonb,
+      CASE WHEN r.path LIKE '%{code}' THEN '{"code": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"}}'::jsonb
+           ELSE '{}'::jsonb END);
   END LOOP;
 END
 $$;

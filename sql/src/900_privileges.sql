@@ -105,7 +105,14 @@ BEGIN
       ('get_shipping_method', 'read'), ('list_shipping_methods', 'read'),
       ('create_shipping_method', 'command'), ('update_shipping_method', 'command'),
       ('archive_shipping_method', 'command'), ('set_order_addresses', 'command'),
-      ('set_shipping_method', 'command'), ('list_shipping_options', 'read'))
+      ('set_shipping_method', 'command'), ('list_shipping_options', 'read'),
+      -- issue 17: promotions and discount codes (sql/src/530_promotions.sql)
+      ('create_promotion', 'command'), ('update_promotion', 'command'), ('archive_promotion', 'command'),
+      ('get_promotion', 'read'), ('list_promotions', 'read'),
+      ('create_promotion_code', 'command'), ('update_promotion_code', 'command'),
+      ('archive_promotion_code', 'command'), ('get_promotion_code', 'read'),
+      ('list_promotion_codes', 'read'),
+      ('apply_discount_code', 'command'), ('remove_discount_code', 'command'))
            SELECT p.oid::pg_catalog.regprocedure AS fn, c.class
              FROM pg_catalog.pg_proc p
              LEFT JOIN classes c ON c.name OPERATOR(pg_catalog.=) p.proname

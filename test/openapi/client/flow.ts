@@ -6,7 +6,8 @@
 // lines, places it (an Idempotency-Key replayed), authorizes a payment;
 // staff capture it with If-Match and read the events; then every other
 // core operation once (groups, categories, addresses, tax, checkout, void,
-// refund, cancel, fulfil, tenants, plugins, shipping), so each answer meets its schema. Every answer is
+// refund, cancel, fulfil, shipping, promotions and discount codes, tenants,
+// plugins), so each answer meets its schema. Every answer is
 // checked for what the document promises (status, headers, typed fields).
 // Environment: BASE_URL, JWT_SECRET, TENANT_ID, RUN (unique per run).
 // Exit 0 and "flow ok" when every step did what it should.
@@ -280,6 +281,43 @@ async function tourShipping(customer: Client, variant: string): Promise<void> {
   check(archived.status === "archived", "archived");
 }
 
+/* Issue 17: staff make a promotion with a code; a customer's cart applies,
+ * removes and re-applies it and checks out with it; staff archive both. */
+async function tourPromotions(customer: Client, variant: string): Promise<void> {
+  const promo = ok("create promotion", await staff.POST("/v1/promotions", {
+    body: { name: `Ten ${run}`, type: "percentage", percent_ppm: 100000, min_subtotal: { EUR: 1000 } },
+  }), 201);
+  check(promo.type === "percentage" && promo.status === "active" && !promo.automatic, "a code promotion");
+  check(ok("get promotion", await staff.GET("/v1/promotions/{id}", { params: { path: { id: promo.id } } }), 200).id === promo.id, "read back");
+  ok("update promotion", await staff.PATCH("/v1/promotions/{id}", { params: { path: { id: promo.id } }, body: { combinable: true } }), 200);
+  ok("list promotions", await staff.GET("/v1/promotions", {}), 200);
+  const code = ok("create code", await staff.POST("/v1/promotions/{promotion_id}/codes", {
+    params: { path: { promotion_id: promo.id } }, body: { code: `ten-${run}`, usage_limit: 5 },
+  }), 201);
+  check(code.code === `TEN-${run}`.toUpperCase() && code.used === 0, "stored upper-case, unused");
+  ok("get code", await staff.GET("/v1/promotion-codes/{id}", { params: { path: { id: code.id } } }), 200);
+  ok("update code", await staff.PATCH("/v1/promotion-codes/{id}", { params: { path: { id: code.id } }, body: { per_customer_limit: 2 } }), 200);
+  check(ok("list codes", await staff.GET("/v1/promotions/{promotion_id}/codes", { params: { path: { promotion_id: promo.id } } }), 200).data.length === 1, "one code");
+  const cart = ok("a cart for the code", await customer.POST("/v1/orders", {
+    body: { currency: "EUR", lines: [{ variant_id: variant, quantity: 1 }] },
+  }), 201);
+  const applied = ok("apply code", await customer.POST("/v1/orders/{order_id}/discount-codes", {
+    params: { path: { order_id: cart.id } }, body: { code: code.code },
+  }), 200);
+  check(applied.discount_total === 490 && applied.discounts[0]?.code === code.code, "10 % of 49.00 shown on the cart");
+  check(ok("remove code", await customer.DELETE("/v1/orders/{order_id}/discount-codes/{code}", {
+    params: { path: { order_id: cart.id, code: code.code } },
+  }), 200).discount_total === 0, "removed");
+  const placed = ok("checkout with a code", await customer.POST("/v1/checkout", {
+    body: { currency: "EUR", lines: [{ variant_id: variant, quantity: 1 }], discount_code: code.code },
+  }), 201);
+  check(placed.discount_total === 490 && placed.total === placed.subtotal - 490 + placed.tax_total, "the discount in the total");
+  const refused = await customer.GET("/v1/promotions", {});
+  check(refused.response.status === 403, "a customer cannot list promotions");
+  check(ok("archive code", await staff.POST("/v1/promotion-codes/{id}/archive", { params: { path: { id: code.id } } }), 200).status === "archived", "code archived");
+  check(ok("archive promotion", await staff.POST("/v1/promotions/{id}/archive", { params: { path: { id: promo.id } } }), 200).status === "archived", "promotion archived");
+}
+
 async function tourTenants(): Promise<void> {
   const admin = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${token("platform_admin", "ops")}` } });
   const t = ok("create tenant", await admin.POST("/v1/tenants", {
@@ -341,6 +379,7 @@ async function main(): Promise<void> {
   await tourCatalog(variant);
   await tourOrders(customer, variant, order.id, payment.id);
   await tourShipping(customer, variant);
+  await tourPromotions(customer, variant);
   await tourTenants();
   await tourPlugins();
   await events(["product.created", "order.placed", "payment.authorized", "payment.captured", "order.fulfilled"]);
