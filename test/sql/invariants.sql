@@ -4,7 +4,7 @@
 -- purpose by a direct write (as the superuser, in a savepoint), so a
 -- checker that stopped looking would fail here.
 BEGIN;
-SELECT plan(18);
+SELECT plan(22);
 \ir ../fixtures/orders.sql
 
 SELECT orders_test.tenant('inv-a') AS ta \gset
@@ -29,6 +29,13 @@ SELECT is((SELECT status FROM commerce.orders WHERE id = ((:'o6'::jsonb) ->> 'id
           'paid then refunded in full: refunded');
 SELECT is((SELECT reserved FROM commerce.inventory_levels WHERE variant_id = :'va2'), :'reserved_before'::bigint,
           '... and its 4 units are no longer reserved (it never shipped)');
+-- a discount code used by a customer's checkout (code and customer uses)
+SELECT orders_test.customer(:'ta', 'inv@example.com') AS ca \gset
+SELECT commerce.create_promotion('{"name": "Ten off", "type": "percentage", "percent_ppm": 100000}') ->> 'id' AS promo \gset
+SELECT commerce.create_promotion_code(:'promo', '{"code": "TEN", "usage_limit": 5, "per_customer_limit": 2}') ->> 'id' AS code \gset
+SELECT commerce.checkout(jsonb_build_object('currency', 'EUR', 'customer_id', :'ca', 'discount_code', 'ten',
+  'lines', jsonb_build_array(jsonb_build_object('variant_id', :'va', 'quantity', 1)))) ->> 'discount_total' AS disc \gset
+SELECT ok(:'disc'::bigint > 0, 'the checkout carries the discount');
 SELECT orders_test.tenant('inv-b') AS tb \gset
 SELECT orders_test.variant(:'tb', 'B-1', 700) AS vb \gset
 SELECT commerce.checkout(orders_test.cart(:'vb', 1)) ->> 'id' AS b1 \gset
@@ -58,6 +65,19 @@ ROLLBACK TO SAVEPOINT s;
 DELETE FROM commerce.orders WHERE id = :'o2';
 SELECT is(pg_temp.reported(true), '{line_has_its_order,order_numbers_gapless,stock_reserved_by_open_orders}',
           'an order row gone: its lines orphaned, a gap in the numbers, its stock held by nothing');
+ROLLBACK TO SAVEPOINT s;
+
+UPDATE commerce.promotion_codes SET used = used + 1 WHERE id = :'code';
+SELECT is(pg_temp.reported(), '{discount_usage_counted}', 'a code counting a use no order made');
+ROLLBACK TO SAVEPOINT s;
+
+UPDATE commerce.promotion_code_customers SET used = 0 WHERE code_id = :'code';
+SELECT is(pg_temp.reported(), '{discount_customer_usage_counted}', 'a customer''s use of a code not counted');
+ROLLBACK TO SAVEPOINT s;
+
+UPDATE commerce.order_lines SET discount_amount = discount_amount + 1
+ WHERE order_id = (SELECT order_id FROM commerce.order_discounts WHERE code_id = :'code');
+SELECT is(pg_temp.reported(), '{order_total_is_sum_of_parts}', 'a line discount the order''s discount_total does not hold');
 ROLLBACK TO SAVEPOINT s;
 
 UPDATE commerce.order_counters SET last_number = last_number + 1 WHERE tenant_id = :'tb';
