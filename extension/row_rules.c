@@ -2,8 +2,9 @@
  *
  * row_rules.c
  *	  The row rules of the hottest tables as one CHECK constraint each:
- *	  commerce.orders_row_rules(), commerce.order_lines_row_rules(),
- *	  commerce.inventory_row_rules() and commerce.idempotency_row_rules().
+ *	  commerce.orders_row_rules(), commerce.order_shipping_row_rules(),
+ *	  commerce.order_lines_row_rules(), commerce.inventory_row_rules() and
+ *	  commerce.idempotency_row_rules().
  *
  *	  PostgreSQL reads every CHECK constraint's stored expression tree again
  *	  (stringToNode of pg_constraint.conbin, then plans and compiles it) in
@@ -28,6 +29,7 @@
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 
 /* A row broke the rule `rule` of commerce.`table`. */
 static void
@@ -158,6 +160,54 @@ commerce_orders_row_rules(PG_FUNCTION_ARGS)
 		PG_GETARG_INT64(O_DISCOUNT_TOTAL) > PG_GETARG_INT64(O_SUBTOTAL))
 		row_rule_broken(t, "orders_discount_within",
 						"The discounts are at most the subtotal.");
+	PG_RETURN_BOOL(true);
+}
+
+/* the arguments of commerce.order_shipping_row_rules(), in order */
+enum
+{
+	S_SHIPPING_ADDRESS, S_BILLING_ADDRESS, S_METHOD_ID, S_TAX_RATE_PPM, S_TOTAL, S_TAX,
+	S_TAX_TOTAL
+};
+
+/* Argument `arg` is NULL or a JSON object. */
+static bool
+jsonb_arg_object(FunctionCallInfo fcinfo, int arg)
+{
+	return PG_ARGISNULL(arg) || JB_ROOT_IS_OBJECT(PG_GETARG_JSONB_P(arg));
+}
+
+/*
+ * commerce.order_shipping_row_rules(shipping_address, billing_address,
+ * shipping_method_id, shipping_tax_rate_ppm, shipping_total, shipping_tax,
+ * tax_total) -> true or a check_violation naming the rule (issue 17,
+ * docs/shipping.md).
+ */
+PG_FUNCTION_INFO_V1(commerce_order_shipping_row_rules);
+Datum
+commerce_order_shipping_row_rules(PG_FUNCTION_ARGS)
+{
+	const char *t = "orders";
+
+	if (!jsonb_arg_object(fcinfo, S_SHIPPING_ADDRESS))
+		row_rule_broken(t, "orders_shipping_address_check", "An address is a JSON object.");
+	if (!jsonb_arg_object(fcinfo, S_BILLING_ADDRESS))
+		row_rule_broken(t, "orders_billing_address_check", "An address is a JSON object.");
+	if (!PG_ARGISNULL(S_TAX_RATE_PPM) &&
+		(PG_GETARG_INT32(S_TAX_RATE_PPM) < 0 || PG_GETARG_INT32(S_TAX_RATE_PPM) > 1000000))
+		row_rule_broken(t, "orders_shipping_tax_rate_ppm_check",
+						"A tax rate is between 0 and 1000000 parts per million.");
+	if (!int8_arg_at_least(fcinfo, S_TOTAL, 0))
+		row_rule_broken(t, "orders_shipping_total_check", "A shipping charge is not negative.");
+	if (!int8_arg_at_least(fcinfo, S_TAX, 0))
+		row_rule_broken(t, "orders_shipping_tax_check", "A tax amount is not negative.");
+	if (!PG_ARGISNULL(S_TAX) && !PG_ARGISNULL(S_TAX_TOTAL) &&
+		PG_GETARG_INT64(S_TAX) > PG_GETARG_INT64(S_TAX_TOTAL))
+		row_rule_broken(t, "orders_shipping_tax_within",
+						"The shipping charge's tax is a part of the order's tax.");
+	if (PG_ARGISNULL(S_METHOD_ID) && !PG_ARGISNULL(S_TOTAL) && PG_GETARG_INT64(S_TOTAL) != 0)
+		row_rule_broken(t, "orders_shipping_needs_method",
+						"An order is charged for shipping only with a shipping method.");
 	PG_RETURN_BOOL(true);
 }
 

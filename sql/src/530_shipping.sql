@@ -55,17 +55,27 @@ ALTER TABLE commerce.variants ADD COLUMN weight_grams integer
 -- check would lock the method row (FOR KEY SHARE) at every checkout of the
 -- tenant; methods are never deleted (archived), the commands read the
 -- method in the same transaction, and the name and figures are copied.
+-- The shipping columns' rules are one CHECK calling a C function
+-- (extension/row_rules.c; why: sql/src/500_orders.sql).
+CREATE FUNCTION commerce.order_shipping_row_rules(shipping_address jsonb, billing_address jsonb,
+    shipping_method_id uuid, shipping_tax_rate_ppm integer, shipping_total bigint,
+    shipping_tax bigint, tax_total bigint) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'commerce_order_shipping_row_rules'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION commerce.order_shipping_row_rules(jsonb, jsonb, uuid, integer, bigint, bigint, bigint) IS
+  'The CHECK of the shipping columns of commerce.orders (extension/row_rules.c): true, or check_violation (23514) naming the broken rule: orders_shipping_address_check, orders_billing_address_check (a JSON object), orders_shipping_tax_rate_ppm_check (0..1000000), orders_shipping_total_check, orders_shipping_tax_check (not negative), orders_shipping_tax_within (shipping_tax <= tax_total), orders_shipping_needs_method (a charge only with a method).';
+
 ALTER TABLE commerce.orders
-  ADD COLUMN shipping_address      jsonb CHECK (jsonb_typeof(shipping_address) = 'object'),
-  ADD COLUMN billing_address       jsonb CHECK (jsonb_typeof(billing_address) = 'object'),
+  ADD COLUMN shipping_address      jsonb,              -- a JSON object
+  ADD COLUMN billing_address       jsonb,              -- a JSON object
   ADD COLUMN shipping_method_id    uuid,
   ADD COLUMN shipping_method_name  text,
-  ADD COLUMN shipping_tax_rate_ppm integer CHECK (shipping_tax_rate_ppm BETWEEN 0 AND 1000000),
-  ADD COLUMN shipping_total        bigint NOT NULL DEFAULT 0 CHECK (shipping_total >= 0),
+  ADD COLUMN shipping_tax_rate_ppm integer,            -- 0..1000000
+  ADD COLUMN shipping_total        bigint NOT NULL DEFAULT 0,   -- not negative
   -- the shipping charge's tax: a part of tax_total (docs/orders.md)
-  ADD COLUMN shipping_tax          bigint NOT NULL DEFAULT 0 CHECK (shipping_tax >= 0),
-  ADD CONSTRAINT orders_shipping_tax_within CHECK (shipping_tax <= tax_total),
-  ADD CONSTRAINT orders_shipping_needs_method CHECK (shipping_method_id IS NOT NULL OR shipping_total = 0),
+  ADD COLUMN shipping_tax          bigint NOT NULL DEFAULT 0,   -- 0..tax_total
+  ADD CONSTRAINT orders_shipping_row_rules CHECK (commerce.order_shipping_row_rules(shipping_address,
+    billing_address, shipping_method_id, shipping_tax_rate_ppm, shipping_total, shipping_tax, tax_total)),
   DROP CONSTRAINT orders_inclusive_tax_within,
   ADD CONSTRAINT orders_inclusive_tax_within CHECK
     (NOT prices_include_tax OR tax_total <= subtotal + shipping_total);

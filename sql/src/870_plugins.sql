@@ -100,8 +100,8 @@ ALTER TABLE commerce.orders ADD COLUMN adjustment_total bigint NOT NULL DEFAULT 
     -- + shipping_total (issue 17, 530_shipping.sql), - discount_total
     -- (530_promotions.sql); docs/orders.md
     (total = subtotal - discount_total + shipping_total
-             + CASE WHEN prices_include_tax THEN 0 ELSE tax_total END + adjustment_total),
-  ADD CONSTRAINT orders_total_not_negative CHECK (total >= 0);
+             + CASE WHEN prices_include_tax THEN 0 ELSE tax_total END + adjustment_total);
+-- (total >= 0 is orders_total_check of commerce.orders_row_rules)
 
 -- A plugin's parts: routes and subscriptions get the same nullable column.
 ALTER TABLE commerce.routes ADD FOREIGN KEY (plugin) REFERENCES commerce.plugins (name) ON DELETE CASCADE;

@@ -27,6 +27,7 @@ BEGIN
       -- the CHECKs of the hottest tables (extension/row_rules.c)
       ('orders_row_rules', 'context'), ('order_lines_row_rules', 'context'),
       ('inventory_row_rules', 'context'), ('idempotency_row_rules', 'context'),
+      ('order_shipping_row_rules', 'context'),
       -- the gateway's and operators' own
       ('route_table', 'gateway'),
       -- refuses every role but unbound gateway and admin members itself

@@ -4,7 +4,7 @@
 -- owner may write), with SQLSTATE 23514 and the rule's own constraint name,
 -- and rows the rules allow (NULLs where a column allows them) pass.
 BEGIN;
-SELECT plan(38);
+SELECT plan(46);
 \ir ../fixtures/orders.sql
 
 SELECT orders_test.tenant('rules') AS t \gset
@@ -34,6 +34,14 @@ INSERT INTO broken VALUES
   (format($$UPDATE commerce.orders SET status = 'draft' WHERE id = %L$$, :'placed'), 'orders_draft_unplaced'),
   (format($$UPDATE commerce.orders SET amount_captured = 5, amount_refunded = 6, amount_authorized = 5 WHERE id = %L$$, :'placed'), 'orders_refunded_le_captured'),
   (format($$UPDATE commerce.orders SET total = total + 1 WHERE id = %L$$, :'placed'), 'orders_total_is_sum'),
+  (format($$UPDATE commerce.orders SET shipping_address = '["not", "an object"]' WHERE id = %L$$, :'draft'), 'orders_shipping_address_check'),
+  (format($$UPDATE commerce.orders SET billing_address = '"a string"' WHERE id = %L$$, :'draft'), 'orders_billing_address_check'),
+  (format($$UPDATE commerce.orders SET shipping_tax_rate_ppm = -1 WHERE id = %L$$, :'placed'), 'orders_shipping_tax_rate_ppm_check'),
+  (format($$UPDATE commerce.orders SET shipping_tax = tax_total + 1 WHERE id = %L$$, :'placed'), 'orders_shipping_tax_within'),
+  (format($$UPDATE commerce.orders SET shipping_total = 500, total = total + 500 WHERE id = %L$$, :'placed'), 'orders_shipping_needs_method'),
+  (format($$UPDATE commerce.orders SET discount_total = subtotal + 1 WHERE id = %L$$, :'placed'), 'orders_discount_within'),
+  (format($$UPDATE commerce.order_lines SET discount_amount = -1 WHERE order_id = %L$$, :'placed'), 'order_lines_discount_amount_check'),
+  (format($$UPDATE commerce.order_lines SET discount_amount = 1 WHERE order_id = %L$$, :'draft'), 'order_lines_discount_within'),
   (format($$UPDATE commerce.order_lines SET quantity = 0 WHERE order_id = %L$$, :'draft'), 'order_lines_quantity_check'),
   (format($$UPDATE commerce.order_lines SET quantity = 1000001 WHERE order_id = %L$$, :'draft'), 'order_lines_quantity_check'),
   (format($$UPDATE commerce.order_lines SET unit_amount = -1, amount = -1 WHERE order_id = %L$$, :'placed'), 'order_lines_unit_amount_check'),
