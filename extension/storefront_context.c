@@ -55,6 +55,8 @@ PG_FUNCTION_INFO_V1(commerce_storefront_new_secret);
 static LocalTransactionId scope_lxid = InvalidLocalTransactionId;
 static LocalTransactionId cart_lxid = InvalidLocalTransactionId;
 static pg_uuid_t cart_id;
+static pg_uuid_t cart_tenant;	/* the grant holds for this tenant */
+static bool cart_by_storefront;	/* and this actor kind only */
 static char cart_subject[128];
 
 static SPIPlanPtr plan_find_key = NULL;
@@ -190,11 +192,23 @@ commerce_storefront_scope_open(void)
 	return scope_lxid == MyProc->lxid;
 }
 
+/* Whether the grant of this transaction holds for the current context:
+ * same tenant, same actor kind as when the secret was proved. */
+static bool
+cart_grant_holds(void)
+{
+	pg_uuid_t	tenant;
+
+	return cart_lxid == MyProc->lxid && commerce_current_tenant(&tenant) &&
+		memcmp(&tenant, &cart_tenant, sizeof(pg_uuid_t)) == 0 &&
+		(cart_by_storefront ? commerce_actor_is_storefront() : commerce_actor_is_customer());
+}
+
 /* The cart this transaction proved the secret of; false when none. */
 bool
 commerce_storefront_cart(pg_uuid_t *out)
 {
-	if (cart_lxid != MyProc->lxid)
+	if (!cart_grant_holds())
 		return false;
 	if (out)
 		*out = cart_id;
@@ -206,7 +220,7 @@ commerce_storefront_cart(pg_uuid_t *out)
 const char *
 commerce_storefront_cart_subject(void)
 {
-	return cart_lxid == MyProc->lxid ? cart_subject : NULL;
+	return cart_grant_holds() ? cart_subject : NULL;
 }
 
 /* commerce.current_cart_id() RETURNS uuid: the granted cart, else NULL. */
@@ -215,7 +229,7 @@ commerce_current_cart_id(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t  *result;
 
-	if (cart_lxid != MyProc->lxid)
+	if (!cart_grant_holds())
 		PG_RETURN_NULL();
 	result = palloc(sizeof(pg_uuid_t));
 	*result = cart_id;
@@ -293,6 +307,8 @@ commerce_storefront_open_cart(PG_FUNCTION_ARGS)
 		raise_cart_not_found();
 	cart_lxid = InvalidLocalTransactionId;	/* the key's own subject below */
 	cart_id = *PG_GETARG_UUID_P(0);
+	cart_tenant = tenant;
+	cart_by_storefront = commerce_actor_is_storefront();
 	subject = commerce_current_subject();
 	snprintf(cart_subject, sizeof(cart_subject), "%s/cart/%s",
 			 subject ? subject : "", commerce_uuid_string(&cart_id));
