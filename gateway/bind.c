@@ -23,6 +23,7 @@
  *
  * Arguments are bound by name: path parameters, `data` (the JSON body),
  * `idempotency_key` (Idempotency-Key), `expected_version` (If-Match),
+ * `cart_secret` (X-Cart-Secret, never a query parameter: URLs are logged),
  * `lim`/`after` (?limit=, ?after=), other query parameters by their name,
  * and, for handlers without `data`, the body's fields by name. An argument
  * with a default that the request does not give is left out, so the
@@ -164,6 +165,8 @@ bind_argument(binder *bd, const route_arg *a, enum MHD_Result *ret)
 		value = in->idempotency_key, given = value != NULL;
 	else if (strcmp(a->name, "expected_version") == 0)
 		value = in->version, given = in->version[0] != '\0';
+	else if (strcmp(a->name, "cart_secret") == 0)
+		value = request_header(req, "X-Cart-Secret"), given = true;	/* NULL: absent */
 	else if (strcmp(a->name, "lim") == 0 || strcmp(a->name, "after") == 0)
 	{
 		if (!bind_page_argument(req, a, in, &owned, ret))

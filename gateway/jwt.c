@@ -227,6 +227,9 @@ read_claims(json_t *payload, const gateway_config *cfg, jwt_claims *claims, cons
 			return *reason = "tenant_id must be a uuid", false;
 		snprintf(claims->tenant_id, sizeof(claims->tenant_id), "%s", json_string_value(v));
 	}
+	v = json_object_get(payload, "iss");
+	if (json_is_string(v) && strlen(json_string_value(v)) < sizeof(claims->iss))
+		snprintf(claims->iss, sizeof(claims->iss), "%s", json_string_value(v));
 	v = json_object_get(payload, "sub");
 	if (v != NULL && !json_is_null(v))
 	{
@@ -269,6 +272,7 @@ jwt_verify(const char *token, const gateway_config *cfg, jwt_claims *claims,
 	if (from_idp && !check_issuer(payload, cfg, reason))
 		goto done;
 	ok = read_claims(payload, cfg, claims, reason);
+	claims->from_idp = from_idp;
 	if (ok)
 		*reason = NULL;
 done:

@@ -15,6 +15,8 @@ typedef struct jwt_claims
 	char		tenant_id[40];	/* "" when absent */
 	char		sub[256];		/* "" when absent */
 	char		role[24];		/* staff, customer or platform_admin */
+	char		iss[256];		/* "" when absent */
+	bool		from_idp;		/* verified with the JWKS (RS256/ES256) */
 } jwt_claims;
 
 /*

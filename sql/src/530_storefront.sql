@@ -357,7 +357,9 @@ DECLARE
 BEGIN
   INSERT INTO commerce.storefront_carts (tenant_id, order_id, secret_hash, key_id, email)
   VALUES (tenant, cart, pg_catalog.sha256(pg_catalog.convert_to(secret, 'UTF8')),
-          commerce.current_subject()::uuid, commerce.storefront_check_email(body->'email'));
+          -- the subject is the key's id ("<key>/cart/<cart>" once a cart is granted)
+          pg_catalog.split_part(commerce.current_subject(), '/', 1)::uuid,
+          commerce.storefront_check_email(body->'email'));
   -- the grant names the id create_order gives the new draft (order_rules.c)
   PERFORM commerce.storefront_open_cart(cart, secret);
   PERFORM commerce.create_order(body OPERATOR(pg_catalog.-) 'email'::text);
@@ -485,32 +487,21 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
   body jsonb;
-  payment jsonb;
 BEGIN
   PERFORM commerce.storefront_open_scope();
-  body := commerce.storefront_check_body(coalesce(data, '{}'), ARRAY['provider', 'amount', 'capture']);
+  body := commerce.storefront_check_body(coalesce(data, '{}'), ARRAY['provider', 'amount']);
   PERFORM commerce.storefront_open_cart(storefront_pay_cart.id, storefront_pay_cart.cart_secret);
   -- the manual provider always succeeds: it records money staff received
   IF coalesce(body->>'provider', 'manual') OPERATOR(pg_catalog.=) 'manual' THEN
     PERFORM commerce.storefront_raise('permission_denied',
       'a storefront pays through a payment provider, not the manual provider');
   END IF;
-  IF body ? 'capture' AND pg_catalog.jsonb_typeof(body->'capture') OPERATOR(pg_catalog.<>) 'boolean' THEN
-    PERFORM commerce.storefront_raise('invalid_input', 'capture must be true or false');
-  END IF;
-  payment := commerce.authorize_payment(storefront_pay_cart.id, body OPERATOR(pg_catalog.-) 'capture'::text,
-                                        storefront_pay_cart.idempotency_key);
-  IF (body->'capture') OPERATOR(pg_catalog.=) 'true'::jsonb
-     AND payment->>'status' OPERATOR(pg_catalog.=) 'authorized' THEN
-    payment := commerce.capture_payment((payment->>'id')::uuid, '{}'::jsonb,
-                 CASE WHEN storefront_pay_cart.idempotency_key IS NOT NULL
-                      THEN storefront_pay_cart.idempotency_key OPERATOR(pg_catalog.||) '/capture' END);
-  END IF;
-  RETURN payment;
+  -- capture stays staff's act (or a job's on payment.authorized), as for customers
+  RETURN commerce.authorize_payment(storefront_pay_cart.id, body, storefront_pay_cart.idempotency_key);
 END
 $$;
 COMMENT ON FUNCTION commerce.storefront_pay_cart(uuid, text, jsonb, text) IS
-  'Pay a placed guest cart (storefront, with the cart secret): data {"provider": "test", "amount": optional, "capture": true to capture at once}; the manual provider is refused. Returns the payment; a decline answers payment_declined (402) as authorize_payment does. Emits payment.authorized (and payment.captured). Errors: those of authorize_payment and capture_payment, permission_denied (42501).';
+  'Pay a placed guest cart: authorize a payment through a provider (storefront, with the cart secret): data {"provider": "test", "amount": optional, default the balance}; the manual provider is refused; capturing is staff''s act. Returns the payment; a decline answers payment_declined (402) as authorize_payment does. Emits payment.authorized. Errors: those of authorize_payment, permission_denied (42501).';
 
 -- Identities and claims ----------------------------------------------------
 

@@ -363,8 +363,7 @@ BEGIN
         "lines": {"type": ["array", "null"], "maxItems": 100, "items": @ref:OrderLineInput}, "metadata": @obj?}}'),
     ('CartUpdate', '{"properties": {"email": {"type": ["string", "null"], "maxLength": 254}}}'),
     ('CartPayment', '{"required": ["provider"], "properties": {"provider": {"type": "string", "minLength": 1, "maxLength": 63, "examples": ["test"], "description": "Any provider but manual."},
-        "amount": {"type": ["integer", "null"], "format": "int64", "minimum": 1, "description": "Minor units; default: the order''s balance."},
-        "capture": {"type": "boolean", "description": "Capture at once after the authorization."}}}')
+        "amount": {"type": ["integer", "null"], "format": "int64", "minimum": 1, "description": "Minor units; default: the order''s balance."}}}')
   ) AS t(name, body) LOOP
     PERFORM commerce.describe_schema(r.name, pg_temp.api_expand(r.body) || '{"type": "object", "additionalProperties": false}');
   END LOOP;
