@@ -363,11 +363,12 @@ BEGIN
   -- the grant names the id create_order gives the new draft (order_rules.c)
   PERFORM commerce.storefront_open_cart(cart, secret);
   PERFORM commerce.create_order(body OPERATOR(pg_catalog.-) 'email'::text);
-  RETURN pg_catalog.jsonb_build_object('cart', commerce.storefront_cart_json(cart), 'cart_secret', secret);
+  RETURN pg_catalog.jsonb_build_object('id', cart, 'cart', commerce.storefront_cart_json(cart),
+                                       'cart_secret', secret);
 END
 $$;
 COMMENT ON FUNCTION commerce.storefront_create_cart(jsonb) IS
-  'Create a guest cart (storefront): a draft order without a customer, data as create_order without customer_id plus email: SELECT commerce.storefront_create_cart(''{"currency": "EUR", "email": "a@example.com", "lines": [...]}''). Returns {"cart": the order with email, "cart_secret": "cs_..."}: the secret is shown this once (only its SHA-256 is kept) and every later read, change, place, payment or claim of the cart needs it. No idempotency key: its replay would hand out the secret to whoever sent the same key. Emits order.created. Errors: those of create_order, permission_denied (42501).';
+  'Create a guest cart (storefront): a draft order without a customer, data as create_order without customer_id plus email: SELECT commerce.storefront_create_cart(''{"currency": "EUR", "email": "a@example.com", "lines": [...]}''). Returns {"id", "cart": the order with email, "cart_secret": "cs_..."}: the secret is shown this once (only its SHA-256 is kept) and every later read, change, place, payment or claim of the cart needs it. No idempotency key: its replay would hand out the secret to whoever sent the same key. Emits order.created. Errors: those of create_order, permission_denied (42501).';
 
 CREATE FUNCTION commerce.storefront_get_cart(id uuid, cart_secret text) RETURNS jsonb
 LANGUAGE plpgsql

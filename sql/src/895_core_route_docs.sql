@@ -344,7 +344,7 @@ BEGIN
         "lines": {"type": "array", "items": @ref:OrderLine}, "metadata": @obj?, "version": @ver,
         "created_at": @ts, "updated_at": @ts, "placed_at": @ts?, "paid_at": @ts?, "fulfilled_at": @ts?,
         "cancelled_at": @ts?, "refunded_at": @ts?, "email": @str?}}'),
-    ('CartCreated', '{"properties": {"cart": @ref:Cart, "cart_secret": {"type": "string", "description": "cs_ and 43 base64url characters: shown once; send it as X-Cart-Secret with every later request about this cart."}}}')
+    ('CartCreated', '{"properties": {"id": @uuid, "cart": @ref:Cart, "cart_secret": {"type": "string", "description": "cs_ and 43 base64url characters: shown once; send it as X-Cart-Secret with every later request about this cart."}}}')
   ) AS t(name, body) LOOP
     PERFORM commerce.describe_schema(r.name, pg_temp.api_out(pg_temp.api_expand(r.body)));
   END LOOP;
