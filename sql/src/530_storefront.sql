@@ -354,7 +354,27 @@ DECLARE
   body jsonb := commerce.storefront_check_body(data, ARRAY['currency', 'lines', 'email', 'metadata']);
   cart uuid := commerce.uuid_generate_v7();
   secret text := commerce.storefront_new_secret('cs_');
+  hidden text;
 BEGIN
+  -- A draft keeps lines of any variant of the tenant (create_order); a
+  -- storefront's lines are of active products only, and any other variant
+  -- answers exactly as an absent one (row-level security hides the
+  -- product: the join finds nothing).
+  IF pg_catalog.jsonb_typeof(body->'lines') OPERATOR(pg_catalog.=) 'array' THEN
+    SELECT l->>'variant_id' INTO hidden
+      FROM pg_catalog.jsonb_array_elements(body->'lines') AS l
+     WHERE (l->>'variant_id') ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+       AND NOT EXISTS (SELECT 1 FROM commerce.variants v JOIN commerce.products p
+                          ON p.tenant_id OPERATOR(pg_catalog.=) v.tenant_id AND p.id OPERATOR(pg_catalog.=) v.product_id
+                       WHERE v.tenant_id OPERATOR(pg_catalog.=) tenant
+                         AND v.id OPERATOR(pg_catalog.=) (l->>'variant_id')::uuid
+                         AND p.status OPERATOR(pg_catalog.=) 'active')
+     LIMIT 1;
+    IF hidden IS NOT NULL THEN
+      PERFORM commerce.storefront_raise('not_found',
+        pg_catalog.format('variant %s does not exist', pg_catalog.lower(hidden)));
+    END IF;
+  END IF;
   INSERT INTO commerce.storefront_carts (tenant_id, order_id, secret_hash, key_id, email)
   VALUES (tenant, cart, pg_catalog.sha256(pg_catalog.convert_to(secret, 'UTF8')),
           -- the subject is the key's id ("<key>/cart/<cart>" once a cart is granted)
