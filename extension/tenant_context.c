@@ -396,8 +396,15 @@ commerce_current_subject(void)
 {
 	load_role_facts();
 	/* a storefront holding a cart grant acts for its key and that cart */
-	if (commerce_actor_is_storefront() && commerce_storefront_cart_subject() != NULL)
-		return commerce_storefront_cart_subject();
+	if (commerce_actor_is_storefront())
+	{
+		pg_uuid_t	tenant;
+		const char *cart_subject;
+
+		if (commerce_current_tenant(&tenant) &&
+			commerce_storefront_granted(&tenant, true, false, NULL, &cart_subject))
+			return cart_subject;
+	}
 	if (current_facts->bound || !current_facts->privileged ||
 		CONTEXT_GUC(subject) == NULL || CONTEXT_GUC(subject)[0] == '\0')
 		return NULL;
@@ -564,24 +571,6 @@ set_local(const char *name, const char *value)
 }
 
 /*
- * identity_subject
- *		A customer token from an identity provider arrives as subject
- *		"idp <issuer> <sub>" (the gateway writes it; the issuer holds no
- *		space): the customer linked to that identity, as its id.
- */
-static char *
-identity_subject(const pg_uuid_t *tenant, const char *issuer_and_sub)
-{
-	const char *space = strchr(issuer_and_sub, ' ');
-	char	   *issuer;
-
-	if (space == NULL || space == issuer_and_sub || space[1] == '\0')
-		ereport_invalid_input("an identity subject is \"idp <issuer> <sub>\"");
-	issuer = pnstrdup(issuer_and_sub, space - issuer_and_sub);
-	return commerce_identity_customer(tenant, issuer, space + 1);
-}
-
-/*
  * commerce.set_context(tenant uuid, subject text DEFAULT NULL,
  *						actor text DEFAULT 'staff', request_id text DEFAULT NULL)
  *		Transaction-local tenant context for gateway and admin members.
@@ -644,7 +633,7 @@ commerce_set_context(PG_FUNCTION_ARGS)
 	if (strcmp(actor, "storefront") == 0)
 		subject = commerce_storefront_verify_key(tenant, subject);
 	else if (strcmp(actor, "customer") == 0 && strncmp(subject, "idp ", 4) == 0)
-		subject = identity_subject(tenant, subject + 4);
+		subject = commerce_identity_subject(tenant, subject + 4);
 	set_local("commerce.subject", subject ? subject : "");
 	set_local("commerce.actor", actor);
 	set_local("commerce.request_id", request_id ? request_id : "");
