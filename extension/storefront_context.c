@@ -39,9 +39,11 @@ PG_FUNCTION_INFO_V1(commerce_current_cart_id);
 PG_FUNCTION_INFO_V1(commerce_storefront_open_scope);
 PG_FUNCTION_INFO_V1(commerce_storefront_open_cart);
 PG_FUNCTION_INFO_V1(commerce_storefront_new_secret);
+PG_FUNCTION_INFO_V1(commerce_storefront_open_cart_by_email);
 #define SECRET_RANDOM_BYTES 32
 
 static SPIPlanPtr plan_find_cart = NULL;
+static SPIPlanPtr plan_find_cart_by_email = NULL;
 
 /* The grant of this transaction, when it holds for the current context:
  * same tenant, same actor kind as when the secret was proved. */
@@ -138,6 +140,48 @@ commerce_storefront_open_cart(PG_FUNCTION_ARGS)
 	commerce_storefront_ungrant();	/* the key's own subject below */
 	subject = commerce_current_subject();
 	commerce_storefront_grant(&tenant, PG_GETARG_UUID_P(0), commerce_actor_is_storefront(), subject);
+	PG_RETURN_VOID();
+}
+
+/*
+ * commerce.storefront_open_cart_by_email(cart uuid, verified_email text)
+ *		RETURNS void (internal)
+ *		A customer's claim without the secret: the unclaimed guest cart of
+ *		this tenant whose email is the customer token's verified email
+ *		(the gateway binds it from the token, never from the request)
+ *		becomes the cart grant. Anything else is the same not_found.
+ */
+Datum
+commerce_storefront_open_cart_by_email(PG_FUNCTION_ARGS)
+{
+	Oid			types[3] = {UUIDOID, UUIDOID, TEXTOID};
+	Datum		values[3];
+	pg_uuid_t	tenant;
+	uint64		found;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		raise_cart_not_found();
+	if (!commerce_actor_is_customer())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 commerce_errcode("permission_denied"),
+				 errmsg("only a customer claims a guest cart by its verified email")));
+	commerce_require_tenant(&tenant);
+	values[0] = UUIDPGetDatum(&tenant);
+	values[1] = PG_GETARG_DATUM(0);
+	values[2] = PG_GETARG_DATUM(1);
+	SPI_connect();
+	commerce_prepare(&plan_find_cart_by_email,
+					 "SELECT 1 FROM commerce.storefront_carts c"
+					 " WHERE c.tenant_id OPERATOR(pg_catalog.=) $1 AND c.order_id OPERATOR(pg_catalog.=) $2"
+					 " AND c.email OPERATOR(pg_catalog.=) pg_catalog.lower($3) AND c.claimed_at IS NULL",
+					 3, types);
+	found = commerce_execute(plan_find_cart_by_email, values, NULL, true, 1);
+	SPI_finish();
+	if (found != 1)
+		raise_cart_not_found();
+	commerce_storefront_ungrant();
+	commerce_storefront_grant(&tenant, PG_GETARG_UUID_P(0), false, commerce_current_subject());
 	PG_RETURN_VOID();
 }
 

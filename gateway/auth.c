@@ -126,6 +126,7 @@ auth_resolve(request *req, bool need_tenant, principal *p, enum MHD_Result *ret)
 			return false;
 		}
 		snprintf(p->actor, sizeof(p->actor), "customer");
+		snprintf(p->verified_email, sizeof(p->verified_email), "%s", claims.verified_email);
 	}
 	else
 		snprintf(p->actor, sizeof(p->actor), "staff");

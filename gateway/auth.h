@@ -16,6 +16,7 @@ typedef struct principal
 	char		tenant[40];		/* tenant acted for, "" for admin routes */
 	char		subject[256];	/* sub claim, "" when absent; a storefront's key */
 	char		actor[16];		/* staff, customer or storefront (set_context's) */
+	char		verified_email[256];	/* a customer token's verified email, or "" */
 } principal;
 
 /*

@@ -80,7 +80,8 @@ is_special(const char *name)
 {
 	return strcmp(name, "data") == 0 || strcmp(name, "idempotency_key") == 0 ||
 		strcmp(name, "expected_version") == 0 || strcmp(name, "lim") == 0 ||
-		strcmp(name, "after") == 0 || strcmp(name, "cart_secret") == 0;
+		strcmp(name, "after") == 0 || strcmp(name, "cart_secret") == 0 ||
+		strcmp(name, "verified_email") == 0;
 }
 
 /* The command name in camelCase: "commerce"."create_product" -> createProduct. */

@@ -22,6 +22,12 @@ CREATE FUNCTION commerce.storefront_open_cart(cart uuid, secret text) RETURNS vo
 COMMENT ON FUNCTION commerce.storefront_open_cart(uuid, text) IS
   'Internal: prove a guest cart''s secret (SHA-256 compared with the stored hash); the cart becomes this transaction''s cart grant (commerce.current_cart_id()). No such cart, another tenant''s, a wrong secret or a claimed order: the same not_found (P0002).';
 
+CREATE FUNCTION commerce.storefront_open_cart_by_email(cart uuid, verified_email text) RETURNS void
+    AS 'MODULE_PATHNAME', 'commerce_storefront_open_cart_by_email'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION commerce.storefront_open_cart_by_email(uuid, text) IS
+  'Internal: a customer''s claim without the cart secret: the unclaimed guest cart whose email is the customer token''s verified email becomes the cart grant. Anything else: not_found (P0002).';
+
 CREATE FUNCTION commerce.storefront_new_secret(prefix text) RETURNS text
     AS 'MODULE_PATHNAME', 'commerce_storefront_new_secret'
     LANGUAGE C VOLATILE STRICT;

@@ -634,7 +634,8 @@ $$;
 COMMENT ON FUNCTION commerce.unlink_customer_identity(uuid, uuid) IS
   'Remove an identity link (staff): tokens of that subject stop acting as the customer at their next request. SELECT commerce.unlink_customer_identity(customer, identity). Emits customer.identity_unlinked. Errors: not_found (P0002), permission_denied (42501).';
 
-CREATE FUNCTION commerce.claim_guest_order(id uuid, cart_secret text) RETURNS jsonb
+CREATE FUNCTION commerce.claim_guest_order(id uuid, cart_secret text DEFAULT NULL,
+                                           verified_email text DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql
 AS $$
 DECLARE
@@ -645,8 +646,12 @@ BEGIN
   IF me IS NULL THEN
     PERFORM commerce.storefront_raise('permission_denied', 'only a customer claims a guest order');
   END IF;
-  -- not_found for a wrong secret, another tenant's or a claimed cart alike
-  PERFORM commerce.storefront_open_cart(claim_guest_order.id, claim_guest_order.cart_secret);
+  -- not_found for a wrong secret or email, another tenant's or a claimed cart alike
+  IF claim_guest_order.cart_secret IS NOT NULL OR claim_guest_order.verified_email IS NULL THEN
+    PERFORM commerce.storefront_open_cart(claim_guest_order.id, claim_guest_order.cart_secret);
+  ELSE
+    PERFORM commerce.storefront_open_cart_by_email(claim_guest_order.id, claim_guest_order.verified_email);
+  END IF;
   UPDATE commerce.orders o
      SET customer_id = me, version = o.version OPERATOR(pg_catalog.+) 1, updated_at = pg_catalog.now()
    WHERE o.tenant_id OPERATOR(pg_catalog.=) tenant AND o.id OPERATOR(pg_catalog.=) claim_guest_order.id
@@ -667,5 +672,5 @@ BEGIN
   RETURN claimed;
 END
 $$;
-COMMENT ON FUNCTION commerce.claim_guest_order(uuid, text) IS
-  'Claim a guest order for the calling customer (customer actor, with the guest''s cart secret): the order, its payments and their attempts get the customer; the cart secret stops working. SELECT commerce.claim_guest_order(''0190...''::uuid, ''cs_...''). Emits order.claimed. Errors: not_found (P0002: also a wrong secret, an already claimed order), permission_denied (42501: not a customer).';
+COMMENT ON FUNCTION commerce.claim_guest_order(uuid, text, text) IS
+  'Claim a guest order for the calling customer (customer actor), with the guest''s cart secret, or without it when verified_email (the gateway binds the customer token''s email when its email_verified claim is true, never anything from the request) is the guest''s email: the order, its payments and their attempts get the customer; the cart secret stops working. SELECT commerce.claim_guest_order(''0190...''::uuid, ''cs_...''). Emits order.claimed. Errors: not_found (P0002: also a wrong secret or email, an already claimed order), permission_denied (42501: not a customer).';

@@ -376,7 +376,7 @@ BEGIN
     ('GET',   '/v1/customers/{customer_id}/identities', 'Customers', NULL, 'CustomerIdentityPage', '{}'),
     ('GET',   '/v1/customers/{customer_id}/identities/{identity_id}', 'Customers', NULL, 'CustomerIdentity', '{"404": "No such link (not_found)."}'),
     ('DELETE','/v1/customers/{customer_id}/identities/{identity_id}', 'Customers', NULL, 'CustomerIdentity', '{"404": "No such link (not_found)."}'),
-    ('POST',  '/v1/orders/{id}/claim', 'Orders', NULL, 'Order', '{"404": "No such unclaimed guest order, or a wrong cart secret (not_found)."}'),
+    ('POST',  '/v1/orders/{id}/claim', 'Orders', NULL, 'Order', '{"404": "No such unclaimed guest order, a wrong cart secret, or a verified email that is not the guest''s (not_found)."}'),
     ('GET',   '/v1/store/products', 'Storefront', NULL, 'ProductPage', '{}'),
     ('GET',   '/v1/store/products/{id}', 'Storefront', NULL, 'Product', '{"404": "No such active product (not_found): a draft one answers the same."}'),
     ('GET',   '/v1/store/categories', 'Storefront', NULL, 'CategoryPage', '{}'),

@@ -97,6 +97,7 @@ BEGIN
       -- issue 17, storefront keys, guest carts, identities (sql/src/495, 530)
       ('current_cart_id', 'context'),
       ('storefront_open_scope', 'internal'), ('storefront_open_cart', 'internal'),
+      ('storefront_open_cart_by_email', 'internal'),
       ('storefront_new_secret', 'internal'), ('emit_core_event', 'internal'),
       ('storefront_raise', 'internal'), ('storefront_key_json', 'internal'),
       ('storefront_identity_json', 'internal'), ('storefront_check_body', 'internal'),

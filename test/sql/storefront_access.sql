@@ -8,7 +8,7 @@
 -- a draft product answer exactly as an absent id; keys and secrets are
 -- stored as SHA-256 only; guest idempotency keys never cross carts.
 BEGIN;
-SELECT plan(56);
+SELECT plan(59);
 
 CREATE ROLE sf_gw IN ROLE commerce_gateway;
 CREATE ROLE sf_admin IN ROLE commerce_admin;
@@ -121,6 +121,7 @@ SELECT ok(:'secret1' ~ '^cs_[A-Za-z0-9_-]{43}$', 'a cart secret is 32 random byt
 SELECT is((:'c1'::jsonb) -> 'cart' ->> 'email', 'g1@example.com', 'the guest''s email is kept (lower case)');
 SELECT is((:'c1'::jsonb) -> 'cart' ->> 'customer_id', NULL, 'a guest cart has no customer');
 SELECT commerce.storefront_create_cart('{"currency": "EUR"}') AS c2 \gset
+SELECT commerce.storefront_create_cart('{"currency": "EUR", "email": "g3@example.com"}') ->> 'id' AS cart3 \gset
 SELECT (:'c2'::jsonb) -> 'cart' ->> 'id' AS cart2, (:'c2'::jsonb) ->> 'cart_secret' AS secret2 \gset
 SELECT is(commerce.storefront_add_cart_line(:'cart1', :'secret1', jsonb_build_object('variant_id', :'va', 'quantity', 2), NULL, 'same-key')
           -> 'lines' -> 0 ->> 'quantity', '2', 'a line is added with the secret');
@@ -161,6 +162,12 @@ SELECT commerce.set_context(:'a', :'customer', 'customer');
 SELECT is(pg_temp.answer(format('SELECT commerce.claim_guest_order(%L, %L)', :'cart1', :'secret2')),
           'P0002 not_found cart not found', 'a claim with another cart''s secret is not_found');
 SELECT is(commerce.claim_guest_order(:'cart1', :'secret1') ->> 'customer_id', :'customer', 'the customer claims the guest order');
+SELECT is(pg_temp.answer(format('SELECT commerce.claim_guest_order(%L, NULL, %L)', :'cart3', 'g1@example.com')),
+          'P0002 not_found cart not found', 'a claim by another verified email is not_found');
+SELECT is(pg_temp.answer(format('SELECT commerce.claim_guest_order(%L)', :'cart3')),
+          'P0002 not_found cart not found', 'a claim with neither secret nor email is not_found');
+SELECT is(commerce.claim_guest_order(:'cart3', NULL, 'G3@Example.com') ->> 'customer_id', :'customer',
+          'a claim by the guest''s email, verified by the identity provider');
 SELECT is((SELECT count(*) FROM commerce.payments WHERE customer_id = :'customer'), 1::bigint, 'its payment follows');
 SELECT commerce.set_context(:'a', :'key_a', 'storefront');
 SELECT is(pg_temp.answer(format('SELECT commerce.storefront_get_cart(%L, %L)', :'cart1', :'secret1')),

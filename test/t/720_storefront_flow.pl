@@ -167,5 +167,20 @@ is($r->{status}, 404, 'the cart secret no longer opens the claimed order');
 is($node->safe_psql('commerce', "SELECT count(*) FROM commerce.outbox_written WHERE type = 'order.claimed' AND aggregate_id = '$cart'"),
 	'1', 'order.claimed is emitted');
 
+# --- or by the email the identity provider verified ----------------------------------
+$r = $gw->post('/v1/store/carts', headers => \%pk, body => { currency => 'EUR', email => 'Guest@Example.com' });
+my $cart2 = $r->{json}{id};
+my %claims = (iss => $iss, sub => 'idp-user-42', role => 'customer', tenant_id => $t1, exp => time + 3600,
+	email => 'guest@example.com');
+$r = $gw->post("/v1/orders/$cart2/claim", token => idp_token({ %claims, email_verified => JSON::PP::false }));
+is($r->{status}, 404, 'an email the provider did not verify claims nothing');
+$r = $gw->post("/v1/orders/$cart2/claim", token => $idp, body => { verified_email => 'guest@example.com' });
+is($r->{status}, 400, 'a verified_email in the request is refused (only the token says it)');
+$r = $gw->post("/v1/orders/$cart2/claim", token => idp_token({ %claims, email => 'other@example.com', email_verified => JSON::PP::true }));
+is($r->{status}, 404, 'another verified email claims nothing');
+$r = $gw->post("/v1/orders/$cart2/claim", token => idp_token({ %claims, email_verified => JSON::PP::true }));
+is($r->{status} . ':' . ($r->{json}{customer_id} // ''), "200:$customer", 'the verified email claims the guest cart')
+  or diag($r->{content});
+
 is($gw->stop, 0, 'gateway exits 0');
 done_testing();
