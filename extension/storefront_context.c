@@ -7,13 +7,14 @@
  *	  random secrets. The facts set_context needs are in storefront_auth.c.
  *
  *	  The storefront actor (a publishable key set_context verified) may
- *	  call no command
- *	  (commerce_require_tenant refuses it) unless a storefront command has
- *	  opened the storefront scope for the transaction, and sees no order
- *	  unless it proved the cart secret of that order: the cart grant, which
- *	  the orders and payments policies read through commerce.current_cart_id().
- *	  Both live in this backend's memory for one transaction only, so no SQL
- *	  a caller writes can set them.
+ *	  call no command (commerce_require_tenant refuses it) unless a
+ *	  storefront command has opened the storefront scope for the
+ *	  transaction, and sees no order unless it proved the cart secret of
+ *	  that order: the cart grant, which the orders and payments policies
+ *	  read through commerce.current_cart_id(). A customer gets the grant
+ *	  for a claim (the secret, or the verified email the gateway took from
+ *	  its token). Both live in this backend's memory for one transaction
+ *	  only, so no SQL a caller writes can set them.
  *
  * extension/storefront_context.c
  *
@@ -40,6 +41,7 @@ PG_FUNCTION_INFO_V1(commerce_storefront_open_scope);
 PG_FUNCTION_INFO_V1(commerce_storefront_open_cart);
 PG_FUNCTION_INFO_V1(commerce_storefront_new_secret);
 PG_FUNCTION_INFO_V1(commerce_storefront_open_cart_by_email);
+
 #define SECRET_RANDOM_BYTES 32
 
 static SPIPlanPtr plan_find_cart = NULL;
