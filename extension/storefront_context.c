@@ -81,15 +81,18 @@ Datum
 commerce_storefront_open_scope(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t  *tenant = palloc(sizeof(pg_uuid_t));
+	bool		storefront = commerce_actor_is_storefront();
 
-	if (!commerce_actor_is_storefront())
+	/* the tenant's refusals first, as every command answers them */
+	if (storefront)
+		commerce_storefront_set_scope();
+	commerce_require_tenant(tenant);
+	if (!storefront)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 commerce_errcode("permission_denied"),
 				 errmsg("storefront routes need a publishable key"),
 				 errhint("Staff and customers use the /v1 routes outside /v1/store.")));
-	commerce_storefront_set_scope();
-	commerce_require_tenant(tenant);
 	PG_RETURN_UUID_P(tenant);
 }
 

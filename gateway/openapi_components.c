@@ -138,7 +138,7 @@ openapi_components(json_t *db_schemas)
 
 	json_object_update(schemas, own);
 	json_decref(own);
-	return json_pack("{s:o, s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o, s:o}, s:{s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s, s:s}}}",
+	return json_pack("{s:o, s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o, s:o}, s:{s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}}}",
 		"schemas", schemas,
 		"headers",
 		"XRequestId", header("The request's id (echoed or generated): in logs and error bodies.", json_pack("{s:s}", "type", "string")),

@@ -537,6 +537,10 @@ BEGIN
   IF commerce.current_actor() OPERATOR(pg_catalog.<>) 'staff' THEN
     PERFORM commerce.storefront_raise('permission_denied', 'only staff link identities');
   END IF;
+  IF NOT EXISTS (SELECT 1 FROM commerce.customers c WHERE c.tenant_id OPERATOR(pg_catalog.=) tenant
+                   AND c.id OPERATOR(pg_catalog.=) link_customer_identity.customer_id) THEN
+    PERFORM commerce.storefront_raise('not_found', 'customer not found');
+  END IF;
   body := commerce.storefront_check_body(data, ARRAY['issuer', 'subject']);
   IF pg_catalog.jsonb_typeof(body->'issuer') IS DISTINCT FROM 'string'
      OR pg_catalog.jsonb_typeof(body->'subject') IS DISTINCT FROM 'string'
@@ -545,10 +549,6 @@ BEGIN
      OR (body->>'issuer') ~ '[[:space:]]' THEN
     PERFORM commerce.storefront_raise('invalid_input',
       'issuer (no spaces) and subject are required strings of 1 to 200 characters');
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM commerce.customers c WHERE c.tenant_id OPERATOR(pg_catalog.=) tenant
-                   AND c.id OPERATOR(pg_catalog.=) link_customer_identity.customer_id) THEN
-    PERFORM commerce.storefront_raise('not_found', 'customer not found');
   END IF;
   BEGIN
     INSERT INTO commerce.customer_identities (tenant_id, id, customer_id, issuer, subject)
@@ -575,6 +575,10 @@ DECLARE
 BEGIN
   IF commerce.current_actor() OPERATOR(pg_catalog.<>) 'staff' THEN
     PERFORM commerce.storefront_raise('permission_denied', 'only staff read identity links');
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM commerce.customers c WHERE c.tenant_id OPERATOR(pg_catalog.=) tenant
+                   AND c.id OPERATOR(pg_catalog.=) list_customer_identities.customer_id) THEN
+    PERFORM commerce.storefront_raise('not_found', 'customer not found');
   END IF;
   RETURN pg_catalog.jsonb_build_object('data', coalesce((
     SELECT pg_catalog.jsonb_agg(commerce.storefront_identity_json(i) ORDER BY i.id)
@@ -644,6 +648,12 @@ DECLARE
   claimed jsonb;
 BEGIN
   IF me IS NULL THEN
+    -- staff see every order anyway: an unknown one is not_found as for anyone
+    IF NOT EXISTS (SELECT 1 FROM commerce.storefront_carts c
+                    WHERE c.tenant_id OPERATOR(pg_catalog.=) tenant
+                      AND c.order_id OPERATOR(pg_catalog.=) claim_guest_order.id AND c.claimed_at IS NULL) THEN
+      PERFORM commerce.storefront_raise('not_found', 'cart not found');
+    END IF;
     PERFORM commerce.storefront_raise('permission_denied', 'only a customer claims a guest order');
   END IF;
   -- not_found for a wrong secret or email, another tenant's or a claimed cart alike
@@ -673,4 +683,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION commerce.claim_guest_order(uuid, text, text) IS
-  'Claim a guest order for the calling customer (customer actor), with the guest''s cart secret, or without it when verified_email (the gateway binds the customer token''s email when its email_verified claim is true, never anything from the request) is the guest''s email: the order, its payments and their attempts get the customer; the cart secret stops working. SELECT commerce.claim_guest_order(''0190...''::uuid, ''cs_...''). Emits order.claimed. Errors: not_found (P0002: also a wrong secret or email, an already claimed order), permission_denied (42501: not a customer).';
+  'Claim a guest order for the calling customer (customer actor), with the guest''s cart secret, or without it when verified_email (the gateway binds the customer token''s email when its email_verified claim is true, never anything from the request) is the guest''s email: the order, its payments and their attempts get the customer; the cart secret stops working. SELECT commerce.claim_guest_order(''0190...''::uuid, ''cs_...''). Emits order.claimed. Errors: not_found (P0002: also a wrong secret or email, an already claimed order), permission_denied (42501: staff, for an unclaimed guest order).';
