@@ -177,7 +177,7 @@ commerce_command_begin(CommerceCommand *cmd, const char *name,
 				 errmsg("idempotency key must be 1 to %d characters long",
 						COMMERCE_IDEMPOTENCY_KEY_MAX)));
 	cmd->idempotency_key = key;
-	cmd->actor = commerce_actor_is_customer() ? "customer" : "staff";
+	cmd->actor = commerce_current_actor_name();
 	subject = commerce_current_subject();
 	/* no subject (a partner's SQL role) is '' so that it fits the key */
 	cmd->subject = subject ? pstrdup(subject) : "";

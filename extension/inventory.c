@@ -592,7 +592,7 @@ commerce_get_inventory(PG_FUNCTION_ARGS)
 	check_location(location);
 
 	SPI_connect();
-	if (commerce_actor_is_customer())
+	if (commerce_actor_is_shopper())
 		require_variant(&tenant, variant);
 	commerce_prepare(&plan_get,
 					 "SELECT " LEVEL_JSON " FROM commerce.inventory_levels" LEVEL_KEY,

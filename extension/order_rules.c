@@ -31,6 +31,7 @@
 #include "promotions.h"
 #include "resolve_price.h"
 #include "shipping_rules.h"
+#include "storefront_context.h"
 #include "tax_rules.h"
 #include "tenant_context.h"
 #include "uuid.h"
@@ -157,6 +158,12 @@ customer_for_actor(const pg_uuid_t *tenant, bool given, pg_uuid_t *customer,
 		*has_customer = true;
 		given = true;
 	}
+	else if (given && commerce_actor_is_storefront())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 commerce_errcode("permission_denied"),
+				 errmsg("a publishable key creates guest carts only"),
+				 errhint("A customer claims a guest order later (docs/storefront.md).")));
 	else
 		*has_customer = given;
 	if (!given)
@@ -284,7 +291,9 @@ new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *tenant,
 	commerce_parse_object(PG_GETARG_JSONB_P(data_arg), "order", lines_required ? checkout_fields : draft_fields,
 						  lines_required ? lengthof(checkout_fields) : lengthof(draft_fields), in);
 	order->tenant = *tenant;
-	commerce_uuid_v7(&order->id);
+	/* a storefront creates the guest cart it was granted (530_storefront.sql) */
+	if (!commerce_actor_is_storefront() || !commerce_storefront_cart(&order->id))
+		commerce_uuid_v7(&order->id);
 	commerce_require_currency(DatumGetTextPP(in[0].value));
 	text_to_cstring_buffer(DatumGetTextPP(in[0].value), order->currency, sizeof(order->currency));
 	if (in[1].present && !in[1].isnull)

@@ -134,7 +134,7 @@ check_event_name(const char *what, const char *value)
 static const char *const core_event_namespaces[] = {
 	"category", "commerce", "customer", "customer_group", "inventory",
 	"order", "payment", "price", "price_list", "product", "tax_rate",
-	"tax_settings", "tenant", "variant"
+	"tax_settings", "tenant", "variant", "storefront_key"
 };
 
 static void
@@ -234,6 +234,30 @@ commerce_emit_event_sql(PG_FUNCTION_ARGS)
 				 aggregate_id,
 				 PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3),
 				 id);
+	PG_RETURN_UUID_P(id);
+}
+
+/*
+ * commerce.emit_core_event(type, aggregate_type, aggregate_id, data)
+ *		RETURNS uuid (internal: the owner only)
+ *		emit_event without the core-namespace check, for the core's commands
+ *		written in SQL (sql/src/530_storefront.sql).
+ */
+PG_FUNCTION_INFO_V1(commerce_emit_core_event_sql);
+
+Datum
+commerce_emit_core_event_sql(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t	tenant;
+	pg_uuid_t  *id = palloc(sizeof(pg_uuid_t));
+
+	commerce_require_tenant(&tenant);
+	commerce_require_arg(fcinfo, 0, "type");
+	commerce_require_arg(fcinfo, 1, "aggregate_type");
+	insert_event(&tenant, text_to_cstring(PG_GETARG_TEXT_PP(0)),
+				 text_to_cstring(PG_GETARG_TEXT_PP(1)),
+				 commerce_uuid_arg(fcinfo, 2, "aggregate_id"),
+				 PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3), id);
 	PG_RETURN_UUID_P(id);
 }
 

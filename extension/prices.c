@@ -269,7 +269,7 @@ commerce_list_prices(PG_FUNCTION_ARGS)
 															 " ORDER BY p.id LIMIT $3 OPERATOR(pg_catalog.+) 1", "$3"),
 										  2, (Oid[]) {UUIDOID, BOOLOID},
 										  (Datum[]) {UUIDPGetDatum(list),
-													 BoolGetDatum(commerce_actor_is_customer())}));
+													 BoolGetDatum(commerce_actor_is_shopper())}));
 }
 
 /*
@@ -301,7 +301,7 @@ commerce_get_price(PG_FUNCTION_ARGS)
 	args[0] = UUIDPGetDatum(&tenant);
 	args[1] = UUIDPGetDatum(list);
 	args[2] = UUIDPGetDatum(id);
-	args[3] = BoolGetDatum(commerce_actor_is_customer());
+	args[3] = BoolGetDatum(commerce_actor_is_shopper());
 	if (commerce_execute(plan_get, args, NULL, true, 1) == 0)
 		commerce_not_found("price", id);
 	found = commerce_result_jsonb(1);

@@ -242,7 +242,7 @@ commerce_resolve_price(PG_FUNCTION_ARGS)
 	at = PG_ARGISNULL(4) ? GetCurrentTransactionStartTimestamp() : PG_GETARG_TIMESTAMPTZ(4);
 
 	SPI_connect();
-	if (commerce_actor_is_customer() && !commerce_variant_visible(&tenant, variant))
+	if (commerce_actor_is_shopper() && !commerce_variant_visible(&tenant, variant))
 		commerce_not_found("variant", variant);
 	if (!find_price(&tenant, variant, text_to_cstring(currency), quantity, customer, at, &price))
 		no_price(&tenant, variant, currency, quantity, customer != NULL);

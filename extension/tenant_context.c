@@ -56,6 +56,7 @@
 
 #include "command.h"
 #include "errors.h"
+#include "storefront_context.h"
 #include "tenant_context.h"
 #include "uuid.h"
 
@@ -135,7 +136,7 @@ static const struct
 		"Subject (user or customer id) of the current transaction.", NULL,
 	&context_subject},
 	{"commerce.actor",
-		"Actor kind of the current transaction: staff or customer.", NULL,
+		"Actor kind of the current transaction: staff, customer or storefront.", NULL,
 	&context_actor},
 	{"commerce.request_id",
 		"Request id of the current transaction, for logs and events.", NULL,
@@ -363,10 +364,47 @@ commerce_actor_is_customer(void)
 		CONTEXT_GUC(actor) != NULL && strcmp(CONTEXT_GUC(actor), "customer") == 0;
 }
 
+/* Actor of the current transaction is a storefront (a verified publishable
+ * key, set only by set_context after it checked the key). */
+bool
+commerce_actor_is_storefront(void)
+{
+	load_role_facts();
+	return !current_facts->bound && current_facts->privileged &&
+		CONTEXT_GUC(actor) != NULL && strcmp(CONTEXT_GUC(actor), "storefront") == 0;
+}
+
+bool
+commerce_actor_is_shopper(void)
+{
+	return commerce_actor_is_customer() || commerce_actor_is_storefront();
+}
+
+/* "staff", "customer" or "storefront": the idempotency scope's actor. */
+const char *
+commerce_current_actor_name(void)
+{
+	if (commerce_actor_is_customer())
+		return "customer";
+	if (commerce_actor_is_storefront())
+		return "storefront";
+	return "staff";
+}
+
 const char *
 commerce_current_subject(void)
 {
 	load_role_facts();
+	/* a storefront holding a cart grant acts for its key and that cart */
+	if (commerce_actor_is_storefront())
+	{
+		pg_uuid_t	tenant;
+		const char *cart_subject;
+
+		if (commerce_current_tenant(&tenant) &&
+			commerce_storefront_granted(&tenant, true, false, NULL, &cart_subject))
+			return cart_subject;
+	}
 	if (current_facts->bound || !current_facts->privileged ||
 		CONTEXT_GUC(subject) == NULL || CONTEXT_GUC(subject)[0] == '\0')
 		return NULL;
@@ -390,6 +428,8 @@ commerce_tenant_exists(const pg_uuid_t *tenant, bool *active)
  *		The current tenant, which must exist and be active. Every command
  *		calls this first.
  */
+static void require_storefront_scope(void);
+
 void
 commerce_require_tenant(pg_uuid_t *out)
 {
@@ -401,6 +441,7 @@ commerce_require_tenant(pg_uuid_t *out)
 				 commerce_errcode("tenant_context_missing"),
 				 errmsg("no tenant context: the current role is not bound to a tenant and no tenant context is set"),
 				 errhint("Connect with a role bound by commerce.bind_role(), or, as a commerce_gateway member, call commerce.set_context() first.")));
+	require_storefront_scope();
 
 	if (active_checked_lxid == MyProc->lxid &&
 		memcmp(&active_checked_tenant, out, sizeof(pg_uuid_t)) == 0)
@@ -423,6 +464,22 @@ commerce_require_tenant(pg_uuid_t *out)
 }
 
 /*
+ * A storefront may call a command only inside a storefront command, which
+ * opened the scope (storefront_context.c): every other command refuses a
+ * publishable key, including commands added later.
+ */
+static void
+require_storefront_scope(void)
+{
+	if (commerce_actor_is_storefront() && !commerce_storefront_scope_open())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 commerce_errcode("permission_denied"),
+				 errmsg("a publishable key may not call this command"),
+				 errhint("A publishable key reads the catalog and uses guest carts through the /v1/store routes only.")));
+}
+
+/*
  * commerce_require_staff
  *		permission_denied for a customer actor: staff-only commands call it
  *		with what was attempted ("change the catalog", "set a price").
@@ -430,6 +487,11 @@ commerce_require_tenant(pg_uuid_t *out)
 void
 commerce_require_staff(const char *action)
 {
+	if (commerce_actor_is_storefront())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 commerce_errcode("permission_denied"),
+				 errmsg("a publishable key may not %s", action)));
 	if (commerce_actor_is_customer())
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -478,7 +540,8 @@ commerce_require_active_tenant(PG_FUNCTION_ARGS)
 	PG_RETURN_UUID_P(result);
 }
 
-/* commerce.current_actor() RETURNS text: staff or customer, NULL without tenant */
+/* commerce.current_actor() RETURNS text: staff, customer or storefront,
+ * NULL without tenant */
 Datum
 commerce_current_actor_sql(PG_FUNCTION_ARGS)
 {
@@ -486,7 +549,7 @@ commerce_current_actor_sql(PG_FUNCTION_ARGS)
 
 	if (!commerce_current_tenant(&tenant))
 		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(cstring_to_text(commerce_actor_is_customer() ? "customer" : "staff"));
+	PG_RETURN_TEXT_P(cstring_to_text(commerce_current_actor_name()));
 }
 
 /* commerce.current_subject() RETURNS text */
@@ -536,14 +599,18 @@ commerce_set_context(PG_FUNCTION_ARGS)
 				 errdetail("Only members of commerce_gateway or commerce_admin that are not bound to a tenant can set the context."),
 				 errhint("A role bound to a tenant always acts for that tenant.")));
 	tenant = commerce_uuid_arg(fcinfo, 0, "tenant");
-	if (strcmp(actor, "staff") != 0 && strcmp(actor, "customer") != 0)
-		ereport_invalid_input("actor must be \"staff\" or \"customer\", not \"%s\"", actor);
+	if (strcmp(actor, "staff") != 0 && strcmp(actor, "customer") != 0 &&
+		strcmp(actor, "storefront") != 0)
+		ereport_invalid_input("actor must be \"staff\", \"customer\" or \"storefront\", not \"%s\"", actor);
+	if (strcmp(actor, "storefront") == 0 && subject == NULL)
+		ereport_invalid_input("a storefront actor needs its publishable key as subject");
 	if (strcmp(actor, "customer") == 0)
 	{
 		if (subject == NULL)
 			ereport_invalid_input("a customer actor needs its customer id as subject");
-		/* raises 22P02 when the subject is not a uuid */
-		(void) DirectFunctionCall1(uuid_in, CStringGetDatum(subject));
+		/* raises 22P02 when the subject is not a uuid nor an identity */
+		if (strncmp(subject, "idp ", 4) != 0)
+			(void) DirectFunctionCall1(uuid_in, CStringGetDatum(subject));
 	}
 	if (subject != NULL && strlen(subject) > 255)
 		ereport(ERROR,
@@ -562,6 +629,11 @@ commerce_set_context(PG_FUNCTION_ARGS)
 				 errmsg("tenant %s does not exist", commerce_uuid_string(tenant))));
 
 	set_local("commerce.tenant_id", commerce_uuid_string(tenant));
+	/* the key and the identity are looked up in the tenant just set */
+	if (strcmp(actor, "storefront") == 0)
+		subject = commerce_storefront_verify_key(tenant, subject);
+	else if (strcmp(actor, "customer") == 0 && strncmp(subject, "idp ", 4) == 0)
+		subject = commerce_identity_subject(tenant, subject + 4);
 	set_local("commerce.subject", subject ? subject : "");
 	set_local("commerce.actor", actor);
 	set_local("commerce.request_id", request_id ? request_id : "");

@@ -26,6 +26,15 @@ extern void commerce_require_tenant(pg_uuid_t *out);
 /* Whether the actor is a customer (else staff). */
 extern bool commerce_actor_is_customer(void);
 
+/* Whether the actor is a storefront (a verified publishable key). */
+extern bool commerce_actor_is_storefront(void);
+
+/* A shopper (customer or storefront) sees the active catalog only. */
+extern bool commerce_actor_is_shopper(void);
+
+/* "staff", "customer" or "storefront". */
+extern const char *commerce_current_actor_name(void);
+
 /* permission_denied naming action unless the actor is staff. */
 extern void commerce_require_staff(const char *action);
 

@@ -267,7 +267,7 @@ commerce_variant_visible(const pg_uuid_t *tenant, const pg_uuid_t *variant)
 					 3, (Oid[]) {UUIDOID, UUIDOID, BOOLOID});
 	values[0] = UUIDPGetDatum(tenant);
 	values[1] = UUIDPGetDatum(variant);
-	values[2] = BoolGetDatum(commerce_actor_is_customer());
+	values[2] = BoolGetDatum(commerce_actor_is_shopper());
 	return commerce_execute(plan_variant_visible, values, NULL, true, 1) > 0;
 }
 

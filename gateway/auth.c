@@ -7,12 +7,21 @@
  * its customer id. The tenant cache remembers whether a tenant exists and
  * is active for TENANT_TTL seconds, and is emptied (every tenant) as soon as
  * the database notifies a change (channel commerce_tenants).
+ *
+ * Storefront routes (auth storefront) take an X-Publishable-Key instead
+ * of a token, and only them: a key on any other route is refused. A
+ * customer token verified against an identity provider's JWKS carries the
+ * provider's subject when PGCOMMERCE_JWT_CUSTOMER_SUB=linked: it goes to
+ * the database as "idp <iss> <sub>", which maps it to the linked customer
+ * (docs/storefront.md).
  */
 #include "auth.h"
 #include "errmap.h"
 #include "jwt.h"
 #include "log.h"
+#include "storefront_limit.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +48,12 @@ auth_resolve(request *req, bool need_tenant, principal *p, enum MHD_Result *ret)
 	jwt_claims	claims;
 
 	memset(p, 0, sizeof(*p));
+	if (authz == NULL && request_header(req, "X-Publishable-Key") != NULL)
+	{
+		*ret = respond_error(req, 403, "permission_denied",
+							 "a publishable key may only call the /v1/store routes", NULL);
+		return false;
+	}
 	if (authz == NULL || strncasecmp(authz, "Bearer ", 7) != 0 || authz[7] == '\0')
 	{
 		*ret = unauthorized(req, "missing_token", "an Authorization: Bearer token is required");
@@ -93,15 +108,85 @@ auth_resolve(request *req, bool need_tenant, principal *p, enum MHD_Result *ret)
 	}
 	if (strcmp(claims.role, "customer") == 0)
 	{
-		if (!is_uuid(claims.sub))
+		if (claims.from_idp && gw_config->idp_linked_subjects)
+		{
+			/* the database maps the provider's subject to its customer */
+			if (claims.sub[0] == '\0' || claims.iss[0] == '\0' || strchr(claims.iss, ' ') != NULL ||
+				snprintf(p->subject, sizeof(p->subject), "idp %s %s", claims.iss, claims.sub) >=
+				(int) sizeof(p->subject))
+			{
+				*ret = unauthorized(req, "invalid_token",
+									"an identity provider's customer token needs iss (no spaces) and sub, 250 characters together at most");
+				return false;
+			}
+		}
+		else if (!is_uuid(claims.sub))
 		{
 			*ret = unauthorized(req, "invalid_token", "a customer token's sub must be its customer id");
 			return false;
 		}
 		snprintf(p->actor, sizeof(p->actor), "customer");
+		snprintf(p->verified_email, sizeof(p->verified_email), "%s", claims.verified_email);
 	}
 	else
 		snprintf(p->actor, sizeof(p->actor), "staff");
+	snprintf(req->tenant, sizeof(req->tenant), "%s", p->tenant);
+	return true;
+}
+
+bool
+publishable_key_tenant(const char *key, char tenant[37])
+{
+	int			o = 0;
+
+	if (strlen(key) != 79 || strncmp(key, "pk_", 3) != 0 || key[35] != '_')
+		return false;
+	for (int i = 3; i < 35; i++)
+	{
+		if (!isxdigit((unsigned char) key[i]) || isupper((unsigned char) key[i]))
+			return false;
+		if (o == 8 || o == 13 || o == 18 || o == 23)
+			tenant[o++] = '-';
+		tenant[o++] = key[i];
+	}
+	tenant[o] = '\0';
+	for (int i = 36; i < 79; i++)
+		if (!isalnum((unsigned char) key[i]) && key[i] != '-' && key[i] != '_')
+			return false;
+	return true;
+}
+
+bool
+auth_resolve_storefront(request *req, principal *p, enum MHD_Result *ret)
+{
+	const char *key = request_header(req, "X-Publishable-Key");
+	header_pair h = {"WWW-Authenticate", "X-Publishable-Key"};
+
+	memset(p, 0, sizeof(*p));
+	snprintf(req->actor, sizeof(req->actor), "storefront");
+	if (key == NULL || key[0] == '\0')
+	{
+		*ret = respond_error_h(req, 401, "missing_publishable_key",
+							   "storefront routes need an X-Publishable-Key header", NULL, &h, 1);
+		return false;
+	}
+	if (!publishable_key_tenant(key, p->tenant))
+	{
+		*ret = respond_error_h(req, 401, "invalid_publishable_key",
+							   "the publishable key is not valid", NULL, &h, 1);
+		return false;
+	}
+	if (!storefront_limit_take(key))
+	{
+		header_pair retry = {"Retry-After", "1"};
+
+		*ret = respond_error_h(req, 429, "rate_limited",
+							   "too many requests with this publishable key", NULL, &retry, 1);
+		return false;
+	}
+	snprintf(p->role, sizeof(p->role), "storefront");
+	snprintf(p->subject, sizeof(p->subject), "%s", key);
+	snprintf(p->actor, sizeof(p->actor), "storefront");
 	snprintf(req->tenant, sizeof(req->tenant), "%s", p->tenant);
 	return true;
 }

@@ -14,8 +14,9 @@ typedef struct principal
 {
 	char		role[24];		/* staff, customer, platform_admin */
 	char		tenant[40];		/* tenant acted for, "" for admin routes */
-	char		subject[256];	/* sub claim, "" when absent */
-	char		actor[16];		/* staff or customer (what set_context gets) */
+	char		subject[256];	/* sub claim, "" when absent; a storefront's key */
+	char		actor[16];		/* staff, customer or storefront (set_context's) */
+	char		verified_email[256];	/* a customer token's verified email, or "" */
 } principal;
 
 /*
@@ -25,6 +26,18 @@ typedef struct principal
  */
 extern bool auth_resolve(request *req, bool need_tenant, principal *p,
 						 enum MHD_Result *ret);
+
+/*
+ * Authenticate a storefront route's request by its X-Publishable-Key: the
+ * tenant named in the key, the key as subject, actor storefront; the
+ * database verifies the key (commerce.set_context). Also the per-key rate
+ * limit (storefront_limit.c). On failure an error is queued as above.
+ */
+extern bool auth_resolve_storefront(request *req, principal *p, enum MHD_Result *ret);
+
+/* The tenant a publishable key names (pk_<32 hex>_<43 base64url>), as
+ * canonical uuid text; false when the text is not shaped like a key. */
+extern bool publishable_key_tenant(const char *key, char tenant[37]);
 
 typedef enum tenant_state
 {

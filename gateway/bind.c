@@ -23,6 +23,9 @@
  *
  * Arguments are bound by name: path parameters, `data` (the JSON body),
  * `idempotency_key` (Idempotency-Key), `expected_version` (If-Match),
+ * `cart_secret` (X-Cart-Secret, never a query parameter: URLs are logged),
+ * `verified_email` (a customer token's email when its email_verified is
+ * true; never from the request),
  * `lim`/`after` (?limit=, ?after=), other query parameters by their name,
  * a jsonb `filter` every query parameter no other argument takes (the
  * list filters), and, for handlers without `data`, the body's fields by
@@ -45,6 +48,7 @@ typedef struct binder
 	const route *r;
 	char	  **values;			/* path parameter values */
 	request_input *in;
+	const principal *p;
 	bool		has_data_arg;	/* the handler takes the body whole */
 	int			nbody_used;		/* body fields taken by name */
 	int			nbound;			/* arguments in the call so far */
@@ -198,6 +202,10 @@ bind_argument(binder *bd, const route_arg *a, enum MHD_Result *ret)
 		value = in->idempotency_key, given = value != NULL;
 	else if (strcmp(a->name, "expected_version") == 0)
 		value = in->version, given = in->version[0] != '\0';
+	else if (strcmp(a->name, "cart_secret") == 0)
+		value = request_header(req, "X-Cart-Secret"), given = true;	/* NULL: absent */
+	else if (strcmp(a->name, "verified_email") == 0)	/* the token's, never the request's */
+		value = bd->p->verified_email[0] ? bd->p->verified_email : NULL, given = true;
 	else if (strcmp(a->name, "lim") == 0 || strcmp(a->name, "after") == 0)
 	{
 		if (!bind_page_argument(req, a, in, &owned, ret))
@@ -270,7 +278,7 @@ bool
 bind_route(request *req, const route *r, char **values, const principal *p,
 		   request_input *in, statement *st, enum MHD_Result *ret)
 {
-	binder		bd = {.req = req, .r = r, .values = values, .in = in, .st = st};
+	binder		bd = {.req = req, .r = r, .values = values, .in = in, .p = p, .st = st};
 	bool		ok = true;
 
 	memset(st, 0, sizeof(*st));

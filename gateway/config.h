@@ -45,6 +45,9 @@ typedef struct gateway_config
 	char	   *jwt_audience;		/* PGCOMMERCE_JWT_AUDIENCE, NULL: not checked */
 	char	   *tenant_claim;		/* PGCOMMERCE_JWT_TENANT_CLAIM (tenant_id) */
 	char	   *role_claim;			/* PGCOMMERCE_JWT_ROLE_CLAIM (role) */
+	bool		idp_linked_subjects;	/* PGCOMMERCE_JWT_CUSTOMER_SUB=linked */
+	double		storefront_rate;	/* PGCOMMERCE_STOREFRONT_RATE, requests/s per key; 0: none */
+	double		storefront_burst;	/* PGCOMMERCE_STOREFRONT_BURST, bucket size */
 } gateway_config;
 
 /*

@@ -87,6 +87,51 @@ parse_pooler(gateway_config *cfg, char *err, size_t errlen)
 	return true;
 }
 
+/* A number in [min, max] from the environment, def when unset. */
+static bool
+env_number(const char *name, double def, double min, double max, double *out,
+		   char *err, size_t errlen)
+{
+	const char *v = getenv(name);
+	char	   *end;
+
+	*out = def;
+	if (v == NULL || *v == '\0')
+		return true;
+	*out = strtod(v, &end);
+	if (*end != '\0' || end == v || !(*out >= min && *out <= max))
+	{
+		snprintf(err, errlen, "%s must be a number from %g to %g, not \"%s\"", name, min, max, v);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Storefront settings (docs/storefront.md): what the sub of an identity
+ * provider's customer token is, and the per-key rate limit.
+ */
+static bool
+parse_storefront(gateway_config *cfg, char *err, size_t errlen)
+{
+	const char *v = getenv("PGCOMMERCE_JWT_CUSTOMER_SUB");
+
+	if (v == NULL || *v == '\0' || strcmp(v, "customer_id") == 0)
+		cfg->idp_linked_subjects = false;
+	else if (strcmp(v, "linked") == 0)
+		cfg->idp_linked_subjects = true;
+	else
+	{
+		snprintf(err, errlen, "PGCOMMERCE_JWT_CUSTOMER_SUB must be customer_id or linked, not \"%s\"", v);
+		return false;
+	}
+	if (!env_number("PGCOMMERCE_STOREFRONT_RATE", 0, 0, 1e6, &cfg->storefront_rate, err, errlen) ||
+		!env_number("PGCOMMERCE_STOREFRONT_BURST", cfg->storefront_rate * 2 > 1 ? cfg->storefront_rate * 2 : 1,
+					1, 1e7, &cfg->storefront_burst, err, errlen))
+		return false;
+	return true;
+}
+
 bool
 config_load_edge(gateway_config *cfg, char *err, size_t errlen)
 {
@@ -95,6 +140,8 @@ config_load_edge(gateway_config *cfg, char *err, size_t errlen)
 	cfg->jwks_file = env_or_null("PGCOMMERCE_JWKS_FILE");
 	cfg->jwt_issuer = env_or_null("PGCOMMERCE_JWT_ISSUER");
 	cfg->jwt_audience = env_or_null("PGCOMMERCE_JWT_AUDIENCE");
+	if (!parse_storefront(cfg, err, errlen))
+		return false;
 	return claim_name("PGCOMMERCE_JWT_TENANT_CLAIM", "tenant_id", &cfg->tenant_claim, err, errlen) &&
 		claim_name("PGCOMMERCE_JWT_ROLE_CLAIM", "role", &cfg->role_claim, err, errlen);
 }

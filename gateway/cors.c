@@ -25,7 +25,7 @@
 
 #define DEFAULT_METHODS "GET, HEAD, POST, PUT, PATCH, DELETE"
 #define DEFAULT_HEADERS "Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match, " \
-	"Last-Event-ID, X-Request-Id, X-Tenant-Id"
+	"Last-Event-ID, X-Request-Id, X-Tenant-Id, X-Publishable-Key, X-Cart-Secret"
 #define EXPOSE_HEADERS "ETag, Location, Idempotent-Replayed, X-Request-Id"
 
 typedef struct cors_policy

@@ -7,7 +7,8 @@
  * method. A plugin's route is seen only by tenants that turned the plugin
  * on (plugin_gate.c): for the others it answers as an absent route, and a
  * 405's Allow leaves it out. A matched route runs the stages in order,
- * each in its own file, PostgREST-style: who is calling (auth.c), what the request carries
+ * each in its own file, PostgREST-style: who is calling (auth.c: a token,
+ * or a publishable key on a storefront route), what the request carries
  * (request.c), the statement it binds to (bind.c), that statement in one
  * transaction (execute.c), the answer (response.c).
  */
@@ -57,7 +58,8 @@ run_route(request *req, const route *r, char **values)
 	outcome		o;
 	enum MHD_Result ret;
 
-	if (!auth_resolve(req, !r->admin, &p, &ret))
+	if (r->storefront ? !auth_resolve_storefront(req, &p, &ret)
+		: !auth_resolve(req, !r->admin, &p, &ret))
 		return ret;
 	/* a plugin the tenant did not turn on: as absent, before parse or bind;
 	 * when the database cannot say, the route's statement answers */

@@ -227,6 +227,15 @@ read_claims(json_t *payload, const gateway_config *cfg, jwt_claims *claims, cons
 			return *reason = "tenant_id must be a uuid", false;
 		snprintf(claims->tenant_id, sizeof(claims->tenant_id), "%s", json_string_value(v));
 	}
+	v = json_object_get(payload, "email");
+	if (json_is_string(v) && strlen(json_string_value(v)) <= 254 &&
+		(json_is_true(json_object_get(payload, "email_verified")) ||
+		 (json_is_string(json_object_get(payload, "email_verified")) &&
+		  strcmp(json_string_value(json_object_get(payload, "email_verified")), "true") == 0)))
+		snprintf(claims->verified_email, sizeof(claims->verified_email), "%s", json_string_value(v));
+	v = json_object_get(payload, "iss");
+	if (json_is_string(v) && strlen(json_string_value(v)) < sizeof(claims->iss))
+		snprintf(claims->iss, sizeof(claims->iss), "%s", json_string_value(v));
 	v = json_object_get(payload, "sub");
 	if (v != NULL && !json_is_null(v))
 	{
@@ -269,6 +278,7 @@ jwt_verify(const char *token, const gateway_config *cfg, jwt_claims *claims,
 	if (from_idp && !check_issuer(payload, cfg, reason))
 		goto done;
 	ok = read_claims(payload, cfg, claims, reason);
+	claims->from_idp = from_idp;
 	if (ok)
 		*reason = NULL;
 done:

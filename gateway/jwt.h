@@ -15,6 +15,9 @@ typedef struct jwt_claims
 	char		tenant_id[40];	/* "" when absent */
 	char		sub[256];		/* "" when absent */
 	char		role[24];		/* staff, customer or platform_admin */
+	char		iss[256];		/* "" when absent */
+	char		verified_email[256];	/* email when email_verified is true, else "" */
+	bool		from_idp;		/* verified with the JWKS (RS256/ES256) */
 } jwt_claims;
 
 /*

@@ -138,7 +138,7 @@ openapi_components(json_t *db_schemas)
 
 	json_object_update(schemas, own);
 	json_decref(own);
-	return json_pack("{s:o, s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o}, s:{s:{s:s, s:s, s:s}}}",
+	return json_pack("{s:o, s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o, s:o}, s:{s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}}}",
 		"schemas", schemas,
 		"headers",
 		"XRequestId", header("The request's id (echoed or generated): in logs and error bodies.", json_pack("{s:s}", "type", "string")),
@@ -156,5 +156,9 @@ openapi_components(json_t *db_schemas)
 						   "description", "Items per page.", "schema", "type", "integer", "minimum", 1, "maximum", 200, "default", 50),
 		"After", json_pack("{s:s, s:s, s:b, s:s, s:{s:s, s:i}}", "name", "after", "in", "query", "required", 0,
 						   "description", "The next_cursor of the previous page.", "schema", "type", "string", "maxLength", 200),
-		"securitySchemes", "bearer", "type", "http", "scheme", "bearer", "bearerFormat", "JWT");
+		"CartSecret", json_pack("{s:s, s:s, s:b, s:s, s:{s:s, s:i}}", "name", "X-Cart-Secret", "in", "header", "required", 0,
+								"description", "The guest cart's secret, returned once when the cart was created; without it (or with a wrong one) the cart answers 404.",
+								"schema", "type", "string", "maxLength", 200),
+		"securitySchemes", "bearer", "type", "http", "scheme", "bearer", "bearerFormat", "JWT",
+		"publishableKey", "type", "apiKey", "in", "header", "name", "X-Publishable-Key");
 }

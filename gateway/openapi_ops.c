@@ -80,7 +80,8 @@ is_special(const char *name)
 {
 	return strcmp(name, "data") == 0 || strcmp(name, "idempotency_key") == 0 ||
 		strcmp(name, "expected_version") == 0 || strcmp(name, "lim") == 0 ||
-		strcmp(name, "after") == 0;
+		strcmp(name, "after") == 0 || strcmp(name, "cart_secret") == 0 ||
+		strcmp(name, "verified_email") == 0;
 }
 
 /* The command name in camelCase: "commerce"."create_product" -> createProduct. */
@@ -223,6 +224,8 @@ operation_parameters(const route *r, json_t *doc)
 			json_array_append_new(params, ref("parameters", "After"));
 		else if (query_args && strcmp(a->name, "filter") == 0 && strcmp(a->type, "jsonb") == 0)
 			filter_parameters(r, params, s);
+		else if (strcmp(a->name, "cart_secret") == 0)
+			json_array_append_new(params, ref("parameters", "CartSecret"));
 		else if (query_args && !is_special(a->name))
 			json_array_append_new(params, parameter(a->name, "query", !a->has_default,
 													s ? json_deep_copy(s) : schema_for(a->type)));
@@ -397,6 +400,7 @@ openapi_operation(const route *r, json_t *doc, json_t *schemas, json_t *used, js
 	operation_id(r, doc, used, opid, sizeof(opid));
 	snprintf(description, sizeof(description), "%s%s%s",
 			 r->admin ? "Platform administrators only (role platform_admin)."
+			 : r->storefront ? "A publishable key only (X-Publishable-Key), in the key's tenant."
 			 : "Acts in the token's tenant.",
 			 extra && extra[0] ? " " : "", extra ? extra : "");
 	json_object_set_new(op, "operationId", json_string(opid));
@@ -407,6 +411,6 @@ openapi_operation(const route *r, json_t *doc, json_t *schemas, json_t *used, js
 	if (body)
 		json_object_set_new(op, "requestBody", body);
 	json_object_set_new(op, "responses", operation_responses(r, doc, schemas));
-	json_object_set_new(op, "security", json_pack("[{s:[]}]", "bearer"));
+	json_object_set_new(op, "security", json_pack("[{s:[]}]", r->storefront ? "publishableKey" : "bearer"));
 	return op;
 }

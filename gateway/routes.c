@@ -88,6 +88,7 @@ parse_route(json_t *j, route *r)
 		return false;
 	r->success_status = (int) json_integer_value(json_object_get(j, "success_status"));
 	r->admin = strcmp(jstr(j, "auth"), "platform_admin") == 0;
+	r->storefront = strcmp(jstr(j, "auth"), "storefront") == 0;
 	ret = r->returns;
 	if (json_is_true(json_object_get(j, "returns_set")))
 		r->result = RESULT_SET;

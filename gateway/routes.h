@@ -42,6 +42,7 @@ typedef struct route
 	route_result result;
 	int			success_status;
 	bool		admin;			/* platform_admin route */
+	bool		storefront;		/* storefront route: a publishable key only */
 	char	   *summary;
 	char	   *location;		/* 201 Location template, NULL: path/{id} */
 	char	   *plugin;			/* owning plugin ([a-z][a-z0-9_]*), NULL: core */

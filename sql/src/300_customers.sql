@@ -87,23 +87,23 @@ COMMENT ON FUNCTION commerce.current_customer_id() IS
 
 -- RESTRICTIVE: AND-ed with tenant_isolation, so they only narrow it.
 CREATE POLICY customer_self ON commerce.customers AS RESTRICTIVE FOR ALL
-  USING (commerce.current_actor() IS DISTINCT FROM 'customer'
+  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
          OR id OPERATOR(pg_catalog.=) commerce.current_customer_id())
-  WITH CHECK (commerce.current_actor() IS DISTINCT FROM 'customer'
+  WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
               OR id OPERATOR(pg_catalog.=) commerce.current_customer_id());
 CREATE POLICY customer_self ON commerce.customer_addresses AS RESTRICTIVE FOR ALL
-  USING (commerce.current_actor() IS DISTINCT FROM 'customer'
+  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
          OR customer_id OPERATOR(pg_catalog.=) commerce.current_customer_id())
-  WITH CHECK (commerce.current_actor() IS DISTINCT FROM 'customer'
+  WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
               OR customer_id OPERATOR(pg_catalog.=) commerce.current_customer_id());
 -- customer groups are staff data; a customer actor reads them (its own
 -- group drives its prices) but never writes them
 CREATE POLICY staff_writes ON commerce.customer_groups AS RESTRICTIVE FOR INSERT
-  WITH CHECK (commerce.current_actor() IS DISTINCT FROM 'customer');
+  WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
 CREATE POLICY staff_updates ON commerce.customer_groups AS RESTRICTIVE FOR UPDATE
-  USING (commerce.current_actor() IS DISTINCT FROM 'customer');
+  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
 CREATE POLICY staff_deletes ON commerce.customer_groups AS RESTRICTIVE FOR DELETE
-  USING (commerce.current_actor() IS DISTINCT FROM 'customer');
+  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
 
 INSERT INTO commerce.error_codes (code, sqlstate, http_status, description) VALUES
   ('email_taken',               '23505', 409, 'Another customer of the tenant has this email (compared case-insensitively).'),

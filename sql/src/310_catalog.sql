@@ -72,17 +72,17 @@ SELECT commerce.enable_tenancy('commerce.variants');
 
 -- Customer actors: read-only catalog, and only active products.
 CREATE POLICY customer_reads_active ON commerce.products AS RESTRICTIVE FOR SELECT
-  USING (commerce.current_actor() IS DISTINCT FROM 'customer' OR status OPERATOR(pg_catalog.=) 'active');
+  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff' OR status OPERATOR(pg_catalog.=) 'active');
 DO $$
 DECLARE t text;
 BEGIN
   FOREACH t IN ARRAY ARRAY['categories', 'products', 'variants'] LOOP
     EXECUTE format('CREATE POLICY staff_writes ON commerce.%I AS RESTRICTIVE FOR INSERT'
-                   ' WITH CHECK (commerce.current_actor() IS DISTINCT FROM ''customer'')', t);
+                   ' WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) ''staff'')', t);
     EXECUTE format('CREATE POLICY staff_updates ON commerce.%I AS RESTRICTIVE FOR UPDATE'
-                   ' USING (commerce.current_actor() IS DISTINCT FROM ''customer'')', t);
+                   ' USING (commerce.current_actor() OPERATOR(pg_catalog.=) ''staff'')', t);
     EXECUTE format('CREATE POLICY staff_deletes ON commerce.%I AS RESTRICTIVE FOR DELETE'
-                   ' USING (commerce.current_actor() IS DISTINCT FROM ''customer'')', t);
+                   ' USING (commerce.current_actor() OPERATOR(pg_catalog.=) ''staff'')', t);
   END LOOP;
 END
 $$;

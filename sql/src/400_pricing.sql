@@ -57,17 +57,17 @@ INSERT INTO commerce.error_codes (code, sqlstate, http_status, description) VALU
 
 -- Customers (actor customer) read prices; only staff write them.
 CREATE POLICY staff_writes_insert ON commerce.price_lists AS RESTRICTIVE FOR INSERT
-  WITH CHECK (commerce.current_actor() IS DISTINCT FROM 'customer');
+  WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
 CREATE POLICY staff_writes_update ON commerce.price_lists AS RESTRICTIVE FOR UPDATE
-  USING (commerce.current_actor() IS DISTINCT FROM 'customer');
+  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
 CREATE POLICY staff_writes_delete ON commerce.price_lists AS RESTRICTIVE FOR DELETE
-  USING (commerce.current_actor() IS DISTINCT FROM 'customer');
+  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
 CREATE POLICY staff_writes_insert ON commerce.prices AS RESTRICTIVE FOR INSERT
-  WITH CHECK (commerce.current_actor() IS DISTINCT FROM 'customer');
+  WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
 CREATE POLICY staff_writes_update ON commerce.prices AS RESTRICTIVE FOR UPDATE
-  USING (commerce.current_actor() IS DISTINCT FROM 'customer');
+  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
 CREATE POLICY staff_writes_delete ON commerce.prices AS RESTRICTIVE FOR DELETE
-  USING (commerce.current_actor() IS DISTINCT FROM 'customer');
+  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
 
 CREATE FUNCTION commerce.resolve_price(variant uuid, currency text, quantity integer,
                                        customer uuid DEFAULT NULL,

@@ -158,19 +158,23 @@ ALTER TABLE commerce.orders ADD CONSTRAINT orders_customer_fkey
 -- and multixacts when concurrent orders share a variant.
 
 -- A customer actor sees and writes only its own orders (restrictive: it
--- narrows tenant_isolation, never widens it). Lines follow their order
--- through the orders policy inside the EXISTS.
+-- narrows tenant_isolation, never widens it); a storefront (publishable
+-- key) only the guest cart whose secret it proved in this transaction
+-- (commerce.current_cart_id(), docs/storefront.md). Lines follow their
+-- order through the orders policy inside the EXISTS.
 CREATE POLICY customer_own_orders ON commerce.orders AS RESTRICTIVE FOR ALL
-  USING (commerce.current_actor() IS DISTINCT FROM 'customer'
-         OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject())
-  WITH CHECK (commerce.current_actor() IS DISTINCT FROM 'customer'
-         OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject());
+  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
+         OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject()
+         OR id OPERATOR(pg_catalog.=) commerce.current_cart_id())
+  WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
+         OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject()
+         OR id OPERATOR(pg_catalog.=) commerce.current_cart_id());
 CREATE POLICY customer_own_order_lines ON commerce.order_lines AS RESTRICTIVE FOR ALL
-  USING (commerce.current_actor() IS DISTINCT FROM 'customer'
+  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
          OR EXISTS (SELECT 1 FROM commerce.orders o
                     WHERE o.tenant_id OPERATOR(pg_catalog.=) order_lines.tenant_id
                       AND o.id OPERATOR(pg_catalog.=) order_lines.order_id))
-  WITH CHECK (commerce.current_actor() IS DISTINCT FROM 'customer'
+  WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
          OR EXISTS (SELECT 1 FROM commerce.orders o
                     WHERE o.tenant_id OPERATOR(pg_catalog.=) order_lines.tenant_id
                       AND o.id OPERATOR(pg_catalog.=) order_lines.order_id));

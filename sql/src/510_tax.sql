@@ -34,17 +34,17 @@ SELECT commerce.enable_tenancy('commerce.tax_rates');
 
 -- Customers read tax rates and settings (to show prices); only staff write.
 CREATE POLICY staff_writes_insert ON commerce.tax_rates AS RESTRICTIVE FOR INSERT
-  WITH CHECK (commerce.current_actor() IS DISTINCT FROM 'customer');
+  WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
 CREATE POLICY staff_writes_update ON commerce.tax_rates AS RESTRICTIVE FOR UPDATE
-  USING (commerce.current_actor() IS DISTINCT FROM 'customer');
+  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
 CREATE POLICY staff_writes_delete ON commerce.tax_rates AS RESTRICTIVE FOR DELETE
-  USING (commerce.current_actor() IS DISTINCT FROM 'customer');
+  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
 CREATE POLICY staff_writes_insert ON commerce.tax_settings AS RESTRICTIVE FOR INSERT
-  WITH CHECK (commerce.current_actor() IS DISTINCT FROM 'customer');
+  WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
 CREATE POLICY staff_writes_update ON commerce.tax_settings AS RESTRICTIVE FOR UPDATE
-  USING (commerce.current_actor() IS DISTINCT FROM 'customer');
+  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
 CREATE POLICY staff_writes_delete ON commerce.tax_settings AS RESTRICTIVE FOR DELETE
-  USING (commerce.current_actor() IS DISTINCT FROM 'customer');
+  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
 
 INSERT INTO commerce.error_codes (code, sqlstate, http_status, description) VALUES
   ('tax_rate_exists', '23505', 409, 'The tenant already has a tax rate for this category (or a default rate).');

@@ -117,18 +117,23 @@ COMMENT ON TABLE commerce.payment_transactions IS
   'Every authorize, capture, void and refund attempt made through a provider, declined attempts included, with the provider reference and amount.';
 SELECT commerce.enable_tenancy('commerce.payment_transactions');
 
--- A customer actor sees and creates only payments of its own orders.
+-- A customer actor sees and creates only payments of its own orders, a
+-- storefront only those of its granted guest cart.
 -- RESTRICTIVE: AND-ed with tenant_isolation, never widening it.
 CREATE POLICY customer_own_payments ON commerce.payments AS RESTRICTIVE FOR ALL
-  USING (commerce.current_actor() IS DISTINCT FROM 'customer'
-         OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject())
-  WITH CHECK (commerce.current_actor() IS DISTINCT FROM 'customer'
-              OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject());
+  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
+         OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject()
+         OR order_id OPERATOR(pg_catalog.=) commerce.current_cart_id())
+  WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
+              OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject()
+              OR order_id OPERATOR(pg_catalog.=) commerce.current_cart_id());
 CREATE POLICY customer_own_payment_transactions ON commerce.payment_transactions AS RESTRICTIVE FOR ALL
-  USING (commerce.current_actor() IS DISTINCT FROM 'customer'
-         OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject())
-  WITH CHECK (commerce.current_actor() IS DISTINCT FROM 'customer'
-              OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject());
+  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
+         OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject()
+         OR order_id OPERATOR(pg_catalog.=) commerce.current_cart_id())
+  WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
+              OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject()
+              OR order_id OPERATOR(pg_catalog.=) commerce.current_cart_id());
 -- Payments and their attempts are a financial record: no one deletes them
 -- (a DELETE finds no row, as for another tenant's rows).
 CREATE POLICY payments_kept ON commerce.payments AS RESTRICTIVE FOR DELETE USING (false);

@@ -124,26 +124,30 @@ CREATE TABLE commerce.order_discounts (
 COMMENT ON TABLE commerce.order_discounts IS 'Codes applied to a cart (amount NULL) and the discounts a placed order got, one row per promotion.';
 SELECT commerce.enable_tenancy('commerce.order_discounts');
 
--- Codes are staff data: a customer actor's SQL (gateway, partner roles)
--- never lists them. Commands (commerce_owner) read them to price carts.
+-- Codes are staff data: a customer's or a storefront's SQL (gateway,
+-- partner roles) never lists them (only staff does: the storefront actor
+-- of docs/storefront.md is neither staff nor customer). Commands (commerce_owner) read them to price carts.
 CREATE POLICY staff_reads_codes ON commerce.promotion_codes AS RESTRICTIVE FOR SELECT
   TO commerce_gateway, commerce_partner
-  USING (commerce.current_actor() IS DISTINCT FROM 'customer');
+  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
 CREATE POLICY staff_reads_promotions ON commerce.promotions AS RESTRICTIVE FOR SELECT
   TO commerce_gateway, commerce_partner
-  USING (commerce.current_actor() IS DISTINCT FROM 'customer');
+  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
 CREATE POLICY customer_own_code_uses ON commerce.promotion_code_customers AS RESTRICTIVE FOR SELECT
   TO commerce_gateway, commerce_partner
-  USING (commerce.current_actor() IS DISTINCT FROM 'customer'
+  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
          OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject());
--- A customer's order discounts follow its orders (customer_own_orders),
+-- A customer's order discounts follow its orders (customer_own_orders), a
+-- storefront's its proven guest cart's (commerce.current_cart_id()),
 -- through the copied customer_id: no subquery, so the probe pricing makes
 -- on every cart read stays one index lookup for a customer actor too.
 CREATE POLICY customer_own_order_discounts ON commerce.order_discounts AS RESTRICTIVE FOR ALL
-  USING (commerce.current_actor() IS DISTINCT FROM 'customer'
-         OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject())
-  WITH CHECK (commerce.current_actor() IS DISTINCT FROM 'customer'
-         OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject());
+  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
+         OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject()
+         OR order_id OPERATOR(pg_catalog.=) commerce.current_cart_id())
+  WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
+         OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject()
+         OR order_id OPERATOR(pg_catalog.=) commerce.current_cart_id());
 
 INSERT INTO commerce.error_codes (code, sqlstate, http_status, description) VALUES
   ('discount_code_not_found',       'P0002', 404, 'No discount code of the tenant has this code (another tenant''s codes look the same).'),

@@ -14,7 +14,7 @@ CREATE TABLE commerce.routes (
                                       AND length(path) <= 200),
   handler        regprocedure NOT NULL,
   success_status int NOT NULL DEFAULT 200 CHECK (success_status IN (200, 201, 202, 204)),
-  auth           text NOT NULL DEFAULT 'tenant' CHECK (auth IN ('tenant', 'platform_admin')),
+  auth           text NOT NULL DEFAULT 'tenant' CHECK (auth IN ('tenant', 'platform_admin', 'storefront')),
   summary        text NOT NULL DEFAULT '' CHECK (length(summary) <= 200),
   location       text CHECK (location ~ '^(/([A-Za-z0-9._-]+|\{[a-z_][a-z0-9_]*\}))+$'),
   core           boolean NOT NULL DEFAULT false,
@@ -23,7 +23,7 @@ CREATE TABLE commerce.routes (
   PRIMARY KEY (method, path)
 );
 COMMENT ON TABLE commerce.routes IS
-  'HTTP routes the gateway serves: method + path with {name} parameters -> SQL function, arguments bound by name. auth tenant: any valid token acting in a tenant; platform_admin: platform_admin tokens only, run as commerce_admin. location: where a 201 points, a path template whose {id} is the answer''s id and other {name}s the request''s path parameters (default: the request path + /{id}). Change with commerce.register_route / commerce.unregister_route.';
+  'HTTP routes the gateway serves: method + path with {name} parameters -> SQL function, arguments bound by name. auth tenant: any valid token acting in a tenant; platform_admin: platform_admin tokens only, run as commerce_admin; storefront: a publishable key only (X-Publishable-Key). location: where a 201 points, a path template whose {id} is the answer''s id and other {name}s the request''s path parameters (default: the request path + /{id}). Change with commerce.register_route / commerce.unregister_route.';
 
 CREATE FUNCTION commerce.routes_changed() RETURNS trigger
 LANGUAGE plpgsql

@@ -293,8 +293,8 @@ AS $$
 DECLARE
   tenant uuid := commerce.require_active_tenant();
 BEGIN
-  IF commerce.current_actor() = 'customer' THEN
-    RAISE EXCEPTION 'a customer may not turn plugins on or off'
+  IF commerce.current_actor() OPERATOR(pg_catalog.<>) 'staff' THEN
+    RAISE EXCEPTION 'only staff may turn plugins on or off'
       USING ERRCODE = '42501', CONSTRAINT = 'permission_denied', SCHEMA = 'commerce';
   END IF;
   IF NOT EXISTS (SELECT 1 FROM commerce.plugins p WHERE p.name = switch_plugin.plugin) THEN

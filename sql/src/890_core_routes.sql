@@ -100,7 +100,31 @@ BEGIN
     ('PATCH', '/v1/promotion-codes/{id}',          'update_promotion_code', 200, 'tenant', 'Change the limits of a discount code', NULL),
     ('POST',  '/v1/promotion-codes/{id}/archive',  'archive_promotion_code', 200, 'tenant', 'Archive a discount code', NULL),
     ('POST',  '/v1/orders/{order_id}/discount-codes', 'apply_discount_code', 200, 'tenant', 'Apply a discount code to a draft order', NULL),
-    ('DELETE','/v1/orders/{order_id}/discount-codes/{code}', 'remove_discount_code', 200, 'tenant', 'Remove a discount code from a draft order', NULL)
+    ('DELETE','/v1/orders/{order_id}/discount-codes/{code}', 'remove_discount_code', 200, 'tenant', 'Remove a discount code from a draft order', NULL),
+    -- issue 17: publishable keys, identities, claims (staff and customers)
+    ('POST',  '/v1/storefront-keys',               'create_storefront_key', 201, 'tenant', 'Create a publishable storefront key (shown once)', NULL),
+    ('GET',   '/v1/storefront-keys',               'list_storefront_keys',  200, 'tenant', 'List publishable storefront keys', NULL),
+    ('GET',   '/v1/storefront-keys/{id}',          'get_storefront_key',    200, 'tenant', 'Read a publishable storefront key', NULL),
+    ('POST',  '/v1/storefront-keys/{id}/revoke',   'revoke_storefront_key', 200, 'tenant', 'Revoke a publishable storefront key', NULL),
+    ('POST',  '/v1/customers/{customer_id}/identities', 'link_customer_identity', 201, 'tenant', 'Link an identity provider subject to a customer', '/v1/customers/{customer_id}/identities/{id}'),
+    ('GET',   '/v1/customers/{customer_id}/identities', 'list_customer_identities', 200, 'tenant', 'List the identity links of a customer', NULL),
+    ('GET',   '/v1/customers/{customer_id}/identities/{identity_id}', 'get_customer_identity', 200, 'tenant', 'Read an identity link', NULL),
+    ('DELETE','/v1/customers/{customer_id}/identities/{identity_id}', 'unlink_customer_identity', 200, 'tenant', 'Remove an identity link', NULL),
+    ('POST',  '/v1/orders/{id}/claim',             'claim_guest_order',  200, 'tenant', 'Claim a guest order for the calling customer', NULL),
+    -- issue 17: storefront routes, publishable key only (auth storefront)
+    ('GET',   '/v1/store/products',                'storefront_list_products',   200, 'storefront', 'List active products', NULL),
+    ('GET',   '/v1/store/products/{id}',           'storefront_get_product',     200, 'storefront', 'Read an active product with its variants', NULL),
+    ('GET',   '/v1/store/categories',              'storefront_list_categories', 200, 'storefront', 'List categories', NULL),
+    ('GET',   '/v1/store/categories/{id}',         'storefront_get_category',    200, 'storefront', 'Read a category', NULL),
+    ('GET',   '/v1/store/prices/resolve',          'storefront_resolve_price',   200, 'storefront', 'Resolve the price of a variant', NULL),
+    ('POST',  '/v1/store/carts',                   'storefront_create_cart',     201, 'storefront', 'Create a guest cart (returns its secret once)', '/v1/store/carts/{id}'),
+    ('GET',   '/v1/store/carts/{id}',              'storefront_get_cart',        200, 'storefront', 'Read a guest cart or its order confirmation', NULL),
+    ('PATCH', '/v1/store/carts/{id}',              'storefront_update_cart',     200, 'storefront', 'Change a guest cart''s email', NULL),
+    ('POST',  '/v1/store/carts/{id}/lines',        'storefront_add_cart_line',   200, 'storefront', 'Add a line to a guest cart', NULL),
+    ('PATCH', '/v1/store/carts/{id}/lines/{line_id}', 'storefront_update_cart_line', 200, 'storefront', 'Change a line of a guest cart', NULL),
+    ('DELETE','/v1/store/carts/{id}/lines/{line_id}', 'storefront_remove_cart_line', 200, 'storefront', 'Remove a line from a guest cart', NULL),
+    ('POST',  '/v1/store/carts/{id}/place',        'storefront_place_cart',      200, 'storefront', 'Place a guest cart', NULL),
+    ('POST',  '/v1/store/carts/{id}/payments',     'storefront_pay_cart',        201, 'storefront', 'Pay a placed guest cart', '/v1/store/carts/{id}')
   ) AS t(method, path, fname, status, auth, summary, location)
   LOOP
     -- Exactly one function of that name in schema commerce, or no route.

@@ -516,6 +516,95 @@ BEGIN
 END
 $$;
 
+-- issue 17: publishable keys, guest carts, identity links, claims
+-- (sql/src/530_storefront.sql, docs/storefront.md).
+DO $$
+DECLARE
+  r record;
+  ref constant text := '#/components/schemas/';
+BEGIN
+  FOR r IN SELECT * FROM (VALUES
+    ('StorefrontKey', '{"x-optional": ["key"], "properties": {"id": @uuid, "label": @str, "key_hint": {"type": "string", "description": "pk_… and the last four characters, to tell keys apart."},
+        "created_by": @str, "created_at": @ts, "revoked_at": @ts?,
+        "key": {"type": "string", "description": "The publishable key (pk_<tenant>_<secret>): in the answer of its creation only, never again."}}}'),
+    ('CustomerIdentity', '{"properties": {"id": @uuid, "customer_id": @uuid, "issuer": @str, "subject": @str, "created_at": @ts}}'),
+    ('Cart', '{"x-optional": ["prices_complete"], "properties": {"id": @uuid, "number": @int?, "customer_id": @uuid?, "status": @ref:OrderStatus,
+        "payment_status": @ref:OrderPaymentStatus, "currency": @cur, "prices_include_tax": @bool,
+        "tax_rounding_mode": {"type": ["string", "null"], "enum": ["half_even", "half_up", null]},
+        "tax_rounding_scope": {"type": ["string", "null"], "enum": ["line", "order", null]},
+        "subtotal": @money, "tax_total": @money, "total": @money,
+        "prices_complete": {"type": "boolean", "description": "Drafts only: every line has a price."},
+        "amount_authorized": @money, "amount_captured": @money, "amount_refunded": @money,
+        "lines": {"type": "array", "items": @ref:OrderLine}, "metadata": @obj?, "version": @ver,
+        "created_at": @ts, "updated_at": @ts, "placed_at": @ts?, "paid_at": @ts?, "fulfilled_at": @ts?,
+        "cancelled_at": @ts?, "refunded_at": @ts?, "email": @str?}}'),
+    ('CartCreated', '{"properties": {"id": @uuid, "cart": @ref:Cart, "cart_secret": {"type": "string", "description": "cs_ and 43 base64url characters: shown once; send it as X-Cart-Secret with every later request about this cart."}}}')
+  ) AS t(name, body) LOOP
+    PERFORM commerce.describe_schema(r.name, pg_temp.api_out(pg_temp.api_expand(r.body)));
+  END LOOP;
+  FOR r IN SELECT * FROM unnest(ARRAY['StorefrontKey', 'CustomerIdentity']) AS t(item) LOOP
+    PERFORM commerce.describe_schema(r.item || 'Page', jsonb_build_object(
+      'type', 'object', 'required', jsonb_build_array('data', 'next_cursor'),
+      'description', 'A page of a list: pass next_cursor as ?after= for the next one (null: the last page).',
+      'properties', jsonb_build_object(
+        'data', jsonb_build_object('type', 'array', 'items', jsonb_build_object('$ref', ref || r.item)),
+        'next_cursor', '{"type": ["string", "null"]}'::jsonb)));
+  END LOOP;
+  FOR r IN SELECT * FROM (VALUES
+    ('StorefrontKeyCreate', '{"properties": {"label": {"type": "string", "maxLength": 200}}}'),
+    ('CustomerIdentityLink', '{"required": ["issuer", "subject"], "properties": {"issuer": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^\\S+$", "description": "The iss claim of the provider''s tokens."}, "subject": {"type": "string", "minLength": 1, "maxLength": 200, "description": "The sub claim."}}}'),
+    ('CartCreate', '{"required": ["currency"], "properties": {"currency": @cur, "email": {"type": ["string", "null"], "maxLength": 254},
+        "lines": {"type": ["array", "null"], "maxItems": 100, "items": @ref:OrderLineInput}, "metadata": @obj?}}'),
+    ('CartUpdate', '{"properties": {"email": {"type": ["string", "null"], "maxLength": 254}}}'),
+    ('CartPayment', '{"required": ["provider"], "properties": {"provider": {"type": "string", "minLength": 1, "maxLength": 63, "examples": ["test"], "description": "Any provider but manual."},
+        "amount": {"type": ["integer", "null"], "format": "int64", "minimum": 1, "description": "Minor units; default: the order''s balance."}}}')
+  ) AS t(name, body) LOOP
+    PERFORM commerce.describe_schema(r.name, pg_temp.api_expand(r.body) || '{"type": "object", "additionalProperties": false}');
+  END LOOP;
+  FOR r IN SELECT * FROM (VALUES
+    ('POST',  '/v1/storefront-keys', 'Storefront', 'StorefrontKeyCreate', 'StorefrontKey', '{}'),
+    ('GET',   '/v1/storefront-keys', 'Storefront', NULL, 'StorefrontKeyPage', '{}'),
+    ('GET',   '/v1/storefront-keys/{id}', 'Storefront', NULL, 'StorefrontKey', '{"404": "No such key (not_found)."}'),
+    ('POST',  '/v1/storefront-keys/{id}/revoke', 'Storefront', NULL, 'StorefrontKey', '{"404": "No such key (not_found)."}'),
+    ('POST',  '/v1/customers/{customer_id}/identities', 'Customers', 'CustomerIdentityLink', 'CustomerIdentity', '{"409": "The identity is linked already (identity_taken)."}'),
+    ('GET',   '/v1/customers/{customer_id}/identities', 'Customers', NULL, 'CustomerIdentityPage', '{}'),
+    ('GET',   '/v1/customers/{customer_id}/identities/{identity_id}', 'Customers', NULL, 'CustomerIdentity', '{"404": "No such link (not_found)."}'),
+    ('DELETE','/v1/customers/{customer_id}/identities/{identity_id}', 'Customers', NULL, 'CustomerIdentity', '{"404": "No such link (not_found)."}'),
+    ('POST',  '/v1/orders/{id}/claim', 'Orders', NULL, 'Order', '{"404": "No such unclaimed guest order, a wrong cart secret, or a verified email that is not the guest''s (not_found)."}'),
+    ('GET',   '/v1/store/products', 'Storefront', NULL, 'ProductPage', '{}'),
+    ('GET',   '/v1/store/products/{id}', 'Storefront', NULL, 'Product', '{"404": "No such active product (not_found): a draft one answers the same."}'),
+    ('GET',   '/v1/store/categories', 'Storefront', NULL, 'CategoryPage', '{}'),
+    ('GET',   '/v1/store/categories/{id}', 'Storefront', NULL, 'Category', '{"404": "No such category (not_found)."}'),
+    ('GET',   '/v1/store/prices/resolve', 'Storefront', NULL, 'ResolvedPrice', '{"404": "No such variant of an active product, or no price (not_found, no_price)."}'),
+    ('POST',  '/v1/store/carts', 'Storefront', 'CartCreate', 'CartCreated', '{"404": "A variant of no active product (not_found).", "422": "Unknown currency (unknown_currency)."}'),
+    ('GET',   '/v1/store/carts/{id}', 'Storefront', NULL, 'Cart', '{"404": "No such cart, or a wrong cart secret (not_found)."}'),
+    ('PATCH', '/v1/store/carts/{id}', 'Storefront', 'CartUpdate', 'Cart', '{"404": "No such cart, or a wrong cart secret (not_found).", "409": "The cart is placed (invalid_transition)."}'),
+    ('POST',  '/v1/store/carts/{id}/lines', 'Storefront', 'OrderLineInput', 'Cart', '{"404": "No such cart, a wrong secret, or a variant of no active product (not_found).", "409": "The cart is placed (invalid_transition)."}'),
+    ('PATCH', '/v1/store/carts/{id}/lines/{line_id}', 'Storefront', 'OrderLineUpdate', 'Cart', '{"404": "No such cart or line, or a wrong cart secret (not_found).", "409": "The cart is placed (invalid_transition)."}'),
+    ('DELETE','/v1/store/carts/{id}/lines/{line_id}', 'Storefront', NULL, 'Cart', '{"404": "No such cart or line, or a wrong cart secret (not_found).", "409": "The cart is placed (invalid_transition)."}'),
+    ('POST',  '/v1/store/carts/{id}/place', 'Storefront', NULL, 'Cart', '{"404": "No such cart, or a wrong cart secret (not_found).", "409": "Placed already, no lines, or not enough stock (invalid_transition, order_empty, insufficient_stock).", "422": "No email yet (email_required)."}'),
+    ('POST',  '/v1/store/carts/{id}/payments', 'Storefront', 'CartPayment', 'Payment', '{"402": "Declined by the provider (payment_declined).", "404": "No such cart, or a wrong cart secret (not_found).", "409": "Not placed, or more than its balance (invalid_transition, payment_exceeds_balance)."}')
+  ) AS t(method, path, tag, request, response, errors)
+  LOOP
+    CONTINUE WHEN NOT EXISTS (SELECT 1 FROM commerce.routes x WHERE x.method = r.method AND x.path = r.path);
+    PERFORM commerce.describe_route(r.method, r.path,
+      (SELECT split_part(p.proname, '_', 1)
+              || coalesce(string_agg(initcap(w), '' ORDER BY n) FILTER (WHERE n > 1), '')
+         FROM commerce.routes x JOIN pg_proc p ON p.oid = x.handler::oid,
+              unnest(string_to_array(p.proname, '_')) WITH ORDINALITY u(w, n)
+        WHERE x.method = r.method AND x.path = r.path
+        GROUP BY p.proname),
+      r.tag,
+      CASE WHEN r.request IS NOT NULL THEN jsonb_build_object('$ref', ref || r.request) END,
+      CASE WHEN r.response IS NOT NULL THEN jsonb_build_object('$ref', ref || r.response) END,
+      r.errors::jsonb,
+      CASE r.method || ' ' || r.path
+        WHEN 'GET /v1/store/prices/resolve' THEN '{"currency": {"$ref": "#/components/schemas/Currency"}, "quantity": {"type": "integer", "minimum": 1, "maximum": 1000000}}'::jsonb
+        ELSE '{}'::jsonb END);
+  END LOOP;
+END
+$$;
+
 DROP FUNCTION pg_temp.api_expand(text);
 DROP FUNCTION pg_temp.api_out(jsonb);
 

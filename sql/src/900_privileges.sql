@@ -113,7 +113,27 @@ BEGIN
       ('create_promotion_code', 'command'), ('update_promotion_code', 'command'),
       ('archive_promotion_code', 'command'), ('get_promotion_code', 'read'),
       ('list_promotion_codes', 'read'),
-      ('apply_discount_code', 'command'), ('remove_discount_code', 'command'))
+      ('apply_discount_code', 'command'), ('remove_discount_code', 'command'),
+      -- issue 17, storefront keys, guest carts, identities (sql/src/495, 530)
+      ('current_cart_id', 'context'),
+      ('storefront_open_scope', 'internal'), ('storefront_open_cart', 'internal'),
+      ('storefront_open_cart_by_email', 'internal'),
+      ('storefront_new_secret', 'internal'), ('emit_core_event', 'internal'),
+      ('storefront_raise', 'internal'), ('storefront_key_json', 'internal'),
+      ('storefront_identity_json', 'internal'), ('storefront_check_body', 'internal'),
+      ('storefront_check_email', 'internal'), ('storefront_cart_json', 'internal'),
+      ('create_storefront_key', 'command'), ('revoke_storefront_key', 'command'),
+      ('list_storefront_keys', 'read'), ('get_storefront_key', 'read'),
+      ('storefront_list_products', 'read'), ('storefront_get_product', 'read'),
+      ('storefront_list_categories', 'read'), ('storefront_get_category', 'read'),
+      ('storefront_resolve_price', 'read'), ('storefront_get_cart', 'read'),
+      ('storefront_create_cart', 'command'), ('storefront_update_cart', 'command'),
+      ('storefront_add_cart_line', 'command'), ('storefront_update_cart_line', 'command'),
+      ('storefront_remove_cart_line', 'command'), ('storefront_place_cart', 'command'),
+      ('storefront_pay_cart', 'command'),
+      ('link_customer_identity', 'command'), ('unlink_customer_identity', 'command'),
+      ('list_customer_identities', 'read'), ('get_customer_identity', 'read'),
+      ('claim_guest_order', 'command'))
            SELECT p.oid::pg_catalog.regprocedure AS fn, c.class
              FROM pg_catalog.pg_proc p
              LEFT JOIN classes c ON c.name OPERATOR(pg_catalog.=) p.proname

@@ -78,7 +78,9 @@ my %body = (
 	'POST /v1/payments/{id}/capture' => { amount => 1 },
 	'POST /v1/payments/{id}/refunds' => { amount => 1 });
 
-my @routes = split /\n/, $node->safe_psql('commerce', 'SELECT method || \' \' || path FROM commerce.routes ORDER BY path, method');
+# Storefront routes take a publishable key, no token (test/t/721 attacks them).
+my @routes = split /\n/, $node->safe_psql('commerce',
+	"SELECT method || ' ' || path FROM commerce.routes WHERE auth <> 'storefront' ORDER BY path, method");
 my $n = 0;
 my $random = 0;
 for my $route (@routes)

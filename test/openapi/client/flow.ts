@@ -7,7 +7,8 @@
 // staff capture it with If-Match and read the events; then every other
 // core operation once (groups, categories, addresses, tax, checkout, void,
 // refund, cancel, fulfil, shipping, promotions and discount codes, tenants,
-// plugins), so each answer meets its schema. Every answer is
+// plugins, and the storefront of issue 17: a publishable key, a guest cart,
+// an identity link, a claim), so each answer meets its schema. Every answer is
 // checked for what the document promises (status, headers, typed fields).
 // Environment: BASE_URL, JWT_SECRET, TENANT_ID, RUN (unique per run).
 // Exit 0 and "flow ok" when every step did what it should.
@@ -344,6 +345,80 @@ async function tourPlugins(): Promise<void> {
   check(off.plugin === plugin.name && !off.enabled, "disabled");
 }
 
+/* Issue 17: a publishable key made by staff; a guest cart through the
+ * /v1/store routes with its secret; an identity link; a customer claims the
+ * guest order; the key is revoked. (docs/storefront.md) */
+async function tourStorefront(variant: string): Promise<void> {
+  const made = ok("create storefront key", await staff.POST("/v1/storefront-keys", { body: { label: `web ${run}` } }), 201);
+  check(typeof made.key === "string" && made.key.startsWith("pk_"), "the key, shown once");
+  const keys = ok("list storefront keys", await staff.GET("/v1/storefront-keys", { params: { query: { limit: 200 } } }), 200);
+  check(keys.data.some((k) => k.id === made.id && k.key === undefined), "listed without the key");
+  ok("get storefront key", await staff.GET("/v1/storefront-keys/{id}", { params: { path: { id: made.id } } }), 200);
+  const shop = createClient<paths>({ baseUrl, headers: { "X-Publishable-Key": made.key ?? "" } });
+  const products = ok("store products", await shop.GET("/v1/store/products", { params: { query: { limit: 200 } } }), 200);
+  check(products.data.every((p) => p.status === "active"), "active products only");
+  const product = products.data[0];
+  check(product !== undefined, "an active product");
+  ok("store product", await shop.GET("/v1/store/products/{id}", { params: { path: { id: product.id } } }), 200);
+  const categories = ok("store categories", await shop.GET("/v1/store/categories", {}), 200);
+  const category = categories.data[0];
+  check(category !== undefined, "a category");
+  ok("store category", await shop.GET("/v1/store/categories/{id}", { params: { path: { id: category.id } } }), 200);
+  const price = ok("store price", await shop.GET("/v1/store/prices/resolve", {
+    params: { query: { variant, currency: "EUR", quantity: 1 } },
+  }), 200);
+  check(price.unit_amount === 4900, "the anonymous price");
+  const created = await shop.POST("/v1/store/carts", { body: { currency: "EUR" } });
+  const cart = ok("create cart", created, 201);
+  check(created.response.headers.get("Location") === `/v1/store/carts/${cart.id}`, "Location of the cart");
+  const header = { "X-Cart-Secret": cart.cart_secret };
+  const withLine = ok("add cart line", await shop.POST("/v1/store/carts/{id}/lines", {
+    params: { path: { id: cart.id }, header }, body: { variant_id: variant, quantity: 2 },
+  }), 200);
+  const line = withLine.lines[0];
+  check(line !== undefined && line.quantity === 2, "the cart's line");
+  ok("change cart line", await shop.PATCH("/v1/store/carts/{id}/lines/{line_id}", {
+    params: { path: { id: cart.id, line_id: line.id }, header }, body: { quantity: 1 },
+  }), 200);
+  const emptied = ok("remove cart line", await shop.DELETE("/v1/store/carts/{id}/lines/{line_id}", {
+    params: { path: { id: cart.id, line_id: line.id }, header },
+  }), 200);
+  check(emptied.lines.length === 0, "an empty cart");
+  ok("add cart line again", await shop.POST("/v1/store/carts/{id}/lines", {
+    params: { path: { id: cart.id }, header }, body: { variant_id: variant, quantity: 1 },
+  }), 200);
+  const withEmail = ok("set cart email", await shop.PATCH("/v1/store/carts/{id}", {
+    params: { path: { id: cart.id }, header }, body: { email: `guest-${run}@example.com` },
+  }), 200);
+  check(withEmail.email === `guest-${run}@example.com`, "the guest's email");
+  const placed = ok("place cart", await shop.POST("/v1/store/carts/{id}/place", { params: { path: { id: cart.id }, header } }), 200);
+  check(placed.status === "placed" && placed.total === 4900, "placed, 49.00 EUR");
+  const paid = ok("pay cart", await shop.POST("/v1/store/carts/{id}/payments", {
+    params: { path: { id: cart.id }, header }, body: { provider: "test" },
+  }), 201);
+  check(paid.status === "authorized" && paid.amount_authorized === 4900, "authorized through the test provider");
+  const confirmation = ok("read cart", await shop.GET("/v1/store/carts/{id}", { params: { path: { id: cart.id }, header } }), 200);
+  check(confirmation.payment_status === "authorized", "the confirmation");
+  const buyer = ok("create buyer", await staff.POST("/v1/customers", { body: { email: `buyer-${run}@example.com` } }), 201);
+  const link = ok("link identity", await staff.POST("/v1/customers/{customer_id}/identities", {
+    params: { path: { customer_id: buyer.id } }, body: { issuer: "https://id.example.com/", subject: `sub-${run}` },
+  }), 201);
+  ok("list identities", await staff.GET("/v1/customers/{customer_id}/identities", { params: { path: { customer_id: buyer.id } } }), 200);
+  ok("get identity", await staff.GET("/v1/customers/{customer_id}/identities/{identity_id}", {
+    params: { path: { customer_id: buyer.id, identity_id: link.id } },
+  }), 200);
+  ok("unlink identity", await staff.DELETE("/v1/customers/{customer_id}/identities/{identity_id}", {
+    params: { path: { customer_id: buyer.id, identity_id: link.id } },
+  }), 200);
+  const asBuyer = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${token("customer", buyer.id)}` } });
+  const claimed = ok("claim guest order", await asBuyer.POST("/v1/orders/{id}/claim", { params: { path: { id: cart.id }, header } }), 200);
+  check(claimed.customer_id === buyer.id, "the buyer's order now");
+  const revoked = ok("revoke storefront key", await staff.POST("/v1/storefront-keys/{id}/revoke", { params: { path: { id: made.id } } }), 200);
+  check(revoked.revoked_at !== null, "revoked");
+  const refused = await shop.GET("/v1/store/products", {});
+  check(refused.response.status === 401, "a revoked key: 401");
+}
+
 async function main(): Promise<void> {
   const { variant } = await catalog();
   const me = ok("create customer", await staff.POST("/v1/customers", {
@@ -382,6 +457,7 @@ async function main(): Promise<void> {
   await tourPromotions(customer, variant);
   await tourTenants();
   await tourPlugins();
+  await tourStorefront(variant);
   await events(["product.created", "order.placed", "payment.authorized", "payment.captured", "order.fulfilled"]);
   console.log("flow ok");
 }
