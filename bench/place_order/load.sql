@@ -58,12 +58,18 @@ END $$;
 ALTER TABLE baseline.idempotency_keys
   ADD COLUMN IF NOT EXISTS actor text NOT NULL DEFAULT 'staff',
   ADD COLUMN IF NOT EXISTS subject text NOT NULL DEFAULT '';
-INSERT INTO baseline.currencies SELECT * FROM commerce.currencies;
-INSERT INTO baseline.products SELECT * FROM commerce.products;
-INSERT INTO baseline.variants SELECT * FROM commerce.variants;
-INSERT INTO baseline.price_lists SELECT * FROM commerce.price_lists;
-INSERT INTO baseline.prices SELECT * FROM commerce.prices;
-INSERT INTO baseline.inventory_levels (tenant_id, variant_id, location, on_hand, reserved)
-  SELECT tenant_id, variant_id, location, on_hand, reserved FROM commerce.inventory_levels;
-INSERT INTO baseline.tax_rates SELECT * FROM commerce.tax_rates;
+-- The stored columns only: generated ones (inventory's available, the
+-- catalogue's search words) are computed again.
+DO $$
+DECLARE t text; cols text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['currencies', 'products', 'variants', 'price_lists', 'prices',
+                           'inventory_levels', 'tax_rates'] LOOP
+    SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO cols
+      FROM pg_attribute
+     WHERE attrelid = format('commerce.%I', t)::regclass AND attnum > 0 AND NOT attisdropped
+       AND attgenerated = '';
+    EXECUTE format('INSERT INTO baseline.%I (%s) SELECT %s FROM commerce.%I', t, cols, cols, t);
+  END LOOP;
+END $$;
 VACUUM ANALYZE;
