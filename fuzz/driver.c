@@ -184,6 +184,8 @@ load_routes(void)
 	set->refcount = 1;
 	set->generation = 1;
 	current = set;
+	if (getenv("FUZZ_DEBUG"))
+		fprintf(stderr, "fuzz driver: %d routes\n", set->nroutes);
 }
 
 static bool
@@ -295,6 +297,8 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void) cls, (void) conn, (void) toe;
 	if (req == NULL)
 		return;
+	if (getenv("FUZZ_DEBUG"))
+		fprintf(stderr, "fuzz driver: %s %s -> %d %s\n", req->method, req->path ? req->path : "", req->status, req->error_code);
 	free(req->path);
 	free(req->body);
 	free(req);
