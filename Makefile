@@ -131,3 +131,5 @@ fuzz/bin/json_args.so: fuzz/json_args.c extension/json_args.c extension/errors.c
 	$(FUZZ_CC) $(FUZZ_PG_FLAGS) -o $@ fuzz/json_args.c extension/json_args.c extension/errors.c \
 	  -Wl,--whole-archive $(shell $(FUZZ_CC) -print-file-name=libclang_rt.fuzzer_no_main-x86_64.a) \
 	  -Wl,--no-whole-archive -lstdc++
+# `make test` builds the harnesses too: test/t/900 runs each briefly.
+test: fuzz

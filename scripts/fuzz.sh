@@ -11,7 +11,8 @@
 # json_args is a backend module run inside `postgres --single` on a
 # throwaway data directory. One summary line per harness, then a total.
 # FUZZ_BIN_DIR and FUZZ_CORPUS_DIR point elsewhere (test/t/900 uses them to
-# check that a broken harness fails the run); FUZZ_NO_BUILD=1 skips make.
+# check that a broken harness fails the run); FUZZ_NO_BUILD=1 skips make;
+# FUZZ_PGBIN names the PostgreSQL bin dir (default: tmp_install, built).
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$REPO_ROOT"
@@ -45,7 +46,7 @@ figures() {
 # json_args: libFuzzer inside a single-user backend of tmp_install.
 run_backend() {
   local dir=$1 log=$2 pgbin
-  pgbin=$(./scripts/tmp-install.sh) || return 1
+  pgbin=${FUZZ_PGBIN:-$(./scripts/tmp-install.sh)} || return 1
   rm -rf "$dir/data"
   own_for_server "$dir"
   run_as_server_user "$pgbin/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 \
