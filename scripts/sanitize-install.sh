@@ -41,4 +41,11 @@ tar -cf - --exclude=./tmp_install --exclude=./tmp_install_asan --exclude=./tmp_b
   --exclude='*.so' --exclude='*.bc' . | tar -xf - -C "$build" --keep-newer-files 2>/dev/null || true
 make -s -C "$build" -j2 SANITIZE=1 >/dev/null
 make -s -C "$build" install SANITIZE=1 DESTDIR="$dest" >/dev/null
+# The preloaded runtime must let the server start (docs/reliability.md: on
+# some machines libasan preloaded into an uninstrumented postgres hangs at
+# start); fail clearly rather than hang the suites.
+if ! timeout 20 "$dest$bindir/postgres" -V >/dev/null 2>&1; then
+  echo "pgcommerce: postgres with libasan preloaded does not start here (see docs/reliability.md)" >&2
+  exit 1
+fi
 echo "$dest$bindir"
