@@ -43,9 +43,10 @@ PostgreSQL::Test::Utils::append_to_file("$tmp/broken/planted.c", <<'C');
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+char *volatile keep;
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
-	char *buf = malloc(4);
+	char *buf = keep = malloc(4);
 	if (n >= 3 && d[0] == 'b' && d[1] == 'u' && d[2] == 'g')
 		memcpy(buf, d, n);	/* planted: overflows from 5 bytes on */
 	free(buf);
@@ -53,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 }
 C
 my ($cout, $cerr) = ('', '');
-IPC::Run::run([ 'clang', '-g', '-O1', '-fsanitize=fuzzer,address,undefined', '-o',
+IPC::Run::run([ 'clang', '-g', '-O0', '-fsanitize=fuzzer,address,undefined', '-o',
 	"$tmp/broken/bin/planted", "$tmp/broken/planted.c" ], '>', \$cout, '2>', \$cerr);
 is($?, 0, 'planted harness builds') or diag($cerr);
 {
