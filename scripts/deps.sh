@@ -14,6 +14,9 @@ packages=(
 )
 # issue 16: test/t/580 runs the gateway behind pgbouncer in transaction mode.
 packages+=(pgbouncer)
+# issue 18: libFuzzer harnesses (fuzz/, scripts/fuzz.sh) need clang and its
+# sanitizer and fuzzer runtimes (not a Recommends we can count on).
+packages+=(clang libclang-rt-14-dev)
 # The gateway's OpenAPI check runs a validator from npm.
 if ! command -v npm >/dev/null 2>&1; then
   packages+=(npm)

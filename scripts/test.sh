@@ -16,7 +16,11 @@ phase=${1:-all}
 shift || true
 
 ensure_server_user_access
+# issue 18 (docs/reliability.md): SANITIZE=1 runs the suites on an ASan+UBSan
+# build of the extension in tmp_install_asan/ (scripts/sanitize-install.sh).
+if [ "${SANITIZE:-0}" = 1 ]; then pgbin=$(./scripts/sanitize-install.sh); else
 pgbin=$(./scripts/tmp-install.sh)
+fi
 export PATH="$pgbin:$PATH"
 pgxs_dir=$(cd "$(dirname "$($PG_CONFIG --pgxs)")/../.." && pwd)
 export PG_REGRESS="$pgxs_dir/src/test/regress/pg_regress"
