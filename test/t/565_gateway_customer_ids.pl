@@ -76,7 +76,11 @@ my %body = (
 	'PATCH /v1/orders/{order_id}/lines/{line_id}' => { quantity => 5 },
 	'POST /v1/orders/{order_id}/payments' => { provider => 'manual', amount => 1 },
 	'POST /v1/payments/{id}/capture' => { amount => 1 },
-	'POST /v1/payments/{id}/refunds' => { amount => 1 });
+	'POST /v1/payments/{id}/refunds' => { amount => 1 },
+	# issue 17: valid bodies, so the answer is about the ids
+	'PUT /v1/orders/{id}/addresses' => { shipping_address => { line1 => '2 Rue', city => 'Lyon', country => 'FR' } },
+	'PUT /v1/orders/{id}/shipping-method' => { shipping_method_id => '01900000-0000-7000-8000-00000000abcd' },
+	'POST /v1/orders/{order_id}/discount-codes' => { code => 'NOPE10' });
 
 # Storefront routes take a publishable key, no token (test/t/721 attacks them).
 my @routes = split /\n/, $node->safe_psql('commerce',
