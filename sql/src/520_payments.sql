@@ -118,22 +118,16 @@ COMMENT ON TABLE commerce.payment_transactions IS
 SELECT commerce.enable_tenancy('commerce.payment_transactions');
 
 -- A customer actor sees and creates only payments of its own orders.
--- RESTRICTIVE: AND-ed with tenant_isolation, never widening it.
-CREATE POLICY customer_own_payments ON commerce.payments AS RESTRICTIVE FOR ALL
-  USING (commerce.current_actor() IS DISTINCT FROM 'customer'
-         OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject())
-  WITH CHECK (commerce.current_actor() IS DISTINCT FROM 'customer'
-              OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject());
-CREATE POLICY customer_own_payment_transactions ON commerce.payment_transactions AS RESTRICTIVE FOR ALL
-  USING (commerce.current_actor() IS DISTINCT FROM 'customer'
-         OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject())
-  WITH CHECK (commerce.current_actor() IS DISTINCT FROM 'customer'
-              OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject());
 -- Payments and their attempts are a financial record: no one deletes them
--- (a DELETE finds no row, as for another tenant's rows).
-CREATE POLICY payments_kept ON commerce.payments AS RESTRICTIVE FOR DELETE USING (false);
-CREATE POLICY payment_transactions_kept ON commerce.payment_transactions AS RESTRICTIVE FOR DELETE
-  USING (false);
+-- (no DELETE policy: a DELETE finds no row, as for another tenant's rows).
+-- Permissive policies only, each starting with the tenant (120_enable_tenancy.sql).
+SELECT commerce.install_tenant_policies(t,
+  'commerce.current_actor() IS DISTINCT FROM ''customer'''
+  ' OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject()',
+  'commerce.current_actor() IS DISTINCT FROM ''customer'''
+  ' OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject()',
+  NULL)
+FROM (VALUES ('commerce.payments'::regclass), ('commerce.payment_transactions')) v(t);
 
 CREATE FUNCTION commerce.authorize_payment(order_id uuid, data jsonb DEFAULT '{}',
                                            idempotency_key text DEFAULT NULL)

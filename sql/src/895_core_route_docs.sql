@@ -14,8 +14,12 @@
 -- An answer schema ("out") lists every property as required except those
 -- in "x-optional"; a request schema ("in") says what is required, and a
 -- "Create" request also gives the "Update" one (nothing required).
+-- The two helpers live in commerce only while the script runs (dropped
+-- below), not in pg_temp: a transaction that touched a temporary object
+-- cannot be prepared, and Citus creates the extension on its workers in
+-- two-phase commit (docs/scaling.md).
 
-CREATE FUNCTION pg_temp.api_expand(body text) RETURNS jsonb
+CREATE FUNCTION commerce.install_api_expand(body text) RETURNS jsonb
 LANGUAGE sql IMMUTABLE
 AS $$
   SELECT regexp_replace(
@@ -41,7 +45,7 @@ AS $$
 $$;
 
 -- An answer schema: required = every property but the x-optional ones.
-CREATE FUNCTION pg_temp.api_out(s jsonb) RETURNS jsonb
+CREATE FUNCTION commerce.install_api_out(s jsonb) RETURNS jsonb
 LANGUAGE sql IMMUTABLE
 AS $$
   SELECT (s - 'x-optional') || jsonb_build_object('type', 'object', 'required',
@@ -144,7 +148,7 @@ BEGIN
         "transaction": {"allOf": [@ref:PaymentTransaction], "description": "Answers of a payment command: the transaction it made."},
         "transactions": {"type": "array", "items": @ref:PaymentTransaction, "description": "GET /v1/payments/{id}: every transaction, oldest first."}}}')
   ) AS t(name, body) LOOP
-    PERFORM commerce.describe_schema(r.name, pg_temp.api_out(pg_temp.api_expand(r.body)));
+    PERFORM commerce.describe_schema(r.name, commerce.install_api_out(commerce.install_api_expand(r.body)));
   END LOOP;
 
   -- List envelopes.
@@ -215,7 +219,7 @@ BEGIN
     ('TaxRateCreate', '{"required": ["name", "rate_ppm"], "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 200},
         "category": {"type": ["string", "null"], "maxLength": 100}, "rate_ppm": {"type": "integer", "minimum": 0, "maximum": 1000000, "description": "Parts per million: 200000 is 20 %."}}}')
   ) AS t(name, body) LOOP
-    s := pg_temp.api_expand(r.body) || '{"type": "object", "additionalProperties": false}';
+    s := commerce.install_api_expand(r.body) || '{"type": "object", "additionalProperties": false}';
     PERFORM commerce.describe_schema(r.name, s);
     IF r.name LIKE '%Create' AND r.name NOT IN ('TenantCreate', 'CheckoutCreate', 'OrderCreate', 'TaxRateCreate') THEN
       PERFORM commerce.describe_schema(replace(r.name, 'Create', 'Update'), s - 'required');
@@ -322,8 +326,8 @@ BEGIN
 END
 $$;
 
-DROP FUNCTION pg_temp.api_expand(text);
-DROP FUNCTION pg_temp.api_out(jsonb);
+DROP FUNCTION commerce.install_api_expand(text);
+DROP FUNCTION commerce.install_api_out(jsonb);
 
 -- Everything documented by the install script is core (not dumped).
 UPDATE commerce.api_schemas SET core = true;

@@ -2,7 +2,10 @@
 -- read from the catalogue, without Citus (docs/scaling.md, "Checks"):
 --   1. no RESTRICTIVE policy: Citus re-creates every policy on the shards
 --      as PERMISSIVE (it never writes AS RESTRICTIVE), which would widen
---      access instead of narrowing it;
+--      access instead of narrowing it; and, since permissive policies are
+--      OR-ed, every policy of a tenant table confines to the tenant on its
+--      own: its USING and WITH CHECK are tenant_id = current_tenant(),
+--      alone or AND-ed with a narrower rule;
 --   2. no subquery in any policy ("Subqueries are not supported in
 --      policies on distributed tables");
 --   3. every unique index of a tenant table leads with tenant_id (the
@@ -19,7 +22,7 @@
 -- exactly the planted faults), so a check that finds nothing because it
 -- is broken fails too.
 BEGIN;
-SELECT plan(12);
+SELECT plan(14);
 
 -- Tenant tables: those with the tenant_isolation policy (as the isolation
 -- suite and the privilege table find them); every other table is a
@@ -45,6 +48,23 @@ RETURNS TABLE (tbl text, policy name, problem text) LANGUAGE sql STABLE AS $$
             OR coalesce(p.polwithcheck::text, '') LIKE '%{SUBLINK %' THEN 'subquery' END)) v(problem)
   WHERE c.relnamespace = nsp::regnamespace AND v.problem IS NOT NULL
   ORDER BY 1, 2, 3
+$$;
+
+-- Policies of tenant tables whose USING or WITH CHECK does not start with
+-- the tenant condition at the top (pg_get_expr wraps the top node in
+-- parentheses, so a top-level OR never matches the AND prefix).
+CREATE FUNCTION pg_temp.unconfined_policies(nsp text)
+RETURNS TABLE (tbl text, policy name) LANGUAGE sql STABLE AS $$
+  SELECT p.polrelid::regclass::text, p.polname
+  FROM pg_policy p
+  JOIN pg_temp.tenant_tables(nsp) t ON t.relid = p.polrelid
+  CROSS JOIN LATERAL (VALUES (pg_get_expr(p.polqual, p.polrelid)),
+                             (pg_get_expr(p.polwithcheck, p.polrelid))) e(expr)
+  WHERE e.expr IS NOT NULL
+    AND e.expr <> '(tenant_id = commerce.current_tenant())'
+    AND e.expr NOT LIKE '((tenant_id = commerce.current_tenant()) AND %'
+  GROUP BY 1, 2
+  ORDER BY 1, 2
 $$;
 
 CREATE FUNCTION pg_temp.unique_index_problems(nsp text)
@@ -110,6 +130,8 @@ SELECT cmp_ok((SELECT count(*) FROM pg_temp.tenant_tables('commerce')), '>=', 20
   'the checks see the tenant tables of commerce');
 SELECT is_empty($$ SELECT * FROM pg_temp.policy_problems('commerce') $$,
   'no policy of commerce is RESTRICTIVE or has a subquery');
+SELECT is_empty($$ SELECT * FROM pg_temp.unconfined_policies('commerce') $$,
+  'every policy of a tenant table confines to the tenant on its own');
 SELECT is_empty($$ SELECT * FROM pg_temp.unique_index_problems('commerce') $$,
   'every unique index of a tenant table leads with tenant_id');
 SELECT is_empty($$ SELECT * FROM pg_temp.foreign_key_problems('commerce') $$,
@@ -146,6 +168,10 @@ CREATE POLICY via_parent ON citus_fixture.children FOR UPDATE                   
   USING (EXISTS (SELECT 1 FROM citus_fixture.parents p WHERE p.id = parent_id));
 CREATE POLICY via_parent_check ON citus_fixture.parents FOR INSERT                             -- fault
   WITH CHECK (code IN (SELECT owner FROM citus_fixture.children));
+CREATE POLICY staff_reads ON citus_fixture.parents FOR SELECT                                  -- fault: widens
+  USING (commerce.current_actor() = 'staff');
+CREATE POLICY any_tenant_or ON citus_fixture.parents FOR UPDATE                                -- fault: OR at the top
+  USING (tenant_id = commerce.current_tenant() AND code = 'x' OR code = 'y');
 CREATE ROLE citus_fixture_writer NOLOGIN;
 GRANT INSERT (tenant_id, id, parent_id) ON citus_fixture.children TO citus_fixture_writer;     -- fault: created_at
 GRANT INSERT (tenant_id, id, code) ON citus_fixture.parents TO citus_fixture_writer;          -- fine: no default
@@ -154,6 +180,11 @@ SELECT set_eq($$ SELECT tbl, policy::text, problem FROM pg_temp.policy_problems(
   $$ VALUES ('children', 'own_rows', 'restrictive'), ('children', 'via_parent', 'subquery'),
             ('parents', 'via_parent_check', 'subquery') $$,
   'the policy check finds a RESTRICTIVE policy and subqueries in USING and WITH CHECK');
+SELECT set_eq($$ SELECT tbl, policy::text FROM pg_temp.unconfined_policies('citus_fixture') $$,
+  $$ VALUES ('citus_fixture.parents', 'staff_reads'), ('citus_fixture.parents', 'any_tenant_or'),
+            ('citus_fixture.children', 'own_rows'), ('citus_fixture.children', 'via_parent'),
+            ('citus_fixture.parents', 'via_parent_check') $$,
+  'the confinement check finds policies that do not start with the tenant condition');
 SELECT set_eq($$ SELECT index_name FROM pg_temp.unique_index_problems('citus_fixture') $$,
   $$ VALUES ('citus_fixture.parents_code_key'), ('citus_fixture.parents_id_key') $$,
   'the unique index check finds indexes where tenant_id does not lead');
