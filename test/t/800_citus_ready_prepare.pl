@@ -187,6 +187,30 @@ WHERE p.pronamespace = 'commerce'::regnamespace AND p.provolatile = 'v' AND p.pr
   AND coalesce(s.calls, 0) = 0});
 is($unsampled, '', 'the story samples every command (add a step to @story for a new one)');
 
+# Platform changes made in prepared transactions reach the gateways'
+# channels after COMMIT PREPARED, sent by the publisher (never by the
+# changing transaction).
+my $listener = $node->background_psql('commerce');
+$listener->query_safe('LISTEN commerce_routes; LISTEN commerce_tenants');
+($ok) = prepared(q{SELECT commerce.register_route('POST', '/story/again', 'story.route(jsonb)')}, 'story_admin');
+ok($ok, 'a route change is prepared');
+($ok) = prepared(q{SELECT commerce.create_tenant('story-c', 'Story C', 'EUR')}, 'story_admin');
+ok($ok, 'a tenant change is prepared');
+my $heard = '';
+for (1 .. 100)
+{
+	$heard .= $listener->query_safe('SELECT 1');
+	last if $heard =~ /"commerce_routes"/ && $heard =~ /"commerce_tenants"/;
+	select(undef, undef, undef, 0.1);
+}
+$listener->quit;
+my $publisher = $node->safe_psql('commerce',
+	q{SELECT pid FROM pg_stat_activity WHERE backend_type LIKE 'pgcommerce publisher%' AND datname = 'commerce'});
+like($heard, qr/"commerce_routes" received from server process with PID $publisher\b/,
+	'commerce_routes is sent by the publisher after COMMIT PREPARED');
+like($heard, qr/"commerce_tenants" received from server process with PID $publisher\b/,
+	'commerce_tenants too');
+
 # Events of prepared transactions are published too (the publisher's
 # polling is the backstop when no commit callback woke it).
 ok($node->poll_query_until('commerce', 'SELECT count(*) = 0 FROM commerce.outbox WHERE seq IS NULL'),
