@@ -111,6 +111,7 @@ outbox_launcher_main(Datum main_arg)
 		MemoryContextSwitchTo(loop_context);
 
 		/* CREATE EXTENSION or database DDL asks for an immediate look. */
+		outbox_resolve_prepared_creates();
 		SpinLockAcquire(&outbox_registry->mutex);
 		for (int i = 0; i < outbox_registry->ndatabases; i++)
 			if (outbox_registry->databases[i].recheck_requested)

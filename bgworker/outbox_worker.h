@@ -36,6 +36,30 @@ extern void outbox_install_hooks(void);
 extern void outbox_wake_publisher(Oid dboid);
 /* The extension was just created in dboid: the launcher looks there now. */
 extern void outbox_request_recheck(Oid dboid);
+/*
+ * CREATE EXTENSION in transaction xid is being prepared (Citus creates it
+ * on its workers in two-phase commit): the launcher looks there once xid
+ * has committed, whichever session commits it.
+ */
+extern void outbox_request_recheck_prepared(Oid dboid, TransactionId xid);
+
+/*
+ * Platform tables changed (routes and their documents, tenants): the
+ * gateways are told on these channels, by dboid's publisher, after the
+ * change committed (bgworker/platform_notify.c), never by the changing
+ * transaction itself (docs/scaling.md: no NOTIFY in a transaction Citus
+ * may prepare).
+ */
+#define OUTBOX_CHANGED_ROUTES 0x1	/* NOTIFY commerce_routes */
+#define OUTBOX_CHANGED_TENANTS 0x2	/* NOTIFY commerce_tenants */
+/* From a commit callback: announce these changes (no allocation, no error). */
+extern void outbox_platform_changed(Oid dboid, uint32 changes);
+/*
+ * From a PREPARE callback: announce them when transaction xid commits
+ * (COMMIT PREPARED, maybe in another session); false when the registry
+ * has no room, and then nothing is remembered.
+ */
+extern bool outbox_platform_changed_prepared(Oid dboid, TransactionId xid, uint32 changes);
 
 /*
  * The scan floor of dboid's publisher (every event with a lower id is

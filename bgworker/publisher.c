@@ -8,7 +8,8 @@
  *	  pgcommerce.publisher_batch_size rows, one transaction per batch (seq,
  *	  wake-up, subscription deliveries commit together or not at all).
  *	  When idle, about once a minute, it also runs the retention purges
- *	  (retention.c).
+ *	  (retention.c). At every turn it announces committed changes of the
+ *	  platform tables to the gateways (platform_notify.c).
  *
  *	  The wake-up. A batch that published something sends one NOTIFY
  *	  commerce_events with an empty payload. Any role that can connect may
@@ -70,6 +71,7 @@
 #include "command.h"
 #include "outbox_worker.h"
 #include "planner_keys_only.h"
+#include "platform_notify.h"
 #include "publisher.h"
 #include "registry.h"
 #include "retention.h"
@@ -173,6 +175,7 @@ outbox_publisher_loop(void)
 		}
 		if (outbox_database_paused(MyDatabaseId))
 			proc_exit(0);
+		outbox_announce_platform_changes();
 
 		MemoryContextReset(batch_context);
 		MemoryContextSwitchTo(batch_context);

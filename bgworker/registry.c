@@ -7,7 +7,9 @@
  *
  *	  Writers ask, through outbox_wake_publisher() and
  *	  outbox_request_recheck() (outbox_worker.h), for the publisher's or
- *	  the launcher's latch to be set at commit (see extension/outbox.c);
+ *	  the launcher's latch to be set at commit (see extension/outbox.c),
+ *	  or, for a prepared transaction, to be acted on once it has
+ *	  committed (CREATE EXTENSION, platform changes: docs/scaling.md);
  *	  the registry itself is known only to the worker files (registry.h).
  *	  DDL that needs a database free of other sessions (DROP DATABASE,
  *	  ALTER DATABASE, CREATE DATABASE ... TEMPLATE) pauses that database's
@@ -22,6 +24,7 @@
 
 #include <signal.h>
 
+#include "access/transam.h"
 #include "access/xact.h"
 #include "commands/dbcommands.h"
 #include "commands/defrem.h"
@@ -31,6 +34,7 @@
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/procarray.h"
 #include "storage/shmem.h"
 #include "tcop/utility.h"
 #include "utils/guc.h"
@@ -295,6 +299,56 @@ outbox_request_recheck(Oid dboid)
 		SpinLockRelease(&outbox_registry->mutex);
 	}
 	outbox_wake_launcher();
+}
+
+/*
+ * outbox_request_recheck_prepared
+ *		As outbox_request_recheck, for a CREATE EXTENSION being prepared:
+ *		the launcher resolves xid (outbox_resolve_prepared_creates).
+ */
+void
+outbox_request_recheck_prepared(Oid dboid, TransactionId xid)
+{
+	OutboxDatabase *entry;
+
+	if (outbox_registry == NULL || !TransactionIdIsValid(xid))
+		return;
+	SpinLockAcquire(&outbox_registry->mutex);
+	entry = outbox_database_entry(dboid, true);
+	if (entry != NULL)
+		entry->prepared_create_xid = xid;
+	SpinLockRelease(&outbox_registry->mutex);
+}
+
+/*
+ * outbox_resolve_prepared_creates
+ *		The launcher's, at every turn: a prepared CREATE EXTENSION that has
+ *		ended is forgotten, and when it committed its database is rechecked
+ *		now rather than at the next look at databases without the extension.
+ */
+void
+outbox_resolve_prepared_creates(void)
+{
+	for (int i = 0; i < outbox_registry->ndatabases; i++)
+	{
+		OutboxDatabase *entry = &outbox_registry->databases[i];
+		TransactionId xid;
+		bool		committed;
+
+		SpinLockAcquire(&outbox_registry->mutex);
+		xid = entry->prepared_create_xid;
+		SpinLockRelease(&outbox_registry->mutex);
+		if (!TransactionIdIsValid(xid) || TransactionIdIsInProgress(xid))
+			continue;
+		committed = TransactionIdDidCommit(xid);
+		SpinLockAcquire(&outbox_registry->mutex);
+		if (entry->prepared_create_xid == xid)
+		{
+			entry->prepared_create_xid = InvalidTransactionId;
+			entry->recheck_requested = entry->recheck_requested || committed;
+		}
+		SpinLockRelease(&outbox_registry->mutex);
+	}
 }
 
 void

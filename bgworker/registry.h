@@ -33,6 +33,9 @@ typedef enum OutboxWorkerKind
 
 #define OUTBOX_WORKER_KINDS 2
 
+/* Prepared platform changes one database remembers until they end. */
+#define OUTBOX_PREPARED_CHANGES 16
+
 /*
  * One entry per database the launcher has looked at. Protected by the
  * registry's spinlock; every access is a few instructions.
@@ -46,6 +49,13 @@ typedef struct OutboxDatabase
 	TimestampTz paused_until;	/* DDL on the database wants it unused */
 	pg_uuid_t	scan_floor;		/* the publisher's (scan_floor.c); zero
 								 * until its first raise */
+	uint32		platform_changes;	/* OUTBOX_CHANGED_* committed, not yet
+									 * announced (platform_notify.c) */
+	/* prepared transactions that changed platform tables, by xid */
+	TransactionId prepared_xids[OUTBOX_PREPARED_CHANGES];
+	uint32		prepared_changes[OUTBOX_PREPARED_CHANGES];
+	/* a prepared CREATE EXTENSION: recheck once it has committed */
+	TransactionId prepared_create_xid;
 } OutboxDatabase;
 
 typedef struct OutboxRegistry
@@ -72,6 +82,8 @@ extern void outbox_wake_worker(Oid dboid, OutboxWorkerKind kind);
 extern void outbox_wake_launcher(void);
 extern bool outbox_database_allowed(const char *dbname);
 extern bool outbox_database_paused(Oid dboid);
+/* The launcher's: prepared CREATE EXTENSIONs that committed ask for a recheck. */
+extern void outbox_resolve_prepared_creates(void);
 
 /* A worker loop's settings reload: true when a SIGHUP was processed. */
 extern bool outbox_reload_settings(void);

@@ -6,7 +6,7 @@
  *	  update_customer_address, remove_customer_address.
  *
  *	  Staff manage every customer of the tenant. A customer actor sees and
- *	  changes only its own record: the RESTRICTIVE customer_self policies
+ *	  changes only its own record: the customers tenant_isolation policy
  *	  hide every other row (so another customer's id is not_found, exactly
  *	  like a random id), and the commands refuse what a customer may not do
  *	  even to itself (create customers, change its group).

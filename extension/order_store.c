@@ -266,9 +266,8 @@ order_load_lines(Order *order)
  * order_insert
  *		Insert a new order and its lines as they are in memory: a draft
  *		(create_order), or placed with its lines' priced figures (checkout),
- *		when the same statement takes its number. The order row goes
- *		first: a customer actor's lines must see their order (the
- *		customer_own_order_lines policy).
+ *		when the same statement takes its number. Each line carries the
+ *		order's customer_id, which the lines' policy compares (500_orders.sql).
  */
 void
 order_insert(Order *order)
@@ -490,7 +489,8 @@ array_with_nulls(Datum *elements, bool *nulls, int n, Oid type)
 static void
 insert_lines(const Order *order, bool snapshot)
 {
-	Datum		values[2 + NLINE_COLUMNS];
+	Datum		values[3 + NLINE_COLUMNS];
+	char		value_nulls[3 + NLINE_COLUMNS];
 	Datum	   *columns[NLINE_COLUMNS];
 	bool	   *nulls[NLINE_COLUMNS];
 	int			c;
@@ -499,10 +499,10 @@ insert_lines(const Order *order, bool snapshot)
 	commerce_prepare(&plan_insert_lines,
 					 "INSERT INTO commerce.order_lines (tenant_id, id, order_id, variant_id, quantity,"
 					 " sku, title, tax_category, price_list_id, unit_amount, amount, tax_rate_ppm,"
-					 " tax_amount, discount_amount, created_at, updated_at)"
+					 " tax_amount, discount_amount, created_at, updated_at, customer_id)"
 					 " SELECT $1, l.id, $2, l.variant_id, l.quantity, l.sku, l.title, l.tax_category,"
 					 "  l.price_list_id, l.unit_amount, l.amount, l.tax_rate_ppm, l.tax_amount,"
-					 "  COALESCE(l.discount_amount, 0), pg_catalog.now(), pg_catalog.now()"
+					 "  COALESCE(l.discount_amount, 0), pg_catalog.now(), pg_catalog.now(), $15"
 					 " FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4),"
 					 "  pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
 					 "  pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10),"
@@ -510,9 +510,9 @@ insert_lines(const Order *order, bool snapshot)
 					 "  pg_catalog.unnest($14))"
 					 "  AS l(id, variant_id, quantity, sku, title, tax_category, price_list_id,"
 					 "       unit_amount, amount, tax_rate_ppm, tax_amount, discount_amount)",
-					 2 + NLINE_COLUMNS, (Oid[]) {UUIDOID, UUIDOID, UUIDARRAYOID, UUIDARRAYOID,
+					 3 + NLINE_COLUMNS, (Oid[]) {UUIDOID, UUIDOID, UUIDARRAYOID, UUIDARRAYOID,
 		INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, UUIDARRAYOID, INT8ARRAYOID,
-	INT8ARRAYOID, INT4ARRAYOID, INT8ARRAYOID, INT8ARRAYOID});
+	INT8ARRAYOID, INT4ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, UUIDOID});
 	for (c = 0; c < NLINE_COLUMNS; c++)
 	{
 		columns[c] = palloc0(sizeof(Datum) * order->nlines);
@@ -542,7 +542,12 @@ insert_lines(const Order *order, bool snapshot)
 	for (c = 0; c < NLINE_COLUMNS; c++)
 		values[2 + c] = array_with_nulls(columns[c], nulls[c], order->nlines,
 										 line_column_types[c]);
-	commerce_execute(plan_insert_lines, values, NULL, false, 0);
+	/* the order's customer, copied for the lines' policy (500_orders.sql) */
+	memset(value_nulls, ' ', sizeof(value_nulls));
+	values[2 + NLINE_COLUMNS] = UUIDPGetDatum(&order->customer_id);
+	if (!order->has_customer)
+		value_nulls[2 + NLINE_COLUMNS] = 'n';
+	commerce_execute(plan_insert_lines, values, value_nulls, false, 0);
 }
 
 /*
@@ -553,19 +558,23 @@ insert_lines(const Order *order, bool snapshot)
 void
 order_line_insert(const Order *order, const OrderLine *line, bool snapshot)
 {
-	Datum		values[14];
-	char		nulls[14];
+	Datum		values[15];
+	char		nulls[15];
 	int			i;
 
 	commerce_prepare(&plan_insert_line,
 					 "INSERT INTO commerce.order_lines (tenant_id, id, order_id, variant_id, quantity,"
 					 " sku, title, tax_category, price_list_id, unit_amount, amount, tax_rate_ppm,"
-					 " tax_amount, discount_amount, created_at, updated_at)"
+					 " tax_amount, discount_amount, created_at, updated_at, customer_id)"
 					 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-					 "  COALESCE($14, 0), pg_catalog.now(), pg_catalog.now())",
-					 14, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, UUIDOID, INT4OID, TEXTOID, TEXTOID,
-		TEXTOID, UUIDOID, INT8OID, INT8OID, INT4OID, INT8OID, INT8OID});
+					 "  COALESCE($14, 0), pg_catalog.now(), pg_catalog.now(), $15)",
+					 15, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, UUIDOID, INT4OID, TEXTOID, TEXTOID,
+		TEXTOID, UUIDOID, INT8OID, INT8OID, INT4OID, INT8OID, INT8OID, UUIDOID});
 	memset(nulls, ' ', sizeof(nulls));
+	/* the order's customer, copied for the lines' policy (500_orders.sql) */
+	values[14] = UUIDPGetDatum(&order->customer_id);
+	if (!order->has_customer)
+		nulls[14] = 'n';
 	values[0] = UUIDPGetDatum(&order->tenant);
 	values[1] = UUIDPGetDatum(&line->id);
 	values[2] = UUIDPGetDatum(&order->id);

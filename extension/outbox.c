@@ -80,6 +80,11 @@ outbox_xact_callback(XactEvent event, void *arg)
 			wake_publisher_at_commit = false;
 			wake_launcher_at_commit = false;
 			break;
+		case XACT_EVENT_PRE_PREPARE:
+			/* CREATE EXTENSION prepared (Citus's workers): recheck at COMMIT PREPARED */
+			if (wake_launcher_at_commit)
+				outbox_request_recheck_prepared(MyDatabaseId, GetTopTransactionIdIfAny());
+			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PREPARE:

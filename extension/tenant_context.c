@@ -2,7 +2,7 @@
  *
  * tenant_context.c
  *	  Who is the current tenant: commerce.current_tenant(), current_actor(),
- *	  current_subject(), current_customer_id() (the customer_self policies
+ *	  current_subject(), current_customer_id() (the customers policies
  *	  use it), commerce.set_context(), and commerce_require_tenant() which
  *	  every command calls first.
  *

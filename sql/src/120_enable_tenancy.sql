@@ -68,3 +68,35 @@ END
 $$;
 COMMENT ON FUNCTION commerce.enable_tenancy(regclass) IS
   'Make a table tenant-safe: checks tenant_id uuid NOT NULL leads its primary key and unique constraints and is inside its foreign keys to tenant tables, enables and forces row-level security with the tenant_isolation policy, grants the group roles SELECT only (only commands write), and registers extension tables for pg_dump. Example: SELECT commerce.enable_tenancy(''myplugin.notes'').';
+
+-- Tables whose rows some actors may read but not write, or read only in
+-- part, get their rules as PERMISSIVE policies only, each of which starts
+-- with the tenant condition, so no policy can ever widen another: Citus
+-- re-creates every policy on its shards as PERMISSIVE (docs/scaling.md),
+-- and a RESTRICTIVE policy there would OR instead of AND. tenant_isolation
+-- becomes the read policy (FOR SELECT, the tenant AND read_rule); inserts
+-- and updates need the tenant AND write_rule; deletes too, or, with
+-- delete_rule NULL, no policy at all (a DELETE finds no row). Used by the
+-- install script only, and dropped at its end (899_install_helpers.sql).
+CREATE FUNCTION commerce.install_tenant_policies(tbl regclass, read_rule text, write_rule text,
+                                                 delete_rule text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+DECLARE
+  tenant constant text := 'tenant_id OPERATOR(pg_catalog.=) commerce.current_tenant()';
+  readable constant text := format('%s AND (%s)', tenant, read_rule);
+  writable constant text := format('%s AND (%s)', tenant, write_rule);
+BEGIN
+  EXECUTE format('DROP POLICY tenant_isolation ON %s', tbl);
+  EXECUTE format('CREATE POLICY tenant_isolation ON %s AS PERMISSIVE FOR SELECT USING (%s)', tbl, readable);
+  EXECUTE format('CREATE POLICY tenant_writes_insert ON %s AS PERMISSIVE FOR INSERT WITH CHECK (%s)', tbl, writable);
+  EXECUTE format('CREATE POLICY tenant_writes_update ON %s AS PERMISSIVE FOR UPDATE USING (%s) WITH CHECK (%s)',
+                 tbl, writable, writable);
+  IF delete_rule IS NOT NULL THEN
+    EXECUTE format('CREATE POLICY tenant_writes_delete ON %s AS PERMISSIVE FOR DELETE USING (%s AND (%s))',
+                   tbl, tenant, delete_rule);
+  END IF;
+END
+$$;

@@ -85,25 +85,29 @@ CREATE FUNCTION commerce.current_customer_id() RETURNS uuid
 COMMENT ON FUNCTION commerce.current_customer_id() IS
   'The customer id of a customer actor (commerce.current_subject() as a uuid when commerce.current_actor() = ''customer''); NULL for staff or without context. Example: SELECT commerce.current_customer_id(); Errors: none.';
 
--- RESTRICTIVE: AND-ed with tenant_isolation, so they only narrow it.
-CREATE POLICY customer_self ON commerce.customers AS RESTRICTIVE FOR ALL
-  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
-         OR id OPERATOR(pg_catalog.=) commerce.current_customer_id())
-  WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
-              OR id OPERATOR(pg_catalog.=) commerce.current_customer_id());
-CREATE POLICY customer_self ON commerce.customer_addresses AS RESTRICTIVE FOR ALL
-  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
-         OR customer_id OPERATOR(pg_catalog.=) commerce.current_customer_id())
-  WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
-              OR customer_id OPERATOR(pg_catalog.=) commerce.current_customer_id());
+-- A customer actor reads and writes only its own record and addresses;
+-- staff the tenant's; anyone else (a storefront) none. tenant_isolation
+-- itself says so (permissive policies only, each one starting with the
+-- tenant: docs/scaling.md), never a second policy.
+ALTER POLICY tenant_isolation ON commerce.customers
+  USING (tenant_id OPERATOR(pg_catalog.=) commerce.current_tenant()
+         AND (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
+              OR id OPERATOR(pg_catalog.=) commerce.current_customer_id()))
+  WITH CHECK (tenant_id OPERATOR(pg_catalog.=) commerce.current_tenant()
+              AND (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
+                   OR id OPERATOR(pg_catalog.=) commerce.current_customer_id()));
+ALTER POLICY tenant_isolation ON commerce.customer_addresses
+  USING (tenant_id OPERATOR(pg_catalog.=) commerce.current_tenant()
+         AND (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
+              OR customer_id OPERATOR(pg_catalog.=) commerce.current_customer_id()))
+  WITH CHECK (tenant_id OPERATOR(pg_catalog.=) commerce.current_tenant()
+              AND (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
+                   OR customer_id OPERATOR(pg_catalog.=) commerce.current_customer_id()));
 -- customer groups are staff data; a customer actor reads them (its own
--- group drives its prices) but never writes them
-CREATE POLICY staff_writes ON commerce.customer_groups AS RESTRICTIVE FOR INSERT
-  WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
-CREATE POLICY staff_updates ON commerce.customer_groups AS RESTRICTIVE FOR UPDATE
-  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
-CREATE POLICY staff_deletes ON commerce.customer_groups AS RESTRICTIVE FOR DELETE
-  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
+-- group drives its prices) but only staff write them
+SELECT commerce.install_tenant_policies('commerce.customer_groups', 'true',
+  'commerce.current_actor() OPERATOR(pg_catalog.=) ''staff''',
+  'commerce.current_actor() OPERATOR(pg_catalog.=) ''staff''');
 
 INSERT INTO commerce.error_codes (code, sqlstate, http_status, description) VALUES
   ('email_taken',               '23505', 409, 'Another customer of the tenant has this email (compared case-insensitively).'),

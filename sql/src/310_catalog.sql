@@ -70,22 +70,17 @@ CREATE UNIQUE INDEX variants_option_values_key ON commerce.variants (tenant_id, 
 COMMENT ON TABLE commerce.variants IS 'Sellable variants of a product: SKU unique per tenant; option_values {"Size": "M"} pick one value of each product option.';
 SELECT commerce.enable_tenancy('commerce.variants');
 
--- Customer actors: read-only catalog, and only active products.
-CREATE POLICY customer_reads_active ON commerce.products AS RESTRICTIVE FOR SELECT
-  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff' OR status OPERATOR(pg_catalog.=) 'active');
-DO $$
-DECLARE t text;
-BEGIN
-  FOREACH t IN ARRAY ARRAY['categories', 'products', 'variants'] LOOP
-    EXECUTE format('CREATE POLICY staff_writes ON commerce.%I AS RESTRICTIVE FOR INSERT'
-                   ' WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) ''staff'')', t);
-    EXECUTE format('CREATE POLICY staff_updates ON commerce.%I AS RESTRICTIVE FOR UPDATE'
-                   ' USING (commerce.current_actor() OPERATOR(pg_catalog.=) ''staff'')', t);
-    EXECUTE format('CREATE POLICY staff_deletes ON commerce.%I AS RESTRICTIVE FOR DELETE'
-                   ' USING (commerce.current_actor() OPERATOR(pg_catalog.=) ''staff'')', t);
-  END LOOP;
-END
-$$;
+-- Customer and storefront actors: read-only catalog, and only active
+-- products; only staff write (permissive policies only, each starting
+-- with the tenant: 120_enable_tenancy.sql).
+SELECT commerce.install_tenant_policies('commerce.products',
+  'commerce.current_actor() OPERATOR(pg_catalog.=) ''staff'' OR status OPERATOR(pg_catalog.=) ''active''',
+  'commerce.current_actor() OPERATOR(pg_catalog.=) ''staff''',
+  'commerce.current_actor() OPERATOR(pg_catalog.=) ''staff''');
+SELECT commerce.install_tenant_policies(t, 'true',
+  'commerce.current_actor() OPERATOR(pg_catalog.=) ''staff''',
+  'commerce.current_actor() OPERATOR(pg_catalog.=) ''staff''')
+FROM (VALUES ('commerce.categories'::regclass), ('commerce.variants')) v(t);
 
 INSERT INTO commerce.error_codes (code, sqlstate, http_status, description) VALUES
   ('sku_taken',              '23505', 409, 'Another variant of the tenant has this SKU.'),

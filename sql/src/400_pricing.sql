@@ -55,19 +55,12 @@ SELECT commerce.enable_tenancy('commerce.prices');
 INSERT INTO commerce.error_codes (code, sqlstate, http_status, description) VALUES
   ('no_price', 'P0002', 404, 'No price list in this currency has a price for the variant at this quantity, time and customer.');
 
--- Customers (actor customer) read prices; only staff write them.
-CREATE POLICY staff_writes_insert ON commerce.price_lists AS RESTRICTIVE FOR INSERT
-  WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
-CREATE POLICY staff_writes_update ON commerce.price_lists AS RESTRICTIVE FOR UPDATE
-  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
-CREATE POLICY staff_writes_delete ON commerce.price_lists AS RESTRICTIVE FOR DELETE
-  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
-CREATE POLICY staff_writes_insert ON commerce.prices AS RESTRICTIVE FOR INSERT
-  WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
-CREATE POLICY staff_writes_update ON commerce.prices AS RESTRICTIVE FOR UPDATE
-  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
-CREATE POLICY staff_writes_delete ON commerce.prices AS RESTRICTIVE FOR DELETE
-  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
+-- Customers (actor customer) and storefronts read prices; only staff write
+-- them (permissive policies only: 120_enable_tenancy.sql).
+SELECT commerce.install_tenant_policies(t, 'true',
+  'commerce.current_actor() OPERATOR(pg_catalog.=) ''staff''',
+  'commerce.current_actor() OPERATOR(pg_catalog.=) ''staff''')
+FROM (VALUES ('commerce.price_lists'::regclass), ('commerce.prices')) v(t);
 
 CREATE FUNCTION commerce.resolve_price(variant uuid, currency text, quantity integer,
                                        customer uuid DEFAULT NULL,

@@ -32,19 +32,12 @@ CREATE TABLE commerce.tax_rates (
 COMMENT ON TABLE commerce.tax_rates IS 'Tax rates in parts per million, by product tax_category; the row with a NULL category is the default. A line whose category has no rate uses the default, or 0 without one.';
 SELECT commerce.enable_tenancy('commerce.tax_rates');
 
--- Customers read tax rates and settings (to show prices); only staff write.
-CREATE POLICY staff_writes_insert ON commerce.tax_rates AS RESTRICTIVE FOR INSERT
-  WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
-CREATE POLICY staff_writes_update ON commerce.tax_rates AS RESTRICTIVE FOR UPDATE
-  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
-CREATE POLICY staff_writes_delete ON commerce.tax_rates AS RESTRICTIVE FOR DELETE
-  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
-CREATE POLICY staff_writes_insert ON commerce.tax_settings AS RESTRICTIVE FOR INSERT
-  WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
-CREATE POLICY staff_writes_update ON commerce.tax_settings AS RESTRICTIVE FOR UPDATE
-  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
-CREATE POLICY staff_writes_delete ON commerce.tax_settings AS RESTRICTIVE FOR DELETE
-  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
+-- Customers read tax rates and settings (to show prices); only staff write
+-- (permissive policies only: 120_enable_tenancy.sql).
+SELECT commerce.install_tenant_policies(t, 'true',
+  'commerce.current_actor() OPERATOR(pg_catalog.=) ''staff''',
+  'commerce.current_actor() OPERATOR(pg_catalog.=) ''staff''')
+FROM (VALUES ('commerce.tax_rates'::regclass), ('commerce.tax_settings')) v(t);
 
 INSERT INTO commerce.error_codes (code, sqlstate, http_status, description) VALUES
   ('tax_rate_exists', '23505', 409, 'The tenant already has a tax rate for this category (or a default rate).');

@@ -118,27 +118,19 @@ COMMENT ON TABLE commerce.payment_transactions IS
 SELECT commerce.enable_tenancy('commerce.payment_transactions');
 
 -- A customer actor sees and creates only payments of its own orders, a
--- storefront only those of its granted guest cart.
--- RESTRICTIVE: AND-ed with tenant_isolation, never widening it.
-CREATE POLICY customer_own_payments ON commerce.payments AS RESTRICTIVE FOR ALL
-  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
-         OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject()
-         OR order_id OPERATOR(pg_catalog.=) commerce.current_cart_id())
-  WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
-              OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject()
-              OR order_id OPERATOR(pg_catalog.=) commerce.current_cart_id());
-CREATE POLICY customer_own_payment_transactions ON commerce.payment_transactions AS RESTRICTIVE FOR ALL
-  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
-         OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject()
-         OR order_id OPERATOR(pg_catalog.=) commerce.current_cart_id())
-  WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
-              OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject()
-              OR order_id OPERATOR(pg_catalog.=) commerce.current_cart_id());
+-- storefront only those of its granted guest cart; staff the tenant's.
 -- Payments and their attempts are a financial record: no one deletes them
--- (a DELETE finds no row, as for another tenant's rows).
-CREATE POLICY payments_kept ON commerce.payments AS RESTRICTIVE FOR DELETE USING (false);
-CREATE POLICY payment_transactions_kept ON commerce.payment_transactions AS RESTRICTIVE FOR DELETE
-  USING (false);
+-- (no DELETE policy: a DELETE finds no row, as for another tenant's rows).
+-- Permissive policies only, each starting with the tenant (120_enable_tenancy.sql).
+SELECT commerce.install_tenant_policies(t,
+  'commerce.current_actor() OPERATOR(pg_catalog.=) ''staff'''
+  ' OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject()'
+  ' OR order_id OPERATOR(pg_catalog.=) commerce.current_cart_id()',
+  'commerce.current_actor() OPERATOR(pg_catalog.=) ''staff'''
+  ' OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject()'
+  ' OR order_id OPERATOR(pg_catalog.=) commerce.current_cart_id()',
+  NULL)
+FROM (VALUES ('commerce.payments'::regclass), ('commerce.payment_transactions')) v(t);
 
 CREATE FUNCTION commerce.authorize_payment(order_id uuid, data jsonb DEFAULT '{}',
                                            idempotency_key text DEFAULT NULL)

@@ -125,29 +125,38 @@ COMMENT ON TABLE commerce.order_discounts IS 'Codes applied to a cart (amount NU
 SELECT commerce.enable_tenancy('commerce.order_discounts');
 
 -- Codes are staff data: a customer's or a storefront's SQL (gateway,
--- partner roles) never lists them (only staff does: the storefront actor
--- of docs/storefront.md is neither staff nor customer). Commands (commerce_owner) read them to price carts.
-CREATE POLICY staff_reads_codes ON commerce.promotion_codes AS RESTRICTIVE FOR SELECT
-  TO commerce_gateway, commerce_partner
-  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
-CREATE POLICY staff_reads_promotions ON commerce.promotions AS RESTRICTIVE FOR SELECT
-  TO commerce_gateway, commerce_partner
-  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
-CREATE POLICY customer_own_code_uses ON commerce.promotion_code_customers AS RESTRICTIVE FOR SELECT
-  TO commerce_gateway, commerce_partner
-  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
-         OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject());
--- A customer's order discounts follow its orders (customer_own_orders), a
--- storefront's its proven guest cart's (commerce.current_cart_id()),
--- through the copied customer_id: no subquery, so the probe pricing makes
--- on every cart read stays one index lookup for a customer actor too.
-CREATE POLICY customer_own_order_discounts ON commerce.order_discounts AS RESTRICTIVE FOR ALL
-  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
-         OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject()
-         OR order_id OPERATOR(pg_catalog.=) commerce.current_cart_id())
-  WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
-         OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject()
-         OR order_id OPERATOR(pg_catalog.=) commerce.current_cart_id());
+-- partner roles and their members) never lists them (only staff does: the
+-- storefront actor of docs/storefront.md is neither staff nor customer).
+-- Commands (commerce_owner) read them to price carts. Permissive policies
+-- only, each starting with the tenant (docs/scaling.md): the read rule
+-- names the roles it narrows (pg_has_role USAGE: the membership by which a
+-- policy TO those roles would apply), writes stay the commands'.
+SELECT commerce.install_tenant_policies(t,
+  'commerce.current_actor() OPERATOR(pg_catalog.=) ''staff'''
+  ' OR NOT (pg_catalog.pg_has_role(CURRENT_USER, ''commerce_gateway'', ''USAGE'')'
+  '         OR pg_catalog.pg_has_role(CURRENT_USER, ''commerce_partner'', ''USAGE''))',
+  'true', 'true')
+FROM (VALUES ('commerce.promotion_codes'::regclass), ('commerce.promotions')) v(t);
+-- A code's uses per customer: staff, the customer itself, and commands.
+SELECT commerce.install_tenant_policies('commerce.promotion_code_customers',
+  'commerce.current_actor() OPERATOR(pg_catalog.=) ''staff'''
+  ' OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject()'
+  ' OR NOT (pg_catalog.pg_has_role(CURRENT_USER, ''commerce_gateway'', ''USAGE'')'
+  '         OR pg_catalog.pg_has_role(CURRENT_USER, ''commerce_partner'', ''USAGE''))',
+  'true', 'true');
+-- A customer's order discounts follow its orders, a storefront's its
+-- proven guest cart's (commerce.current_cart_id()), through the copied
+-- customer_id: no subquery, so the probe pricing makes on every cart read
+-- stays one index lookup for a customer actor too.
+ALTER POLICY tenant_isolation ON commerce.order_discounts
+  USING (tenant_id OPERATOR(pg_catalog.=) commerce.current_tenant()
+         AND (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
+              OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject()
+              OR order_id OPERATOR(pg_catalog.=) commerce.current_cart_id()))
+  WITH CHECK (tenant_id OPERATOR(pg_catalog.=) commerce.current_tenant()
+              AND (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff'
+                   OR customer_id::text OPERATOR(pg_catalog.=) commerce.current_subject()
+                   OR order_id OPERATOR(pg_catalog.=) commerce.current_cart_id()));
 
 INSERT INTO commerce.error_codes (code, sqlstate, http_status, description) VALUES
   ('discount_code_not_found',       'P0002', 404, 'No discount code of the tenant has this code (another tenant''s codes look the same).'),

@@ -38,13 +38,12 @@ CREATE TABLE commerce.shipping_methods (
 );
 COMMENT ON TABLE commerce.shipping_methods IS 'Shipping methods of a tenant (docs/shipping.md): flat_rate, free_over a subtotal, or by weight_bands; one currency; the countries it ships to; the tax category of its charge. Archived methods cannot be chosen.';
 SELECT commerce.enable_tenancy('commerce.shipping_methods');
--- Customers and storefronts read methods (to choose one); only staff write.
-CREATE POLICY staff_writes_insert ON commerce.shipping_methods AS RESTRICTIVE FOR INSERT
-  WITH CHECK (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
-CREATE POLICY staff_writes_update ON commerce.shipping_methods AS RESTRICTIVE FOR UPDATE
-  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
-CREATE POLICY staff_writes_delete ON commerce.shipping_methods AS RESTRICTIVE FOR DELETE
-  USING (commerce.current_actor() OPERATOR(pg_catalog.=) 'staff');
+-- Customers and storefronts read methods (to choose one); only staff
+-- write (permissive policies only, each starting with the tenant:
+-- docs/scaling.md).
+SELECT commerce.install_tenant_policies('commerce.shipping_methods', 'true',
+  'commerce.current_actor() OPERATOR(pg_catalog.=) ''staff''',
+  'commerce.current_actor() OPERATOR(pg_catalog.=) ''staff''');
 
 -- A variant's weight, for weight_bands methods (NULL: unknown).
 ALTER TABLE commerce.variants ADD COLUMN weight_grams integer

@@ -671,6 +671,11 @@ BEGIN
   END IF;
   UPDATE commerce.payments p SET customer_id = me
    WHERE p.tenant_id OPERATOR(pg_catalog.=) tenant AND p.order_id OPERATOR(pg_catalog.=) claim_guest_order.id;
+  -- the copies the lines' and discounts' policies compare (500_orders.sql)
+  UPDATE commerce.order_lines l SET customer_id = me
+   WHERE l.tenant_id OPERATOR(pg_catalog.=) tenant AND l.order_id OPERATOR(pg_catalog.=) claim_guest_order.id;
+  UPDATE commerce.order_discounts d SET customer_id = me
+   WHERE d.tenant_id OPERATOR(pg_catalog.=) tenant AND d.order_id OPERATOR(pg_catalog.=) claim_guest_order.id;
   UPDATE commerce.payment_transactions t SET customer_id = me
    WHERE t.tenant_id OPERATOR(pg_catalog.=) tenant AND t.order_id OPERATOR(pg_catalog.=) claim_guest_order.id;
   -- the secret stops working: the order now belongs to an account

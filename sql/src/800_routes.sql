@@ -4,9 +4,10 @@
 -- Idempotency-Key (`idempotency_key`) and If-Match (`expected_version`) to
 -- the function's arguments by name (docs/http-api.md). Plugins add routes
 -- with commerce.register_route; the gateway LISTENs on `commerce_routes`
--- and reloads without a restart. A route change is rare and admin-only, so
--- a statement trigger that NOTIFYs is acceptable here (the commit-time
--- NOTIFY lock only matters for domain transactions).
+-- and reloads without a restart. The change's transaction sends no NOTIFY
+-- (it could not be prepared, which Citus needs: docs/scaling.md): its
+-- statement trigger leaves a mark, and the publisher notifies once the
+-- change has committed (extension/platform_changes.c).
 
 CREATE TABLE commerce.routes (
   method         text NOT NULL CHECK (method IN ('GET', 'POST', 'PUT', 'PATCH', 'DELETE')),
@@ -26,16 +27,10 @@ COMMENT ON TABLE commerce.routes IS
   'HTTP routes the gateway serves: method + path with {name} parameters -> SQL function, arguments bound by name. auth tenant: any valid token acting in a tenant; platform_admin: platform_admin tokens only, run as commerce_admin; storefront: a publishable key only (X-Publishable-Key). location: where a 201 points, a path template whose {id} is the answer''s id and other {name}s the request''s path parameters (default: the request path + /{id}). Change with commerce.register_route / commerce.unregister_route.';
 
 CREATE FUNCTION commerce.routes_changed() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog
-AS $$
-BEGIN
-  PERFORM pg_catalog.pg_notify('commerce_routes', '');
-  RETURN NULL;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'commerce_routes_changed'
+    LANGUAGE C;
 COMMENT ON FUNCTION commerce.routes_changed() IS
-  'Trigger: tells listening gateways (channel commerce_routes) to reload the route table.';
+  'Trigger: after the change commits, the publisher tells listening gateways (channel commerce_routes) to reload the route table; the changing transaction sends no NOTIFY (extension/platform_changes.c).';
 
 CREATE TRIGGER routes_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON commerce.routes
   FOR EACH STATEMENT EXECUTE FUNCTION commerce.routes_changed();
@@ -119,20 +114,14 @@ GRANT EXECUTE ON FUNCTION commerce.route_table() TO commerce_gateway, commerce_a
 -- operators' routes are dumped.
 SELECT pg_catalog.pg_extension_config_dump('commerce.routes', 'WHERE NOT core');
 
--- Tenant changes are rare and admin-only too: tell gateways to drop their
--- tenant cache (channel commerce_tenants), including on creation, so a
+-- Tenant changes: the publisher tells gateways, after the commit, to drop
+-- their tenant cache (channel commerce_tenants), including on creation, so a
 -- tenant just looked up as missing is found. The payload is empty: anyone
 -- may LISTEN, and a tenant id would tell them which tenant changed.
 CREATE FUNCTION commerce.tenant_changed() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog
-AS $$
-BEGIN
-  PERFORM pg_catalog.pg_notify('commerce_tenants', '');
-  RETURN NULL;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'commerce_tenant_changed'
+    LANGUAGE C;
 COMMENT ON FUNCTION commerce.tenant_changed() IS
-  'Trigger: tells listening gateways (channel commerce_tenants) that a tenant''s state changed.';
+  'Trigger: after the change commits, the publisher tells listening gateways (channel commerce_tenants) that a tenant''s state changed; the changing transaction sends no NOTIFY (extension/platform_changes.c).';
 CREATE TRIGGER tenant_changed AFTER INSERT OR UPDATE OR DELETE ON commerce.tenants
   FOR EACH STATEMENT EXECUTE FUNCTION commerce.tenant_changed();

@@ -14,8 +14,12 @@
 -- An answer schema ("out") lists every property as required except those
 -- in "x-optional"; a request schema ("in") says what is required, and a
 -- "Create" request also gives the "Update" one (nothing required).
+-- The two helpers live in commerce only while the script runs (dropped
+-- below), not in pg_temp: a transaction that touched a temporary object
+-- cannot be prepared, and Citus creates the extension on its workers in
+-- two-phase commit (docs/scaling.md).
 
-CREATE FUNCTION pg_temp.api_expand(body text) RETURNS jsonb
+CREATE FUNCTION commerce.install_api_expand(body text) RETURNS jsonb
 LANGUAGE sql IMMUTABLE
 AS $$
   SELECT regexp_replace(
@@ -41,7 +45,7 @@ AS $$
 $$;
 
 -- An answer schema: required = every property but the x-optional ones.
-CREATE FUNCTION pg_temp.api_out(s jsonb) RETURNS jsonb
+CREATE FUNCTION commerce.install_api_out(s jsonb) RETURNS jsonb
 LANGUAGE sql IMMUTABLE
 AS $$
   SELECT (s - 'x-optional') || jsonb_build_object('type', 'object', 'required',
@@ -148,7 +152,7 @@ BEGIN
         "transaction": {"allOf": [@ref:PaymentTransaction], "description": "Answers of a payment command: the transaction it made."},
         "transactions": {"type": "array", "items": @ref:PaymentTransaction, "description": "GET /v1/payments/{id}: every transaction, oldest first."}}}')
   ) AS t(name, body) LOOP
-    PERFORM commerce.describe_schema(r.name, pg_temp.api_out(pg_temp.api_expand(r.body)));
+    PERFORM commerce.describe_schema(r.name, commerce.install_api_out(commerce.install_api_expand(r.body)));
   END LOOP;
 
   -- List envelopes.
@@ -220,7 +224,7 @@ BEGIN
     ('TaxRateCreate', '{"required": ["name", "rate_ppm"], "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 200},
         "category": {"type": ["string", "null"], "maxLength": 100}, "rate_ppm": {"type": "integer", "minimum": 0, "maximum": 1000000, "description": "Parts per million: 200000 is 20 %."}}}')
   ) AS t(name, body) LOOP
-    s := pg_temp.api_expand(r.body) || '{"type": "object", "additionalProperties": false}';
+    s := commerce.install_api_expand(r.body) || '{"type": "object", "additionalProperties": false}';
     PERFORM commerce.describe_schema(r.name, s);
     IF r.name LIKE '%Create' AND r.name NOT IN ('TenantCreate', 'CheckoutCreate', 'OrderCreate', 'TaxRateCreate') THEN
       PERFORM commerce.describe_schema(replace(r.name, 'Create', 'Update'), s - 'required');
@@ -350,11 +354,11 @@ DECLARE
 BEGIN
   PERFORM commerce.describe_schema('CountryCode', '{"type": "string", "pattern": "^[A-Z]{2}$", "description": "An assigned ISO 3166-1 alpha-2 country code.", "examples": ["DE"]}');
   PERFORM commerce.describe_schema('OrderAddress',
-    pg_temp.api_expand(address_in) || '{"type": "object", "additionalProperties": false, "description": "A postal address on an order (a copy: later changes to a saved customer address do not move it)."}');
+    commerce.install_api_expand(address_in) || '{"type": "object", "additionalProperties": false, "description": "A postal address on an order (a copy: later changes to a saved customer address do not move it)."}');
   PERFORM commerce.describe_schema('WeightBand', '{"type": "object", "required": ["up_to_grams", "amount"], "additionalProperties": false, "properties": {"up_to_grams": {"type": "integer", "minimum": 1, "maximum": 2147483647}, "amount": {"type": "integer", "format": "int64", "minimum": 0}}}');
-  PERFORM commerce.describe_schema('OrderShippingMethod', pg_temp.api_out(pg_temp.api_expand('{"properties": {"id": @uuid, "name": @str?,
+  PERFORM commerce.describe_schema('OrderShippingMethod', commerce.install_api_out(commerce.install_api_expand('{"properties": {"id": @uuid, "name": @str?,
         "amount": @money, "tax_rate_ppm": @int, "tax_amount": @money}}')));
-  PERFORM commerce.describe_schema('ShippingMethod', pg_temp.api_out(pg_temp.api_expand('{"properties": {"id": @uuid,
+  PERFORM commerce.describe_schema('ShippingMethod', commerce.install_api_out(commerce.install_api_expand('{"properties": {"id": @uuid,
         "object": {"const": "shipping_method"}, "name": @str, "kind": {"type": "string", "enum": ["flat_rate", "free_over", "weight_bands"]},
         "currency": @cur, "amount": @money?, "free_over_amount": @money?,
         "weight_bands": {"type": ["array", "null"], "items": @ref:WeightBand},
@@ -364,7 +368,7 @@ BEGIN
   PERFORM commerce.describe_schema('ShippingMethodPage', '{"type": "object", "required": ["data", "next_cursor"],
       "description": "A page of a list: pass next_cursor as ?after= for the next one (null: the last page).",
       "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/ShippingMethod"}}, "next_cursor": {"type": ["string", "null"]}}}');
-  PERFORM commerce.describe_schema('ShippingMethodCreate', pg_temp.api_expand('{"required": ["name", "kind", "currency", "countries"], "properties": {
+  PERFORM commerce.describe_schema('ShippingMethodCreate', commerce.install_api_expand('{"required": ["name", "kind", "currency", "countries"], "properties": {
         "name": {"type": "string", "minLength": 1, "maxLength": 200}, "kind": {"type": "string", "enum": ["flat_rate", "free_over", "weight_bands"]},
         "currency": @cur, "amount": {"type": "integer", "format": "int64", "minimum": 0, "description": "flat_rate, free_over: minor units."},
         "free_over_amount": {"type": "integer", "format": "int64", "minimum": 0, "description": "free_over: a subtotal at or above it ships free."},
@@ -373,9 +377,9 @@ BEGIN
         "tax_category": {"type": ["string", "null"], "minLength": 1, "maxLength": 100}, "metadata": @meta}}') || '{"type": "object", "additionalProperties": false}');
   PERFORM commerce.describe_schema('ShippingMethodUpdate', (SELECT (s.schema - 'required') #- '{properties,kind}' #- '{properties,currency}'
                                                                FROM commerce.api_schemas s WHERE s.name = 'ShippingMethodCreate'));
-  PERFORM commerce.describe_schema('OrderAddressesSet', pg_temp.api_expand('{"properties": {' || addresses_in || '}}')
+  PERFORM commerce.describe_schema('OrderAddressesSet', commerce.install_api_expand('{"properties": {' || addresses_in || '}}')
                                                          || '{"type": "object", "additionalProperties": false, "minProperties": 1}');
-  PERFORM commerce.describe_schema('ShippingOption', pg_temp.api_out(pg_temp.api_expand('{"properties": {"shipping_method_id": @uuid,
+  PERFORM commerce.describe_schema('ShippingOption', commerce.install_api_out(commerce.install_api_expand('{"properties": {"shipping_method_id": @uuid,
         "name": @str, "amount": @money, "tax_rate_ppm": @int, "tax_amount": @money,
         "total": {"type": "integer", "format": "int64", "description": "The order''s total with this method."}}}')));
   PERFORM commerce.describe_schema('ShippingOptionPage', '{"type": "object", "required": ["data", "next_cursor"],
@@ -394,9 +398,9 @@ BEGIN
     ('OrderCreate', '{' || addresses_in || ', "shipping_method_id": @uuid?}', false),
     ('CheckoutCreate', '{' || addresses_in || ', "shipping_method_id": @uuid?}', false)
   ) AS t(name, props, answer) LOOP
-    PERFORM commerce.describe_schema(r.name, (SELECT jsonb_set(s.schema, '{properties}', (s.schema -> 'properties') || pg_temp.api_expand(r.props))
+    PERFORM commerce.describe_schema(r.name, (SELECT jsonb_set(s.schema, '{properties}', (s.schema -> 'properties') || commerce.install_api_expand(r.props))
                                                      || CASE WHEN r.answer THEN jsonb_build_object('required',
-                                                          (s.schema -> 'required') || (SELECT jsonb_agg(k) FROM jsonb_object_keys(pg_temp.api_expand(r.props)) k))
+                                                          (s.schema -> 'required') || (SELECT jsonb_agg(k) FROM jsonb_object_keys(commerce.install_api_expand(r.props)) k))
                                                         ELSE '{}'::jsonb END
                                                 FROM commerce.api_schemas s WHERE s.name = r.name));
   END LOOP;
@@ -433,7 +437,7 @@ DECLARE
   r record;
   ref constant text := '#/components/schemas/';
 BEGIN
-  PERFORM commerce.describe_schema('Promotion', pg_temp.api_out(pg_temp.api_expand('{"properties": {"id": @uuid,
+  PERFORM commerce.describe_schema('Promotion', commerce.install_api_out(commerce.install_api_expand('{"properties": {"id": @uuid,
       "object": {"const": "promotion"}, "name": @str, "description": @str?, "automatic": @bool,
       "type": {"type": "string", "enum": ["percentage", "fixed"]}, "percent_ppm": @int?, "amounts": @obj,
       "scope": {"type": "string", "enum": ["order", "line"]}, "target_variant_ids": {"type": "array", "items": @uuid},
@@ -441,7 +445,7 @@ BEGIN
       "min_subtotal": @obj, "combinable": @bool, "starts_at": @ts?, "ends_at": @ts?,
       "status": {"type": "string", "enum": ["active", "archived"]}, "metadata": @obj, "archived_at": @ts?,
       "version": @ver, "created_at": @ts, "updated_at": @ts}}')));
-  PERFORM commerce.describe_schema('PromotionCode', pg_temp.api_out(pg_temp.api_expand('{"properties": {"id": @uuid,
+  PERFORM commerce.describe_schema('PromotionCode', commerce.install_api_out(commerce.install_api_expand('{"properties": {"id": @uuid,
       "object": {"const": "promotion_code"}, "promotion_id": @uuid, "code": @str, "usage_limit": @int?,
       "per_customer_limit": @int?, "used": {"type": "integer", "minimum": 0, "description": "Uses taken by placed, not cancelled orders."},
       "status": {"type": "string", "enum": ["active", "archived"]}, "metadata": @obj, "archived_at": @ts?,
@@ -455,7 +459,7 @@ BEGIN
         'next_cursor', '{"type": ["string", "null"]}'::jsonb)));
   END LOOP;
   PERFORM commerce.describe_schema('MoneyByCurrency', '{"type": "object", "maxProperties": 50, "propertyNames": {"pattern": "^[A-Z]{3}$"}, "additionalProperties": {"type": "integer", "format": "int64", "minimum": 0}, "description": "Exact minor units per currency: {\"EUR\": 500, \"JPY\": 500, \"KWD\": 1500}."}');
-  PERFORM commerce.describe_schema('PromotionCreate', pg_temp.api_expand('{"type": "object", "additionalProperties": false,
+  PERFORM commerce.describe_schema('PromotionCreate', commerce.install_api_expand('{"type": "object", "additionalProperties": false,
       "required": ["name", "type"], "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 200},
       "description": {"type": ["string", "null"], "maxLength": 2000}, "automatic": @bool,
       "type": {"type": "string", "enum": ["percentage", "fixed"]},
@@ -465,7 +469,7 @@ BEGIN
       "target_product_ids": {"type": "array", "maxItems": 100, "items": @uuid},
       "target_category_ids": {"type": "array", "maxItems": 100, "items": @uuid},
       "min_subtotal": @ref:MoneyByCurrency, "combinable": @bool, "starts_at": @ts?, "ends_at": @ts?, "metadata": @meta}}'));
-  PERFORM commerce.describe_schema('PromotionUpdate', pg_temp.api_expand('{"type": "object", "additionalProperties": false,
+  PERFORM commerce.describe_schema('PromotionUpdate', commerce.install_api_expand('{"type": "object", "additionalProperties": false,
       "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 200},
       "description": {"type": ["string", "null"], "maxLength": 2000},
       "percent_ppm": {"type": "integer", "minimum": 1, "maximum": 1000000}, "amounts": @ref:MoneyByCurrency,
@@ -473,11 +477,11 @@ BEGIN
       "target_product_ids": {"type": "array", "maxItems": 100, "items": @uuid},
       "target_category_ids": {"type": "array", "maxItems": 100, "items": @uuid},
       "min_subtotal": @ref:MoneyByCurrency, "combinable": @bool, "starts_at": @ts?, "ends_at": @ts?, "metadata": @meta}}'));
-  PERFORM commerce.describe_schema('PromotionCodeCreate', pg_temp.api_expand('{"type": "object", "additionalProperties": false,
+  PERFORM commerce.describe_schema('PromotionCodeCreate', commerce.install_api_expand('{"type": "object", "additionalProperties": false,
       "required": ["code"], "properties": {"code": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"},
       "usage_limit": {"type": ["integer", "null"], "minimum": 1}, "per_customer_limit": {"type": ["integer", "null"], "minimum": 1},
       "metadata": @meta}}'));
-  PERFORM commerce.describe_schema('PromotionCodeUpdate', pg_temp.api_expand('{"type": "object", "additionalProperties": false,
+  PERFORM commerce.describe_schema('PromotionCodeUpdate', commerce.install_api_expand('{"type": "object", "additionalProperties": false,
       "properties": {"usage_limit": {"type": ["integer", "null"], "minimum": 1},
       "per_customer_limit": {"type": ["integer", "null"], "minimum": 1}, "metadata": @meta}}'));
   PERFORM commerce.describe_schema('DiscountCodeApply', '{"type": "object", "additionalProperties": false, "required": ["code"],
@@ -540,7 +544,7 @@ BEGIN
         "cancelled_at": @ts?, "refunded_at": @ts?, "email": @str?}}'),
     ('CartCreated', '{"properties": {"id": @uuid, "cart": @ref:Cart, "cart_secret": {"type": "string", "description": "cs_ and 43 base64url characters: shown once; send it as X-Cart-Secret with every later request about this cart."}}}')
   ) AS t(name, body) LOOP
-    PERFORM commerce.describe_schema(r.name, pg_temp.api_out(pg_temp.api_expand(r.body)));
+    PERFORM commerce.describe_schema(r.name, commerce.install_api_out(commerce.install_api_expand(r.body)));
   END LOOP;
   FOR r IN SELECT * FROM unnest(ARRAY['StorefrontKey', 'CustomerIdentity']) AS t(item) LOOP
     PERFORM commerce.describe_schema(r.item || 'Page', jsonb_build_object(
@@ -559,7 +563,7 @@ BEGIN
     ('CartPayment', '{"required": ["provider"], "properties": {"provider": {"type": "string", "minLength": 1, "maxLength": 63, "examples": ["test"], "description": "Any provider but manual."},
         "amount": {"type": ["integer", "null"], "format": "int64", "minimum": 1, "description": "Minor units; default: the order''s balance."}}}')
   ) AS t(name, body) LOOP
-    PERFORM commerce.describe_schema(r.name, pg_temp.api_expand(r.body) || '{"type": "object", "additionalProperties": false}');
+    PERFORM commerce.describe_schema(r.name, commerce.install_api_expand(r.body) || '{"type": "object", "additionalProperties": false}');
   END LOOP;
   FOR r IN SELECT * FROM (VALUES
     ('POST',  '/v1/storefront-keys', 'Storefront', 'StorefrontKeyCreate', 'StorefrontKey', '{}'),
@@ -605,8 +609,8 @@ BEGIN
 END
 $$;
 
-DROP FUNCTION pg_temp.api_expand(text);
-DROP FUNCTION pg_temp.api_out(jsonb);
+DROP FUNCTION commerce.install_api_expand(text);
+DROP FUNCTION commerce.install_api_out(jsonb);
 
 -- Everything documented by the install script is core (not dumped).
 UPDATE commerce.api_schemas SET core = true;

@@ -2,7 +2,7 @@
 -- 'customer', subject = its customer id) reads the catalog's active
 -- products, reads and changes only its own customer record and addresses,
 -- and writes nothing else: through the commands (permission_denied,
--- not_found) and through plain SQL (the RESTRICTIVE policies).
+-- not_found) and through plain SQL (the tenant_isolation policies).
 BEGIN;
 SELECT plan(41);
 

@@ -8,7 +8,7 @@
 -- a draft product answer exactly as an absent id; keys and secrets are
 -- stored as SHA-256 only; guest idempotency keys never cross carts.
 BEGIN;
-SELECT plan(59);
+SELECT plan(66);
 
 CREATE ROLE sf_gw IN ROLE commerce_gateway;
 CREATE ROLE sf_admin IN ROLE commerce_admin;
@@ -150,6 +150,13 @@ SELECT is(commerce.storefront_pay_cart(:'cart1', :'secret1', '{"provider": "test
           'the guest pays through the test provider');
 SELECT is(commerce.storefront_get_cart(:'cart1', :'secret1') ->> 'payment_status', 'authorized', 'the confirmation shows the payment');
 SELECT is((SELECT count(*) FROM commerce.orders), 1::bigint, 'plain SQL: the granted cart only');
+-- permissive-only policies (docs/scaling.md): a guest cart's lines and
+-- payments have no customer, they follow the cart grant by order_id only
+SELECT ok((SELECT count(*) FROM commerce.order_lines) > 0
+          AND (SELECT bool_and(order_id = :'cart1') FROM commerce.order_lines),
+          'plain SQL: the lines of the granted cart only');
+SELECT is((SELECT count(*) FROM commerce.payments WHERE order_id <> :'cart1'), 0::bigint,
+          'plain SQL: no payment of another order');
 
 -- B's key and cart cannot reach A's ------------------------------------------
 SELECT commerce.set_context(:'b', :'key_b', 'storefront');
@@ -169,9 +176,23 @@ SELECT is(pg_temp.answer(format('SELECT commerce.claim_guest_order(%L)', :'cart3
 SELECT is(commerce.claim_guest_order(:'cart3', NULL, 'G3@Example.com') ->> 'customer_id', :'customer',
           'a claim by the guest''s email, verified by the identity provider');
 SELECT is((SELECT count(*) FROM commerce.payments WHERE customer_id = :'customer'), 1::bigint, 'its payment follows');
+SELECT ok((SELECT count(*) FROM commerce.order_lines WHERE order_id = :'cart1' AND customer_id = :'customer') > 0,
+          'its lines carry the customer (the lines'' policy compares that copy)');
+SELECT is((SELECT count(*) FROM commerce.order_lines WHERE customer_id IS DISTINCT FROM :'customer'), 0::bigint,
+          'a customer''s plain SQL sees no guest''s or other customer''s line');
 SELECT commerce.set_context(:'a', :'key_a', 'storefront');
 SELECT is(pg_temp.answer(format('SELECT commerce.storefront_get_cart(%L, %L)', :'cart1', :'secret1')),
           'P0002 not_found cart not found', 'after the claim the cart secret no longer opens it');
+
+-- promotions: gateway SQL reads them as staff only (the read rule of
+-- tenant_isolation names the gateway and partner roles)
+SELECT commerce.set_context(:'a', 'alice', 'staff');
+SELECT commerce.create_promotion('{"name": "Late", "type": "percentage", "percent_ppm": 100000}') ->> 'id' AS promo \gset
+SELECT is((SELECT count(*) FROM commerce.promotions WHERE id = :'promo'), 1::bigint, 'gateway SQL as staff reads promotions');
+SELECT commerce.set_context(:'a', :'customer', 'customer');
+SELECT is((SELECT count(*) FROM commerce.promotions), 0::bigint, 'gateway SQL as a customer reads no promotion');
+SELECT commerce.set_context(:'a', :'key_a', 'storefront');
+SELECT is((SELECT count(*) FROM commerce.promotions), 0::bigint, 'nor as a storefront');
 
 SELECT * FROM finish();
 ROLLBACK;

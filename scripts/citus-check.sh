@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# scripts/citus-check.sh — pgcommerce on a throwaway Citus cluster: a
+# coordinator and two workers on this machine, the extension created on
+# the coordinator, every platform table made a reference table and every
+# tenant table distributed by tenant_id, then a short SQL story through the
+# coordinator. Prints one line per step (ok / FAILED with the error) and a
+# summary; exits non-zero when a step failed. docs/scaling.md records the
+# last run and what remains (the gateway checkout, the isolation suite and
+# the outbox tests against the cluster are not wired yet).
+#
+# It needs a PostgreSQL 15 installation that holds both Citus and this
+# checkout's pgcommerce, and never builds or fetches Citus itself:
+#   PGCOMMERCE_CITUS_PGBIN=/path/to/bin scripts/citus-check.sh
+# (default: ./tmp_install's bin). Without Citus there it says how to get
+# it and exits 0 (skipped). KEEP=1 leaves the nodes' data directories.
+#
+# The nodes listen on no TCP port: each has a Unix socket directory of mode
+# 0700 (as scripts/cluster.sh does), and Citus reaches the workers through
+# those sockets (a node name that starts with / is a socket directory).
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+cd "$REPO_ROOT"
+
+pgbin=${PGCOMMERCE_CITUS_PGBIN:-$REPO_ROOT/tmp_install/usr/lib/postgresql/15/bin}
+sharedir=$("$pgbin/pg_config" --sharedir 2>/dev/null || true)
+if [ ! -f "$sharedir/extension/citus.control" ]; then
+  cat <<MSG
+citus-check: SKIPPED — Citus is not installed in $pgbin ($sharedir/extension/citus.control).
+  Citus is not packaged by Debian. Build v13.2.2 (supports PostgreSQL 15) outside this
+  repository, e.g. from https://github.com/citusdata/citus (tag v13.2.2):
+    ./configure PG_CONFIG=<pg_config> [--without-libcurl --without-lz4 --without-zstd]
+    make && make install DESTDIR=<a copy of tmp_install>
+  then run: PGCOMMERCE_CITUS_PGBIN=<that copy>/usr/lib/postgresql/15/bin $0
+MSG
+  exit 0
+fi
+if [ ! -f "$sharedir/extension/pgcommerce.control" ]; then
+  echo "citus-check: pgcommerce is not installed in $sharedir (make install DESTDIR=...)" >&2
+  exit 2
+fi
+
+base=${PGCOMMERCE_CITUS_DIR:-$REPO_ROOT/tmp_check/citus}
+names=(coordinator worker1 worker2)
+ports=(57630 57631 57632)
+sockdir() { echo "$base/$1/socket"; }
+
+stop_all() {
+  for n in "${names[@]}"; do
+    [ -f "$base/$n/data/PG_VERSION" ] &&
+      run_as_server_user "$pgbin/pg_ctl" -D "$base/$n/data" -m fast -w stop >/dev/null 2>&1 || true
+  done
+  [ "${KEEP:-0}" = 1 ] || rm -rf "$base"
+}
+
+ensure_server_user_access
+stop_all
+rm -rf "$base"
+trap stop_all EXIT
+
+for i in "${!names[@]}"; do
+  n=${names[$i]}
+  own_for_server "$base/$n" "$(sockdir "$n")"
+  chmod 0700 "$(sockdir "$n")"
+  run_as_server_user "$pgbin/initdb" -D "$base/$n/data" -U postgres --auth-local=trust \
+    --auth-host=reject --encoding=UTF8 --locale=C.UTF-8 >"$base/$n/initdb.log" 2>&1
+  run_as_server_user tee -a "$base/$n/data/postgresql.conf" >/dev/null <<CONF
+port = ${ports[$i]}
+listen_addresses = ''
+unix_socket_directories = '$(sockdir "$n")'
+unix_socket_permissions = 0700
+shared_preload_libraries = 'citus,pgcommerce'
+track_commit_timestamp = on
+max_prepared_transactions = 200
+max_connections = 200
+# The route, tenant, binding and hook triggers only note a change for the
+# local workers (docs/scaling.md); Citus refuses triggers on distributed
+# and reference tables without this.
+citus.enable_unsafe_triggers = on
+log_line_prefix = '%m [%p] %q%u@%d '
+CONF
+  run_as_server_user "$pgbin/pg_ctl" -D "$base/$n/data" -l "$base/$n/postgresql.log" -w -t 60 start >/dev/null
+done
+
+nfailed=0
+nok=0
+# step NAME NODE SQL — run SQL on a node's commerce database (postgres for
+# the set-up), print ok or FAILED with the first error line.
+step() {
+  local name=$1 node=$2 sql=$3 db=${4:-commerce} out
+  local i
+  for i in "${!names[@]}"; do [ "${names[$i]}" = "$node" ] && break; done
+  if out=$(run_as_server_user "$pgbin/psql" -X -At -v ON_ERROR_STOP=1 -h "$(sockdir "$node")" \
+             -p "${ports[$i]}" -U postgres -d "$db" -c "$sql" 2>&1); then
+    nok=$((nok + 1))
+    printf 'ok      %s\n' "$name"
+  else
+    nfailed=$((nfailed + 1))
+    printf 'FAILED  %s: %s\n' "$name" "$(grep -m1 -E 'ERROR|FATAL' <<<"$out" || echo "$out" | head -1)"
+  fi
+  STEP_OUT=$out
+}
+
+for n in "${names[@]}"; do
+  step "create database on $n" "$n" "CREATE DATABASE commerce" postgres
+  step "create extension citus on $n" "$n" "CREATE EXTENSION citus"
+done
+step "coordinator host" coordinator \
+  "SELECT citus_set_coordinator_host('$(sockdir coordinator)', ${ports[0]})"
+step "add worker1" coordinator "SELECT citus_add_node('$(sockdir worker1)', ${ports[1]})"
+step "add worker2" coordinator "SELECT citus_add_node('$(sockdir worker2)', ${ports[2]})"
+step "citus version" coordinator "SELECT citus_version()"
+echo "        $STEP_OUT"
+step "CREATE EXTENSION pgcommerce (coordinator)" coordinator "CREATE EXTENSION pgcommerce CASCADE"
+
+# Platform tables (no tenant_isolation policy) become reference tables,
+# tenant tables are distributed by tenant_id, colocated with orders.
+tables() {
+  local want=$1
+  run_as_server_user "$pgbin/psql" -X -At -h "$(sockdir coordinator)" -p "${ports[0]}" -U postgres \
+    -d commerce -c "SELECT c.oid::regclass FROM pg_class c
+      WHERE c.relnamespace = 'commerce'::regnamespace AND c.relkind = 'r'
+        AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid
+                    AND p.polname = 'tenant_isolation') = $want
+      ORDER BY (c.relname <> 'orders'), 1" 2>/dev/null || true
+}
+for t in $(tables false); do
+  step "reference table $t" coordinator "SELECT create_reference_table('$t')"
+done
+colocate=default
+for t in $(tables true); do
+  step "distribute $t by tenant_id" coordinator \
+    "SELECT create_distributed_table('$t', 'tenant_id', colocate_with => '$colocate')"
+  colocate=commerce.orders
+done
+
+# The SQL story through the coordinator (the first commands of a tenant).
+step "create_tenant" coordinator "SELECT commerce.create_tenant('citus-a', 'Citus A', 'EUR')"
+tenant=$(tail -n1 <<<"$STEP_OUT")
+ctx="SELECT commerce.set_context('$tenant', 'citus-check', 'staff');"
+step "create_product" coordinator "BEGIN; $ctx SELECT commerce.create_product('{\"title\": \"Tee\", \"status\": \"active\"}'); COMMIT;"
+step "create_customer" coordinator "BEGIN; $ctx SELECT commerce.create_customer('{\"email\": \"ann@example.com\"}'); COMMIT;"
+step "create_price_list" coordinator "BEGIN; $ctx SELECT commerce.create_price_list('{\"name\": \"Retail\", \"currency\": \"EUR\"}'); COMMIT;"
+step "create_category" coordinator "BEGIN; $ctx SELECT commerce.create_category('{\"name\": \"Shirts\"}'); COMMIT;"
+
+echo "citus-check: $nok steps ok, $nfailed failed"
+[ "$nfailed" -eq 0 ]
