@@ -27,6 +27,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
+#include "addresses.h"
 #include "catalog_rows.h"
 #include "command.h"
 #include "hooks.h"
@@ -73,23 +74,14 @@ static const CommerceField customer_fields[] = {
 
 static const CommerceField address_fields[] = {
 	{"label", CF_TEXT, false, 100},
-	{"first_name", CF_TEXT, false, 100},
-	{"last_name", CF_TEXT, false, 100},
-	{"company", CF_TEXT, false, 200},
-	{"line1", CF_TEXT, true, 200},
-	{"line2", CF_TEXT, false, 200},
-	{"city", CF_TEXT, true, 100},
-	{"region", CF_TEXT, false, 100},
-	{"postal_code", CF_TEXT, false, 20},
-	{"country", CF_TEXT, true, 2},
-	{"phone", CF_TEXT, false, 32},
+	ADDRESS_POSTAL_FIELDS,
 	{"is_default_shipping", CF_BOOL, false, 0},
 	{"is_default_billing", CF_BOOL, false, 0},
 };
 #define NADDRESS_FIELDS lengthof(address_fields)
 enum
 {
-	ADDRESS_COUNTRY = 9,
+	ADDRESS_COUNTRY = 1 + ADDRESS_POSTAL_COUNTRY,
 	ADDRESS_DEFAULT_SHIPPING = 11, ADDRESS_DEFAULT_BILLING = 12
 };
 static const char *const address_not_null[] = {

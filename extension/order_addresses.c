@@ -18,6 +18,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
+#include "addresses.h"
 #include "command.h"
 #include "shipping_rules.h"
 #include "uuid.h"
@@ -29,18 +30,9 @@ static const char country_codes[] =
 /* The fields of an address on an order (those of a customer address but
  * its label and default flags). */
 static const CommerceField address_fields[] = {
-	{"first_name", CF_TEXT, false, 100},
-	{"last_name", CF_TEXT, false, 100},
-	{"company", CF_TEXT, false, 200},
-	{"line1", CF_TEXT, true, 200},
-	{"line2", CF_TEXT, false, 200},
-	{"city", CF_TEXT, true, 100},
-	{"region", CF_TEXT, false, 100},
-	{"postal_code", CF_TEXT, false, 20},
-	{"country", CF_TEXT, true, 2},
-	{"phone", CF_TEXT, false, 32},
+	ADDRESS_POSTAL_FIELDS,
 };
-#define ADDRESS_COUNTRY 8
+#define ADDRESS_COUNTRY ADDRESS_POSTAL_COUNTRY
 
 static SPIPlanPtr plan_saved_address = NULL;
 
