@@ -42,6 +42,11 @@
 	" shipping_address, billing_address, shipping_method_id, shipping_method_name," \
 	" shipping_tax_rate_ppm, shipping_total, shipping_tax, discount_total"
 
+/* A line by its id within its order: the lines' key leads with the order
+ * (500_orders.sql), param n is the order's id. */
+#define LINE_BY_ID(n) \
+	COMMERCE_BY_ID " AND order_id OPERATOR(pg_catalog.=) $" n
+
 #define ORDER_BY_ID \
 	" FROM commerce.orders" \
 	COMMERCE_BY_ID
@@ -595,49 +600,52 @@ order_line_insert(const Order *order, const OrderLine *line, bool snapshot)
 void
 order_line_snapshot(const Order *order, const OrderLine *line)
 {
-	Datum		values[11];
-	char		nulls[11];
+	Datum		values[12];
+	char		nulls[12];
 
 	commerce_prepare(&plan_snapshot,
 					 "UPDATE commerce.order_lines SET sku = $3, title = $4, tax_category = $5,"
 					 " price_list_id = $6, unit_amount = $7, amount = $8, tax_rate_ppm = $9,"
 					 " tax_amount = $10, discount_amount = $11, updated_at = pg_catalog.now()"
-					 COMMERCE_BY_ID,
-					 11, (Oid[]) {UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID, INT8OID,
-		INT8OID, INT4OID, INT8OID, INT8OID});
+					 LINE_BY_ID("12"),
+					 12, (Oid[]) {UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID, INT8OID,
+		INT8OID, INT4OID, INT8OID, INT8OID, UUIDOID});
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = UUIDPGetDatum(&order->tenant);
 	values[1] = UUIDPGetDatum(&line->id);
 	bind_line_snapshot(line, &values[2], &nulls[2]);
+	values[11] = UUIDPGetDatum(&order->id);
 	commerce_execute(plan_snapshot, values, nulls, false, 0);
 }
 
 void
 order_line_set_quantity(const Order *order, const pg_uuid_t *line_id, int32 quantity)
 {
-	Datum		values[3];
+	Datum		values[4];
 
 	commerce_prepare(&plan_set_quantity,
 					 "UPDATE commerce.order_lines SET quantity = $3, updated_at = pg_catalog.now()"
-					 COMMERCE_BY_ID,
-					 3, (Oid[]) {UUIDOID, UUIDOID, INT4OID});
+					 LINE_BY_ID("4"),
+					 4, (Oid[]) {UUIDOID, UUIDOID, INT4OID, UUIDOID});
 	values[0] = UUIDPGetDatum(&order->tenant);
 	values[1] = UUIDPGetDatum(line_id);
 	values[2] = Int32GetDatum(quantity);
+	values[3] = UUIDPGetDatum(&order->id);
 	commerce_execute(plan_set_quantity, values, NULL, false, 0);
 }
 
 void
 order_line_delete(const Order *order, const pg_uuid_t *line_id)
 {
-	Datum		values[2];
+	Datum		values[3];
 
 	commerce_prepare(&plan_delete_line,
 					 "DELETE FROM commerce.order_lines"
-					 COMMERCE_BY_ID,
-					 2, (Oid[]) {UUIDOID, UUIDOID});
+					 LINE_BY_ID("3"),
+					 3, (Oid[]) {UUIDOID, UUIDOID, UUIDOID});
 	values[0] = UUIDPGetDatum(&order->tenant);
 	values[1] = UUIDPGetDatum(line_id);
+	values[2] = UUIDPGetDatum(&order->id);
 	commerce_execute(plan_delete_line, values, NULL, false, 0);
 }
 

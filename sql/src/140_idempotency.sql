@@ -38,7 +38,12 @@ CREATE TABLE commerce.idempotency_keys (
 -- subject of the tenant context, which commerce.set_context() has already
 -- checked; CHECK constraints on them would only cost every write command
 -- (each is parsed again for every INSERT statement's executor).
-CREATE INDEX idempotency_keys_created_idx ON commerce.idempotency_keys (created_at);
+-- The retention purge finds expired keys by created_at: keys are inserted
+-- in time order, so a block range index serves it and costs nothing per
+-- insert while the last range is unsummarized (as outbox_published_at in
+-- 200_outbox.sql; a B-tree cost an index entry per write command).
+CREATE INDEX idempotency_keys_created_idx ON commerce.idempotency_keys USING brin (created_at);
+SELECT pg_catalog.brin_desummarize_range('commerce.idempotency_keys_created_idx'::pg_catalog.regclass, 0);
 COMMENT ON TABLE commerce.idempotency_keys IS 'Responses of write commands by idempotency key, scoped to tenant, actor and subject ('''' when none), replayed on retry by the same caller.';
 SELECT commerce.enable_tenancy('commerce.idempotency_keys');
 
