@@ -550,6 +550,10 @@ BEGIN
   ) AS t(name, body) LOOP
     PERFORM commerce.describe_schema(r.name, commerce.install_api_out(commerce.install_api_expand(r.body)));
   END LOOP;
+  -- staff read a guest order's email on GET /v1/orders/{id} (get_order)
+  PERFORM commerce.describe_schema('Order', (SELECT jsonb_set(s.schema, '{properties,email}',
+      '{"type": "string", "description": "Staff only, for an order that was a guest cart: the guest''s email."}')
+    FROM commerce.api_schemas s WHERE s.name = 'Order'));
   FOR r IN SELECT * FROM unnest(ARRAY['StorefrontKey', 'CustomerIdentity']) AS t(item) LOOP
     PERFORM commerce.describe_schema(r.item || 'Page', jsonb_build_object(
       'type', 'object', 'required', jsonb_build_array('data', 'next_cursor'),
