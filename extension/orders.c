@@ -27,6 +27,7 @@
 #include "order_render.h"
 #include "order_rules.h"
 #include "orders.h"
+#include "storefront_context.h"
 #include "tenant_context.h"
 #include "uuid.h"
 
@@ -84,6 +85,7 @@ commerce_get_order(PG_FUNCTION_ARGS)
 	if (strcmp(order.status, "draft") == 0)
 		order_price(&order, false);
 	result = order_render(&order, true);
+	result = commerce_storefront_staff_view(&tenant, id, result);	/* a guest's email */
 	result = DatumGetJsonbP(SPI_datumTransfer(JsonbPGetDatum(result), false, -1));
 	SPI_finish();
 	PG_RETURN_JSONB_P(result);

@@ -3,8 +3,9 @@
  * storefront_context.c
  *	  The storefront commands' own pieces (docs/storefront.md): the
  *	  storefront scope every storefront command opens, the proof of a cart
- *	  secret that grants the cart, commerce.current_cart_id() and the
- *	  random secrets. The facts set_context needs are in storefront_auth.c.
+ *	  secret that grants the cart, commerce.current_cart_id(), the
+ *	  random secrets, and the guest's email staff see on get_order. The
+ *	  facts set_context needs are in storefront_auth.c.
  *
  *	  The storefront actor (a publishable key set_context verified) may
  *	  call no command (commerce_require_tenant refuses it) unless a
@@ -28,6 +29,7 @@
 #include "fmgr.h"
 #include "port.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 #include "utils/uuid.h"
 
 #include "command.h"
@@ -46,6 +48,7 @@ PG_FUNCTION_INFO_V1(commerce_storefront_open_cart_by_email);
 
 static SPIPlanPtr plan_find_cart = NULL;
 static SPIPlanPtr plan_find_cart_by_email = NULL;
+static SPIPlanPtr plan_guest_email = NULL;
 
 /* The grant of this transaction, when it holds for the current context:
  * same tenant, same actor kind as when the secret was proved. */
@@ -222,4 +225,34 @@ commerce_storefront_new_secret(PG_FUNCTION_ARGS)
 		appendStringInfoChar(&out, c == '+' ? '-' : (c == '/' ? '_' : c));
 	}
 	PG_RETURN_TEXT_P(cstring_to_text(out.data));
+}
+
+/*
+ * An order's JSON as staff read it (get_order): an order that was a guest
+ * cart (claimed since or not) gets the guest's email; any other order, and
+ * any other actor (a customer, a storefront: storefront_cart_json adds the
+ * email of the proven cart itself), gets json unchanged. Runs inside the
+ * caller's SPI connection.
+ */
+Jsonb *
+commerce_storefront_staff_view(const pg_uuid_t *tenant, const pg_uuid_t *order, Jsonb *json)
+{
+	Oid			types[3] = {JSONBOID, UUIDOID, UUIDOID};
+	Datum		values[3];
+	Jsonb	   *with_email;
+
+	if (commerce_actor_is_shopper())
+		return json;
+	values[0] = JsonbPGetDatum(json);
+	values[1] = UUIDPGetDatum((pg_uuid_t *) tenant);
+	values[2] = UUIDPGetDatum((pg_uuid_t *) order);
+	commerce_prepare(&plan_guest_email,
+					 "SELECT $1 OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('email', c.email)"
+					 " FROM commerce.storefront_carts c"
+					 " WHERE c.tenant_id OPERATOR(pg_catalog.=) $2 AND c.order_id OPERATOR(pg_catalog.=) $3",
+					 3, types);
+	if (commerce_execute(plan_guest_email, values, NULL, true, 1) != 1)
+		return json;
+	with_email = commerce_result_jsonb(1);
+	return with_email != NULL ? with_email : json;
 }

@@ -13,6 +13,7 @@
 
 #include "postgres.h"
 
+#include "utils/jsonb.h"
 #include "utils/uuid.h"
 
 /* The tenant named by a publishable key's text (canonical uuid text). */
@@ -50,5 +51,10 @@ extern bool commerce_storefront_granted(const pg_uuid_t *tenant, bool storefront
 /* The cart whose secret this transaction proved, for the current context
  * (storefront_context.c); false when none. */
 extern bool commerce_storefront_cart(pg_uuid_t *out);
+
+/* An order's JSON as staff read it: a guest order's with the guest's email
+ * (storefront_context.c; inside the caller's SPI connection). */
+extern Jsonb *commerce_storefront_staff_view(const pg_uuid_t *tenant, const pg_uuid_t *order,
+											 Jsonb *json);
 
 #endif							/* COMMERCE_STOREFRONT_CONTEXT_H */

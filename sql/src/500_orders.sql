@@ -210,7 +210,7 @@ CREATE FUNCTION commerce.get_order(id uuid) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'commerce_get_order'
     LANGUAGE C STABLE;
 COMMENT ON FUNCTION commerce.get_order(uuid) IS
-  'An order with its lines: SELECT commerce.get_order(''0190...''::uuid). A draft''s lines and totals are priced live; a placed order shows its snapshot. Errors: not_found (P0002; also another customer''s order for a customer actor).';
+  'An order with its lines: SELECT commerce.get_order(''0190...''::uuid). A draft''s lines and totals are priced live; a placed order shows its snapshot. Staff also see the guest''s email of an order that was a guest cart (docs/storefront.md). Errors: not_found (P0002; also another customer''s order for a customer actor).';
 
 CREATE FUNCTION commerce.list_orders(lim integer DEFAULT 50, after text DEFAULT NULL, filter jsonb DEFAULT NULL) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'commerce_list_orders'

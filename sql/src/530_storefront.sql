@@ -173,14 +173,11 @@ CREATE FUNCTION commerce.create_storefront_key(data jsonb DEFAULT '{}') RETURNS 
 LANGUAGE plpgsql
 AS $$
 DECLARE
-  tenant uuid := commerce.require_active_tenant();
+  tenant uuid := commerce.storefront_staff_tenant('only staff create publishable keys');
   body jsonb;
   key text;
   k commerce.storefront_keys;
 BEGIN
-  IF commerce.current_actor() OPERATOR(pg_catalog.<>) 'staff' THEN
-    PERFORM commerce.storefront_raise('permission_denied', 'only staff create publishable keys');
-  END IF;
   body := commerce.storefront_check_body(data, ARRAY['label']);
   IF body ? 'label' AND (pg_catalog.jsonb_typeof(body->'label') OPERATOR(pg_catalog.<>) 'string'
                          OR pg_catalog.length(body->>'label') > 200) THEN
@@ -205,14 +202,11 @@ CREATE FUNCTION commerce.list_storefront_keys(lim integer DEFAULT 50, after text
 LANGUAGE plpgsql
 AS $$
 DECLARE
-  tenant uuid := commerce.require_active_tenant();
+  tenant uuid := commerce.storefront_staff_tenant('only staff list publishable keys');
   cursor_id uuid;
   page jsonb;
   n integer;
 BEGIN
-  IF commerce.current_actor() OPERATOR(pg_catalog.<>) 'staff' THEN
-    PERFORM commerce.storefront_raise('permission_denied', 'only staff list publishable keys');
-  END IF;
   IF lim IS NULL OR lim < 1 OR lim > 200 THEN
     PERFORM commerce.storefront_raise('invalid_input', 'lim must be from 1 to 200');
   END IF;
@@ -243,12 +237,9 @@ CREATE FUNCTION commerce.get_storefront_key(id uuid) RETURNS jsonb
 LANGUAGE plpgsql
 AS $$
 DECLARE
-  tenant uuid := commerce.require_active_tenant();
+  tenant uuid := commerce.storefront_staff_tenant('only staff read publishable keys');
   k commerce.storefront_keys;
 BEGIN
-  IF commerce.current_actor() OPERATOR(pg_catalog.<>) 'staff' THEN
-    PERFORM commerce.storefront_raise('permission_denied', 'only staff read publishable keys');
-  END IF;
   SELECT * INTO k FROM commerce.storefront_keys s
    WHERE s.tenant_id OPERATOR(pg_catalog.=) tenant AND s.id OPERATOR(pg_catalog.=) get_storefront_key.id;
   IF NOT FOUND THEN
@@ -264,12 +255,9 @@ CREATE FUNCTION commerce.revoke_storefront_key(id uuid) RETURNS jsonb
 LANGUAGE plpgsql
 AS $$
 DECLARE
-  tenant uuid := commerce.require_active_tenant();
+  tenant uuid := commerce.storefront_staff_tenant('only staff revoke publishable keys');
   k commerce.storefront_keys;
 BEGIN
-  IF commerce.current_actor() OPERATOR(pg_catalog.<>) 'staff' THEN
-    PERFORM commerce.storefront_raise('permission_denied', 'only staff revoke publishable keys');
-  END IF;
   UPDATE commerce.storefront_keys s SET revoked_at = pg_catalog.now()
    WHERE s.tenant_id OPERATOR(pg_catalog.=) tenant AND s.id OPERATOR(pg_catalog.=) revoke_storefront_key.id
      AND s.revoked_at IS NULL
@@ -285,62 +273,98 @@ $$;
 COMMENT ON FUNCTION commerce.revoke_storefront_key(uuid) IS
   'Revoke a publishable key (staff); every request with it is refused from the next transaction on (401 invalid_publishable_key). Revoking again changes nothing. SELECT commerce.revoke_storefront_key(''0190...''::uuid). Emits storefront_key.revoked. Errors: not_found (P0002), permission_denied (42501).';
 
+-- The storefront commands' one shape ---------------------------------------
+-- A storefront command opens the storefront scope (and, for a cart, proves
+-- its secret), calls the staff and customer command it exposes, and shows
+-- the cart. The plain ones below are SQL functions whose body is that one
+-- call: the argument passed through storefront_scoped or storefront_cart is
+-- evaluated before the command is called, so the scope is open (and the
+-- cart granted) when the command runs, and storefront_cart_after, taking
+-- the command's result, runs after it. These three are plpgsql so that the
+-- planner never inlines them (an inlined function could drop an argument it
+-- does not use).
+
+CREATE FUNCTION commerce.storefront_scoped(v anyelement) RETURNS anyelement
+LANGUAGE plpgsql
+AS $$
+BEGIN
+  PERFORM commerce.storefront_open_scope();
+  RETURN v;
+END
+$$;
+COMMENT ON FUNCTION commerce.storefront_scoped(anyelement) IS
+  'Internal: open the storefront scope (commerce.storefront_open_scope), then return v unchanged; a storefront read passes one argument of the read it wraps through it.';
+
+CREATE FUNCTION commerce.storefront_cart(id uuid, cart_secret text) RETURNS uuid
+LANGUAGE plpgsql
+AS $$
+BEGIN
+  PERFORM commerce.storefront_open_scope();
+  PERFORM commerce.storefront_open_cart(storefront_cart.id, storefront_cart.cart_secret);
+  RETURN storefront_cart.id;
+END
+$$;
+COMMENT ON FUNCTION commerce.storefront_cart(uuid, text) IS
+  'Internal: open the storefront scope and prove the cart secret (the cart becomes the transaction''s cart grant), then return the cart id for the command a storefront command wraps. Errors: permission_denied (42501), not_found (P0002: no such cart, another tenant''s or guest''s, a wrong secret, a claimed order).';
+
+CREATE FUNCTION commerce.storefront_cart_after(cart uuid, command_result jsonb) RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+BEGIN
+  -- command_result is taken only so that the command runs first
+  RETURN commerce.storefront_cart_json(storefront_cart_after.cart);
+END
+$$;
+COMMENT ON FUNCTION commerce.storefront_cart_after(uuid, jsonb) IS
+  'Internal: the guest cart (storefront_cart_json) once the command whose result is the second argument has run.';
+
+-- The staff-only commands of this file open with this.
+CREATE FUNCTION commerce.storefront_staff_tenant(refusal text) RETURNS uuid
+LANGUAGE plpgsql
+AS $$
+DECLARE
+  tenant uuid := commerce.require_active_tenant();
+BEGIN
+  IF commerce.current_actor() OPERATOR(pg_catalog.<>) 'staff' THEN
+    PERFORM commerce.storefront_raise('permission_denied', refusal);
+  END IF;
+  RETURN tenant;
+END
+$$;
+COMMENT ON FUNCTION commerce.storefront_staff_tenant(text) IS
+  'Internal: the active tenant when the actor is staff; permission_denied (42501) with the refusal message otherwise.';
+
 -- Catalog reads (storefront) ---------------------------------------------
 
-CREATE FUNCTION commerce.storefront_list_products(lim integer DEFAULT 50, after text DEFAULT NULL) RETURNS jsonb
-LANGUAGE plpgsql
-AS $$
-BEGIN
-  PERFORM commerce.storefront_open_scope();
-  RETURN commerce.list_products(lim, after, 'active');
-END
-$$;
-COMMENT ON FUNCTION commerce.storefront_list_products(integer, text) IS
-  'Active products of the tenant, as list_products shows them (storefront: publishable key only): SELECT commerce.storefront_list_products(50, NULL). Errors: invalid_input (22023), permission_denied (42501).';
+CREATE FUNCTION commerce.storefront_list_products(lim integer DEFAULT 50, after text DEFAULT NULL,
+                                                  filter jsonb DEFAULT NULL) RETURNS jsonb
+LANGUAGE sql
+RETURN commerce.list_products(commerce.storefront_scoped(lim), after, 'active', filter);
+COMMENT ON FUNCTION commerce.storefront_list_products(integer, text, jsonb) IS
+  'Active products of the tenant, as list_products shows them, searched and filtered with the list filter language (docs/filters.md: q, handle, sku, category_id, created_at, updated_at, sort; status is always active) (storefront: publishable key only): SELECT commerce.storefront_list_products(50, NULL, ''{"q": "tee"}''). Errors: invalid_input (22023), invalid_filter (22023), permission_denied (42501).';
 
 CREATE FUNCTION commerce.storefront_get_product(id uuid) RETURNS jsonb
-LANGUAGE plpgsql
-AS $$
-BEGIN
-  PERFORM commerce.storefront_open_scope();
-  RETURN commerce.get_product(storefront_get_product.id);
-END
-$$;
+LANGUAGE sql
+RETURN commerce.get_product(commerce.storefront_scoped(id));
 COMMENT ON FUNCTION commerce.storefront_get_product(uuid) IS
   'An active product with its variants (storefront); a draft or archived product is not_found, like an absent one: SELECT commerce.storefront_get_product(''0190...''::uuid). Errors: not_found (P0002), permission_denied (42501).';
 
 CREATE FUNCTION commerce.storefront_list_categories(lim integer DEFAULT 50, after text DEFAULT NULL) RETURNS jsonb
-LANGUAGE plpgsql
-AS $$
-BEGIN
-  PERFORM commerce.storefront_open_scope();
-  RETURN commerce.list_categories(lim, after);
-END
-$$;
+LANGUAGE sql
+RETURN commerce.list_categories(commerce.storefront_scoped(lim), after);
 COMMENT ON FUNCTION commerce.storefront_list_categories(integer, text) IS
   'The tenant''s categories (storefront): SELECT commerce.storefront_list_categories(50, NULL). Errors: invalid_input (22023), permission_denied (42501).';
 
 CREATE FUNCTION commerce.storefront_get_category(id uuid) RETURNS jsonb
-LANGUAGE plpgsql
-AS $$
-BEGIN
-  PERFORM commerce.storefront_open_scope();
-  RETURN commerce.get_category(storefront_get_category.id);
-END
-$$;
+LANGUAGE sql
+RETURN commerce.get_category(commerce.storefront_scoped(id));
 COMMENT ON FUNCTION commerce.storefront_get_category(uuid) IS
   'A category (storefront): SELECT commerce.storefront_get_category(''0190...''::uuid). Errors: not_found (P0002), permission_denied (42501).';
 
 CREATE FUNCTION commerce.storefront_resolve_price(variant uuid, currency text, quantity integer DEFAULT 1)
 RETURNS jsonb
-LANGUAGE plpgsql
-AS $$
-BEGIN
-  PERFORM commerce.storefront_open_scope();
-  RETURN commerce.resolve_price(storefront_resolve_price.variant, storefront_resolve_price.currency,
-                                storefront_resolve_price.quantity);
-END
-$$;
+LANGUAGE sql
+RETURN commerce.resolve_price(commerce.storefront_scoped(variant), currency, quantity);
 COMMENT ON FUNCTION commerce.storefront_resolve_price(uuid, text, integer) IS
   'The resolved price of a variant of an active product for an anonymous buyer (no customer group) (storefront): SELECT commerce.storefront_resolve_price(''0190...''::uuid, ''EUR'', 1). Errors: not_found (P0002: also a variant of a draft product), no_price (P0002), invalid_input (22023), permission_denied (42501).';
 
@@ -391,14 +415,8 @@ COMMENT ON FUNCTION commerce.storefront_create_cart(jsonb) IS
   'Create a guest cart (storefront): a draft order without a customer, data as create_order without customer_id plus email: SELECT commerce.storefront_create_cart(''{"currency": "EUR", "email": "a@example.com", "lines": [...]}''). Returns {"id", "cart": the order with email, "cart_secret": "cs_..."}: the secret is shown this once (only its SHA-256 is kept) and every later read, change, place, payment or claim of the cart needs it. No idempotency key: its replay would hand out the secret to whoever sent the same key. Emits order.created. Errors: those of create_order, permission_denied (42501).';
 
 CREATE FUNCTION commerce.storefront_get_cart(id uuid, cart_secret text) RETURNS jsonb
-LANGUAGE plpgsql
-AS $$
-BEGIN
-  PERFORM commerce.storefront_open_scope();
-  PERFORM commerce.storefront_open_cart(storefront_get_cart.id, storefront_get_cart.cart_secret);
-  RETURN commerce.storefront_cart_json(storefront_get_cart.id);
-END
-$$;
+LANGUAGE sql
+RETURN commerce.storefront_cart_json(commerce.storefront_cart(id, cart_secret));
 COMMENT ON FUNCTION commerce.storefront_get_cart(uuid, text) IS
   'A guest cart or, once placed, the order confirmation (storefront, with the cart secret): SELECT commerce.storefront_get_cart(''0190...''::uuid, ''cs_...''). Errors: not_found (P0002: also a wrong secret or another guest''s cart), permission_denied (42501).';
 
@@ -424,55 +442,32 @@ $$;
 COMMENT ON FUNCTION commerce.storefront_update_cart(uuid, text, jsonb) IS
   'Change a draft guest cart''s email (storefront, with the cart secret): SELECT commerce.storefront_update_cart(''0190...''::uuid, ''cs_...'', ''{"email": "a@example.com"}''). Errors: not_found (P0002), invalid_input (22023), invalid_transition (55000: placed), permission_denied (42501).';
 
+
 CREATE FUNCTION commerce.storefront_add_cart_line(id uuid, cart_secret text, data jsonb,
                                                   expected_version bigint DEFAULT NULL,
                                                   idempotency_key text DEFAULT NULL) RETURNS jsonb
-LANGUAGE plpgsql
-AS $$
-BEGIN
-  PERFORM commerce.storefront_open_scope();
-  PERFORM commerce.storefront_open_cart(storefront_add_cart_line.id, storefront_add_cart_line.cart_secret);
-  PERFORM commerce.add_order_line(storefront_add_cart_line.id, storefront_add_cart_line.data,
-                                  storefront_add_cart_line.expected_version,
-                                  storefront_add_cart_line.idempotency_key);
-  RETURN commerce.storefront_cart_json(storefront_add_cart_line.id);
-END
-$$;
+LANGUAGE sql
+RETURN commerce.storefront_cart_after(id,
+  commerce.add_order_line(commerce.storefront_cart(id, cart_secret), data, expected_version, idempotency_key));
 COMMENT ON FUNCTION commerce.storefront_add_cart_line(uuid, text, jsonb, bigint, text) IS
   'Add a variant of an active product to a guest cart (storefront, with the cart secret): SELECT commerce.storefront_add_cart_line(cart, ''cs_...'', ''{"variant_id": "0190...", "quantity": 1}''). Returns the cart. The idempotency key is scoped to the key and the cart. Emits order.updated. Errors: those of add_order_line (a variant of a draft product is not_found), permission_denied (42501).';
 
 CREATE FUNCTION commerce.storefront_update_cart_line(id uuid, line_id uuid, cart_secret text, data jsonb,
                                                      expected_version bigint DEFAULT NULL,
                                                      idempotency_key text DEFAULT NULL) RETURNS jsonb
-LANGUAGE plpgsql
-AS $$
-BEGIN
-  PERFORM commerce.storefront_open_scope();
-  PERFORM commerce.storefront_open_cart(storefront_update_cart_line.id, storefront_update_cart_line.cart_secret);
-  PERFORM commerce.update_order_line(storefront_update_cart_line.id, storefront_update_cart_line.line_id,
-                                     storefront_update_cart_line.data,
-                                     storefront_update_cart_line.expected_version,
-                                     storefront_update_cart_line.idempotency_key);
-  RETURN commerce.storefront_cart_json(storefront_update_cart_line.id);
-END
-$$;
+LANGUAGE sql
+RETURN commerce.storefront_cart_after(id,
+  commerce.update_order_line(commerce.storefront_cart(id, cart_secret), line_id, data, expected_version,
+                             idempotency_key));
 COMMENT ON FUNCTION commerce.storefront_update_cart_line(uuid, uuid, text, jsonb, bigint, text) IS
   'Set the quantity of a guest cart''s line (storefront, with the cart secret): SELECT commerce.storefront_update_cart_line(cart, line, ''cs_...'', ''{"quantity": 3}''). Returns the cart. Emits order.updated. Errors: those of update_order_line, permission_denied (42501).';
 
 CREATE FUNCTION commerce.storefront_remove_cart_line(id uuid, line_id uuid, cart_secret text,
                                                      expected_version bigint DEFAULT NULL,
                                                      idempotency_key text DEFAULT NULL) RETURNS jsonb
-LANGUAGE plpgsql
-AS $$
-BEGIN
-  PERFORM commerce.storefront_open_scope();
-  PERFORM commerce.storefront_open_cart(storefront_remove_cart_line.id, storefront_remove_cart_line.cart_secret);
-  PERFORM commerce.remove_order_line(storefront_remove_cart_line.id, storefront_remove_cart_line.line_id,
-                                     storefront_remove_cart_line.expected_version,
-                                     storefront_remove_cart_line.idempotency_key);
-  RETURN commerce.storefront_cart_json(storefront_remove_cart_line.id);
-END
-$$;
+LANGUAGE sql
+RETURN commerce.storefront_cart_after(id,
+  commerce.remove_order_line(commerce.storefront_cart(id, cart_secret), line_id, expected_version, idempotency_key));
 COMMENT ON FUNCTION commerce.storefront_remove_cart_line(uuid, uuid, text, bigint, text) IS
   'Remove a line from a guest cart (storefront, with the cart secret): SELECT commerce.storefront_remove_cart_line(cart, line, ''cs_...''). Returns the cart. Emits order.updated. Errors: those of remove_order_line, permission_denied (42501).';
 
@@ -482,21 +477,19 @@ CREATE FUNCTION commerce.storefront_place_cart(id uuid, cart_secret text,
 LANGUAGE plpgsql
 AS $$
 DECLARE
-  tenant uuid := commerce.storefront_open_scope();
+  cart uuid := commerce.storefront_cart(storefront_place_cart.id, storefront_place_cart.cart_secret);
 BEGIN
-  PERFORM commerce.storefront_open_cart(storefront_place_cart.id, storefront_place_cart.cart_secret);
   IF NOT EXISTS (SELECT 1 FROM commerce.storefront_carts c
-                  WHERE c.tenant_id OPERATOR(pg_catalog.=) tenant
-                    AND c.order_id OPERATOR(pg_catalog.=) storefront_place_cart.id AND c.email IS NOT NULL) THEN
+                  WHERE c.tenant_id OPERATOR(pg_catalog.=) commerce.current_tenant()
+                    AND c.order_id OPERATOR(pg_catalog.=) cart AND c.email IS NOT NULL) THEN
     RAISE EXCEPTION 'a guest cart needs an email before it is placed'
       USING ERRCODE = '22023', CONSTRAINT = 'email_required', SCHEMA = 'commerce',
             HINT = 'PATCH the cart with {"email": ...} first.';
   END IF;
-  -- issue 17 (shipping and addresses): the cart's shipping address and
-  -- method are checked here, before the order is placed.
-  PERFORM commerce.place_order(storefront_place_cart.id, storefront_place_cart.expected_version,
-                               storefront_place_cart.idempotency_key);
-  RETURN commerce.storefront_cart_json(storefront_place_cart.id);
+  -- place_order checks a chosen shipping method against the shipping
+  -- address again and snapshots both, the discount codes too
+  RETURN commerce.storefront_cart_after(cart, commerce.place_order(cart, storefront_place_cart.expected_version,
+                                                                   storefront_place_cart.idempotency_key));
 END
 $$;
 COMMENT ON FUNCTION commerce.storefront_place_cart(uuid, text, bigint, text) IS
@@ -524,19 +517,65 @@ $$;
 COMMENT ON FUNCTION commerce.storefront_pay_cart(uuid, text, jsonb, text) IS
   'Pay a placed guest cart: authorize a payment through a provider (storefront, with the cart secret): data {"provider": "test", "amount": optional, default the balance}; the manual provider is refused; capturing is staff''s act. Returns the payment; a decline answers payment_declined (402) as authorize_payment does. Emits payment.authorized. Errors: those of authorize_payment, permission_denied (42501).';
 
+
+-- The cart's addresses, shipping method and discount codes (storefront) ---
+-- The staff and customer commands of 530_shipping.sql and 530_promotions.sql
+-- on the proven cart: a guest has no saved addresses (shipping_address_id
+-- and billing_address_id find none: not_found), and the shipping methods and
+-- codes are the tenant's own (another tenant's id or code is not found).
+
+CREATE FUNCTION commerce.storefront_set_cart_addresses(id uuid, cart_secret text, data jsonb,
+                                                       expected_version bigint DEFAULT NULL,
+                                                       idempotency_key text DEFAULT NULL) RETURNS jsonb
+LANGUAGE sql
+RETURN commerce.storefront_cart_after(id,
+  commerce.set_order_addresses(commerce.storefront_cart(id, cart_secret), data, expected_version, idempotency_key));
+COMMENT ON FUNCTION commerce.storefront_set_cart_addresses(uuid, text, jsonb, bigint, text) IS
+  'Set the shipping and/or billing address of a guest cart (storefront, with the cart secret), inline as set_order_addresses takes them (null clears one): SELECT commerce.storefront_set_cart_addresses(cart, ''cs_...'', ''{"shipping_address": {"line1": "1 rue de Rivoli", "city": "Paris", "postal_code": "75001", "country": "FR"}}''). Returns the cart. Emits order.updated. Errors: those of set_order_addresses (a saved address id is not_found: a guest has none), permission_denied (42501).';
+
+CREATE FUNCTION commerce.storefront_list_shipping_options(id uuid, cart_secret text) RETURNS jsonb
+LANGUAGE sql
+RETURN commerce.list_shipping_options(commerce.storefront_cart(id, cart_secret));
+COMMENT ON FUNCTION commerce.storefront_list_shipping_options(uuid, text) IS
+  'The shipping methods that can ship a guest cart now, each priced and taxed for it, as list_shipping_options answers (storefront, with the cart secret): SELECT commerce.storefront_list_shipping_options(cart, ''cs_...'') -> {"data": [{"shipping_method_id", "name", "amount", "tax_rate_ppm", "tax_amount", "total"}], "next_cursor": null}. Errors: those of list_shipping_options (shipping_address_required: set the address first), permission_denied (42501).';
+
+CREATE FUNCTION commerce.storefront_set_cart_shipping_method(id uuid, cart_secret text, data jsonb,
+                                                             expected_version bigint DEFAULT NULL,
+                                                             idempotency_key text DEFAULT NULL) RETURNS jsonb
+LANGUAGE sql
+RETURN commerce.storefront_cart_after(id,
+  commerce.set_shipping_method(commerce.storefront_cart(id, cart_secret), data, expected_version, idempotency_key));
+COMMENT ON FUNCTION commerce.storefront_set_cart_shipping_method(uuid, text, jsonb, bigint, text) IS
+  'Choose the shipping method of a guest cart (null clears it) (storefront, with the cart secret): SELECT commerce.storefront_set_cart_shipping_method(cart, ''cs_...'', ''{"shipping_method_id": "0190..."}''). Returns the cart, priced with the method. Emits order.updated. Errors: those of set_shipping_method, permission_denied (42501).';
+
+CREATE FUNCTION commerce.storefront_apply_discount_code(id uuid, cart_secret text, data jsonb,
+                                                        expected_version bigint DEFAULT NULL,
+                                                        idempotency_key text DEFAULT NULL) RETURNS jsonb
+LANGUAGE sql
+RETURN commerce.storefront_cart_after(id,
+  commerce.apply_discount_code(commerce.storefront_cart(id, cart_secret), data, expected_version, idempotency_key));
+COMMENT ON FUNCTION commerce.storefront_apply_discount_code(uuid, text, jsonb, bigint, text) IS
+  'Apply a discount code to a guest cart (storefront, with the cart secret): SELECT commerce.storefront_apply_discount_code(cart, ''cs_...'', ''{"code": "WELCOME10"}''). Returns the cart with its discounts priced live; the code''s use is taken when the cart is placed. Emits order.updated. Errors: those of apply_discount_code (discount_code_not_found also for another tenant''s code), permission_denied (42501).';
+
+CREATE FUNCTION commerce.storefront_remove_discount_code(id uuid, code text, cart_secret text,
+                                                         expected_version bigint DEFAULT NULL,
+                                                         idempotency_key text DEFAULT NULL) RETURNS jsonb
+LANGUAGE sql
+RETURN commerce.storefront_cart_after(id,
+  commerce.remove_discount_code(commerce.storefront_cart(id, cart_secret), code, expected_version, idempotency_key));
+COMMENT ON FUNCTION commerce.storefront_remove_discount_code(uuid, text, text, bigint, text) IS
+  'Remove a discount code from a guest cart (storefront, with the cart secret): SELECT commerce.storefront_remove_discount_code(cart, ''WELCOME10'', ''cs_...''). Returns the cart. Emits order.updated. Errors: those of remove_discount_code (not_found: the code is not on the cart), permission_denied (42501).';
+
 -- Identities and claims ----------------------------------------------------
 
 CREATE FUNCTION commerce.link_customer_identity(customer_id uuid, data jsonb) RETURNS jsonb
 LANGUAGE plpgsql
 AS $$
 DECLARE
-  tenant uuid := commerce.require_active_tenant();
+  tenant uuid := commerce.storefront_staff_tenant('only staff link identities');
   body jsonb;
   i commerce.customer_identities;
 BEGIN
-  IF commerce.current_actor() OPERATOR(pg_catalog.<>) 'staff' THEN
-    PERFORM commerce.storefront_raise('permission_denied', 'only staff link identities');
-  END IF;
   IF NOT EXISTS (SELECT 1 FROM commerce.customers c WHERE c.tenant_id OPERATOR(pg_catalog.=) tenant
                    AND c.id OPERATOR(pg_catalog.=) link_customer_identity.customer_id) THEN
     PERFORM commerce.storefront_raise('not_found', 'customer not found');
@@ -571,11 +610,8 @@ CREATE FUNCTION commerce.list_customer_identities(customer_id uuid) RETURNS json
 LANGUAGE plpgsql
 AS $$
 DECLARE
-  tenant uuid := commerce.require_active_tenant();
+  tenant uuid := commerce.storefront_staff_tenant('only staff read identity links');
 BEGIN
-  IF commerce.current_actor() OPERATOR(pg_catalog.<>) 'staff' THEN
-    PERFORM commerce.storefront_raise('permission_denied', 'only staff read identity links');
-  END IF;
   IF NOT EXISTS (SELECT 1 FROM commerce.customers c WHERE c.tenant_id OPERATOR(pg_catalog.=) tenant
                    AND c.id OPERATOR(pg_catalog.=) list_customer_identities.customer_id) THEN
     PERFORM commerce.storefront_raise('not_found', 'customer not found');
@@ -595,12 +631,9 @@ CREATE FUNCTION commerce.get_customer_identity(customer_id uuid, identity_id uui
 LANGUAGE plpgsql
 AS $$
 DECLARE
-  tenant uuid := commerce.require_active_tenant();
+  tenant uuid := commerce.storefront_staff_tenant('only staff read identity links');
   i commerce.customer_identities;
 BEGIN
-  IF commerce.current_actor() OPERATOR(pg_catalog.<>) 'staff' THEN
-    PERFORM commerce.storefront_raise('permission_denied', 'only staff read identity links');
-  END IF;
   SELECT * INTO i FROM commerce.customer_identities x
    WHERE x.tenant_id OPERATOR(pg_catalog.=) tenant AND x.id OPERATOR(pg_catalog.=) get_customer_identity.identity_id
      AND x.customer_id OPERATOR(pg_catalog.=) get_customer_identity.customer_id;
@@ -617,12 +650,9 @@ CREATE FUNCTION commerce.unlink_customer_identity(customer_id uuid, identity_id 
 LANGUAGE plpgsql
 AS $$
 DECLARE
-  tenant uuid := commerce.require_active_tenant();
+  tenant uuid := commerce.storefront_staff_tenant('only staff unlink identities');
   i commerce.customer_identities;
 BEGIN
-  IF commerce.current_actor() OPERATOR(pg_catalog.<>) 'staff' THEN
-    PERFORM commerce.storefront_raise('permission_denied', 'only staff unlink identities');
-  END IF;
   DELETE FROM commerce.customer_identities x
    WHERE x.tenant_id OPERATOR(pg_catalog.=) tenant AND x.id OPERATOR(pg_catalog.=) unlink_customer_identity.identity_id
      AND x.customer_id OPERATOR(pg_catalog.=) unlink_customer_identity.customer_id

@@ -124,7 +124,13 @@ BEGIN
     ('PATCH', '/v1/store/carts/{id}/lines/{line_id}', 'storefront_update_cart_line', 200, 'storefront', 'Change a line of a guest cart', NULL),
     ('DELETE','/v1/store/carts/{id}/lines/{line_id}', 'storefront_remove_cart_line', 200, 'storefront', 'Remove a line from a guest cart', NULL),
     ('POST',  '/v1/store/carts/{id}/place',        'storefront_place_cart',      200, 'storefront', 'Place a guest cart', NULL),
-    ('POST',  '/v1/store/carts/{id}/payments',     'storefront_pay_cart',        201, 'storefront', 'Pay a placed guest cart', '/v1/store/carts/{id}')
+    ('POST',  '/v1/store/carts/{id}/payments',     'storefront_pay_cart',        201, 'storefront', 'Pay a placed guest cart', '/v1/store/carts/{id}'),
+    -- session 8, issue 17: the guest cart's addresses, shipping method and discount codes
+    ('PUT',   '/v1/store/carts/{id}/addresses',    'storefront_set_cart_addresses', 200, 'storefront', 'Set the shipping and billing addresses of a guest cart', NULL),
+    ('GET',   '/v1/store/carts/{id}/shipping-options', 'storefront_list_shipping_options', 200, 'storefront', 'The shipping methods that can ship a guest cart, priced for it', NULL),
+    ('PUT',   '/v1/store/carts/{id}/shipping-method', 'storefront_set_cart_shipping_method', 200, 'storefront', 'Choose the shipping method of a guest cart', NULL),
+    ('POST',  '/v1/store/carts/{id}/discount-codes', 'storefront_apply_discount_code', 200, 'storefront', 'Apply a discount code to a guest cart', NULL),
+    ('DELETE','/v1/store/carts/{id}/discount-codes/{code}', 'storefront_remove_discount_code', 200, 'storefront', 'Remove a discount code from a guest cart', NULL)
   ) AS t(method, path, fname, status, auth, summary, location)
   LOOP
     -- Exactly one function of that name in schema commerce, or no route.

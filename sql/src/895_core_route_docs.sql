@@ -541,11 +541,19 @@ BEGIN
         "amount_authorized": @money, "amount_captured": @money, "amount_refunded": @money,
         "lines": {"type": "array", "items": @ref:OrderLine}, "metadata": @obj?, "version": @ver,
         "created_at": @ts, "updated_at": @ts, "placed_at": @ts?, "paid_at": @ts?, "fulfilled_at": @ts?,
-        "cancelled_at": @ts?, "refunded_at": @ts?, "email": @str?}}'),
+        "cancelled_at": @ts?, "refunded_at": @ts?, "email": @str?,
+        "discount_total": @money, "discounts": {"type": "array", "items": @ref:OrderDiscount, "description": "The promotions the cart gets (docs/promotions.md): live on a draft, snapshotted by placing."},
+        "shipping_total": @money, "shipping_tax": @money,
+        "shipping_address": {"oneOf": [@ref:OrderAddress, {"type": "null"}]}, "billing_address": {"oneOf": [@ref:OrderAddress, {"type": "null"}]},
+        "shipping_method": {"oneOf": [@ref:OrderShippingMethod, {"type": "null"}]}}}'),
     ('CartCreated', '{"properties": {"id": @uuid, "cart": @ref:Cart, "cart_secret": {"type": "string", "description": "cs_ and 43 base64url characters: shown once; send it as X-Cart-Secret with every later request about this cart."}}}')
   ) AS t(name, body) LOOP
     PERFORM commerce.describe_schema(r.name, commerce.install_api_out(commerce.install_api_expand(r.body)));
   END LOOP;
+  -- staff read a guest order's email on GET /v1/orders/{id} (get_order)
+  PERFORM commerce.describe_schema('Order', (SELECT jsonb_set(s.schema, '{properties,email}',
+      '{"type": "string", "description": "Staff only, for an order that was a guest cart: the guest''s email."}')
+    FROM commerce.api_schemas s WHERE s.name = 'Order'));
   FOR r IN SELECT * FROM unnest(ARRAY['StorefrontKey', 'CustomerIdentity']) AS t(item) LOOP
     PERFORM commerce.describe_schema(r.item || 'Page', jsonb_build_object(
       'type', 'object', 'required', jsonb_build_array('data', 'next_cursor'),
@@ -575,7 +583,7 @@ BEGIN
     ('GET',   '/v1/customers/{customer_id}/identities/{identity_id}', 'Customers', NULL, 'CustomerIdentity', '{"404": "No such link (not_found)."}'),
     ('DELETE','/v1/customers/{customer_id}/identities/{identity_id}', 'Customers', NULL, 'CustomerIdentity', '{"404": "No such link (not_found)."}'),
     ('POST',  '/v1/orders/{id}/claim', 'Orders', NULL, 'Order', '{"404": "No such unclaimed guest order, a wrong cart secret, or a verified email that is not the guest''s (not_found)."}'),
-    ('GET',   '/v1/store/products', 'Storefront', NULL, 'ProductPage', '{}'),
+    ('GET',   '/v1/store/products', 'Storefront', NULL, 'ProductPage', '{"400": "An unknown filter field or operator, or a bad value (invalid_filter): the message names the allowed ones."}'),
     ('GET',   '/v1/store/products/{id}', 'Storefront', NULL, 'Product', '{"404": "No such active product (not_found): a draft one answers the same."}'),
     ('GET',   '/v1/store/categories', 'Storefront', NULL, 'CategoryPage', '{}'),
     ('GET',   '/v1/store/categories/{id}', 'Storefront', NULL, 'Category', '{"404": "No such category (not_found)."}'),
@@ -587,7 +595,13 @@ BEGIN
     ('PATCH', '/v1/store/carts/{id}/lines/{line_id}', 'Storefront', 'OrderLineUpdate', 'Cart', '{"404": "No such cart or line, or a wrong cart secret (not_found).", "409": "The cart is placed (invalid_transition)."}'),
     ('DELETE','/v1/store/carts/{id}/lines/{line_id}', 'Storefront', NULL, 'Cart', '{"404": "No such cart or line, or a wrong cart secret (not_found).", "409": "The cart is placed (invalid_transition)."}'),
     ('POST',  '/v1/store/carts/{id}/place', 'Storefront', NULL, 'Cart', '{"404": "No such cart, or a wrong cart secret (not_found).", "409": "Placed already, no lines, or not enough stock (invalid_transition, order_empty, insufficient_stock).", "422": "No email yet (email_required)."}'),
-    ('POST',  '/v1/store/carts/{id}/payments', 'Storefront', 'CartPayment', 'Payment', '{"402": "Declined by the provider (payment_declined).", "404": "No such cart, or a wrong cart secret (not_found).", "409": "Not placed, or more than its balance (invalid_transition, payment_exceeds_balance)."}')
+    ('POST',  '/v1/store/carts/{id}/payments', 'Storefront', 'CartPayment', 'Payment', '{"402": "Declined by the provider (payment_declined).", "404": "No such cart, or a wrong cart secret (not_found).", "409": "Not placed, or more than its balance (invalid_transition, payment_exceeds_balance)."}'),
+    -- session 8: the cart's addresses, shipping method and discount codes
+    ('PUT',   '/v1/store/carts/{id}/addresses', 'Storefront', 'OrderAddressesSet', 'Cart', '{"404": "No such cart, a wrong cart secret, or a saved address id (a guest has none) (not_found).", "409": "Not a draft, or clearing the address of a chosen method (invalid_transition, shipping_address_required).", "422": "The chosen method does not ship to the new country (shipping_country_not_served)."}'),
+    ('GET',   '/v1/store/carts/{id}/shipping-options', 'Storefront', NULL, 'ShippingOptionPage', '{"404": "No such cart, or a wrong cart secret (not_found).", "409": "Not a draft, or no shipping address yet (invalid_transition, shipping_address_required)."}'),
+    ('PUT',   '/v1/store/carts/{id}/shipping-method', 'Storefront', 'ShippingMethodChoice', 'Cart', '{"404": "No such cart or shipping method of the tenant, or a wrong cart secret (not_found).", "409": "Not a draft, no shipping address, or the method cannot ship it: archived, weight unknown or beyond its bands (invalid_transition, shipping_address_required, shipping_method_unavailable).", "422": "The method does not ship to the address''s country, or is in another currency (shipping_country_not_served, currency_mismatch)."}'),
+    ('POST',  '/v1/store/carts/{id}/discount-codes', 'Storefront', 'DiscountCodeApply', 'Cart', '{"404": "No such cart, a wrong cart secret, or no such code of the tenant (not_found, discount_code_not_found).", "409": "The code is inactive, does not apply (a per-customer limit needs a customer), cannot be combined, is used up or already applied, or the cart is placed (discount_code_inactive, discount_not_applicable, discount_not_combinable, discount_limit_reached, discount_code_already_applied, invalid_transition)."}'),
+    ('DELETE','/v1/store/carts/{id}/discount-codes/{code}', 'Storefront', NULL, 'Cart', '{"404": "No such cart, a wrong cart secret, or the cart does not carry the code (not_found).", "409": "The cart is placed (invalid_transition)."}')
   ) AS t(method, path, tag, request, response, errors)
   LOOP
     CONTINUE WHEN NOT EXISTS (SELECT 1 FROM commerce.routes x WHERE x.method = r.method AND x.path = r.path);
@@ -604,6 +618,9 @@ BEGIN
       r.errors::jsonb,
       CASE r.method || ' ' || r.path
         WHEN 'GET /v1/store/prices/resolve' THEN '{"currency": {"$ref": "#/components/schemas/Currency"}, "quantity": {"type": "integer", "minimum": 1, "maximum": 1000000}}'::jsonb
+        -- the list filters of list_products but status (always active)
+        WHEN 'GET /v1/store/products' THEN jsonb_build_object('filter',
+          commerce.filter_schema('list_products') #- '{properties,status}' #- '{properties,status[in]}')
         ELSE '{}'::jsonb END);
   END LOOP;
 END

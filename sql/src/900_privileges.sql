@@ -133,7 +133,14 @@ BEGIN
       ('storefront_pay_cart', 'command'),
       ('link_customer_identity', 'command'), ('unlink_customer_identity', 'command'),
       ('list_customer_identities', 'read'), ('get_customer_identity', 'read'),
-      ('claim_guest_order', 'command'))
+      ('claim_guest_order', 'command'),
+      -- session 8, issue 17: the storefront commands' shared shape and the
+      -- cart's addresses, shipping method and discount codes (530_storefront.sql)
+      ('storefront_scoped', 'internal'), ('storefront_cart', 'internal'),
+      ('storefront_cart_after', 'internal'), ('storefront_staff_tenant', 'internal'),
+      ('storefront_set_cart_addresses', 'command'), ('storefront_list_shipping_options', 'read'),
+      ('storefront_set_cart_shipping_method', 'command'),
+      ('storefront_apply_discount_code', 'command'), ('storefront_remove_discount_code', 'command'))
            SELECT p.oid::pg_catalog.regprocedure AS fn, c.class
              FROM pg_catalog.pg_proc p
              LEFT JOIN classes c ON c.name OPERATOR(pg_catalog.=) p.proname

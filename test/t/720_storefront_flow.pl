@@ -2,13 +2,17 @@
 # publishable key only (issue 17, docs/storefront.md): staff create the key
 # (shown once, stored as SHA-256); the storefront browses the active
 # catalog and resolves prices, creates a guest cart (its secret shown once),
-# adds and changes lines, sets the guest's email, places the cart, pays
-# through the test provider and reads the confirmation with the cart
-# secret; then a customer signed in at an identity provider (RS256 token
-# verified against the JWKS, its sub linked to the customer by staff)
-# claims the guest order, after which the cart secret no longer opens it.
-# Places marked "issue 17 (...)" are for the parallel parts of the issue
-# (search and filters, shipping, discount codes): the lead merges them.
+# searches it with the list filters (q, sku, handle; drafts never found),
+# creates a guest cart (its secret shown once), adds and changes lines,
+# sets the shipping and billing addresses, lists the shipping options and
+# chooses one, applies (removes, re-applies) a discount code, sets the
+# guest's email, places the cart, pays through the test provider and reads
+# the confirmation with the cart secret; the totals hold at every step
+# (subtotal - discount + shipping + tax = total, tax exclusive); staff read
+# the guest's email on the order; then a customer signed in at an identity
+# provider (RS256 token verified against the JWKS, its sub linked to the
+# customer by staff) claims the guest order, after which the cart secret no
+# longer opens it.
 use strict;
 use warnings;
 use JSON::PP;
@@ -54,10 +58,16 @@ my $setup = $node->safe_psql('commerce', qq{
 	SELECT commerce.create_category('{"name": "Shirts"}') ->> 'id' AS c \\gset
 	SELECT commerce.create_product('{"title": "Unreleased", "status": "draft"}') ->> 'id' AS d \\gset
 	SELECT commerce.create_variant(:'d', '{"sku": "DRAFT-1"}') ->> 'id' AS dv \\gset
-	SELECT v.id, :'dv', v.product_id, :'c' FROM commerce.variants v WHERE v.sku = 'TEE-1';
+	SELECT commerce.create_tax_rate('{"name": "VAT", "rate_ppm": 200000}') IS NOT NULL AS tax \\gset
+	SELECT commerce.create_shipping_method('{"name": "Standard", "kind": "flat_rate", "currency": "EUR", "amount": 490, "countries": ["FR", "DE"]}') ->> 'id' AS sm \\gset
+	SELECT commerce.create_shipping_method('{"name": "Express", "kind": "flat_rate", "currency": "EUR", "amount": 990, "countries": ["FR"]}') ->> 'id' AS sx \\gset
+	SELECT commerce.create_shipping_method('{"name": "US only", "kind": "flat_rate", "currency": "EUR", "amount": 100, "countries": ["US"]}') ->> 'id' AS su \\gset
+	SELECT commerce.create_promotion('{"name": "Welcome", "type": "percentage", "percent_ppm": 100000}') ->> 'id' AS p \\gset
+	SELECT commerce.create_promotion_code(:'p', '{"code": "WELCOME10"}') IS NOT NULL AS code \\gset
+	SELECT v.id, :'dv', v.product_id, :'c', :'sm', :'sx', :'su' FROM commerce.variants v WHERE v.sku = 'TEE-1';
 	COMMIT;
 });
-my ($variant, $draft_variant, $product, $category) = split /\|/, (split /\n/, $setup)[-1];
+my ($variant, $draft_variant, $product, $category, $standard, $express, $us_only) = split /\|/, (split /\n/, $setup)[-1];
 
 my $gw = start_gateway($node, env => {
 	PGCOMMERCE_JWKS_FILE => "$dir/jwks.json", PGCOMMERCE_JWT_ISSUER => $iss,
@@ -87,8 +97,19 @@ is($r->{status} . ':' . scalar(@{ $r->{json}{data} // [] }), '200:1', 'categorie
 $r = $gw->get("/v1/store/prices/resolve?variant=$variant&currency=EUR&quantity=2", headers => \%pk);
 is($r->{status} . ':' . ($r->{json}{unit_amount} // $r->{json}{amount} // ''), '200:1250', 'the resolved price')
   or diag($r->{content});
-# issue 17 (list filters): search the catalog here, e.g.
-#   GET /v1/store/products?q=tee -> the product
+
+# --- search (the list filters of docs/filters.md; active products only) ---------
+my $ids = sub { my ($r) = @_; return $r->{status} . ':' . join(',', map { $_->{id} } @{ $r->{json}{data} // [] }) };
+is($ids->($gw->get('/v1/store/products?q=tee', headers => \%pk)), "200:$product", 'q=tee finds the product');
+is($ids->($gw->get('/v1/store/products?q=P%20TE', headers => \%pk)), "200:$product", 'q: every word a prefix, any case');
+is($ids->($gw->get('/v1/store/products?q=mug', headers => \%pk)), '200:', 'q: no match, no product');
+is($ids->($gw->get('/v1/store/products?sku=TEE-1', headers => \%pk)), "200:$product", 'sku=TEE-1');
+is($ids->($gw->get('/v1/store/products?handle=tee-1&sort=-created_at', headers => \%pk)), "200:$product", 'handle, sorted');
+is($ids->($gw->get('/v1/store/products?q=unreleased', headers => \%pk)), '200:', 'a draft product is never found by its title');
+is($ids->($gw->get('/v1/store/products?sku=DRAFT-1', headers => \%pk)), '200:', 'nor by its SKU');
+is($ids->($gw->get('/v1/store/products?status=draft', headers => \%pk)), '200:', 'status=draft lists nothing');
+$r = $gw->get('/v1/store/products?colour=red', headers => \%pk);
+is($r->{status} . ':' . ($r->{json}{error}{code} // ''), '400:invalid_filter', 'an unknown filter: 400 invalid_filter');
 
 # --- guest cart ---------------------------------------------------------------
 $r = $gw->post('/v1/store/carts', headers => \%pk, body => { currency => 'EUR' });
@@ -108,11 +129,57 @@ my $again = $gw->post("/v1/store/carts/$cart/lines", headers => { %cs, 'Idempote
 is($again->{json}{lines}[0]{quantity}, 2, 'the same Idempotency-Key adds nothing twice');
 $r = $gw->request('PATCH', "/v1/store/carts/$cart/lines/$line", headers => \%cs, body => { quantity => 3 });
 is($r->{status} . ':' . $r->{json}{lines}[0]{quantity}, '200:3', 'the line quantity changes');
-is($r->{json}{total}, 3750, 'the cart is priced live');
-# issue 17 (shipping and addresses): set the shipping address and choose a
-#   shipping method here, e.g. PATCH /v1/store/carts/{id} {"shipping_address": ...}
-# issue 17 (promotions): apply a discount code here, e.g.
-#   POST /v1/store/carts/{id}/discount-codes {"code": "WELCOME10"}
+is($r->{json}{subtotal} . ':' . $r->{json}{tax_total} . ':' . $r->{json}{total}, '3750:750:4500',
+	'the cart is priced live (20 % tax on top)');
+
+# Every cart and order answer: its total is the sum of its parts.
+sub sums
+{
+	my ($what, $o) = @_;
+	is($o->{subtotal} - $o->{discount_total} + $o->{shipping_total} + $o->{tax_total}, $o->{total},
+		"$what: subtotal - discount + shipping + tax = total ($o->{subtotal} - $o->{discount_total} + $o->{shipping_total} + $o->{tax_total})");
+}
+
+# --- addresses and shipping ----------------------------------------------------
+my $address = { first_name => 'Ada', last_name => 'Guest', line1 => '1 rue de Rivoli', city => 'Paris',
+	postal_code => '75001', country => 'FR' };
+$r = $gw->get("/v1/store/carts/$cart/shipping-options", headers => \%cs);
+is($r->{status} . ':' . ($r->{json}{error}{code} // ''), '409:shipping_address_required', 'no options before an address');
+$r = $gw->request('PUT', "/v1/store/carts/$cart/addresses", headers => { %cs, 'Idempotency-Key' => 'addr-1' },
+	body => { shipping_address => $address, billing_address => { %$address, line1 => '2 rue du Louvre' } });
+is($r->{status} . ':' . ($r->{json}{shipping_address}{city} // '') . ':' . ($r->{json}{billing_address}{line1} // ''),
+	'200:Paris:2 rue du Louvre', 'PUT /v1/store/carts/{id}/addresses sets both') or diag($r->{content});
+$r = $gw->get("/v1/store/carts/$cart/shipping-options", headers => \%cs);
+is($r->{status}, 200, 'GET /v1/store/carts/{id}/shipping-options: 200') or diag($r->{content});
+my %options = map { $_->{shipping_method_id} => $_ } @{ $r->{json}{data} // [] };
+is(join(',', sort map { $_->{name} } values %options), 'Express,Standard', 'the methods that ship to FR (not the US-only one)');
+is($options{$standard}{amount} . ':' . $options{$standard}{tax_amount} . ':' . $options{$standard}{total}, '490:98:5088',
+	'each priced and taxed for the cart, with the total it would make');
+$r = $gw->request('PUT', "/v1/store/carts/$cart/shipping-method", headers => \%cs, body => { shipping_method_id => $us_only });
+is($r->{status} . ':' . ($r->{json}{error}{code} // ''), '422:shipping_country_not_served', 'a method that does not ship there: 422');
+$r = $gw->request('PUT', "/v1/store/carts/$cart/shipping-method", headers => { %cs, 'Idempotency-Key' => 'ship-1' },
+	body => { shipping_method_id => $standard });
+is($r->{status} . ':' . ($r->{json}{shipping_method}{name} // '') . ':' . $r->{json}{shipping_total} . ':' . $r->{json}{shipping_tax},
+	'200:Standard:490:98', 'PUT /v1/store/carts/{id}/shipping-method: shipping priced and taxed') or diag($r->{content});
+is($r->{json}{total}, $options{$standard}{total}, 'the total the option announced');
+sums('with shipping', $r->{json});
+
+# --- discount code ---------------------------------------------------------------
+$r = $gw->post("/v1/store/carts/$cart/discount-codes", headers => \%cs, body => { code => 'NOPE' });
+is($r->{status} . ':' . ($r->{json}{error}{code} // ''), '404:discount_code_not_found', 'an unknown code: 404');
+$r = $gw->post("/v1/store/carts/$cart/discount-codes", headers => { %cs, 'Idempotency-Key' => 'code-1' },
+	body => { code => 'welcome10' });
+is($r->{status} . ':' . $r->{json}{discount_total} . ':' . ($r->{json}{discounts}[0]{code} // ''), '200:375:WELCOME10',
+	'POST /v1/store/carts/{id}/discount-codes: 10 % off the lines') or diag($r->{content});
+sums('with shipping and a discount', $r->{json});
+$r = $gw->request('DELETE', "/v1/store/carts/$cart/discount-codes/WELCOME10", headers => \%cs);
+is($r->{status} . ':' . $r->{json}{discount_total} . ':' . scalar(@{ $r->{json}{discounts} }), '200:0:0',
+	'DELETE /v1/store/carts/{id}/discount-codes/{code} takes it off') or diag($r->{content});
+$r = $gw->post("/v1/store/carts/$cart/discount-codes", headers => \%cs, body => { code => 'WELCOME10' });
+is($r->{status} . ':' . $r->{json}{discount_total}, '200:375', 'and it is applied again');
+my %cart_before = map { $_ => $r->{json}{$_} } qw(subtotal discount_total shipping_total tax_total total);
+is(join(':', @cart_before{qw(subtotal discount_total shipping_total tax_total total)}), '3750:375:490:773:4638',
+	'the cart: 3750 - 375 + 490 + 773 (675 on the lines, 98 on shipping) = 4638');
 
 # --- place --------------------------------------------------------------------
 $r = $gw->post("/v1/store/carts/$cart/place", headers => \%cs);
@@ -122,6 +189,13 @@ is($r->{status} . ':' . ($r->{json}{email} // ''), '200:guest@example.com', 'the
 $r = $gw->post("/v1/store/carts/$cart/place", headers => { %cs, 'Idempotency-Key' => 'place-1' });
 is($r->{status} . ':' . ($r->{json}{status} // ''), '200:placed', 'the cart is placed') or diag($r->{content});
 ok($r->{json}{number} >= 1, 'the order has its number');
+is(join(':', map { $r->{json}{$_} } qw(subtotal discount_total shipping_total tax_total total)),
+	join(':', @cart_before{qw(subtotal discount_total shipping_total tax_total total)}), 'placing keeps the totals the cart showed');
+sums('the placed order', $r->{json});
+is($r->{json}{discounts}[0]{code} . ':' . $r->{json}{shipping_method}{name} . ':' . $r->{json}{shipping_address}{country},
+	'WELCOME10:Standard:FR', 'the code, the method and the address are snapshotted');
+is($node->safe_psql('commerce', "SELECT used FROM commerce.promotion_codes WHERE code = 'WELCOME10'"), '1',
+	'placing took one use of the code');
 
 # --- pay (test provider) -------------------------------------------------------
 $r = $gw->post("/v1/store/carts/$cart/payments", headers => \%cs, body => { provider => 'manual' });
@@ -130,15 +204,23 @@ $r = $gw->post("/v1/store/carts/$cart/payments", headers => { %cs, 'Idempotency-
 	body => { provider => 'test' });
 is($r->{status} . ':' . ($r->{json}{status} // ''), '201:authorized', 'the guest pays through the test provider')
   or diag($r->{content});
-is($r->{json}{amount_authorized}, 3750, 'the whole total is authorized');
+is($r->{json}{amount_authorized}, 4638, 'the whole total is authorized');
 
 # --- confirmation ----------------------------------------------------------------
 $r = $gw->get("/v1/store/carts/$cart", headers => \%cs);
 is($r->{status} . ':' . $r->{json}{status} . ':' . $r->{json}{payment_status}, '200:placed:authorized',
 	'the confirmation is read with the cart secret');
 is($r->{json}{email}, 'guest@example.com', "it carries the guest's email");
+is(join(':', map { $r->{json}{$_} } qw(discount_total shipping_total total)), '375:490:4638',
+	'with its discount, shipping and total');
+sums('the confirmation', $r->{json});
 $r = $gw->get("/v1/store/carts/$cart", headers => \%pk);
 is($r->{status}, 404, 'without the secret: 404');
+
+# --- staff read the guest's email on the order ---------------------------------------
+$r = $gw->get("/v1/orders/$cart", token => $staff);
+is($r->{status} . ':' . ($r->{json}{email} // ''), '200:guest@example.com', "staff read the guest's email (GET /v1/orders/{id})")
+  or diag($r->{content});
 
 # --- a customer from an identity provider claims the guest order -------------------
 my $customer = $gw->post('/v1/customers', token => $staff, body => { email => 'guest@example.com' })->{json}{id};
@@ -160,6 +242,10 @@ is($r->{status} . ':' . ($r->{json}{customer_id} // ''), "200:$customer", 'the c
   or diag($r->{content});
 $r = $gw->get("/v1/orders/$cart", token => $idp);
 is($r->{status} . ':' . $r->{json}{number}, "200:$r->{json}{number}", 'the customer reads the claimed order');
+is($r->{json}{total} . ':' . (exists $r->{json}{email} ? 'email' : 'no email'), '4638:no email',
+	"with its totals; the guest's email is staff's to read");
+$r = $gw->get("/v1/orders/$cart", token => $staff);
+is($r->{json}{customer_id} . ':' . ($r->{json}{email} // ''), "$customer:guest\@example.com", 'staff still see the email it was placed with');
 $r = $gw->get("/v1/orders/$cart/payments", token => $idp);
 is(scalar(@{ $r->{json}{data} // [] }), 1, 'and its payment');
 $r = $gw->get("/v1/store/carts/$cart", headers => \%cs);

@@ -4,12 +4,17 @@
 # feed); on the storefront routes another tenant's ids, another guest's
 # cart without its secret or with a wrong one, draft and archived products
 # all answer exactly what an absent id answers (same status, code and
-# message); guessed cart secrets find nothing and the database holds none
+# message); on the cart's addresses, shipping options and method and
+# discount codes too, with another tenant's shipping method or code, a
+# saved address id (a guest has none); inactive, expired and
+# customers-only codes and junk bodies are precise 4xx that write nothing;
+# search never finds a draft or another tenant's product; guessed cart secrets find nothing and the database holds none
 # in clear; a revoked key stops at the very next request; a key whose
 # tenant part is altered, tokens on storefront routes and a suspended
 # tenant are refused; the per-key rate limit answers 429 for that key only.
 use strict;
 use warnings;
+use JSON::PP;
 use Time::HiRes qw(time sleep);
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -33,12 +38,22 @@ for my $name ('a', 'b')
 		SELECT commerce.create_product('{"title": "Old", "status": "active"}') ->> 'id' AS o \\gset
 		SELECT commerce.create_variant(:'o', '{"sku": "O-$name"}') ->> 'id' AS ov \\gset
 		SELECT commerce.archive_product(:'o') IS NOT NULL AS archived \\gset
-		SELECT :'v', v.product_id, :'c', :'d', :'dv', :'o', :'ov' FROM commerce.variants v WHERE v.id = :'v';
+		SELECT commerce.create_shipping_method('{"name": "Std", "kind": "flat_rate", "currency": "EUR", "amount": 500, "countries": ["FR"]}') ->> 'id' AS sm \\gset
+		SELECT commerce.create_promotion('{"name": "Ten", "type": "percentage", "percent_ppm": 100000}') ->> 'id' AS p \\gset
+		SELECT commerce.create_promotion_code(:'p', '{"code": "CODE-$name"}') IS NOT NULL AS code \\gset
+		SELECT commerce.create_promotion_code(:'p', '{"code": "GONE-$name"}') ->> 'id' AS gone \\gset
+		SELECT commerce.archive_promotion_code(:'gone') IS NOT NULL AS archived_code \\gset
+		SELECT commerce.create_promotion_code(:'p', '{"code": "MEMBERS-$name", "per_customer_limit": 1}') IS NOT NULL AS members \\gset
+		SELECT commerce.create_promotion('{"name": "Old", "type": "percentage", "percent_ppm": 100000, "ends_at": "2020-01-01T00:00:00Z"}') ->> 'id' AS po \\gset
+		SELECT commerce.create_promotion_code(:'po', '{"code": "OLD-$name"}') IS NOT NULL AS old \\gset
+		SELECT commerce.create_customer('{"email": "c-$name\@example.com"}') ->> 'id' AS cu \\gset
+		SELECT commerce.add_customer_address(:'cu', '{"line1": "1 rue", "city": "Paris", "country": "FR"}') ->> 'id' AS ca \\gset
+		SELECT :'v', v.product_id, :'c', :'d', :'dv', :'o', :'ov', :'sm', :'ca' FROM commerce.variants v WHERE v.id = :'v';
 		COMMIT;
 	});
 	my @f = split /\|/, (split /\n/, $out)[-1];
 	$t{$name} = { id => $tenant, variant => $f[0], product => $f[1], category => $f[2], draft => $f[3],
-		draft_variant => $f[4], archived => $f[5], archived_variant => $f[6] };
+		draft_variant => $f[4], archived => $f[5], archived_variant => $f[6], method => $f[7], saved_address => $f[8] };
 }
 
 my $gw = start_gateway($node);
@@ -126,6 +141,22 @@ for my $case ([ 'no secret', {} ], [ 'a wrong secret', { 'X-Cart-Secret' => 'cs_
 		body => { variant_id => $t{a}{variant}, quantity => 1 });
 	same_as_absent("place it with $what", 'POST', '/v1/store/carts/{x}/place', $cart, headers => \%h);
 	same_as_absent("pay it with $what", 'POST', '/v1/store/carts/{x}/payments', $cart, headers => \%h, body => { provider => 'test' });
+	same_as_absent("set its addresses with $what", 'PUT', '/v1/store/carts/{x}/addresses', $cart, headers => \%h,
+		body => { shipping_address => { line1 => '1 rue', city => 'Paris', country => 'FR' } });
+	same_as_absent("list its shipping options with $what", 'GET', '/v1/store/carts/{x}/shipping-options', $cart, headers => \%h);
+	same_as_absent("choose its shipping method with $what", 'PUT', '/v1/store/carts/{x}/shipping-method', $cart, headers => \%h,
+		body => { shipping_method_id => $t{a}{method} });
+	same_as_absent("apply a code to it with $what", 'POST', '/v1/store/carts/{x}/discount-codes', $cart, headers => \%h,
+		body => { code => 'CODE-a' });
+	same_as_absent("remove a code from it with $what", 'DELETE', '/v1/store/carts/{x}/discount-codes/CODE-a', $cart, headers => \%h);
+}
+for my $route ([ 'PUT', 'addresses', { shipping_address => { line1 => '1 rue', city => 'Paris', country => 'FR' } } ],
+	[ 'GET', 'shipping-options' ], [ 'PUT', 'shipping-method', { shipping_method_id => $t{b}{method} } ],
+	[ 'POST', 'discount-codes', { code => 'CODE-b' } ], [ 'DELETE', 'discount-codes/CODE-b' ])
+{
+	my ($method, $tail, $body) = @$route;
+	same_as_absent("$method .../$tail of B's cart with B's own secret through A's key", $method, "/v1/store/carts/{x}/$tail", $cart_b,
+		headers => { %pk, 'X-Cart-Secret' => $secret_b }, ($body ? (body => $body) : ()));
 }
 same_as_absent("B's cart with B's own secret through A's key", 'GET', '/v1/store/carts/{x}', $cart_b,
 	headers => { %pk, 'X-Cart-Secret' => $secret_b });
@@ -143,6 +174,84 @@ is(answer($gw->post('/v1/store/carts', headers => \%pk,
 	"a new cart with an archived product's variant: the answer of an absent variant");
 like(answer($gw->post('/v1/store/carts', headers => \%pk, body => { currency => 'EUR', customer_id => rand_uuid() })),
 	qr/^400 \| invalid_input/, 'a storefront cannot name a customer');
+
+# --- the cart's addresses, shipping method and codes: ids and codes of others, junk ----
+sub cart_state
+{
+	return $node->safe_psql('commerce', "SELECT o.version, o.shipping_method_id IS NOT NULL, o.shipping_address IS NOT NULL,
+		(SELECT count(*) FROM commerce.outbox_written e WHERE e.aggregate_id = o.id)
+		FROM commerce.orders o WHERE o.id = '$cart'");
+}
+my $before = cart_state();
+my @writes = (
+	[ "a saved address id (a guest has none): the answer of an absent one", 'PUT', 'addresses',
+		{ shipping_address_id => $t{a}{saved_address} }, { shipping_address_id => 'RAND' } ],
+	[ "B's discount code: the answer of an absent code", 'POST', 'discount-codes', { code => 'CODE-b' }, { code => 'NO-SUCH-CODE' } ],
+	[ "removing a code the cart does not carry", 'DELETE', 'discount-codes/CODE-b', undef, undef, 'discount-codes/NO-SUCH-CODE' ]);
+for my $w (@writes)
+{
+	my ($what, $method, $tail, $body, $absent_body, $absent_tail) = @$w;
+	my $got = answer($gw->request($method, "/v1/store/carts/$cart/$tail", headers => \%mine, ($body ? (body => $body) : ())));
+	(my $b2 = JSON::PP->new->encode($absent_body // {})) =~ s/RAND/rand_uuid()/e;
+	my $absent = answer($gw->request($method, "/v1/store/carts/$cart/" . ($absent_tail // $tail), headers => \%mine,
+		($absent_body ? (body => JSON::PP::decode_json($b2)) : ())));
+	(my $gen = $got) =~ s/"[A-Z0-9-]+"/"<code>"/g;
+	(my $gen_absent = $absent) =~ s/"[A-Z0-9-]+"/"<code>"/g;
+	is($gen, $gen_absent, "$what");
+	like($got, qr/^404 /, "$what: 404");
+}
+is(cart_state(), $before, 'nothing was written to the cart');
+# with an address, B's method is still the absent one
+is($gw->request('PUT', "/v1/store/carts/$cart/addresses", headers => \%mine,
+	body => { shipping_address => { line1 => '1 rue', city => 'Paris', country => 'FR' } })->{status}, 200, 'the guest sets its address');
+$before = cart_state();
+is(answer($gw->request('PUT', "/v1/store/carts/$cart/shipping-method", headers => \%mine, body => { shipping_method_id => $t{b}{method} })),
+	answer($gw->request('PUT', "/v1/store/carts/$cart/shipping-method", headers => \%mine, body => { shipping_method_id => rand_uuid() })),
+	"B's shipping method on A's addressed cart: the answer of an absent method");
+my @refused = (
+	[ 'an archived code', 'POST', 'discount-codes', { code => 'GONE-a' }, qr/^409 \| discount_code_inactive/ ],
+	[ 'an expired code', 'POST', 'discount-codes', { code => 'OLD-a' }, qr/^409 \| discount_code_inactive/ ],
+	[ 'a code limited per customer (a guest is none)', 'POST', 'discount-codes', { code => 'MEMBERS-a' }, qr/^409 \| discount_not_applicable/ ],
+	[ 'a code of bad characters', 'POST', 'discount-codes', { code => 'bad code!' }, qr/^(400 \| invalid_input|404 \| discount_code_not_found)/ ],
+	[ 'a code that is a number', 'POST', 'discount-codes', { code => 5 }, qr/^400 \| invalid_input/ ],
+	[ 'no code', 'POST', 'discount-codes', {}, qr/^400 \| invalid_input/ ],
+	[ 'an unknown field next to the code', 'POST', 'discount-codes', { code => 'CODE-a', amount => 1 }, qr/^400 \| invalid_input/ ],
+	[ 'a code of 10,000 characters', 'POST', 'discount-codes', { code => 'A' x 10000 }, qr/^(400|413) / ],
+	[ 'a method id that is no uuid', 'PUT', 'shipping-method', { shipping_method_id => 'nope' }, qr/^400 \| invalid_input/ ],
+	[ 'a method id that is a number', 'PUT', 'shipping-method', { shipping_method_id => 7 }, qr/^400 \| invalid_input/ ],
+	[ 'an empty method body', 'PUT', 'shipping-method', {}, qr/^400 \| invalid_input/ ],
+	[ 'an address that is a string', 'PUT', 'addresses', { shipping_address => 'Paris' }, qr/^400 \| invalid_input/ ],
+	[ 'an address without a city', 'PUT', 'addresses', { shipping_address => { line1 => '1', country => 'FR' } }, qr/^400 \| invalid_input/ ],
+	[ 'an unassigned country', 'PUT', 'addresses', { shipping_address => { line1 => '1', city => 'X', country => 'XX' } }, qr/^400 \| invalid_input/ ],
+	[ 'an unknown address field', 'PUT', 'addresses', { shipping_address => { line1 => '1', city => 'X', country => 'FR', colour => 'red' } }, qr/^400 \| invalid_input/ ],
+	[ 'an unknown body field', 'PUT', 'addresses', { colour => 'red' }, qr/^400 \| invalid_input/ ],
+	[ 'an empty address body', 'PUT', 'addresses', {}, qr/^400 \| invalid_input/ ],
+	[ 'a line1 of 300 characters', 'PUT', 'addresses', { shipping_address => { line1 => 'x' x 300, city => 'X', country => 'FR' } }, qr/^400 \| invalid_input/ ]);
+for my $case (@refused)
+{
+	my ($what, $method, $tail, $body, $expect) = @$case;
+	like(answer($gw->request($method, "/v1/store/carts/$cart/$tail", headers => \%mine, body => $body)), $expect, "$what: a precise 4xx");
+}
+for my $raw ('[]', '"x"', '{', 'null', '{"code": null}')
+{
+	my $r = $gw->request('POST', "/v1/store/carts/$cart/discount-codes", headers => { %mine, 'Content-Type' => 'application/json' }, body => $raw);
+	like($r->{status}, qr/^4\d\d$/, "the body $raw: a 4xx (" . answer($r) . ')');
+}
+is(cart_state(), $before, 'none of these wrote anything to the cart');
+
+# --- search: never a draft, an archived or another tenant's product, junk is a 400 ----------
+my $found_ids = sub { join ',', map { $_->{id} } @{ $gw->get($_[0], headers => \%pk)->{json}{data} // [] } };
+is($found_ids->('/v1/store/products?q=draft'), '', 'q=draft finds no draft product');
+is($found_ids->('/v1/store/products?sku=D-a'), '', "sku finds no draft product's variant");
+is($found_ids->('/v1/store/products?q=old'), '', 'q finds no archived product');
+is($found_ids->('/v1/store/products?sku=SKU-b'), '', "sku finds no product of tenant B");
+is($found_ids->('/v1/store/products?status[in]=draft,archived'), '', 'status[in]=draft,archived lists nothing');
+is($found_ids->("/v1/store/products?category_id=$t{b}{category}"), '', "B's category lists nothing");
+for my $q ('q=', 'q=' . ('a' x 201), 'sort=title', 'created_at[gt]=yesterday', 'handle[in]=' . join(',', 1 .. 51), 'limit=0', 'after=junk',
+	'colour=red', 'q[gt]=a')
+{
+	like(answer($gw->get("/v1/store/products?$q", headers => \%pk)), qr/^400 \| invalid_(filter|input|parameter)/, "?$q: 400");
+}
 
 # Guessing: 200 random secrets of the right shape find nothing; no secret in clear.
 my $found = 0;

@@ -387,16 +387,54 @@ async function tourStorefront(variant: string): Promise<void> {
   ok("add cart line again", await shop.POST("/v1/store/carts/{id}/lines", {
     params: { path: { id: cart.id }, header }, body: { variant_id: variant, quantity: 1 },
   }), 200);
+  // search, the cart's address, shipping method and a discount code (session 8)
+  const found = ok("store search", await shop.GET("/v1/store/products", { params: { query: { q: product.title.split(" ")[0] } } }), 200);
+  check(found.data.some((p) => p.id === product.id), "q finds the product");
+  const storeMethod = ok("create store shipping method", await staff.POST("/v1/shipping-methods", {
+    body: { name: `Store ${run}`, kind: "flat_rate", currency: "EUR", amount: 500, countries: ["FR"] },
+  }), 201);
+  const promo = ok("create store promotion", await staff.POST("/v1/promotions", {
+    body: { name: `Shop ${run}`, type: "fixed", amounts: { EUR: 900 } },
+  }), 201);
+  ok("create store code", await staff.POST("/v1/promotions/{promotion_id}/codes", {
+    params: { path: { promotion_id: promo.id } }, body: { code: `SHOP-${run}` },
+  }), 201);
+  const addressed = ok("set cart addresses", await shop.PUT("/v1/store/carts/{id}/addresses", {
+    params: { path: { id: cart.id }, header },
+    body: { shipping_address: { line1: "1 rue de Rivoli", city: "Paris", postal_code: "75001", country: "FR" } },
+  }), 200);
+  check(addressed.shipping_address?.country === "FR", "the cart's address");
+  const storeOptions = ok("list cart shipping options", await shop.GET("/v1/store/carts/{id}/shipping-options", {
+    params: { path: { id: cart.id }, header },
+  }), 200);
+  check(storeOptions.data.some((o) => o.shipping_method_id === storeMethod.id && o.amount === 500), "the method is an option");
+  const shippedCart = ok("set cart shipping method", await shop.PUT("/v1/store/carts/{id}/shipping-method", {
+    params: { path: { id: cart.id }, header }, body: { shipping_method_id: storeMethod.id },
+  }), 200);
+  check(shippedCart.shipping_total === 500, "shipping priced into the cart");
+  ok("apply cart discount code", await shop.POST("/v1/store/carts/{id}/discount-codes", {
+    params: { path: { id: cart.id }, header }, body: { code: `shop-${run}` },
+  }), 200);
+  const uncoded = ok("remove cart discount code", await shop.DELETE("/v1/store/carts/{id}/discount-codes/{code}", {
+    params: { path: { id: cart.id, code: `SHOP-${run}` }, header },
+  }), 200);
+  check(uncoded.discount_total === 0, "the code taken off");
+  const coded = ok("apply cart discount code again", await shop.POST("/v1/store/carts/{id}/discount-codes", {
+    params: { path: { id: cart.id }, header }, body: { code: `SHOP-${run}` },
+  }), 200);
+  check(coded.discount_total === 900, "9.00 EUR off");
   const withEmail = ok("set cart email", await shop.PATCH("/v1/store/carts/{id}", {
     params: { path: { id: cart.id }, header }, body: { email: `guest-${run}@example.com` },
   }), 200);
   check(withEmail.email === `guest-${run}@example.com`, "the guest's email");
   const placed = ok("place cart", await shop.POST("/v1/store/carts/{id}/place", { params: { path: { id: cart.id }, header } }), 200);
-  check(placed.status === "placed" && placed.total === 4900, "placed, 49.00 EUR");
+  check(placed.status === "placed" && placed.discount_total === 900 && placed.shipping_total === 500, "placed with the code and the method");
+  check(placed.total === placed.subtotal - placed.discount_total + placed.shipping_total + (placed.prices_include_tax ? 0 : placed.tax_total),
+    "its total is the sum of its parts");
   const paid = ok("pay cart", await shop.POST("/v1/store/carts/{id}/payments", {
     params: { path: { id: cart.id }, header }, body: { provider: "test" },
   }), 201);
-  check(paid.status === "authorized" && paid.amount_authorized === 4900, "authorized through the test provider");
+  check(paid.status === "authorized" && paid.amount_authorized === placed.total, "authorized through the test provider");
   const confirmation = ok("read cart", await shop.GET("/v1/store/carts/{id}", { params: { path: { id: cart.id }, header } }), 200);
   check(confirmation.payment_status === "authorized", "the confirmation");
   const buyer = ok("create buyer", await staff.POST("/v1/customers", { body: { email: `buyer-${run}@example.com` } }), 201);
