@@ -42,10 +42,17 @@ CREATE OPERATOR CLASS commerce.tsvector_search_ops FOR TYPE tsvector USING gin A
 -- customers.email_normalized). GIN cannot lead with tenant_id without
 -- btree_gin (not a dependency): the tenant's condition checks the rows the
 -- search finds.
+-- The words are what q's words are (extension/list_filter.c): runs of
+-- ASCII letters and digits and of non-ASCII characters, every other ASCII
+-- character a separator. Left to the parser, 'TEE-1' would be the words
+-- 'tee' and '-1' (a signed number) and 'T-Shirt' one word 't-shirt', so
+-- q=TEE-1 (the words tee and 1) would find nothing.
 ALTER TABLE commerce.products ADD COLUMN title_words tsvector
-  GENERATED ALWAYS AS (pg_catalog.to_tsvector('pg_catalog.simple'::pg_catalog.regconfig, title)) STORED;
+  GENERATED ALWAYS AS (pg_catalog.to_tsvector('pg_catalog.simple'::pg_catalog.regconfig,
+    pg_catalog.regexp_replace(title, '[\x01-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+', ' ', 'g'))) STORED;
 ALTER TABLE commerce.variants ADD COLUMN sku_words tsvector
-  GENERATED ALWAYS AS (pg_catalog.to_tsvector('pg_catalog.simple'::pg_catalog.regconfig, sku)) STORED;
+  GENERATED ALWAYS AS (pg_catalog.to_tsvector('pg_catalog.simple'::pg_catalog.regconfig,
+    pg_catalog.regexp_replace(sku, '[\x01-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+', ' ', 'g'))) STORED;
 COMMENT ON COLUMN commerce.products.title_words IS 'The words of the title (simple configuration): list_products q (docs/filters.md).';
 COMMENT ON COLUMN commerce.variants.sku_words IS 'The words of the SKU (simple configuration): list_products q (docs/filters.md).';
 CREATE INDEX products_title_search_idx ON commerce.products USING gin (title_words commerce.tsvector_search_ops);
