@@ -12,12 +12,12 @@
 -- Every case is placed two ways (checkout with shipping_address,
 -- shipping_method_id and discount_code in its body; and a draft with
 -- set_order_addresses, set_shipping_method, apply_discount_code and
--- place_order). Checked: each figure, which promotions applied and how
+-- place_order; its list_shipping_options too). Checked: each figure, which promotions applied and how
 -- much, and that every total is the sum of its parts — in the answers, in
 -- the stored rows (orders, order_lines, order_discounts) and by
 -- commerce.check_invariants().
 BEGIN;
-SELECT plan(46);
+SELECT plan(47);
 \ir ../fixtures/orders.sql
 
 CREATE SCHEMA sd_test;
@@ -207,7 +207,9 @@ BEGIN
   IF c.code IS NOT NULL THEN
     d := commerce.apply_discount_code((d->>'id')::uuid, jsonb_build_object('code', lower(c.code)));
   END IF;
-  RETURN jsonb_build_object('checkout', co, 'draft', d, 'placed', commerce.place_order((d->>'id')::uuid));
+  RETURN jsonb_build_object('checkout', co, 'draft', d,
+           'options', commerce.list_shipping_options((d->>'id')::uuid),
+           'placed', commerce.place_order((d->>'id')::uuid));
 END $$;
 
 CREATE TABLE sd_test.results AS
@@ -237,6 +239,14 @@ FROM sd_test.results s ORDER BY name;
 SELECT ok(sd_test.figures(r->'draft') = sd_test.expected(s) AND sd_test.figures(r->'placed') = sd_test.expected(s),
           'draft and place_order: ' || name)
 FROM sd_test.results s ORDER BY name;
+
+-- the shipping options of the discounted cart price the method as placing does
+SELECT is((SELECT count(*) FROM sd_test.results
+            WHERE jsonb_array_length(r->'options'->'data') <> 1
+               OR (r->'options'->'data'->0->>'amount')::bigint <> shipping_total
+               OR (r->'options'->'data'->0->>'tax_amount')::bigint <> shipping_tax
+               OR (r->'options'->'data'->0->>'total')::bigint <> total),
+          0::bigint, 'list_shipping_options on every discounted cart: the charge, its tax and the total of the case');
 
 -- 3. the sum of its parts, in every answer (checkout, live draft, placed)
 SELECT is((SELECT count(*) FROM sd_test.results, LATERAL (VALUES (r->'checkout'), (r->'draft'), (r->'placed')) x(o)
