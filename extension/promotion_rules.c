@@ -101,7 +101,6 @@ static SPIPlanPtr plan_candidates_new = NULL;
 	" ORDER BY p.id, x.code_id NULLS FIRST"
 #define CANDIDATES_TYPES (Oid[]) {UUIDOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, UUIDOID, UUIDOID}
 
-
 static int	read_candidates(const Order *order, const char *code, Candidate **out);
 static void qualify(const Order *order, Candidate *c, int64 subtotal);
 static void refuse(const Candidate *c);
