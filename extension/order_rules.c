@@ -317,6 +317,7 @@ new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *tenant,
 	strlcpy(order->status, "draft", sizeof(order->status));
 	strlcpy(order->payment_status, "unpaid", sizeof(order->payment_status));
 	order->version = 1;
+	order->is_new = true;
 	order->has_at[ORDER_CREATED_AT] = order->has_at[ORDER_UPDATED_AT] = true;
 	order->at[ORDER_CREATED_AT] = order->at[ORDER_UPDATED_AT] = now;
 	return order;

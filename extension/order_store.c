@@ -325,6 +325,7 @@ order_insert(Order *order)
 		insert_lines(order, placed);
 	if (placed && order->ndiscounts > 0)
 		promotion_store_discounts(order);
+	order->is_new = false;		/* stored: it may carry discount rows now */
 }
 
 /* Store a placement: the order row's figures, status and the number it

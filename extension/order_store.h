@@ -120,6 +120,8 @@ typedef struct Order
 	/* promotions (promotions.h) */
 	const char *discount_code;	/* a code being applied (checkout, apply_discount_code) */
 	bool		promotions_possible;	/* an active promotion or a code on the order */
+	bool		is_new;			/* create_order, checkout: not stored yet, so
+								 * no order_discounts rows (promotion_rules.c) */
 	int			ndiscounts;
 	OrderDiscount *discounts;
 } Order;

@@ -3,8 +3,10 @@
  * row_rules.c
  *	  The row rules of the hottest tables as one CHECK constraint each:
  *	  commerce.orders_row_rules(), commerce.order_shipping_row_rules(),
- *	  commerce.order_lines_row_rules(), commerce.inventory_row_rules() and
- *	  commerce.idempotency_row_rules().
+ *	  commerce.order_lines_row_rules(), commerce.inventory_row_rules(),
+ *	  commerce.idempotency_row_rules() and commerce.promotion_codes_row_rules()
+ *	  (a discount code's use is taken by an UPDATE in every checkout that
+ *	  carries it).
  *
  *	  PostgreSQL reads every CHECK constraint's stored expression tree again
  *	  (stringToNode of pg_constraint.conbin, then plans and compiles it) in
@@ -320,5 +322,62 @@ commerce_idempotency_row_rules(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2) && PG_GETARG_BOOL(1) == PG_GETARG_BOOL(2))
 		row_rule_broken(t, "idempotency_keys_check",
 						"A key holds either its response or the id of the event that holds it.");
+	PG_RETURN_BOOL(true);
+}
+
+/* Is text argument `arg` (not NULL) a discount code's shape,
+ * ^[A-Z0-9][A-Z0-9_-]{0,63}$ (stored upper-case)? */
+static bool
+text_arg_is_code(FunctionCallInfo fcinfo, int arg)
+{
+	text	   *value = PG_GETARG_TEXT_PP(arg);
+	const char *data = VARDATA_ANY(value);
+	size_t		len = VARSIZE_ANY_EXHDR(value);
+
+	if (len < 1 || len > 64)
+		return false;
+	for (size_t i = 0; i < len; i++)
+	{
+		char		c = data[i];
+		bool		ok = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			(i > 0 && (c == '_' || c == '-'));
+
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static const char *const code_statuses[] = {"active", "archived", NULL};
+
+/*
+ * commerce.promotion_codes_row_rules(code, usage_limit, per_customer_limit,
+ * used, status, archived_at IS NULL) -> true or a check_violation naming the
+ * rule.
+ */
+PG_FUNCTION_INFO_V1(commerce_promotion_codes_row_rules);
+Datum
+commerce_promotion_codes_row_rules(PG_FUNCTION_ARGS)
+{
+	const char *t = "promotion_codes";
+
+	if (!PG_ARGISNULL(0) && !text_arg_is_code(fcinfo, 0))
+		row_rule_broken(t, "promotion_codes_code_check",
+						"A code is 1 to 64 capital letters, digits, '_' and '-', not starting with '_' or '-'.");
+	if (!PG_ARGISNULL(1) && PG_GETARG_INT32(1) < 1)
+		row_rule_broken(t, "promotion_codes_usage_limit_check", "A usage limit is at least 1.");
+	if (!PG_ARGISNULL(2) && PG_GETARG_INT32(2) < 1)
+		row_rule_broken(t, "promotion_codes_per_customer_limit_check",
+						"A per-customer limit is at least 1.");
+	if (!PG_ARGISNULL(3) && PG_GETARG_INT32(3) < 0)
+		row_rule_broken(t, "promotion_codes_used_check", "Uses are not negative.");
+	if (!PG_ARGISNULL(4) && !text_arg_in(fcinfo, 4, code_statuses))
+		row_rule_broken(t, "promotion_codes_status_check", "A code is active or archived.");
+	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(3) && PG_GETARG_INT32(3) > PG_GETARG_INT32(1))
+		row_rule_broken(t, "promotion_codes_within_limit", "No more uses than the usage limit.");
+	if (!PG_ARGISNULL(4) && !PG_ARGISNULL(5) &&
+		text_arg_in(fcinfo, 4, (const char *const[]) {"archived", NULL}) == PG_GETARG_BOOL(5))
+		row_rule_broken(t, "promotion_codes_archived_at",
+						"archived_at is set exactly when the code is archived.");
 	PG_RETURN_BOOL(true);
 }

@@ -11,7 +11,10 @@
 # Environment: READS (2000), CHECKOUTS (1000), PLUGINS=1 (the tenant
 # enables the example plugin loyalty, whose order.before_place hook runs,
 # plus a no-op order.before_place hook of a second plugin: issue 14's
-# "bench with plugins" against PLUGINS=0 on the same commit).
+# "bench with plugins" against PLUGINS=0 on the same commit). EXTRAS=1
+# (issue 17): every checkout also carries a shipping address, the tenant's
+# flat-rate method and a 10 % discount code without usage limit
+# (bench/checkout_peer/extras.sql), against EXTRAS=0 on the same commit.
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/common.sh"
 cd "$REPO_ROOT"
@@ -65,13 +68,18 @@ COMMIT;
 SQL
 fi
 read -r tenant product variant <<<"$(echo "$ids" | tail -1)"
+extras=
+if [ "${EXTRAS:-0}" = 1 ]; then  # issue 17: a method and a code on every checkout
+  method=$(psql -At -d bench -f bench/checkout_peer/extras.sql | tail -1 | cut -d'|' -f2)
+  extras=", \"shipping_address\": {\"line1\": \"1 Main St\", \"city\": \"Berlin\", \"country\": \"DE\"}, \"shipping_method_id\": \"$method\", \"discount_code\": \"BENCH10\""
+fi
 ./scripts/cluster.sh stop >/dev/null
 
 # The statements the gateway sends (bench/gateway/run.sh), one per line.
 ctx="WITH ctx AS MATERIALIZED (SELECT commerce.set_context('$tenant'::uuid, 'bench', 'staff', 'bench'))"
 read_stmt="$ctx SELECT (commerce.get_product(\"id\" => '$product'::uuid))::text FROM ctx;"
 checkout_stmt() {
-  echo "$ctx SELECT (commerce.checkout(\"data\" => '{\"currency\": \"EUR\", \"lines\": [{\"variant_id\": \"$variant\", \"quantity\": 1}]}'::jsonb, \"idempotency_key\" => '$1'))::text FROM ctx;"
+  echo "$ctx SELECT (commerce.checkout(\"data\" => '{\"currency\": \"EUR\", \"lines\": [{\"variant_id\": \"$variant\", \"quantity\": 1}]$extras}'::jsonb, \"idempotency_key\" => '$1'))::text FROM ctx;"
 }
 { echo "SET ROLE bench_gateway"; echo "$read_stmt"; } > "$work/read-1.sql"
 { echo "SET ROLE bench_gateway"; for _ in $(seq "$reads"); do echo "$read_stmt"; done; } > "$work/read-n.sql"
@@ -87,6 +95,6 @@ instructions() {  # instructions FILE: total instructions of a single-user backe
 }
 r1=$(instructions "$work/read-1.sql"); rn=$(instructions "$work/read-n.sql")
 c1=$(instructions "$work/checkout-1.sql"); cn=$(instructions "$work/checkout-n.sql")
-echo "# $(git rev-parse --short HEAD)$(git diff --quiet || echo '+changes'), plugins ${PLUGINS:-0}, valgrind $(valgrind --version | sed 's/valgrind-//'), PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}')"
+echo "# $(git rev-parse --short HEAD)$(git diff --quiet || echo '+changes'), plugins ${PLUGINS:-0}, extras ${EXTRAS:-0}, valgrind $(valgrind --version | sed 's/valgrind-//'), PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}')"
 printf 'read (set_context + get_product)       %10d instructions per request\n' $(( (rn - r1) / (reads - 1) ))
 printf 'checkout (set_context + checkout, 1 line) %7d instructions per request\n' $(( (cn - c1) / (checkouts - 1) ))

@@ -57,18 +57,30 @@ CREATE INDEX promotions_active_idx ON commerce.promotions (tenant_id, automatic,
 COMMENT ON TABLE commerce.promotions IS 'Promotions: percentage or fixed (per currency), on the order or on matching lines, with a minimum subtotal, a validity window and a combinability rule; automatic or through codes. docs/promotions.md.';
 SELECT commerce.enable_tenancy('commerce.promotions');
 
+-- A code's use is taken by an UPDATE in every checkout that carries it, so
+-- its rules are one CHECK calling a C function (extension/row_rules.c; why:
+-- sql/src/500_orders.sql): seven CHECKs cost ~290 K instructions per such
+-- checkout (docs/benchmarks.md).
+CREATE FUNCTION commerce.promotion_codes_row_rules(code text, usage_limit integer,
+    per_customer_limit integer, used integer, status text, archived_at_is_null boolean)
+    RETURNS boolean
+    AS 'MODULE_PATHNAME', 'commerce_promotion_codes_row_rules'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION commerce.promotion_codes_row_rules(text, integer, integer, integer, text, boolean) IS
+  'The CHECK of commerce.promotion_codes (extension/row_rules.c): true, or check_violation (23514) naming the broken rule: promotion_codes_code_check (^[A-Z0-9][A-Z0-9_-]{0,63}$), promotion_codes_usage_limit_check, promotion_codes_per_customer_limit_check (at least 1), promotion_codes_used_check (not negative), promotion_codes_status_check (active, archived), promotion_codes_within_limit (used <= usage_limit), promotion_codes_archived_at (set exactly when archived). NULL passes where the column allows it.';
+
 CREATE TABLE commerce.promotion_codes (
   tenant_id          uuid NOT NULL,
   id                 uuid NOT NULL,
   promotion_id       uuid NOT NULL,
   -- stored upper-case: codes are compared case-insensitively
-  code               text NOT NULL CHECK (code ~ '^[A-Z0-9][A-Z0-9_-]{0,63}$'),
-  usage_limit        integer CHECK (usage_limit >= 1),
-  per_customer_limit integer CHECK (per_customer_limit >= 1),
+  code               text NOT NULL,      -- ^[A-Z0-9][A-Z0-9_-]{0,63}$
+  usage_limit        integer,            -- at least 1
+  per_customer_limit integer,            -- at least 1
   -- placed orders that carry the code and are not cancelled: taken by
   -- placing (UPDATE ... WHERE used < usage_limit), given back by cancelling
-  used               integer NOT NULL DEFAULT 0 CHECK (used >= 0),
-  status             text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'archived')),
+  used               integer NOT NULL DEFAULT 0,   -- 0..usage_limit
+  status             text NOT NULL DEFAULT 'active',   -- active, archived
   metadata           jsonb NOT NULL DEFAULT '{}'::jsonb,
   version            bigint NOT NULL DEFAULT 1,
   created_at         timestamptz NOT NULL DEFAULT now(),
@@ -77,8 +89,8 @@ CREATE TABLE commerce.promotion_codes (
   PRIMARY KEY (tenant_id, id),
   CONSTRAINT promotion_codes_code_key UNIQUE (tenant_id, code),
   FOREIGN KEY (tenant_id, promotion_id) REFERENCES commerce.promotions (tenant_id, id),
-  CONSTRAINT promotion_codes_within_limit CHECK (usage_limit IS NULL OR used <= usage_limit),
-  CONSTRAINT promotion_codes_archived_at CHECK ((status = 'archived') = (archived_at IS NOT NULL))
+  CONSTRAINT promotion_codes_row_rules CHECK (commerce.promotion_codes_row_rules(code, usage_limit,
+    per_customer_limit, used, status, archived_at IS NULL))
 );
 CREATE INDEX promotion_codes_promotion_idx ON commerce.promotion_codes (tenant_id, promotion_id, id);
 COMMENT ON TABLE commerce.promotion_codes IS 'Discount codes of a promotion, with their total and per-customer usage limits and the uses taken by placed orders (exact under concurrency: docs/promotions.md).';
@@ -91,9 +103,13 @@ CREATE TABLE commerce.promotion_code_customers (
   code_id     uuid NOT NULL,
   customer_id uuid NOT NULL,
   used        integer NOT NULL CHECK (used >= 0),
-  PRIMARY KEY (tenant_id, code_id, customer_id),
-  FOREIGN KEY (tenant_id, code_id) REFERENCES commerce.promotion_codes (tenant_id, id),
-  FOREIGN KEY (tenant_id, customer_id) REFERENCES commerce.customers (tenant_id, id)
+  -- No foreign keys (as order_discounts below): only the placing command
+  -- writes a row, for the code whose row it has just locked by taking its
+  -- use and the order's customer; codes and customers are never deleted
+  -- (only erase_tenant removes them, with these rows). The key checks were
+  -- two statements per checkout with a code and a customer, and a KEY
+  -- SHARE lock on the customer's row.
+  PRIMARY KEY (tenant_id, code_id, customer_id)
 );
 COMMENT ON TABLE commerce.promotion_code_customers IS 'How many not-cancelled placed orders of each customer carry each code (the per-customer usage limit).';
 SELECT commerce.enable_tenancy('commerce.promotion_code_customers');
@@ -102,7 +118,14 @@ SELECT commerce.enable_tenancy('commerce.promotion_code_customers');
 -- customer applied, amount NULL (the amounts are live). Placing stores
 -- every promotion that applied with its amount (automatic ones with
 -- code_id NULL). No foreign key to orders, as for order_lines: only
--- commands write, each for an order it has locked or just inserted.
+-- commands write, each for an order it has locked or just inserted. No
+-- foreign key to promotions or codes either: the command that writes a
+-- row has just read the promotion and code in its transaction (and taken
+-- the code's use under its row lock), promotions and codes are archived,
+-- never deleted (only erase_tenant removes them, with the orders), and a
+-- key check would be two more statements per discount and a KEY SHARE lock
+-- on the promotion's row at every checkout (a MultiXact once two checkouts
+-- of a tenant overlap). bench/checkout_peer/shipping_discount.sh.
 CREATE TABLE commerce.order_discounts (
   tenant_id    uuid NOT NULL,
   order_id     uuid NOT NULL,
@@ -117,8 +140,6 @@ CREATE TABLE commerce.order_discounts (
   amount       bigint CHECK (amount >= 0),
   created_at   timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, order_id, promotion_id),
-  FOREIGN KEY (tenant_id, promotion_id) REFERENCES commerce.promotions (tenant_id, id),
-  FOREIGN KEY (tenant_id, code_id) REFERENCES commerce.promotion_codes (tenant_id, id),
   CONSTRAINT order_discounts_code CHECK ((code_id IS NULL) = (code IS NULL))
 );
 COMMENT ON TABLE commerce.order_discounts IS 'Codes applied to a cart (amount NULL) and the discounts a placed order got, one row per promotion.';

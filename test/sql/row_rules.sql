@@ -4,13 +4,15 @@
 -- owner may write), with SQLSTATE 23514 and the rule's own constraint name,
 -- and rows the rules allow (NULLs where a column allows them) pass.
 BEGIN;
-SELECT plan(46);
+SELECT plan(57);
 \ir ../fixtures/orders.sql
 
 SELECT orders_test.tenant('rules') AS t \gset
 SELECT orders_test.variant(:'t', 'R-1', 250) AS v \gset
 SELECT orders_test.order_in('placed', :'v') AS placed \gset
 SELECT orders_test.order_in('draft', :'v') AS draft \gset
+SELECT (commerce.create_promotion('{"name": "R", "type": "percentage", "percent_ppm": 100000}') ->> 'id') AS promo \gset
+SELECT (commerce.create_promotion_code(:'promo', '{"code": "RULES-1", "usage_limit": 5}') ->> 'id') AS pcode \gset
 RESET ROLE;
 
 -- statement, rule it breaks
@@ -59,7 +61,17 @@ INSERT INTO broken VALUES
   (format($$INSERT INTO commerce.idempotency_keys (tenant_id, actor, subject, key, command, fingerprint, response) VALUES (%L, 'staff', 's', '', 'x', '\x00', '{}')$$, :'t'), 'idempotency_keys_key_check'),
   (format($$INSERT INTO commerce.idempotency_keys (tenant_id, actor, subject, key, command, fingerprint, response) VALUES (%L, 'staff', 's', repeat('k', 256), 'x', '\x00', '{}')$$, :'t'), 'idempotency_keys_key_check'),
   (format($$INSERT INTO commerce.idempotency_keys (tenant_id, actor, subject, key, command, fingerprint) VALUES (%L, 'staff', 's', 'k', 'x', '\x00')$$, :'t'), 'idempotency_keys_check'),
-  (format($$INSERT INTO commerce.idempotency_keys (tenant_id, actor, subject, key, command, fingerprint, response, response_event) VALUES (%L, 'staff', 's', 'k', 'x', '\x00', '{}', gen_random_uuid())$$, :'t'), 'idempotency_keys_check');
+  (format($$INSERT INTO commerce.idempotency_keys (tenant_id, actor, subject, key, command, fingerprint, response, response_event) VALUES (%L, 'staff', 's', 'k', 'x', '\x00', '{}', gen_random_uuid())$$, :'t'), 'idempotency_keys_check'),
+  (format($$UPDATE commerce.promotion_codes SET code = 'rules-1' WHERE id = %L$$, :'pcode'), 'promotion_codes_code_check'),
+  (format($$UPDATE commerce.promotion_codes SET code = '-RULES' WHERE id = %L$$, :'pcode'), 'promotion_codes_code_check'),
+  (format($$UPDATE commerce.promotion_codes SET code = repeat('A', 65) WHERE id = %L$$, :'pcode'), 'promotion_codes_code_check'),
+  (format($$UPDATE commerce.promotion_codes SET usage_limit = 0 WHERE id = %L$$, :'pcode'), 'promotion_codes_usage_limit_check'),
+  (format($$UPDATE commerce.promotion_codes SET per_customer_limit = 0 WHERE id = %L$$, :'pcode'), 'promotion_codes_per_customer_limit_check'),
+  (format($$UPDATE commerce.promotion_codes SET used = -1 WHERE id = %L$$, :'pcode'), 'promotion_codes_used_check'),
+  (format($$UPDATE commerce.promotion_codes SET status = 'paused' WHERE id = %L$$, :'pcode'), 'promotion_codes_status_check'),
+  (format($$UPDATE commerce.promotion_codes SET used = 6 WHERE id = %L$$, :'pcode'), 'promotion_codes_within_limit'),
+  (format($$UPDATE commerce.promotion_codes SET status = 'archived' WHERE id = %L$$, :'pcode'), 'promotion_codes_archived_at'),
+  (format($$UPDATE commerce.promotion_codes SET archived_at = now() WHERE id = %L$$, :'pcode'), 'promotion_codes_archived_at');
 
 -- each broken rule: 23514 with the rule's name in the message and the
 -- constraint field (the error code field callers read)
@@ -73,6 +85,11 @@ SELECT throws_ok(format($$UPDATE commerce.orders SET status = 'shipped' WHERE id
 SELECT lives_ok(format($$INSERT INTO commerce.idempotency_keys (tenant_id, actor, subject, key, command, fingerprint, response_event) VALUES (%L, 'staff', 's', repeat('é', 255), 'x', '\x00', gen_random_uuid());
                         UPDATE commerce.inventory_levels SET location = repeat('é', 100) WHERE variant_id = %L$$, :'t', :'v'),
                 'the rules allow their limits (255-character key, 100-character location)');
+SELECT lives_ok(format($$UPDATE commerce.promotion_codes SET code = repeat('Z', 64) WHERE id = %L;
+                        UPDATE commerce.promotion_codes SET code = 'A1_-', usage_limit = NULL, used = 100 WHERE id = %L;
+                        UPDATE commerce.promotion_codes SET status = 'archived', archived_at = now() WHERE id = %L$$,
+                        :'pcode', :'pcode', :'pcode'),
+                'promotion codes: a 64-character code, no limit with any uses, archived with its time');
 
 SELECT * FROM finish();
 ROLLBACK;
