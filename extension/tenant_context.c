@@ -56,6 +56,7 @@
 
 #include "command.h"
 #include "errors.h"
+#include "local_placement.h"
 #include "storefront_context.h"
 #include "tenant_context.h"
 #include "uuid.h"
@@ -160,7 +161,8 @@ commerce_define_context_gucs(void)
  *		Find the row of commerce.<relname> whose key column equals key,
  *		through index <indexname>, and return one of its columns. No
  *		permission check: used for facts current_tenant() needs about
- *		tables the caller may not read.
+ *		tables the caller may not read. On Citus the rows are in the
+ *		node's placement of the reference table (local_placement.c).
  */
 static bool
 lookup_uuid_row(const char *relname, const char *indexname,
@@ -168,6 +170,7 @@ lookup_uuid_row(const char *relname, const char *indexname,
 				AttrNumber resultattno, Datum *result)
 {
 	Oid			nsp = get_namespace_oid("commerce", true);
+	Oid			table;
 	Oid			relid;
 	Oid			indexid;
 	Relation	rel;
@@ -178,8 +181,9 @@ lookup_uuid_row(const char *relname, const char *indexname,
 
 	if (!OidIsValid(nsp))
 		return false;
-	relid = get_relname_relid(relname, nsp);
-	indexid = get_relname_relid(indexname, nsp);
+	table = get_relname_relid(relname, nsp);
+	relid = commerce_local_placement(table);
+	indexid = commerce_local_placement_index(table, relid, indexname);
 	if (!OidIsValid(relid) || !OidIsValid(indexid))
 		return false;
 
@@ -270,7 +274,8 @@ load_role_facts(void)
 	facts->privileged = false;
 
 	nsp = get_namespace_oid("commerce", true);
-	tenant_roles_relid = OidIsValid(nsp) ? get_relname_relid("tenant_roles", nsp) : InvalidOid;
+	tenant_roles_relid = OidIsValid(nsp) ?
+		commerce_local_placement(get_relname_relid("tenant_roles", nsp)) : InvalidOid;
 
 	namestrcpy(&rolename, GetUserNameFromId(userid, false));
 	if (lookup_uuid_row("tenant_roles", "tenant_roles_pkey", 1, NAMEOID,

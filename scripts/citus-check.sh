@@ -112,6 +112,31 @@ step "citus version" coordinator "SELECT citus_version()"
 echo "        $STEP_OUT"
 step "CREATE EXTENSION pgcommerce (coordinator)" coordinator "CREATE EXTENSION pgcommerce CASCADE"
 
+# Distribution (docs/scaling.md, "Distributing the tables"). Citus creates
+# the extension on the workers too, so every extension table already exists
+# there (Citus expects that: it creates no shell table for a table owned by
+# an extension). But making a table a reference table converts every local
+# table that points at it by a foreign key into a "Citus local table", and
+# that conversion re-creates the table on the workers ("relation ... already
+# exists"). So the foreign keys between commerce tables are dropped on every
+# node first, the tables are distributed (platform tables as reference
+# tables, tenant tables by tenant_id, all colocated), their local copies
+# emptied, and the keys added again on the coordinator, which puts them on
+# the shards and on the workers' tables.
+step "save the foreign keys of commerce" coordinator "
+  CREATE TABLE public.commerce_distribute_fks AS
+  SELECT c.conrelid::regclass::text AS tbl, c.conname, pg_get_constraintdef(c.oid) AS def
+    FROM pg_constraint c
+   WHERE c.contype = 'f' AND c.connamespace = 'commerce'::regnamespace"
+step "drop them on the workers" coordinator "
+  SELECT run_command_on_workers(string_agg(format('ALTER TABLE %s DROP CONSTRAINT %I', tbl, conname), '; '))
+    FROM public.commerce_distribute_fks"
+step "drop them on the coordinator" coordinator "
+  DO \$\$ DECLARE r record; BEGIN
+    FOR r IN SELECT * FROM public.commerce_distribute_fks LOOP
+      EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', r.tbl, r.conname);
+    END LOOP; END \$\$"
+
 # Platform tables (no tenant_isolation policy) become reference tables,
 # tenant tables are distributed by tenant_id, colocated with orders.
 tables() {
@@ -126,12 +151,33 @@ tables() {
 for t in $(tables false); do
   step "reference table $t" coordinator "SELECT create_reference_table('$t')"
 done
-colocate=default
+colocate=none
 for t in $(tables true); do
   step "distribute $t by tenant_id" coordinator \
     "SELECT create_distributed_table('$t', 'tenant_id', colocate_with => '$colocate')"
   colocate=commerce.orders
 done
+step "empty the coordinator's local copies" coordinator "
+  SELECT count(truncate_local_data_after_distributing_table(logicalrelid))
+    FROM pg_dist_partition WHERE logicalrelid::text LIKE 'commerce.%'"
+step "add the foreign keys again" coordinator "
+  DO \$\$ DECLARE r record; BEGIN
+    FOR r IN SELECT * FROM public.commerce_distribute_fks ORDER BY tbl, conname LOOP
+      EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s', r.tbl, r.conname, r.def);
+    END LOOP; END \$\$; DROP TABLE public.commerce_distribute_fks"
+step "every commerce table is distributed" coordinator "
+  DO \$\$ BEGIN
+    IF EXISTS (SELECT 1 FROM pg_class c
+                WHERE c.relnamespace = 'commerce'::regnamespace AND c.relkind = 'r'
+                  AND NOT EXISTS (SELECT 1 FROM pg_dist_partition d WHERE d.logicalrelid = c.oid)) THEN
+      RAISE EXCEPTION 'not distributed: %', (SELECT string_agg(c.relname, ', ') FROM pg_class c
+        WHERE c.relnamespace = 'commerce'::regnamespace AND c.relkind = 'r'
+          AND NOT EXISTS (SELECT 1 FROM pg_dist_partition d WHERE d.logicalrelid = c.oid));
+    END IF;
+    IF (SELECT count(DISTINCT colocationid) FROM pg_dist_partition
+         WHERE partmethod = 'h' AND logicalrelid::text LIKE 'commerce.%') <> 1 THEN
+      RAISE EXCEPTION 'tenant tables are not all colocated';
+    END IF; END \$\$"
 
 # The SQL story through the coordinator (the first commands of a tenant).
 step "create_tenant" coordinator "SELECT commerce.create_tenant('citus-a', 'Citus A', 'EUR')"
