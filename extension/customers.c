@@ -174,11 +174,12 @@ static const CatalogAggregate customers = {
 	.check_rows = require_group,
 	.unique = customer_unique,
 	.nunique = lengthof(customer_unique),
-	.insert_sql = "INSERT INTO commerce.customers AS c"
+	/* RETURNING columns only, the JSON built outside: Citus (docs/scaling.md) */
+	.insert_sql = "WITH c AS (INSERT INTO commerce.customers"
 	" (tenant_id, id, email, group_id, first_name, last_name, phone, metadata)"
 	" VALUES ($1, $2, $3->>'email', ($3->>'group_id')::uuid, $3->>'first_name',"
 	" $3->>'last_name', $3->>'phone', COALESCE($3->'metadata', '{}'))"
-	" RETURNING " CUSTOMER_JSON,
+	" RETURNING *) SELECT " CUSTOMER_JSON " FROM c",
 	.lock_sql = CATALOG_LOCK_SQL("commerce.customers"),
 	.update_sql = "UPDATE commerce.customers AS c SET"
 	" email = CASE WHEN $3 ? 'email' THEN $3->>'email' ELSE c.email END,"

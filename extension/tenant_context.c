@@ -39,6 +39,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
@@ -288,9 +289,16 @@ load_role_facts(void)
 	{
 		gateway_role = get_role_oid("commerce_gateway", true);
 		admin_role = get_role_oid("commerce_admin", true);
+		/*
+		 * commerce_owner itself as the session user is how a Citus
+		 * coordinator's commands reach the workers (docs/scaling.md); it
+		 * owns the tables, so reading the forwarded context lends it
+		 * nothing. On a single node it cannot log in.
+		 */
 		facts->privileged =
 			(OidIsValid(gateway_role) && has_privs_of_role(userid, gateway_role)) ||
-			(OidIsValid(admin_role) && has_privs_of_role(userid, admin_role));
+			(OidIsValid(admin_role) && has_privs_of_role(userid, admin_role)) ||
+			userid == get_role_oid("commerce_owner", true);
 	}
 	facts->valid = true;
 	current_facts = facts;
@@ -568,11 +576,29 @@ commerce_current_subject_sql(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(subject));
 }
 
+/*
+ * Set a context GUC transaction-locally. On a Citus coordinator that
+ * forwards SET LOCAL (citus.propagate_set_commands = 'local',
+ * docs/scaling.md) the setting is made again as a SET LOCAL statement,
+ * which Citus replays on every worker connection of the transaction, so
+ * the row-level security policies on the shards see the same tenant. On a
+ * single node (no such setting) this is one set_config_option.
+ */
 static void
 set_local(const char *name, const char *value)
 {
+	const char *propagate = GetConfigOption("citus.propagate_set_commands", true, false);
+
 	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_LOCAL, true, 0, false);
+	if (propagate != NULL && strcmp(propagate, "local") == 0)
+	{
+		SPI_connect();
+		if (SPI_execute(psprintf("SET LOCAL %s = %s", name, quote_literal_cstr(value)),
+						false, 0) != SPI_OK_UTILITY)
+			elog(ERROR, "could not forward %s to the Citus workers", name);
+		SPI_finish();
+	}
 }
 
 /*
