@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * local_placement.c
- *	  Which local relation holds a commerce table's rows on this node.
+ *	  Which local relation holds a commerce table's rows on this node, and
+ *	  whether Citus is loaded.
  *
  *	  A few look-ups read a platform table directly with an index scan
  *	  (the tenant of a bound role, whether a tenant exists): the caller has
@@ -26,6 +27,7 @@
 #include "access/table.h"
 #include "catalog/pg_namespace.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
@@ -74,6 +76,17 @@ citus_single_shard(Oid relid)
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 	return n > 1 ? -1 : shardid;
+}
+
+/*
+ * Whether Citus is loaded in this server (its library defines its
+ * settings): the few statements Citus cannot run as a single node does
+ * take another form then (docs/scaling.md, "Routable command SQL").
+ */
+bool
+commerce_citus_loaded(void)
+{
+	return GetConfigOption("citus.propagate_set_commands", true, false) != NULL;
 }
 
 /*

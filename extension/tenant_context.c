@@ -587,7 +587,8 @@ commerce_current_subject_sql(PG_FUNCTION_ARGS)
 static void
 set_local(const char *name, const char *value)
 {
-	const char *propagate = GetConfigOption("citus.propagate_set_commands", true, false);
+	const char *propagate = commerce_citus_loaded() ?
+		GetConfigOption("citus.propagate_set_commands", true, false) : NULL;
 
 	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_LOCAL, true, 0, false);
