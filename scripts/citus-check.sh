@@ -76,6 +76,8 @@ max_connections = 200
 # local workers (docs/scaling.md); Citus refuses triggers on distributed
 # and reference tables without this.
 citus.enable_unsafe_triggers = on
+# set_context's settings reach the workers as SET LOCAL (docs/scaling.md).
+citus.propagate_set_commands = 'local'
 log_line_prefix = '%m [%p] %q%u@%d '
 CONF
   run_as_server_user "$pgbin/pg_ctl" -D "$base/$n/data" -l "$base/$n/postgresql.log" -w -t 60 start >/dev/null
@@ -179,14 +181,63 @@ step "every commerce table is distributed" coordinator "
       RAISE EXCEPTION 'tenant tables are not all colocated';
     END IF; END \$\$"
 
-# The SQL story through the coordinator (the first commands of a tenant).
+# The SQL story through the coordinator, as the gateway runs it: the
+# tenant context by set_context, one command per transaction. Citus
+# connects to the workers as the command's owner (commands are SECURITY
+# DEFINER), so commerce_owner must be able to log in on the workers
+# (pg_hba.conf: from the cluster's nodes only); the context reaches the
+# workers as SET LOCAL (citus.propagate_set_commands = 'local').
+step "commerce_owner may log in (Citus's connections)" coordinator "ALTER ROLE commerce_owner LOGIN"
 step "create_tenant" coordinator "SELECT commerce.create_tenant('citus-a', 'Citus A', 'EUR')"
 tenant=$(tail -n1 <<<"$STEP_OUT")
-ctx="SELECT commerce.set_context('$tenant', 'citus-check', 'staff');"
-step "create_product" coordinator "BEGIN; $ctx SELECT commerce.create_product('{\"title\": \"Tee\", \"status\": \"active\"}'); COMMIT;"
-step "create_customer" coordinator "BEGIN; $ctx SELECT commerce.create_customer('{\"email\": \"ann@example.com\"}'); COMMIT;"
-step "create_price_list" coordinator "BEGIN; $ctx SELECT commerce.create_price_list('{\"name\": \"Retail\", \"currency\": \"EUR\"}'); COMMIT;"
-step "create_category" coordinator "BEGIN; $ctx SELECT commerce.create_category('{\"name\": \"Shirts\"}'); COMMIT;"
+# cmd NAME SQL [FIELD [EXPECTED]] — one command in the tenant's context;
+# the answer's FIELD (or the whole answer) goes into STEP_OUT, and the step
+# fails when it is not EXPECTED.
+cmd() {
+  local name=$1 sql=$2 field=${3:-} expected=${4:-}
+  local expr="($sql)"
+  [ -z "$field" ] || expr="($sql)->>'$field'"
+  step "$name" coordinator "BEGIN; SELECT commerce.set_context('$tenant', 'citus-check', 'staff');
+SELECT $expr; COMMIT;"
+  STEP_OUT=$(grep -v -E '^(BEGIN|COMMIT)$' <<<"$STEP_OUT" | tail -n1)
+  if [ -n "$expected" ] && [ "$STEP_OUT" != "$expected" ] && ! grep -q ERROR <<<"$STEP_OUT"; then
+    nok=$((nok - 1)); nfailed=$((nfailed + 1))
+    printf 'FAILED  %s: expected %s, got %s\n' "$name" "$expected" "$STEP_OUT"
+  fi
+}
+cmd create_product "commerce.create_product('{\"title\": \"Tee\", \"status\": \"active\"}')" id
+product=$STEP_OUT
+cmd create_variant "commerce.create_variant('$product', '{\"sku\": \"TEE-1\", \"title\": \"Tee\"}')" id
+variant=$STEP_OUT
+cmd create_category "commerce.create_category('{\"name\": \"Shirts\"}')" id
+cmd create_customer_group "commerce.create_customer_group('{\"name\": \"VIP\"}')" id
+cmd create_price_list "commerce.create_price_list('{\"name\": \"Retail\", \"currency\": \"EUR\"}')" id
+list=$STEP_OUT
+cmd set_price "commerce.set_price('$list', '{\"variant_id\": \"$variant\", \"amount\": 1000}')" amount
+cmd set_inventory "commerce.set_inventory('$variant', '{\"on_hand\": 100}')" on_hand
+cmd create_customer "commerce.create_customer('{\"email\": \"ann@example.com\"}')" id
+customer=$STEP_OUT
+cmd create_order "commerce.create_order('{\"currency\": \"EUR\", \"customer_id\": \"$customer\"}')" id
+order=$STEP_OUT
+cmd add_order_line "commerce.add_order_line('$order', '{\"variant_id\": \"$variant\", \"quantity\": 2}')" total
+cmd place_order "commerce.place_order('$order')" number
+cmd checkout "commerce.checkout('{\"currency\": \"EUR\", \"lines\": [{\"variant_id\": \"$variant\", \"quantity\": 1}]}')" id
+checkout=$STEP_OUT
+cmd "get_order: the checkout is order number 2" "commerce.get_order('$checkout')" number 2
+cmd authorize_payment "commerce.authorize_payment('$checkout', '{\"provider\": \"manual\"}')" id
+payment=$STEP_OUT
+cmd capture_payment "commerce.capture_payment('$payment')" status captured
+cmd "list_orders: 2" "jsonb_array_length(commerce.list_orders()->'data')" "" 2
+cmd "list_products: 1" "jsonb_array_length(commerce.list_products()->'data')" "" 1
+cmd "get_inventory: 3 reserved" "commerce.get_inventory('$variant')" reserved 3
+cmd update_product "commerce.update_product('$product', '{\"title\": \"Tee 2\"}')" title
+cmd cancel_order "commerce.cancel_order('$order')" status cancelled
+cmd "get_inventory: 1 reserved after the cancel" "commerce.get_inventory('$variant')" reserved 1
+step "events published (publisher per node)" coordinator "
+  DO \$\$ BEGIN PERFORM pg_sleep(3);
+    IF (SELECT count(*) FROM commerce.outbox_published) = 0 THEN
+      RAISE EXCEPTION 'no event published';
+    END IF; END \$\$"
 
 echo "citus-check: $nok steps ok, $nfailed failed"
 [ "$nfailed" -eq 0 ]
