@@ -26,7 +26,7 @@
 #include "utils/timestamp.h"
 
 #include "command.h"
-#include "local_placement.h"
+#include "citus_compat.h"
 #include "order_store.h"
 #include "outbox.h"
 #include "promotions.h"

@@ -19,7 +19,7 @@
 
 #include "command.h"
 #include "errors.h"
-#include "local_placement.h"
+#include "citus_compat.h"
 
 static SPIPlanPtr commerce_prepare_options(SPIPlanPtr *slot, const char *sql, int nargs,
 										   const Oid *argtypes, int cursor_options);

@@ -39,7 +39,6 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
-#include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
@@ -57,7 +56,7 @@
 
 #include "command.h"
 #include "errors.h"
-#include "local_placement.h"
+#include "citus_compat.h"
 #include "storefront_context.h"
 #include "tenant_context.h"
 #include "uuid.h"
@@ -163,7 +162,7 @@ commerce_define_context_gucs(void)
  *		through index <indexname>, and return one of its columns. No
  *		permission check: used for facts current_tenant() needs about
  *		tables the caller may not read. On Citus the rows are in the
- *		node's placement of the reference table (local_placement.c).
+ *		node's placement of the reference table (citus_compat.c).
  */
 static bool
 lookup_uuid_row(const char *relname, const char *indexname,
@@ -576,30 +575,11 @@ commerce_current_subject_sql(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(subject));
 }
 
-/*
- * Set a context GUC transaction-locally. On a Citus coordinator that
- * forwards SET LOCAL (citus.propagate_set_commands = 'local',
- * docs/scaling.md) the setting is made again as a SET LOCAL statement,
- * which Citus replays on every worker connection of the transaction, so
- * the row-level security policies on the shards see the same tenant. On a
- * single node (no such setting) this is one set_config_option.
- */
+/* A context GUC, transaction-local; forwarded to Citus's workers */
 static void
 set_local(const char *name, const char *value)
 {
-	const char *propagate = commerce_citus_loaded() ?
-		GetConfigOption("citus.propagate_set_commands", true, false) : NULL;
-
-	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_LOCAL, true, 0, false);
-	if (propagate != NULL && strcmp(propagate, "local") == 0)
-	{
-		SPI_connect();
-		if (SPI_execute(psprintf("SET LOCAL %s = %s", name, quote_literal_cstr(value)),
-						false, 0) != SPI_OK_UTILITY)
-			elog(ERROR, "could not forward %s to the Citus workers", name);
-		SPI_finish();
-	}
+	commerce_set_local_forwarded(name, value);
 }
 
 /*

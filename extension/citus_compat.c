@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * local_placement.c
+ * citus_compat.c
  *	  Which local relation holds a commerce table's rows on this node, and
  *	  whether Citus is loaded.
  *
@@ -16,7 +16,7 @@
  *	  Citus) gives the shard id. A table Citus distributed with several
  *	  shards (a tenant table) has no single local placement: InvalidOid.
  *
- * extension/local_placement.c
+ * extension/citus_compat.c
  *
  *-------------------------------------------------------------------------
  */
@@ -25,13 +25,15 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "executor/spi.h"
 #include "catalog/pg_namespace.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/builtins.h"
 #include "utils/rel.h"
 
-#include "local_placement.h"
+#include "citus_compat.h"
 
 /* pg_dist_shard's columns used here (Citus's pg_dist_shard.h) */
 #define DIST_SHARD_LOGICALRELID 1
@@ -125,4 +127,29 @@ commerce_local_placement_index(Oid relid, Oid placement, const char *indexname)
 	shardid = citus_single_shard(relid);
 	snprintf(name, sizeof(name), "%s_" INT64_FORMAT, indexname, shardid);
 	return get_relname_relid(name, nsp);
+}
+
+/*
+ * Set a context GUC transaction-locally. On a Citus coordinator that
+ * forwards SET LOCAL (citus.propagate_set_commands = 'local',
+ * docs/scaling.md) the setting is made again as a SET LOCAL statement,
+ * which Citus replays on every worker connection of the transaction, so
+ * the row-level security policies on the shards see the same tenant. On a
+ * single node (no such setting) this is one set_config_option.
+ */
+void
+commerce_set_local_forwarded(const char *name, const char *value)
+{
+	const char *propagate = GetConfigOption("citus.propagate_set_commands", true, false);
+
+	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
+	if (propagate != NULL && strcmp(propagate, "local") == 0)
+	{
+		SPI_connect();
+		if (SPI_execute(psprintf("SET LOCAL %s = %s", name, quote_literal_cstr(value)),
+						false, 0) != SPI_OK_UTILITY)
+			elog(ERROR, "could not forward %s to the Citus workers", name);
+		SPI_finish();
+	}
 }
