@@ -2,11 +2,15 @@
 # scripts/citus-check.sh — pgcommerce on a throwaway Citus cluster: a
 # coordinator and two workers on this machine, the extension created on
 # the coordinator, every platform table made a reference table and every
-# tenant table distributed by tenant_id, then a short SQL story through the
-# coordinator. Prints one line per step (ok / FAILED with the error) and a
-# summary; exits non-zero when a step failed. docs/scaling.md records the
-# last run and what remains (the gateway checkout, the isolation suite and
-# the outbox tests against the cluster are not wired yet).
+# tenant table distributed by tenant_id (foreign keys dropped on every node
+# and added again after), then the SQL story through the coordinator
+# (catalog, prices, stock, orders, checkout, payments, cancel), the
+# outbox's events checked published exactly once in per-tenant order, and
+# the nodes' logs checked for background workers' errors. Prints one line
+# per step (ok / FAILED with the error) and a summary; exits non-zero when
+# a step failed. docs/scaling.md records the last run and what remains
+# (the gateway checkout and the isolation suite against the cluster are
+# not wired yet).
 #
 # It needs a PostgreSQL 15 installation that holds both Citus and this
 # checkout's pgcommerce, and never builds or fetches Citus itself:
