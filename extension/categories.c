@@ -97,11 +97,12 @@ static const CatalogAggregate categories = {
 	.sized = "metadata",
 	.max_bytes = 16384,
 	.check_rows = check_parent,
-	.insert_sql = "INSERT INTO commerce.categories AS k"
+	/* RETURNING columns only, the JSON built outside: Citus (docs/scaling.md) */
+	.insert_sql = "WITH k AS (INSERT INTO commerce.categories"
 	" (tenant_id, id, name, description, parent_id, position, metadata)"
 	" VALUES ($1, $2, $3->>'name', $3->>'description', ($3->>'parent_id')::uuid,"
 	" COALESCE(($3->>'position')::integer, 0), COALESCE($3->'metadata', '{}'))"
-	" RETURNING " CATEGORY_JSON,
+	" RETURNING *) SELECT " CATEGORY_JSON " FROM k",
 	.lock_sql = CATALOG_LOCK_SQL("commerce.categories"),
 	.update_sql = "UPDATE commerce.categories AS k SET"
 	" name = CASE WHEN $3 ? 'name' THEN $3->>'name' ELSE k.name END,"

@@ -54,9 +54,10 @@ static const CatalogAggregate customer_groups = {
 	.max_bytes = 16384,
 	.unique = group_unique,
 	.nunique = lengthof(group_unique),
-	.insert_sql = "INSERT INTO commerce.customer_groups AS g (tenant_id, id, name, description, metadata)"
+	/* RETURNING columns only, the JSON built outside: Citus (docs/scaling.md) */
+	.insert_sql = "WITH g AS (INSERT INTO commerce.customer_groups (tenant_id, id, name, description, metadata)"
 	" VALUES ($1, $2, $3->>'name', $3->>'description', COALESCE($3->'metadata', '{}'))"
-	" RETURNING " GROUP_JSON,
+	" RETURNING *) SELECT " GROUP_JSON " FROM g",
 	.lock_sql = CATALOG_LOCK_SQL("commerce.customer_groups"),
 	.update_sql = "UPDATE commerce.customer_groups AS g SET"
 	" name = CASE WHEN $3 ? 'name' THEN $3->>'name' ELSE g.name END,"

@@ -54,14 +54,15 @@ PG_FUNCTION_INFO_V1(commerce_remove_customer_address);
 	" 'phone', a.phone, 'is_default_shipping', a.is_default_shipping," \
 	" 'is_default_billing', a.is_default_billing," CATALOG_JSON_STAMPS("a") ")"
 
-#define CUSTOMER_JSON \
+#define CUSTOMER_JSON_WITH(addresses) \
 	"pg_catalog.jsonb_build_object('id', c.id::text, 'object', 'customer', 'email', c.email," \
 	" 'group_id', c.group_id::text, 'first_name', c.first_name, 'last_name', c.last_name," \
-	" 'phone', c.phone, 'metadata', c.metadata," \
-	" 'addresses', (SELECT COALESCE(pg_catalog.jsonb_agg(" ADDRESS_JSON " ORDER BY a.id), '[]'::jsonb)" \
-	"   FROM commerce.customer_addresses a" \
-	"   WHERE a.tenant_id OPERATOR(pg_catalog.=) c.tenant_id AND a.customer_id OPERATOR(pg_catalog.=) c.id)," \
+	" 'phone', c.phone, 'metadata', c.metadata, 'addresses', " addresses "," \
 	CATALOG_JSON_STAMPS("c") ")"
+#define CUSTOMER_JSON CUSTOMER_JSON_WITH( \
+	"(SELECT COALESCE(pg_catalog.jsonb_agg(" ADDRESS_JSON " ORDER BY a.id), '[]'::jsonb)" \
+	"   FROM commerce.customer_addresses a" \
+	"   WHERE a.tenant_id OPERATOR(pg_catalog.=) c.tenant_id AND a.customer_id OPERATOR(pg_catalog.=) c.id)")
 
 static const CommerceField customer_fields[] = {
 	{"email", CF_TEXT, true, 254},
@@ -174,11 +175,12 @@ static const CatalogAggregate customers = {
 	.check_rows = require_group,
 	.unique = customer_unique,
 	.nunique = lengthof(customer_unique),
-	.insert_sql = "INSERT INTO commerce.customers AS c"
+	/* RETURNING columns only, the JSON built outside: Citus (docs/scaling.md) */
+	.insert_sql = "WITH c AS (INSERT INTO commerce.customers"
 	" (tenant_id, id, email, group_id, first_name, last_name, phone, metadata)"
 	" VALUES ($1, $2, $3->>'email', ($3->>'group_id')::uuid, $3->>'first_name',"
 	" $3->>'last_name', $3->>'phone', COALESCE($3->'metadata', '{}'))"
-	" RETURNING " CUSTOMER_JSON,
+	" RETURNING *) SELECT " CUSTOMER_JSON_WITH("'[]'::jsonb") " FROM c",	/* no address yet */
 	.lock_sql = CATALOG_LOCK_SQL("commerce.customers"),
 	.update_sql = "UPDATE commerce.customers AS c SET"
 	" email = CASE WHEN $3 ? 'email' THEN $3->>'email' ELSE c.email END,"

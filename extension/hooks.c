@@ -25,8 +25,10 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "storage/latch.h"
@@ -129,6 +131,28 @@ column_text(HeapTuple tuple, TupleDesc desc, int col)
 	return value ? MemoryContextStrdup(hooks_context, value) : NULL;
 }
 
+/*
+ * Whether role is a superuser or bypasses row-level security: read from
+ * the syscache, not by joining pg_roles in the load statement (on Citus,
+ * where commerce.hooks is a reference table, the join is planned by
+ * reading pg_authid, which commerce_owner may not read).
+ */
+static bool
+run_as_too_strong(Oid role)
+{
+	HeapTuple	tuple = SearchSysCache1(AUTHOID, ObjectIdGetDatum(role));
+	bool		strong = false;
+
+	if (HeapTupleIsValid(tuple))
+	{
+		Form_pg_authid authid = (Form_pg_authid) GETSTRUCT(tuple);
+
+		strong = authid->rolsuper || authid->rolbypassrls;
+		ReleaseSysCache(tuple);
+	}
+	return strong;
+}
+
 static void
 load_entry(HookEntry *h, HeapTuple tuple, TupleDesc desc)
 {
@@ -151,6 +175,9 @@ load_entry(HookEntry *h, HeapTuple tuple, TupleDesc desc)
 	h->role = isnull ? InvalidOid : DatumGetObjectId(role);
 	h->timeout_ms = DatumGetInt32(SPI_getbinval(tuple, desc, 7, &isnull));
 	h->problem = column_text(tuple, desc, 8);
+	if (h->problem == NULL && run_as_too_strong(h->role))
+		h->problem = MemoryContextStrdup(hooks_context,
+										 "run_as is a superuser or has BYPASSRLS");
 }
 
 /* Read commerce.hooks (every tenant's) into the backend's memory. */
@@ -183,19 +210,19 @@ load_hooks(void)
 	}
 
 	commerce_prepare(&load_plan,
-					 "SELECT h.point, h.tenant, h.plugin, h.name, p.oid, r.oid, h.timeout_ms,"
+					 "SELECT h.point, h.tenant, h.plugin, h.name, p.oid,"
+					 "       pg_catalog.to_regrole(pg_catalog.quote_ident(h.run_as)), h.timeout_ms,"
 					 "       CASE WHEN p.oid IS NULL THEN 'handler ' || h.handler::pg_catalog.oid || ' does not exist'"
-					 "            WHEN r.oid IS NULL THEN 'role ' || h.run_as || ' does not exist'"
+					 "            WHEN pg_catalog.to_regrole(pg_catalog.quote_ident(h.run_as)) IS NULL"
+					 "              THEN 'role ' || h.run_as || ' does not exist'"
 					 "            WHEN p.prosecdef THEN 'handler is SECURITY DEFINER'"
 					 "            WHEN p.prorettype OPERATOR(pg_catalog.<>) 'pg_catalog.jsonb'::pg_catalog.regtype"
 					 "              OR p.pronargs OPERATOR(pg_catalog.<>) 1 OR p.proretset"
 					 "              THEN 'handler is not (jsonb) RETURNS jsonb'"
-					 "            WHEN r.rolsuper OR r.rolbypassrls THEN 'run_as is a superuser or has BYPASSRLS'"
 					 "       END"
 					 "  FROM commerce.hooks h"
 					 "  LEFT JOIN pg_catalog.pg_proc p"
 					 "         ON p.oid OPERATOR(pg_catalog.=) h.handler::pg_catalog.oid"
-					 "  LEFT JOIN pg_catalog.pg_roles r ON r.rolname OPERATOR(pg_catalog.=) h.run_as"
 					 " ORDER BY h.priority, h.name, h.id",
 					 0, NULL);
 	commerce_execute(load_plan, NULL, NULL, true, 0);

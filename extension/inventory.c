@@ -86,16 +86,17 @@ static SPIPlanPtr plan_lock_level = NULL;
 static SPIPlanPtr plan_insert_level = NULL;
 static SPIPlanPtr plan_update_on_hand = NULL;
 
+/* RETURNING columns only, the JSON built outside: Citus (docs/scaling.md) */
 static const char *const move_sql[3] = {
-	"UPDATE commerce.inventory_levels SET reserved = reserved + $4,"
+	"WITH l AS (UPDATE commerce.inventory_levels SET reserved = reserved + $4,"
 	" version = version + 1, updated_at = pg_catalog.now()" LEVEL_KEY
-	" AND on_hand - reserved OPERATOR(pg_catalog.>=) $4 RETURNING " LEVEL_JSON,
-	"UPDATE commerce.inventory_levels SET reserved = reserved - $4,"
+	" AND on_hand - reserved OPERATOR(pg_catalog.>=) $4 RETURNING *) SELECT " LEVEL_JSON " FROM l",
+	"WITH l AS (UPDATE commerce.inventory_levels SET reserved = reserved - $4,"
 	" version = version + 1, updated_at = pg_catalog.now()" LEVEL_KEY
-	" AND reserved OPERATOR(pg_catalog.>=) $4 RETURNING " LEVEL_JSON,
-	"UPDATE commerce.inventory_levels SET on_hand = on_hand - $4, reserved = reserved - $4,"
+	" AND reserved OPERATOR(pg_catalog.>=) $4 RETURNING *) SELECT " LEVEL_JSON " FROM l",
+	"WITH l AS (UPDATE commerce.inventory_levels SET on_hand = on_hand - $4, reserved = reserved - $4,"
 	" version = version + 1, updated_at = pg_catalog.now()" LEVEL_KEY
-	" AND reserved OPERATOR(pg_catalog.>=) $4 RETURNING " LEVEL_JSON,
+	" AND reserved OPERATOR(pg_catalog.>=) $4 RETURNING *) SELECT " LEVEL_JSON " FROM l",
 };
 
 static Jsonb *move_stock(const pg_uuid_t *tenant, const pg_uuid_t *variant,
@@ -446,17 +447,18 @@ write_on_hand(const pg_uuid_t *tenant, const pg_uuid_t *variant,
 	if (exists)
 	{
 		commerce_prepare(&plan_update_on_hand,
-						 "UPDATE commerce.inventory_levels SET on_hand = $4,"
+						 "WITH l AS (UPDATE commerce.inventory_levels SET on_hand = $4,"
 						 " version = version + 1, updated_at = pg_catalog.now()" LEVEL_KEY
-						 " RETURNING " LEVEL_JSON,
+						 " RETURNING *) SELECT " LEVEL_JSON " FROM l",
 						 4, (Oid[]) {UUIDOID, UUIDOID, TEXTOID, INT8OID});
 		commerce_execute(plan_update_on_hand, values, NULL, false, 0);
 	}
 	else
 	{
 		commerce_prepare(&plan_insert_level,
-						 "INSERT INTO commerce.inventory_levels (tenant_id, variant_id, location, on_hand)"
-						 " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING " LEVEL_JSON,
+						 "WITH l AS (INSERT INTO commerce.inventory_levels (tenant_id, variant_id, location, on_hand)"
+						 " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING *)"
+						 " SELECT " LEVEL_JSON " FROM l",
 						 4, (Oid[]) {UUIDOID, UUIDOID, TEXTOID, INT8OID});
 		if (commerce_execute(plan_insert_level, values, NULL, false, 0) == 0)
 			ereport(ERROR,

@@ -26,6 +26,7 @@
 #include "utils/timestamp.h"
 
 #include "command.h"
+#include "citus_compat.h"
 #include "order_store.h"
 #include "outbox.h"
 #include "promotions.h"
@@ -321,7 +322,15 @@ order_insert(Order *order)
 			elog(ERROR, "order counter returned no number");
 		order->has_number = true;
 	}
-	if (order->nlines > 0)
+	/*
+	 * Citus runs an INSERT ... SELECT from arrays through the coordinator
+	 * and COPY, which row-level security refuses on the shards: there, one
+	 * routable INSERT per line (docs/scaling.md).
+	 */
+	if (order->nlines > 0 && commerce_citus_loaded())
+		for (int i = 0; i < order->nlines; i++)
+			order_line_insert(order, &order->lines[i], placed);
+	else if (order->nlines > 0)
 		insert_lines(order, placed);
 	if (placed && order->ndiscounts > 0)
 		promotion_store_discounts(order);

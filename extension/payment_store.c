@@ -229,12 +229,13 @@ payment_insert(const pg_uuid_t *tenant, const PaymentAttempt *attempt)
 	char		nulls[10];
 
 	commerce_prepare(&plan_insert_payment,
-					 "INSERT INTO commerce.payments AS p"
+					 /* RETURNING columns only, the JSON built outside (Citus) */
+					 "WITH p AS (INSERT INTO commerce.payments"
 					 " (tenant_id, id, order_id, customer_id, provider, provider_reference,"
 					 "  status, currency, amount, amount_authorized, decline_code)"
 					 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
 					 "  CASE WHEN $7 OPERATOR(pg_catalog.=) 'declined' THEN 0 ELSE $9 END, $10)"
-					 " RETURNING " PAYMENT_JSON,
+					 " RETURNING *) SELECT " PAYMENT_JSON " FROM p",
 					 10, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, UUIDOID, TEXTOID, TEXTOID,
 						 TEXTOID, TEXTOID, INT8OID, TEXTOID});
 	memset(nulls, ' ', sizeof(nulls));
@@ -261,11 +262,12 @@ payment_record_attempt(const pg_uuid_t *tenant, const PaymentAttempt *attempt)
 	char		nulls[14];
 
 	commerce_prepare(&plan_insert_transaction,
-					 "INSERT INTO commerce.payment_transactions AS t"
+					 "WITH t AS (INSERT INTO commerce.payment_transactions"
 					 " (tenant_id, id, payment_id, order_id, customer_id, kind, status, amount,"
 					 "  currency, provider, provider_reference, decline_code, reason, provider_response)"
 					 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
-					 " RETURNING pg_catalog.jsonb_build_object('transaction', " TRANSACTION_JSON ")",
+					 " RETURNING *) SELECT pg_catalog.jsonb_build_object('transaction', " TRANSACTION_JSON ")"
+					 " FROM t",
 					 14, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, UUIDOID, UUIDOID, TEXTOID,
 						 TEXTOID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
 					 JSONBOID});
@@ -301,12 +303,12 @@ payment_update_amounts(const pg_uuid_t *tenant, const LockedPayment *payment,
 	Datum		values[7];
 
 	commerce_prepare(&plan_update_payment,
-					 "UPDATE commerce.payments p SET amount_captured = $3, amount_voided = $4,"
+					 "WITH p AS (UPDATE commerce.payments p SET amount_captured = $3, amount_voided = $4,"
 					 " amount_refunded = $5, status = $6, version = p.version + 1,"
 					 " updated_at = pg_catalog.now()"
 					 " WHERE p.tenant_id OPERATOR(pg_catalog.=) $1"
 					 " AND p.id OPERATOR(pg_catalog.=) $2"
-					 " RETURNING " PAYMENT_JSON " OPERATOR(pg_catalog.||) $7",
+					 " RETURNING p.*) SELECT " PAYMENT_JSON " OPERATOR(pg_catalog.||) $7 FROM p",
 					 7, (Oid[]) {UUIDOID, UUIDOID, INT8OID, INT8OID, INT8OID, TEXTOID, JSONBOID});
 	values[0] = UUIDPGetDatum(tenant);
 	values[1] = UUIDPGetDatum(&payment->id);

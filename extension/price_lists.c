@@ -203,9 +203,10 @@ commerce_create_price_list(PG_FUNCTION_ARGS)
 
 	commerce_uuid_v7(&id);
 	commerce_prepare(&plan_insert,
-					 "INSERT INTO commerce.price_lists (tenant_id, id, name, description, currency,"
+					 "WITH l AS (INSERT INTO commerce.price_lists (tenant_id, id, name, description, currency,"
 					 " customer_group_id, valid_from, valid_until, priority, status)"
-					 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING " PRICE_LIST_JSON,
+					 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *)"
+					 " SELECT " PRICE_LIST_JSON " FROM l",
 					 F_COUNT + 2, price_list_types);
 	created = write_price_list(plan_insert, &cmd.tenant, &id, &list);
 

@@ -14,11 +14,13 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
+#include "utils/timestamp.h"
 #include "utils/uuid.h"
 
 #include "catalog.h"
@@ -139,7 +141,7 @@ commerce_set_price(PG_FUNCTION_ARGS)
 	};
 	CommerceValue values[F_COUNT];
 	CommerceCommand cmd;
-	Datum		row[6];
+	Datum		row[7];
 	Jsonb	   *data;
 	Jsonb	   *price;
 	pg_uuid_t  *list;
@@ -186,18 +188,19 @@ commerce_set_price(PG_FUNCTION_ARGS)
 					 "  VALUES ($1, $2, $3, $4, $5, $6)"
 					 "  ON CONFLICT (tenant_id, price_list_id, variant_id, min_quantity)"
 					 "  DO UPDATE SET amount = EXCLUDED.amount, version = p.version + 1,"
-					 "    updated_at = pg_catalog.now()"
+					 "    updated_at = $7"	/* now(): Citus wants no function here */
 					 "  RETURNING p.*)"
 					 " SELECT " PRICE_JSON " FROM p JOIN commerce.price_lists l"
 					 "  ON l.tenant_id OPERATOR(pg_catalog.=) p.tenant_id"
 					 " AND l.id OPERATOR(pg_catalog.=) p.price_list_id",
-					 6, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, UUIDOID, INT4OID, INT8OID});
+					 7, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, UUIDOID, INT4OID, INT8OID, TIMESTAMPTZOID});
 	row[0] = UUIDPGetDatum(&cmd.tenant);
 	row[1] = UUIDPGetDatum(&id);
 	row[2] = UUIDPGetDatum(list);
 	row[3] = values[F_VARIANT].value;
 	row[4] = Int32GetDatum(min_quantity);
 	row[5] = values[F_AMOUNT].value;
+	row[6] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 	commerce_execute(plan_upsert, row, NULL, false, 0);
 	price = commerce_result_jsonb(1);
 

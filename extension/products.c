@@ -43,16 +43,17 @@ PG_FUNCTION_INFO_V1(commerce_list_products);
 #define OPTION_TEXT_MAX 100
 #define HANDLE_MAX 200
 
-#define PRODUCT_JSON \
+#define PRODUCT_JSON_WITH(variants) \
 	"pg_catalog.jsonb_build_object('id', p.id::text, 'object', 'product', 'title', p.title," \
 	" 'handle', p.handle, 'description', p.description, 'status', p.status," \
 	" 'category_id', p.category_id::text, 'tax_category', p.tax_category," \
-	" 'attributes', p.attributes, 'options', p.options," \
-	" 'variants', (SELECT COALESCE(pg_catalog.jsonb_agg(" VARIANT_JSON " ORDER BY v.position, v.id), '[]'::jsonb)" \
-	"   FROM commerce.variants v" \
-	"   WHERE v.tenant_id OPERATOR(pg_catalog.=) p.tenant_id AND v.product_id OPERATOR(pg_catalog.=) p.id)," \
+	" 'attributes', p.attributes, 'options', p.options, 'variants', " variants "," \
 	" 'version', p.version, 'created_at', " COMMERCE_SQL_TIMESTAMP("p.created_at") "," \
 	" 'updated_at', " COMMERCE_SQL_TIMESTAMP("p.updated_at") ", 'archived_at', " COMMERCE_SQL_TIMESTAMP("p.archived_at") ")"
+#define PRODUCT_JSON PRODUCT_JSON_WITH( \
+	"(SELECT COALESCE(pg_catalog.jsonb_agg(" VARIANT_JSON " ORDER BY v.position, v.id), '[]'::jsonb)" \
+	"   FROM commerce.variants v" \
+	"   WHERE v.tenant_id OPERATOR(pg_catalog.=) p.tenant_id AND v.product_id OPERATOR(pg_catalog.=) p.id)")
 
 static const CommerceField product_fields[] = {
 	{"title", CF_TEXT, true, 500},
@@ -312,12 +313,13 @@ commerce_create_product(PG_FUNCTION_ARGS)
 		PointerGetDatum(derive_handle(&cmd.tenant, &id,
 									  text_to_cstring(DatumGetTextPP(values[PRODUCT_TITLE].value))));
 	commerce_prepare(&plan_insert,
-					 "INSERT INTO commerce.products AS p (tenant_id, id, title, handle, description,"
+					 /* a new product has no variant; RETURNING columns only (Citus) */
+					 "WITH p AS (INSERT INTO commerce.products (tenant_id, id, title, handle, description,"
 					 " status, category_id, tax_category, attributes, options)"
 					 " VALUES ($1, $2, $3->>'title', $4, $3->>'description',"
 					 " COALESCE($3->>'status', 'draft'), ($3->>'category_id')::uuid, $3->>'tax_category',"
 					 " COALESCE($3->'attributes', '{}'), COALESCE($3->'options', '[]'))"
-					 " RETURNING " PRODUCT_JSON,
+					 " RETURNING *) SELECT " PRODUCT_JSON_WITH("'[]'::jsonb") " FROM p",
 					 4, (Oid[]) {UUIDOID, UUIDOID, JSONBOID, TEXTOID});
 	commerce_execute_unique(plan_insert, args, NULL, product_unique, lengthof(product_unique));
 	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "product.created", "product", &id));

@@ -19,6 +19,7 @@
 
 #include "command.h"
 #include "errors.h"
+#include "citus_compat.h"
 
 static SPIPlanPtr commerce_prepare_options(SPIPlanPtr *slot, const char *sql, int nargs,
 										   const Oid *argtypes, int cursor_options);
@@ -29,10 +30,18 @@ commerce_prepare(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *argtyp
 	return commerce_prepare_options(slot, sql, nargs, argtypes, 0);
 }
 
+/*
+ * A plan kept generic from the first call (no custom plans to compare
+ * with). Not under Citus (docs/scaling.md): its router planner needs the
+ * parameters' values to find the tenant's shard of a statement with joins
+ * or subqueries ("could not create distributed plan"), and it steers the
+ * plan cache to custom plans itself.
+ */
 SPIPlanPtr
 commerce_prepare_generic(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *argtypes)
 {
-	return commerce_prepare_options(slot, sql, nargs, argtypes, CURSOR_OPT_GENERIC_PLAN);
+	return commerce_prepare_options(slot, sql, nargs, argtypes,
+									commerce_citus_loaded() ? 0 : CURSOR_OPT_GENERIC_PLAN);
 }
 
 static SPIPlanPtr

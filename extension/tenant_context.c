@@ -56,6 +56,7 @@
 
 #include "command.h"
 #include "errors.h"
+#include "citus_compat.h"
 #include "storefront_context.h"
 #include "tenant_context.h"
 #include "uuid.h"
@@ -160,7 +161,8 @@ commerce_define_context_gucs(void)
  *		Find the row of commerce.<relname> whose key column equals key,
  *		through index <indexname>, and return one of its columns. No
  *		permission check: used for facts current_tenant() needs about
- *		tables the caller may not read.
+ *		tables the caller may not read. On Citus the rows are in the
+ *		node's placement of the reference table (citus_compat.c).
  */
 static bool
 lookup_uuid_row(const char *relname, const char *indexname,
@@ -168,6 +170,7 @@ lookup_uuid_row(const char *relname, const char *indexname,
 				AttrNumber resultattno, Datum *result)
 {
 	Oid			nsp = get_namespace_oid("commerce", true);
+	Oid			table;
 	Oid			relid;
 	Oid			indexid;
 	Relation	rel;
@@ -178,8 +181,9 @@ lookup_uuid_row(const char *relname, const char *indexname,
 
 	if (!OidIsValid(nsp))
 		return false;
-	relid = get_relname_relid(relname, nsp);
-	indexid = get_relname_relid(indexname, nsp);
+	table = get_relname_relid(relname, nsp);
+	relid = commerce_local_placement(table);
+	indexid = commerce_local_placement_index(table, relid, indexname);
 	if (!OidIsValid(relid) || !OidIsValid(indexid))
 		return false;
 
@@ -270,7 +274,8 @@ load_role_facts(void)
 	facts->privileged = false;
 
 	nsp = get_namespace_oid("commerce", true);
-	tenant_roles_relid = OidIsValid(nsp) ? get_relname_relid("tenant_roles", nsp) : InvalidOid;
+	tenant_roles_relid = OidIsValid(nsp) ?
+		commerce_local_placement(get_relname_relid("tenant_roles", nsp)) : InvalidOid;
 
 	namestrcpy(&rolename, GetUserNameFromId(userid, false));
 	if (lookup_uuid_row("tenant_roles", "tenant_roles_pkey", 1, NAMEOID,
@@ -283,9 +288,16 @@ load_role_facts(void)
 	{
 		gateway_role = get_role_oid("commerce_gateway", true);
 		admin_role = get_role_oid("commerce_admin", true);
+		/*
+		 * commerce_owner itself as the session user is how a Citus
+		 * coordinator's commands reach the workers (docs/scaling.md); it
+		 * owns the tables, so reading the forwarded context lends it
+		 * nothing. On a single node it cannot log in.
+		 */
 		facts->privileged =
 			(OidIsValid(gateway_role) && has_privs_of_role(userid, gateway_role)) ||
-			(OidIsValid(admin_role) && has_privs_of_role(userid, admin_role));
+			(OidIsValid(admin_role) && has_privs_of_role(userid, admin_role)) ||
+			userid == get_role_oid("commerce_owner", true);
 	}
 	facts->valid = true;
 	current_facts = facts;
@@ -563,11 +575,11 @@ commerce_current_subject_sql(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(subject));
 }
 
+/* A context GUC, transaction-local; forwarded to Citus's workers */
 static void
 set_local(const char *name, const char *value)
 {
-	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_LOCAL, true, 0, false);
+	commerce_set_local_forwarded(name, value);
 }
 
 /*

@@ -182,12 +182,13 @@ commerce_create_variant(PG_FUNCTION_ARGS)
 
 	commerce_uuid_v7(&id);
 	commerce_prepare(&plan_insert,
-					 "INSERT INTO commerce.variants AS v (tenant_id, id, product_id, sku, title,"
+					 /* RETURNING columns only, the JSON built outside (Citus) */
+					 "WITH v AS (INSERT INTO commerce.variants (tenant_id, id, product_id, sku, title,"
 					 " option_values, attributes, position, weight_grams)"
 					 " VALUES ($1, $2, $3, $4->>'sku', $4->>'title', COALESCE($4->'option_values', '{}'),"
 					 " COALESCE($4->'attributes', '{}'), COALESCE(($4->>'position')::integer, 0),"
 					 " ($4->>'weight_grams')::integer)"
-					 " RETURNING " VARIANT_JSON,
+					 " RETURNING *) SELECT " VARIANT_JSON " FROM v",
 					 4, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, JSONBOID});
 	args[0] = UUIDPGetDatum(&cmd.tenant);
 	args[1] = UUIDPGetDatum(&id);

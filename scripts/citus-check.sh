@@ -2,11 +2,15 @@
 # scripts/citus-check.sh — pgcommerce on a throwaway Citus cluster: a
 # coordinator and two workers on this machine, the extension created on
 # the coordinator, every platform table made a reference table and every
-# tenant table distributed by tenant_id, then a short SQL story through the
-# coordinator. Prints one line per step (ok / FAILED with the error) and a
-# summary; exits non-zero when a step failed. docs/scaling.md records the
-# last run and what remains (the gateway checkout, the isolation suite and
-# the outbox tests against the cluster are not wired yet).
+# tenant table distributed by tenant_id (foreign keys dropped on every node
+# and added again after), then the SQL story through the coordinator
+# (catalog, prices, stock, orders, checkout, payments, cancel), the
+# outbox's events checked published exactly once in per-tenant order, and
+# the nodes' logs checked for background workers' errors. Prints one line
+# per step (ok / FAILED with the error) and a summary; exits non-zero when
+# a step failed. docs/scaling.md records the last run and what remains
+# (the gateway checkout and the isolation suite against the cluster are
+# not wired yet).
 #
 # It needs a PostgreSQL 15 installation that holds both Citus and this
 # checkout's pgcommerce, and never builds or fetches Citus itself:
@@ -76,6 +80,8 @@ max_connections = 200
 # local workers (docs/scaling.md); Citus refuses triggers on distributed
 # and reference tables without this.
 citus.enable_unsafe_triggers = on
+# set_context's settings reach the workers as SET LOCAL (docs/scaling.md).
+citus.propagate_set_commands = 'local'
 log_line_prefix = '%m [%p] %q%u@%d '
 CONF
   run_as_server_user "$pgbin/pg_ctl" -D "$base/$n/data" -l "$base/$n/postgresql.log" -w -t 60 start >/dev/null
@@ -112,6 +118,31 @@ step "citus version" coordinator "SELECT citus_version()"
 echo "        $STEP_OUT"
 step "CREATE EXTENSION pgcommerce (coordinator)" coordinator "CREATE EXTENSION pgcommerce CASCADE"
 
+# Distribution (docs/scaling.md, "Distributing the tables"). Citus creates
+# the extension on the workers too, so every extension table already exists
+# there (Citus expects that: it creates no shell table for a table owned by
+# an extension). But making a table a reference table converts every local
+# table that points at it by a foreign key into a "Citus local table", and
+# that conversion re-creates the table on the workers ("relation ... already
+# exists"). So the foreign keys between commerce tables are dropped on every
+# node first, the tables are distributed (platform tables as reference
+# tables, tenant tables by tenant_id, all colocated), and the keys added
+# again on the coordinator, which puts them on
+# the shards and on the workers' tables.
+step "save the foreign keys of commerce" coordinator "
+  CREATE TABLE public.commerce_distribute_fks AS
+  SELECT c.conrelid::regclass::text AS tbl, c.conname, pg_get_constraintdef(c.oid) AS def
+    FROM pg_constraint c
+   WHERE c.contype = 'f' AND c.connamespace = 'commerce'::regnamespace"
+step "drop them on the workers" coordinator "
+  SELECT run_command_on_workers(string_agg(format('ALTER TABLE %s DROP CONSTRAINT %I', tbl, conname), '; '))
+    FROM public.commerce_distribute_fks"
+step "drop them on the coordinator" coordinator "
+  DO \$\$ DECLARE r record; BEGIN
+    FOR r IN SELECT * FROM public.commerce_distribute_fks LOOP
+      EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', r.tbl, r.conname);
+    END LOOP; END \$\$"
+
 # Platform tables (no tenant_isolation policy) become reference tables,
 # tenant tables are distributed by tenant_id, colocated with orders.
 tables() {
@@ -126,21 +157,111 @@ tables() {
 for t in $(tables false); do
   step "reference table $t" coordinator "SELECT create_reference_table('$t')"
 done
-colocate=default
+colocate=none
 for t in $(tables true); do
   step "distribute $t by tenant_id" coordinator \
     "SELECT create_distributed_table('$t', 'tenant_id', colocate_with => '$colocate')"
   colocate=commerce.orders
 done
+step "add the foreign keys again" coordinator "
+  DO \$\$ DECLARE r record; BEGIN
+    FOR r IN SELECT * FROM public.commerce_distribute_fks ORDER BY tbl, conname LOOP
+      EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s', r.tbl, r.conname, r.def);
+    END LOOP; END \$\$; DROP TABLE public.commerce_distribute_fks"
+step "every commerce table is distributed" coordinator "
+  DO \$\$ BEGIN
+    IF EXISTS (SELECT 1 FROM pg_class c
+                WHERE c.relnamespace = 'commerce'::regnamespace AND c.relkind = 'r'
+                  AND NOT EXISTS (SELECT 1 FROM pg_dist_partition d WHERE d.logicalrelid = c.oid)) THEN
+      RAISE EXCEPTION 'not distributed: %', (SELECT string_agg(c.relname, ', ') FROM pg_class c
+        WHERE c.relnamespace = 'commerce'::regnamespace AND c.relkind = 'r'
+          AND NOT EXISTS (SELECT 1 FROM pg_dist_partition d WHERE d.logicalrelid = c.oid));
+    END IF;
+    IF (SELECT count(DISTINCT colocationid) FROM pg_dist_partition
+         WHERE partmethod = 'h' AND logicalrelid::text LIKE 'commerce.%') <> 1 THEN
+      RAISE EXCEPTION 'tenant tables are not all colocated';
+    END IF; END \$\$"
 
-# The SQL story through the coordinator (the first commands of a tenant).
+# The SQL story through the coordinator, as the gateway runs it: the
+# tenant context by set_context, one command per transaction. Citus
+# connects to the workers as the command's owner (commands are SECURITY
+# DEFINER), so commerce_owner must be able to log in on the workers
+# (pg_hba.conf: from the cluster's nodes only); the context reaches the
+# workers as SET LOCAL (citus.propagate_set_commands = 'local').
+step "commerce_owner may log in (Citus's connections)" coordinator "ALTER ROLE commerce_owner LOGIN"
 step "create_tenant" coordinator "SELECT commerce.create_tenant('citus-a', 'Citus A', 'EUR')"
 tenant=$(tail -n1 <<<"$STEP_OUT")
-ctx="SELECT commerce.set_context('$tenant', 'citus-check', 'staff');"
-step "create_product" coordinator "BEGIN; $ctx SELECT commerce.create_product('{\"title\": \"Tee\", \"status\": \"active\"}'); COMMIT;"
-step "create_customer" coordinator "BEGIN; $ctx SELECT commerce.create_customer('{\"email\": \"ann@example.com\"}'); COMMIT;"
-step "create_price_list" coordinator "BEGIN; $ctx SELECT commerce.create_price_list('{\"name\": \"Retail\", \"currency\": \"EUR\"}'); COMMIT;"
-step "create_category" coordinator "BEGIN; $ctx SELECT commerce.create_category('{\"name\": \"Shirts\"}'); COMMIT;"
+# cmd NAME SQL [FIELD [EXPECTED]] — one command in the tenant's context;
+# the answer's FIELD (or the whole answer) goes into STEP_OUT, and the step
+# fails when it is not EXPECTED.
+cmd() {
+  local name=$1 sql=$2 field=${3:-} expected=${4:-}
+  local expr="($sql)"
+  [ -z "$field" ] || expr="($sql)->>'$field'"
+  step "$name" coordinator "BEGIN; SELECT commerce.set_context('$tenant', 'citus-check', 'staff');
+SELECT $expr; COMMIT;"
+  STEP_OUT=$(grep -v -E '^(BEGIN|COMMIT)$' <<<"$STEP_OUT" | tail -n1)
+  if [ -n "$expected" ] && [ "$STEP_OUT" != "$expected" ] && ! grep -q ERROR <<<"$STEP_OUT"; then
+    nok=$((nok - 1)); nfailed=$((nfailed + 1))
+    printf 'FAILED  %s: expected %s, got %s\n' "$name" "$expected" "$STEP_OUT"
+  fi
+}
+cmd create_product "commerce.create_product('{\"title\": \"Tee\", \"status\": \"active\"}')" id
+product=$STEP_OUT
+cmd create_variant "commerce.create_variant('$product', '{\"sku\": \"TEE-1\", \"title\": \"Tee\"}')" id
+variant=$STEP_OUT
+cmd create_category "commerce.create_category('{\"name\": \"Shirts\"}')" id
+cmd create_customer_group "commerce.create_customer_group('{\"name\": \"VIP\"}')" id
+cmd create_price_list "commerce.create_price_list('{\"name\": \"Retail\", \"currency\": \"EUR\"}')" id
+list=$STEP_OUT
+cmd set_price "commerce.set_price('$list', '{\"variant_id\": \"$variant\", \"amount\": 1000}')" amount
+cmd set_inventory "commerce.set_inventory('$variant', '{\"on_hand\": 100}')" on_hand
+cmd create_customer "commerce.create_customer('{\"email\": \"ann@example.com\"}')" id
+customer=$STEP_OUT
+cmd create_order "commerce.create_order('{\"currency\": \"EUR\", \"customer_id\": \"$customer\"}')" id
+order=$STEP_OUT
+cmd add_order_line "commerce.add_order_line('$order', '{\"variant_id\": \"$variant\", \"quantity\": 2}')" total
+cmd place_order "commerce.place_order('$order')" number
+cmd checkout "commerce.checkout('{\"currency\": \"EUR\", \"lines\": [{\"variant_id\": \"$variant\", \"quantity\": 1}]}')" id
+checkout=$STEP_OUT
+cmd "get_order: the checkout is order number 2" "commerce.get_order('$checkout')" number 2
+cmd authorize_payment "commerce.authorize_payment('$checkout', '{\"provider\": \"manual\"}')" id
+payment=$STEP_OUT
+cmd capture_payment "commerce.capture_payment('$payment')" status captured
+cmd "list_orders: 2" "jsonb_array_length(commerce.list_orders()->'data')" "" 2
+cmd "list_products: 1" "jsonb_array_length(commerce.list_products()->'data')" "" 1
+cmd "get_inventory: 3 reserved" "commerce.get_inventory('$variant')" reserved 3
+cmd update_product "commerce.update_product('$product', '{\"title\": \"Tee 2\"}')" title
+cmd cancel_order "commerce.cancel_order('$order')" status cancelled
+cmd "get_inventory: 1 reserved after the cancel" "commerce.get_inventory('$variant')" reserved 1
+step "every committed event published exactly once, in per-tenant order" coordinator "
+  DO \$\$ DECLARE written bigint; published bigint; distinct_ids bigint; out_of_order bigint;
+  BEGIN
+    FOR i IN 1..30 LOOP
+      SELECT count(*) INTO written FROM commerce.outbox_written;
+      SELECT count(*), count(DISTINCT id) INTO published, distinct_ids FROM commerce.outbox_published;
+      EXIT WHEN published >= written;
+      PERFORM pg_sleep(1);
+    END LOOP;
+    SELECT count(*) INTO out_of_order FROM (
+      SELECT seq <= lag(seq) OVER (PARTITION BY tenant_id ORDER BY id) AS bad
+        FROM commerce.outbox_published) s WHERE bad;
+    IF written = 0 OR published <> written OR distinct_ids <> published OR out_of_order > 0 THEN
+      RAISE EXCEPTION 'written %, published % (% distinct), % out of order',
+        written, published, distinct_ids, out_of_order;
+    END IF;
+    RAISE NOTICE 'events: % written, % published once each, in order', written, published;
+  END \$\$"
+for n in "${names[@]}"; do
+  errors=$(grep -v -E '(commerce_owner|postgres)@' "$base/$n/postgresql.log" | grep -c 'ERROR' || true)
+  if [ "$errors" -eq 0 ]; then
+    nok=$((nok + 1)); printf 'ok      background workers on %s: no error\n' "$n"
+  else
+    nfailed=$((nfailed + 1))
+    printf 'FAILED  background workers on %s: %s errors, e.g. %s\n' "$n" "$errors" \
+      "$(grep -v -E '(commerce_owner|postgres)@' "$base/$n/postgresql.log" | grep -m1 -o 'ERROR: .*')"
+  fi
+done
 
 echo "citus-check: $nok steps ok, $nfailed failed"
 [ "$nfailed" -eq 0 ]

@@ -1,0 +1,155 @@
+/*-------------------------------------------------------------------------
+ *
+ * citus_compat.c
+ *	  Which local relation holds a commerce table's rows on this node, and
+ *	  whether Citus is loaded.
+ *
+ *	  A few look-ups read a platform table directly with an index scan
+ *	  (the tenant of a bound role, whether a tenant exists): the caller has
+ *	  no privilege on those tables and current_tenant() sits in every
+ *	  row-level security policy, so it must not run SQL. On a single node
+ *	  the rows are in the table itself. On Citus (docs/scaling.md) the
+ *	  platform tables are reference tables: the table on each node is an
+ *	  empty shell and the rows are in the node's placement of the table's
+ *	  one shard, commerce.<table>_<shardid>, with its indexes named
+ *	  <index>_<shardid>. Citus's catalogue pg_dist_shard (absent without
+ *	  Citus) gives the shard id. A table Citus distributed with several
+ *	  shards (a tenant table) has no single local placement: InvalidOid.
+ *
+ * extension/citus_compat.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "executor/spi.h"
+#include "catalog/pg_namespace.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/builtins.h"
+#include "utils/rel.h"
+
+#include "citus_compat.h"
+
+/* pg_dist_shard's columns used here (Citus's pg_dist_shard.h) */
+#define DIST_SHARD_LOGICALRELID 1
+#define DIST_SHARD_SHARDID 2
+
+/*
+ * The one shard id of relid in pg_dist_shard, 0 when relid is not a Citus
+ * table (or Citus is absent), -1 when it has several shards.
+ */
+static int64
+citus_single_shard(Oid relid)
+{
+	Oid			dist_shard = get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE);
+	Oid			dist_shard_index;
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData skey;
+	HeapTuple	tuple;
+	int64		shardid = 0;
+	int			n = 0;
+
+	if (!OidIsValid(dist_shard))
+		return 0;
+	dist_shard_index = get_relname_relid("pg_dist_shard_logical_relid_index",
+										 PG_CATALOG_NAMESPACE);
+	if (!OidIsValid(dist_shard_index))
+		return 0;
+	rel = table_open(dist_shard, AccessShareLock);
+	ScanKeyInit(&skey, DIST_SHARD_LOGICALRELID, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, dist_shard_index, true, NULL, 1, &skey);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		bool		isnull;
+		Datum		value = heap_getattr(tuple, DIST_SHARD_SHARDID,
+										 RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			shardid = DatumGetInt64(value);
+		n++;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return n > 1 ? -1 : shardid;
+}
+
+/*
+ * Whether Citus is loaded in this server (its library defines its
+ * settings): the few statements Citus cannot run as a single node does
+ * take another form then (docs/scaling.md, "Routable command SQL").
+ */
+bool
+commerce_citus_loaded(void)
+{
+	return GetConfigOption("citus.propagate_set_commands", true, false) != NULL;
+}
+
+/*
+ * The relation holding relid's rows on this node: relid itself, its local
+ * shard placement, or InvalidOid when this node holds no single one.
+ */
+Oid
+commerce_local_placement(Oid relid)
+{
+	int64		shardid;
+	char		name[NAMEDATALEN + 24];
+
+	if (!OidIsValid(relid))
+		return InvalidOid;
+	shardid = citus_single_shard(relid);
+	if (shardid == 0)
+		return relid;
+	if (shardid < 0)
+		return InvalidOid;
+	snprintf(name, sizeof(name), "%s_" INT64_FORMAT, get_rel_name(relid), shardid);
+	return get_relname_relid(name, get_rel_namespace(relid));
+}
+
+/* The index of placement that is relid's index indexname there. */
+Oid
+commerce_local_placement_index(Oid relid, Oid placement, const char *indexname)
+{
+	Oid			nsp = get_rel_namespace(relid);
+	int64		shardid;
+	char		name[NAMEDATALEN + 24];
+
+	if (!OidIsValid(placement))
+		return InvalidOid;
+	if (placement == relid)
+		return get_relname_relid(indexname, nsp);
+	shardid = citus_single_shard(relid);
+	snprintf(name, sizeof(name), "%s_" INT64_FORMAT, indexname, shardid);
+	return get_relname_relid(name, nsp);
+}
+
+/*
+ * Set a context GUC transaction-locally. On a Citus coordinator that
+ * forwards SET LOCAL (citus.propagate_set_commands = 'local',
+ * docs/scaling.md) the setting is made again as a SET LOCAL statement,
+ * which Citus replays on every worker connection of the transaction, so
+ * the row-level security policies on the shards see the same tenant. On a
+ * single node (no such setting) this is one set_config_option.
+ */
+void
+commerce_set_local_forwarded(const char *name, const char *value)
+{
+	const char *propagate = GetConfigOption("citus.propagate_set_commands", true, false);
+
+	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
+	if (propagate != NULL && strcmp(propagate, "local") == 0)
+	{
+		SPI_connect();
+		if (SPI_execute(psprintf("SET LOCAL %s = %s", name, quote_literal_cstr(value)),
+						false, 0) != SPI_OK_UTILITY)
+			elog(ERROR, "could not forward %s to the Citus workers", name);
+		SPI_finish();
+	}
+}

@@ -1,0 +1,20 @@
+/*
+ * citus_compat.h
+ *	  The few things that differ on a Citus node (docs/scaling.md): whether
+ *	  Citus is loaded, which local relation holds a platform table's rows
+ *	  (the table itself on a single node, its local shard on Citus), and the
+ *	  tenant context set as a SET LOCAL Citus forwards to the workers.
+ *
+ * extension/citus_compat.h
+ */
+#ifndef PGCOMMERCE_CITUS_COMPAT_H
+#define PGCOMMERCE_CITUS_COMPAT_H
+
+#include "postgres.h"
+
+extern bool commerce_citus_loaded(void);
+extern void commerce_set_local_forwarded(const char *name, const char *value);
+extern Oid	commerce_local_placement(Oid relid);
+extern Oid	commerce_local_placement_index(Oid relid, Oid placement, const char *indexname);
+
+#endif
