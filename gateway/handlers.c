@@ -4,7 +4,7 @@
  * A complete request goes to the endpoints built into the gateway first
  * (operations, events), then to the routes read from commerce.routes, with
  * 404 for unknown paths and 405 + Allow for known paths under another
- * method. A plugin's route is seen only by tenants that turned the plugin
+ * method (503 + Retry-After instead of 404 until the routes are loaded). A plugin's route is seen only by tenants that turned the plugin
  * on (plugin_gate.c): for the others it answers as an absent route, and a
  * 405's Allow leaves it out. A matched route runs the stages in order,
  * each in its own file, PostgREST-style: who is calling (auth.c: a token,
@@ -166,6 +166,14 @@ handle_request(request *req)
 	}
 	else if (allow[0])
 		ret = respond_other_methods(req, set, allow, sizeof(allow));
+	else if (set->generation == 0)
+	{
+		/* not loaded yet (a gateway just started): retry, not "no route" */
+		header_pair h = {"Retry-After", "1"};
+
+		ret = respond_error_h(req, 503, "routes_not_loaded",
+							  "the route table has not been loaded from the database yet", NULL, &h, 1);
+	}
 	else
 		ret = respond_no_route(req);
 	free(buffer);

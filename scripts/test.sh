@@ -85,8 +85,25 @@ run_tap() {
     PGCOMMERCE_REPO="$REPO_ROOT" PGCOMMERCE_GATEWAY="$PGCOMMERCE_GATEWAY" \
     ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" LSAN_OPTIONS="$LSAN_OPTIONS" \
     TESTDIR="$REPO_ROOT/tmp_check/tap" PG_TEST_PORT_DIR="$PG_TEST_PORT_DIR" PG_TEST_NOCLEAN="${PG_TEST_NOCLEAN:-}" \
+    PGCOMMERCE_TEST_TMPFS="$(mount_test_tmpfs)" \
     prove -I "$pgxs_dir/src/test/perl" -I "$REPO_ROOT/test/lib" \
       ${PROVE_FLAGS:-} "${files[@]}" || status=1
+  umount_test_tmpfs
+}
+
+# issue 18 (test/t/932_faults_disk_full.pl): as root, a small tmpfs the
+# server user may write, mounted for the TAP phase only, where the disk-full
+# test puts a tablespace and fills the rest. Prints its path, or nothing
+# (not root, or mount refused: the test then skips and says why).
+test_tmpfs=$REPO_ROOT/tmp_check/tmpfs
+mount_test_tmpfs() {
+  [ "$(id -u)" -eq 0 ] || return 0
+  mkdir -p "$test_tmpfs"
+  mountpoint -q "$test_tmpfs" || mount -t tmpfs -o size=64m,mode=0700 tmpfs "$test_tmpfs" 2>/dev/null || return 0
+  chown postgres:postgres "$test_tmpfs" && echo "$test_tmpfs"
+}
+umount_test_tmpfs() {
+  if mountpoint -q "$test_tmpfs" 2>/dev/null; then umount "$test_tmpfs" || true; fi
 }
 
 case "$phase" in

@@ -9,12 +9,13 @@
 # published once, and commerce.check_invariants(true) reports nothing
 # (stock held equals the open orders' lines, gapless numbers, totals the
 # sums of their parts, one event per change, seq unique).
+# FAULT_BACKEND_KILLS=1000 is the long run: 1,000 kills of a backend.
 use strict;
 use warnings;
 use IPC::Run;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use Time::HiRes qw(usleep);
+use Time::HiRes qw(usleep time);
 use PgCommerce::Test qw(commerce_node);
 
 my $node = commerce_node('checkout_faults',
@@ -120,6 +121,61 @@ ok($victim, 'a backend is in the middle of a checkout') or diag($err);
 kill 'KILL', $victim;
 $load->finish;
 check_after('kill -9 of a checkout backend');
+
+# The long run (docs/reliability.md): FAULT_BACKEND_KILLS=n kills a
+# checkout backend n times in all. The load restarts itself (pgbench in a
+# loop: a crash ends every client); each kill waits for a backend in the
+# middle of a checkout, each is followed by crash recovery; the checks run
+# after every 250th kill and after the last.
+my $kills = $ENV{FAULT_BACKEND_KILLS} // 1;
+if ($kills > 1)
+{
+	$node->safe_psql('commerce', <<'SQL');
+CREATE FUNCTION public.checkout_backend() RETURNS int LANGUAGE plpgsql AS $$
+DECLARE p int;
+BEGIN
+  FOR i IN 1 .. 2000 LOOP
+    PERFORM pg_stat_clear_snapshot();
+    SELECT pid INTO p FROM pg_stat_activity
+     WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+       AND query LIKE '%commerce.checkout%' AND state = 'active' LIMIT 1;
+    IF p IS NOT NULL THEN RETURN p; END IF;
+    PERFORM pg_sleep(0.005);
+  END LOOP;
+  RETURN NULL;
+END $$;
+SQL
+	# the load in a loop; stopped (and waited for) before each check
+	my ($loop, $stop);
+	my $start_loop = sub {
+		$stop = "$tmp/stop-loop-" . ++$run;
+		$loop = IPC::Run::start([ 'bash', '-c', "while [ ! -e $stop ]; do pgbench -n -M extended -c 6 -j 3 -T 5 "
+			  . "-D run=$run -f $script -h '" . $node->host . "' -p " . $node->port
+			  . " commerce >/dev/null 2>&1; sleep 0.1; done" ]);
+	};
+	my $stop_loop = sub { PostgreSQL::Test::Utils::append_to_file($stop, ''); $loop->finish };
+	$start_loop->();
+	my ($hit, $t_kills) = (1, time);
+	for my $k (2 .. $kills)
+	{
+		my $before = acks();
+		my $v = '';
+		for (1 .. 100)
+		{
+			$v = $node->safe_psql('commerce', 'SELECT public.checkout_backend()', on_error_stop => 0) // '';
+			last if $v =~ /^\d+$/;
+			usleep(100_000);
+		}
+		if ($v =~ /^\d+$/) { kill 'KILL', $v; $hit++ }
+		$node->poll_query_until('commerce', "SELECT NOT pg_is_in_recovery() AND count(*) > $before FROM public.acks");
+		next unless $k % 250 == 0 || $k == $kills;
+		$stop_loop->();
+		check_after("kill -9 number $k");
+		$start_loop->() if $k < $kills;
+	}
+	cmp_ok($hit, '>=', $kills * 0.99, sprintf('%d of %d kills hit a backend in a checkout (%.0f s, %d acknowledged)',
+		$hit, $kills, time - $t_kills, acks()));
+}
 
 # 2. kill -9 of the publisher while checkouts commit
 $load = start_load();

@@ -42,7 +42,7 @@ sub gateway_role
 
 # start_gateway($node, %opts) — start the gateway; returns a handle object.
 # opts: db (default commerce), user, env => {NAME => value}, wait => 0 to
-# skip waiting for /healthz, stdout_pipe => 1 (see below).
+# skip waiting for /healthz and the routes, stdout_pipe => 1 (see below).
 sub start_gateway
 {
 	my ($node, %opts) = @_;
@@ -81,10 +81,19 @@ sub start_gateway
 		$self->pump;
 		die "gateway exited at start: $self->{err}" unless $self->alive;
 		my $r = $self->{http}->get("$self->{base}/healthz");
-		return $self if $r->{status} == 200;
+		last if $r->{status} == 200;
 		sleep 0.05;
 	}
-	die "gateway did not answer /healthz within 30 s: $self->{err}";
+	die "gateway did not answer /healthz within 30 s: $self->{err}" unless time < $deadline;
+	# and its routes loaded (before, a route answers 503 routes_not_loaded),
+	# unless /readyz has another reason (the database down, say)
+	while (time < $deadline)
+	{
+		my $r = $self->{http}->get("$self->{base}/readyz");
+		last unless $r->{status} == 503 && ($r->{content} // '') =~ /"routes_not_loaded"/;
+		sleep 0.05;
+	}
+	return $self;
 }
 
 sub base { $_[0]{base} }
