@@ -77,23 +77,10 @@ if [ ! -d "$PEER_DIR/node_modules" ]; then
 fi
 
 # --- the cluster ---------------------------------------------------------------
-make -s all >/dev/null
-pgbin=$(./scripts/tmp-install.sh)
-export PATH="$pgbin:$PATH"
+source bench/lib/http_cluster.sh
 work=$REPO_ROOT/tmp_check/bench-checkout-peer
-export PGCOMMERCE_PGDATA=$work/pg PGCOMMERCE_PGBIN=$pgbin PGCOMMERCE_PGPORT=$((56000 + RANDOM % 3000))
-[ -d "$work/pg" ] && ./scripts/cluster.sh stop 2>/dev/null || true
-rm -rf "$work"; own_for_server "$work"
-./scripts/cluster.sh init
-datadir=$work/pg/data
-cat >>"$datadir/postgresql.conf" <<CONF
-# bench/checkout_peer: one cluster, the same settings for both sides
-shared_buffers = 512MB
-max_connections = 300
-max_wal_size = 4GB
-wal_keep_size = 4GB
-autovacuum = ${AUTOVACUUM:-on}
-CONF
+bench_http_cluster "$work" 56000 "# bench/checkout_peer: one cluster, the same settings for both sides
+$CHECKOUT_PEER_SETTINGS"
 gw_pid= peer_pid=
 stop_servers() {
   if [ -n "$gw_pid" ]; then kill -TERM "$gw_pid" 2>/dev/null && wait "$gw_pid" 2>/dev/null; gw_pid=; fi

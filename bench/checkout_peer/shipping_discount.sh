@@ -46,22 +46,10 @@ THREADS=${THREADS:-2} CONNS=${CONNS:-64}
 command -v wrk >/dev/null || { echo "checkout_extras: wrk is missing (apt-get install -y wrk)" >&2; exit 1; }
 
 # --- the cluster (checkout_peer's settings) --------------------------------------
-make -s all >/dev/null
-pgbin=$(./scripts/tmp-install.sh)
-export PATH="$pgbin:$PATH"
+source bench/lib/http_cluster.sh
 work=$REPO_ROOT/tmp_check/bench-checkout-extras
-export PGCOMMERCE_PGDATA=$work/pg PGCOMMERCE_PGBIN=$pgbin PGCOMMERCE_PGPORT=$((59000 + RANDOM % 3000))
-[ -d "$work/pg" ] && ./scripts/cluster.sh stop 2>/dev/null || true
-rm -rf "$work"; own_for_server "$work"
-./scripts/cluster.sh init
-datadir=$work/pg/data
-cat >>"$datadir/postgresql.conf" <<CONF
-# bench/checkout_peer/shipping_discount.sh: checkout_peer's settings
-shared_buffers = 512MB
-max_connections = 300
-max_wal_size = 4GB
-wal_keep_size = 4GB
-CONF
+bench_http_cluster "$work" 59000 "# bench/checkout_peer/shipping_discount.sh: checkout_peer's settings
+$CHECKOUT_PEER_SETTINGS"
 gw_pid=
 stop_gateway() { if [ -n "$gw_pid" ]; then kill -TERM "$gw_pid" 2>/dev/null && wait "$gw_pid" 2>/dev/null; gw_pid=; fi; }
 cleanup() { stop_gateway || true; ./scripts/cluster.sh stop || true; }

@@ -18,21 +18,9 @@ source scripts/common.sh
 connections=${CONNECTIONS:-64}
 duration=${DURATION:-10}
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
-make -s all >/dev/null
-
-pgbin=$(./scripts/tmp-install.sh)
-export PATH="$pgbin:$PATH"
+source bench/lib/http_cluster.sh
 work=$REPO_ROOT/tmp_check/bench
-rm -rf "$work"; own_for_server "$work"
-export PGCOMMERCE_PGDATA=$work/pg PGCOMMERCE_PGBIN=$pgbin PGCOMMERCE_PGPORT=$((56000 + RANDOM % 3000))
-./scripts/cluster.sh start
-gw_pid=
-cleanup() { [ -n "$gw_pid" ] && kill -TERM "$gw_pid" 2>/dev/null && wait "$gw_pid" 2>/dev/null; ./scripts/cluster.sh stop; }
-trap cleanup EXIT
-eval "$(./scripts/cluster.sh env)"
-export PGHOST PGPORT PGUSER
-psql -X -q -d postgres -c "ALTER SYSTEM SET max_connections = 300" -c "CREATE DATABASE bench" >/dev/null
-./scripts/cluster.sh stop; ./scripts/cluster.sh start
+bench_gateway_cluster "$work" bench
 
 psql -X -q -v ON_ERROR_STOP=1 -d bench <<'SQL' >/dev/null
 SET client_min_messages = warning;

@@ -26,21 +26,9 @@ connections=${CONNECTIONS:-256}
 duration=${DURATION:-300}
 pool=${POOL_SIZE:-32}
 command -v wrk >/dev/null || { echo "soak: wrk is missing (PGCOMMERCE_WITH_BENCH=1 scripts/deps.sh)" >&2; exit 1; }
-make -s all >/dev/null
-
-pgbin=$(./scripts/tmp-install.sh)
-export PATH="$pgbin:$PATH"
+source bench/lib/http_cluster.sh
 work=$REPO_ROOT/tmp_check/soak
-rm -rf "$work"; own_for_server "$work"
-export PGCOMMERCE_PGDATA=$work/pg PGCOMMERCE_PGBIN=$pgbin PGCOMMERCE_PGPORT=$((56000 + RANDOM % 3000))
-./scripts/cluster.sh start
-gw_pid=
-cleanup() { [ -n "$gw_pid" ] && kill -TERM "$gw_pid" 2>/dev/null && wait "$gw_pid" 2>/dev/null; ./scripts/cluster.sh stop; }
-trap cleanup EXIT
-eval "$(./scripts/cluster.sh env)"
-export PGHOST PGPORT PGUSER
-psql -X -q -d postgres -c "ALTER SYSTEM SET max_connections = 300" -c "CREATE DATABASE soak" >/dev/null
-./scripts/cluster.sh stop; ./scripts/cluster.sh start
+bench_gateway_cluster "$work" soak
 
 # 20 active products with a priced variant and stock for every checkout.
 psql -X -q -v ON_ERROR_STOP=1 -d soak <<'SQL' >/dev/null

@@ -1,0 +1,58 @@
+# bench/lib/http_cluster.sh — sourced by the HTTP benchmarks (after
+# scripts/common.sh, from the repository root): a private PostgreSQL for a
+# benchmark under WORK, built from this checkout.
+#
+# bench_http_cluster WORK PORT_BASE SETTINGS
+#   builds the extension and its private installation, exports PATH,
+#   pgbin and PGCOMMERCE_PGDATA/PGBIN/PGPORT (a port from PORT_BASE up),
+#   stops a cluster an earlier run left in WORK, starts WORK afresh, runs
+#   `scripts/cluster.sh init` and appends SETTINGS (postgresql.conf lines)
+#   to the new data directory's configuration. Sets datadir. Does not start
+#   the cluster: the caller sets its traps first.
+bench_http_cluster() {
+  local work=$1 port_base=$2 settings=$3
+  make -s all >/dev/null
+  pgbin=$(./scripts/tmp-install.sh)
+  export PATH="$pgbin:$PATH"
+  export PGCOMMERCE_PGDATA=$work/pg PGCOMMERCE_PGBIN=$pgbin PGCOMMERCE_PGPORT=$((port_base + RANDOM % 3000))
+  if [ -d "$work/pg" ]; then ./scripts/cluster.sh stop 2>/dev/null || true; fi
+  rm -rf "$work"; own_for_server "$work"
+  ./scripts/cluster.sh init
+  datadir=$work/pg/data
+  printf '%s\n' "$settings" >>"$datadir/postgresql.conf"
+}
+
+# The settings bench/checkout_peer's scripts share (one cluster, the same
+# settings for pgcommerce and the peer).
+# shellcheck disable=SC2034
+CHECKOUT_PEER_SETTINGS="shared_buffers = 512MB
+max_connections = 300
+max_wal_size = 4GB
+wal_keep_size = 4GB
+autovacuum = ${AUTOVACUUM:-on}"
+
+# bench_gateway_cluster WORK DB
+#   a private cluster in WORK (afresh) for a gateway benchmark, started,
+#   with max_connections = 300 and the empty database DB; PATH, pgbin,
+#   PGCOMMERCE_* and PGHOST/PGPORT/PGUSER exported. The caller starts its
+#   gateway in the background and sets gw_pid: on exit the gateway gets
+#   SIGTERM (and is waited for) and the cluster stops.
+bench_gateway_cluster() {
+  local work=$1 db=$2
+  make -s all >/dev/null
+  pgbin=$(./scripts/tmp-install.sh)
+  export PATH="$pgbin:$PATH"
+  rm -rf "$work"; own_for_server "$work"
+  export PGCOMMERCE_PGDATA=$work/pg PGCOMMERCE_PGBIN=$pgbin PGCOMMERCE_PGPORT=$((56000 + RANDOM % 3000))
+  ./scripts/cluster.sh start
+  gw_pid=
+  trap bench_gateway_cleanup EXIT
+  eval "$(./scripts/cluster.sh env)"
+  export PGHOST PGPORT PGUSER
+  psql -X -q -d postgres -c "ALTER SYSTEM SET max_connections = 300" -c "CREATE DATABASE $db" >/dev/null
+  ./scripts/cluster.sh stop; ./scripts/cluster.sh start
+}
+bench_gateway_cleanup() {
+  if [ -n "${gw_pid:-}" ]; then kill -TERM "$gw_pid" 2>/dev/null && wait "$gw_pid" 2>/dev/null; fi
+  ./scripts/cluster.sh stop
+}
