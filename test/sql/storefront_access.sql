@@ -20,16 +20,7 @@ RESET ROLE;
 SELECT public.make_variant(:'a', 'SF-A-1', 1250, 100) AS va \gset
 SELECT public.make_variant(:'b', 'SF-B-1', 990, 100) AS vb \gset
 
-CREATE FUNCTION pg_temp.answer(statement text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE state text; code text; msg text;
-BEGIN
-  EXECUTE statement;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, code = CONSTRAINT_NAME, msg = MESSAGE_TEXT;
-  RETURN state || ' ' || coalesce(code, '-') || ' ' || regexp_replace(msg, '[0-9a-f]{8}-[0-9a-f-]{27}', '<id>', 'g');
-END $$;
-GRANT EXECUTE ON FUNCTION pg_temp.answer(text) TO PUBLIC;
+\ir ../fixtures/answer.sql
 
 SET LOCAL ROLE sf_gw;
 SELECT commerce.set_context(:'a', 'alice', 'staff');

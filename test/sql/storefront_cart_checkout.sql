@@ -19,16 +19,7 @@ RESET ROLE;
 \ir ../fixtures/make_variant.sql
 SELECT public.make_variant(:'a', 'SC-TEE-1', 1000, 100) AS va \gset
 
-CREATE FUNCTION pg_temp.answer(statement text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE state text; code text; msg text;
-BEGIN
-  EXECUTE statement;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, code = CONSTRAINT_NAME, msg = MESSAGE_TEXT;
-  RETURN state || ' ' || coalesce(code, '-') || ' ' || regexp_replace(msg, '[0-9a-f]{8}-[0-9a-f-]{27}', '<id>', 'g');
-END $$;
-GRANT EXECUTE ON FUNCTION pg_temp.answer(text) TO PUBLIC;
+\ir ../fixtures/answer.sql
 
 SET LOCAL ROLE sc_gw;
 SELECT commerce.set_context(:'b', 'bob', 'staff');
