@@ -87,7 +87,7 @@ run_tap() {
     TESTDIR="$REPO_ROOT/tmp_check/tap" PG_TEST_PORT_DIR="$PG_TEST_PORT_DIR" PG_TEST_NOCLEAN="${PG_TEST_NOCLEAN:-}" \
     PGCOMMERCE_TEST_TMPFS="$(mount_test_tmpfs)" \
     prove -I "$pgxs_dir/src/test/perl" -I "$REPO_ROOT/test/lib" \
-      ${PROVE_FLAGS:-} "${files[@]}" || status=1
+      --timer ${PROVE_FLAGS:-} "${files[@]}" || status=1
   umount_test_tmpfs
 }
 
