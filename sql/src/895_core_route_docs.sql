@@ -14,7 +14,7 @@
 -- An answer schema ("out") lists every property as required except those
 -- in "x-optional"; a request schema ("in") says what is required, and a
 -- "Create" request also gives the "Update" one (nothing required).
--- The two helpers live in commerce only while the script runs (dropped
+-- The helpers live in commerce only while the script runs (dropped
 -- below), not in pg_temp: a transaction that touched a temporary object
 -- cannot be prepared, and Citus creates the extension on its workers in
 -- two-phase commit (docs/scaling.md).
@@ -51,6 +51,35 @@ AS $$
   SELECT (s - 'x-optional') || jsonb_build_object('type', 'object', 'required',
            coalesce((SELECT jsonb_agg(k ORDER BY k) FROM jsonb_object_keys(s -> 'properties') k
                       WHERE NOT coalesce(s -> 'x-optional', '[]') ? k), '[]'))
+$$;
+
+-- One core route's document from a row of the tables below: nothing when
+-- this build did not register the route (sql/src/890_core_routes.sql); the
+-- operationId is the handler's name in camelCase; request and response
+-- name components/schemas (NULL: none).
+CREATE FUNCTION commerce.install_describe_route(method text, path text, tag text, request text,
+                                                response text, errors text, params jsonb)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+  ref constant text := '#/components/schemas/';
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM commerce.routes x WHERE x.method = $1 AND x.path = $2) THEN
+    RETURN;
+  END IF;
+  PERFORM commerce.describe_route($1, $2,
+    (SELECT split_part(p.proname, '_', 1)
+            || coalesce(string_agg(initcap(w), '' ORDER BY n) FILTER (WHERE n > 1), '')
+       FROM commerce.routes x JOIN pg_proc p ON p.oid = x.handler::oid,
+            unnest(string_to_array(p.proname, '_')) WITH ORDINALITY u(w, n)
+      WHERE x.method = $1 AND x.path = $2
+      GROUP BY p.proname),
+    tag,
+    CASE WHEN request IS NOT NULL THEN jsonb_build_object('$ref', ref || request) END,
+    CASE WHEN response IS NOT NULL THEN jsonb_build_object('$ref', ref || response) END,
+    errors::jsonb, params);
+END
 $$;
 
 DO $$
@@ -308,19 +337,7 @@ BEGIN
     ('POST',  '/v1/plugins/{plugin}/disable', 'Plugins', NULL, 'PluginState', '{"403": "A customer token may not (permission_denied).", "404": "No such plugin (not_found)."}')
   ) AS t(method, path, tag, request, response, errors)
   LOOP
-    -- Only the routes this build registered (sql/src/890_core_routes.sql).
-    CONTINUE WHEN NOT EXISTS (SELECT 1 FROM commerce.routes x WHERE x.method = r.method AND x.path = r.path);
-    PERFORM commerce.describe_route(r.method, r.path,
-      (SELECT split_part(p.proname, '_', 1)
-              || coalesce(string_agg(initcap(w), '' ORDER BY n) FILTER (WHERE n > 1), '')
-         FROM commerce.routes x JOIN pg_proc p ON p.oid = x.handler::oid,
-              unnest(string_to_array(p.proname, '_')) WITH ORDINALITY u(w, n)
-        WHERE x.method = r.method AND x.path = r.path
-        GROUP BY p.proname),
-      r.tag,
-      CASE WHEN r.request IS NOT NULL THEN jsonb_build_object('$ref', ref || r.request) END,
-      CASE WHEN r.response IS NOT NULL THEN jsonb_build_object('$ref', ref || r.response) END,
-      r.errors::jsonb,
+    PERFORM commerce.install_describe_route(r.method, r.path, r.tag, r.request, r.response, r.errors,
       CASE r.method || ' ' || r.path
         WHEN 'GET /v1/products' THEN jsonb_build_object('status', '{"type": "string", "enum": ["draft", "active", "archived"]}'::jsonb,
                                                         'filter', commerce.filter_schema('list_products'))
@@ -415,18 +432,8 @@ BEGIN
     ('PUT',   '/v1/orders/{id}/shipping-method', 'ShippingMethodChoice', 'Order', '{"404": "No such order or shipping method (not_found).", "409": "Not a draft, no shipping address, or the method cannot ship it: archived, weight unknown or beyond its bands (invalid_transition, shipping_address_required, shipping_method_unavailable).", "422": "The method does not ship to the address''s country, or is in another currency (shipping_country_not_served, currency_mismatch)."}')
   ) AS t(method, path, request, response, errors)
   LOOP
-    CONTINUE WHEN NOT EXISTS (SELECT 1 FROM commerce.routes x WHERE x.method = r.method AND x.path = r.path);
-    PERFORM commerce.describe_route(r.method, r.path,
-      (SELECT split_part(p.proname, '_', 1)
-              || coalesce(string_agg(initcap(w), '' ORDER BY n) FILTER (WHERE n > 1), '')
-         FROM commerce.routes x JOIN pg_proc p ON p.oid = x.handler::oid,
-              unnest(string_to_array(p.proname, '_')) WITH ORDINALITY u(w, n)
-        WHERE x.method = r.method AND x.path = r.path
-        GROUP BY p.proname),
-      'Shipping',
-      CASE WHEN r.request IS NOT NULL THEN jsonb_build_object('$ref', ref || r.request) END,
-      jsonb_build_object('$ref', ref || r.response),
-      r.errors::jsonb, '{}'::jsonb);
+    PERFORM commerce.install_describe_route(r.method, r.path, 'Shipping', r.request, r.response, r.errors,
+                                            '{}'::jsonb);
   END LOOP;
 END
 $$;
@@ -502,18 +509,7 @@ BEGIN
     ('DELETE','/v1/orders/{order_id}/discount-codes/{code}', NULL, 'Order', '{"404": "No such order, or the order does not carry the code (not_found).", "409": "The order is not a draft (invalid_transition)."}')
   ) AS t(method, path, request, response, errors)
   LOOP
-    CONTINUE WHEN NOT EXISTS (SELECT 1 FROM commerce.routes x WHERE x.method = r.method AND x.path = r.path);
-    PERFORM commerce.describe_route(r.method, r.path,
-      (SELECT split_part(p.proname, '_', 1)
-              || coalesce(string_agg(initcap(w), '' ORDER BY n) FILTER (WHERE n > 1), '')
-         FROM commerce.routes x JOIN pg_proc p ON p.oid = x.handler::oid,
-              unnest(string_to_array(p.proname, '_')) WITH ORDINALITY u(w, n)
-        WHERE x.method = r.method AND x.path = r.path
-        GROUP BY p.proname),
-      'Promotions',
-      CASE WHEN r.request IS NOT NULL THEN jsonb_build_object('$ref', ref || r.request) END,
-      jsonb_build_object('$ref', ref || r.response),
-      r.errors::jsonb,
+    PERFORM commerce.install_describe_route(r.method, r.path, 'Promotions', r.request, r.response, r.errors,
       CASE WHEN r.path LIKE '%{code}' THEN '{"code": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"}}'::jsonb
            ELSE '{}'::jsonb END);
   END LOOP;
@@ -604,18 +600,7 @@ BEGIN
     ('DELETE','/v1/store/carts/{id}/discount-codes/{code}', 'Storefront', NULL, 'Cart', '{"404": "No such cart, a wrong cart secret, or the cart does not carry the code (not_found).", "409": "The cart is placed (invalid_transition)."}')
   ) AS t(method, path, tag, request, response, errors)
   LOOP
-    CONTINUE WHEN NOT EXISTS (SELECT 1 FROM commerce.routes x WHERE x.method = r.method AND x.path = r.path);
-    PERFORM commerce.describe_route(r.method, r.path,
-      (SELECT split_part(p.proname, '_', 1)
-              || coalesce(string_agg(initcap(w), '' ORDER BY n) FILTER (WHERE n > 1), '')
-         FROM commerce.routes x JOIN pg_proc p ON p.oid = x.handler::oid,
-              unnest(string_to_array(p.proname, '_')) WITH ORDINALITY u(w, n)
-        WHERE x.method = r.method AND x.path = r.path
-        GROUP BY p.proname),
-      r.tag,
-      CASE WHEN r.request IS NOT NULL THEN jsonb_build_object('$ref', ref || r.request) END,
-      CASE WHEN r.response IS NOT NULL THEN jsonb_build_object('$ref', ref || r.response) END,
-      r.errors::jsonb,
+    PERFORM commerce.install_describe_route(r.method, r.path, r.tag, r.request, r.response, r.errors,
       CASE r.method || ' ' || r.path
         WHEN 'GET /v1/store/prices/resolve' THEN '{"currency": {"$ref": "#/components/schemas/Currency"}, "quantity": {"type": "integer", "minimum": 1, "maximum": 1000000}}'::jsonb
         -- the list filters of list_products but status (always active)
@@ -628,6 +613,7 @@ $$;
 
 DROP FUNCTION commerce.install_api_expand(text);
 DROP FUNCTION commerce.install_api_out(jsonb);
+DROP FUNCTION commerce.install_describe_route(text, text, text, text, text, text, jsonb);
 
 -- Everything documented by the install script is core (not dumped).
 UPDATE commerce.api_schemas SET core = true;
