@@ -19,8 +19,8 @@
  * thread. Buffers are bounded by PGCOMMERCE_SSE_MAX_BUFFER: a stream whose
  * buffer is full stops taking events (its cursor stays, the outbox keeps
  * them) and is left out of polls until it has drained half of it; one
- * that stays full for STALL_LIMIT_S is dropped (it reconnects with
- * Last-Event-ID).
+ * that stays full, or at least half full, for STALL_LIMIT_S without
+ * draining below half is dropped (it reconnects with Last-Event-ID).
  *
  * Starting: the subscriber is registered first, in catch-up mode (the
  * poller leaves it alone). With Last-Event-ID (or ?after=) the HTTP thread
@@ -155,6 +155,7 @@ subscriber_read(void *cls, uint64_t pos, char *out, size_t max)
 		/* Drained enough to take events again: ask for them now. */
 		if (s->stalled_since > 0 && buffered(s) < (size_t) gw_config->sse_max_buffer / 2)
 		{
+			s->stalled_since = 0;
 			__atomic_store_n(&poll_requested, true, __ATOMIC_RELEASE);
 			listener_wake();
 		}
@@ -226,9 +227,17 @@ feed_stream(subscriber *s, long long after, char **msgs, size_t *lens,
 				s->stalled_since = seconds_now();
 			return;
 		}
-		s->stalled_since = 0;
 		s->last_seq = seqs[i];
 	}
+	/*
+	 * Half full or more: the poller leaves the stream out until the client
+	 * drains it, so the stall clock starts here too (a client that stops
+	 * reading with its buffer between half and full is dropped as well).
+	 */
+	if (buffered(s) < (size_t) gw_config->sse_max_buffer / 2)
+		s->stalled_since = 0;
+	else if (s->stalled_since == 0)
+		s->stalled_since = seconds_now();
 }
 
 /* The rows of one read, formatted once for every stream of the tenant. */

@@ -14,6 +14,7 @@
 #include "errmap.h"
 #include "events_read.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,13 +55,15 @@ static const char head_sql[] =
 " (SELECT t.status FROM commerce.tenants t WHERE t.id OPERATOR(pg_catalog.=) $1::uuid)"
 " FROM commerce.outbox o WHERE o.tenant_id OPERATOR(pg_catalog.=) $1::uuid AND o.seq IS NOT NULL";
 
-/* Parse a cursor (a seq); false when malformed. */
+/* Parse a cursor (a seq: decimal digits only, no sign or space); false when malformed. */
 bool
 parse_cursor(const char *s, long long *out)
 {
 	char	   *end;
 	long long	v;
 
+	if (s == NULL || !isdigit((unsigned char) s[0]))
+		return false;
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno || end == s || *end || v < 0)

@@ -81,6 +81,10 @@ $r = $gw->get("/v1/events?after=$r->{json}{next_cursor}&limit=2", token => $staf
 is_deeply([ map { $_->{data}{n} } @{ $r->{json}{data} } ], [3], 'second page');
 is($r->{json}{next_cursor}, undef, 'no next_cursor at the end');
 is($gw->get('/v1/events?after=abc', token => $staff1)->{status}, 400, 'bad cursor is 400');
+for my $bad ('%2B1', '%201', '-1', '1%20', '99999999999999999999', '') {
+	is($gw->get("/v1/events?after=$bad", token => $staff1)->{status}, 400, "cursor '$bad' (sign, space, overflow, empty) is 400");
+}
+is($gw->get('/v1/events?after=1&limit=%2B2', token => $staff1)->{status}, 400, 'a signed limit is 400');
 
 my $hb = 0;
 for (1 .. 40) { stream_events($s2); $hb = 1, last if $s2->{seen} =~ /: heartbeat\n\n/; sleep 0.1 }
@@ -129,6 +133,27 @@ my $dropped = 0;
 for (1 .. 300) { $dropped = 1, last if $gw->stdout =~ /too slow; dropped/; sleep 0.1 }
 ok($dropped, 'the stalled client was dropped');
 close $lazy;
+
+# A client that stops reading while its buffer sits between half and full is
+# dropped too: events come in small commits (60 kB each, a sixteenth of the
+# bound; 90 of them, more than the kernel's socket buffers take), so no
+# append overflows its buffer; once half full the poller
+# leaves it out, and the stall clock must run all the same. Tenant 2's own
+# reading stream is drained meanwhile, so the drop logged for tenant 2 is
+# the lazy client's.
+my $lazy2 = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $gw->port, Proto => 'tcp');
+setsockopt($lazy2, SOL_SOCKET, SO_RCVBUF, 4096);
+print $lazy2 "GET /v1/events/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $staff2\r\n\r\n";
+sleep 0.5;
+for (1 .. 90)
+{
+	$gw->post('/v1/pings/bulk', token => $staff2, body => { n => 10, size => 6000 });
+	sleep 0.05;
+}
+my $dropped2 = 0;
+for (1 .. 200) { stream_events($s2); $dropped2 = 1, last if $gw->stdout =~ /too slow; dropped.*\Q$t2\E/; sleep 0.1 }
+ok($dropped2, 'a client stalled between half and full is dropped too');
+close $lazy2;
 is($gw->get('/readyz')->{status}, 200, 'gateway healthy');
 
 like($gw->get('/metrics')->{content}, qr/pgcommerce_http_requests_total\{route="\/v1\/events\/stream"/,
