@@ -16,7 +16,8 @@
 #          database plans the idempotency look-up as a sequential scan);
 #   rounds ROUNDS interleaved rounds; in each, for GET /v1/products/{id} and
 #          then POST /v1/checkout, each side in turn (the side that goes
-#          first alternates): WARMUP s (discarded), CHECKPOINT, DURATION s of
+#          first alternates): WARMUP s (discarded), CHECKPOINT, running
+#          autovacuums let finish (up to 120 s, both databases), DURATION s of
 #          wrk -t THREADS -c CONNS --latency with the peer's own wrk scripts
 #          (wrk/get_product.lua, wrk/checkout.lua: random tenant, product or
 #          customer and 3 distinct random variants, a fresh Idempotency-Key
@@ -181,6 +182,12 @@ cpu_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }  
 hwm_mb() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 hz=$(getconf CLK_TCK)
 av_running() { q postgres "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"; }
+settle() {  # let running autovacuums finish (up to 120 s) so a run starts on a settled cluster
+  local n=0
+  while [ "$(av_running)" != 0 ] && [ $n -lt 1200 ]; do sleep 0.1; n=$((n + 1)); done
+  [ $n -gt 0 ] && echo "checkout_peer: waited $((n / 10)).$((n % 10)) s for autovacuum before the run" >&2
+  return 0
+}
 av_count() {  # autovacuum and autoanalyze runs finished so far, both databases
   local a b; a=$(q pgc "SELECT sum(autovacuum_count + autoanalyze_count) FROM pg_stat_all_tables")
   b=$(q peer "SELECT sum(autovacuum_count + autoanalyze_count) FROM pg_stat_all_tables"); echo $((a + b))
@@ -205,6 +212,7 @@ measure() {
   pid=$(pid_of "$side")
   [ "$kind" = pgbench ] && pid=
   q "$db" CHECKPOINT >/dev/null
+  settle
   local o0 l0 a0 avs s0 p0 b0 c0 w0 o1 l1 s1 p1 b1 c1 w1 av avr drain=0
   o0=$(orders "$side"); l0=$(q postgres "SELECT pg_current_wal_lsn()"); a0=$(av_count); avs=$(av_running)
   s0=${pid:+$(ticks "$pid")}; p0=$(pg_ticks); b0=$(cpu_busy); c0=$(client_ticks); w0=$(date +%s.%N)
