@@ -66,6 +66,7 @@ static SPIPlanPtr plan_insert_line = NULL;
 static SPIPlanPtr plan_snapshot = NULL;
 static SPIPlanPtr plan_set_quantity = NULL;
 static SPIPlanPtr plan_delete_line = NULL;
+static SPIPlanPtr plan_create_counter = NULL;
 
 static void read_order_row(const pg_uuid_t *tenant, const pg_uuid_t *id, Order *order);
 static void read_line_row(HeapTuple row, TupleDesc desc, OrderLine *line);
@@ -245,21 +246,43 @@ order_load_lines(Order *order)
 
 /* The tenant's next order number, taken in the statement that stores the
  * placed order: the counter row's lock is held from there to the commit.
- * A plain UPDATE first: INSERT ... ON CONFLICT DO UPDATE locks the row
- * before updating it, a WAL record more per order. The INSERT runs only
- * for the tenant's first order (its ON CONFLICT covers a first order
- * placed concurrently). */
+ * A plain UPDATE (an upsert locks the row first: a WAL record more; and an
+ * INSERT in the same statement costs every order its start-up for the
+ * tenant's first order only, docs/benchmarks.md): with no counter row yet
+ * the statement stores nothing and returns no row (execute_numbered). */
 #define NEXT_NUMBER_CTE \
-	"WITH bumped AS (" \
+	"WITH counter AS (" \
 	" UPDATE commerce.order_counters c SET last_number = c.last_number OPERATOR(pg_catalog.+) 1" \
-	" WHERE c.tenant_id OPERATOR(pg_catalog.=) $1 RETURNING c.last_number)," \
-	" first AS (" \
-	" INSERT INTO commerce.order_counters AS c (tenant_id, last_number)" \
-	" SELECT $1, 1 WHERE NOT EXISTS (SELECT FROM bumped)" \
-	" ON CONFLICT (tenant_id) DO UPDATE" \
-	" SET last_number = c.last_number OPERATOR(pg_catalog.+) 1" \
-	" RETURNING c.last_number)," \
-	" counter AS (SELECT last_number FROM bumped UNION ALL SELECT last_number FROM first) "
+	" WHERE c.tenant_id OPERATOR(pg_catalog.=) $1 RETURNING c.last_number) "
+
+/*
+ * execute_numbered
+ *		Run a statement that takes the next number (NEXT_NUMBER_CTE) and
+ *		returns it in column 1. For the tenant's first order, make its
+ *		counter row at 0 and run it again: ON CONFLICT DO NOTHING waits for
+ *		a concurrent first order's insert, and the new statement's snapshot
+ *		sees the row either way.
+ */
+static int64
+execute_numbered(SPIPlanPtr plan, const pg_uuid_t *tenant, const Datum *values,
+				 const char *nulls)
+{
+	int64		number;
+	Datum		tenant_value[1] = {UUIDPGetDatum(tenant)};
+
+	if (commerce_execute(plan, values, nulls, false, 0) == 0)
+	{
+		commerce_prepare(&plan_create_counter,
+						 "INSERT INTO commerce.order_counters (tenant_id, last_number)"
+						 " VALUES ($1, 0) ON CONFLICT (tenant_id) DO NOTHING",
+						 1, (Oid[]) {UUIDOID});
+		commerce_execute(plan_create_counter, tenant_value, NULL, false, 0);
+		commerce_execute(plan, values, nulls, false, 0);
+	}
+	if (!commerce_result_int64(1, &number))
+		elog(ERROR, "order counter returned no number");
+	return number;
+}
 
 #define INSERT_ORDER \
 	"INSERT INTO commerce.orders (tenant_id, id, number, customer_id, status," \
@@ -315,13 +338,13 @@ order_insert(Order *order)
 	v[12] = TimestampTzGetDatum(order->at[ORDER_CREATED_AT]);
 	order_bind_shipping(order, placed, &v[13], &n[13]);
 	v[20] = Int64GetDatum(placed ? order->discount_total : 0);
-	commerce_execute(plan, v, n, false, 0);
 	if (placed)
 	{
-		if (!commerce_result_int64(1, &order->number))
-			elog(ERROR, "order counter returned no number");
+		order->number = execute_numbered(plan, &order->tenant, v, n);
 		order->has_number = true;
 	}
+	else
+		commerce_execute(plan, v, n, false, 0);
 	/*
 	 * Citus runs an INSERT ... SELECT from arrays through the coordinator
 	 * and COPY, which row-level security refuses on the shards: there, one
@@ -377,9 +400,7 @@ order_store_placed(Order *order)
 		memcpy(&nulls[9], &ship_nulls[3], 4);
 	}
 	values[13] = Int64GetDatum(order->discount_total);
-	commerce_execute(plan_store_placed, values, nulls, false, 0);
-	if (!commerce_result_int64(1, &order->number))
-		elog(ERROR, "order counter returned no number");
+	order->number = execute_numbered(plan_store_placed, &order->tenant, values, nulls);
 	order->has_number = true;
 	order->version++;
 	order->at[ORDER_UPDATED_AT] = order->at[ORDER_PLACED_AT];
@@ -515,16 +536,12 @@ insert_lines(const Order *order, bool snapshot)
 					 "INSERT INTO commerce.order_lines (tenant_id, id, order_id, variant_id, quantity,"
 					 " sku, title, tax_category, price_list_id, unit_amount, amount, tax_rate_ppm,"
 					 " tax_amount, discount_amount, created_at, updated_at, customer_id)"
-					 " SELECT $1, l.id, $2, l.variant_id, l.quantity, l.sku, l.title, l.tax_category,"
-					 "  l.price_list_id, l.unit_amount, l.amount, l.tax_rate_ppm, l.tax_amount,"
-					 "  COALESCE(l.discount_amount, 0), pg_catalog.now(), pg_catalog.now(), $15"
-					 " FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4),"
-					 "  pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
-					 "  pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10),"
-					 "  pg_catalog.unnest($11), pg_catalog.unnest($12), pg_catalog.unnest($13),"
-					 "  pg_catalog.unnest($14))"
-					 "  AS l(id, variant_id, quantity, sku, title, tax_category, price_list_id,"
-					 "       unit_amount, amount, tax_rate_ppm, tax_amount, discount_amount)",
+					 /* one set-returning function, not an unnest per column (each
+					  * its own tuplestore: ~100 K instructions, docs/benchmarks.md) */
+					 " SELECT $1, $3[i], $2, $4[i], $5[i], $6[i], $7[i], $8[i], $9[i], $10[i],"
+					 "  $11[i], $12[i], $13[i], COALESCE($14[i], 0), pg_catalog.now(),"
+					 "  pg_catalog.now(), $15"
+					 " FROM pg_catalog.generate_subscripts($3, 1) AS i",
 					 3 + NLINE_COLUMNS, (Oid[]) {UUIDOID, UUIDOID, UUIDARRAYOID, UUIDARRAYOID,
 		INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, UUIDARRAYOID, INT8ARRAYOID,
 	INT8ARRAYOID, INT4ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, UUIDOID});

@@ -381,3 +381,73 @@ commerce_promotion_codes_row_rules(PG_FUNCTION_ARGS)
 						"archived_at is set exactly when the code is archived.");
 	PG_RETURN_BOOL(true);
 }
+
+/* the arguments of commerce.orders_all_rules() after those of
+ * commerce.orders_row_rules() */
+enum
+{
+	O_PRICES_INCLUDE_TAX = O_DISCOUNT_TOTAL + 1, O_SHIPPING_TOTAL, O_ADJUSTMENT_TOTAL
+};
+
+/* a + b as SQL's bigint + computes it: out of range is an error */
+static int64
+add_int8(int64 a, int64 b)
+{
+	int64		sum;
+
+	if (pg_add_s64_overflow(a, b, &sum))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("bigint out of range")));
+	return sum;
+}
+
+/*
+ * commerce.orders_all_rules(the 14 arguments of orders_row_rules,
+ * prices_include_tax, shipping_total, adjustment_total) -> true
+ * or a check_violation naming the rule: the one CHECK of commerce.orders
+ * (sql/src/871_hot_path.sql). The rules of the three CHECKs it
+ * replaced, in their order: orders_inclusive_tax_within (with inclusive
+ * prices, tax_total <= subtotal + shipping_total), orders_row_rules',
+ * orders_total_is_sum (total = subtotal - discount_total + shipping_total
+ * + tax_total unless prices include it + adjustment_total). A NULL
+ * operand passes, as in a CHECK.
+ */
+PG_FUNCTION_INFO_V1(commerce_orders_all_rules);
+Datum
+commerce_orders_all_rules(PG_FUNCTION_ARGS)
+{
+	const char *t = "orders";
+	bool		inclusive = !PG_ARGISNULL(O_PRICES_INCLUDE_TAX) &&
+		PG_GETARG_BOOL(O_PRICES_INCLUDE_TAX);
+
+	if (inclusive && !PG_ARGISNULL(O_TAX_TOTAL) && !PG_ARGISNULL(O_SUBTOTAL) &&
+		!PG_ARGISNULL(O_SHIPPING_TOTAL) &&
+		PG_GETARG_INT64(O_TAX_TOTAL) > add_int8(PG_GETARG_INT64(O_SUBTOTAL),
+												PG_GETARG_INT64(O_SHIPPING_TOTAL)))
+		row_rule_broken(t, "orders_inclusive_tax_within",
+						"With prices that include tax the tax is at most the subtotal and shipping.");
+	(void) commerce_orders_row_rules(fcinfo);
+	{
+		static const int operands[] = {O_TOTAL, O_SUBTOTAL, O_DISCOUNT_TOTAL, O_SHIPPING_TOTAL,
+		O_ADJUSTMENT_TOTAL};
+		int64		sum;
+
+		for (size_t i = 0; i < lengthof(operands); i++)
+			if (PG_ARGISNULL(operands[i]))
+				PG_RETURN_BOOL(true);
+		if (!inclusive && PG_ARGISNULL(O_TAX_TOTAL))
+			PG_RETURN_BOOL(true);
+		sum = add_int8(PG_GETARG_INT64(O_SUBTOTAL), 0);
+		if (PG_GETARG_INT64(O_DISCOUNT_TOTAL) == PG_INT64_MIN)
+			(void) add_int8(PG_INT64_MAX, 1);	/* bigint out of range */
+		sum = add_int8(sum, -PG_GETARG_INT64(O_DISCOUNT_TOTAL));
+		sum = add_int8(sum, PG_GETARG_INT64(O_SHIPPING_TOTAL));
+		sum = add_int8(sum, inclusive ? 0 : PG_GETARG_INT64(O_TAX_TOTAL));
+		sum = add_int8(sum, PG_GETARG_INT64(O_ADJUSTMENT_TOTAL));
+		if (PG_GETARG_INT64(O_TOTAL) != sum)
+			row_rule_broken(t, "orders_total_is_sum",
+							"The total is the subtotal less discounts plus shipping, tax (unless prices include it) and adjustments.");
+	}
+	PG_RETURN_BOOL(true);
+}

@@ -28,6 +28,8 @@ BEGIN
       ('orders_row_rules', 'context'), ('order_lines_row_rules', 'context'),
       ('inventory_row_rules', 'context'), ('idempotency_row_rules', 'context'), ('promotion_codes_row_rules', 'context'),
       ('order_shipping_row_rules', 'context'),
+      -- issue 13 (session 9): the one CHECK of orders (871_hot_path.sql)
+      ('orders_all_rules', 'context'),
       -- the gateway's and operators' own
       ('route_table', 'gateway'),
       -- refuses every role but unbound gateway and admin members itself
