@@ -35,6 +35,9 @@
 
 #include "citus_compat.h"
 
+/* pg_dist_local_group's column groupid (0 on the coordinator) */
+#define DIST_LOCAL_GROUP_GROUPID 1
+
 /* pg_dist_shard's columns used here (Citus's pg_dist_shard.h) */
 #define DIST_SHARD_LOGICALRELID 1
 #define DIST_SHARD_SHARDID 2
@@ -152,4 +155,40 @@ commerce_set_local_forwarded(const char *name, const char *value)
 			elog(ERROR, "could not forward %s to the Citus workers", name);
 		SPI_finish();
 	}
+}
+
+/*
+ * Whether this node runs the database's outbox work (publishing, the
+ * retention purges, subscription deliveries): every node but a Citus
+ * worker. Citus's pg_dist_local_group holds this node's group, 0 on the
+ * coordinator (and on a node not yet added to a cluster). On a Citus
+ * cluster only the coordinator's publisher publishes, so seq is drawn from
+ * one sequence in one publish order as on a single node (docs/scaling.md,
+ * "The outbox on Citus"). Call inside a transaction.
+ */
+bool
+commerce_node_runs_outbox(void)
+{
+	Oid			local_group = get_relname_relid("pg_dist_local_group", PG_CATALOG_NAMESPACE);
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	int32		groupid = 0;
+
+	if (!OidIsValid(local_group))
+		return true;
+	rel = table_open(local_group, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	if (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		bool		isnull;
+		Datum		value = heap_getattr(tuple, DIST_LOCAL_GROUP_GROUPID,
+										 RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			groupid = DatumGetInt32(value);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return groupid == 0;
 }

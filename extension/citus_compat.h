@@ -13,6 +13,7 @@
 #include "postgres.h"
 
 extern bool commerce_citus_loaded(void);
+extern bool commerce_node_runs_outbox(void);
 extern void commerce_set_local_forwarded(const char *name, const char *value);
 extern Oid	commerce_local_placement(Oid relid);
 extern Oid	commerce_local_placement_index(Oid relid, Oid placement, const char *indexname);
