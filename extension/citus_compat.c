@@ -26,6 +26,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "executor/spi.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
@@ -86,12 +87,15 @@ citus_single_shard(Oid relid)
 /*
  * Whether Citus is loaded in this server (its library defines its
  * settings): the few statements Citus cannot run as a single node does
- * take another form then (docs/scaling.md, "Routable command SQL").
+ * take another form then (docs/scaling.md, "Routable command SQL"). Also
+ * true with pgcommerce.citus_sql_check on, so that test/t/800 runs and
+ * inspects those forms on a single node.
  */
 bool
 commerce_citus_loaded(void)
 {
-	return GetConfigOption("citus.propagate_set_commands", true, false) != NULL;
+	return commerce_citus_sql_check ||
+		GetConfigOption("citus.propagate_set_commands", true, false) != NULL;
 }
 
 /*
@@ -149,12 +153,48 @@ commerce_set_local_forwarded(const char *name, const char *value)
 							 GUC_ACTION_LOCAL, true, 0, false);
 	if (propagate != NULL && strcmp(propagate, "local") == 0)
 	{
+		/*
+		 * Inside a DO block: Citus forwards SET LOCAL only in what it counts
+		 * as a multi-statement transaction, and the gateway's one statement
+		 * (an implicit transaction, set_context in its first CTE) is not one;
+		 * a DO block is. The value is a quoted literal inside the block's
+		 * dollar quotes, so it must not hold the closing tag.
+		 */
+		if (strstr(value, "$pgcommerce_forward$") != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid value for %s", name)));
 		SPI_connect();
-		if (SPI_execute(psprintf("SET LOCAL %s = %s", name, quote_literal_cstr(value)),
+		if (SPI_execute(psprintf("DO $pgcommerce_forward$BEGIN SET LOCAL %s = %s; END$pgcommerce_forward$",
+								 name, quote_literal_cstr(value)),
 						false, 0) != SPI_OK_UTILITY)
 			elog(ERROR, "could not forward %s to the Citus workers", name);
 		SPI_finish();
 	}
+}
+
+/*
+ * Whether the tables the outbox work reads are all Citus tables or none:
+ * while an operator distributes them one by one (scripts/citus-check.sh),
+ * a statement joining a distributed one with a local one would fail, so
+ * the work waits until they are settled.
+ */
+static bool
+outbox_tables_settled(void)
+{
+	static const char *const tables[] = {"outbox_written", "outbox_published", "deliveries",
+	"subscriptions"};
+	Oid			nsp = get_namespace_oid("commerce", true);
+	int			ncitus = 0;
+
+	for (int i = 0; i < lengthof(tables); i++)
+	{
+		Oid			relid = OidIsValid(nsp) ? get_relname_relid(tables[i], nsp) : InvalidOid;
+
+		if (OidIsValid(relid) && citus_single_shard(relid) != 0)
+			ncitus++;
+	}
+	return ncitus == 0 || ncitus == lengthof(tables);
 }
 
 /*
@@ -164,7 +204,8 @@ commerce_set_local_forwarded(const char *name, const char *value)
  * coordinator (and on a node not yet added to a cluster). On a Citus
  * cluster only the coordinator's publisher publishes, so seq is drawn from
  * one sequence in one publish order as on a single node (docs/scaling.md,
- * "The outbox on Citus"). Call inside a transaction.
+ * "The outbox on Citus"). False too while its tables are being
+ * distributed. Call inside a transaction.
  */
 bool
 commerce_node_runs_outbox(void)
@@ -177,6 +218,8 @@ commerce_node_runs_outbox(void)
 
 	if (!OidIsValid(local_group))
 		return true;
+	if (!outbox_tables_settled())
+		return false;
 	rel = table_open(local_group, AccessShareLock);
 	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
 	if (HeapTupleIsValid(tuple = systable_getnext(scan)))

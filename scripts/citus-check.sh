@@ -59,6 +59,12 @@ stop_all() {
     [ -f "$base/$n/data/PG_VERSION" ] &&
       run_as_server_user "$pgbin/pg_ctl" -D "$base/$n/data" -m fast -w stop >/dev/null 2>&1 || true
   done
+  # the nodes' and the gateway's logs stay in tmp_check/citus-logs
+  mkdir -p "$REPO_ROOT/tmp_check/citus-logs"
+  for n in "${names[@]}"; do
+    cp "$base/$n/postgresql.log" "$REPO_ROOT/tmp_check/citus-logs/$n.log" 2>/dev/null || true
+  done
+  cp "$base/gateway.log" "$REPO_ROOT/tmp_check/citus-logs/" 2>/dev/null || true
   [ "${KEEP:-0}" = 1 ] || rm -rf "$base"
 }
 
@@ -327,6 +333,23 @@ step "every order event delivered once to the subscription" coordinator "
     END IF;
     RAISE NOTICE 'deliveries: % of % order events', delivered, events;
   END \$\$"
+# The isolation suite through the coordinator (test/t/801): a partner bound
+# to tenant A attacks tenant B; prove's summary decides the step.
+if [ "${SKIP_ISOLATION:-0}" != 1 ]; then
+  pgxs_dir=$(cd "$(dirname "$("$pgbin/pg_config" --pgxs)")/../.." && pwd)
+  own_for_server "$base/tap"
+  if out=$(run_as_server_user env PATH="$pgbin:$PATH" PGCOMMERCE_REPO="$REPO_ROOT" TESTDIR="$base/tap" \
+             PGCOMMERCE_CITUS_HOST="$(sockdir coordinator)" PGCOMMERCE_CITUS_PORT="${ports[0]}" \
+             prove -I "$pgxs_dir/src/test/perl" -I "$REPO_ROOT/test/lib" test/t/801_citus_isolation.pl 2>&1); then
+    nok=$((nok + 1)); printf 'ok      isolation suite through the coordinator: %s\n' "$(grep -m1 -E '^Files=' <<<"$out")"
+  else
+    nfailed=$((nfailed + 1))
+    printf 'FAILED  isolation suite through the coordinator:\n%s\n' "$(grep -E '^(not ok|#)' <<<"$out" | head -40)"
+  fi
+  mkdir -p "$REPO_ROOT/tmp_check/citus-logs"
+  cp -r "$base/tap/tmp_check/log" "$REPO_ROOT/tmp_check/citus-logs/tap" 2>/dev/null || true
+fi
+
 for n in "${names[@]}"; do
   errors=$(grep -v -E '(commerce_owner|postgres)@' "$base/$n/postgresql.log" | grep -c 'ERROR' || true)
   if [ "$errors" -eq 0 ]; then
