@@ -351,13 +351,13 @@ if [ "${SKIP_ISOLATION:-0}" != 1 ]; then
 fi
 
 for n in "${names[@]}"; do
-  errors=$(grep -v -E '(commerce_owner|postgres)@' "$base/$n/postgresql.log" | grep -c 'ERROR' || true)
+  errors=$(grep -v -E '(commerce_owner|postgres|citus_gateway)@' "$base/$n/postgresql.log" | grep -c 'ERROR' || true)
   if [ "$errors" -eq 0 ]; then
     nok=$((nok + 1)); printf 'ok      background workers on %s: no error\n' "$n"
   else
     nfailed=$((nfailed + 1))
     printf 'FAILED  background workers on %s: %s errors, e.g. %s\n' "$n" "$errors" \
-      "$(grep -v -E '(commerce_owner|postgres)@' "$base/$n/postgresql.log" | grep -m1 -o 'ERROR: .*')"
+      "$(grep -v -E '(commerce_owner|postgres|citus_gateway)@' "$base/$n/postgresql.log" | grep -m1 -o 'ERROR: .*')"
   fi
 done
 
