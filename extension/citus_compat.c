@@ -25,6 +25,7 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "executor/spi.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
@@ -32,6 +33,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/builtins.h"
+#include "fmgr.h"
 #include "utils/rel.h"
 
 #include "citus_compat.h"
@@ -170,6 +172,24 @@ commerce_set_local_forwarded(const char *name, const char *value)
 						false, 0) != SPI_OK_UTILITY)
 			elog(ERROR, "could not forward %s to the Citus workers", name);
 		SPI_finish();
+
+		/*
+		 * Citus sends the forwarded settings with the BEGIN of a worker
+		 * connection's transaction block, but a read-only query outside a
+		 * BEGIN … COMMIT runs without one (executor_util_tasks.c,
+		 * TaskListRequiresRollback) unless the transaction is already a
+		 * coordinated one: make it one, with Citus's own
+		 * UseCoordinatedTransaction (exported by citus.so).
+		 */
+		if (!IsTransactionBlock())
+		{
+			static void (*use_coordinated_transaction) (void) = NULL;
+
+			if (use_coordinated_transaction == NULL)
+				use_coordinated_transaction = (void (*) (void))
+					load_external_function("citus", "UseCoordinatedTransaction", true, NULL);
+			use_coordinated_transaction();
+		}
 	}
 }
 
