@@ -5,12 +5,13 @@
 # tenant table distributed by tenant_id (foreign keys dropped on every node
 # and added again after), then the SQL story through the coordinator
 # (catalog, prices, stock, orders, checkout, payments, cancel), the
-# outbox's events checked published exactly once in per-tenant order, and
-# the nodes' logs checked for background workers' errors. Prints one line
-# per step (ok / FAILED with the error) and a summary; exits non-zero when
-# a step failed. docs/scaling.md records the last run and what remains
-# (the gateway checkout and the isolation suite against the cluster are
-# not wired yet).
+# outbox's events checked published exactly once in per-tenant order and
+# delivered to a subscription, the gateway's checkout through the
+# coordinator, the isolation suite through the coordinator (test/t/801;
+# SKIP_ISOLATION=1 leaves it out), and the nodes' logs checked for
+# background workers' errors (kept in tmp_check/citus-logs). Prints one
+# line per step (ok / FAILED with the error) and a summary; exits non-zero
+# when a step failed. docs/scaling.md records the last run and what remains.
 #
 # It needs a PostgreSQL 15 installation that holds both Citus and this
 # checkout's pgcommerce, and never builds or fetches Citus itself:
@@ -347,6 +348,7 @@ if [ "${SKIP_ISOLATION:-0}" != 1 ]; then
     printf 'FAILED  isolation suite through the coordinator:\n%s\n' "$(grep -E '^(not ok|#)' <<<"$out" | head -40)"
   fi
   mkdir -p "$REPO_ROOT/tmp_check/citus-logs"
+  rm -rf "$REPO_ROOT/tmp_check/citus-logs/tap"
   cp -r "$base/tap/tmp_check/log" "$REPO_ROOT/tmp_check/citus-logs/tap" 2>/dev/null || true
 fi
 
