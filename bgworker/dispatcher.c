@@ -47,6 +47,7 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+#include "citus_compat.h"
 #include "command.h"
 #include "dispatcher.h"
 #include "planner_keys_only.h"
@@ -55,6 +56,9 @@
 #include "worker_attach.h"
 
 static SPIPlanPtr claim_plan = NULL;
+static SPIPlanPtr due_plan = NULL;		/* Citus: claim_due_citus */
+static SPIPlanPtr claim_key_plan = NULL;
+static SPIPlanPtr resolve_plan = NULL;
 static SPIPlanPtr context_plan = NULL;
 static SPIPlanPtr delivered_plan = NULL;
 static SPIPlanPtr failed_plan = NULL;
@@ -76,6 +80,7 @@ typedef struct ClaimedDelivery
 static int	dispatch_one(void);
 static void end_delivery_transaction(void);
 static bool claim_delivery(ClaimedDelivery *claimed);
+static bool claim_due_citus(void);
 static void record_attempt(const pg_uuid_t *tenant, const pg_uuid_t *delivery,
 						   const char *error);
 static char *call_handler(Oid handler, Oid run_as, const pg_uuid_t *tenant, Jsonb *event);
@@ -146,7 +151,8 @@ dispatch_one(void)
 		end_delivery_transaction();
 		return -1;
 	}
-	if (!claim_delivery(&claimed))
+	/* a Citus worker: the coordinator's dispatcher delivers */
+	if (!commerce_node_runs_outbox() || !claim_delivery(&claimed))
 	{
 		end_delivery_transaction();
 		return 0;
@@ -193,24 +199,32 @@ claim_delivery(ClaimedDelivery *claimed)
 	Datum		handler_datum;
 	Datum		run_as_datum;
 
-	commerce_prepare(&claim_plan,
-					 "SELECT d.tenant_id, d.id,"
-					 "       pg_catalog.to_regprocedure(s.handler)::pg_catalog.oid,"
-					 "       (SELECT r.oid FROM pg_catalog.pg_roles r"
-					 "         WHERE r.rolname OPERATOR(pg_catalog.=) s.run_as),"
-					 "       commerce.event_envelope(o), s.name, s.handler"
-					 "  FROM commerce.deliveries d"
-					 "  JOIN commerce.subscriptions s ON s.id OPERATOR(pg_catalog.=) d.subscription_id"
-					 "  JOIN commerce.outbox o ON o.tenant_id OPERATOR(pg_catalog.=) d.tenant_id"
-					 "                        AND o.id OPERATOR(pg_catalog.=) d.event_id"
-					 " WHERE d.status OPERATOR(pg_catalog.=) 'pending'"
-					 "   AND d.next_attempt_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()"
-					 " ORDER BY d.next_attempt_at, d.id"
-					 " LIMIT 1"
-					 "   FOR UPDATE OF d SKIP LOCKED",
-					 0, NULL);
-	if (outbox_execute_keys_only(claim_plan, NULL, NULL, false, 1) == 0)
-		return false;
+	if (commerce_citus_loaded())
+	{
+		if (!claim_due_citus())
+			return false;
+	}
+	else
+	{
+		commerce_prepare(&claim_plan,
+						 "SELECT d.tenant_id, d.id,"
+						 "       pg_catalog.to_regprocedure(s.handler)::pg_catalog.oid,"
+						 "       (SELECT r.oid FROM pg_catalog.pg_roles r"
+						 "         WHERE r.rolname OPERATOR(pg_catalog.=) s.run_as),"
+						 "       commerce.event_envelope(o), s.name, s.handler"
+						 "  FROM commerce.deliveries d"
+						 "  JOIN commerce.subscriptions s ON s.id OPERATOR(pg_catalog.=) d.subscription_id"
+						 "  JOIN commerce.outbox o ON o.tenant_id OPERATOR(pg_catalog.=) d.tenant_id"
+						 "                        AND o.id OPERATOR(pg_catalog.=) d.event_id"
+						 " WHERE d.status OPERATOR(pg_catalog.=) 'pending'"
+						 "   AND d.next_attempt_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()"
+						 " ORDER BY d.next_attempt_at, d.id"
+						 " LIMIT 1"
+						 "   FOR UPDATE OF d SKIP LOCKED",
+						 0, NULL);
+		if (outbox_execute_keys_only(claim_plan, NULL, NULL, false, 1) == 0)
+			return false;
+	}
 
 	tuple = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
@@ -235,6 +249,86 @@ claim_delivery(ClaimedDelivery *claimed)
 }
 
 /*
+ * claim_due_citus
+ *		claim_delivery's statement in two that Citus can run (docs/scaling.md,
+ *		"The outbox on Citus"): Citus refuses FOR UPDATE in a query over
+ *		every shard, so the due deliveries are found first without a lock,
+ *		then the first one not locked by another transaction is locked and
+ *		read by its key (a query on its tenant's shard, run there whole).
+ *		The handler's and run_as role's oids are then resolved here, on
+ *		this node, in a statement without tables. Leaves the same row in
+ *		SPI_tuptable as claim_delivery's single-node statement.
+ */
+static bool
+claim_due_citus(void)
+{
+	Oid			argtypes[2] = {UUIDOID, UUIDOID};
+	SPITupleTable *due;
+	uint64		ndue;
+
+	commerce_prepare(&due_plan,
+					 "SELECT d.tenant_id, d.id FROM commerce.deliveries d"
+					 " WHERE d.status OPERATOR(pg_catalog.=) 'pending'"
+					 "   AND d.next_attempt_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp()"
+					 " ORDER BY d.next_attempt_at, d.id LIMIT 16",
+					 0, NULL);
+	ndue = commerce_execute(due_plan, NULL, NULL, true, 0);
+	due = SPI_tuptable;
+	commerce_prepare(&claim_key_plan,
+					 "SELECT d.tenant_id, d.id, s.handler, s.run_as,"
+					 "       commerce.event_envelope(o), s.name"
+					 "  FROM commerce.deliveries d"
+					 "  JOIN commerce.subscriptions s ON s.id OPERATOR(pg_catalog.=) d.subscription_id"
+					 "  JOIN commerce.outbox o ON o.tenant_id OPERATOR(pg_catalog.=) d.tenant_id"
+					 "                        AND o.id OPERATOR(pg_catalog.=) d.event_id"
+					 " WHERE d.tenant_id OPERATOR(pg_catalog.=) $1 AND d.id OPERATOR(pg_catalog.=) $2"
+					 "   AND o.tenant_id OPERATOR(pg_catalog.=) $1"
+					 "   AND d.status OPERATOR(pg_catalog.=) 'pending'"
+					 "   FOR UPDATE OF d SKIP LOCKED",
+					 2, argtypes);
+	for (uint64 i = 0; i < ndue; i++)
+	{
+		bool		isnull;
+		Datum		args[2];
+
+		args[0] = SPI_getbinval(due->vals[i], due->tupdesc, 1, &isnull);
+		args[1] = SPI_getbinval(due->vals[i], due->tupdesc, 2, &isnull);
+		if (commerce_execute(claim_key_plan, args, NULL, false, 1) == 1)
+		{
+			HeapTuple	row = SPI_tuptable->vals[0];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			Datum		resolve_args[6];
+			Oid			resolve_types[6] = {UUIDOID, UUIDOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID};
+
+			for (int c = 0; c < 6; c++)
+				resolve_args[c] = SPI_getbinval(row, desc, c + 1, &isnull);
+			commerce_prepare(&resolve_plan,
+							 "SELECT $1, $2, pg_catalog.to_regprocedure($3)::pg_catalog.oid,"
+							 "       pg_catalog.to_regrole(pg_catalog.quote_ident($4))::pg_catalog.oid,"
+							 "       $5, $6, $3",
+							 6, resolve_types);
+			return commerce_execute(resolve_plan, resolve_args, NULL, true, 1) == 1;
+		}
+	}
+	return false;
+}
+
+/* The failed attempt's statement; the next attempt is at open delay close. */
+#define FAILED_ATTEMPT(open, close) \
+	"UPDATE commerce.deliveries d" \
+	"   SET attempts = d.attempts OPERATOR(pg_catalog.+) 1," \
+	"       last_attempt_at = $3," \
+	"       last_error = $4," \
+	"       status = CASE WHEN d.attempts OPERATOR(pg_catalog.+) 1 OPERATOR(pg_catalog.>=) s.max_attempts" \
+	"                     THEN 'dead' ELSE 'pending' END," \
+	"       next_attempt_at = " open \
+	"           LEAST(s.max_delay, s.initial_delay OPERATOR(pg_catalog.*)" \
+	"                 pg_catalog.power(2, LEAST(d.attempts, 60)))" close \
+	"  FROM commerce.subscriptions s" \
+	" WHERE s.id OPERATOR(pg_catalog.=) d.subscription_id" \
+	"   AND d.tenant_id OPERATOR(pg_catalog.=) $1 AND d.id OPERATOR(pg_catalog.=) $2"
+
+/*
  * record_attempt
  *		Mark the delivery delivered (error NULL), or record the error and
  *		schedule the next attempt after the subscription's backoff, or park
@@ -243,40 +337,38 @@ claim_delivery(ClaimedDelivery *claimed)
 static void
 record_attempt(const pg_uuid_t *tenant, const pg_uuid_t *delivery, const char *error)
 {
-	Datum		args[3];
-	Oid			argtypes[3] = {UUIDOID, UUIDOID, TEXTOID};
-	char		nulls[3] = {' ', ' ', ' '};
+	/*
+	 * The attempt's time is a parameter ($3, the clock now): Citus refuses
+	 * VOLATILE functions in an UPDATE of a distributed table. Under Citus the
+	 * next attempt's time is also computed from epoch seconds ($5) with
+	 * IMMUTABLE functions only (Citus refuses STABLE ones over columns);
+	 * on a single node it stays timestamptz + interval.
+	 */
+	TimestampTz now = GetCurrentTimestamp();
+	Datum		args[5];
+	Oid			argtypes[5] = {UUIDOID, UUIDOID, TIMESTAMPTZOID, TEXTOID, FLOAT8OID};
 
 	args[0] = UUIDPGetDatum(tenant);
 	args[1] = UUIDPGetDatum(delivery);
+	args[2] = TimestampTzGetDatum(now);
 	if (error == NULL)
 	{
 		commerce_prepare(&delivered_plan,
 						 "UPDATE commerce.deliveries"
 						 "   SET status = 'delivered', attempts = attempts OPERATOR(pg_catalog.+) 1,"
-						 "       last_attempt_at = pg_catalog.clock_timestamp(),"
-						 "       delivered_at = pg_catalog.clock_timestamp(), last_error = NULL"
+						 "       last_attempt_at = $3, delivered_at = $3, last_error = NULL"
 						 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2",
-						 2, argtypes);
+						 3, argtypes);
 		(void) outbox_execute_keys_only(delivered_plan, args, NULL, false, 0);
 		return;
 	}
-	args[2] = CStringGetTextDatum(error);
+	args[3] = CStringGetTextDatum(error);
+	args[4] = Float8GetDatum((double) (now - SetEpochTimestamp()) / USECS_PER_SEC);
 	commerce_prepare(&failed_plan,
-					 "UPDATE commerce.deliveries d"
-					 "   SET attempts = d.attempts OPERATOR(pg_catalog.+) 1,"
-					 "       last_attempt_at = pg_catalog.clock_timestamp(),"
-					 "       last_error = $3,"
-					 "       status = CASE WHEN d.attempts OPERATOR(pg_catalog.+) 1 OPERATOR(pg_catalog.>=) s.max_attempts"
-					 "                     THEN 'dead' ELSE 'pending' END,"
-					 "       next_attempt_at = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+)"
-					 "           LEAST(s.max_delay, s.initial_delay OPERATOR(pg_catalog.*)"
-					 "                 pg_catalog.power(2, LEAST(d.attempts, 60)))"
-					 "  FROM commerce.subscriptions s"
-					 " WHERE s.id OPERATOR(pg_catalog.=) d.subscription_id"
-					 "   AND d.tenant_id OPERATOR(pg_catalog.=) $1 AND d.id OPERATOR(pg_catalog.=) $2",
-					 3, argtypes);
-	(void) outbox_execute_keys_only(failed_plan, args, nulls, false, 0);
+					 commerce_citus_loaded() ? FAILED_ATTEMPT("pg_catalog.to_timestamp($5 OPERATOR(pg_catalog.+) pg_catalog.date_part('epoch',", "))")
+					 : FAILED_ATTEMPT("$3 OPERATOR(pg_catalog.+) (", ")"),
+					 5, argtypes);
+	(void) outbox_execute_keys_only(failed_plan, args, NULL, false, 0);
 }
 
 /*
@@ -393,7 +485,7 @@ next_due_ms(void)
 	StartTransactionCommand();
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	if (outbox_extension_present())
+	if (outbox_extension_present() && commerce_node_runs_outbox())
 	{
 		commerce_prepare(&next_due_plan,
 						 "SELECT pg_catalog.ceil(pg_catalog.date_part('epoch',"

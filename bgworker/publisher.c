@@ -68,6 +68,7 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+#include "citus_compat.h"
 #include "command.h"
 #include "outbox_worker.h"
 #include "planner_keys_only.h"
@@ -88,6 +89,43 @@
 	"                    WHERE p.tenant_id OPERATOR(pg_catalog.=) o.tenant_id" \
 	"                      AND p.id OPERATOR(pg_catalog.=) o.id)"
 #define MAX_WINDOW_FACTOR 64
+
+/*
+ * The deliveries of a batch ($1..$4: tenant, id, seq, type of each event):
+ * one per event and matching subscription. A delivery already there
+ * (restored from a dump, written by an operator) must not stop publishing
+ * for everyone: ON CONFLICT DO NOTHING.
+ */
+#define FAN_OUT_INSERT \
+	"INSERT INTO commerce.deliveries" \
+	"  (tenant_id, id, subscription_id, subscription_name, event_id, event_seq, next_attempt_at)"
+#define FAN_OUT_FROM \
+	" SELECT b.tenant_id, commerce.uuid_generate_v7(), s.id, s.name, b.id, b.seq, pg_catalog.now()" \
+	"   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)," \
+	"                   pg_catalog.unnest($3), pg_catalog.unnest($4)) AS b(tenant_id, id, seq, type)" \
+	"   JOIN commerce.subscriptions s" \
+	"     ON (s.tenant IS NULL OR s.tenant OPERATOR(pg_catalog.=) b.tenant_id)" \
+	"    AND commerce.event_type_matches(s.event_type, b.type)"
+#define FAN_OUT_END \
+	"  ORDER BY b.seq, s.id" \
+	" ON CONFLICT (tenant_id, event_id, subscription_id) DO NOTHING"
+/* a plugin's subscription: only tenants that enabled it */
+#define FAN_OUT FAN_OUT_INSERT FAN_OUT_FROM \
+	"    AND (s.plugin IS NULL OR EXISTS (SELECT 1 FROM commerce.plugin_tenants pt" \
+	"         WHERE pt.tenant_id OPERATOR(pg_catalog.=) b.tenant_id" \
+	"           AND pt.plugin OPERATOR(pg_catalog.=) s.plugin))" \
+	FAN_OUT_END
+/*
+ * On Citus (docs/scaling.md, "The outbox on Citus") no correlated subquery
+ * next to the unnest: the batch's tenants' plugins are read first, over
+ * the shards, and the rest is joined on the coordinator.
+ */
+#define FAN_OUT_CITUS \
+	"WITH pt AS MATERIALIZED (SELECT DISTINCT p.tenant_id, p.plugin FROM commerce.plugin_tenants p" \
+	"                          WHERE p.tenant_id OPERATOR(pg_catalog.=) ANY ($1))" \
+	FAN_OUT_INSERT FAN_OUT_FROM \
+	"    AND (s.plugin IS NULL OR (b.tenant_id, s.plugin) IN (SELECT pt.tenant_id, pt.plugin FROM pt))" \
+	FAN_OUT_END
 
 typedef struct Candidate
 {
@@ -256,6 +294,12 @@ publish_batch(bool from_start, bool *more)
 	{
 		end_batch_transaction();
 		return -1;
+	}
+	if (!commerce_node_runs_outbox())
+	{
+		/* a Citus worker: the coordinator's publisher publishes */
+		end_batch_transaction();
+		return 0;
 	}
 	pgstat_report_activity(STATE_RUNNING, "publishing outbox batch");
 
@@ -531,23 +575,7 @@ fan_out_deliveries(const Published *published, int npublished)
 	args[2] = PointerGetDatum(construct_array(seq_datums, npublished, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	args[3] = PointerGetDatum(construct_array(type_datums, npublished, TEXTOID, -1, false, TYPALIGN_INT));
 	commerce_prepare(&fan_out_plan,
-					 "INSERT INTO commerce.deliveries"
-					 "  (tenant_id, id, subscription_id, subscription_name, event_id, event_seq, next_attempt_at)"
-					 " SELECT b.tenant_id, commerce.uuid_generate_v7(), s.id, s.name, b.id, b.seq, pg_catalog.now()"
-					 "   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
-					 "                   pg_catalog.unnest($3), pg_catalog.unnest($4)) AS b(tenant_id, id, seq, type)"
-					 "   JOIN commerce.subscriptions s"
-					 "     ON (s.tenant IS NULL OR s.tenant OPERATOR(pg_catalog.=) b.tenant_id)"
-					 "    AND commerce.event_type_matches(s.event_type, b.type)"
-					 /* a plugin's subscription: only tenants that enabled it */
-					 "    AND (s.plugin IS NULL OR EXISTS (SELECT 1 FROM commerce.plugin_tenants pt"
-					 "         WHERE pt.tenant_id OPERATOR(pg_catalog.=) b.tenant_id"
-					 "           AND pt.plugin OPERATOR(pg_catalog.=) s.plugin))"
-					 "  ORDER BY b.seq, s.id"
-					 /* a delivery already there (restored from a dump, written
-					  * by an operator) must not stop publishing for everyone */
-					 " ON CONFLICT (tenant_id, event_id, subscription_id) DO NOTHING",
-					 4, argtypes);
+					 commerce_citus_loaded() ? FAN_OUT_CITUS : FAN_OUT, 4, argtypes);
 	return commerce_execute(fan_out_plan, args, NULL, false, 0);
 }
 

@@ -25,6 +25,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "citus_compat.h"
 #include "command.h"
 #include "gucs.h"
 #include "planner_keys_only.h"
@@ -36,8 +37,11 @@
 
 static SPIPlanPtr events_plan = NULL;
 static SPIPlanPtr keys_plan = NULL;
+static SPIPlanPtr events_citus_plan = NULL;
+static SPIPlanPtr keys_citus_plan = NULL;
 
 static uint64 purge_chunk(SPIPlanPtr plan, int retention_minutes, const char *what);
+static void purge_citus(void);
 
 /*
  * outbox_purge_expired
@@ -56,7 +60,7 @@ outbox_purge_expired(void)
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "purging expired events and idempotency keys");
-	if (outbox_extension_present())
+	if (outbox_extension_present() && commerce_node_runs_outbox())
 	{
 		/*
 		 * Through outbox_published_at (a block range index over the
@@ -68,6 +72,10 @@ outbox_purge_expired(void)
 		 */
 		int			nestlevel = outbox_planner_keys_only(false);
 
+		if (commerce_citus_loaded())
+			purge_citus();
+		else
+		{
 		events = purge_chunk(commerce_prepare_generic(&events_plan,
 											  "WITH marks AS ("
 											  "  DELETE FROM commerce.outbox_published"
@@ -95,6 +103,7 @@ outbox_purge_expired(void)
 											"    LIMIT " CppAsString2(PURGE_CHUNK) "))",
 											1, &argtype),
 						   commerce_idempotency_retention_minutes, "idempotency keys");
+		}
 		outbox_planner_restore(nestlevel);
 	}
 	PopActiveSnapshot();
@@ -103,6 +112,41 @@ outbox_purge_expired(void)
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, NULL);
 	return events == PURGE_CHUNK || keys == PURGE_CHUNK;
+}
+
+/*
+ * purge_citus
+ *		The purges in statements Citus can run over every shard
+ *		(docs/scaling.md, "The outbox on Citus"): Citus plans no DELETE by
+ *		ctid and no LIMIT in a multi-shard DELETE, so everything expired
+ *		goes at once, each shard deleting its own rows in parallel.
+ */
+static void
+purge_citus(void)
+{
+	Oid			argtype = INTERVALOID;
+
+	(void) purge_chunk(commerce_prepare_generic(&events_citus_plan,
+												"WITH marks AS ("
+												"  DELETE FROM commerce.outbox_published p"
+												"   WHERE p.published_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) $1)"
+												"     AND NOT EXISTS (SELECT 1 FROM commerce.deliveries d"
+												"                      WHERE d.tenant_id OPERATOR(pg_catalog.=) p.tenant_id"
+												"                        AND d.event_id OPERATOR(pg_catalog.=) p.id"
+												"                        AND d.status OPERATOR(pg_catalog.=) 'pending')"
+												"  RETURNING p.tenant_id, p.id)"
+												" DELETE FROM commerce.outbox_written e USING marks m"
+												"  WHERE e.tenant_id OPERATOR(pg_catalog.=) m.tenant_id"
+												"    AND e.id OPERATOR(pg_catalog.=) m.id",
+												1, &argtype),
+					   Max(outbox_event_retention_minutes,
+						   commerce_idempotency_retention_minutes),
+					   "published events");
+	(void) purge_chunk(commerce_prepare_generic(&keys_citus_plan,
+												"DELETE FROM commerce.idempotency_keys k"
+												" WHERE k.created_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) $1)",
+												1, &argtype),
+					   commerce_idempotency_retention_minutes, "idempotency keys");
 }
 
 /* Run one purge statement with its retention as the interval $1. */

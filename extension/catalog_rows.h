@@ -47,6 +47,21 @@
 	" WHERE " alias ".tenant_id OPERATOR(pg_catalog.=) $1 AND " alias ".id OPERATOR(pg_catalog.=) $2" \
 	" RETURNING " json
 
+/*
+ * The same as a statement Citus can route (docs/scaling.md, "Routable
+ * command SQL"): the UPDATE in a CTE named alias that returns plain
+ * columns, rendered by json outside it, and the transaction's start time
+ * as $4 (commerce_write_row) instead of now(), which Citus refuses in CASE.
+ * Open the statement with "WITH " CATALOG_UPDATE_CTE(table, alias) (other
+ * CTEs may come first).
+ */
+#define CATALOG_UPDATE_CTE(table, alias) \
+	" " alias " AS (UPDATE " table " AS " alias " SET"
+#define CATALOG_UPDATE_CTE_END(alias, json) \
+	" version = " alias ".version + 1, updated_at = $4" \
+	" WHERE " alias ".tenant_id OPERATOR(pg_catalog.=) $1 AND " alias ".id OPERATOR(pg_catalog.=) $2" \
+	" RETURNING " alias ".*) SELECT " json " FROM " alias
+
 /* The statements of one aggregate, each prepared once per backend */
 typedef struct CatalogPlans
 {

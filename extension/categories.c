@@ -104,13 +104,13 @@ static const CatalogAggregate categories = {
 	" COALESCE(($3->>'position')::integer, 0), COALESCE($3->'metadata', '{}'))"
 	" RETURNING *) SELECT " CATEGORY_JSON " FROM k",
 	.lock_sql = CATALOG_LOCK_SQL("commerce.categories"),
-	.update_sql = "UPDATE commerce.categories AS k SET"
+	.update_sql = "WITH" CATALOG_UPDATE_CTE("commerce.categories", "k")
 	" name = CASE WHEN $3 ? 'name' THEN $3->>'name' ELSE k.name END,"
 	" description = CASE WHEN $3 ? 'description' THEN $3->>'description' ELSE k.description END,"
 	" parent_id = CASE WHEN $3 ? 'parent_id' THEN ($3->>'parent_id')::uuid ELSE k.parent_id END,"
 	" position = CASE WHEN $3 ? 'position' THEN ($3->>'position')::integer ELSE k.position END,"
 	" metadata = CASE WHEN $3 ? 'metadata' THEN $3->'metadata' ELSE k.metadata END,"
-	CATALOG_UPDATE_END("k", CATEGORY_JSON),
+	CATALOG_UPDATE_CTE_END("k", CATEGORY_JSON),
 	.get_sql = CATALOG_GET_SQL("commerce.categories", "k", CATEGORY_JSON),
 	.list_sql = COMMERCE_LIST_BY_ID("commerce.categories", "k", CATEGORY_JSON, ""),
 	.plans = &plans,

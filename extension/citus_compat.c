@@ -25,15 +25,21 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "executor/spi.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/builtins.h"
+#include "fmgr.h"
 #include "utils/rel.h"
 
 #include "citus_compat.h"
+
+/* pg_dist_local_group's column groupid (0 on the coordinator) */
+#define DIST_LOCAL_GROUP_GROUPID 1
 
 /* pg_dist_shard's columns used here (Citus's pg_dist_shard.h) */
 #define DIST_SHARD_LOGICALRELID 1
@@ -83,12 +89,15 @@ citus_single_shard(Oid relid)
 /*
  * Whether Citus is loaded in this server (its library defines its
  * settings): the few statements Citus cannot run as a single node does
- * take another form then (docs/scaling.md, "Routable command SQL").
+ * take another form then (docs/scaling.md, "Routable command SQL"). Also
+ * true with pgcommerce.citus_sql_check on, so that test/t/800 runs and
+ * inspects those forms on a single node.
  */
 bool
 commerce_citus_loaded(void)
 {
-	return GetConfigOption("citus.propagate_set_commands", true, false) != NULL;
+	return commerce_citus_sql_check ||
+		GetConfigOption("citus.propagate_set_commands", true, false) != NULL;
 }
 
 /*
@@ -146,10 +155,103 @@ commerce_set_local_forwarded(const char *name, const char *value)
 							 GUC_ACTION_LOCAL, true, 0, false);
 	if (propagate != NULL && strcmp(propagate, "local") == 0)
 	{
+		/*
+		 * Inside a DO block: Citus forwards SET LOCAL only in what it counts
+		 * as a multi-statement transaction, and the gateway's one statement
+		 * (an implicit transaction, set_context in its first CTE) is not one;
+		 * a DO block is. The value is a quoted literal inside the block's
+		 * dollar quotes, so it must not hold the closing tag.
+		 */
+		if (strstr(value, "$pgcommerce_forward$") != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid value for %s", name)));
 		SPI_connect();
-		if (SPI_execute(psprintf("SET LOCAL %s = %s", name, quote_literal_cstr(value)),
+		if (SPI_execute(psprintf("DO $pgcommerce_forward$BEGIN SET LOCAL %s = %s; END$pgcommerce_forward$",
+								 name, quote_literal_cstr(value)),
 						false, 0) != SPI_OK_UTILITY)
 			elog(ERROR, "could not forward %s to the Citus workers", name);
 		SPI_finish();
+
+		/*
+		 * Citus sends the forwarded settings with the BEGIN of a worker
+		 * connection's transaction block, but a read-only query outside a
+		 * BEGIN … COMMIT runs without one (executor_util_tasks.c,
+		 * TaskListRequiresRollback) unless the transaction is already a
+		 * coordinated one: make it one, with Citus's own
+		 * UseCoordinatedTransaction (exported by citus.so).
+		 */
+		if (!IsTransactionBlock())
+		{
+			static void (*use_coordinated_transaction) (void) = NULL;
+
+			if (use_coordinated_transaction == NULL)
+				use_coordinated_transaction = (void (*) (void))
+					load_external_function("citus", "UseCoordinatedTransaction", true, NULL);
+			use_coordinated_transaction();
+		}
 	}
+}
+
+/*
+ * Whether the tables the outbox work reads are all Citus tables or none:
+ * while an operator distributes them one by one (scripts/citus-check.sh),
+ * a statement joining a distributed one with a local one would fail, so
+ * the work waits until they are settled.
+ */
+static bool
+outbox_tables_settled(void)
+{
+	static const char *const tables[] = {"outbox_written", "outbox_published", "deliveries",
+	"subscriptions"};
+	Oid			nsp = get_namespace_oid("commerce", true);
+	int			ncitus = 0;
+
+	for (int i = 0; i < lengthof(tables); i++)
+	{
+		Oid			relid = OidIsValid(nsp) ? get_relname_relid(tables[i], nsp) : InvalidOid;
+
+		if (OidIsValid(relid) && citus_single_shard(relid) != 0)
+			ncitus++;
+	}
+	return ncitus == 0 || ncitus == lengthof(tables);
+}
+
+/*
+ * Whether this node runs the database's outbox work (publishing, the
+ * retention purges, subscription deliveries): every node but a Citus
+ * worker. Citus's pg_dist_local_group holds this node's group, 0 on the
+ * coordinator (and on a node not yet added to a cluster). On a Citus
+ * cluster only the coordinator's publisher publishes, so seq is drawn from
+ * one sequence in one publish order as on a single node (docs/scaling.md,
+ * "The outbox on Citus"). False too while its tables are being
+ * distributed. Call inside a transaction.
+ */
+bool
+commerce_node_runs_outbox(void)
+{
+	Oid			local_group = get_relname_relid("pg_dist_local_group", PG_CATALOG_NAMESPACE);
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	int32		groupid = 0;
+
+	if (!OidIsValid(local_group))
+		return true;
+	if (!outbox_tables_settled())
+		return false;
+	rel = table_open(local_group, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	if (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		bool		isnull;
+		Datum		value = heap_getattr(tuple, DIST_LOCAL_GROUP_GROUPID,
+										 RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			groupid = DatumGetInt32(value);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return groupid == 0;
 }

@@ -12,7 +12,14 @@
 
 #include "postgres.h"
 
+#include "executor/spi.h"
+
 extern bool commerce_citus_loaded(void);
+
+/* pgcommerce.citus_sql_check (citus_sql_check.c) */
+extern bool commerce_citus_sql_check;
+extern void commerce_check_citus_sql(SPIPlanPtr plan, const char *sql);
+extern bool commerce_node_runs_outbox(void);
 extern void commerce_set_local_forwarded(const char *name, const char *value);
 extern Oid	commerce_local_placement(Oid relid);
 extern Oid	commerce_local_placement_index(Oid relid, Oid placement, const char *indexname);

@@ -262,6 +262,7 @@ extern void commerce_require_reference(SPIPlanPtr *plan, const char *sql,
 /*
  * The statement that writes an aggregate from the request body: sql
  * (prepared once into *plan) takes tenant_id $1, id $2 and the body $3
+ * (and may use $4, the transaction's start time, where Citus refuses now())
  * and returns the aggregate's jsonb; a unique violation of one of rules
  * becomes its code (nrules 0: none expected).
  */

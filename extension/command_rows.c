@@ -12,10 +12,12 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/jsonb.h"
+#include "utils/timestamp.h"
 #include "utils/uuid.h"
 
 #include "command.h"
@@ -107,12 +109,14 @@ commerce_write_row(SPIPlanPtr *plan, const char *sql, const pg_uuid_t *tenant,
 				   const pg_uuid_t *id, Jsonb *data, const CommerceUniqueRule *rules,
 				   int nrules)
 {
-	Datum		args[3];
+	Datum		args[4];
 
-	commerce_prepare(plan, sql, 3, (Oid[]) {UUIDOID, UUIDOID, JSONBOID});
+	/* $4, the transaction's start time (now()), for statements Citus routes */
+	commerce_prepare(plan, sql, 4, (Oid[]) {UUIDOID, UUIDOID, JSONBOID, TIMESTAMPTZOID});
 	args[0] = UUIDPGetDatum(tenant);
 	args[1] = UUIDPGetDatum(id);
 	args[2] = JsonbPGetDatum(data);
+	args[3] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 	if (nrules > 0)
 		commerce_execute_unique(*plan, args, NULL, rules, nrules);
 	else

@@ -59,11 +59,11 @@ static const CatalogAggregate customer_groups = {
 	" VALUES ($1, $2, $3->>'name', $3->>'description', COALESCE($3->'metadata', '{}'))"
 	" RETURNING *) SELECT " GROUP_JSON " FROM g",
 	.lock_sql = CATALOG_LOCK_SQL("commerce.customer_groups"),
-	.update_sql = "UPDATE commerce.customer_groups AS g SET"
+	.update_sql = "WITH" CATALOG_UPDATE_CTE("commerce.customer_groups", "g")
 	" name = CASE WHEN $3 ? 'name' THEN $3->>'name' ELSE g.name END,"
 	" description = CASE WHEN $3 ? 'description' THEN $3->>'description' ELSE g.description END,"
 	" metadata = CASE WHEN $3 ? 'metadata' THEN $3->'metadata' ELSE g.metadata END,"
-	CATALOG_UPDATE_END("g", GROUP_JSON),
+	CATALOG_UPDATE_CTE_END("g", GROUP_JSON),
 	.get_sql = CATALOG_GET_SQL("commerce.customer_groups", "g", GROUP_JSON),
 	.list_sql = COMMERCE_LIST_BY_ID("commerce.customer_groups", "g", GROUP_JSON, ""),
 	.plans = &plans,

@@ -182,14 +182,17 @@ static const CatalogAggregate customers = {
 	" $3->>'last_name', $3->>'phone', COALESCE($3->'metadata', '{}'))"
 	" RETURNING *) SELECT " CUSTOMER_JSON_WITH("'[]'::jsonb") " FROM c",	/* no address yet */
 	.lock_sql = CATALOG_LOCK_SQL("commerce.customers"),
-	.update_sql = "UPDATE commerce.customers AS c SET"
+	.update_sql = "WITH ads AS (SELECT (SELECT COALESCE(pg_catalog.jsonb_agg(" ADDRESS_JSON " ORDER BY a.id), '[]'::jsonb)"
+	"   FROM commerce.customer_addresses a"
+	"   WHERE a.tenant_id OPERATOR(pg_catalog.=) $1 AND a.customer_id OPERATOR(pg_catalog.=) $2) AS addresses),"
+	CATALOG_UPDATE_CTE("commerce.customers", "c")
 	" email = CASE WHEN $3 ? 'email' THEN $3->>'email' ELSE c.email END,"
 	" group_id = CASE WHEN $3 ? 'group_id' THEN ($3->>'group_id')::uuid ELSE c.group_id END,"
 	" first_name = CASE WHEN $3 ? 'first_name' THEN $3->>'first_name' ELSE c.first_name END,"
 	" last_name = CASE WHEN $3 ? 'last_name' THEN $3->>'last_name' ELSE c.last_name END,"
 	" phone = CASE WHEN $3 ? 'phone' THEN $3->>'phone' ELSE c.phone END,"
 	" metadata = CASE WHEN $3 ? 'metadata' THEN $3->'metadata' ELSE c.metadata END,"
-	CATALOG_UPDATE_END("c", CUSTOMER_JSON),
+	CATALOG_UPDATE_CTE_END("c", CUSTOMER_JSON_WITH("(SELECT ads.addresses FROM ads)")),
 	.get_sql = CATALOG_GET_SQL("commerce.customers", "c", CUSTOMER_JSON),
 	.list_sql = COMMERCE_LIST_BY_ID("commerce.customers", "c", CUSTOMER_JSON, ""),
 	.plans = &plans,

@@ -12,6 +12,7 @@
 
 #include "utils/guc.h"
 
+#include "citus_compat.h"
 #include "gucs.h"
 
 int			commerce_idempotency_retention_minutes = 24 * 60;
@@ -27,4 +28,13 @@ commerce_define_gucs(void)
 							PGC_SIGHUP,
 							GUC_UNIT_MIN,
 							NULL, NULL, NULL);
+	/* issue 19: the Citus readiness check of the commands' SQL (test/t/800) */
+	DefineCustomBoolVariable("pgcommerce.citus_sql_check",
+							 "Prepare the commands' statements in their Citus form and warn of what Citus would refuse.",
+							 "A readiness check without Citus (docs/scaling.md); off in production.",
+							 &commerce_citus_sql_check,
+							 false,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
 }

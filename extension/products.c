@@ -26,6 +26,7 @@
 #include "utils/jsonb.h"
 
 #include "catalog.h"
+#include "catalog_rows.h"
 #include "command.h"
 #include "hooks.h"
 #include "list_filter.h"
@@ -50,6 +51,11 @@ PG_FUNCTION_INFO_V1(commerce_list_products);
 	" 'attributes', p.attributes, 'options', p.options, 'variants', " variants "," \
 	" 'version', p.version, 'created_at', " COMMERCE_SQL_TIMESTAMP("p.created_at") "," \
 	" 'updated_at', " COMMERCE_SQL_TIMESTAMP("p.updated_at") ", 'archived_at', " COMMERCE_SQL_TIMESTAMP("p.archived_at") ")"
+/* The variants of product `product` (an SQL expression) of tenant $1 */
+#define PRODUCT_VARIANTS_JSON(product) \
+	"(SELECT COALESCE(pg_catalog.jsonb_agg(" VARIANT_JSON " ORDER BY v.position, v.id), '[]'::jsonb)" \
+	"   FROM commerce.variants v" \
+	"   WHERE v.tenant_id OPERATOR(pg_catalog.=) $1 AND v.product_id OPERATOR(pg_catalog.=)" product ")"
 #define PRODUCT_JSON PRODUCT_JSON_WITH( \
 	"(SELECT COALESCE(pg_catalog.jsonb_agg(" VARIANT_JSON " ORDER BY v.position, v.id), '[]'::jsonb)" \
 	"   FROM commerce.variants v" \
@@ -422,21 +428,20 @@ update_product_command(FunctionCallInfo fcinfo, const char *name, int expected_a
 		check_variants_fit(&cmd.tenant, id, values[PRODUCT_OPTIONS].value);
 
 	commerce_write_row(&plan_update,
-					   "UPDATE commerce.products AS p SET"
+					   "WITH vs AS (SELECT " PRODUCT_VARIANTS_JSON(" $2") " AS variants)," /* before the update */
+					   CATALOG_UPDATE_CTE("commerce.products", "p")
 					   " title = CASE WHEN $3 ? 'title' THEN $3->>'title' ELSE p.title END,"
 					   " handle = CASE WHEN $3 ? 'handle' THEN $3->>'handle' ELSE p.handle END,"
 					   " description = CASE WHEN $3 ? 'description' THEN $3->>'description' ELSE p.description END,"
 					   " status = CASE WHEN $3 ? 'status' THEN $3->>'status' ELSE p.status END,"
 					   " archived_at = CASE WHEN NOT $3 ? 'status' OR $3->>'status' OPERATOR(pg_catalog.=) p.status"
 					   "   THEN p.archived_at"
-					   "   WHEN $3->>'status' OPERATOR(pg_catalog.=) 'archived' THEN pg_catalog.now() END,"
+					   "   WHEN $3->>'status' OPERATOR(pg_catalog.=) 'archived' THEN $4 END,"
 					   " category_id = CASE WHEN $3 ? 'category_id' THEN ($3->>'category_id')::uuid ELSE p.category_id END,"
 					   " tax_category = CASE WHEN $3 ? 'tax_category' THEN $3->>'tax_category' ELSE p.tax_category END,"
 					   " attributes = CASE WHEN $3 ? 'attributes' THEN $3->'attributes' ELSE p.attributes END,"
 					   " options = CASE WHEN $3 ? 'options' THEN $3->'options' ELSE p.options END,"
-					   " version = p.version + 1, updated_at = pg_catalog.now()"
-					   " WHERE p.tenant_id OPERATOR(pg_catalog.=) $1 AND p.id OPERATOR(pg_catalog.=) $2"
-					   " RETURNING " PRODUCT_JSON,
+					   CATALOG_UPDATE_CTE_END("p", PRODUCT_JSON_WITH("(SELECT vs.variants FROM vs)")),
 					   &cmd.tenant, id, data, product_unique, lengthof(product_unique));
 	response = commerce_result_jsonb(1);
 	COMMERCE_RUN_HOOKS(HOOK_PRODUCT_AFTER_UPDATE, &cmd.tenant, response);

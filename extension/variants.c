@@ -26,6 +26,7 @@
 #include "utils/jsonb.h"
 
 #include "catalog.h"
+#include "catalog_rows.h"
 #include "command.h"
 #include "list_filter.h"
 #include "errors.h"
@@ -229,16 +230,14 @@ commerce_update_variant(PG_FUNCTION_ARGS)
 				  values[VARIANT_OPTION_VALUES].present ? &values[VARIANT_OPTION_VALUES] : NULL);
 
 	commerce_write_row(&plan_update,
-					   "UPDATE commerce.variants AS v SET"
+					   "WITH" CATALOG_UPDATE_CTE("commerce.variants", "v")
 					   " sku = CASE WHEN $3 ? 'sku' THEN $3->>'sku' ELSE v.sku END,"
 					   " title = CASE WHEN $3 ? 'title' THEN $3->>'title' ELSE v.title END,"
 					   " option_values = CASE WHEN $3 ? 'option_values' THEN $3->'option_values' ELSE v.option_values END,"
 					   " attributes = CASE WHEN $3 ? 'attributes' THEN $3->'attributes' ELSE v.attributes END,"
 					   " position = CASE WHEN $3 ? 'position' THEN ($3->>'position')::integer ELSE v.position END,"
 					   " weight_grams = CASE WHEN $3 ? 'weight_grams' THEN ($3->>'weight_grams')::integer ELSE v.weight_grams END,"
-					   " version = v.version + 1, updated_at = pg_catalog.now()"
-					   " WHERE v.tenant_id OPERATOR(pg_catalog.=) $1 AND v.id OPERATOR(pg_catalog.=) $2"
-					   " RETURNING " VARIANT_JSON,
+					   CATALOG_UPDATE_CTE_END("v", VARIANT_JSON),
 					   &cmd.tenant, id, data, variant_unique, lengthof(variant_unique));
 	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "variant.updated", "variant", id));
 }

@@ -5,18 +5,20 @@
 # tenant table distributed by tenant_id (foreign keys dropped on every node
 # and added again after), then the SQL story through the coordinator
 # (catalog, prices, stock, orders, checkout, payments, cancel), the
-# outbox's events checked published exactly once in per-tenant order, and
-# the nodes' logs checked for background workers' errors. Prints one line
-# per step (ok / FAILED with the error) and a summary; exits non-zero when
-# a step failed. docs/scaling.md records the last run and what remains
-# (the gateway checkout and the isolation suite against the cluster are
-# not wired yet).
+# outbox's events checked published exactly once in per-tenant order and
+# delivered to a subscription, the gateway's checkout through the
+# coordinator, the isolation suite through the coordinator (test/t/801;
+# SKIP_ISOLATION=1 leaves it out), and the nodes' logs checked for
+# background workers' errors (kept in tmp_check/citus-logs). Prints one
+# line per step (ok / FAILED with the error) and a summary; exits non-zero
+# when a step failed. docs/scaling.md records the last run and what remains.
 #
 # It needs a PostgreSQL 15 installation that holds both Citus and this
 # checkout's pgcommerce, and never builds or fetches Citus itself:
 #   PGCOMMERCE_CITUS_PGBIN=/path/to/bin scripts/citus-check.sh
 # (default: ./tmp_install's bin). Without Citus there it says how to get
-# it and exits 0 (skipped). KEEP=1 leaves the nodes' data directories.
+# it and exits 0 (skipped). KEEP=1 leaves the nodes' data directories,
+# HOLD=1 leaves the nodes running (the next run stops them).
 #
 # The nodes listen on no TCP port: each has a Unix socket directory of mode
 # 0700 (as scripts/cluster.sh does), and Citus reaches the workers through
@@ -49,17 +51,28 @@ ports=(57630 57631 57632)
 sockdir() { echo "$base/$1/socket"; }
 
 stop_all() {
+  [ -z "${gw_pid:-}" ] || kill -TERM "$gw_pid" 2>/dev/null || true
+  if [ "${HOLD:-0}" = 1 ] && [ "${1:-}" = exit ]; then
+    echo "citus-check: HOLD=1, the nodes keep running (data in $base; stop each with pg_ctl -D $base/<node>/data stop)"
+    return
+  fi
   for n in "${names[@]}"; do
     [ -f "$base/$n/data/PG_VERSION" ] &&
       run_as_server_user "$pgbin/pg_ctl" -D "$base/$n/data" -m fast -w stop >/dev/null 2>&1 || true
   done
+  # the nodes' and the gateway's logs stay in tmp_check/citus-logs
+  mkdir -p "$REPO_ROOT/tmp_check/citus-logs"
+  for n in "${names[@]}"; do
+    cp "$base/$n/postgresql.log" "$REPO_ROOT/tmp_check/citus-logs/$n.log" 2>/dev/null || true
+  done
+  cp "$base/gateway.log" "$REPO_ROOT/tmp_check/citus-logs/" 2>/dev/null || true
   [ "${KEEP:-0}" = 1 ] || rm -rf "$base"
 }
 
 ensure_server_user_access
 stop_all
 rm -rf "$base"
-trap stop_all EXIT
+trap 'stop_all exit' EXIT
 
 for i in "${!names[@]}"; do
   n=${names[$i]}
@@ -191,6 +204,15 @@ step "every commerce table is distributed" coordinator "
 step "commerce_owner may log in (Citus's connections)" coordinator "ALTER ROLE commerce_owner LOGIN"
 step "create_tenant" coordinator "SELECT commerce.create_tenant('citus-a', 'Citus A', 'EUR')"
 tenant=$(tail -n1 <<<"$STEP_OUT")
+# A subscription to every order event: the coordinator's dispatcher claims
+# each delivery by its key on the tenant's shard (docs/scaling.md).
+step "subscribe to order.* (a handler that counts)" coordinator "
+  CREATE TABLE public.citus_seen (event_id uuid PRIMARY KEY, seq bigint NOT NULL);
+  GRANT INSERT ON public.citus_seen TO commerce_gateway;
+  CREATE FUNCTION public.citus_seen(e jsonb) RETURNS void LANGUAGE sql
+    AS \$f\$ INSERT INTO public.citus_seen VALUES ((e->>'id')::uuid, (e->>'seq')::bigint) \$f\$;
+  SELECT commerce.subscribe('citus-check', 'order.*', 'public.citus_seen(jsonb)'::regprocedure,
+                            tenant => '$tenant')"
 # cmd NAME SQL [FIELD [EXPECTED]] — one command in the tenant's context;
 # the answer's FIELD (or the whole answer) goes into STEP_OUT, and the step
 # fails when it is not EXPECTED.
@@ -234,6 +256,51 @@ cmd "get_inventory: 3 reserved" "commerce.get_inventory('$variant')" reserved 3
 cmd update_product "commerce.update_product('$product', '{\"title\": \"Tee 2\"}')" title
 cmd cancel_order "commerce.cancel_order('$order')" status cancelled
 cmd "get_inventory: 1 reserved after the cancel" "commerce.get_inventory('$variant')" reserved 1
+# The gateway pointed at the coordinator (docs/scaling.md, "The gateway"):
+# its own login role, a staff token of the tenant, a checkout, the same
+# Idempotency-Key again (a replay), and the order read back.
+gw_pass() { nok=$((nok + 1)); printf 'ok      %s\n' "$1"; }
+gw_fail() { nfailed=$((nfailed + 1)); printf 'FAILED  %s: %s\n' "$1" "$2"; }
+gateway_checkout() {
+  local gw=${PGCOMMERCE_GATEWAY:-$REPO_ROOT/gateway/pgcommerce-gateway} port secret token body out code order
+  if [ ! -x "$gw" ] || ! command -v curl >/dev/null; then
+    gw_fail "gateway checkout" "no gateway binary ($gw: make) or no curl"; return
+  fi
+  step "gateway login role (commerce_gateway)" coordinator \
+    "CREATE ROLE citus_gateway LOGIN IN ROLE commerce_gateway"
+  port=$(free_port 18900)
+  secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  token=$(perl -MDigest::SHA=hmac_sha256 -MMIME::Base64=encode_base64url -e '
+    my ($s, $t) = @ARGV; my $h = encode_base64url(q({"alg":"HS256","typ":"JWT"}));
+    my $c = encode_base64url(qq({"tenant_id":"$t","sub":"citus-check","role":"staff","exp":) . (time + 3600) . "}");
+    print "$h.$c." . encode_base64url(hmac_sha256("$h.$c", $s));' "$secret" "$tenant")
+  PGCOMMERCE_DATABASE_URL="host=$(sockdir coordinator) port=${ports[0]} dbname=commerce user=citus_gateway" \
+  PGCOMMERCE_LISTEN=127.0.0.1:$port PGCOMMERCE_JWT_SECRET=$secret PGCOMMERCE_LOG_LEVEL=warn \
+  PGCOMMERCE_POOL_SIZE=4 setsid "$gw" >"$base/gateway.log" 2>&1 &
+  gw_pid=$!
+  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+  if curl -sf "http://127.0.0.1:$port/readyz" >/dev/null; then gw_pass "gateway ready on the coordinator"
+  else gw_fail "gateway ready on the coordinator" "$(tail -3 "$base/gateway.log" | tr '\n' ' ')"; fi
+  body="{\"currency\": \"EUR\", \"lines\": [{\"variant_id\": \"$variant\", \"quantity\": 2}]}"
+  for attempt in first replay; do
+    out=$(curl -s -D "$base/headers" -o "$base/body" -w '%{http_code}' -X POST "http://127.0.0.1:$port/v1/checkout" \
+      -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -H 'Idempotency-Key: citus-gw-1' \
+      --data "$body" || true)
+    if [ "$out" = 201 ] && { [ $attempt = first ] || grep -qi '^Idempotent-Replayed: true' "$base/headers"; }; then
+      gw_pass "POST /v1/checkout through the coordinator ($attempt): 201"
+    else
+      gw_fail "POST /v1/checkout through the coordinator ($attempt)" "HTTP $out $(head -c 300 "$base/body")"
+    fi
+    [ $attempt = first ] && order=$(perl -MJSON::PP -0e 'print decode_json(<STDIN>)->{id} // ""' <"$base/body" 2>/dev/null || true)
+  done
+  code=$(curl -s -o "$base/body" -w '%{http_code}' "http://127.0.0.1:$port/v1/orders/$order" -H "Authorization: Bearer $token" || true)
+  if [ "$code" = 200 ] && grep -q '"status": *"placed"' "$base/body"; then gw_pass "GET /v1/orders/{id}: 200, placed"
+  else gw_fail "GET /v1/orders/{id}" "HTTP $code $(head -c 300 "$base/body")"; fi
+  kill -TERM "$gw_pid" 2>/dev/null && wait "$gw_pid" 2>/dev/null || true
+  gw_pid=
+}
+gateway_checkout
+
 step "every committed event published exactly once, in per-tenant order" coordinator "
   DO \$\$ DECLARE written bigint; published bigint; distinct_ids bigint; out_of_order bigint;
   BEGIN
@@ -252,14 +319,47 @@ step "every committed event published exactly once, in per-tenant order" coordin
     END IF;
     RAISE NOTICE 'events: % written, % published once each, in order', written, published;
   END \$\$"
+step "every order event delivered once to the subscription" coordinator "
+  DO \$\$ DECLARE events bigint; delivered bigint; seen bigint;
+  BEGIN
+    FOR i IN 1..30 LOOP
+      SELECT count(*) INTO events FROM commerce.outbox WHERE type LIKE 'order.%' AND seq IS NOT NULL;
+      SELECT count(*) INTO delivered FROM commerce.deliveries WHERE status = 'delivered';
+      SELECT count(*) INTO seen FROM public.citus_seen;
+      EXIT WHEN delivered >= events AND seen >= events;
+      PERFORM pg_sleep(1);
+    END LOOP;
+    IF events = 0 OR delivered <> events OR seen <> events THEN
+      RAISE EXCEPTION '% order events, % deliveries delivered, % seen by the handler', events, delivered, seen;
+    END IF;
+    RAISE NOTICE 'deliveries: % of % order events', delivered, events;
+  END \$\$"
+# The isolation suite through the coordinator (test/t/801): a partner bound
+# to tenant A attacks tenant B; prove's summary decides the step.
+if [ "${SKIP_ISOLATION:-0}" != 1 ]; then
+  pgxs_dir=$(cd "$(dirname "$("$pgbin/pg_config" --pgxs)")/../.." && pwd)
+  own_for_server "$base/tap"
+  if out=$(run_as_server_user env PATH="$pgbin:$PATH" PGCOMMERCE_REPO="$REPO_ROOT" TESTDIR="$base/tap" \
+             PGCOMMERCE_CITUS_HOST="$(sockdir coordinator)" PGCOMMERCE_CITUS_PORT="${ports[0]}" \
+             prove -I "$pgxs_dir/src/test/perl" -I "$REPO_ROOT/test/lib" test/t/801_citus_isolation.pl 2>&1); then
+    nok=$((nok + 1)); printf 'ok      isolation suite through the coordinator: %s\n' "$(grep -m1 -E '^Files=' <<<"$out")"
+  else
+    nfailed=$((nfailed + 1))
+    printf 'FAILED  isolation suite through the coordinator:\n%s\n' "$(grep -E '^(not ok|#)' <<<"$out" | head -40)"
+  fi
+  mkdir -p "$REPO_ROOT/tmp_check/citus-logs"
+  rm -rf "$REPO_ROOT/tmp_check/citus-logs/tap"
+  cp -r "$base/tap/tmp_check/log" "$REPO_ROOT/tmp_check/citus-logs/tap" 2>/dev/null || true
+fi
+
 for n in "${names[@]}"; do
-  errors=$(grep -v -E '(commerce_owner|postgres)@' "$base/$n/postgresql.log" | grep -c 'ERROR' || true)
+  errors=$(grep -v -E '(commerce_owner|postgres|citus_gateway)@' "$base/$n/postgresql.log" | grep -c 'ERROR' || true)
   if [ "$errors" -eq 0 ]; then
     nok=$((nok + 1)); printf 'ok      background workers on %s: no error\n' "$n"
   else
     nfailed=$((nfailed + 1))
     printf 'FAILED  background workers on %s: %s errors, e.g. %s\n' "$n" "$errors" \
-      "$(grep -v -E '(commerce_owner|postgres)@' "$base/$n/postgresql.log" | grep -m1 -o 'ERROR: .*')"
+      "$(grep -v -E '(commerce_owner|postgres|citus_gateway)@' "$base/$n/postgresql.log" | grep -m1 -o 'ERROR: .*')"
   fi
 done
 
