@@ -119,6 +119,17 @@ CREATE TABLE commerce.promotion_code_customers (
 COMMENT ON TABLE commerce.promotion_code_customers IS 'How many not-cancelled placed orders of each customer carry each code, kept while the code has a per-customer usage limit.';
 SELECT commerce.enable_tenancy('commerce.promotion_code_customers');
 
+-- Every checkout with a discount inserts a row here: its rules are one
+-- CHECK calling a C function, as promotion_codes' (three CHECKs were
+-- re-read at every insert: docs/benchmarks.md, "Issue 17, session 9").
+CREATE FUNCTION commerce.order_discounts_row_rules(scope text, amount bigint,
+    code_id_is_null boolean, code_is_null boolean)
+    RETURNS boolean
+    AS 'MODULE_PATHNAME', 'commerce_order_discounts_row_rules'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION commerce.order_discounts_row_rules(text, bigint, boolean, boolean) IS
+  'The CHECK of commerce.order_discounts (extension/row_rules.c): true, or check_violation (23514) naming the broken rule: order_discounts_scope_check (order, line), order_discounts_amount_check (not negative), order_discounts_code (code set exactly when code_id is). NULL passes where the column allows it.';
+
 -- The discounts of an order. On a draft (the cart): one row per code the
 -- customer applied, amount NULL (the amounts are live). Placing stores
 -- every promotion that applied with its amount (automatic ones with
@@ -141,11 +152,12 @@ CREATE TABLE commerce.order_discounts (
   code_id      uuid,
   code         text,
   name         text NOT NULL,
-  scope        text NOT NULL CHECK (scope IN ('order', 'line')),
-  amount       bigint CHECK (amount >= 0),
+  scope        text NOT NULL,      -- order, line
+  amount       bigint,             -- not negative
   created_at   timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, order_id, promotion_id),
-  CONSTRAINT order_discounts_code CHECK ((code_id IS NULL) = (code IS NULL))
+  CONSTRAINT order_discounts_row_rules CHECK (commerce.order_discounts_row_rules(scope, amount,
+    code_id IS NULL, code IS NULL))
 );
 -- The uses of a code, counted from the orders where no counter is kept
 -- (extension/promotion_limits.c): a staff read of a code without a total

@@ -26,7 +26,7 @@ BEGIN
       ('event_envelope', 'context'), ('event_type_matches', 'context'),
       -- the CHECKs of the hottest tables (extension/row_rules.c)
       ('orders_row_rules', 'context'), ('order_lines_row_rules', 'context'),
-      ('inventory_row_rules', 'context'), ('idempotency_row_rules', 'context'), ('promotion_codes_row_rules', 'context'),
+      ('inventory_row_rules', 'context'), ('idempotency_row_rules', 'context'), ('promotion_codes_row_rules', 'context'), ('order_discounts_row_rules', 'context'),
       ('order_shipping_row_rules', 'context'),
       -- the gateway's and operators' own
       ('route_table', 'gateway'),
