@@ -409,9 +409,12 @@ read_lines_catalog(const Order *order, TimestampTz at)
 					 "      ELSE cp.title OPERATOR(pg_catalog.||) ' - ' OPERATOR(pg_catalog.||) v.title END,"
 					 " cp.tax_category, cp.status OPERATOR(pg_catalog.=) 'active',"
 					 " tier.amount, tier.price_list_id, rate.rate_ppm,"
-					 /* promotions.h: anything to evaluate? (run once: no outer reference) */
+					 /* promotions.h: anything to evaluate? (run once: no outer
+					  * reference). Codes come from the order or the request;
+					  * only automatic promotions apply without one. */
 					 " EXISTS (SELECT FROM commerce.promotions pr"
 					 "         WHERE pr.tenant_id OPERATOR(pg_catalog.=) $1"
+					 "           AND pr.automatic"
 					 "           AND pr.status OPERATOR(pg_catalog.=) 'active')"
 					 " OR EXISTS (SELECT FROM commerce.order_discounts od"
 					 "            WHERE od.tenant_id OPERATOR(pg_catalog.=) $1"

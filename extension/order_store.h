@@ -63,6 +63,10 @@ typedef struct OrderDiscount
 	char	   *name;
 	bool		line_scope;
 	int64		amount;
+	/* the code's limits as placing read them (promotion_usage.c: a use is
+	 * written only under a limit) */
+	bool		has_usage_limit;
+	int32		customer_limit; /* the per-customer limit, 0: none */
 } OrderDiscount;
 
 /* Timestamps of an order, in the order rendered. */
@@ -119,7 +123,8 @@ typedef struct Order
 	bool		shipping_ok;	/* order_price: the method applied */
 	/* promotions (promotions.h) */
 	const char *discount_code;	/* a code being applied (checkout, apply_discount_code) */
-	bool		promotions_possible;	/* an active promotion or a code on the order */
+	bool		promotions_possible;	/* an active automatic promotion or a
+										 * code on the order */
 	bool		is_new;			/* create_order, checkout: not stored yet, so
 								 * no order_discounts rows (promotion_rules.c) */
 	int			ndiscounts;

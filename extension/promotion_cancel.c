@@ -5,7 +5,13 @@
  *	  it took (docs/promotions.md): a commerce_order_cancel_hook (orders.h)
  *	  chained after payments' from _PG_init, so it runs inside the
  *	  cancel's transaction with the order row locked, and the decrements
- *	  commit or roll back with the cancellation.
+ *	  commit or roll back with the cancellation. Only counters kept under
+ *	  a limit are decremented (promotion_limits.c): a code without a total
+ *	  limit counts its uses from the orders, and a cancelled order is not
+ *	  one of them; customer rows exist only under a per-customer limit.
+ *	  The tenant's code-limits lock (ShareLock) is taken first, so a limit
+ *	  being set counts this order either before or after it is cancelled,
+ *	  never half.
  *
  * extension/promotion_cancel.c
  *
@@ -38,6 +44,7 @@ release_on_cancel(const pg_uuid_t *tenant, const pg_uuid_t *order_id)
 
 	if (prev_order_cancel_hook)
 		prev_order_cancel_hook(tenant, order_id);
+	promotion_limits_lock(tenant, ShareLock);
 	commerce_prepare(&plan_release,
 					 "WITH taken AS ("
 					 "  SELECT d.code_id, o.customer_id FROM commerce.order_discounts d"
@@ -47,7 +54,11 @@ release_on_cancel(const pg_uuid_t *tenant, const pg_uuid_t *order_id)
 					 "    AND d.code_id IS NOT NULL AND d.amount IS NOT NULL"
 					 "    AND o.status OPERATOR(pg_catalog.<>) 'draft'),"
 					 " codes AS ("
-					 "  UPDATE commerce.promotion_codes c SET used = c.used OPERATOR(pg_catalog.-) 1"
+					 /* every taken code's row is written, with or without a limit: under
+					  * REPEATABLE READ a limit set after the snapshot is then a
+					  * serialization failure, not a use kept */
+					 "  UPDATE commerce.promotion_codes c SET used = CASE WHEN c.usage_limit IS NULL"
+					 "   THEN c.used ELSE c.used OPERATOR(pg_catalog.-) 1 END"
 					 "  FROM taken t WHERE c.tenant_id OPERATOR(pg_catalog.=) $1"
 					 "   AND c.id OPERATOR(pg_catalog.=) t.code_id RETURNING c.id),"
 					 " customers AS ("

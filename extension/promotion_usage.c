@@ -6,7 +6,8 @@
  *	  the uses of a code.
  *
  *	  Usage limits are exact under any concurrency because no decision is
- *	  taken on a value read earlier: placing takes a use with
+ *	  taken on a value read earlier: placing takes a use of a code with a
+ *	  total usage limit with
  *	    UPDATE promotion_codes SET used = used + 1
  *	     WHERE ... AND (usage_limit IS NULL OR used < usage_limit)
  *	  whose row lock serialises concurrent placements of one code; the
@@ -14,14 +15,18 @@
  *	  on the row it committed (READ COMMITTED re-evaluates an updated
  *	  row), so when no row comes back the limit is reached and the
  *	  placement fails with discount_limit_reached, rolled back whole. The
- *	  customer's uses are one counted row per (code, customer), taken by
- *	  INSERT ... ON CONFLICT DO UPDATE ... WHERE used < limit in the same
- *	  transaction. Cancelling gives both back in the cancel's transaction
- *	  (commerce_order_cancel_hook).
+ *	  customer's uses under a per-customer limit are one counted row per
+ *	  (code, customer), taken by INSERT ... ON CONFLICT DO UPDATE ... WHERE
+ *	  used < limit in the same transaction. A code without a limit is not
+ *	  written at all (its uses are counted from the orders when needed;
+ *	  promotion_limits.c says why that stays exact when a limit is set
+ *	  later). Cancelling gives uses back in the cancel's transaction
+ *	  (promotion_cancel.c).
  *
- *	  Lock order: order row -> stock rows -> code rows (code id order) ->
- *	  customer use rows -> the order counter, the same in every command,
- *	  so placements and cancellations cannot deadlock.
+ *	  Lock order: order row -> stock rows -> the tenant's code-limits lock
+ *	  (ShareLock, taken when the codes are read) -> code rows (code id
+ *	  order) -> customer use rows -> the order counter, the same in every
+ *	  command, so placements and cancellations cannot deadlock.
  *
  * extension/promotion_usage.c
  *
@@ -29,6 +34,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
 
@@ -40,6 +46,7 @@
 static SPIPlanPtr plan_take = NULL;
 static SPIPlanPtr plan_take_customer = NULL;
 static SPIPlanPtr plan_store = NULL;
+static SPIPlanPtr plan_store_new = NULL;
 static SPIPlanPtr plan_load = NULL;
 static SPIPlanPtr plan_add = NULL;
 static SPIPlanPtr plan_remove = NULL;
@@ -66,13 +73,19 @@ limit_reached(const char *code, const char *which)
  * promotion_take_usage
  *		One use of every code the order's discounts came through, in code
  *		id order: the code's counter under its row lock, then the
- *		customer's. Raises discount_limit_reached (the transaction rolls
+ *		customer's, each only under a limit (promotion_limits.c; read by
+ *		promotion_apply under the code-limits lock). Under REPEATABLE READ
+ *		or SERIALIZABLE that read may be older than the lock, so the code's
+ *		row is always written there (a change since the snapshot is a
+ *		serialization failure) and its per-customer limit is the one the
+ *		write returns. Raises discount_limit_reached (the transaction rolls
  *		back, so nothing is half-taken).
  */
 void
 promotion_take_usage(const Order *order)
 {
 	OrderDiscount *codes = palloc(sizeof(OrderDiscount) * (order->ndiscounts + 1));
+	bool		snapshot_kept = IsolationUsesXactSnapshot();
 	int			n = 0;
 
 	for (int i = 0; i < order->ndiscounts; i++)
@@ -91,42 +104,59 @@ promotion_take_usage(const Order *order)
 					 " VALUES ($1, $2, $3, 1)"
 					 " ON CONFLICT (tenant_id, code_id, customer_id) DO UPDATE"
 					 " SET used = u.used OPERATOR(pg_catalog.+) 1"
-					 " WHERE $4::integer IS NULL OR u.used OPERATOR(pg_catalog.<) $4::integer"
+					 " WHERE u.used OPERATOR(pg_catalog.<) $4::integer"
 					 " RETURNING u.used",
 					 4, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, INT4OID});
 	for (int i = 0; i < n; i++)
 	{
 		Datum		values[4];
-		char		nulls[4] = {' ', ' ', ' ', ' '};
-		bool		isnull;
+		bool		isnull = codes[i].customer_limit == 0;
 
 		values[0] = UUIDPGetDatum(&order->tenant);
 		values[1] = UUIDPGetDatum(&codes[i].code_id);
-		if (commerce_execute(plan_take, values, NULL, false, 0) != 1)
-			limit_reached(codes[i].code, "usage limit");
-		values[3] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-		nulls[3] = isnull ? 'n' : ' ';
-		if (!order->has_customer)
+		if (codes[i].has_usage_limit || snapshot_kept)
+		{
+			if (commerce_execute(plan_take, values, NULL, false, 0) != 1)
+				limit_reached(codes[i].code, "usage limit");
+			values[3] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		}
+		if (isnull || !order->has_customer)
 			continue;
+		if (!codes[i].has_usage_limit && !snapshot_kept)
+		{
+			/* the limit as read under the lock (candidates statement) */
+			values[3] = Int32GetDatum(codes[i].customer_limit);
+		}
 		values[2] = UUIDPGetDatum(&order->customer_id);
-		if (commerce_execute(plan_take_customer, values, nulls, false, 0) != 1)
+		if (commerce_execute(plan_take_customer, values, NULL, false, 0) != 1)
 			limit_reached(codes[i].code, "usage limit for this customer");
 	}
 }
 
-/* Placing: the discounts the order got, one row per promotion (a draft's
- * code rows get their amounts). */
+/*
+ * Placing: the discounts the order got, one row per promotion. A new
+ * order (checkout) has no rows yet: a plain INSERT; a draft's code rows
+ * get their amounts (ON CONFLICT).
+ */
 void
 promotion_store_discounts(const Order *order)
 {
-	commerce_prepare(&plan_store,
-					 "INSERT INTO commerce.order_discounts AS d (tenant_id, order_id, promotion_id,"
-					 " code_id, code, name, scope, amount, customer_id)"
-					 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-					 " ON CONFLICT (tenant_id, order_id, promotion_id) DO UPDATE"
-					 " SET amount = EXCLUDED.amount, name = EXCLUDED.name",
-					 9, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, UUIDOID, TEXTOID, TEXTOID, TEXTOID,
-		INT8OID, UUIDOID});
+#define STORE_DISCOUNT \
+	"INSERT INTO commerce.order_discounts AS d (tenant_id, order_id, promotion_id," \
+	" code_id, code, name, scope, amount, customer_id)" \
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+#define STORE_DISCOUNT_TYPES (Oid[]) {UUIDOID, UUIDOID, UUIDOID, UUIDOID, TEXTOID, TEXTOID, \
+	TEXTOID, INT8OID, UUIDOID}
+	SPIPlanPtr	plan;
+
+	if (order->is_new)
+		plan = commerce_prepare(&plan_store_new, STORE_DISCOUNT, 9, STORE_DISCOUNT_TYPES);
+	else
+		plan = commerce_prepare(&plan_store,
+								STORE_DISCOUNT
+								" ON CONFLICT (tenant_id, order_id, promotion_id) DO UPDATE"
+								" SET amount = EXCLUDED.amount, name = EXCLUDED.name",
+								9, STORE_DISCOUNT_TYPES);
 	for (int i = 0; i < order->ndiscounts; i++)
 	{
 		const OrderDiscount *d = &order->discounts[i];
@@ -144,7 +174,7 @@ promotion_store_discounts(const Order *order)
 		values[7] = Int64GetDatum(d->amount);
 		values[8] = UUIDPGetDatum(&order->customer_id);
 		nulls[8] = order->has_customer ? ' ' : 'n';
-		commerce_execute(plan_store, values, nulls, false, 0);
+		commerce_execute(plan, values, nulls, false, 0);
 	}
 }
 

@@ -60,10 +60,23 @@ PG_FUNCTION_INFO_V1(commerce_list_promotion_codes);
 	" 'metadata', p.metadata, 'archived_at', " COMMERCE_SQL_TIMESTAMP("p.archived_at") "," \
 	CATALOG_JSON_STAMPS("p") ")"
 
+/*
+ * A code's uses: its counter while it has a total limit, else counted from
+ * the orders (promotion_limits.c: placing writes no counter without a
+ * limit), through order_discounts_code_idx.
+ */
+#define CODE_USED \
+	"CASE WHEN c.usage_limit IS NOT NULL THEN c.used ELSE" \
+	" (SELECT pg_catalog.count(*)::integer FROM commerce.order_discounts d JOIN commerce.orders o" \
+	"    ON o.tenant_id OPERATOR(pg_catalog.=) d.tenant_id AND o.id OPERATOR(pg_catalog.=) d.order_id" \
+	"  WHERE d.tenant_id OPERATOR(pg_catalog.=) c.tenant_id AND d.code_id OPERATOR(pg_catalog.=) c.id" \
+	"    AND d.amount IS NOT NULL" \
+	"    AND o.status OPERATOR(pg_catalog.<>) ALL ('{draft,cancelled}'::text[])) END"
 #define CODE_JSON \
 	"pg_catalog.jsonb_build_object('id', c.id::text, 'object', 'promotion_code'," \
 	" 'promotion_id', c.promotion_id::text, 'code', c.code, 'usage_limit', c.usage_limit," \
-	" 'per_customer_limit', c.per_customer_limit, 'used', c.used, 'status', c.status," \
+	" 'per_customer_limit', c.per_customer_limit, 'used', " CODE_USED "," \
+	" 'status', c.status," \
 	" 'metadata', c.metadata, 'archived_at', " COMMERCE_SQL_TIMESTAMP("c.archived_at") "," \
 	CATALOG_JSON_STAMPS("c") ")"
 
@@ -172,7 +185,8 @@ static const CatalogAggregate codes = {
 	.check_rows = check_code_row,
 	.unique = code_unique,
 	.nunique = lengthof(code_unique),
-	.lock_sql = "SELECT version, status, used FROM commerce.promotion_codes" COMMERCE_BY_ID " FOR UPDATE",
+	.lock_sql = "SELECT version, status, used, usage_limit IS NULL, per_customer_limit IS NULL"
+	" FROM commerce.promotion_codes" COMMERCE_BY_ID " FOR UPDATE",
 	.update_sql = "UPDATE commerce.promotion_codes AS c SET"
 	" usage_limit = CASE WHEN $3 ? 'usage_limit' THEN ($3->>'usage_limit')::integer ELSE c.usage_limit END,"
 	" per_customer_limit = CASE WHEN $3 ? 'per_customer_limit' THEN ($3->>'per_customer_limit')::integer"
@@ -362,23 +376,48 @@ check_promotion_row(CatalogWrite *w)
 		ereport_invalid_input("field \"promotion.starts_at\" must be before \"ends_at\"");
 }
 
-/* Update of a code: not archived, limits >= 1 and not below the uses taken. */
+/*
+ * Update of a code: not archived, limits >= 1 and not below the uses
+ * taken. A limit set where there was none starts its counter from the
+ * orders (promotion_limits.c; update_promotion_code holds the tenant's
+ * code-limits lock in ExclusiveLock): the total uses into used, the
+ * customers' into promotion_code_customers; a per-customer limit removed
+ * drops the customers' counters.
+ */
 static void
 check_code_row(CatalogWrite *w)
 {
+	static SPIPlanPtr plan_set_used = NULL;
 	HeapTuple	row = SPI_tuptable->vals[0];
 	TupleDesc	desc = SPI_tuptable->tupdesc;
 	bool		isnull;
 	int32		used = DatumGetInt32(SPI_getbinval(row, desc, 3, &isnull));
+	bool		had_limit = !DatumGetBool(SPI_getbinval(row, desc, 4, &isnull));
+	bool		had_customer_limit = !DatumGetBool(SPI_getbinval(row, desc, 5, &isnull));
 	const CommerceValue *limit = catalog_value(w, "usage_limit");
 	const CommerceValue *per_customer = catalog_value(w, "per_customer_limit");
 
 	require_not_archived("discount code", strcmp(SPI_getvalue(row, desc, 2), "archived") == 0);
+	if (per_customer->present && !per_customer->isnull && DatumGetInt32(per_customer->value) < 1)
+		ereport_invalid_input("field \"promotion_code.per_customer_limit\" must be at least 1");
+	if (limit->present && !limit->isnull && !had_limit)
+	{
+		Datum		values[3];
+
+		used = promotion_count_uses(&w->cmd.tenant, w->id);
+		commerce_prepare(&plan_set_used,
+						 "UPDATE commerce.promotion_codes SET used = $3" COMMERCE_BY_ID,
+						 3, (Oid[]) {UUIDOID, UUIDOID, INT4OID});
+		values[0] = UUIDPGetDatum(&w->cmd.tenant);
+		values[1] = UUIDPGetDatum(w->id);
+		values[2] = Int32GetDatum(used);
+		commerce_execute(plan_set_used, values, NULL, false, 0);
+	}
 	if (limit->present && !limit->isnull && DatumGetInt32(limit->value) < Max(used, 1))
 		ereport_invalid_input("field \"promotion_code.usage_limit\" must be at least %d (uses taken)",
 							  Max(used, 1));
-	if (per_customer->present && !per_customer->isnull && DatumGetInt32(per_customer->value) < 1)
-		ereport_invalid_input("field \"promotion_code.per_customer_limit\" must be at least 1");
+	if (per_customer->present && per_customer->isnull == had_customer_limit)
+		promotion_rebuild_customer_uses(&w->cmd.tenant, w->id, !per_customer->isnull);
 }
 
 /* --- promotions -------------------------------------------------------------- */
@@ -508,6 +547,17 @@ commerce_create_promotion_code(PG_FUNCTION_ARGS)
 	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "promotion_code.created", "promotion_code", &id));
 }
 
+static bool
+jsonb_has_key(Jsonb *data, const char *key)
+{
+	JsonbValue	k;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	return findJsonbValueFromContainer(&data->root, JB_FOBJECT, &k) != NULL;
+}
+
 /* commerce.update_promotion_code(id uuid, data jsonb, expected_version bigint, idempotency_key text) */
 Datum
 commerce_update_promotion_code(PG_FUNCTION_ARGS)
@@ -523,6 +573,16 @@ commerce_update_promotion_code(PG_FUNCTION_ARGS)
 		k.val.string.len = 4;
 		if (findJsonbValueFromContainer(&data->root, JB_FOBJECT, &k) != NULL)
 			ereport_invalid_input("field \"code\" of a discount code cannot change");
+		/* a limit may be set: wait for the tenant's placements in flight
+		 * and hold theirs off, before the code's row is locked (lock
+		 * order, promotion_usage.c) */
+		if (jsonb_has_key(data, "usage_limit") || jsonb_has_key(data, "per_customer_limit"))
+		{
+			pg_uuid_t	tenant;
+
+			if (commerce_current_tenant(&tenant))
+				promotion_limits_lock(&tenant, ExclusiveLock);
+		}
 	}
 	PG_RETURN_JSONB_P(catalog_update(fcinfo, &codes));
 }

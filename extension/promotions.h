@@ -16,6 +16,8 @@
 
 #include "postgres.h"
 
+#include "storage/lockdefs.h"
+
 #include "order_store.h"
 
 /* 1-64 letters, digits, _ and -, starting with a letter or digit. */
@@ -43,6 +45,21 @@ extern void promotion_load_discounts(Order *order);
 extern void promotion_add_code(const Order *order, const OrderDiscount *code);
 /* A draft: drop a code; false when the order does not carry it. */
 extern bool promotion_remove_code(const Order *order, const char *code);
+
+/*
+ * The tenant's lock on code limits (promotion_usage.c): placing and
+ * cancelling take it in ShareLock before they read or write a code's uses,
+ * a change of a code's limits in ExclusiveLock before it locks the code's
+ * row and counts the uses from the orders.
+ */
+extern void promotion_limits_lock(const pg_uuid_t *tenant, LOCKMODE mode);
+/* Uses of a code counted from the orders (placed, not cancelled), with
+ * the latest snapshot: under promotion_limits_lock ExclusiveLock. */
+extern int32 promotion_count_uses(const pg_uuid_t *tenant, const pg_uuid_t *code_id);
+/* A per-customer limit set (true) or removed (false): the code's
+ * promotion_code_customers rows rebuilt from the orders, or deleted. */
+extern void promotion_rebuild_customer_uses(const pg_uuid_t *tenant, const pg_uuid_t *code_id,
+											bool limited);
 
 /* _PG_init: give uses back when an order is cancelled (orders.h hook). */
 extern void commerce_promotions_init(void);

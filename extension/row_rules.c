@@ -4,9 +4,10 @@
  *	  The row rules of the hottest tables as one CHECK constraint each:
  *	  commerce.orders_row_rules(), commerce.order_shipping_row_rules(),
  *	  commerce.order_lines_row_rules(), commerce.inventory_row_rules(),
- *	  commerce.idempotency_row_rules() and commerce.promotion_codes_row_rules()
+ *	  commerce.idempotency_row_rules(), commerce.promotion_codes_row_rules()
  *	  (a discount code's use is taken by an UPDATE in every checkout that
- *	  carries it).
+ *	  carries it under a limit) and commerce.order_discounts_row_rules()
+ *	  (every checkout with a discount inserts its row).
  *
  *	  PostgreSQL reads every CHECK constraint's stored expression tree again
  *	  (stringToNode of pg_constraint.conbin, then plans and compiles it) in
@@ -449,5 +450,26 @@ commerce_orders_all_rules(PG_FUNCTION_ARGS)
 			row_rule_broken(t, "orders_total_is_sum",
 							"The total is the subtotal less discounts plus shipping, tax (unless prices include it) and adjustments.");
 	}
+	PG_RETURN_BOOL(true);
+}
+
+/*
+ * commerce.order_discounts_row_rules(scope, amount, code_id_is_null,
+ *		code_is_null): the CHECK of commerce.order_discounts, which every
+ *		checkout with a discount inserts into (three CHECKs were re-read
+ *		at every such insert: docs/benchmarks.md, "Issue 17, session 9").
+ */
+PG_FUNCTION_INFO_V1(commerce_order_discounts_row_rules);
+Datum
+commerce_order_discounts_row_rules(PG_FUNCTION_ARGS)
+{
+	const char *t = "order_discounts";
+
+	if (!PG_ARGISNULL(0) && !text_arg_in(fcinfo, 0, (const char *const[]) {"order", "line", NULL}))
+		row_rule_broken(t, "order_discounts_scope_check", "A discount's scope is order or line.");
+	if (!PG_ARGISNULL(1) && PG_GETARG_INT64(1) < 0)
+		row_rule_broken(t, "order_discounts_amount_check", "A discount's amount is not negative.");
+	if (!PG_ARGISNULL(2) && !PG_ARGISNULL(3) && PG_GETARG_BOOL(2) != PG_GETARG_BOOL(3))
+		row_rule_broken(t, "order_discounts_code", "A discount has a code exactly when it has a code_id.");
 	PG_RETURN_BOOL(true);
 }

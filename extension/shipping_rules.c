@@ -23,6 +23,8 @@
 
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
 
 #include "command.h"
 #include "errors.h"
@@ -44,6 +46,7 @@ typedef enum ShippingProblem
 } ShippingProblem;
 
 static SPIPlanPtr plan_method = NULL;
+static SPIPlanPtr plan_rate = NULL;
 
 static void shipping_raise(const Order *order, ShippingProblem problem, const char *detail)
 			pg_attribute_noreturn();
@@ -70,6 +73,79 @@ order_weight(const Order *order, int64 *weight, const char **detail)
 		*weight += (int64) order->lines[i].weight_grams * order->lines[i].quantity;
 	}
 	return SHIPPING_OK;
+}
+
+/* An integer field of a band object (validated at write: shipping_methods.c). */
+static int64
+band_field(JsonbContainer *band, const char *name)
+{
+	JsonbValue *v = getKeyJsonValueFromContainer(band, name, strlen(name), NULL);
+
+	if (v == NULL || v->type != jbvNumeric)
+		elog(ERROR, "shipping method weight band without \"%s\"", name);
+	return DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(v->val.numeric)));
+}
+
+/*
+ * The amount of the band the weight falls in: the smallest up_to_grams at
+ * or above it. False when the order is heavier than every band. In C, not
+ * a subquery of the quote's statement: its plan nodes were started at
+ * every quote, whatever the method's kind (docs/shipping.md, "Cost").
+ */
+static bool
+band_amount(Jsonb *bands, int64 weight, int64 *amount)
+{
+	int			n = JB_ROOT_IS_ARRAY(bands) ? JsonContainerSize(&bands->root) : 0;
+	int64		best = -1;
+
+	for (int i = 0; i < n; i++)
+	{
+		JsonbValue *band = getIthJsonbValueFromContainer(&bands->root, i);
+		int64		up_to;
+
+		if (band == NULL || band->type != jbvBinary)
+			elog(ERROR, "shipping method weight band is not an object");
+		up_to = band_field(band->val.binary.data, "up_to_grams");
+		if (up_to >= weight && (best < 0 || up_to < best))
+		{
+			best = up_to;
+			*amount = band_field(band->val.binary.data, "amount");
+		}
+	}
+	return best >= 0;
+}
+
+/*
+ * The tax rate of the charge: the rate of the method's tax category, else
+ * the default rate, else 0 (TAX_RATE_SQL). A priced line of the same
+ * category (both none included) was given that very rate by the pricing
+ * statement a moment ago (order_rules.c), so it is taken from the line;
+ * only a category no line has is read (a lateral join in the quote's
+ * statement cost ~45 K instructions at every checkout: docs/shipping.md).
+ */
+static int32
+charge_rate(const Order *order, const char *category)
+{
+	Datum		values[2];
+	char		nulls[2] = {' ', ' '};
+	int64		rate = 0;
+
+	for (int i = 0; i < order->nlines; i++)
+	{
+		const OrderLine *line = &order->lines[i];
+
+		if (line->priced && (category == NULL ? line->tax_category == NULL
+							 : line->tax_category != NULL && strcmp(line->tax_category, category) == 0))
+			return line->tax_rate_ppm;
+	}
+	commerce_prepare(&plan_rate, "SELECT r.rate_ppm::bigint FROM (" TAX_RATE_SQL("$2::text") ") r",
+					 2, (Oid[]) {UUIDOID, TEXTOID});
+	values[0] = UUIDPGetDatum(&order->tenant);
+	values[1] = category ? CStringGetTextDatum(category) : (Datum) 0;
+	nulls[1] = category ? ' ' : 'n';
+	commerce_execute(plan_rate, values, nulls, true, 1);
+	(void) commerce_result_int64(1, &rate);
+	return (int32) rate;
 }
 
 /* The error of a problem, precise about what does not fit. */
@@ -137,14 +213,14 @@ shipping_raise(const Order *order, ShippingProblem problem, const char *detail)
 /*
  * shipping_quote
  *		See shipping_rules.h. One statement: the method by its primary key,
- *		the rate of its tax category (TAX_RATE_SQL), whether it serves the
- *		country, and its band for the weight.
+ *		whether it serves the country, its weight bands (the band:
+ *		band_amount) and its tax category (the rate: charge_rate).
  */
 bool
 shipping_quote(Order *order, int64 goods_subtotal, bool raise)
 {
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
 	HeapTuple	row;
 	TupleDesc	desc;
 	bool		isnull;
@@ -160,20 +236,14 @@ shipping_quote(Order *order, int64 goods_subtotal, bool raise)
 					 "SELECT m.name, m.kind, m.currency, m.amount, m.free_over_amount,"
 					 " m.status OPERATOR(pg_catalog.=) 'active',"
 					 " $3::text OPERATOR(pg_catalog.=) ANY (m.countries),"
-					 " (SELECT (b.value OPERATOR(pg_catalog.->>) 'amount')::bigint"
-					 "    FROM pg_catalog.jsonb_array_elements(m.weight_bands) b"
-					 "   WHERE (b.value OPERATOR(pg_catalog.->>) 'up_to_grams')::bigint OPERATOR(pg_catalog.>=) $4"
-					 "   ORDER BY (b.value OPERATOR(pg_catalog.->>) 'up_to_grams')::bigint LIMIT 1),"
-					 " COALESCE(rate.rate_ppm, 0)"
+					 " m.weight_bands, m.tax_category"
 					 " FROM commerce.shipping_methods m"
-					 " LEFT JOIN LATERAL (" TAX_RATE_SQL("m.tax_category") ") rate ON true"
 					 " WHERE m.tenant_id OPERATOR(pg_catalog.=) $1 AND m.id OPERATOR(pg_catalog.=) $2",
-					 4, (Oid[]) {UUIDOID, UUIDOID, TEXTOID, INT8OID});
+					 3, (Oid[]) {UUIDOID, UUIDOID, TEXTOID});
 	values[0] = UUIDPGetDatum(&order->tenant);
 	values[1] = UUIDPGetDatum(&order->shipping_method_id);
 	values[2] = country ? CStringGetTextDatum(country) : (Datum) 0;
 	nulls[2] = country ? ' ' : 'n';
-	values[3] = Int64GetDatum(weight);
 	order->shipping_total = 0;
 	order->shipping_tax_rate_ppm = 0;
 	if (commerce_execute(plan_method, values, nulls, true, 1) == 0)
@@ -203,11 +273,10 @@ shipping_quote(Order *order, int64 goods_subtotal, bool raise)
 		{
 			d = SPI_getbinval(row, desc, 8, &isnull);
 			problem = weight_problem != SHIPPING_OK ? weight_problem
-				: isnull ? SHIPPING_TOO_HEAVY : SHIPPING_OK;
+				: isnull || !band_amount(DatumGetJsonbP(d), weight, &order->shipping_total)
+				? SHIPPING_TOO_HEAVY : SHIPPING_OK;
 			if (problem == SHIPPING_TOO_HEAVY)
 				detail = psprintf(INT64_FORMAT, weight);
-			if (!isnull)
-				order->shipping_total = DatumGetInt64(d);
 		}
 		else
 		{
@@ -216,7 +285,7 @@ shipping_quote(Order *order, int64 goods_subtotal, bool raise)
 			if (strcmp(kind, "free_over") == 0 && goods_subtotal >= DatumGetInt64(d))
 				order->shipping_total = 0;
 		}
-		order->shipping_tax_rate_ppm = DatumGetInt32(SPI_getbinval(row, desc, 9, &isnull));
+		order->shipping_tax_rate_ppm = charge_rate(order, SPI_getvalue(row, desc, 9));
 	}
 	if (problem == SHIPPING_OK)
 		return true;

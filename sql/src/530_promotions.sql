@@ -50,8 +50,8 @@ CREATE TABLE commerce.promotions (
   CONSTRAINT promotions_window CHECK (starts_at IS NULL OR ends_at IS NULL OR starts_at < ends_at),
   CONSTRAINT promotions_archived_at CHECK ((status = 'archived') = (archived_at IS NOT NULL))
 );
--- Pricing asks "has the tenant any active promotion?" in the statement that
--- prices the lines (order_rules.c), and then reads the automatic ones.
+-- Pricing asks "has the tenant any active automatic promotion?" in the
+-- statement that prices the lines (order_rules.c), and then reads them.
 CREATE INDEX promotions_active_idx ON commerce.promotions (tenant_id, automatic, id)
   WHERE status = 'active';
 COMMENT ON TABLE commerce.promotions IS 'Promotions: percentage or fixed (per currency), on the order or on matching lines, with a minimum subtotal, a validity window and a combinability rule; automatic or through codes. docs/promotions.md.';
@@ -77,8 +77,11 @@ CREATE TABLE commerce.promotion_codes (
   code               text NOT NULL,      -- ^[A-Z0-9][A-Z0-9_-]{0,63}$
   usage_limit        integer,            -- at least 1
   per_customer_limit integer,            -- at least 1
-  -- placed orders that carry the code and are not cancelled: taken by
-  -- placing (UPDATE ... WHERE used < usage_limit), given back by cancelling
+  -- while usage_limit is set: the placed orders that carry the code and
+  -- are not cancelled, taken by placing (UPDATE ... WHERE used <
+  -- usage_limit), given back by cancelling, counted from the orders when
+  -- a limit is set. Without a limit it is not kept (placing writes
+  -- nothing here; reads count the orders): extension/promotion_limits.c.
   used               integer NOT NULL DEFAULT 0,   -- 0..usage_limit
   status             text NOT NULL DEFAULT 'active',   -- active, archived
   metadata           jsonb NOT NULL DEFAULT '{}'::jsonb,
@@ -96,8 +99,10 @@ CREATE INDEX promotion_codes_promotion_idx ON commerce.promotion_codes (tenant_i
 COMMENT ON TABLE commerce.promotion_codes IS 'Discount codes of a promotion, with their total and per-customer usage limits and the uses taken by placed orders (exact under concurrency: docs/promotions.md).';
 SELECT commerce.enable_tenancy('commerce.promotion_codes');
 
--- Uses of a code by one customer: placing takes one (INSERT ... ON CONFLICT
--- DO UPDATE ... WHERE used < per_customer_limit), cancelling gives it back.
+-- Uses of a code by one customer, kept only while the code has a
+-- per-customer limit (rebuilt from the orders when one is set, deleted
+-- when it is removed): placing takes one (INSERT ... ON CONFLICT DO UPDATE
+-- ... WHERE used < per_customer_limit), cancelling gives it back.
 CREATE TABLE commerce.promotion_code_customers (
   tenant_id   uuid NOT NULL,
   code_id     uuid NOT NULL,
@@ -111,8 +116,19 @@ CREATE TABLE commerce.promotion_code_customers (
   -- SHARE lock on the customer's row.
   PRIMARY KEY (tenant_id, code_id, customer_id)
 );
-COMMENT ON TABLE commerce.promotion_code_customers IS 'How many not-cancelled placed orders of each customer carry each code (the per-customer usage limit).';
+COMMENT ON TABLE commerce.promotion_code_customers IS 'How many not-cancelled placed orders of each customer carry each code, kept while the code has a per-customer usage limit.';
 SELECT commerce.enable_tenancy('commerce.promotion_code_customers');
+
+-- Every checkout with a discount inserts a row here: its rules are one
+-- CHECK calling a C function, as promotion_codes' (three CHECKs were
+-- re-read at every insert: docs/benchmarks.md, "Issue 17, session 9").
+CREATE FUNCTION commerce.order_discounts_row_rules(scope text, amount bigint,
+    code_id_is_null boolean, code_is_null boolean)
+    RETURNS boolean
+    AS 'MODULE_PATHNAME', 'commerce_order_discounts_row_rules'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION commerce.order_discounts_row_rules(text, bigint, boolean, boolean) IS
+  'The CHECK of commerce.order_discounts (extension/row_rules.c): true, or check_violation (23514) naming the broken rule: order_discounts_scope_check (order, line), order_discounts_amount_check (not negative), order_discounts_code (code set exactly when code_id is). NULL passes where the column allows it.';
 
 -- The discounts of an order. On a draft (the cart): one row per code the
 -- customer applied, amount NULL (the amounts are live). Placing stores
@@ -136,12 +152,18 @@ CREATE TABLE commerce.order_discounts (
   code_id      uuid,
   code         text,
   name         text NOT NULL,
-  scope        text NOT NULL CHECK (scope IN ('order', 'line')),
-  amount       bigint CHECK (amount >= 0),
+  scope        text NOT NULL,      -- order, line
+  amount       bigint,             -- not negative
   created_at   timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, order_id, promotion_id),
-  CONSTRAINT order_discounts_code CHECK ((code_id IS NULL) = (code IS NULL))
+  CONSTRAINT order_discounts_row_rules CHECK (commerce.order_discounts_row_rules(scope, amount,
+    code_id IS NULL, code IS NULL))
 );
+-- The uses of a code, counted from the orders where no counter is kept
+-- (extension/promotion_limits.c): a staff read of a code without a total
+-- limit, a limit being set. Placed rows only (a draft's have no amount).
+CREATE INDEX order_discounts_code_idx ON commerce.order_discounts (tenant_id, code_id, customer_id)
+  WHERE code_id IS NOT NULL AND amount IS NOT NULL;
 COMMENT ON TABLE commerce.order_discounts IS 'Codes applied to a cart (amount NULL) and the discounts a placed order got, one row per promotion.';
 SELECT commerce.enable_tenancy('commerce.order_discounts');
 

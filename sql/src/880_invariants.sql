@@ -82,7 +82,9 @@ LANGUAGE sql STABLE AS $$
                OPERATOR(pg_catalog.+) o.adjustment_total))
   UNION ALL
   -- a discount code's uses are the placed, not cancelled orders that
-  -- carry it, never above its limit; per customer likewise
+  -- carry it, never above its limit; per customer likewise. The counters
+  -- are kept only under a limit (extension/promotion_limits.c): used while
+  -- usage_limit is set, a customer's row while per_customer_limit is set
   SELECT 'discount_usage_counted', c.tenant_id, c.id,
          pg_catalog.format('code %s: used %s, orders %s, limit %s', c.code, c.used, u.orders, c.usage_limit)
     FROM commerce.promotion_codes c
@@ -93,7 +95,8 @@ LANGUAGE sql STABLE AS $$
                               AND o.id OPERATOR(pg_catalog.=) d.order_id
        WHERE d.tenant_id OPERATOR(pg_catalog.=) c.tenant_id AND d.code_id OPERATOR(pg_catalog.=) c.id
          AND o.status OPERATOR(pg_catalog.<>) ALL ('{draft,cancelled}'::text[])) u
-   WHERE c.used OPERATOR(pg_catalog.<>) u.orders OR c.used OPERATOR(pg_catalog.>) c.usage_limit
+   WHERE c.usage_limit IS NOT NULL
+     AND (c.used OPERATOR(pg_catalog.<>) u.orders OR c.used OPERATOR(pg_catalog.>) c.usage_limit)
   UNION ALL
   SELECT 'discount_customer_usage_counted', c.tenant_id, c.code_id,
          pg_catalog.format('customer %s: used %s, orders %s, limit %s', c.customer_id, c.used, u.orders,
@@ -109,7 +112,8 @@ LANGUAGE sql STABLE AS $$
        WHERE d.tenant_id OPERATOR(pg_catalog.=) c.tenant_id AND d.code_id OPERATOR(pg_catalog.=) c.code_id
          AND o.customer_id OPERATOR(pg_catalog.=) c.customer_id
          AND o.status OPERATOR(pg_catalog.<>) ALL ('{draft,cancelled}'::text[])) u
-   WHERE c.used OPERATOR(pg_catalog.<>) u.orders OR c.used OPERATOR(pg_catalog.>) p.per_customer_limit
+   WHERE p.per_customer_limit IS NULL
+      OR c.used OPERATOR(pg_catalog.<>) u.orders OR c.used OPERATOR(pg_catalog.>) p.per_customer_limit
   UNION ALL
   -- every line belongs to an order of its own tenant (no foreign key)
   SELECT 'line_has_its_order', l.tenant_id, l.id, pg_catalog.format('order %s', l.order_id)

@@ -26,7 +26,7 @@ BEGIN
       ('event_envelope', 'context'), ('event_type_matches', 'context'),
       -- the CHECKs of the hottest tables (extension/row_rules.c)
       ('orders_row_rules', 'context'), ('order_lines_row_rules', 'context'),
-      ('inventory_row_rules', 'context'), ('idempotency_row_rules', 'context'), ('promotion_codes_row_rules', 'context'),
+      ('inventory_row_rules', 'context'), ('idempotency_row_rules', 'context'), ('promotion_codes_row_rules', 'context'), ('order_discounts_row_rules', 'context'),
       ('order_shipping_row_rules', 'context'),
       -- issue 13 (session 9): the one CHECK of orders (871_hot_path.sql)
       ('orders_all_rules', 'context'),

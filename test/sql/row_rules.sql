@@ -4,7 +4,7 @@
 -- owner may write), with SQLSTATE 23514 and the rule's own constraint name,
 -- and rows the rules allow (NULLs where a column allows them) pass.
 BEGIN;
-SELECT plan(57);
+SELECT plan(62);
 \ir ../fixtures/orders.sql
 
 SELECT orders_test.tenant('rules') AS t \gset
@@ -71,7 +71,11 @@ INSERT INTO broken VALUES
   (format($$UPDATE commerce.promotion_codes SET status = 'paused' WHERE id = %L$$, :'pcode'), 'promotion_codes_status_check'),
   (format($$UPDATE commerce.promotion_codes SET used = 6 WHERE id = %L$$, :'pcode'), 'promotion_codes_within_limit'),
   (format($$UPDATE commerce.promotion_codes SET status = 'archived' WHERE id = %L$$, :'pcode'), 'promotion_codes_archived_at'),
-  (format($$UPDATE commerce.promotion_codes SET archived_at = now() WHERE id = %L$$, :'pcode'), 'promotion_codes_archived_at');
+  (format($$UPDATE commerce.promotion_codes SET archived_at = now() WHERE id = %L$$, :'pcode'), 'promotion_codes_archived_at'),
+  (format($$INSERT INTO commerce.order_discounts (tenant_id, order_id, promotion_id, name, scope) VALUES (%L, gen_random_uuid(), gen_random_uuid(), 'x', 'cart')$$, :'t'), 'order_discounts_scope_check'),
+  (format($$INSERT INTO commerce.order_discounts (tenant_id, order_id, promotion_id, name, scope, amount) VALUES (%L, gen_random_uuid(), gen_random_uuid(), 'x', 'order', -1)$$, :'t'), 'order_discounts_amount_check'),
+  (format($$INSERT INTO commerce.order_discounts (tenant_id, order_id, promotion_id, name, scope, code) VALUES (%L, gen_random_uuid(), gen_random_uuid(), 'x', 'order', 'X')$$, :'t'), 'order_discounts_code'),
+  (format($$INSERT INTO commerce.order_discounts (tenant_id, order_id, promotion_id, name, scope, code_id) VALUES (%L, gen_random_uuid(), gen_random_uuid(), 'x', 'line', gen_random_uuid())$$, :'t'), 'order_discounts_code');
 
 -- each broken rule: 23514 with the rule's name in the message and the
 -- constraint field (the error code field callers read)
@@ -90,6 +94,10 @@ SELECT lives_ok(format($$UPDATE commerce.promotion_codes SET code = repeat('Z', 
                         UPDATE commerce.promotion_codes SET status = 'archived', archived_at = now() WHERE id = %L$$,
                         :'pcode', :'pcode', :'pcode'),
                 'promotion codes: a 64-character code, no limit with any uses, archived with its time');
+SELECT lives_ok(format($$INSERT INTO commerce.order_discounts (tenant_id, order_id, promotion_id, code_id, code, name, scope, amount)
+                        VALUES (%L, gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), 'X', 'x', 'line', 0),
+                               (%L, gen_random_uuid(), gen_random_uuid(), NULL, NULL, 'x', 'order', NULL)$$, :'t', :'t'),
+                'order discounts: a line discount of 0 with its code, an order one without code or amount');
 
 SELECT * FROM finish();
 ROLLBACK;
