@@ -139,17 +139,31 @@ sub isolation_suite
 		  FROM pg_class c JOIN pg_policy p ON p.polrelid = c.oid AND p.polname = 'tenant_isolation'
 		  JOIN pg_namespace n ON n.oid = c.relnamespace ORDER BY 1});
 	ok(@tables >= 15, scalar(@tables) . ' tenant tables (' . join(', ', grep { !/^commerce\./ } map { (split /\|/)[0] } @tables) . ' outside schema commerce)');
+	# All tables in one connection (a psql per table cost ~0.3 s each):
+	# each table's part of stdout and stderr starts with its own marker;
+	# psql takes the refused COPY's data, none, up to the \. line.
 	my @table_problems;
-	for my $line (@tables)
-	{
-		my ($t, $relname) = split /\|/, $line;
-		my ($ret, $out, $err) = $psql_as->('iso_a', qq{
+	my ($tret, $tout, $terr) = $psql_as->('iso_a', join('', map {
+		my ($t) = split /\|/, $tables[$_];
+		qq{\\echo \@\@table $_\@\@
+			\\warn \@\@table $_\@\@
 			SELECT count(*) FROM $t WHERE tenant_id = '$b{tenant}';
 			INSERT INTO $t (tenant_id) VALUES ('$b{tenant}');
 			UPDATE $t SET tenant_id = tenant_id;
 			DELETE FROM $t;
 			TRUNCATE $t;
-			COPY $t (tenant_id) FROM STDIN;}, on_error_stop => 0);
+			COPY $t (tenant_id) FROM STDIN;
+\\.
+}
+	} 0 .. $#tables), on_error_stop => 0);
+	my (%tout, %terr);
+	$tout{$1} = $2 while $tout =~ /^\@\@table (\d+)\@\@\n?(.*?)(?=^\@\@table \d+\@\@|\z)/msg;
+	$terr{$1} = $2 while $terr =~ /^\@\@table (\d+)\@\@\n?(.*?)(?=^\@\@table \d+\@\@|\z)/msg;
+	for my $i (0 .. $#tables)
+	{
+		my ($t, $relname) = split /\|/, $tables[$i];
+		my ($out, $err) = ($tout{$i} // '(no output)', $terr{$i} // '');
+		$out =~ s/\n\z//;
 		my $refused = () = $err =~ /permission denied for table $relname/g;
 		push @table_problems, "$t: $out / $refused refusals: $err" unless $out eq '0' && $refused == 5;
 	}
