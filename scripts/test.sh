@@ -80,7 +80,8 @@ run_tap() {
   own_for_server "$REPO_ROOT/tmp_check"
   rm -rf "$REPO_ROOT/tmp_check/tap"
   own_for_server "$REPO_ROOT/tmp_check/tap"
-  echo "# TAP suites (prove)"
+  # (the load average: per-file times on a shared machine mean little without it)
+  echo "# TAP suites (prove); load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
   run_as_server_user env PATH="$PATH" PG_REGRESS="$PG_REGRESS" \
     PGCOMMERCE_REPO="$REPO_ROOT" PGCOMMERCE_GATEWAY="$PGCOMMERCE_GATEWAY" \
     ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" LSAN_OPTIONS="$LSAN_OPTIONS" \

@@ -131,7 +131,14 @@ $node->safe_psql('postgres', 'CREATE DATABASE noroutes');
 $node->safe_psql('noroutes', q{CREATE SCHEMA commerce;
 	CREATE FUNCTION commerce.version() RETURNS text LANGUAGE sql AS $$SELECT '0.1.0'$$;
 	GRANT USAGE ON SCHEMA commerce TO PUBLIC;});
-my $gw_noroutes = start_gateway($node, db => 'noroutes');
+# (start_gateway's wait for the routes would take its whole 30 s here: wait
+# for /healthz, then for the listener's first load and its retry 5 s later
+# to have failed, so the answer below is the one after a retry.)
+my $gw_noroutes = start_gateway($node, db => 'noroutes', wait => 'healthz');
+my $failed_loads = sub { scalar grep { ($_->{msg} // '') eq 'cannot load routes' } $gw_noroutes->log_lines };
+$t0 = time;
+sleep 0.1 while $failed_loads->() < 2 && time - $t0 < 30;
+cmp_ok($failed_loads->(), '>=', 2, 'the route table load failed, and so did its retry');
 $r = $gw_noroutes->get('/readyz');
 is($r->{status}, 503, 'routes never loaded: 503');
 is($r->{json}{error}{code}, 'routes_not_loaded', 'reason: routes_not_loaded');
@@ -149,7 +156,7 @@ $node->safe_psql('slow', q{CREATE SCHEMA commerce;
 	CREATE FUNCTION commerce.version() RETURNS text LANGUAGE sql
 	  AS $$SELECT '0.1.0' FROM pg_sleep(1.5)$$;
 	GRANT USAGE ON SCHEMA commerce TO PUBLIC;});
-my $gw_slow = start_gateway($node, db => 'slow');
+my $gw_slow = start_gateway($node, db => 'slow', wait => 'healthz');
 my ($curl_out, $curl_err) = ('', '');
 my $curl = IPC::Run::start([ 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}',
 	$gw_slow->base . '/readyz' ], '>', \$curl_out, '2>', \$curl_err);
