@@ -126,15 +126,22 @@ sub run_round
 }
 
 # --- the model ----------------------------------------------------------------
-# state: stock{variant} = [on_hand, reserved]; orders{id} = {t, status,
+# state: stock{variant} = [on_hand, reserved, version]; orders{id} = {t, status,
 # version, lines => [[variant, q]], total}; keys{"t|key"} = [body, order]
+# The level's version moves with every change of it (a line reserved,
+# released or shipped, a set or a restock), and set and restock answer it:
+# two stock commands on one variant in a round (two sets: each answers its
+# own on_hand whichever ran first) are told apart by it, so the order the
+# model keeps is the one that ran, not merely one that fits.
 my $state = { stock => {}, orders => {}, keys => {} };
 my %price;
+my %level_version = map { split /\|/ } split /\n/,
+  $node->safe_psql('commerce', 'SELECT variant_id, version FROM commerce.inventory_levels');
 for my $t (@tenants)
 {
 	for my $v (@{ $t->{variants} })
 	{
-		$state->{stock}{ $v->[0] } = [ $v->[2], 0 ];
+		$state->{stock}{ $v->[0] } = [ $v->[2], 0, $level_version{ $v->[0] } ];
 		$price{ $v->[0] } = $v->[1];
 	}
 }
@@ -179,7 +186,11 @@ sub apply
 		return "expected a new order placed, version 1, total $total, got " . encode_json($r)
 		  unless $r->{ok} && $r->{status} eq 'placed' && $r->{version} == 1 && $r->{total} == $total
 		  && $r->{replayed} ne 'true' && !$st->{orders}{ $r->{id} };
-		$st->{stock}{ $_->[0] }[1] += $_->[1] for @{ $c->{lines} };
+		for my $l (@{ $c->{lines} })
+		{
+			$st->{stock}{ $l->[0] }[1] += $l->[1];
+			$st->{stock}{ $l->[0] }[2]++;
+		}
 		$st->{orders}{ $r->{id} } = { t => $c->{t}, status => 'placed', version => 1, lines => $c->{lines},
 			total => $total };
 		$st->{keys}{$k} = [ $body, $r->{id} ];
@@ -207,6 +218,7 @@ sub apply
 			my $s = $st->{stock}{ $l->[0] };
 			$s->[1] -= $l->[1];
 			$s->[0] -= $l->[1] if $to eq 'fulfilled';
+			$s->[2]++;
 		}
 		$o->{status} = $to;
 		$o->{version}++;
@@ -220,9 +232,10 @@ sub apply
 		{
 			return $err eq 'insufficient_stock' ? '' : "expected insufficient_stock, got " . encode_json($r);
 		}
-		return "expected on_hand $new reserved $s->[1], got " . encode_json($r)
-		  unless $r->{ok} && $r->{on_hand} == $new && $r->{reserved} == $s->[1];
+		return "expected on_hand $new reserved $s->[1] version " . ($s->[2] + 1) . ', got ' . encode_json($r)
+		  unless $r->{ok} && $r->{on_hand} == $new && $r->{reserved} == $s->[1] && $r->{version} == $s->[2] + 1;
 		$s->[0] = $new;
+		$s->[2]++;
 		return '';
 	}
 	if ($c->{kind} eq 'read')
@@ -390,12 +403,12 @@ SKIP:
 	  or diag("differ: @diff[0 .. ($#diff > 4 ? 4 : $#diff)]; replay: $replay");
 	is(scalar(keys %db), scalar(keys %{ $state->{orders} }), 'no order the model does not know');
 	my %lvl = map { my ($v, @f) = split /\|/; ($v => \@f) } split /\n/,
-	  $node->safe_psql('commerce', 'SELECT variant_id, on_hand, reserved FROM commerce.inventory_levels');
+	  $node->safe_psql('commerce', 'SELECT variant_id, on_hand, reserved, version FROM commerce.inventory_levels');
 	my @sdiff = grep {
 		my $m = $state->{stock}{$_};
-		!$lvl{$_} || $lvl{$_}[0] != $m->[0] || $lvl{$_}[1] != $m->[1]
+		!$lvl{$_} || $lvl{$_}[0] != $m->[0] || $lvl{$_}[1] != $m->[1] || $lvl{$_}[2] != $m->[2]
 	} keys %{ $state->{stock} };
-	is(scalar @sdiff, 0, scalar(keys %{ $state->{stock} }) . ' stock levels as the model has them (on_hand, reserved)')
+	is(scalar @sdiff, 0, scalar(keys %{ $state->{stock} }) . ' stock levels as the model has them (on_hand, reserved, version)')
 	  or diag(join '; ', map { "$_ db @{ $lvl{$_} // [] } model @{ $state->{stock}{$_} }" } @sdiff);
 	is($node->safe_psql('commerce',
 			"SELECT string_agg(invariant || ' ' || coalesce(object_id::text, '') || ' ' || detail, E'\\n') "
