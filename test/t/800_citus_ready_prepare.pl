@@ -39,7 +39,7 @@ sub prepared
 	# per step, not three); on any error, as before, from another one.
 	my $ret = $node->psql('commerce', "BEGIN;\n$sql;\nPREPARE TRANSACTION 'citus_ready_$gid';\nCOMMIT PREPARED 'citus_ready_$gid';",
 		stdout => \$out, stderr => \$err, on_error_stop => 1, timeout => 120, @user);
-	return (1, $out, '', '') if $ret == 0;
+	return (1, $out, '', '', $err) if $ret == 0;
 	if ($node->safe_psql('commerce',
 			"SELECT count(*) FROM pg_prepared_xacts WHERE gid = 'citus_ready_$gid'") eq '1')
 	{
