@@ -23,26 +23,7 @@ my $node = commerce_node('orders_concurrency');
 my $tmp = PostgreSQL::Test::Utils::tempdir;
 
 $node->safe_psql('commerce', slurp_file(repo_path('test/fixtures/make_variant.sql')));
-$node->safe_psql('commerce', <<'SQL');
-CREATE TABLE public.outcomes (scenario text, client int, outcome text, response jsonb);
--- Run one command as the tenant's staff and log what happened.
-CREATE FUNCTION public.attempt(scenario text, client int, tenant uuid, statement text)
-RETURNS text LANGUAGE plpgsql AS $$
-DECLARE r jsonb;
-        c text;
-BEGIN
-  PERFORM commerce.set_context(tenant);
-  BEGIN
-    EXECUTE statement INTO r;
-    INSERT INTO public.outcomes VALUES (scenario, client, 'ok', r);
-    RETURN 'ok';
-  EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS c = CONSTRAINT_NAME;
-    INSERT INTO public.outcomes VALUES (scenario, client, COALESCE(NULLIF(c, ''), 'sqlstate ' || SQLSTATE), NULL);
-    RETURN c;
-  END;
-END $$;
-SQL
+$node->safe_psql('commerce', slurp_file(repo_path('test/fixtures/attempt.sql')));
 
 sub pgbench
 {
