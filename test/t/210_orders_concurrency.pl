@@ -14,29 +14,16 @@
 #      locked in variant id order whatever the order of the lines).
 use strict;
 use warnings;
-use IPC::Run;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use PgCommerce::Test qw(commerce_node repo_path);
+use PgCommerce::Test qw(commerce_node repo_path run_pgbench);
 
 my $node = commerce_node('orders_concurrency');
-my $tmp = PostgreSQL::Test::Utils::tempdir;
 
 $node->safe_psql('commerce', slurp_file(repo_path('test/fixtures/make_variant.sql')));
 $node->safe_psql('commerce', slurp_file(repo_path('test/fixtures/attempt.sql')));
 
-sub pgbench
-{
-	my ($name, $clients, $transactions, $script, %vars) = @_;
-	my $file = "$tmp/$name.sql";
-	PostgreSQL::Test::Utils::append_to_file($file, $script);
-	my ($out, $err) = ('', '');
-	my @define = map { ('-D', "$_=$vars{$_}") } sort keys %vars;
-	IPC::Run::run([ 'pgbench', '-n', '-c', $clients, '-j', 2, '-t', $transactions, @define,
-					'-f', $file, '-h', $node->host, '-p', $node->port, 'commerce' ],
-				  '>', \$out, '2>', \$err);
-	is($?, 0, "$name: pgbench ran $clients clients") or diag($err);
-}
+sub pgbench { return run_pgbench($node, @_) }
 
 sub query { return $node->safe_psql('commerce', $_[0]); }
 

@@ -21,10 +21,9 @@ use warnings;
 use IPC::Run;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use PgCommerce::Test qw(commerce_node repo_path);
+use PgCommerce::Test qw(commerce_node repo_path run_pgbench);
 
 my $node = commerce_node('promotion_limits');
-my $tmp = PostgreSQL::Test::Utils::tempdir;
 
 $node->safe_psql('commerce', slurp_file(repo_path('test/fixtures/make_variant.sql')));
 $node->safe_psql('commerce', slurp_file(repo_path('test/fixtures/attempt.sql')));
@@ -35,18 +34,7 @@ CREATE FUNCTION public.buy(code text, customer uuid, variant uuid) RETURNS text 
 $$;
 SQL
 
-sub pgbench
-{
-	my ($name, $clients, $transactions, $script, %vars) = @_;
-	my $file = "$tmp/$name.sql";
-	PostgreSQL::Test::Utils::append_to_file($file, $script);
-	my ($out, $err) = ('', '');
-	my @define = map { ('-D', "$_=$vars{$_}") } sort keys %vars;
-	IPC::Run::run([ 'pgbench', '-n', '-c', $clients, '-j', 2, '-t', $transactions, @define,
-					'-f', $file, '-h', $node->host, '-p', $node->port, 'commerce' ],
-				  '>', \$out, '2>', \$err);
-	is($?, 0, "$name: pgbench ran $clients clients") or diag($err);
-}
+sub pgbench { return run_pgbench($node, @_) }
 
 sub query { return $node->safe_psql('commerce', $_[0]); }
 sub as_tenant { my ($t, $sql) = @_; my @r = split /\n/, query("BEGIN; SELECT commerce.set_context('$t') IS NULL; $sql; COMMIT;"); return $r[-1]; }

@@ -20,10 +20,12 @@ use warnings;
 use Exporter 'import';
 use Fcntl qw(:flock);
 use File::Path qw(rmtree);
+use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use Test::More ();
 
-our @EXPORT_OK = qw(commerce_node repo_path);
+our @EXPORT_OK = qw(commerce_node repo_path run_pgbench);
 
 # repo_path(REL) — absolute path of a file in the checkout under test.
 sub repo_path
@@ -141,6 +143,24 @@ sub commerce_node
 		$node->safe_psql('commerce', 'CREATE EXTENSION pgcommerce CASCADE');
 	}
 	return $node;
+}
+
+# run_pgbench(NODE, NAME, CLIENTS, TRANSACTIONS, SCRIPT, VAR => VALUE...) —
+# the concurrency suites' load (210, 740, 741): SCRIPT (a pgbench script,
+# written to a file named after NAME) run by CLIENTS clients on two
+# threads, TRANSACTIONS each, against NODE's commerce database, each VAR
+# given with -D; one test: pgbench exited 0.
+sub run_pgbench
+{
+	my ($node, $name, $clients, $transactions, $script, %vars) = @_;
+	my $file = PostgreSQL::Test::Utils::tempdir() . "/$name.sql";
+	PostgreSQL::Test::Utils::append_to_file($file, $script);
+	my ($out, $err) = ('', '');
+	my @define = map { ('-D', "$_=$vars{$_}") } sort keys %vars;
+	IPC::Run::run([ 'pgbench', '-n', '-c', $clients, '-j', 2, '-t', $transactions, @define,
+					'-f', $file, '-h', $node->host, '-p', $node->port, 'commerce' ],
+				  '>', \$out, '2>', \$err);
+	return Test::More::is($?, 0, "$name: pgbench ran $clients clients") || Test::More::diag($err);
 }
 
 1;
