@@ -35,6 +35,28 @@
 
 #define PURGE_CHUNK 10000
 
+/*
+ * The purges' conditions and steps, shared by the single-node statements
+ * (a chunk by ctid) and Citus's (everything due at once): a publication
+ * mark p older than $1 whose event no pending delivery waits for; the
+ * events of the deleted marks; a key k older than $1. An event is kept as
+ * long as the idempotency key that may reference it.
+ */
+#define EXPIRED_MARK \
+	"p.published_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) $1)" \
+	" AND NOT EXISTS (SELECT 1 FROM commerce.deliveries d" \
+	"  WHERE d.tenant_id OPERATOR(pg_catalog.=) p.tenant_id" \
+	"    AND d.event_id OPERATOR(pg_catalog.=) p.id" \
+	"    AND d.status OPERATOR(pg_catalog.=) 'pending')"
+#define DELETE_MARKED_EVENTS \
+	" DELETE FROM commerce.outbox_written e USING marks m" \
+	"  WHERE e.tenant_id OPERATOR(pg_catalog.=) m.tenant_id" \
+	"    AND e.id OPERATOR(pg_catalog.=) m.id"
+#define EXPIRED_KEY \
+	"k.created_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) $1)"
+#define EVENT_RETENTION_MINUTES \
+	Max(outbox_event_retention_minutes, commerce_idempotency_retention_minutes)
+
 static SPIPlanPtr events_plan = NULL;
 static SPIPlanPtr keys_plan = NULL;
 static SPIPlanPtr events_citus_plan = NULL;
@@ -76,33 +98,25 @@ outbox_purge_expired(void)
 			purge_citus();
 		else
 		{
-		events = purge_chunk(commerce_prepare_generic(&events_plan,
-											  "WITH marks AS ("
-											  "  DELETE FROM commerce.outbox_published"
-											  "   WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
-											  "     SELECT p.ctid FROM commerce.outbox_published p"
-											  "      WHERE p.published_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) $1)"
-											  "        AND NOT EXISTS (SELECT 1 FROM commerce.deliveries d"
-											  "                         WHERE d.tenant_id OPERATOR(pg_catalog.=) p.tenant_id"
-											  "                           AND d.event_id OPERATOR(pg_catalog.=) p.id"
-											  "                           AND d.status OPERATOR(pg_catalog.=) 'pending')"
-											  "      LIMIT " CppAsString2(PURGE_CHUNK) "))"
-											  "  RETURNING tenant_id, id)"
-											  " DELETE FROM commerce.outbox_written e USING marks m"
-											  "  WHERE e.tenant_id OPERATOR(pg_catalog.=) m.tenant_id"
-											  "    AND e.id OPERATOR(pg_catalog.=) m.id",
-											  1, &argtype),
-							 Max(outbox_event_retention_minutes,
-								 commerce_idempotency_retention_minutes),
-							 "published events");
-		keys = purge_chunk(commerce_prepare_generic(&keys_plan,
-											"DELETE FROM commerce.idempotency_keys"
-											" WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
-											"   SELECT k.ctid FROM commerce.idempotency_keys k"
-											"    WHERE k.created_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) $1)"
-											"    LIMIT " CppAsString2(PURGE_CHUNK) "))",
-											1, &argtype),
-						   commerce_idempotency_retention_minutes, "idempotency keys");
+			events = purge_chunk(commerce_prepare_generic(&events_plan,
+														  "WITH marks AS ("
+														  "  DELETE FROM commerce.outbox_published"
+														  "   WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
+														  "     SELECT p.ctid FROM commerce.outbox_published p"
+														  "      WHERE " EXPIRED_MARK
+														  "      LIMIT " CppAsString2(PURGE_CHUNK) "))"
+														  "  RETURNING tenant_id, id)"
+														  DELETE_MARKED_EVENTS,
+														  1, &argtype),
+								 EVENT_RETENTION_MINUTES, "published events");
+			keys = purge_chunk(commerce_prepare_generic(&keys_plan,
+														"DELETE FROM commerce.idempotency_keys"
+														" WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
+														"   SELECT k.ctid FROM commerce.idempotency_keys k"
+														"    WHERE " EXPIRED_KEY
+														"    LIMIT " CppAsString2(PURGE_CHUNK) "))",
+														1, &argtype),
+							   commerce_idempotency_retention_minutes, "idempotency keys");
 		}
 		outbox_planner_restore(nestlevel);
 	}
@@ -129,22 +143,14 @@ purge_citus(void)
 	(void) purge_chunk(commerce_prepare_generic(&events_citus_plan,
 												"WITH marks AS ("
 												"  DELETE FROM commerce.outbox_published p"
-												"   WHERE p.published_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) $1)"
-												"     AND NOT EXISTS (SELECT 1 FROM commerce.deliveries d"
-												"                      WHERE d.tenant_id OPERATOR(pg_catalog.=) p.tenant_id"
-												"                        AND d.event_id OPERATOR(pg_catalog.=) p.id"
-												"                        AND d.status OPERATOR(pg_catalog.=) 'pending')"
+												"   WHERE " EXPIRED_MARK
 												"  RETURNING p.tenant_id, p.id)"
-												" DELETE FROM commerce.outbox_written e USING marks m"
-												"  WHERE e.tenant_id OPERATOR(pg_catalog.=) m.tenant_id"
-												"    AND e.id OPERATOR(pg_catalog.=) m.id",
+												DELETE_MARKED_EVENTS,
 												1, &argtype),
-					   Max(outbox_event_retention_minutes,
-						   commerce_idempotency_retention_minutes),
-					   "published events");
+					   EVENT_RETENTION_MINUTES, "published events");
 	(void) purge_chunk(commerce_prepare_generic(&keys_citus_plan,
 												"DELETE FROM commerce.idempotency_keys k"
-												" WHERE k.created_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) $1)",
+												" WHERE " EXPIRED_KEY,
 												1, &argtype),
 					   commerce_idempotency_retention_minutes, "idempotency keys");
 }
