@@ -17,21 +17,14 @@
 # (bench/checkout_peer/extras.sql), against EXTRAS=0 on the same commit.
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/common.sh"
+source "$(dirname "$0")/../lib/instructions.sh"
 cd "$REPO_ROOT"
 command -v valgrind >/dev/null || { echo "bench: valgrind is missing (apt-get install valgrind)" >&2; exit 1; }
 reads=${READS:-2000}
 checkouts=${CHECKOUTS:-1000}
 work=$REPO_ROOT/tmp_check/bench-instructions
 
-make -s all >/dev/null
-pgbin=$(./scripts/tmp-install.sh)
-rm -rf "$work"; own_for_server "$work"
-export PGCOMMERCE_PGDATA=$work/pg PGCOMMERCE_PGBIN=$pgbin PGCOMMERCE_PGPORT=$((57000 + RANDOM % 2000))
-./scripts/cluster.sh start >/dev/null
-trap './scripts/cluster.sh stop >/dev/null 2>&1 || true' EXIT
-eval "$(./scripts/cluster.sh env)"
-psql() { "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
-psql -d postgres -c "CREATE DATABASE bench" >/dev/null
+bench_instructions_cluster "$work"
 ids=$(psql -At -d bench <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION pgcommerce;
@@ -87,12 +80,6 @@ checkout_stmt() {
 { echo "SET ROLE bench_gateway"; for i in $(seq "$checkouts"); do checkout_stmt "k-$i"; done; } > "$work/checkout-n.sql"
 own_for_server "$work"
 
-instructions() {  # instructions FILE: total instructions of a single-user backend running FILE
-  run_as_server_user valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" \
-    "$pgbin/postgres" --single -D "$PGCOMMERCE_PGDATA/data" bench < "$1" > "$work/single.log" 2>&1
-  if grep -q 'ERROR' "$work/single.log"; then grep -m3 ERROR "$work/single.log" >&2; exit 1; fi
-  sed -n 's/^summary: //p' "$work/callgrind.out"
-}
 r1=$(instructions "$work/read-1.sql"); rn=$(instructions "$work/read-n.sql")
 c1=$(instructions "$work/checkout-1.sql"); cn=$(instructions "$work/checkout-n.sql")
 echo "# $(git rev-parse --short HEAD)$(git diff --quiet || echo '+changes'), plugins ${PLUGINS:-0}, extras ${EXTRAS:-0}, valgrind $(valgrind --version | sed 's/valgrind-//'), PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}')"

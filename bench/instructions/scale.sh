@@ -11,20 +11,13 @@
 # Environment: N (100), TENANTS PRODUCTS CUSTOMERS (100 100 100).
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/common.sh"
+source "$(dirname "$0")/../lib/instructions.sh"
 cd "$REPO_ROOT"
 command -v valgrind >/dev/null || { echo "bench: valgrind is missing (apt-get install valgrind)" >&2; exit 1; }
 n=${N:-100}
 work=$REPO_ROOT/tmp_check/bench-instructions-scale
 
-make -s all >/dev/null
-pgbin=$(./scripts/tmp-install.sh)
-rm -rf "$work"; own_for_server "$work"
-export PGCOMMERCE_PGDATA=$work/pg PGCOMMERCE_PGBIN=$pgbin PGCOMMERCE_PGPORT=$((57000 + RANDOM % 2000))
-./scripts/cluster.sh start >/dev/null
-trap './scripts/cluster.sh stop >/dev/null 2>&1 || true' EXIT
-eval "$(./scripts/cluster.sh env)"
-psql() { "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
-psql -d postgres -c "CREATE DATABASE bench" >/dev/null
+bench_instructions_cluster "$work"
 psql -d bench -c "SET client_min_messages = warning" -c "CREATE EXTENSION pgcommerce" \
   -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'bench_gateway') THEN CREATE ROLE bench_gateway LOGIN; END IF; END \$\$" \
   -c "GRANT commerce_gateway TO bench_gateway" >/dev/null
@@ -44,12 +37,6 @@ checkout_stmt() {  # checkout_stmt KEY I
 { echo "SET ROLE bench_gateway"; for i in $(seq "$n"); do checkout_stmt "k-$i" "$i"; done; } > "$work/checkout-n.sql"
 own_for_server "$work"
 
-instructions() {  # instructions FILE: total instructions of a single-user backend running FILE
-  run_as_server_user valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" \
-    "$pgbin/postgres" --single -D "$PGCOMMERCE_PGDATA/data" bench < "$1" > "$work/single.log" 2>&1
-  if grep -q 'ERROR' "$work/single.log"; then grep -m3 ERROR "$work/single.log" >&2; exit 1; fi
-  sed -n 's/^summary: //p' "$work/callgrind.out"
-}
 c1=$(instructions "$work/checkout-1.sql"); cn=$(instructions "$work/checkout-n.sql")
 echo "# $(git rev-parse --short HEAD)$(git diff --quiet || echo '+changes'), ${TENANTS:-100} tenants x ${PRODUCTS:-100} products, valgrind $(valgrind --version | sed 's/valgrind-//')"
 printf 'checkout (set_context + checkout, 3 lines) %7d instructions per request\n' $(( (cn - c1) / (n - 1) ))
