@@ -57,9 +57,8 @@ cd "$(dirname "$0")/../.."
 source scripts/common.sh
 here=bench/checkout_peer
 
-TENANTS=${TENANTS:-100} PRODUCTS=${PRODUCTS:-100} CUSTOMERS=${CUSTOMERS:-100} STOCK=${STOCK:-1000000}
-ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-15} WARMUP=${WARMUP:-3} PRIME=${PRIME:-5}
-THREADS=${THREADS:-2} CONNS=${CONNS:-64}
+source bench/lib/http_cluster.sh
+checkout_peer_workload
 PGB_CLIENTS=${PGB_CLIENTS:-"16 64"} PGB_DURATION=${PGB_DURATION:-$DURATION} PICKS=${PICKS:-100000}
 PEER_SRC=${PEER_SRC:-$REPO_ROOT/../shared/peers/seed-stack}
 PEER_DIR=${PEER_DIR:-/tmp/seed-stack}
@@ -78,7 +77,6 @@ if [ ! -d "$PEER_DIR/node_modules" ]; then
 fi
 
 # --- the cluster ---------------------------------------------------------------
-source bench/lib/http_cluster.sh
 work=$REPO_ROOT/tmp_check/bench-checkout-peer
 bench_http_cluster "$work" 56000 "# bench/checkout_peer: one cluster, the same settings for both sides
 $CHECKOUT_PEER_SETTINGS"

@@ -39,14 +39,12 @@ cd "$(dirname "$0")/../.."
 source scripts/common.sh
 here=bench/checkout_peer
 
-TENANTS=${TENANTS:-100} PRODUCTS=${PRODUCTS:-100} CUSTOMERS=${CUSTOMERS:-100} STOCK=${STOCK:-1000000}
-ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-15} WARMUP=${WARMUP:-3} PRIME=${PRIME:-5}
-THREADS=${THREADS:-2} CONNS=${CONNS:-64}
+source bench/lib/http_cluster.sh
+checkout_peer_workload
 [ "$PRODUCTS" -ge 3 ] || { echo "checkout_extras: PRODUCTS must be at least 3" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "checkout_extras: wrk is missing (apt-get install -y wrk)" >&2; exit 1; }
 
 # --- the cluster (checkout_peer's settings) --------------------------------------
-source bench/lib/http_cluster.sh
 work=$REPO_ROOT/tmp_check/bench-checkout-extras
 bench_http_cluster "$work" 59000 "# bench/checkout_peer/shipping_discount.sh: checkout_peer's settings
 $CHECKOUT_PEER_SETTINGS"

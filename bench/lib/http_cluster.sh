@@ -22,6 +22,15 @@ bench_http_cluster() {
   printf '%s\n' "$settings" >>"$datadir/postgresql.conf"
 }
 
+# checkout_peer_workload: the defaults of the workload bench/checkout_peer's
+# scripts share (the same data, rounds and load on both); the other
+# benchmarks that source this file keep their own.
+checkout_peer_workload() {
+  TENANTS=${TENANTS:-100} PRODUCTS=${PRODUCTS:-100} CUSTOMERS=${CUSTOMERS:-100} STOCK=${STOCK:-1000000}
+  ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-15} WARMUP=${WARMUP:-3} PRIME=${PRIME:-5}
+  THREADS=${THREADS:-2} CONNS=${CONNS:-64}
+}
+
 # The settings bench/checkout_peer's scripts share (one cluster, the same
 # settings for pgcommerce and the peer).
 # shellcheck disable=SC2034
