@@ -31,6 +31,7 @@
 #include "hooks.h"
 #include "list_filter.h"
 #include "errors.h"
+#include "product_render.h"
 #include "uuid.h"
 
 PG_FUNCTION_INFO_V1(commerce_create_product);
@@ -473,15 +474,36 @@ commerce_archive_product(PG_FUNCTION_ARGS)
 	PG_RETURN_JSONB_P(update_product_command(fcinfo, "archive_product", 1, true));
 }
 
-/* commerce.get_product(id uuid) RETURNS jsonb */
+/*
+ * commerce.get_product(id uuid) RETURNS jsonb
+ *		The product and its variants read by one statement through SPI (so
+ *		under the caller's row-level security, as every read), rendered in
+ *		C by product_render() into the document PRODUCT_JSON renders.
+ */
 Datum
 commerce_get_product(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_JSONB_P(commerce_get_by_id(fcinfo, &plan_get,
-										 "SELECT " PRODUCT_JSON " FROM commerce.products p"
-										 " WHERE p.tenant_id OPERATOR(pg_catalog.=) $1"
-										 " AND p.id OPERATOR(pg_catalog.=) $2",
-										 "product"));
+	pg_uuid_t	tenant;
+	pg_uuid_t  *id = commerce_uuid_arg(fcinfo, 0, "id");
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext spi;
+	Datum		key[2];
+	uint64		nrows;
+	Jsonb	   *response;
+
+	commerce_query_begin(&tenant);
+	SPI_connect();
+	commerce_prepare(&plan_get, PRODUCT_ROWS_SQL, 2, (Oid[]) {UUIDOID, UUIDOID});
+	key[0] = UUIDPGetDatum(&tenant);
+	key[1] = UUIDPGetDatum(id);
+	nrows = commerce_execute(plan_get, key, NULL, true, 0);
+	if (nrows == 0)
+		commerce_not_found("product", id);
+	spi = MemoryContextSwitchTo(caller);
+	response = product_render(SPI_tuptable, nrows);
+	MemoryContextSwitchTo(spi);
+	SPI_finish();
+	PG_RETURN_JSONB_P(response);
 }
 
 /*

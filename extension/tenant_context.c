@@ -641,6 +641,16 @@ commerce_set_context(PG_FUNCTION_ARGS)
 				 errmsg("tenant %s does not exist", commerce_uuid_string(tenant))));
 
 	set_local("commerce.tenant_id", commerce_uuid_string(tenant));
+	/*
+	 * The status just read answers commerce_require_tenant() for this
+	 * tenant for the rest of the transaction, as its own read would (the
+	 * same look-up; a change of the tenant in this transaction resets it).
+	 */
+	if (active)
+	{
+		active_checked_lxid = MyProc->lxid;
+		active_checked_tenant = *tenant;
+	}
 	/* the key and the identity are looked up in the tenant just set */
 	if (strcmp(actor, "storefront") == 0)
 		subject = commerce_storefront_verify_key(tenant, subject);
