@@ -124,9 +124,26 @@ commerce_uuid_generate_v7(PG_FUNCTION_ARGS)
 	PG_RETURN_UUID_P(result);
 }
 
-/* The text form of a uuid, palloc'd, for messages. */
+/*
+ * The text form of a uuid, palloc'd, as uuid_out writes it (lower-case hex,
+ * hyphens after the 4th, 6th, 8th and 10th byte), without its StringInfo:
+ * every rendered document calls this for each id.
+ */
 char *
 commerce_uuid_string(const pg_uuid_t *id)
 {
-	return DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(id)));
+	static const char hex[] = "0123456789abcdef";
+	char	   *out = palloc(2 * UUID_LEN + 5);
+	char	   *p = out;
+	int			i;
+
+	for (i = 0; i < UUID_LEN; i++)
+	{
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*p++ = '-';
+		*p++ = hex[id->data[i] >> 4];
+		*p++ = hex[id->data[i] & 0x0F];
+	}
+	*p = '\0';
+	return out;
 }
