@@ -23,6 +23,7 @@
 #include "utils/datetime.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
+#include "utils/typcache.h"
 #include "utils/uuid.h"
 
 #include "product_render.h"
@@ -250,6 +251,78 @@ variant_order(const void *a, const void *b)
 				  DatumGetUUIDP(y->values[V_ID])->data, UUID_LEN);
 }
 
+/* The columns of each table the document shows, in the order of the enum */
+static const char *const product_columns[] = {
+	"id", "title", "handle", "description", "status", "category_id", "tax_category",
+	"attributes", "options", "version", "created_at", "updated_at", "archived_at"
+};
+static const char *const variant_columns[] = {
+	"id", "sku", "title", "option_values", "attributes", "position", "weight_grams",
+	"version", "created_at", "updated_at"
+};
+#define NPRODUCT_COLUMNS lengthof(product_columns)
+#define NVARIANT_COLUMNS lengthof(variant_columns)
+StaticAssertDecl(NPRODUCT_COLUMNS == V_ID && V_ID + NVARIANT_COLUMNS == PRODUCT_ROW_COLUMNS,
+				 "the column names follow the enum");
+
+/*
+ * A row of a table's type (a whole-row value of PRODUCT_ROWS_SQL): its
+ * descriptor (the type cache's, released once the rows are deformed) and
+ * where each of names is in it, found by name so that the table's column
+ * order does not matter.
+ */
+typedef struct RowShape
+{
+	TupleDesc	desc;
+	int			where[NPRODUCT_COLUMNS];
+	Datum	   *values;
+	bool	   *nulls;
+} RowShape;
+
+static void
+row_shape(RowShape *shape, HeapTupleHeader row, const char *const *names, int n)
+{
+	int			i;
+	int			a;
+
+	shape->desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(row),
+										 HeapTupleHeaderGetTypMod(row));
+	shape->values = palloc(sizeof(Datum) * shape->desc->natts);
+	shape->nulls = palloc(sizeof(bool) * shape->desc->natts);
+	for (i = 0; i < n; i++)
+	{
+		for (a = 0; a < shape->desc->natts; a++)
+		{
+			Form_pg_attribute att = TupleDescAttr(shape->desc, a);
+
+			if (!att->attisdropped && strcmp(NameStr(att->attname), names[i]) == 0)
+				break;
+		}
+		if (a == shape->desc->natts)
+			elog(ERROR, "column \"%s\" of the product document is missing", names[i]);
+		shape->where[i] = a;
+	}
+}
+
+/* The n columns of row (of shape) into r's values from first */
+static void
+deform_row(const RowShape *shape, HeapTupleHeader row, int n, int first, ProductRow *r)
+{
+	HeapTupleData tuple;
+	int			i;
+
+	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = row;
+	heap_deform_tuple(&tuple, shape->desc, shape->values, shape->nulls);
+	for (i = 0; i < n; i++)
+	{
+		r->values[first + i] = shape->values[shape->where[i]];
+		r->nulls[first + i] = shape->nulls[shape->where[i]];
+	}
+}
+
 Jsonb *
 product_render(SPITupleTable *rows, uint64 nrows)
 {
@@ -257,16 +330,34 @@ product_render(SPITupleTable *rows, uint64 nrows)
 	ProductRow *deformed = palloc(sizeof(ProductRow) * nrows);
 	ProductRow **variants = palloc(sizeof(ProductRow *) * nrows);
 	const ProductRow *p = &deformed[0];
+	RowShape	product_shape;
+	RowShape	variant_shape = {.desc = NULL};
+	HeapTupleHeader row;
 	uint64		nvariants = 0;
 	uint64		i;
+	bool		isnull;
 
-	Assert(nrows >= 1 && rows->tupdesc->natts == PRODUCT_ROW_COLUMNS);
+	Assert(nrows >= 1 && rows->tupdesc->natts == 2);
+	row = DatumGetHeapTupleHeader(SPI_getbinval(rows->vals[0], rows->tupdesc, 1, &isnull));
+	row_shape(&product_shape, row, product_columns, NPRODUCT_COLUMNS);
+	deform_row(&product_shape, row, NPRODUCT_COLUMNS, 0, &deformed[0]);
 	for (i = 0; i < nrows; i++)
 	{
-		heap_deform_tuple(rows->vals[i], rows->tupdesc, deformed[i].values, deformed[i].nulls);
-		if (!deformed[i].nulls[V_ID])
-			variants[nvariants++] = &deformed[i];
+		Datum		v = SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &isnull);
+
+		if (isnull)
+			continue;			/* the product has no variant */
+		row = DatumGetHeapTupleHeader(v);
+		if (variant_shape.desc == NULL)
+			row_shape(&variant_shape, row, variant_columns, NVARIANT_COLUMNS);
+		deform_row(&variant_shape, row, NVARIANT_COLUMNS, V_ID, &deformed[i]);
+		deformed[i].values[P_ID] = deformed[0].values[P_ID];
+		deformed[i].nulls[P_ID] = false;
+		variants[nvariants++] = &deformed[i];
 	}
+	ReleaseTupleDesc(product_shape.desc);
+	if (variant_shape.desc != NULL)
+		ReleaseTupleDesc(variant_shape.desc);
 	qsort(variants, nvariants, sizeof(ProductRow *), variant_order);
 
 	/* in jsonb's order of keys, as push_variant */

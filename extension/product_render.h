@@ -24,11 +24,7 @@
  * exactly as they do for any other statement of the caller.
  */
 #define PRODUCT_ROWS_SQL \
-	"SELECT p.id, p.title, p.handle, p.description, p.status, p.category_id," \
-	" p.tax_category, p.attributes, p.options, p.version, p.created_at, p.updated_at," \
-	" p.archived_at, v.id, v.sku, v.title, v.option_values, v.attributes, v.position," \
-	" v.weight_grams, v.version, v.created_at, v.updated_at" \
-	" FROM commerce.products p LEFT JOIN commerce.variants v" \
+	"SELECT p, v FROM commerce.products p LEFT JOIN commerce.variants v" \
 	"   ON v.tenant_id OPERATOR(pg_catalog.=) $1 AND v.product_id OPERATOR(pg_catalog.=) $2" \
 	" WHERE p.tenant_id OPERATOR(pg_catalog.=) $1 AND p.id OPERATOR(pg_catalog.=) $2"
 
