@@ -267,28 +267,52 @@ StaticAssertDecl(NPRODUCT_COLUMNS == V_ID && V_ID + NVARIANT_COLUMNS == PRODUCT_
 
 /*
  * A row of a table's type (a whole-row value of PRODUCT_ROWS_SQL): its
- * descriptor (the type cache's, released once the rows are deformed) and
- * where each of names is in it, found by name so that the table's column
- * order does not matter.
+ * descriptor (the type cache's, pinned until the rows are deformed) and
+ * where each of the document's columns is in it, found by name so that the
+ * table's column order does not matter.
  */
 typedef struct RowShape
 {
 	TupleDesc	desc;
-	int			where[NPRODUCT_COLUMNS];
+	const int  *where;
 	Datum	   *values;
 	bool	   *nulls;
 } RowShape;
 
-static void
-row_shape(RowShape *shape, HeapTupleHeader row, const char *const *names, int n)
+/*
+ * Where the columns are in a table's row type, kept for the backend and
+ * found again when the type cache's descriptor of the table changes (its
+ * identifier is never reused: ALTER TABLE gives a new one).
+ */
+typedef struct ColumnMap
 {
+	Oid			typid;
+	uint64		identifier;
+	int			where[NPRODUCT_COLUMNS];
+} ColumnMap;
+
+static ColumnMap product_map;
+static ColumnMap variant_map;
+
+static void
+row_shape(RowShape *shape, HeapTupleHeader row, const char *const *names, int n,
+		  ColumnMap *map)
+{
+	Oid			typid = HeapTupleHeaderGetTypeId(row);
+	TypeCacheEntry *type = lookup_type_cache(typid, TYPECACHE_TUPDESC);
 	int			i;
 	int			a;
 
-	shape->desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(row),
-										 HeapTupleHeaderGetTypMod(row));
+	if (type->tupDesc == NULL || HeapTupleHeaderGetTypMod(row) >= 0)
+		elog(ERROR, "a row of the product document is not of a table's type");
+	shape->desc = type->tupDesc;
+	PinTupleDesc(shape->desc);
 	shape->values = palloc(sizeof(Datum) * shape->desc->natts);
 	shape->nulls = palloc(sizeof(bool) * shape->desc->natts);
+	shape->where = map->where;
+	if (map->typid == typid && map->identifier == type->tupDesc_identifier)
+		return;
+	map->typid = InvalidOid;
 	for (i = 0; i < n; i++)
 	{
 		for (a = 0; a < shape->desc->natts; a++)
@@ -300,8 +324,10 @@ row_shape(RowShape *shape, HeapTupleHeader row, const char *const *names, int n)
 		}
 		if (a == shape->desc->natts)
 			elog(ERROR, "column \"%s\" of the product document is missing", names[i]);
-		shape->where[i] = a;
+		map->where[i] = a;
 	}
+	map->typid = typid;
+	map->identifier = type->tupDesc_identifier;
 }
 
 /* The n columns of row (of shape) into r's values from first */
@@ -339,7 +365,7 @@ product_render(SPITupleTable *rows, uint64 nrows)
 
 	Assert(nrows >= 1 && rows->tupdesc->natts == 2);
 	row = DatumGetHeapTupleHeader(SPI_getbinval(rows->vals[0], rows->tupdesc, 1, &isnull));
-	row_shape(&product_shape, row, product_columns, NPRODUCT_COLUMNS);
+	row_shape(&product_shape, row, product_columns, NPRODUCT_COLUMNS, &product_map);
 	deform_row(&product_shape, row, NPRODUCT_COLUMNS, 0, &deformed[0]);
 	for (i = 0; i < nrows; i++)
 	{
@@ -349,7 +375,7 @@ product_render(SPITupleTable *rows, uint64 nrows)
 			continue;			/* the product has no variant */
 		row = DatumGetHeapTupleHeader(v);
 		if (variant_shape.desc == NULL)
-			row_shape(&variant_shape, row, variant_columns, NVARIANT_COLUMNS);
+			row_shape(&variant_shape, row, variant_columns, NVARIANT_COLUMNS, &variant_map);
 		deform_row(&variant_shape, row, NVARIANT_COLUMNS, V_ID, &deformed[i]);
 		deformed[i].values[P_ID] = deformed[0].values[P_ID];
 		deformed[i].nulls[P_ID] = false;

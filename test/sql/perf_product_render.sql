@@ -10,7 +10,7 @@
 -- customer or storefront actor, a draft or archived product are not_found
 -- like an absent one, and the variants come with the product.
 BEGIN;
-SELECT plan(21);
+SELECT plan(22);
 
 CREATE ROLE ppr_gw IN ROLE commerce_gateway;
 SELECT commerce.create_tenant('ppr-a', 'A', 'EUR') AS a \gset
@@ -136,6 +136,16 @@ SELECT is((SELECT count(*) FROM commerce.products p WHERE p.tenant_id = :'a'
           0::bigint, 'and still the SQL renderer''s, in that zone');
 RESET TimeZone;
 RESET DateStyle;
+
+-- the renderer finds its columns by name: a changed table is read again
+RESET ROLE;
+ALTER TABLE commerce.products ADD COLUMN ppr_extra int DEFAULT 7;
+ALTER TABLE commerce.variants ADD COLUMN ppr_extra text DEFAULT 'x';
+ALTER TABLE commerce.variants DROP COLUMN ppr_extra;
+SET LOCAL ROLE ppr_gw;
+SELECT is((SELECT count(*) FROM commerce.products p WHERE p.tenant_id = :'a'
+             AND commerce.get_product(p.id)::text IS DISTINCT FROM pg_temp.product_sql(:'a', p.id)::text),
+          0::bigint, 'after ALTER TABLE of both tables: the same documents');
 
 -- events: product.created and product.updated carry the same document
 SELECT commerce.create_product('{"title": "Evented \u00e9", "attributes": {"x": 1.50}}') ->> 'id' AS ev \gset
