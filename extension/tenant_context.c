@@ -97,7 +97,7 @@ static Oid	tenant_roles_relid = InvalidOid;
 static char *parsed_guc_text = NULL;
 static pg_uuid_t parsed_guc_tenant;
 
-/* Per-transaction cache of the last tenant found active. */
+/* Per-transaction cache of the last tenant found active (by set_context too). */
 static LocalTransactionId active_checked_lxid = InvalidLocalTransactionId;
 static pg_uuid_t active_checked_tenant;
 
@@ -348,10 +348,7 @@ context_guc_tenant(pg_uuid_t *out)
 	return true;
 }
 
-/*
- * commerce_current_tenant
- *		The tenant of the current user and transaction; false when none.
- */
+/* The tenant of the current user and transaction; false when none. */
 bool
 commerce_current_tenant(pg_uuid_t *out)
 {
@@ -552,8 +549,7 @@ commerce_require_active_tenant(PG_FUNCTION_ARGS)
 	PG_RETURN_UUID_P(result);
 }
 
-/* commerce.current_actor() RETURNS text: staff, customer or storefront,
- * NULL without tenant */
+/* commerce.current_actor(): "staff", "customer", "storefront"; NULL without tenant */
 Datum
 commerce_current_actor_sql(PG_FUNCTION_ARGS)
 {
@@ -641,12 +637,7 @@ commerce_set_context(PG_FUNCTION_ARGS)
 				 errmsg("tenant %s does not exist", commerce_uuid_string(tenant))));
 
 	set_local("commerce.tenant_id", commerce_uuid_string(tenant));
-	/*
-	 * The status just read answers commerce_require_tenant() for this
-	 * tenant for the rest of the transaction, as its own read would (the
-	 * same look-up; a change of the tenant in this transaction resets it).
-	 */
-	if (active)
+	if (active)					/* commerce_require_tenant() need not read it again */
 	{
 		active_checked_lxid = MyProc->lxid;
 		active_checked_tenant = *tenant;
