@@ -19,6 +19,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/numeric.h"
@@ -350,36 +351,37 @@ deform_row(const RowShape *shape, HeapTupleHeader row, int n, int first, Product
 }
 
 Jsonb *
-product_render(SPITupleTable *rows, uint64 nrows)
+product_render(HeapTupleHeader product, ArrayType *variant_rows)
 {
 	JsonbParseState *state = NULL;
-	ProductRow *deformed = palloc(sizeof(ProductRow) * nrows);
-	ProductRow **variants = palloc(sizeof(ProductRow *) * nrows);
-	const ProductRow *p = &deformed[0];
+	Datum	   *elems;
+	bool	   *elem_nulls;
+	int			nvariants;
+	ProductRow *deformed;
+	ProductRow **variants;
+	const ProductRow *p;
 	RowShape	product_shape;
 	RowShape	variant_shape = {.desc = NULL};
-	HeapTupleHeader row;
-	uint64		nvariants = 0;
-	uint64		i;
-	bool		isnull;
+	int			i;
 
-	Assert(nrows >= 1 && rows->tupdesc->natts == 2);
-	row = DatumGetHeapTupleHeader(SPI_getbinval(rows->vals[0], rows->tupdesc, 1, &isnull));
-	row_shape(&product_shape, row, product_columns, NPRODUCT_COLUMNS, &product_map);
-	deform_row(&product_shape, row, NPRODUCT_COLUMNS, 0, &deformed[0]);
-	for (i = 0; i < nrows; i++)
+	deconstruct_array(variant_rows, ARR_ELEMTYPE(variant_rows), -1, false, TYPALIGN_DOUBLE,
+					  &elems, &elem_nulls, &nvariants);
+	deformed = palloc(sizeof(ProductRow) * (nvariants + 1));
+	variants = palloc(sizeof(ProductRow *) * (nvariants + 1));
+	p = &deformed[0];
+	row_shape(&product_shape, product, product_columns, NPRODUCT_COLUMNS, &product_map);
+	deform_row(&product_shape, product, NPRODUCT_COLUMNS, 0, &deformed[0]);
+	for (i = 0; i < nvariants; i++)
 	{
-		Datum		v = SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &isnull);
+		HeapTupleHeader row = DatumGetHeapTupleHeader(elems[i]);
+		ProductRow *r = &deformed[i + 1];
 
-		if (isnull)
-			continue;			/* the product has no variant */
-		row = DatumGetHeapTupleHeader(v);
 		if (variant_shape.desc == NULL)
 			row_shape(&variant_shape, row, variant_columns, NVARIANT_COLUMNS, &variant_map);
-		deform_row(&variant_shape, row, NVARIANT_COLUMNS, V_ID, &deformed[i]);
-		deformed[i].values[P_ID] = deformed[0].values[P_ID];
-		deformed[i].nulls[P_ID] = false;
-		variants[nvariants++] = &deformed[i];
+		deform_row(&variant_shape, row, NVARIANT_COLUMNS, V_ID, r);
+		r->values[P_ID] = p->values[P_ID];
+		r->nulls[P_ID] = false;
+		variants[i] = r;
 	}
 	ReleaseTupleDesc(product_shape.desc);
 	if (variant_shape.desc != NULL)

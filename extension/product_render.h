@@ -14,26 +14,31 @@
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "access/htup.h"
+#include "utils/array.h"
 #include "utils/jsonb.h"
 
 /*
- * The statement product_render() reads: the tenant's ($1) product $2 and
- * its variants, one row per variant (one row with NULL variant columns
- * when it has none), in no particular order. Both tables are read by the
- * caller through SPI, so their row-level security policies pick the rows
- * exactly as they do for any other statement of the caller.
+ * The statement product_render() reads: the tenant's ($1) product $2 as a
+ * whole row and the array of its variants' whole rows, in no particular
+ * order (one row; none when the product is not visible). Both tables are
+ * read by the caller through SPI, so their row-level security policies pick
+ * the rows exactly as for any other statement of the caller. One row per
+ * product, whatever its number of variants (a join would copy the
+ * product's row into every variant's row).
  */
 #define PRODUCT_ROWS_SQL \
-	"SELECT p, v FROM commerce.products p LEFT JOIN commerce.variants v" \
-	"   ON v.tenant_id OPERATOR(pg_catalog.=) $1 AND v.product_id OPERATOR(pg_catalog.=) $2" \
+	"SELECT p, ARRAY(SELECT v FROM commerce.variants v" \
+	"   WHERE v.tenant_id OPERATOR(pg_catalog.=) $1 AND v.product_id OPERATOR(pg_catalog.=) $2)" \
+	" FROM commerce.products p" \
 	" WHERE p.tenant_id OPERATOR(pg_catalog.=) $1 AND p.id OPERATOR(pg_catalog.=) $2"
 
 /*
- * The product of the rows PRODUCT_ROWS_SQL returned (nrows >= 1), as
- * PRODUCT_JSON (products.c) renders it: the same keys, numbers, strings
- * and timestamps, the variants ordered by position then id. Allocated in
- * CurrentMemoryContext.
+ * The product of PRODUCT_ROWS_SQL's row (its row product and its
+ * variants' rows), as PRODUCT_JSON (products.c) renders it: the same keys,
+ * numbers, strings and timestamps, the variants ordered by position then
+ * id. Allocated in CurrentMemoryContext.
  */
-extern Jsonb *product_render(SPITupleTable *rows, uint64 nrows);
+extern Jsonb *product_render(HeapTupleHeader product, ArrayType *variant_rows);
 
 #endif							/* COMMERCE_PRODUCT_RENDER_H */

@@ -488,7 +488,8 @@ commerce_get_product(PG_FUNCTION_ARGS)
 	MemoryContext caller = CurrentMemoryContext;
 	MemoryContext spi;
 	Datum		key[2];
-	uint64		nrows;
+	HeapTuple	row;
+	bool		isnull;
 	Jsonb	   *response;
 
 	commerce_query_begin(&tenant);
@@ -496,11 +497,12 @@ commerce_get_product(PG_FUNCTION_ARGS)
 	commerce_prepare(&plan_get, PRODUCT_ROWS_SQL, 2, (Oid[]) {UUIDOID, UUIDOID});
 	key[0] = UUIDPGetDatum(&tenant);
 	key[1] = UUIDPGetDatum(id);
-	nrows = commerce_execute(plan_get, key, NULL, true, 0);
-	if (nrows == 0)
+	if (commerce_execute(plan_get, key, NULL, true, 1) == 0)
 		commerce_not_found("product", id);
 	spi = MemoryContextSwitchTo(caller);
-	response = product_render(SPI_tuptable, nrows);
+	row = SPI_tuptable->vals[0];
+	response = product_render(DatumGetHeapTupleHeader(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull)),
+							  DatumGetArrayTypeP(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull)));
 	MemoryContextSwitchTo(spi);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);

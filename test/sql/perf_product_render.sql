@@ -2,15 +2,16 @@
 -- (extension/product_render.c, issue 13 session 10): the document must be
 -- the one the SQL renderer (PRODUCT_JSON, still used by list_products and
 -- the catalog events) gives, byte for byte as text, for every shape: NULL
--- columns, no variant, several variants with equal positions (then by id),
--- unicode and escapes, big and odd numbers in jsonb columns, the largest
--- bigint, timestamps with and without microseconds, before 1970, with a
--- five-digit year, BC and infinite, under any session TimeZone. Row-level
+-- columns, no variant, 2,001 variants with equal positions (then by id), a
+-- description and attributes stored out of line, unicode and escapes, big
+-- and odd numbers in jsonb columns, the largest bigint, timestamps with and
+-- without microseconds, before 1970, with a five-digit year, BC and
+-- infinite, under any session TimeZone, after ALTER TABLE. Row-level
 -- security still picks the rows: another tenant's product and, for a
 -- customer or storefront actor, a draft or archived product are not_found
 -- like an absent one, and the variants come with the product.
 BEGIN;
-SELECT plan(22);
+SELECT plan(23);
 
 CREATE ROLE ppr_gw IN ROLE commerce_gateway;
 SELECT commerce.create_tenant('ppr-a', 'A', 'EUR') AS a \gset
@@ -88,11 +89,16 @@ VALUES
    '{"Size": "S"}', '{}', -5, 250, 1, now(), now()),
   (:'a', '00000000-0000-7000-8000-00000000d002', '00000000-0000-7000-8000-000000000004', 'ONE-1', 'only',
    '{}', '{}', 0, NULL, 1, now(), now());
--- 40 more variants of "Many", positions repeating, ids not in position order
+-- 2,000 more variants of "Many", positions repeating, ids not in position
+-- order, and its description and attributes stored out of line (TOAST)
 INSERT INTO commerce.variants (tenant_id, id, product_id, sku, position, option_values)
-SELECT :'a', ('00000000-0000-7000-8000-' || lpad(to_hex(1000 - i), 12, '0'))::uuid,
+SELECT :'a', ('00000000-0000-7000-8000-' || lpad(to_hex(100000 - i), 12, '0'))::uuid,
        '00000000-0000-7000-8000-000000000003', 'MANY-' || i, (i * 7) % 5, '{}'
-  FROM generate_series(1, 40) i;
+  FROM generate_series(1, 2000) i;
+UPDATE commerce.products
+   SET description = (SELECT string_agg(md5(i::text), ' ') FROM generate_series(1, 500) i),
+       attributes = (SELECT jsonb_object_agg('k' || i, md5(i::text) || E'\u00e9') FROM generate_series(1, 1500) i)
+ WHERE tenant_id = :'a' AND id = '00000000-0000-7000-8000-000000000003';
 -- tenant B: a product of the same id is impossible (key), another one
 INSERT INTO commerce.products (tenant_id, id, title, handle, status)
 VALUES (:'b', '00000000-0000-7000-8000-0000000000b1', 'Theirs', 'theirs', 'active');
@@ -119,7 +125,10 @@ SELECT is((SELECT array_agg(e ->> 'sku' ORDER BY o) FROM jsonb_array_elements(
              commerce.get_product('00000000-0000-7000-8000-000000000002') -> 'variants') WITH ORDINALITY x(e, o)),
           ARRAY['TV-S', 'TV-M', 'TV-L'], 'variants by position, then by id');
 SELECT is(jsonb_array_length(commerce.get_product('00000000-0000-7000-8000-000000000003') -> 'variants'),
-          41, 'all 41 variants of a product');
+          2001, 'all 2,001 variants of a product');
+SELECT is((SELECT pg_column_size(attributes) > 8000 AND pg_column_size(description) > 8000
+             FROM commerce.products WHERE id = '00000000-0000-7000-8000-000000000003'),
+          true, 'that product''s description and attributes are large (out of line)');
 SELECT is(commerce.get_product('00000000-0000-7000-8000-000000000001') -> 'variants',
           '[]'::jsonb, 'no variant: an empty array');
 SELECT is(commerce.get_product('00000000-0000-7000-8000-000000000002') #>> '{attributes,big}',
