@@ -30,7 +30,7 @@
 #include "product_render.h"
 #include "uuid.h"
 
-/* The columns of PRODUCT_ROWS_SQL, from 0 */
+/* The product's columns the document shows, then a variant's, from 0 */
 enum
 {
 	P_ID, P_TITLE, P_HANDLE, P_DESCRIPTION, P_STATUS, P_CATEGORY_ID, P_TAX_CATEGORY,
@@ -40,7 +40,7 @@ enum
 	PRODUCT_ROW_COLUMNS
 };
 
-/* One row of the statement, deformed */
+/* A variant's columns and its product's id, or the product's columns */
 typedef struct ProductRow
 {
 	Datum		values[PRODUCT_ROW_COLUMNS];
@@ -356,7 +356,8 @@ product_render(HeapTupleHeader product, ArrayType *variant_rows)
 	JsonbParseState *state = NULL;
 	Datum	   *elems;
 	bool	   *elem_nulls;
-	int			nvariants;
+	int			nelems;
+	int			nvariants = 0;
 	ProductRow *deformed;
 	ProductRow **variants;
 	const ProductRow *p;
@@ -364,24 +365,28 @@ product_render(HeapTupleHeader product, ArrayType *variant_rows)
 	RowShape	variant_shape = {.desc = NULL};
 	int			i;
 
+	/* rows of a table's type: varlena, aligned as double (DefineRelation) */
 	deconstruct_array(variant_rows, ARR_ELEMTYPE(variant_rows), -1, false, TYPALIGN_DOUBLE,
-					  &elems, &elem_nulls, &nvariants);
-	deformed = palloc(sizeof(ProductRow) * (nvariants + 1));
-	variants = palloc(sizeof(ProductRow *) * (nvariants + 1));
+					  &elems, &elem_nulls, &nelems);
+	deformed = palloc(sizeof(ProductRow) * (nelems + 1));
+	variants = palloc(sizeof(ProductRow *) * (nelems + 1));
 	p = &deformed[0];
 	row_shape(&product_shape, product, product_columns, NPRODUCT_COLUMNS, &product_map);
 	deform_row(&product_shape, product, NPRODUCT_COLUMNS, 0, &deformed[0]);
-	for (i = 0; i < nvariants; i++)
+	for (i = 0; i < nelems; i++)
 	{
-		HeapTupleHeader row = DatumGetHeapTupleHeader(elems[i]);
+		HeapTupleHeader row;
 		ProductRow *r = &deformed[i + 1];
 
+		if (elem_nulls[i])
+			continue;			/* a scanned row is never NULL */
+		row = DatumGetHeapTupleHeader(elems[i]);
 		if (variant_shape.desc == NULL)
 			row_shape(&variant_shape, row, variant_columns, NVARIANT_COLUMNS, &variant_map);
 		deform_row(&variant_shape, row, NVARIANT_COLUMNS, V_ID, r);
 		r->values[P_ID] = p->values[P_ID];
 		r->nulls[P_ID] = false;
-		variants[i] = r;
+		variants[nvariants++] = r;
 	}
 	ReleaseTupleDesc(product_shape.desc);
 	if (variant_shape.desc != NULL)

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * product_render.h
- *	  A product with its variants rendered in C from the rows of one
+ *	  A product with its variants rendered in C from the row of one
  *	  statement (product_render.c), for get_product.
  *
  * extension/product_render.h
@@ -13,7 +13,6 @@
 
 #include "postgres.h"
 
-#include "executor/spi.h"
 #include "access/htup.h"
 #include "utils/array.h"
 #include "utils/jsonb.h"
