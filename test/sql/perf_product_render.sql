@@ -9,9 +9,11 @@
 -- infinite, under any session TimeZone, after ALTER TABLE. Row-level
 -- security still picks the rows: another tenant's product and, for a
 -- customer or storefront actor, a draft or archived product are not_found
--- like an absent one, and the variants come with the product.
+-- like an absent one, and the variants come with the product. set_context's
+-- read of the tenant's status answers for get_product (tenant_context.c),
+-- a suspension in the same transaction is still refused.
 BEGIN;
-SELECT plan(23);
+SELECT plan(25);
 
 CREATE ROLE ppr_gw IN ROLE commerce_gateway;
 SELECT commerce.create_tenant('ppr-a', 'A', 'EUR') AS a \gset
@@ -192,6 +194,19 @@ SELECT is(pg_temp.answer(format('SELECT commerce.storefront_get_product(%L)', '0
 SELECT is(pg_temp.answer(format('SELECT commerce.storefront_get_product(%L)::text', '00000000-0000-7000-8000-000000000004')),
           pg_temp.product_sql(:'a', '00000000-0000-7000-8000-000000000004')::text,
           'storefront: an active product, as the SQL renderer gives it');
+
+-- set_context's read of the tenant spares get_product a second one, but
+-- a suspension in the transaction is still seen, and a suspended tenant
+-- is never taken for active
+SELECT commerce.set_context(:'a', 'staff-1', 'staff');
+RESET ROLE;
+SELECT commerce.suspend_tenant(:'a') IS NOT NULL AS suspended \gset
+SET LOCAL ROLE ppr_gw;
+SELECT is(pg_temp.answer(format('SELECT commerce.get_product(%L)', '00000000-0000-7000-8000-000000000004')),
+          'error 42501 tenant_suspended', 'suspended after set_context in the transaction: refused');
+SELECT commerce.set_context(:'a', 'staff-1', 'staff');
+SELECT is(pg_temp.answer(format('SELECT commerce.get_product(%L)', '00000000-0000-7000-8000-000000000004')),
+          'error 42501 tenant_suspended', 'set_context of a suspended tenant: refused');
 
 SELECT * FROM finish();
 ROLLBACK;
