@@ -488,7 +488,8 @@ commerce_get_product(PG_FUNCTION_ARGS)
 	MemoryContext caller = CurrentMemoryContext;
 	MemoryContext spi;
 	Datum		key[2];
-	HeapTuple	row;
+	Datum		product;
+	Datum		variants;
 	bool		isnull;
 	Jsonb	   *response;
 
@@ -499,10 +500,11 @@ commerce_get_product(PG_FUNCTION_ARGS)
 	key[1] = UUIDPGetDatum(id);
 	if (commerce_execute(plan_get, key, NULL, true, 1) == 0)
 		commerce_not_found("product", id);
+	/* the product's row and the array of its variants' rows, never NULL */
+	product = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	variants = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
 	spi = MemoryContextSwitchTo(caller);
-	row = SPI_tuptable->vals[0];
-	response = product_render(DatumGetHeapTupleHeader(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull)),
-							  DatumGetArrayTypeP(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull)));
+	response = product_render(DatumGetHeapTupleHeader(product), DatumGetArrayTypeP(variants));
 	MemoryContextSwitchTo(spi);
 	SPI_finish();
 	PG_RETURN_JSONB_P(response);
