@@ -15,8 +15,13 @@
  */
 #include "postgres.h"
 
+#include "access/relation.h"
+#include "catalog/namespace.h"
 #include "executor/spi.h"
+#include "storage/bufmgr.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
 
 #include "command.h"
 #include "planner_keys_only.h"
@@ -98,4 +103,39 @@ commerce_execute_index_order(SPIPlanPtr plan, const Datum *args, const char *nul
 	processed = commerce_execute(plan, args, nulls, read_only, count);
 	AtEOXact_GUC(true, nestlevel);
 	return processed;
+}
+
+/*
+ * outbox_table_outgrew
+ *		Whether commerce.relname has grown past twice its size (and past 16
+ *		blocks) since *blocks was noted; notes the size then, and on the
+ *		first call. A kept plan sized its joins and index choices on the
+ *		table as it was: the publisher's look-up of publication marks,
+ *		planned on an empty commerce.outbox_published, took its narrower
+ *		(tenant_id, seq) index and filtered the tenant's every mark for
+ *		each event. The caller frees such plans so that they are made again
+ *		on the current size (a few times over the table's life: it doubles
+ *		each time). False when the table is missing.
+ */
+bool
+outbox_table_outgrew(const char *relname, BlockNumber *blocks)
+{
+	Oid			nsp = get_namespace_oid("commerce", true);
+	Oid			relid = OidIsValid(nsp) ? get_relname_relid(relname, nsp) : InvalidOid;
+	Relation	rel;
+	BlockNumber now;
+
+	if (!OidIsValid(relid) || (rel = try_relation_open(relid, AccessShareLock)) == NULL)
+		return false;
+	now = RelationGetNumberOfBlocks(rel);
+	relation_close(rel, AccessShareLock);
+	if (*blocks == InvalidBlockNumber)
+	{
+		*blocks = now;
+		return false;
+	}
+	if (now <= Max(*blocks * 2, 16))
+		return false;
+	*blocks = now;
+	return true;
 }

@@ -81,13 +81,22 @@
 
 #define PURGE_INTERVAL_MS 60000
 
-/* Events from id $2 on that have no publication mark yet. */
+/*
+ * Events from id $2 on that have no publication mark yet. A format: the
+ * %s ends the mark's look-up (read_candidates). On a single node it is
+ * " OFFSET 0", which keeps the look-up a sub-plan run per event, a probe
+ * of outbox_published_pkey by (tenant_id, id): as an anti-join, a plan
+ * made while the marks were few compared every candidate with every
+ * mark (a Materialize of the whole table; quadratic as the outbox grows,
+ * most of the publisher's time under load). Citus refuses OFFSET in a
+ * correlated sub-query and plans the anti-join on the shards itself.
+ */
 #define UNPUBLISHED_FROM_FLOOR \
 	"  FROM commerce.outbox_written o" \
 	" WHERE o.id OPERATOR(pg_catalog.>=) $2" \
 	"   AND NOT EXISTS (SELECT FROM commerce.outbox_published p" \
 	"                    WHERE p.tenant_id OPERATOR(pg_catalog.=) o.tenant_id" \
-	"                      AND p.id OPERATOR(pg_catalog.=) o.id)"
+	"                      AND p.id OPERATOR(pg_catalog.=) o.id%s)"
 #define MAX_WINDOW_FACTOR 64
 
 /*
@@ -152,6 +161,9 @@ static SPIPlanPtr mark_plan = NULL;
 static SPIPlanPtr has_subscriptions_plan = NULL;
 static SPIPlanPtr fan_out_plan = NULL;
 
+/* commerce.outbox_published's size when the candidates plans were made */
+static BlockNumber marks_blocks_planned = InvalidBlockNumber;
+
 /* Candidate window that worked last time (in batch sizes), and whether the
  * last batch needed the full sort: a backlog keeps its shape for a while. */
 static int	window_hint = 1;
@@ -173,6 +185,7 @@ static uint64 fan_out_deliveries(const Published *published, int npublished);
 static int	read_candidates(SPIPlanPtr *plan, const char *sql, int limit,
 							const pg_uuid_t *from, Candidate *rows);
 static int	compare_candidates(const void *a, const void *b);
+static void free_kept_plan(SPIPlanPtr *plan);
 static TimestampTz uuid_v7_time(const pg_uuid_t *id);
 
 /*
@@ -351,6 +364,13 @@ pick_batch(const pg_uuid_t *from, bool floor_ripe, TimestampTz floor_time,
 	pg_uuid_t	first_id;
 
 	memset(&first_id, 0, sizeof(first_id));
+	/* Plans made on far fewer marks chose their probe for that size. */
+	if (outbox_table_outgrew("outbox_published", &marks_blocks_planned))
+	{
+		free_kept_plan(&candidates_plan);
+		free_kept_plan(&candidates_untracked_plan);
+		free_kept_plan(&full_sort_plan);
+	}
 
 	/*
 	 * Candidates: the first `fetch` unpublished rows in id order. Rows
@@ -582,11 +602,11 @@ fan_out_deliveries(const Published *published, int npublished)
 /*
  * read_candidates
  *		Run a candidates query (sql: tenant_id, id, commit time, type of
- *		unpublished events from $2 on, at most $1), prepared once into
- *		*plan with a generic plan made without sequential scans, hash or
- *		merge joins: the index scan of outbox_written_queue with a probe of
- *		outbox_published_pkey per event, even when the plan was made while
- *		the outbox was empty.
+ *		unpublished events from $2 on, at most $1; a format of one %s, see
+ *		UNPUBLISHED_FROM_FLOOR), prepared once into *plan with a generic
+ *		plan made without sequential scans, hash or merge joins: the index
+ *		scan of outbox_written_queue with a probe of outbox_published_pkey
+ *		per event, even when the plan was made while the outbox was empty.
  */
 static int
 read_candidates(SPIPlanPtr *plan, const char *sql, int limit, const pg_uuid_t *from,
@@ -598,6 +618,8 @@ read_candidates(SPIPlanPtr *plan, const char *sql, int limit, const pg_uuid_t *f
 
 	args[0] = Int32GetDatum(limit);
 	args[1] = UUIDPGetDatum(unconstify(pg_uuid_t *, from));
+	if (*plan == NULL)
+		sql = psprintf(sql, commerce_citus_loaded() ? "" : " OFFSET 0");
 	n = (int) outbox_execute_keys_only(commerce_prepare_generic(plan, sql, 2, argtypes),
 									   args, NULL, true, 0);
 	for (int i = 0; i < n; i++)
@@ -616,6 +638,15 @@ read_candidates(SPIPlanPtr *plan, const char *sql, int limit, const pg_uuid_t *f
 	}
 	SPI_freetuptable(SPI_tuptable);
 	return n;
+}
+
+/* Forget a kept plan: the next prepare makes it again. */
+static void
+free_kept_plan(SPIPlanPtr *plan)
+{
+	if (*plan != NULL)
+		SPI_freeplan(*plan);
+	*plan = NULL;
 }
 
 /* Commit time (unknown first: those are the oldest), then id. */
