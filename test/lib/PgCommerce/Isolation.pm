@@ -49,8 +49,18 @@ sub seed_isolation_tenants
 		\\i $fixture
 		-- the fixture's subscription handler runs as commerce_gateway
 		GRANT USAGE ON SCHEMA seed_test TO PUBLIC;
+		-- The tenants and their platform rows first, committed in their own
+		-- transaction (psql runs each statement in its own), then filled:
+		-- the operator's order on Citus (docs/scaling.md); the storefront's
+		-- cart in a transaction of its own too. The workers publish and
+		-- deliver the seeded events.
+		CREATE TABLE public.seeded_tenants AS
+		  SELECT seed_test.create_tenant('iso-a') AS a, seed_test.create_tenant('iso-b') AS b;
 		CREATE TABLE public.seeded AS
-		  SELECT seed_test.full_tenant('iso-a') AS a, seed_test.full_tenant('iso-b') AS b;
+		  SELECT seed_test.fill_tenant(a, 'iso-a') AS a, seed_test.fill_tenant(b, 'iso-b') AS b
+		    FROM public.seeded_tenants;
+		DROP TABLE public.seeded_tenants;
+		UPDATE public.seeded SET a = seed_test.fill_storefront(a, 'iso-a'), b = seed_test.fill_storefront(b, 'iso-b');
 		SELECT commerce.bind_role('iso_a', (SELECT (a->>'tenant')::uuid FROM public.seeded));
 		SELECT commerce.bind_role('iso_b', (SELECT (b->>'tenant')::uuid FROM public.seeded));
 	});
