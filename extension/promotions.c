@@ -345,12 +345,8 @@ append_time(StringInfo buf, bool present, TimestampTz t)
 															 TimestampTzGetDatum(t))));
 }
 
-/*
- * The update's body with the window it leaves (starts_at, ends_at) both
- * set: the update statement writes them without CASE, since the cast to
- * timestamptz is STABLE and Citus refuses that in CASE (docs/scaling.md).
- * The times are rendered and read back in this session's settings.
- */
+/* The update's body with the window it leaves both set: written without
+ * CASE, where Citus refuses the STABLE cast (docs/scaling.md). */
 static Jsonb *
 with_window(Jsonb *data, bool has_starts, TimestampTz starts, bool has_ends, TimestampTz ends)
 {
