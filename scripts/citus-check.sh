@@ -347,6 +347,19 @@ if [ "${SKIP_ISOLATION:-0}" != 1 ]; then
     nfailed=$((nfailed + 1))
     printf 'FAILED  isolation suite through the coordinator:\n%s\n' "$(grep -E '^(not ok|#)' <<<"$out" | head -40)"
   fi
+  # The seed's checkouts ran through the coordinator with a plugin's hook
+  # (order.before_place, a discount line): plugin hooks run on Citus, and
+  # the guest carts the seed made through the storefront's key are there.
+  step "plugin hooks and storefront carts through the coordinator (the isolation seed's)" coordinator "
+    DO \$\$ DECLARE hooked bigint; carts bigint;
+    BEGIN
+      SELECT count(DISTINCT tenant_id) INTO hooked FROM commerce.order_adjustments
+       WHERE plugin LIKE 'seed\\_%' AND code = 'seed';
+      SELECT count(DISTINCT tenant_id) INTO carts FROM commerce.storefront_carts;
+      IF hooked < 2 OR carts < 2 THEN
+        RAISE EXCEPTION 'plugin discount lines of % tenants, guest carts of % tenants (want 2 each)', hooked, carts;
+      END IF;
+    END \$\$"
   mkdir -p "$REPO_ROOT/tmp_check/citus-logs"
   rm -rf "$REPO_ROOT/tmp_check/citus-logs/tap"
   cp -r "$base/tap/tmp_check/log" "$REPO_ROOT/tmp_check/citus-logs/tap" 2>/dev/null || true
