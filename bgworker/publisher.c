@@ -125,16 +125,19 @@
 	"           AND pt.plugin OPERATOR(pg_catalog.=) s.plugin))" \
 	FAN_OUT_END
 /*
- * On Citus (docs/scaling.md, "The outbox on Citus") no correlated subquery
- * next to the unnest: the batch's tenants' plugins are read first, over
- * the shards, and the rest is joined on the coordinator.
+ * On Citus (docs/scaling.md, "The outbox on Citus") no subquery next to the
+ * unnest: the batch's tenants' plugins are read first, over the shards,
+ * and passed to the insert, which runs on the coordinator. (A CTE over
+ * plugin_tenants there crashed Citus 13.2.2's executor, session 10.)
  */
-#define FAN_OUT_CITUS \
-	"WITH pt AS MATERIALIZED (SELECT DISTINCT p.tenant_id, p.plugin FROM commerce.plugin_tenants p" \
-	"                          WHERE p.tenant_id OPERATOR(pg_catalog.=) ANY ($1))" \
-	FAN_OUT_INSERT FAN_OUT_FROM \
-	"    AND (s.plugin IS NULL OR (b.tenant_id, s.plugin) IN (SELECT pt.tenant_id, pt.plugin FROM pt))" \
+#define FAN_OUT_CITUS FAN_OUT_INSERT FAN_OUT_FROM \
+	"    AND (s.plugin IS NULL OR b.tenant_id::text OPERATOR(pg_catalog.||) ' '" \
+	"         OPERATOR(pg_catalog.||) s.plugin OPERATOR(pg_catalog.=) ANY ($5))" \
 	FAN_OUT_END
+/* $5 of FAN_OUT_CITUS: "<tenant> <plugin>" of the batch's tenants ($1) */
+#define FAN_OUT_PLUGINS_CITUS \
+	"SELECT DISTINCT p.tenant_id::text OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) p.plugin" \
+	"  FROM commerce.plugin_tenants p WHERE p.tenant_id OPERATOR(pg_catalog.=) ANY ($1)"
 
 typedef struct Candidate
 {
@@ -160,6 +163,7 @@ static SPIPlanPtr nextval_plan = NULL;
 static SPIPlanPtr mark_plan = NULL;
 static SPIPlanPtr has_subscriptions_plan = NULL;
 static SPIPlanPtr fan_out_plan = NULL;
+static SPIPlanPtr fan_out_plugins_plan = NULL;
 
 /* commerce.outbox_published's size when the candidates plans were made */
 static BlockNumber marks_blocks_planned = InvalidBlockNumber;
@@ -570,8 +574,9 @@ fan_out_deliveries(const Published *published, int npublished)
 	Datum	   *id_datums;
 	Datum	   *seq_datums;
 	Datum	   *type_datums;
-	Datum		args[4];
-	Oid			argtypes[4] = {UUIDARRAYOID, UUIDARRAYOID, INT8ARRAYOID, TEXTARRAYOID};
+	Datum		args[5];
+	Oid			argtypes[5] = {UUIDARRAYOID, UUIDARRAYOID, INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+	bool		citus = commerce_citus_loaded();
 
 	commerce_prepare(&has_subscriptions_plan,
 					 "SELECT 1 FROM commerce.subscriptions LIMIT 1", 0, NULL);
@@ -594,8 +599,20 @@ fan_out_deliveries(const Published *published, int npublished)
 	args[1] = PointerGetDatum(construct_array(id_datums, npublished, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
 	args[2] = PointerGetDatum(construct_array(seq_datums, npublished, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	args[3] = PointerGetDatum(construct_array(type_datums, npublished, TEXTOID, -1, false, TYPALIGN_INT));
-	commerce_prepare(&fan_out_plan,
-					 commerce_citus_loaded() ? FAN_OUT_CITUS : FAN_OUT, 4, argtypes);
+	if (citus)
+	{
+		int			n;
+		Datum	   *pairs;
+		bool		isnull;
+
+		commerce_prepare(&fan_out_plugins_plan, FAN_OUT_PLUGINS_CITUS, 1, argtypes);
+		n = (int) commerce_execute(fan_out_plugins_plan, args, NULL, true, 0);
+		pairs = palloc(sizeof(Datum) * Max(n, 1));
+		for (int i = 0; i < n; i++)
+			pairs[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+		args[4] = PointerGetDatum(construct_array(pairs, n, TEXTOID, -1, false, TYPALIGN_INT));
+	}
+	commerce_prepare(&fan_out_plan, citus ? FAN_OUT_CITUS : FAN_OUT, citus ? 5 : 4, argtypes);
 	return commerce_execute(fan_out_plan, args, NULL, false, 0);
 }
 

@@ -62,6 +62,21 @@
 	" WHERE " alias ".tenant_id OPERATOR(pg_catalog.=) $1 AND " alias ".id OPERATOR(pg_catalog.=) $2" \
 	" RETURNING " alias ".*) SELECT " json " FROM " alias
 
+/* The same for a statement that passes no $4 (archive_*: no CASE, so
+ * now() is fine for Citus, which evaluates it on the coordinator). */
+#define CATALOG_UPDATE_CTE_NOW_END(alias, json) \
+	" version = " alias ".version + 1, updated_at = pg_catalog.now()" \
+	" WHERE " alias ".tenant_id OPERATOR(pg_catalog.=) $1 AND " alias ".id OPERATOR(pg_catalog.=) $2" \
+	" RETURNING " alias ".*) SELECT " json " FROM " alias
+
+/*
+ * A jsonb array of strings validated to hold no comma, quote, bracket or
+ * space (uuids, country codes) as text[], in IMMUTABLE functions and
+ * without a subquery, which Citus refuses in an INSERT's values.
+ */
+#define CATALOG_JSONB_TEXT_ARRAY(expr) \
+	"pg_catalog.string_to_array(pg_catalog.translate((" expr ")::text, '[]\" ', ''), ',')"
+
 /* The statements of one aggregate, each prepared once per backend */
 typedef struct CatalogPlans
 {

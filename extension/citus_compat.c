@@ -37,6 +37,7 @@
 #include "utils/rel.h"
 
 #include "citus_compat.h"
+#include "uuid.h"
 
 /* pg_dist_local_group's column groupid (0 on the coordinator) */
 #define DIST_LOCAL_GROUP_GROUPID 1
@@ -191,6 +192,25 @@ commerce_set_local_forwarded(const char *name, const char *value)
 			use_coordinated_transaction();
 		}
 	}
+}
+
+/*
+ * On a Citus coordinator, a bound role's command reaches the workers as
+ * commerce_owner, which reads the context settings: the binding's tenant
+ * (acting as staff, no subject) is forwarded once per transaction, over
+ * anything the caller set (docs/scaling.md). Nothing on a single node, nor
+ * for an unbound caller (tenant NULL: set_context forwards its context).
+ */
+void
+commerce_forward_bound_context(const pg_uuid_t *tenant)
+{
+	const char *propagate = GetConfigOption("citus.propagate_set_commands", true, false);
+
+	if (tenant == NULL || propagate == NULL || strcmp(propagate, "local") != 0)
+		return;
+	commerce_set_local_forwarded("commerce.tenant_id", commerce_uuid_string(tenant));
+	commerce_set_local_forwarded("commerce.actor", "staff");
+	commerce_set_local_forwarded("commerce.subject", "");
 }
 
 /*

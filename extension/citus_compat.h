@@ -13,6 +13,7 @@
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "utils/uuid.h"
 
 extern bool commerce_citus_loaded(void);
 
@@ -21,6 +22,8 @@ extern bool commerce_citus_sql_check;
 extern void commerce_check_citus_sql(SPIPlanPtr plan, const char *sql);
 extern bool commerce_node_runs_outbox(void);
 extern void commerce_set_local_forwarded(const char *name, const char *value);
+/* A bound role's tenant as the forwarded context (Citus coordinator only) */
+extern void commerce_forward_bound_context(const pg_uuid_t *tenant);
 extern Oid	commerce_local_placement(Oid relid);
 extern Oid	commerce_local_placement_index(Oid relid, Oid placement, const char *indexname);
 

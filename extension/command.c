@@ -194,7 +194,7 @@ commerce_command_begin(CommerceCommand *cmd, const char *name,
 	commerce_prepare(&plan_find_key,
 					 "SELECT k.command, k.fingerprint, coalesce(k.response,"
 					 "   (SELECT e.data FROM commerce.outbox_written e"
-					 "     WHERE e.tenant_id OPERATOR(pg_catalog.=) k.tenant_id"
+					 "     WHERE e.tenant_id OPERATOR(pg_catalog.=) $1"	/* Citus: one shard */
 					 "       AND e.id OPERATOR(pg_catalog.=) k.response_event))"
 					 " FROM commerce.idempotency_keys k"
 					 " WHERE k.tenant_id OPERATOR(pg_catalog.=) $1"

@@ -344,7 +344,7 @@ commerce_add_customer_address(PG_FUNCTION_ARGS)
 	commerce_uuid_v7(&id);
 	clear_other_defaults(&cmd.tenant, customer, &id, values);
 	commerce_prepare(&plan_insert_address,
-					 "INSERT INTO commerce.customer_addresses AS a (tenant_id, id, customer_id,"
+					 "WITH a AS (INSERT INTO commerce.customer_addresses AS a (tenant_id, id, customer_id,"
 					 " label, first_name, last_name, company, line1, line2, city, region,"
 					 " postal_code, country, phone, is_default_shipping, is_default_billing)"
 					 " VALUES ($1, $3, $2, $4->>'label', $4->>'first_name', $4->>'last_name',"
@@ -352,7 +352,7 @@ commerce_add_customer_address(PG_FUNCTION_ARGS)
 					 " $4->>'postal_code', $4->>'country', $4->>'phone',"
 					 " COALESCE(($4->>'is_default_shipping')::boolean, false),"
 					 " COALESCE(($4->>'is_default_billing')::boolean, false))"
-					 " RETURNING " ADDRESS_JSON,
+					 " RETURNING a.*) SELECT " ADDRESS_JSON " FROM a",
 					 4, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, JSONBOID});
 	args[2] = UUIDPGetDatum(&id);
 	args[3] = JsonbPGetDatum(data);
@@ -433,7 +433,7 @@ commerce_update_customer_address(PG_FUNCTION_ARGS)
 	clear_other_defaults(&cmd.tenant, customer, address, values);
 
 	commerce_prepare(&plan_update_address,
-					 "UPDATE commerce.customer_addresses AS a SET"
+					 "WITH a AS (UPDATE commerce.customer_addresses AS a SET"
 					 " label = CASE WHEN $4 ? 'label' THEN $4->>'label' ELSE a.label END,"
 					 " first_name = CASE WHEN $4 ? 'first_name' THEN $4->>'first_name' ELSE a.first_name END,"
 					 " last_name = CASE WHEN $4 ? 'last_name' THEN $4->>'last_name' ELSE a.last_name END,"
@@ -452,7 +452,7 @@ commerce_update_customer_address(PG_FUNCTION_ARGS)
 					 " version = a.version + 1, updated_at = pg_catalog.now()"
 					 " WHERE a.tenant_id OPERATOR(pg_catalog.=) $1 AND a.customer_id OPERATOR(pg_catalog.=) $2"
 					 " AND a.id OPERATOR(pg_catalog.=) $3"
-					 " RETURNING " ADDRESS_JSON,
+					 " RETURNING a.*) SELECT " ADDRESS_JSON " FROM a",
 					 4, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, JSONBOID});
 	args[3] = JsonbPGetDatum(data);
 	commerce_execute(plan_update_address, args, NULL, false, 0);
@@ -479,11 +479,11 @@ commerce_remove_customer_address(PG_FUNCTION_ARGS)
 	lock_address(fcinfo, 2, &cmd.tenant, customer, address, args);
 
 	commerce_prepare(&plan_delete_address,
-					 "DELETE FROM commerce.customer_addresses AS a"
+					 "WITH a AS (DELETE FROM commerce.customer_addresses AS a"
 					 " WHERE a.tenant_id OPERATOR(pg_catalog.=) $1 AND a.customer_id OPERATOR(pg_catalog.=) $2"
 					 " AND a.id OPERATOR(pg_catalog.=) $3"
-					 " RETURNING pg_catalog.jsonb_build_object('id', a.id::text,"
-					 " 'object', 'customer_address', 'customer_id', a.customer_id::text, 'deleted', true)",
+					 " RETURNING a.id, a.customer_id) SELECT pg_catalog.jsonb_build_object('id', a.id::text,"
+					 " 'object', 'customer_address', 'customer_id', a.customer_id::text, 'deleted', true) FROM a",
 					 3, (Oid[]) {UUIDOID, UUIDOID, UUIDOID});
 	commerce_execute(plan_delete_address, args, NULL, false, 0);
 	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "customer.address_removed", "customer", customer));

@@ -30,6 +30,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/latch.h"
 #include "utils/builtins.h"
@@ -43,6 +44,7 @@
 #include "utils/syscache.h"
 #include "utils/timeout.h"
 
+#include "citus_compat.h"
 #include "command.h"
 #include "errors.h"
 #include "hooks.h"
@@ -250,6 +252,27 @@ commerce_hooks_at(CommerceHookPoint point)
 }
 
 /*
+ * The same on Citus, through SQL: plugin_tenants is distributed, so the
+ * coordinator holds no placement to probe; the statement goes to the
+ * tenant's shard (docs/scaling.md).
+ */
+static bool
+plugin_enabled_citus(const char *plugin, const pg_uuid_t *tenant)
+{
+	static SPIPlanPtr plan = NULL;
+	Datum		args[2] = {UUIDPGetDatum(tenant), CStringGetTextDatum(plugin)};
+	bool		found;
+
+	SPI_connect();
+	commerce_prepare(&plan, "SELECT 1 FROM commerce.plugin_tenants"
+					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 AND plugin OPERATOR(pg_catalog.=) $2",
+					 2, (Oid[]) {UUIDOID, TEXTOID});
+	found = commerce_execute(plan, args, NULL, true, 1) > 0;
+	SPI_finish();
+	return found;
+}
+
+/*
  * Whether tenant turned plugin on: one probe of plugin_tenants' primary key
  * under the command's snapshot (a fifth of a kept plan's cost, which runs
  * the executor and the table's policy; the tenant is the command's own).
@@ -264,6 +287,8 @@ plugin_enabled(const char *plugin, const pg_uuid_t *tenant)
 
 	if (!OidIsValid(enabled_relid) || !OidIsValid(enabled_indexid))
 		return false;
+	if (commerce_citus_loaded())
+		return plugin_enabled_citus(plugin, tenant);
 	rel = table_open(enabled_relid, AccessShareLock);
 	ScanKeyEntryInitialize(&keys[0], 0, enabled_tenant_attno, BTEqualStrategyNumber,
 						   InvalidOid, InvalidOid, F_UUID_EQ, UUIDPGetDatum(tenant));

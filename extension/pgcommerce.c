@@ -20,6 +20,7 @@
 #include "outbox_worker.h"
 #include "payments.h"
 #include "promotions.h"
+#include "storefront_context.h"
 #include "tenant_context.h"
 
 #ifndef PGCOMMERCE_VERSION
@@ -43,6 +44,7 @@ _PG_init(void)
 {
 	commerce_define_gucs();
 	commerce_define_context_gucs();
+	commerce_define_cart_grant_guc();	/* issue 19: Citus (storefront_auth.c) */
 	commerce_payments_init();
 	commerce_promotions_init();	/* issue 17: after payments (promotions.h) */
 	if (process_shared_preload_libraries_in_progress)

@@ -267,11 +267,11 @@ commerce_update_price_list(PG_FUNCTION_ARGS)
 	check_currency_change(&cmd.tenant, id, old_currency, &list);
 
 	commerce_prepare(&plan_update,
-					 "UPDATE commerce.price_lists SET name = $3, description = $4, currency = $5,"
+					 "WITH l AS (UPDATE commerce.price_lists SET name = $3, description = $4, currency = $5,"
 					 " customer_group_id = $6, valid_from = $7, valid_until = $8, priority = $9,"
 					 " status = $10, version = version + 1, updated_at = pg_catalog.now()"
 					 COMMERCE_BY_ID
-					 " RETURNING " PRICE_LIST_JSON,
+					 " RETURNING *) SELECT " PRICE_LIST_JSON " FROM l",
 					 F_COUNT + 2, price_list_types);
 	updated = write_price_list(plan_update, &cmd.tenant, id, &list);
 

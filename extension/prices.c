@@ -192,7 +192,9 @@ commerce_set_price(PG_FUNCTION_ARGS)
 					 "  RETURNING p.*)"
 					 " SELECT " PRICE_JSON " FROM p JOIN commerce.price_lists l"
 					 "  ON l.tenant_id OPERATOR(pg_catalog.=) p.tenant_id"
-					 " AND l.id OPERATOR(pg_catalog.=) p.price_list_id",
+					 " AND l.id OPERATOR(pg_catalog.=) p.price_list_id"
+					 " WHERE l.tenant_id OPERATOR(pg_catalog.=) $1"	/* Citus: one shard */
+					 " AND l.id OPERATOR(pg_catalog.=) $3",
 					 7, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, UUIDOID, INT4OID, INT8OID, TIMESTAMPTZOID});
 	row[0] = UUIDPGetDatum(&cmd.tenant);
 	row[1] = UUIDPGetDatum(&id);

@@ -22,6 +22,7 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
@@ -72,17 +73,28 @@ PG_FUNCTION_INFO_V1(commerce_list_promotion_codes);
 	"  WHERE d.tenant_id OPERATOR(pg_catalog.=) c.tenant_id AND d.code_id OPERATOR(pg_catalog.=) c.id" \
 	"    AND d.amount IS NOT NULL" \
 	"    AND o.status OPERATOR(pg_catalog.<>) ALL ('{draft,cancelled}'::text[])) END"
-#define CODE_JSON \
+/* The same over the code $2 of tenant $1, as a CTE u: the form for a
+ * statement that writes the code, which renders it outside the write
+ * (Citus: no correlated subquery over a CTE) */
+#define CODE_USED_CTE \
+	" u AS (SELECT pg_catalog.count(*)::integer AS n FROM commerce.order_discounts d JOIN commerce.orders o" \
+	"    ON o.tenant_id OPERATOR(pg_catalog.=) d.tenant_id AND o.id OPERATOR(pg_catalog.=) d.order_id" \
+	"  WHERE d.tenant_id OPERATOR(pg_catalog.=) $1 AND d.code_id OPERATOR(pg_catalog.=) $2" \
+	"    AND d.amount IS NOT NULL" \
+	"    AND o.status OPERATOR(pg_catalog.<>) ALL ('{draft,cancelled}'::text[])),"
+#define CODE_USED_FROM_CTE "CASE WHEN c.usage_limit IS NOT NULL THEN c.used ELSE (SELECT u.n FROM u) END"
+#define CODE_JSON CODE_JSON_WITH(CODE_USED)
+#define CODE_JSON_WITH(used) \
 	"pg_catalog.jsonb_build_object('id', c.id::text, 'object', 'promotion_code'," \
 	" 'promotion_id', c.promotion_id::text, 'code', c.code, 'usage_limit', c.usage_limit," \
-	" 'per_customer_limit', c.per_customer_limit, 'used', " CODE_USED "," \
+	" 'per_customer_limit', c.per_customer_limit, 'used', " used "," \
 	" 'status', c.status," \
 	" 'metadata', c.metadata, 'archived_at', " COMMERCE_SQL_TIMESTAMP("c.archived_at") "," \
 	CATALOG_JSON_STAMPS("c") ")"
 
 /* A jsonb array of uuid strings as uuid[] (validated by check_targets). */
 #define UUID_ARRAY(field) \
-	"ARRAY(SELECT pg_catalog.jsonb_array_elements_text(COALESCE($3->'" field "', '[]'))::uuid)"
+	CATALOG_JSONB_TEXT_ARRAY("COALESCE($3->'" field "', '[]')") "::uuid[]"
 #define KEEP_OR_SET(column, value) \
 	" " column " = CASE WHEN $3 ? '" column "' THEN " value " ELSE p." column " END,"
 
@@ -138,7 +150,7 @@ static const CatalogAggregate promotions = {
 	.max_bytes = 16384,
 	.check_body = check_promotion_body,
 	.check_rows = check_promotion_row,
-	.insert_sql = "INSERT INTO commerce.promotions AS p (tenant_id, id, name, description, automatic,"
+	.insert_sql = "WITH p AS (INSERT INTO commerce.promotions AS p (tenant_id, id, name, description, automatic,"
 	" type, percent_ppm, amounts, scope, target_variant_ids, target_product_ids,"
 	" target_category_ids, min_subtotal, combinable, starts_at, ends_at, metadata)"
 	" VALUES ($1, $2, $3->>'name', $3->>'description', COALESCE(($3->>'automatic')::boolean, false),"
@@ -147,10 +159,10 @@ static const CatalogAggregate promotions = {
 	" " UUID_ARRAY("target_product_ids") ", " UUID_ARRAY("target_category_ids") ","
 	" COALESCE($3->'min_subtotal', '{}'), COALESCE(($3->>'combinable')::boolean, false),"
 	" ($3->>'starts_at')::timestamptz, ($3->>'ends_at')::timestamptz, COALESCE($3->'metadata', '{}'))"
-	" RETURNING " PROMOTION_JSON,
+	" RETURNING p.*) SELECT " PROMOTION_JSON " FROM p",
 	.lock_sql = "SELECT version, status, type, scope, starts_at, ends_at FROM commerce.promotions"
 	COMMERCE_BY_ID " FOR UPDATE",
-	.update_sql = "UPDATE commerce.promotions AS p SET"
+	.update_sql = "WITH" CATALOG_UPDATE_CTE("commerce.promotions", "p")
 	KEEP_OR_SET("name", "$3->>'name'")
 	KEEP_OR_SET("description", "$3->>'description'")
 	KEEP_OR_SET("percent_ppm", "($3->>'percent_ppm')::integer")
@@ -160,10 +172,11 @@ static const CatalogAggregate promotions = {
 	KEEP_OR_SET("target_category_ids", UUID_ARRAY("target_category_ids"))
 	KEEP_OR_SET("min_subtotal", "$3->'min_subtotal'")
 	KEEP_OR_SET("combinable", "($3->>'combinable')::boolean")
-	KEEP_OR_SET("starts_at", "($3->>'starts_at')::timestamptz")
-	KEEP_OR_SET("ends_at", "($3->>'ends_at')::timestamptz")
+	/* the window outside CASE (its cast is STABLE): check_promotion_row
+	 * puts both times in the body */
+	" starts_at = ($3->>'starts_at')::timestamptz, ends_at = ($3->>'ends_at')::timestamptz,"
 	KEEP_OR_SET("metadata", "$3->'metadata'")
-	CATALOG_UPDATE_END("p", PROMOTION_JSON),
+	CATALOG_UPDATE_CTE_END("p", PROMOTION_JSON),
 	.get_sql = CATALOG_GET_SQL("commerce.promotions", "p", PROMOTION_JSON),
 	.list_sql = COMMERCE_LIST_BY_ID("commerce.promotions", "p", PROMOTION_JSON, ""),
 	.plans = &promotion_plans,
@@ -187,12 +200,12 @@ static const CatalogAggregate codes = {
 	.nunique = lengthof(code_unique),
 	.lock_sql = "SELECT version, status, used, usage_limit IS NULL, per_customer_limit IS NULL"
 	" FROM commerce.promotion_codes" COMMERCE_BY_ID " FOR UPDATE",
-	.update_sql = "UPDATE commerce.promotion_codes AS c SET"
+	.update_sql = "WITH" CODE_USED_CTE CATALOG_UPDATE_CTE("commerce.promotion_codes", "c")
 	" usage_limit = CASE WHEN $3 ? 'usage_limit' THEN ($3->>'usage_limit')::integer ELSE c.usage_limit END,"
 	" per_customer_limit = CASE WHEN $3 ? 'per_customer_limit' THEN ($3->>'per_customer_limit')::integer"
 	"   ELSE c.per_customer_limit END,"
 	" metadata = CASE WHEN $3 ? 'metadata' THEN $3->'metadata' ELSE c.metadata END,"
-	CATALOG_UPDATE_END("c", CODE_JSON),
+	CATALOG_UPDATE_CTE_END("c", CODE_JSON_WITH(CODE_USED_FROM_CTE)),
 	.get_sql = CATALOG_GET_SQL("commerce.promotion_codes", "c", CODE_JSON),
 	.plans = &code_plans,
 };
@@ -321,6 +334,34 @@ require_not_archived(const char *what, bool archived)
 				 errhint("Create a new one instead.")));
 }
 
+/* A timestamp as a jsonb value's text: null or a quoted string. */
+static void
+append_time(StringInfo buf, bool present, TimestampTz t)
+{
+	if (!present)
+		appendStringInfoString(buf, "null");
+	else
+		escape_json(buf, DatumGetCString(DirectFunctionCall1(timestamptz_out,
+															 TimestampTzGetDatum(t))));
+}
+
+/* The update's body with the window it leaves both set: written without
+ * CASE, where Citus refuses the STABLE cast (docs/scaling.md). */
+static Jsonb *
+with_window(Jsonb *data, bool has_starts, TimestampTz starts, bool has_ends, TimestampTz ends)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"starts_at\": ");
+	append_time(&buf, has_starts, starts);
+	appendStringInfoString(&buf, ", \"ends_at\": ");
+	append_time(&buf, has_ends, ends);
+	appendStringInfoChar(&buf, '}');
+	return DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(data),
+											  DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data))));
+}
+
 /* Update: the fields that go with the row's type and scope; the window. */
 static void
 check_promotion_row(CatalogWrite *w)
@@ -374,6 +415,7 @@ check_promotion_row(CatalogWrite *w)
 	}
 	if (has_starts && has_ends && starts >= ends)
 		ereport_invalid_input("field \"promotion.starts_at\" must be before \"ends_at\"");
+	w->data = with_window(w->data, has_starts, starts, has_ends, ends);
 }
 
 /*
@@ -471,9 +513,9 @@ commerce_archive_promotion(PG_FUNCTION_ARGS)
 
 	PG_RETURN_JSONB_P(archive_row(fcinfo, "archive_promotion", "archive promotions", &promotions,
 								  &plan,
-								  "UPDATE commerce.promotions AS p SET status = 'archived',"
-								  " archived_at = pg_catalog.now(),"
-								  CATALOG_UPDATE_END("p", PROMOTION_JSON)));
+								  "WITH" CATALOG_UPDATE_CTE("commerce.promotions", "p")
+								  " status = 'archived', archived_at = pg_catalog.now(),"
+								  CATALOG_UPDATE_CTE_NOW_END("p", PROMOTION_JSON)));
 }
 
 /* commerce.get_promotion(id uuid) RETURNS jsonb — staff only */
@@ -533,11 +575,11 @@ commerce_create_promotion_code(PG_FUNCTION_ARGS)
 		ereport_invalid_input("an automatic promotion takes no codes");
 	commerce_uuid_v7(&id);
 	commerce_prepare(&plan_insert,
-					 "INSERT INTO commerce.promotion_codes AS c (tenant_id, id, promotion_id, code,"
+					 "WITH c AS (INSERT INTO commerce.promotion_codes AS c (tenant_id, id, promotion_id, code,"
 					 " usage_limit, per_customer_limit, metadata)"
 					 " VALUES ($1, $2, $4, pg_catalog.upper($3->>'code'), ($3->>'usage_limit')::integer,"
 					 " ($3->>'per_customer_limit')::integer, COALESCE($3->'metadata', '{}'))"
-					 " RETURNING " CODE_JSON,
+					 " RETURNING c.*) SELECT " CODE_JSON_WITH("0") " FROM c",	/* a new code: no use */
 					 4, (Oid[]) {UUIDOID, UUIDOID, JSONBOID, UUIDOID});
 	args[0] = UUIDPGetDatum(&cmd.tenant);
 	args[1] = UUIDPGetDatum(&id);
@@ -595,9 +637,9 @@ commerce_archive_promotion_code(PG_FUNCTION_ARGS)
 
 	PG_RETURN_JSONB_P(archive_row(fcinfo, "archive_promotion_code", "archive discount codes",
 								  &codes, &plan,
-								  "UPDATE commerce.promotion_codes AS c SET status = 'archived',"
-								  " archived_at = pg_catalog.now(),"
-								  CATALOG_UPDATE_END("c", CODE_JSON)));
+								  "WITH" CODE_USED_CTE CATALOG_UPDATE_CTE("commerce.promotion_codes", "c")
+								  " status = 'archived', archived_at = pg_catalog.now(),"
+								  CATALOG_UPDATE_CTE_NOW_END("c", CODE_JSON_WITH(CODE_USED_FROM_CTE))));
 }
 
 /* commerce.get_promotion_code(id uuid) RETURNS jsonb — staff only */

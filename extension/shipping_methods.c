@@ -93,25 +93,25 @@ static const CatalogAggregate shipping_methods = {
 	.max_bytes = 16384,
 	.check_body = check_method,
 	.check_rows = check_method_rows,
-	.insert_sql = "INSERT INTO commerce.shipping_methods AS m (tenant_id, id, name, kind, currency,"
+	.insert_sql = "WITH m AS (INSERT INTO commerce.shipping_methods AS m (tenant_id, id, name, kind, currency,"
 	" amount, free_over_amount, weight_bands, countries, tax_category, metadata)"
 	" VALUES ($1, $2, $3->>'name', $3->>'kind', $3->>'currency', ($3->>'amount')::bigint,"
 	" ($3->>'free_over_amount')::bigint, $3->'weight_bands',"
-	" ARRAY(SELECT pg_catalog.jsonb_array_elements_text($3->'countries')), $3->>'tax_category',"
+	" " CATALOG_JSONB_TEXT_ARRAY("$3->'countries'") ", $3->>'tax_category',"
 	" COALESCE($3->'metadata', '{}'))"
-	" RETURNING " METHOD_JSON,
+	" RETURNING m.*) SELECT " METHOD_JSON " FROM m",
 	.lock_sql = "SELECT version, kind FROM commerce.shipping_methods" COMMERCE_BY_ID " FOR UPDATE",
-	.update_sql = "UPDATE commerce.shipping_methods AS m SET"
+	.update_sql = "WITH" CATALOG_UPDATE_CTE("commerce.shipping_methods", "m")
 	" name = CASE WHEN $3 ? 'name' THEN $3->>'name' ELSE m.name END,"
 	" amount = CASE WHEN $3 ? 'amount' THEN ($3->>'amount')::bigint ELSE m.amount END,"
 	" free_over_amount = CASE WHEN $3 ? 'free_over_amount' THEN ($3->>'free_over_amount')::bigint"
 	"   ELSE m.free_over_amount END,"
 	" weight_bands = CASE WHEN $3 ? 'weight_bands' THEN $3->'weight_bands' ELSE m.weight_bands END,"
 	" countries = CASE WHEN $3 ? 'countries'"
-	"   THEN ARRAY(SELECT pg_catalog.jsonb_array_elements_text($3->'countries')) ELSE m.countries END,"
+	"   THEN " CATALOG_JSONB_TEXT_ARRAY("$3->'countries'") " ELSE m.countries END,"
 	" tax_category = CASE WHEN $3 ? 'tax_category' THEN $3->>'tax_category' ELSE m.tax_category END,"
 	" metadata = CASE WHEN $3 ? 'metadata' THEN $3->'metadata' ELSE m.metadata END,"
-	CATALOG_UPDATE_END("m", METHOD_JSON),
+	CATALOG_UPDATE_CTE_END("m", METHOD_JSON),
 	.get_sql = CATALOG_GET_SQL("commerce.shipping_methods", "m", METHOD_JSON),
 	.list_sql = COMMERCE_LIST_BY_ID("commerce.shipping_methods", "m", METHOD_JSON, ""),
 	.plans = &plans,
@@ -254,8 +254,8 @@ commerce_archive_shipping_method(PG_FUNCTION_ARGS)
 				 commerce_errcode("shipping_method_unavailable"),
 				 errmsg("shipping method %s is already archived", commerce_uuid_string(id))));
 	commerce_execute_by_id(&plan_archive,
-						   "UPDATE commerce.shipping_methods AS m SET status = 'archived',"
-						   CATALOG_UPDATE_END("m", METHOD_JSON),
+						   "WITH" CATALOG_UPDATE_CTE("commerce.shipping_methods", "m")
+						   " status = 'archived'," CATALOG_UPDATE_CTE_NOW_END("m", METHOD_JSON),
 						   &cmd.tenant, id, false);
 	PG_RETURN_JSONB_P(commerce_write_end(&cmd, "shipping_method.archived", "shipping_method", id));
 }

@@ -25,10 +25,13 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/uuid.h"
 
+#include "citus_compat.h"
 #include "command.h"
 #include "errors.h"
 #include "storefront_context.h"
@@ -200,6 +203,57 @@ commerce_storefront_set_scope(void)
 	scope_lxid = MyProc->lxid;
 }
 
+/*
+ * On a Citus coordinator the grant is also forwarded to the workers, where
+ * the shards' policies read current_cart_id(): commerce.cart_grant, set
+ * transaction-locally as "<s|c>:<tenant>:<cart>:<subject>" and replayed by
+ * Citus on its worker connections (docs/scaling.md). It is honoured only
+ * where the session user is commerce_owner, i.e. on a worker's connection
+ * from a coordinator's command (on a single node commerce_owner cannot
+ * log in), and only as a second line: the coordinator's command proved
+ * the cart and filters its statements by tenant and cart itself.
+ */
+static char *forwarded_grant = NULL;
+
+void
+commerce_define_cart_grant_guc(void)
+{
+	DefineCustomStringVariable("commerce.cart_grant",
+							   "The cart grant a Citus coordinator forwards to its workers.",
+							   "Honoured only when the session user is commerce_owner (docs/scaling.md).",
+							   &forwarded_grant, "", PGC_USERSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
+}
+
+static void
+forward_grant(const char *value)
+{
+	const char *propagate = GetConfigOption("citus.propagate_set_commands", true, false);
+
+	if (propagate != NULL && strcmp(propagate, "local") == 0)
+		commerce_set_local_forwarded("commerce.cart_grant", value);
+}
+
+/* The forwarded grant, on a worker's connection from a coordinator. */
+static bool
+load_forwarded_grant(void)
+{
+	static Oid	owner = InvalidOid;
+	const char *g = forwarded_grant;
+
+	if (g == NULL || strlen(g) < 1 + 1 + 36 + 1 + 36 + 1 || g[1] != ':' || g[38] != ':' ||
+		g[75] != ':' || (g[0] != 's' && g[0] != 'c'))
+		return false;
+	if (!OidIsValid(owner))
+		owner = get_role_oid("commerce_owner", true);
+	if (!OidIsValid(owner) || GetSessionUserId() != owner)
+		return false;
+	cart_tenant = *DatumGetUUIDP(DirectFunctionCall1(uuid_in, CStringGetDatum(pnstrdup(g + 2, 36))));
+	cart_id = *DatumGetUUIDP(DirectFunctionCall1(uuid_in, CStringGetDatum(pnstrdup(g + 39, 36))));
+	cart_by_storefront = g[0] == 's';
+	strlcpy(cart_subject, g + 76, sizeof(cart_subject));
+	return true;
+}
+
 void
 commerce_storefront_grant(const pg_uuid_t *tenant, const pg_uuid_t *cart, bool by_storefront,
 						  const char *subject)
@@ -210,19 +264,23 @@ commerce_storefront_grant(const pg_uuid_t *tenant, const pg_uuid_t *cart, bool b
 	snprintf(cart_subject, sizeof(cart_subject), "%s/cart/%s",
 			 subject ? subject : "", commerce_uuid_string(cart));
 	cart_lxid = MyProc->lxid;
+	forward_grant(psprintf("%c:%s:%s:%s", by_storefront ? 's' : 'c', commerce_uuid_string(tenant),
+						   commerce_uuid_string(cart), cart_subject));
 }
 
 void
 commerce_storefront_ungrant(void)
 {
 	cart_lxid = InvalidLocalTransactionId;
+	forward_grant("");
 }
 
 bool
 commerce_storefront_granted(const pg_uuid_t *tenant, bool storefront, bool customer,
 							pg_uuid_t *cart, const char **subject)
 {
-	if (cart_lxid != MyProc->lxid || tenant == NULL ||
+	/* (the forwarded grant is read again at each call: it may change) */
+	if ((cart_lxid != MyProc->lxid && !load_forwarded_grant()) || tenant == NULL ||
 		memcmp(tenant, &cart_tenant, sizeof(pg_uuid_t)) != 0 ||
 		!(cart_by_storefront ? storefront : customer))
 		return false;

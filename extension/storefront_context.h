@@ -45,6 +45,8 @@ extern void commerce_storefront_set_scope(void);
 extern void commerce_storefront_grant(const pg_uuid_t *tenant, const pg_uuid_t *cart,
 									  bool by_storefront, const char *subject);
 extern void commerce_storefront_ungrant(void);
+/* commerce.cart_grant, the grant forwarded to Citus's workers; from _PG_init */
+extern void commerce_define_cart_grant_guc(void);
 extern bool commerce_storefront_granted(const pg_uuid_t *tenant, bool storefront, bool customer,
 										pg_uuid_t *cart, const char **subject);
 

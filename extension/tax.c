@@ -12,6 +12,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "utils/array.h"
@@ -19,6 +20,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
+#include "utils/timestamp.h"
 
 #include "command.h"
 #include "errors.h"
@@ -112,7 +114,7 @@ commerce_set_tax_settings(PG_FUNCTION_ARGS)
 											  "change tax settings");
 	CommerceValue in[lengthof(tax_settings_fields)];
 	TaxSettings settings;
-	Datum		values[5];
+	Datum		values[6];
 	int64		expected = 0;
 	bool		has_expected;
 	int			i;
@@ -149,23 +151,25 @@ commerce_set_tax_settings(PG_FUNCTION_ARGS)
 	 * with the same expected version cannot both win.
 	 */
 	commerce_prepare(&plan_upsert,
-					 "INSERT INTO commerce.tax_settings AS ts"
+					 "WITH ts AS (INSERT INTO commerce.tax_settings AS ts"
 					 " (tenant_id, prices_include_tax, rounding_mode, rounding_scope)"
 					 " VALUES ($1, $2, $3, $4)"
 					 " ON CONFLICT (tenant_id) DO UPDATE SET"
 					 "  prices_include_tax = EXCLUDED.prices_include_tax,"
 					 "  rounding_mode = EXCLUDED.rounding_mode,"
 					 "  rounding_scope = EXCLUDED.rounding_scope,"
-					 "  version = ts.version OPERATOR(pg_catalog.+) 1, updated_at = pg_catalog.now()"
+					 "  version = ts.version OPERATOR(pg_catalog.+) 1, updated_at = $6"
 					 " WHERE $5 IS NULL OR ts.version OPERATOR(pg_catalog.=) $5"
-					 " RETURNING " TAX_SETTINGS_JSON("ts"),
-					 5, (Oid[]) {UUIDOID, BOOLOID, TEXTOID, TEXTOID, INT8OID});
+					 " RETURNING ts.*) SELECT " TAX_SETTINGS_JSON("ts") " FROM ts",
+					 6, (Oid[]) {UUIDOID, BOOLOID, TEXTOID, TEXTOID, INT8OID, TIMESTAMPTZOID});
 	values[0] = UUIDPGetDatum(&cmd.tenant);
 	values[1] = BoolGetDatum(settings.prices_include_tax);
 	values[2] = CStringGetTextDatum(settings.half_up ? "half_up" : "half_even");
 	values[3] = CStringGetTextDatum(settings.per_order ? "order" : "line");
 	values[4] = Int64GetDatum(expected);
-	if (commerce_execute(plan_upsert, values, has_expected ? "     " : "    n", false, 0) == 0)
+	/* now(), as a parameter: Citus wants ON CONFLICT's SET immutable */
+	values[5] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	if (commerce_execute(plan_upsert, values, has_expected ? "      " : "    n ", false, 0) == 0)
 	{
 		tax_settings_load(&cmd.tenant, &settings);
 		commerce_check_version("tax settings", true, expected, settings.version);
@@ -206,9 +210,9 @@ commerce_create_tax_rate(PG_FUNCTION_ARGS)
 
 	commerce_uuid_v7(&id);
 	commerce_prepare(&plan_insert,
-					 "INSERT INTO commerce.tax_rates (tenant_id, id, category, name, rate_ppm)"
+					 "WITH r AS (INSERT INTO commerce.tax_rates (tenant_id, id, category, name, rate_ppm)"
 					 " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, category) DO NOTHING"
-					 " RETURNING " TAX_RATE_JSON,
+					 " RETURNING *) SELECT " TAX_RATE_JSON " FROM r",
 					 5, (Oid[]) {UUIDOID, UUIDOID, TEXTOID, TEXTOID, INT4OID});
 	values[0] = UUIDPGetDatum(&cmd.tenant);
 	values[1] = UUIDPGetDatum(&id);

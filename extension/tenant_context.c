@@ -470,6 +470,7 @@ commerce_require_tenant(pg_uuid_t *out)
 				 errhint("A commerce_admin can call commerce.activate_tenant().")));
 	active_checked_lxid = MyProc->lxid;
 	active_checked_tenant = *out;
+	commerce_forward_bound_context(current_facts->bound ? out : NULL);	/* Citus only */
 }
 
 /*

@@ -167,36 +167,41 @@ COMMENT ON VIEW commerce.dead_deliveries IS
   'Deliveries of the current tenant whose attempts ran out, with the last error. Retry with commerce.retry_delivery(id) or commerce.retry_dead_deliveries().';
 GRANT SELECT ON commerce.dead_deliveries TO commerce_partner, commerce_gateway, commerce_admin;
 
+-- PL/pgSQL, the tenant a variable: Citus plans an SQL function's statement
+-- without its parameters' values (docs/scaling.md).
 CREATE FUNCTION commerce.retry_delivery(id uuid) RETURNS boolean
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = pg_catalog
 AS $$
-  WITH tenant AS MATERIALIZED (SELECT commerce.require_active_tenant() AS id),
-  retried AS (
-    UPDATE commerce.deliveries d
-       SET status = 'pending', attempts = 0, next_attempt_at = now()
-     WHERE d.tenant_id = (SELECT tenant.id FROM tenant)
-       AND d.id = retry_delivery.id AND d.status = 'dead'
-    RETURNING 1)
-  SELECT EXISTS (SELECT 1 FROM retried)
+DECLARE
+  t uuid := commerce.require_active_tenant();
+BEGIN
+  UPDATE commerce.deliveries d
+     SET status = 'pending', attempts = 0, next_attempt_at = now()
+   WHERE d.tenant_id = t AND d.id = retry_delivery.id AND d.status = 'dead';
+  RETURN FOUND;
+END
 $$;
 COMMENT ON FUNCTION commerce.retry_delivery(uuid) IS
   'Put a dead delivery of the current tenant back in the queue with a fresh set of attempts; false when there is no such dead delivery. Example: SELECT commerce.retry_delivery(''0190...'');';
 
 CREATE FUNCTION commerce.retry_dead_deliveries(subscription_name text DEFAULT NULL) RETURNS bigint
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = pg_catalog
 AS $$
-  WITH tenant AS MATERIALIZED (SELECT commerce.require_active_tenant() AS id),
-  retried AS (
-    UPDATE commerce.deliveries d
-       SET status = 'pending', attempts = 0, next_attempt_at = now()
-     WHERE d.tenant_id = (SELECT tenant.id FROM tenant)
-       AND d.status = 'dead'
-       AND (retry_dead_deliveries.subscription_name IS NULL
-            OR d.subscription_name = retry_dead_deliveries.subscription_name)
-    RETURNING 1)
-  SELECT count(*) FROM retried
+DECLARE
+  t uuid := commerce.require_active_tenant();
+  n bigint;
+BEGIN
+  UPDATE commerce.deliveries d
+     SET status = 'pending', attempts = 0, next_attempt_at = now()
+   WHERE d.tenant_id = t
+     AND d.status = 'dead'
+     AND (retry_dead_deliveries.subscription_name IS NULL
+          OR d.subscription_name = retry_dead_deliveries.subscription_name);
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
 $$;
 COMMENT ON FUNCTION commerce.retry_dead_deliveries(text) IS
   'Retry every dead delivery of the current tenant, or only those of one subscription; returns how many. Example: SELECT commerce.retry_dead_deliveries(''send_receipt'');';

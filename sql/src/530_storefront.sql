@@ -155,14 +155,27 @@ COMMENT ON FUNCTION commerce.storefront_check_email(jsonb) IS
   'Internal: a JSON email (string with one @ and a dotted domain, at most 254 characters) as lower-case text; NULL for JSON null or absent.';
 
 -- The cart as a storefront sees it: the order with the guest's email.
+-- PL/pgSQL, the tenant a variable, get_order outside the statement: Citus
+-- plans an SQL function's statement without its parameters' values ("could
+-- not create distributed plan") and would run get_order on the shard
+-- (docs/scaling.md).
 CREATE FUNCTION commerce.storefront_cart_json(cart uuid) RETURNS jsonb
-LANGUAGE sql
+LANGUAGE plpgsql
 AS $$
-  SELECT commerce.get_order(storefront_cart_json.cart)
-         OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('email', c.email)
+DECLARE
+  tenant uuid := commerce.current_tenant();
+  guest_email text;
+BEGIN
+  SELECT c.email INTO guest_email
     FROM commerce.storefront_carts c
-   WHERE c.tenant_id OPERATOR(pg_catalog.=) commerce.current_tenant()
-     AND c.order_id OPERATOR(pg_catalog.=) storefront_cart_json.cart
+   WHERE c.tenant_id OPERATOR(pg_catalog.=) tenant
+     AND c.order_id OPERATOR(pg_catalog.=) storefront_cart_json.cart;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  RETURN commerce.get_order(storefront_cart_json.cart)
+         OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('email', guest_email);
+END
 $$;
 COMMENT ON FUNCTION commerce.storefront_cart_json(uuid) IS
   'Internal: a guest cart (its order, lines priced live while a draft, with the guest''s email).';
