@@ -5,7 +5,7 @@
 # interleaved). 1. As the tool runs it, the big tables are read through an
 # index on tenant_id (a bitmap or index scan of the tenant's pages), never
 # by a sequential scan: forcing sequential scans was measured 1.5-2.1 x
-# slower on interleaved rows and far slower on clustered ones
+# slower on interleaved rows and 4.8-7.4 x on clustered ones
 # (docs/benchmarks.md, "Issue 15, session 10"). 2. With sequential scans
 # off (the caller's PGOPTIONS, which the tool passes on), every tenant
 # table's COPY uses an index on tenant_id: fails when a tenant table has no
