@@ -34,6 +34,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 
+#include "citus_compat.h"
 #include "command.h"
 #include "errors.h"
 #include "outbox.h"
@@ -51,13 +52,18 @@
 #define IDEMPOTENCY_LOCKTAG_FIELD4 0x7063
 
 static SPIPlanPtr plan_find_key = NULL;
+static SPIPlanPtr plan_find_event = NULL;
 static SPIPlanPtr plan_store_key = NULL;
+static SPIPlanPtr plan_store_event_key = NULL;
 
 static void compute_fingerprint(pg_cryptohash_ctx *ctx, CommerceCommand *cmd,
 								int nargs, const Datum *args, const Oid *types,
 								const bool *nulls);
 static uint64 scoped_key_hash(pg_cryptohash_ctx *ctx, const CommerceCommand *cmd);
 static void lock_scoped_key(const CommerceCommand *cmd, uint64 hash);
+static Jsonb *stored_response(const pg_uuid_t *tenant);
+static void key_values(const CommerceCommand *cmd, Datum *values);
+static bytea *fingerprint_value(const CommerceCommand *cmd);
 
 void
 commerce_query_begin(pg_uuid_t *tenant)
@@ -154,6 +160,7 @@ commerce_command_begin(CommerceCommand *cmd, const char *name,
 {
 	Datum		values[4];
 	bytea	   *fingerprint;
+	Jsonb	   *response;
 	pg_cryptohash_ctx *sha256;
 	uint64		scoped_hash;
 	bool		isnull;
@@ -191,11 +198,13 @@ commerce_command_begin(CommerceCommand *cmd, const char *name,
 
 	lock_scoped_key(cmd, scoped_hash);
 
+	/*
+	 * The key's row only: a new key (the common case) finds none, and the
+	 * stored response is read only for a replay (stored_response), so a
+	 * new key does not pay the start-up of the event's look-up.
+	 */
 	commerce_prepare(&plan_find_key,
-					 "SELECT k.command, k.fingerprint, coalesce(k.response,"
-					 "   (SELECT e.data FROM commerce.outbox_written e"
-					 "     WHERE e.tenant_id OPERATOR(pg_catalog.=) k.tenant_id"
-					 "       AND e.id OPERATOR(pg_catalog.=) k.response_event))"
+					 "SELECT k.command, k.fingerprint, k.response, k.response_event"
 					 " FROM commerce.idempotency_keys k"
 					 " WHERE k.tenant_id OPERATOR(pg_catalog.=) $1"
 					 " AND k.actor OPERATOR(pg_catalog.=) $2"
@@ -221,7 +230,8 @@ commerce_command_begin(CommerceCommand *cmd, const char *name,
 				 errdetail("A key identifies one request; this one differs from the first request sent with it."),
 				 errhint("Use a new idempotency key for a new request.")));
 
-	if (SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull), isnull)
+	response = stored_response(&cmd->tenant);
+	if (response == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 commerce_errcode("idempotency_response_gone"),
@@ -233,7 +243,62 @@ commerce_command_begin(CommerceCommand *cmd, const char *name,
 	(void) set_config_option("commerce.idempotent_replayed", "true",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
 							 true, 0, false);
-	return commerce_result_jsonb(3);
+	return response;
+}
+
+/*
+ * stored_response
+ *		The response of the key row plan_find_key just found (columns 3
+ *		response and 4 response_event): the response itself, or the data
+ *		of the event it references, read by a statement of its own (a
+ *		replay only); NULL when that event is gone.
+ */
+static Jsonb *
+stored_response(const pg_uuid_t *tenant)
+{
+	Jsonb	   *response = commerce_result_jsonb(3);
+	Datum		values[2];
+	Datum		event;
+	pg_uuid_t	event_id;
+	bool		isnull;
+
+	if (response != NULL)
+		return response;
+	event = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull);
+	if (isnull)
+		return NULL;
+	event_id = *DatumGetUUIDP(event);
+	commerce_prepare(&plan_find_event,
+					 "SELECT e.data FROM commerce.outbox_written e"
+					 " WHERE e.tenant_id OPERATOR(pg_catalog.=) $1"
+					 " AND e.id OPERATOR(pg_catalog.=) $2",
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	values[0] = UUIDPGetDatum(tenant);
+	values[1] = UUIDPGetDatum(&event_id);
+	if (commerce_execute(plan_find_event, values, NULL, true, 1) == 0)
+		return NULL;
+	return commerce_result_jsonb(1);
+}
+
+/* $1..$5 of both key inserts: tenant, actor, subject, key, command. */
+static void
+key_values(const CommerceCommand *cmd, Datum *values)
+{
+	values[0] = UUIDPGetDatum(&cmd->tenant);
+	values[1] = CStringGetTextDatum(cmd->actor);
+	values[2] = CStringGetTextDatum(cmd->subject);
+	values[3] = CStringGetTextDatum(cmd->idempotency_key);
+	values[4] = CStringGetTextDatum(cmd->name);
+}
+
+static bytea *
+fingerprint_value(const CommerceCommand *cmd)
+{
+	bytea	   *fingerprint = palloc(VARHDRSZ + sizeof(cmd->fingerprint));
+
+	SET_VARSIZE(fingerprint, VARHDRSZ + sizeof(cmd->fingerprint));
+	memcpy(VARDATA(fingerprint), cmd->fingerprint, sizeof(cmd->fingerprint));
+	return fingerprint;
 }
 
 Jsonb *
@@ -243,21 +308,14 @@ commerce_command_finish(CommerceCommand *cmd, Jsonb *response)
 	{
 		Datum		values[8];
 		char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
-		bytea	   *fingerprint = palloc(VARHDRSZ + sizeof(cmd->fingerprint));
 
-		SET_VARSIZE(fingerprint, VARHDRSZ + sizeof(cmd->fingerprint));
-		memcpy(VARDATA(fingerprint), cmd->fingerprint, sizeof(cmd->fingerprint));
 		commerce_prepare(&plan_store_key,
 						 "INSERT INTO commerce.idempotency_keys"
 						 " (tenant_id, actor, subject, key, command, fingerprint, response, response_event)"
 						 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
 						 8, (Oid[]) {UUIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BYTEAOID, JSONBOID, UUIDOID});
-		values[0] = UUIDPGetDatum(&cmd->tenant);
-		values[1] = CStringGetTextDatum(cmd->actor);
-		values[2] = CStringGetTextDatum(cmd->subject);
-		values[3] = CStringGetTextDatum(cmd->idempotency_key);
-		values[4] = CStringGetTextDatum(cmd->name);
-		values[5] = PointerGetDatum(fingerprint);
+		key_values(cmd, values);
+		values[5] = PointerGetDatum(fingerprint_value(cmd));
 		/* The event's data is this response: keep a reference, not a copy
 		 * (the event outlives the key, retention.c). */
 		values[6] = JsonbPGetDatum(response);
@@ -265,6 +323,55 @@ commerce_command_finish(CommerceCommand *cmd, Jsonb *response)
 		nulls[cmd->response_is_event ? 6 : 7] = 'n';
 		commerce_execute(plan_store_key, values, nulls, false, 0);
 	}
+	return (Jsonb *) DatumGetPointer(SPI_datumTransfer(JsonbPGetDatum(response), false, -1));
+}
+
+/*
+ * commerce_command_finish_event
+ *		The event that carries the command's response, and the key that
+ *		references it (commerce_command_done). With a key, on a single node,
+ *		one statement writes both rows: the event's INSERT is a WITH
+ *		clause of the key's (no RETURNING: the event's id is the
+ *		parameter both use), one executor instead of two. Under Citus (and
+ *		pgcommerce.citus_sql_check) the event and the key are two
+ *		statements, as every other command writes them: a modifying WITH
+ *		clause into another distributed table is not a form Citus is known
+ *		to route (docs/scaling.md). Returns the response in the caller's
+ *		memory.
+ */
+Jsonb *
+commerce_command_finish_event(CommerceCommand *cmd, const char *type,
+							  const char *aggregate_type, const pg_uuid_t *id,
+							  Jsonb *response)
+{
+	Datum		values[11];
+
+	if (cmd->idempotency_key == NULL || commerce_citus_loaded())
+	{
+		cmd->response_event = commerce_command_emit(cmd, type, aggregate_type, id, response);
+		cmd->response_is_event = true;
+		return commerce_command_finish(cmd, response);
+	}
+	outbox_new_event(type, aggregate_type, &cmd->response_event);
+	cmd->response_is_event = true;
+	commerce_prepare(&plan_store_event_key,
+					 "WITH event AS (" OUTBOX_INSERT_SQL ")"
+					 " INSERT INTO commerce.idempotency_keys"
+					 " (tenant_id, actor, subject, key, command, fingerprint, response_event)"
+					 " VALUES ($1, $7, $8, $9, $10, $11, $2)",
+					 11, (Oid[]) {UUIDOID, UUIDOID, TEXTOID, TEXTOID, UUIDOID, JSONBOID,
+		TEXTOID, TEXTOID, TEXTOID, TEXTOID, BYTEAOID});
+	/* $1 the tenant (both rows), $7..$10 the key's actor to command */
+	key_values(cmd, &values[5]);
+	values[0] = values[5];
+	values[1] = UUIDPGetDatum(&cmd->response_event);
+	values[2] = CStringGetTextDatum(type);
+	values[3] = CStringGetTextDatum(aggregate_type);
+	values[4] = UUIDPGetDatum(id);
+	values[5] = JsonbPGetDatum(response);
+	values[10] = PointerGetDatum(fingerprint_value(cmd));
+	commerce_execute(plan_store_event_key, values, NULL, false, 0);
+	outbox_event_written();
 	return (Jsonb *) DatumGetPointer(SPI_datumTransfer(JsonbPGetDatum(response), false, -1));
 }
 

@@ -133,9 +133,7 @@ Jsonb *
 commerce_command_done(CommerceCommand *cmd, const char *type, const char *aggregate_type,
 					  const pg_uuid_t *id, Jsonb *response)
 {
-	cmd->response_event = commerce_command_emit(cmd, type, aggregate_type, id, response);
-	cmd->response_is_event = true;
-	response = commerce_command_finish(cmd, response);
+	response = commerce_command_finish_event(cmd, type, aggregate_type, id, response);
 	SPI_finish();
 	return response;
 }
