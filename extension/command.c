@@ -34,7 +34,6 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 
-#include "citus_compat.h"
 #include "command.h"
 #include "errors.h"
 #include "outbox.h"
@@ -54,7 +53,6 @@
 static SPIPlanPtr plan_find_key = NULL;
 static SPIPlanPtr plan_find_event = NULL;
 static SPIPlanPtr plan_store_key = NULL;
-static SPIPlanPtr plan_store_event_key = NULL;
 
 static void compute_fingerprint(pg_cryptohash_ctx *ctx, CommerceCommand *cmd,
 								int nargs, const Datum *args, const Oid *types,
@@ -62,8 +60,6 @@ static void compute_fingerprint(pg_cryptohash_ctx *ctx, CommerceCommand *cmd,
 static uint64 scoped_key_hash(pg_cryptohash_ctx *ctx, const CommerceCommand *cmd);
 static void lock_scoped_key(const CommerceCommand *cmd, uint64 hash);
 static Jsonb *stored_response(const pg_uuid_t *tenant);
-static void key_values(const CommerceCommand *cmd, Datum *values);
-static bytea *fingerprint_value(const CommerceCommand *cmd);
 
 void
 commerce_query_begin(pg_uuid_t *tenant)
@@ -251,7 +247,9 @@ commerce_command_begin(CommerceCommand *cmd, const char *name,
  *		The response of the key row plan_find_key just found (columns 3
  *		response and 4 response_event): the response itself, or the data
  *		of the event it references, read by a statement of its own (a
- *		replay only); NULL when that event is gone.
+ *		replay only; like the key's, with a fresh snapshot, so an event
+ *		an earlier command of this transaction wrote is seen); NULL when
+ *		that event is gone.
  */
 static Jsonb *
 stored_response(const pg_uuid_t *tenant)
@@ -275,30 +273,9 @@ stored_response(const pg_uuid_t *tenant)
 					 2, (Oid[]) {UUIDOID, UUIDOID});
 	values[0] = UUIDPGetDatum(tenant);
 	values[1] = UUIDPGetDatum(&event_id);
-	if (commerce_execute(plan_find_event, values, NULL, true, 1) == 0)
+	if (commerce_execute(plan_find_event, values, NULL, false, 1) == 0)
 		return NULL;
 	return commerce_result_jsonb(1);
-}
-
-/* $1..$5 of both key inserts: tenant, actor, subject, key, command. */
-static void
-key_values(const CommerceCommand *cmd, Datum *values)
-{
-	values[0] = UUIDPGetDatum(&cmd->tenant);
-	values[1] = CStringGetTextDatum(cmd->actor);
-	values[2] = CStringGetTextDatum(cmd->subject);
-	values[3] = CStringGetTextDatum(cmd->idempotency_key);
-	values[4] = CStringGetTextDatum(cmd->name);
-}
-
-static bytea *
-fingerprint_value(const CommerceCommand *cmd)
-{
-	bytea	   *fingerprint = palloc(VARHDRSZ + sizeof(cmd->fingerprint));
-
-	SET_VARSIZE(fingerprint, VARHDRSZ + sizeof(cmd->fingerprint));
-	memcpy(VARDATA(fingerprint), cmd->fingerprint, sizeof(cmd->fingerprint));
-	return fingerprint;
 }
 
 Jsonb *
@@ -308,14 +285,21 @@ commerce_command_finish(CommerceCommand *cmd, Jsonb *response)
 	{
 		Datum		values[8];
 		char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+		bytea	   *fingerprint = palloc(VARHDRSZ + sizeof(cmd->fingerprint));
 
+		SET_VARSIZE(fingerprint, VARHDRSZ + sizeof(cmd->fingerprint));
+		memcpy(VARDATA(fingerprint), cmd->fingerprint, sizeof(cmd->fingerprint));
 		commerce_prepare(&plan_store_key,
 						 "INSERT INTO commerce.idempotency_keys"
 						 " (tenant_id, actor, subject, key, command, fingerprint, response, response_event)"
 						 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
 						 8, (Oid[]) {UUIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BYTEAOID, JSONBOID, UUIDOID});
-		key_values(cmd, values);
-		values[5] = PointerGetDatum(fingerprint_value(cmd));
+		values[0] = UUIDPGetDatum(&cmd->tenant);
+		values[1] = CStringGetTextDatum(cmd->actor);
+		values[2] = CStringGetTextDatum(cmd->subject);
+		values[3] = CStringGetTextDatum(cmd->idempotency_key);
+		values[4] = CStringGetTextDatum(cmd->name);
+		values[5] = PointerGetDatum(fingerprint);
 		/* The event's data is this response: keep a reference, not a copy
 		 * (the event outlives the key, retention.c). */
 		values[6] = JsonbPGetDatum(response);
@@ -323,55 +307,6 @@ commerce_command_finish(CommerceCommand *cmd, Jsonb *response)
 		nulls[cmd->response_is_event ? 6 : 7] = 'n';
 		commerce_execute(plan_store_key, values, nulls, false, 0);
 	}
-	return (Jsonb *) DatumGetPointer(SPI_datumTransfer(JsonbPGetDatum(response), false, -1));
-}
-
-/*
- * commerce_command_finish_event
- *		The event that carries the command's response, and the key that
- *		references it (commerce_command_done). With a key, on a single node,
- *		one statement writes both rows: the event's INSERT is a WITH
- *		clause of the key's (no RETURNING: the event's id is the
- *		parameter both use), one executor instead of two. Under Citus (and
- *		pgcommerce.citus_sql_check) the event and the key are two
- *		statements, as every other command writes them: a modifying WITH
- *		clause into another distributed table is not a form Citus is known
- *		to route (docs/scaling.md). Returns the response in the caller's
- *		memory.
- */
-Jsonb *
-commerce_command_finish_event(CommerceCommand *cmd, const char *type,
-							  const char *aggregate_type, const pg_uuid_t *id,
-							  Jsonb *response)
-{
-	Datum		values[11];
-
-	if (cmd->idempotency_key == NULL || commerce_citus_loaded())
-	{
-		cmd->response_event = commerce_command_emit(cmd, type, aggregate_type, id, response);
-		cmd->response_is_event = true;
-		return commerce_command_finish(cmd, response);
-	}
-	outbox_new_event(type, aggregate_type, &cmd->response_event);
-	cmd->response_is_event = true;
-	commerce_prepare(&plan_store_event_key,
-					 "WITH event AS (" OUTBOX_INSERT_SQL ")"
-					 " INSERT INTO commerce.idempotency_keys"
-					 " (tenant_id, actor, subject, key, command, fingerprint, response_event)"
-					 " VALUES ($1, $7, $8, $9, $10, $11, $2)",
-					 11, (Oid[]) {UUIDOID, UUIDOID, TEXTOID, TEXTOID, UUIDOID, JSONBOID,
-		TEXTOID, TEXTOID, TEXTOID, TEXTOID, BYTEAOID});
-	/* $1 the tenant (both rows), $7..$10 the key's actor to command */
-	key_values(cmd, &values[5]);
-	values[0] = values[5];
-	values[1] = UUIDPGetDatum(&cmd->response_event);
-	values[2] = CStringGetTextDatum(type);
-	values[3] = CStringGetTextDatum(aggregate_type);
-	values[4] = UUIDPGetDatum(id);
-	values[5] = JsonbPGetDatum(response);
-	values[10] = PointerGetDatum(fingerprint_value(cmd));
-	commerce_execute(plan_store_event_key, values, NULL, false, 0);
-	outbox_event_written();
 	return (Jsonb *) DatumGetPointer(SPI_datumTransfer(JsonbPGetDatum(response), false, -1));
 }
 

@@ -175,12 +175,6 @@ extern Jsonb *commerce_write_end(CommerceCommand *cmd, const char *type,
  * cmd->response_is_event (commerce_command_done), the key stores a
  * reference to that event instead of a second copy of the document. */
 extern Jsonb *commerce_command_finish(CommerceCommand *cmd, Jsonb *response);
-/* Emit the event whose data is the response and store the key with a
- * reference to it (one statement on a single node), as
- * commerce_command_emit + commerce_command_finish. */
-extern Jsonb *commerce_command_finish_event(CommerceCommand *cmd, const char *type,
-											const char *aggregate_type,
-											const pg_uuid_t *id, Jsonb *response);
 
 /* --- kept plans -------------------------------------------------------- */
 

@@ -133,7 +133,9 @@ Jsonb *
 commerce_command_done(CommerceCommand *cmd, const char *type, const char *aggregate_type,
 					  const pg_uuid_t *id, Jsonb *response)
 {
-	response = commerce_command_finish_event(cmd, type, aggregate_type, id, response);
+	cmd->response_event = commerce_command_emit(cmd, type, aggregate_type, id, response);
+	cmd->response_is_event = true;
+	response = commerce_command_finish(cmd, response);
 	SPI_finish();
 	return response;
 }

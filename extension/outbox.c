@@ -169,11 +169,17 @@ insert_event(const pg_uuid_t *tenant, const char *type,
 	Datum		args[6];
 	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 
-	outbox_new_event(type, aggregate_type, id);
+	check_event_name("type", type);
+	check_event_name("aggregate_type", aggregate_type);
+	commerce_uuid_v7(id);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	commerce_prepare(&insert_plan, OUTBOX_INSERT_SQL, 6, argtypes);
+	commerce_prepare(&insert_plan,
+					 "INSERT INTO commerce.outbox_written"
+					 " (tenant_id, id, type, aggregate_type, aggregate_id, data)"
+					 " VALUES ($1, $2, $3, $4, $5, $6)",
+					 6, argtypes);
 	args[0] = UUIDPGetDatum(tenant);
 	args[1] = UUIDPGetDatum(id);
 	args[2] = CStringGetTextDatum(type);
@@ -185,30 +191,7 @@ insert_event(const pg_uuid_t *tenant, const char *type,
 		args[5] = DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"));
 	(void) commerce_execute(insert_plan, args, nulls, false, 0);
 	SPI_finish();
-	outbox_event_written();
-}
 
-/*
- * outbox_new_event
- *		Before an event's row is written: its type and aggregate_type must
- *		be lower-case dotted names; *id is its new id.
- */
-void
-outbox_new_event(const char *type, const char *aggregate_type, pg_uuid_t *id)
-{
-	check_event_name("type", type);
-	check_event_name("aggregate_type", aggregate_type);
-	commerce_uuid_v7(id);
-}
-
-/*
- * outbox_event_written
- *		After an event's row is written (OUTBOX_INSERT_SQL): the publisher
- *		is woken when the transaction commits.
- */
-void
-outbox_event_written(void)
-{
 	register_commit_wakeup();
 	wake_publisher_at_commit = true;
 }

@@ -30,6 +30,9 @@ BEGIN
       ('order_shipping_row_rules', 'context'),
       -- issue 13 (session 9): the one CHECK of orders (871_hot_path.sql)
       ('orders_all_rules', 'context'),
+      -- issue 13 (session 10): writes of promotions invalidate a per-backend
+      -- cache (530_promotions.sql, extension/promotion_presence.c)
+      ('promotions_changed', 'internal'),
       -- the gateway's and operators' own
       ('route_table', 'gateway'),
       -- refuses every role but unbound gateway and admin members itself

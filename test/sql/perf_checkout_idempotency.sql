@@ -1,13 +1,12 @@
 -- test/sql/perf_checkout_idempotency.sql — the checkout's idempotency after
 -- session 10's cuts (issue 13, docs/benchmarks.md "Issue 13, session 10"):
 -- the key look-up reads the key's row only and fetches the stored response
--- (the event's data) only on a replay, and on a single node the event and
--- the key are written by one statement (extension/command.c,
--- commerce_command_finish_event). What must hold: a replay returns the
--- first answer, flagged, for the same caller only; another request under
--- the key is idempotency_key_reused; a key whose event is gone is
--- idempotency_response_gone; the key references exactly the event it was
--- written with; the Citus form (two statements) stores the same.
+-- (the event's data) by a statement of its own only on a replay
+-- (extension/command.c, stored_response). What must hold: a replay returns
+-- the first answer, flagged, for the same caller only; another request
+-- under the key is idempotency_key_reused; a key whose event is gone is
+-- idempotency_response_gone; the key references exactly the event of its
+-- command; the Citus form (pgcommerce.citus_sql_check) replays the same.
 BEGIN;
 SELECT plan(16);
 \ir ../fixtures/orders.sql
@@ -40,7 +39,7 @@ SELECT is((SELECT k.response_event FROM commerce.idempotency_keys k
             WHERE k.tenant_id = :'t' AND k.key = 'co-key-1'),
           (SELECT e.id FROM commerce.outbox_written e
             WHERE e.tenant_id = :'t' AND e.aggregate_id = (:'first'::jsonb #>> '{response,id}')::uuid),
-          'the key references the event written in the same statement');
+          'the key references its command''s event');
 SELECT ok((SELECT k.response IS NULL AND k.command = 'checkout' FROM commerce.idempotency_keys k
             WHERE k.tenant_id = :'t' AND k.key = 'co-key-1'),
           'with no second copy of the document');
@@ -79,14 +78,14 @@ SELECT throws_ok(:'checkout_ann', '55000',
                  'a key whose event is gone: idempotency_response_gone');
 RESET ROLE;
 
--- the Citus form (pgcommerce.citus_sql_check: the event and the key as two
--- statements) stores and replays the same way
+-- the Citus form of the statements (pgcommerce.citus_sql_check) stores and
+-- replays the same way
 SET LOCAL pgcommerce.citus_sql_check = on;
 SET LOCAL client_min_messages = error;
 SET LOCAL ROLE idem_test_gateway;
 SELECT idem_test.as_caller(:'t', 'staff-3') AS ok \gset
 SELECT idem_test.call(:'checkout_ann') AS citus \gset
-SELECT idem_test.replays(:'checkout_ann', :'citus', 'the two-statement form replays its first answer');
+SELECT idem_test.replays(:'checkout_ann', :'citus', 'the Citus form replays its first answer');
 RESET ROLE;
 SELECT is((SELECT k.response_event FROM commerce.idempotency_keys k
             WHERE k.tenant_id = :'t' AND k.subject = 'staff-3'),
