@@ -293,7 +293,7 @@ new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *tenant,
 	/* a storefront creates the guest cart it was granted (530_storefront.sql) */
 	if (!commerce_actor_is_storefront() || !commerce_storefront_cart(&order->id))
 		commerce_uuid_v7(&order->id);
-	commerce_require_currency(DatumGetTextPP(in[0].value));
+	commerce_require_known_currency(DatumGetTextPP(in[0].value));
 	text_to_cstring_buffer(DatumGetTextPP(in[0].value), order->currency, sizeof(order->currency));
 	if (in[1].present && !in[1].isnull)
 		order->customer_id = *DatumGetUUIDP(in[1].value);
