@@ -560,7 +560,8 @@ line_from_catalog(const Order *order, OrderLine *line, HeapTuple row, TupleDesc 
  *		prices come from the catalog and price lists now; a line without a
  *		price is shown unpriced. placing = true snapshots: every line must
  *		be orderable and priced, and the tenant's tax settings are taken.
- *		Two statements whatever the number of lines: the tax settings, and
+ *		Two statements whatever the number of lines: the tax settings
+ *		(remembered per backend: tax_settings_for_pricing), and
  *		read_lines_catalog; a third with a shipping method (shipping_quote:
  *		its charge is taxed with the lines, docs/shipping.md). The total
  *		is order_compute_total's.
@@ -581,7 +582,7 @@ order_price(Order *order, bool placing)
 	int64		tax_total;
 	int64		net_total;
 
-	tax_settings_load(&order->tenant, &order->tax);
+	tax_settings_for_pricing(&order->tenant, &order->tax);
 	order->all_priced = true;
 	order->promotions_possible = false;
 	if (order->nlines > 0)

@@ -56,24 +56,16 @@ CREATE INDEX promotions_active_idx ON commerce.promotions (tenant_id, automatic,
   WHERE status = 'active';
 -- Pricing a new order remembers, per backend, the tenants found to have no
 -- active automatic promotion, and skips the probe for them
--- (extension/promotion_presence.c); every statement that writes promotions
--- makes every backend forget, through a relcache invalidation of the table.
--- A row trigger: a statement trigger is not fired when the statement is
--- stopped after its one RETURNING row (SPI's row count: the commands'
--- by-id updates), and promotions are written one at a time.
-CREATE FUNCTION commerce.promotions_changed() RETURNS trigger
-    AS 'MODULE_PATHNAME', 'commerce_promotions_changed'
-    LANGUAGE C;
+-- (extension/promotion_presence.c); every row written to promotions makes
+-- every backend forget (commerce.cached_table_changed(), 510_tax.sql).
 CREATE TRIGGER promotions_changed
   AFTER INSERT OR UPDATE OR DELETE ON commerce.promotions
-  FOR EACH ROW EXECUTE FUNCTION commerce.promotions_changed();
+  FOR EACH ROW EXECUTE FUNCTION commerce.cached_table_changed();
 CREATE TRIGGER promotions_truncated
   AFTER TRUNCATE ON commerce.promotions
-  FOR EACH STATEMENT EXECUTE FUNCTION commerce.promotions_changed();
+  FOR EACH STATEMENT EXECUTE FUNCTION commerce.cached_table_changed();
 COMMENT ON TABLE commerce.promotions IS 'Promotions: percentage or fixed (per currency), on the order or on matching lines, with a minimum subtotal, a validity window and a combinability rule; automatic or through codes. docs/promotions.md.';
 SELECT commerce.enable_tenancy('commerce.promotions');
-COMMENT ON FUNCTION commerce.promotions_changed() IS
-  'Trigger on commerce.promotions (each row written, and TRUNCATE): every session forgets which tenants it knew to have no active automatic promotion (extension/promotion_presence.c).';
 
 -- A code's use is taken by an UPDATE in every checkout that carries it, so
 -- its rules are one CHECK calling a C function (extension/row_rules.c; why:

@@ -5,7 +5,8 @@
 # absence sees an automatic promotion committed by another session at its
 # next checkout (next transaction, and within its own open transaction, as
 # READ COMMITTED would), never one that is not committed yet, and stops
-# seeing it once it is archived elsewhere.
+# seeing it once it is archived elsewhere. The same for the tax settings
+# pricing remembers (extension/tenant_cache.c).
 use strict;
 use warnings;
 use PostgreSQL::Test::Utils;
@@ -64,6 +65,17 @@ $writer->query_safe(qq{BEGIN; $as_staff;
 is($shop->query_safe($checkout), '800',
 	"a promotion committed while the shop's transaction is open applies to its next statement");
 $shop->query_safe('COMMIT');
+
+# the tax settings pricing remembers (extension/tenant_cache.c)
+$node->safe_psql('commerce', qq{BEGIN; $as_staff;
+	UPDATE commerce.promotions SET status = 'archived', archived_at = now() WHERE tenant_id = '$tenant';
+	SELECT commerce.create_tax_rate('{"name": "VAT", "rate_ppm": 100000}');
+	COMMIT;});
+is($shop->query_safe($checkout), '1100', 'the default settings: tax added (remembered)');
+is($shop->query_safe($checkout), '1100', 'again, from what the session remembers');
+$node->safe_psql('commerce', qq{BEGIN; $as_staff;
+	SELECT commerce.set_tax_settings('{"prices_include_tax": true}'); COMMIT;});
+is($shop->query_safe($checkout), '1000', 'inclusive prices set by another session apply at the next checkout');
 
 $shop->quit;
 $writer->quit;
