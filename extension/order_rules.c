@@ -56,7 +56,8 @@ static void customer_for_actor(const pg_uuid_t *tenant, bool given, pg_uuid_t *c
 static void parse_lines(Jsonb *lines, Order *order);
 static Order *new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *tenant,
 						bool lines_required);
-static void read_lines_catalog(const Order *order, TimestampTz at);
+static void read_lines_catalog(const Order *order, TimestampTz at, bool *learn,
+							   uint64 *since);
 static bool line_from_catalog(const Order *order, OrderLine *line, HeapTuple row,
 							  TupleDesc desc, bool placing);
 static void order_totals(Order *order, int64 tax_total);
@@ -446,13 +447,12 @@ static SPIPlanPtr plan_lines_catalog[4] = {NULL, NULL, NULL, NULL};
  *		foreign key to customers, so the customer exists).
  */
 static void
-read_lines_catalog(const Order *order, TimestampTz at)
+read_lines_catalog(const Order *order, TimestampTz at, bool *learn, uint64 *since)
 {
 	Datum	   *variants = palloc(sizeof(Datum) * (order->nlines + 1));
 	Datum	   *quantities = palloc(sizeof(Datum) * (order->nlines + 1));
 	Datum		values[7];
 	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
-	uint64		since;
 	bool		isnull;
 	int			probe = 0;
 	int			i;
@@ -463,7 +463,7 @@ read_lines_catalog(const Order *order, TimestampTz at)
 	 * look at promotions (promotion_presence.c). Each variant is its own
 	 * kept plan: a sub-plan that is never run still costs its start-up.
 	 */
-	if (!promotion_automatic_absent(&order->tenant, &since))
+	if (!promotion_automatic_absent(&order->tenant, since))
 		probe |= PROBE_AUTOMATIC;
 	if (!order->is_new)
 		probe |= PROBE_CODES;
@@ -490,10 +490,9 @@ read_lines_catalog(const Order *order, TimestampTz at)
 	if (commerce_execute(plan_lines_catalog[probe], values, nulls, true, 0) != (uint64) order->nlines)
 		elog(ERROR, "pricing returned " UINT64_FORMAT " rows for %d lines",
 			 SPI_processed, order->nlines);
-	/* false with the automatic probe in it: the tenant has none */
-	if ((probe & PROBE_AUTOMATIC) && order->nlines > 0 &&
-		!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9, &isnull)))
-		promotion_automatic_learned(&order->tenant, since);
+	/* false with the automatic probe in it: learn it once the rows are read */
+	*learn = (probe & PROBE_AUTOMATIC) && order->nlines > 0 &&
+		!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9, &isnull));
 }
 
 /*
@@ -581,6 +580,8 @@ order_price(Order *order, bool placing)
 	int64		net_subtotal;
 	int64		tax_total;
 	int64		net_total;
+	bool		learn = false;
+	uint64		since = 0;
 
 	tax_settings_for_pricing(&order->tenant, &order->tax);
 	order->all_priced = true;
@@ -589,7 +590,7 @@ order_price(Order *order, bool placing)
 	{
 		bool		isnull;
 
-		read_lines_catalog(order, GetCurrentTransactionStartTimestamp());
+		read_lines_catalog(order, GetCurrentTransactionStartTimestamp(), &learn, &since);
 		order->promotions_possible =
 			DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9, &isnull));
 	}
@@ -606,6 +607,8 @@ order_price(Order *order, bool placing)
 		}
 		priced_index[npriced++] = i;
 	}
+	if (learn)					/* the rows are read: SPI is free again */
+		promotion_automatic_learned(&order->tenant, since);
 	/* discounts first: tax is on what the customer pays (promotions.h) */
 	order->ndiscounts = 0;
 	if (order->promotions_possible || order->discount_code != NULL)

@@ -186,7 +186,16 @@ tax_settings_for_pricing(const pg_uuid_t *tenant, TaxSettings *settings)
 	if (tenant_cache_get(&settings_cache, tenant, settings, &since))
 		return;
 	tax_settings_load(tenant, settings);
-	tenant_cache_put(&settings_cache, tenant, settings, since);
+	if (tenant_cache_wants(&settings_cache, since))
+	{
+		TaxSettings fresh;
+
+		/* what to keep is read again under a fresh snapshot (tenant_cache.c) */
+		tenant_cache_fresh_begin();
+		tax_settings_load(tenant, &fresh);
+		tenant_cache_fresh_end();
+		tenant_cache_put(&settings_cache, tenant, &fresh, since);
+	}
 }
 
 /* The tenant's settings, or the defaults when it never set them. */

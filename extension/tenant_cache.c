@@ -15,11 +15,16 @@
  *	  (PostgreSQL processes a rolled back transaction's invalidations
  *	  locally). tenant_cache_get() accepts pending invalidations first, so
  *	  a change committed before a statement is seen by it, as READ
- *	  COMMITTED would; tenant_cache_put() keeps a value only if no
- *	  invalidation arrived since the read began (the generation counter).
+ *	  COMMITTED would. A value is kept only if it was read under a snapshot
+ *	  taken after tenant_cache_get() (tenant_cache_fresh_begin(): the
+ *	  command's own statements may run under the outer statement's older
+ *	  snapshot) and no invalidation arrived since (the generation counter).
  *
- *	  Under Citus the triggers of a distributed table fire on the shards,
- *	  not on the node that runs the command: nothing is cached there.
+ *	  Only READ COMMITTED transactions use the cache: under REPEATABLE READ
+ *	  a value newer than the transaction's snapshot would be wrong, and
+ *	  under SERIALIZABLE the read's predicate locks are needed. Under Citus
+ *	  the triggers of a distributed table fire on the shards, not on the
+ *	  node that runs the command: nothing is cached there.
  *
  * extension/tenant_cache.c
  *
@@ -27,6 +32,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
@@ -34,6 +40,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "citus_compat.h"
 #include "tenant_cache.h"
@@ -70,11 +77,12 @@ relation_changed(Datum arg, Oid relid)
 		}
 }
 
-/* The callback and the table's oid, once per backend; false under Citus. */
+/* The callback and the table's oid, once per backend; false under Citus
+ * and outside READ COMMITTED. */
 static bool
 cache_usable(TenantCache *cache)
 {
-	if (commerce_citus_loaded())
+	if (IsolationUsesXactSnapshot() || commerce_citus_loaded())
 		return false;
 	if (!callback_registered)
 	{
@@ -122,6 +130,12 @@ tenant_cache_get(TenantCache *cache, const pg_uuid_t *tenant, void *value, uint6
 	return true;
 }
 
+bool
+tenant_cache_wants(TenantCache *cache, uint64 since)
+{
+	return cache_usable(cache) && since == cache->generation;
+}
+
 void
 tenant_cache_put(TenantCache *cache, const pg_uuid_t *tenant, const void *value, uint64 since)
 {
@@ -145,6 +159,24 @@ tenant_cache_put(TenantCache *cache, const pg_uuid_t *tenant, const void *value,
 	entry = hash_search(cache->entries, tenant, HASH_ENTER, NULL);
 	if (cache->value_size > 0)
 		memcpy(entry + sizeof(pg_uuid_t), value, cache->value_size);
+}
+
+/*
+ * tenant_cache_fresh_begin, tenant_cache_fresh_end
+ *		Around the read of a value to keep: the statements between run
+ *		under a snapshot taken now (read-only SPI statements use the active
+ *		snapshot), newer than any invalidation tenant_cache_get() accepted.
+ */
+void
+tenant_cache_fresh_begin(void)
+{
+	PushActiveSnapshot(GetLatestSnapshot());
+}
+
+void
+tenant_cache_fresh_end(void)
+{
+	PopActiveSnapshot();
 }
 
 /*

@@ -34,17 +34,23 @@ typedef struct TenantCache
  * The tenant's value (copied into *value unless value_size is 0): false
  * when not cached. Pending invalidations are accepted first. *since is
  * what tenant_cache_put() wants after the value was read from the table.
- * Always false under Citus (the table's triggers fire on the shards).
+ * Always false under Citus (the table's triggers fire on the shards) and
+ * outside READ COMMITTED.
  */
 extern bool tenant_cache_get(TenantCache *cache, const pg_uuid_t *tenant, void *value,
 							 uint64 *since);
 
 /*
- * Remember a value read from the table by a statement begun after
- * tenant_cache_get() gave since; dropped when an invalidation came in
- * between (that statement's snapshot may predate the change).
+ * Remember a value read from the table between tenant_cache_fresh_begin()
+ * and tenant_cache_fresh_end() (read-only statements under a snapshot taken
+ * then), after tenant_cache_get() gave since; dropped when an invalidation
+ * came in between.
  */
 extern void tenant_cache_put(TenantCache *cache, const pg_uuid_t *tenant, const void *value,
 							 uint64 since);
+extern void tenant_cache_fresh_begin(void);
+extern void tenant_cache_fresh_end(void);
+/* Whether tenant_cache_put would keep a value now (else skip the read). */
+extern bool tenant_cache_wants(TenantCache *cache, uint64 since);
 
 #endif							/* COMMERCE_TENANT_CACHE_H */

@@ -77,6 +77,23 @@ $node->safe_psql('commerce', qq{BEGIN; $as_staff;
 	SELECT commerce.set_tax_settings('{"prices_include_tax": true}'); COMMIT;});
 is($shop->query_safe($checkout), '1000', 'inclusive prices set by another session apply at the next checkout');
 
+# A checkout whose statement's snapshot predates a promotion committed while
+# it runs: it prices without it (its snapshot), and what it learns is
+# checked under a fresh snapshot, so the next checkout gets the promotion.
+is($shop->query_safe($checkout), '1000', 'no active automatic promotion: absence learned');
+$shop->query_until(qr/sleeping/, qq{\\echo sleeping
+	SELECT pg_sleep(4) IS NULL AS slept,
+	       (SELECT (commerce.checkout(jsonb_build_object('currency', 'EUR', 'lines',
+	          jsonb_build_array(jsonb_build_object('variant_id', '$variant', 'quantity', 1)))))->>'total'
+	          FROM (SELECT commerce.set_context('$tenant'::uuid, 'staff-1', 'staff')) c) AS total \\gset
+});
+$node->safe_psql('commerce', qq{BEGIN; $as_staff;
+	SELECT commerce.create_promotion('{"name": "Late", "automatic": true, "type": "percentage", "percent_ppm": 100000}');
+	COMMIT;});
+is($shop->query_safe(q{SELECT :'total'}), '1000',
+	'the checkout whose snapshot predates the commit prices without it');
+is($shop->query_safe($checkout), '900', 'the next checkout gets it: no stale absence was kept');
+
 $shop->quit;
 $writer->quit;
 $node->stop;
