@@ -51,6 +51,7 @@
 #define IDEMPOTENCY_LOCKTAG_FIELD4 0x7063
 
 static SPIPlanPtr plan_find_key = NULL;
+static SPIPlanPtr plan_find_event = NULL;
 static SPIPlanPtr plan_store_key = NULL;
 
 static void compute_fingerprint(pg_cryptohash_ctx *ctx, CommerceCommand *cmd,
@@ -58,6 +59,7 @@ static void compute_fingerprint(pg_cryptohash_ctx *ctx, CommerceCommand *cmd,
 								const bool *nulls);
 static uint64 scoped_key_hash(pg_cryptohash_ctx *ctx, const CommerceCommand *cmd);
 static void lock_scoped_key(const CommerceCommand *cmd, uint64 hash);
+static Jsonb *stored_response(const pg_uuid_t *tenant);
 
 void
 commerce_query_begin(pg_uuid_t *tenant)
@@ -154,6 +156,7 @@ commerce_command_begin(CommerceCommand *cmd, const char *name,
 {
 	Datum		values[4];
 	bytea	   *fingerprint;
+	Jsonb	   *response;
 	pg_cryptohash_ctx *sha256;
 	uint64		scoped_hash;
 	bool		isnull;
@@ -191,11 +194,13 @@ commerce_command_begin(CommerceCommand *cmd, const char *name,
 
 	lock_scoped_key(cmd, scoped_hash);
 
+	/*
+	 * The key's row only: a new key (the common case) finds none, and the
+	 * stored response is read only for a replay (stored_response), so a
+	 * new key does not pay the start-up of the event's look-up.
+	 */
 	commerce_prepare(&plan_find_key,
-					 "SELECT k.command, k.fingerprint, coalesce(k.response,"
-					 "   (SELECT e.data FROM commerce.outbox_written e"
-					 "     WHERE e.tenant_id OPERATOR(pg_catalog.=) $1"	/* Citus: one shard */
-					 "       AND e.id OPERATOR(pg_catalog.=) k.response_event))"
+					 "SELECT k.command, k.fingerprint, k.response, k.response_event"
 					 " FROM commerce.idempotency_keys k"
 					 " WHERE k.tenant_id OPERATOR(pg_catalog.=) $1"
 					 " AND k.actor OPERATOR(pg_catalog.=) $2"
@@ -221,7 +226,8 @@ commerce_command_begin(CommerceCommand *cmd, const char *name,
 				 errdetail("A key identifies one request; this one differs from the first request sent with it."),
 				 errhint("Use a new idempotency key for a new request.")));
 
-	if (SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull), isnull)
+	response = stored_response(&cmd->tenant);
+	if (response == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 commerce_errcode("idempotency_response_gone"),
@@ -233,7 +239,43 @@ commerce_command_begin(CommerceCommand *cmd, const char *name,
 	(void) set_config_option("commerce.idempotent_replayed", "true",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
 							 true, 0, false);
-	return commerce_result_jsonb(3);
+	return response;
+}
+
+/*
+ * stored_response
+ *		The response of the key row plan_find_key just found (columns 3
+ *		response and 4 response_event): the response itself, or the data
+ *		of the event it references, read by a statement of its own (a
+ *		replay only; like the key's, with a fresh snapshot, so an event
+ *		an earlier command of this transaction wrote is seen); NULL when
+ *		that event is gone.
+ */
+static Jsonb *
+stored_response(const pg_uuid_t *tenant)
+{
+	Jsonb	   *response = commerce_result_jsonb(3);
+	Datum		values[2];
+	Datum		event;
+	pg_uuid_t	event_id;
+	bool		isnull;
+
+	if (response != NULL)
+		return response;
+	event = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull);
+	if (isnull)
+		return NULL;
+	event_id = *DatumGetUUIDP(event);
+	commerce_prepare(&plan_find_event,
+					 "SELECT e.data FROM commerce.outbox_written e"
+					 " WHERE e.tenant_id OPERATOR(pg_catalog.=) $1"
+					 " AND e.id OPERATOR(pg_catalog.=) $2",
+					 2, (Oid[]) {UUIDOID, UUIDOID});
+	values[0] = UUIDPGetDatum(tenant);
+	values[1] = UUIDPGetDatum(&event_id);
+	if (commerce_execute(plan_find_event, values, NULL, false, 1) == 0)
+		return NULL;
+	return commerce_result_jsonb(1);
 }
 
 Jsonb *

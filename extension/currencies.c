@@ -2,8 +2,9 @@
  *
  * currencies.c
  *	  Money rules shared by every command: ISO 4217 currency look-up (with
- *	  the exponent, cached per backend since the table is fixed at install)
- *	  and checked minor-unit amounts.
+ *	  the exponent), the check that a code is known (remembered per
+ *	  backend: a known currency stays known) and checked minor-unit
+ *	  amounts.
  *
  * extension/currencies.c
  *
@@ -11,16 +12,33 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/int.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 
 #include "command.h"
 #include "currencies.h"
 #include "errors.h"
 
 static SPIPlanPtr plan_currency = NULL;
+static SPIPlanPtr plan_known_currency = NULL;
+
+/*
+ * Codes this backend has found in commerce.currencies, committed: rows
+ * there are never deleted or renamed (the currencies_are_permanent
+ * trigger, 105_currencies.sql), so a code once known stays known. Forgotten
+ * when the table itself changes (a relcache invalidation: dropped with the
+ * extension, altered). A row this transaction inserted is not remembered
+ * (it may still roll back).
+ */
+#define KNOWN_CODES_MAX 32
+static char known_codes[KNOWN_CODES_MAX][4];
+static int	nknown_codes = 0;
+static Oid	currencies_relid = InvalidOid;
+static bool known_callback_registered = false;
 
 static void unknown_currency(const char *code) pg_attribute_noreturn();
 static void amount_overflow(const char *operation) pg_attribute_noreturn();
@@ -71,6 +89,54 @@ commerce_require_currency(text *code)
 										   SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
 	return exponent;
+}
+
+static void
+currencies_relation_changed(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == currencies_relid)
+		nknown_codes = 0;
+}
+
+/*
+ * commerce_require_known_currency
+ *		unknown_currency unless code is a currency of commerce.currencies,
+ *		as commerce_require_currency, without its statement for a code this
+ *		backend has found before.
+ */
+void
+commerce_require_known_currency(text *code)
+{
+	char	   *s = text_to_cstring(code);
+	Datum		values[1];
+	bool		isnull;
+	TransactionId xmin;
+
+	if (strlen(s) != 3)
+		unknown_currency(s);
+	for (int i = 0; i < nknown_codes; i++)
+		if (memcmp(known_codes[i], s, 4) == 0)
+			return;
+	if (!known_callback_registered)
+	{
+		CacheRegisterRelcacheCallback(currencies_relation_changed, (Datum) 0);
+		known_callback_registered = true;
+	}
+	SPI_connect();
+	commerce_prepare(&plan_known_currency,
+					 "SELECT c.xmin, c.tableoid FROM commerce.currencies c"
+					 " WHERE c.code OPERATOR(pg_catalog.=) $1",
+					 1, (Oid[]) {TEXTOID});
+	values[0] = PointerGetDatum(code);
+	if (commerce_execute(plan_known_currency, values, NULL, true, 1) == 0)
+		unknown_currency(s);
+	xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0],
+											   SPI_tuptable->tupdesc, 1, &isnull));
+	currencies_relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+													  SPI_tuptable->tupdesc, 2, &isnull));
+	SPI_finish();
+	if (!TransactionIdIsCurrentTransactionId(xmin) && nknown_codes < KNOWN_CODES_MAX)
+		memcpy(known_codes[nknown_codes++], s, 4);
 }
 
 /* An amount in minor units must not be negative. */

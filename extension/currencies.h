@@ -14,6 +14,8 @@
 
 /* The minor-unit exponent of a known currency, or unknown_currency. */
 extern int	commerce_require_currency(text *code);
+/* The same check without the exponent, remembered per backend. */
+extern void commerce_require_known_currency(text *code);
 
 /* negative_amount / amount_overflow unless the amount is allowed. */
 extern void commerce_check_amount(const char *field, int64 amount);

@@ -49,7 +49,6 @@ static const struct
 };
 
 static SPIPlanPtr plan_catalog = NULL;
-static SPIPlanPtr plan_lines_catalog = NULL;
 static SPIPlanPtr plan_customer_exists = NULL;
 
 static void customer_for_actor(const pg_uuid_t *tenant, bool given, pg_uuid_t *customer,
@@ -57,7 +56,8 @@ static void customer_for_actor(const pg_uuid_t *tenant, bool given, pg_uuid_t *c
 static void parse_lines(Jsonb *lines, Order *order);
 static Order *new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *tenant,
 						bool lines_required);
-static void read_lines_catalog(const Order *order, TimestampTz at);
+static void read_lines_catalog(const Order *order, TimestampTz at, bool *learn,
+							   uint64 *since);
 static bool line_from_catalog(const Order *order, OrderLine *line, HeapTuple row,
 							  TupleDesc desc, bool placing);
 static void order_totals(Order *order, int64 tax_total);
@@ -294,7 +294,7 @@ new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *tenant,
 	/* a storefront creates the guest cart it was granted (530_storefront.sql) */
 	if (!commerce_actor_is_storefront() || !commerce_storefront_cart(&order->id))
 		commerce_uuid_v7(&order->id);
-	commerce_require_currency(DatumGetTextPP(in[0].value));
+	commerce_require_known_currency(DatumGetTextPP(in[0].value));
 	text_to_cstring_buffer(DatumGetTextPP(in[0].value), order->currency, sizeof(order->currency));
 	if (in[1].present && !in[1].isnull)
 		order->customer_id = *DatumGetUUIDP(in[1].value);
@@ -383,6 +383,60 @@ order_line_catalog(const pg_uuid_t *tenant, const pg_uuid_t *variant, OrderLine 
 }
 
 /*
+ * The statement of read_lines_catalog, with probe (column 9: anything for
+ * promotion_apply to evaluate? Run once: no outer reference) one of the
+ * four of lines_catalog_sql. Codes come from the order (its
+ * order_discounts rows, PROBE_CODES) or the request; only automatic
+ * promotions apply without one (PROBE_AUTOMATIC).
+ */
+#define PROBE_AUTOMATIC 1
+#define PROBE_CODES 2
+#define AUTOMATIC_PROBE_SQL \
+	" EXISTS (SELECT FROM commerce.promotions pr" \
+	"         WHERE pr.tenant_id OPERATOR(pg_catalog.=) $1" \
+	"           AND pr.automatic" \
+	"           AND pr.status OPERATOR(pg_catalog.=) 'active')"
+#define CODES_PROBE_SQL \
+	" EXISTS (SELECT FROM commerce.order_discounts od" \
+	"         WHERE od.tenant_id OPERATOR(pg_catalog.=) $1" \
+	"           AND od.order_id OPERATOR(pg_catalog.=) $7)"
+#define LINES_CATALOG_SQL(probe) \
+	"SELECT v.id IS NOT NULL, v.sku," \
+	" CASE WHEN v.title IS NULL OR v.title OPERATOR(pg_catalog.=) ''" \
+	"      OR v.title OPERATOR(pg_catalog.=) cp.title THEN cp.title" \
+	"      ELSE cp.title OPERATOR(pg_catalog.||) ' - ' OPERATOR(pg_catalog.||) v.title END," \
+	" cp.tax_category, cp.status OPERATOR(pg_catalog.=) 'active'," \
+	" tier.amount, tier.price_list_id, rate.rate_ppm," \
+	probe "," \
+	" v.product_id, cp.category_id," \
+	/* shipping: weight bands (docs/shipping.md) */ \
+	" v.weight_grams" \
+	" FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) WITH ORDINALITY AS line(variant_id, quantity, ord)" \
+	" LEFT JOIN commerce.variants v" \
+	"   ON v.tenant_id OPERATOR(pg_catalog.=) $1" \
+	"  AND v.id OPERATOR(pg_catalog.=) line.variant_id" \
+	" LEFT JOIN commerce.products cp" \
+	"   ON cp.tenant_id OPERATOR(pg_catalog.=) v.tenant_id" \
+	"  AND cp.id OPERATOR(pg_catalog.=) v.product_id" \
+	" LEFT JOIN LATERAL (" \
+	COMMERCE_PRICE_TIER_SQL("line.variant_id", "line.quantity", "$4", \
+							"(SELECT c.group_id FROM commerce.customers c" \
+							" WHERE c.tenant_id OPERATOR(pg_catalog.=) $1" \
+							" AND c.id OPERATOR(pg_catalog.=) $5)", "$6") \
+	") tier ON v.id IS NOT NULL" \
+	" LEFT JOIN LATERAL (" TAX_RATE_SQL("cp.tax_category") ") rate" \
+	"   ON v.id IS NOT NULL" \
+	" ORDER BY line.ord"
+
+static const char *const lines_catalog_sql[4] = {
+	[0] = LINES_CATALOG_SQL(" false"),
+	[PROBE_AUTOMATIC] = LINES_CATALOG_SQL(AUTOMATIC_PROBE_SQL),
+	[PROBE_CODES] = LINES_CATALOG_SQL(CODES_PROBE_SQL),
+	[PROBE_AUTOMATIC | PROBE_CODES] = LINES_CATALOG_SQL(AUTOMATIC_PROBE_SQL " OR" CODES_PROBE_SQL),
+};
+static SPIPlanPtr plan_lines_catalog[4] = {NULL, NULL, NULL, NULL};
+
+/*
  * read_lines_catalog
  *		The catalog facts, winning price tier and tax rate of every line in
  *		one statement (the per-line rules of order_line_catalog,
@@ -393,51 +447,28 @@ order_line_catalog(const pg_uuid_t *tenant, const pg_uuid_t *variant, OrderLine 
  *		foreign key to customers, so the customer exists).
  */
 static void
-read_lines_catalog(const Order *order, TimestampTz at)
+read_lines_catalog(const Order *order, TimestampTz at, bool *learn, uint64 *since)
 {
 	Datum	   *variants = palloc(sizeof(Datum) * (order->nlines + 1));
 	Datum	   *quantities = palloc(sizeof(Datum) * (order->nlines + 1));
 	Datum		values[7];
 	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	bool		isnull;
+	int			probe = 0;
 	int			i;
 
+	/*
+	 * The probe: no order_discounts row can name a new order, and a tenant
+	 * this backend knows to have no active automatic promotion needs no
+	 * look at promotions (promotion_presence.c). Each variant is its own
+	 * kept plan: a sub-plan that is never run still costs its start-up.
+	 */
+	if (!promotion_automatic_absent(&order->tenant, since))
+		probe |= PROBE_AUTOMATIC;
+	if (!order->is_new)
+		probe |= PROBE_CODES;
 	/* generic: the arrays make a custom plan look cheaper, re-planned each call */
-	commerce_prepare_generic(&plan_lines_catalog,
-					 "SELECT v.id IS NOT NULL, v.sku,"
-					 " CASE WHEN v.title IS NULL OR v.title OPERATOR(pg_catalog.=) ''"
-					 "      OR v.title OPERATOR(pg_catalog.=) cp.title THEN cp.title"
-					 "      ELSE cp.title OPERATOR(pg_catalog.||) ' - ' OPERATOR(pg_catalog.||) v.title END,"
-					 " cp.tax_category, cp.status OPERATOR(pg_catalog.=) 'active',"
-					 " tier.amount, tier.price_list_id, rate.rate_ppm,"
-					 /* promotions.h: anything to evaluate? (run once: no outer
-					  * reference). Codes come from the order or the request;
-					  * only automatic promotions apply without one. */
-					 " EXISTS (SELECT FROM commerce.promotions pr"
-					 "         WHERE pr.tenant_id OPERATOR(pg_catalog.=) $1"
-					 "           AND pr.automatic"
-					 "           AND pr.status OPERATOR(pg_catalog.=) 'active')"
-					 " OR EXISTS (SELECT FROM commerce.order_discounts od"
-					 "            WHERE od.tenant_id OPERATOR(pg_catalog.=) $1"
-					 "              AND od.order_id OPERATOR(pg_catalog.=) $7),"
-					 " v.product_id, cp.category_id,"
-					 /* shipping: weight bands (docs/shipping.md) */
-					 " v.weight_grams"
-					 " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) WITH ORDINALITY AS line(variant_id, quantity, ord)"
-					 " LEFT JOIN commerce.variants v"
-					 "   ON v.tenant_id OPERATOR(pg_catalog.=) $1"
-					 "  AND v.id OPERATOR(pg_catalog.=) line.variant_id"
-					 " LEFT JOIN commerce.products cp"
-					 "   ON cp.tenant_id OPERATOR(pg_catalog.=) v.tenant_id"
-					 "  AND cp.id OPERATOR(pg_catalog.=) v.product_id"
-					 " LEFT JOIN LATERAL ("
-					 COMMERCE_PRICE_TIER_SQL("line.variant_id", "line.quantity", "$4",
-											 "(SELECT c.group_id FROM commerce.customers c"
-											 " WHERE c.tenant_id OPERATOR(pg_catalog.=) $1"
-											 " AND c.id OPERATOR(pg_catalog.=) $5)", "$6")
-					 ") tier ON v.id IS NOT NULL"
-					 " LEFT JOIN LATERAL (" TAX_RATE_SQL("cp.tax_category") ") rate"
-					 "   ON v.id IS NOT NULL"
-					 " ORDER BY line.ord",
+	commerce_prepare_generic(&plan_lines_catalog[probe], lines_catalog_sql[probe],
 					 7, (Oid[]) {UUIDOID, UUIDARRAYOID, INT4ARRAYOID, TEXTOID, UUIDOID,
 		TIMESTAMPTZOID, UUIDOID});
 	for (i = 0; i < order->nlines; i++)
@@ -456,9 +487,12 @@ read_lines_catalog(const Order *order, TimestampTz at)
 		nulls[4] = 'n';
 	values[5] = TimestampTzGetDatum(at);
 	values[6] = UUIDPGetDatum(&order->id);
-	if (commerce_execute(plan_lines_catalog, values, nulls, true, 0) != (uint64) order->nlines)
+	if (commerce_execute(plan_lines_catalog[probe], values, nulls, true, 0) != (uint64) order->nlines)
 		elog(ERROR, "pricing returned " UINT64_FORMAT " rows for %d lines",
 			 SPI_processed, order->nlines);
+	/* false with the automatic probe in it: learn it once the rows are read */
+	*learn = (probe & PROBE_AUTOMATIC) && order->nlines > 0 &&
+		!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9, &isnull));
 }
 
 /*
@@ -525,7 +559,8 @@ line_from_catalog(const Order *order, OrderLine *line, HeapTuple row, TupleDesc 
  *		prices come from the catalog and price lists now; a line without a
  *		price is shown unpriced. placing = true snapshots: every line must
  *		be orderable and priced, and the tenant's tax settings are taken.
- *		Two statements whatever the number of lines: the tax settings, and
+ *		Two statements whatever the number of lines: the tax settings
+ *		(remembered per backend: tax_settings_for_pricing), and
  *		read_lines_catalog; a third with a shipping method (shipping_quote:
  *		its charge is taxed with the lines, docs/shipping.md). The total
  *		is order_compute_total's.
@@ -545,15 +580,17 @@ order_price(Order *order, bool placing)
 	int64		net_subtotal;
 	int64		tax_total;
 	int64		net_total;
+	bool		learn = false;
+	uint64		since = 0;
 
-	tax_settings_load(&order->tenant, &order->tax);
+	tax_settings_for_pricing(&order->tenant, &order->tax);
 	order->all_priced = true;
 	order->promotions_possible = false;
 	if (order->nlines > 0)
 	{
 		bool		isnull;
 
-		read_lines_catalog(order, GetCurrentTransactionStartTimestamp());
+		read_lines_catalog(order, GetCurrentTransactionStartTimestamp(), &learn, &since);
 		order->promotions_possible =
 			DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9, &isnull));
 	}
@@ -570,6 +607,8 @@ order_price(Order *order, bool placing)
 		}
 		priced_index[npriced++] = i;
 	}
+	if (learn)					/* the rows are read: SPI is free again */
+		promotion_automatic_learned(&order->tenant, since);
 	/* discounts first: tax is on what the customer pays (promotions.h) */
 	order->ndiscounts = 0;
 	if (order->promotions_possible || order->discount_code != NULL)

@@ -61,6 +61,17 @@ extern int32 promotion_count_uses(const pg_uuid_t *tenant, const pg_uuid_t *code
 extern void promotion_rebuild_customer_uses(const pg_uuid_t *tenant, const pg_uuid_t *code_id,
 											bool limited);
 
+/*
+ * promotion_presence.c: tenants known, in this backend, to have no active
+ * automatic promotion (pricing a new order skips its probe). absent: true
+ * when known; *since is then passed to learned, after the pricing
+ * statement's probe found none: it asks again under a fresh snapshot (a
+ * statement, inside SPI) and remembers the absence unless a change of
+ * commerce.promotions was announced in between.
+ */
+extern bool promotion_automatic_absent(const pg_uuid_t *tenant, uint64 *since);
+extern void promotion_automatic_learned(const pg_uuid_t *tenant, uint64 since);
+
 /* _PG_init: give uses back when an order is cancelled (orders.h hook). */
 extern void commerce_promotions_init(void);
 

@@ -26,6 +26,7 @@
 #include "currencies.h"
 #include "errors.h"
 #include "tax_rules.h"
+#include "tenant_cache.h"
 
 static SPIPlanPtr plan_settings = NULL;
 
@@ -166,6 +167,35 @@ tax_compute(int n, const int64 *amounts, const int32 *rates_ppm,
 	*subtotal = sum;
 	*tax_total = taxes;
 	*total = settings->prices_include_tax ? sum : commerce_add_amounts(sum, taxes);
+}
+
+/* Tax settings of tenants, for pricing (tenant_cache.h) */
+static TenantCache settings_cache = TENANT_CACHE("tax_settings", sizeof(TaxSettings));
+
+/*
+ * tax_settings_for_pricing
+ *		tax_settings_load, remembered per backend until commerce.tax_settings
+ *		is written (tenant_cache.c): what pricing snapshots into an order.
+ *		set_tax_settings reads the table itself (its version check).
+ */
+void
+tax_settings_for_pricing(const pg_uuid_t *tenant, TaxSettings *settings)
+{
+	uint64		since;
+
+	if (tenant_cache_get(&settings_cache, tenant, settings, &since))
+		return;
+	tax_settings_load(tenant, settings);
+	if (tenant_cache_wants(&settings_cache, since))
+	{
+		TaxSettings fresh;
+
+		/* what to keep is read again under a fresh snapshot (tenant_cache.c) */
+		tenant_cache_fresh_begin();
+		tax_settings_load(tenant, &fresh);
+		tenant_cache_fresh_end();
+		tenant_cache_put(&settings_cache, tenant, &fresh, since);
+	}
 }
 
 /* The tenant's settings, or the defaults when it never set them. */

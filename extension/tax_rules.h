@@ -30,6 +30,8 @@ typedef struct TaxSettings
 
 /* The tenant's settings, or the defaults when it never set them. */
 extern void tax_settings_load(const pg_uuid_t *tenant, TaxSettings *settings);
+/* The same, remembered per backend until the table is written (pricing). */
+extern void tax_settings_for_pricing(const pg_uuid_t *tenant, TaxSettings *settings);
 
 /*
  * The rate of a tax category: its own, else the tenant's default (the row

@@ -16,6 +16,24 @@ CREATE TABLE commerce.tax_settings (
 COMMENT ON TABLE commerce.tax_settings IS 'A tenant''s tax settings: tax-inclusive or exclusive prices, rounding mode (half_even default, half_up) and scope (per line default, per order). No row = the defaults.';
 SELECT commerce.enable_tenancy('commerce.tax_settings');
 
+-- Pricing remembers a tenant's settings per backend (extension/tenant_cache.c,
+-- tax_settings_for_pricing); every row written to the table makes every
+-- backend forget, through a relcache invalidation of the table. A row
+-- trigger: a statement trigger is not fired when the statement is stopped
+-- after its one RETURNING row (SPI's row count, the commands' by-id
+-- writes). commerce.promotions uses the same trigger (530_promotions.sql).
+CREATE FUNCTION commerce.cached_table_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'commerce_cached_table_changed'
+    LANGUAGE C;
+COMMENT ON FUNCTION commerce.cached_table_changed() IS
+  'Trigger on the tables whose rows commands remember per session (commerce.tax_settings, commerce.promotions; each row written, and TRUNCATE): every session forgets what it remembered of the table (extension/tenant_cache.c).';
+CREATE TRIGGER tax_settings_changed
+  AFTER INSERT OR UPDATE OR DELETE ON commerce.tax_settings
+  FOR EACH ROW EXECUTE FUNCTION commerce.cached_table_changed();
+CREATE TRIGGER tax_settings_truncated
+  AFTER TRUNCATE ON commerce.tax_settings
+  FOR EACH STATEMENT EXECUTE FUNCTION commerce.cached_table_changed();
+
 CREATE TABLE commerce.tax_rates (
   tenant_id  uuid NOT NULL,
   id         uuid NOT NULL,

@@ -30,6 +30,9 @@ BEGIN
       ('order_shipping_row_rules', 'context'),
       -- issue 13 (session 9): the one CHECK of orders (871_hot_path.sql)
       ('orders_all_rules', 'context'),
+      -- issue 13 (session 10): writes of tax settings and promotions
+      -- invalidate per-backend caches (510_tax.sql, extension/tenant_cache.c)
+      ('cached_table_changed', 'internal'),
       -- the gateway's and operators' own
       ('route_table', 'gateway'),
       -- refuses every role but unbound gateway and admin members itself
