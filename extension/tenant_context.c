@@ -664,9 +664,8 @@ pin_copy(const char *value)
  * commerce_pin_context / commerce_unpin_context
  *		Freeze the context GUCs as they are now, for a plugin hook's call
  *		(nested hooks keep the outer values); the caller unpins on success
- *		and on error. The copies live in the transaction's memory.
+ *		and on error. Copies and pin end with the transaction.
  */
-/* A pin never outlives its transaction (its copies live in it). */
 static void
 pin_xact_callback(XactEvent event, void *arg)
 {
