@@ -65,26 +65,39 @@ amount_overflow(const char *operation)
 }
 
 /*
+ * currency_row
+ *		The look-up both checks below share: unknown_currency unless code
+ *		(s as a C string) is three characters long and has a row of
+ *		commerce.currencies, found by *plan (prepared from sql, of one text
+ *		parameter, at first use). Leaves SPI connected with the row in
+ *		SPI_tuptable->vals[0]: the caller reads it, then SPI_finish.
+ */
+static void
+currency_row(text *code, const char *s, SPIPlanPtr *plan, const char *sql)
+{
+	Datum		values[1];
+
+	if (strlen(s) != 3)
+		unknown_currency(s);
+	SPI_connect();
+	commerce_prepare(plan, sql, 1, (Oid[]) {TEXTOID});
+	values[0] = PointerGetDatum(code);
+	if (commerce_execute(*plan, values, NULL, true, 1) == 0)
+		unknown_currency(s);
+}
+
+/*
  * commerce_require_currency
  *		The exponent of an ISO 4217 code; unknown_currency otherwise.
  */
 int
 commerce_require_currency(text *code)
 {
-	char	   *s = text_to_cstring(code);
-	Datum		values[1];
 	bool		isnull;
 	int			exponent;
 
-	if (strlen(s) != 3)
-		unknown_currency(s);
-	SPI_connect();
-	commerce_prepare(&plan_currency,
-					 "SELECT exponent FROM commerce.currencies WHERE code OPERATOR(pg_catalog.=) $1",
-					 1, (Oid[]) {TEXTOID});
-	values[0] = PointerGetDatum(code);
-	if (commerce_execute(plan_currency, values, NULL, true, 1) == 0)
-		unknown_currency(s);
+	currency_row(code, text_to_cstring(code), &plan_currency,
+				 "SELECT exponent FROM commerce.currencies WHERE code OPERATOR(pg_catalog.=) $1");
 	exponent = DatumGetInt16(SPI_getbinval(SPI_tuptable->vals[0],
 										   SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
@@ -108,11 +121,10 @@ void
 commerce_require_known_currency(text *code)
 {
 	char	   *s = text_to_cstring(code);
-	Datum		values[1];
 	bool		isnull;
 	TransactionId xmin;
 
-	if (strlen(s) != 3)
+	if (strlen(s) != 3)			/* before the memcmp of four bytes of s */
 		unknown_currency(s);
 	for (int i = 0; i < nknown_codes; i++)
 		if (memcmp(known_codes[i], s, 4) == 0)
@@ -122,14 +134,9 @@ commerce_require_known_currency(text *code)
 		CacheRegisterRelcacheCallback(currencies_relation_changed, (Datum) 0);
 		known_callback_registered = true;
 	}
-	SPI_connect();
-	commerce_prepare(&plan_known_currency,
-					 "SELECT c.xmin, c.tableoid FROM commerce.currencies c"
-					 " WHERE c.code OPERATOR(pg_catalog.=) $1",
-					 1, (Oid[]) {TEXTOID});
-	values[0] = PointerGetDatum(code);
-	if (commerce_execute(plan_known_currency, values, NULL, true, 1) == 0)
-		unknown_currency(s);
+	currency_row(code, s, &plan_known_currency,
+				 "SELECT c.xmin, c.tableoid FROM commerce.currencies c"
+				 " WHERE c.code OPERATOR(pg_catalog.=) $1");
 	xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0],
 											   SPI_tuptable->tupdesc, 1, &isnull));
 	currencies_relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],

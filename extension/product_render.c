@@ -27,8 +27,8 @@
 #include "utils/typcache.h"
 #include "utils/uuid.h"
 
+#include "jsonb_push.h"
 #include "product_render.h"
-#include "uuid.h"
 
 /* The product's columns the document shows, then a variant's, from 0 */
 enum
@@ -47,43 +47,6 @@ typedef struct ProductRow
 	bool		nulls[PRODUCT_ROW_COLUMNS];
 } ProductRow;
 
-static void
-push_key(JsonbParseState **state, const char *key)
-{
-	JsonbValue	k;
-
-	k.type = jbvString;
-	k.val.string.val = (char *) key;
-	k.val.string.len = strlen(key);
-	pushJsonbValue(state, WJB_KEY, &k);
-}
-
-static void
-push_value(JsonbParseState **state, const char *key, JsonbValue *v)
-{
-	push_key(state, key);
-	pushJsonbValue(state, WJB_VALUE, v);
-}
-
-static void
-push_null(JsonbParseState **state, const char *key)
-{
-	JsonbValue	v = {.type = jbvNull};
-
-	push_value(state, key, &v);
-}
-
-static void
-push_cstring(JsonbParseState **state, const char *key, const char *s)
-{
-	JsonbValue	v;
-
-	v.type = jbvString;
-	v.val.string.val = (char *) s;
-	v.val.string.len = strlen(s);
-	push_value(state, key, &v);
-}
-
 /* A text column, as jsonb_build_object converts text: a string, or null */
 static void
 push_text(JsonbParseState **state, const char *key, const ProductRow *r, int col)
@@ -93,24 +56,21 @@ push_text(JsonbParseState **state, const char *key, const ProductRow *r, int col
 
 	if (r->nulls[col])
 	{
-		push_null(state, key);
+		jsonb_push_null(state, key);
 		return;
 	}
 	t = DatumGetTextPP(r->values[col]);
 	v.type = jbvString;
 	v.val.string.val = VARDATA_ANY(t);
 	v.val.string.len = VARSIZE_ANY_EXHDR(t);
-	push_value(state, key, &v);
+	jsonb_push_value(state, key, &v);
 }
 
 /* A uuid column as its text (col::text), or null */
 static void
 push_uuid(JsonbParseState **state, const char *key, const ProductRow *r, int col)
 {
-	if (r->nulls[col])
-		push_null(state, key);
-	else
-		push_cstring(state, key, commerce_uuid_string(DatumGetUUIDP(r->values[col])));
+	jsonb_push_uuid(state, key, r->nulls[col] ? NULL : DatumGetUUIDP(r->values[col]));
 }
 
 /* An integer column (int4 or int8: int8 is true) as a number, or null */
@@ -118,36 +78,17 @@ static void
 push_integer(JsonbParseState **state, const char *key, const ProductRow *r, int col,
 			 bool int8)
 {
-	JsonbValue	v;
+	Datum		d = r->values[col];
 
-	if (r->nulls[col])
-	{
-		push_null(state, key);
-		return;
-	}
-	v.type = jbvNumeric;
-	v.val.numeric = int64_to_numeric(int8 ? DatumGetInt64(r->values[col]) :
-									 (int64) DatumGetInt32(r->values[col]));
-	push_value(state, key, &v);
+	jsonb_push_int64(state, key, r->nulls[col],
+					 int8 ? DatumGetInt64(d) : (int64) DatumGetInt32(d));
 }
 
-/* A jsonb column as it is (pushJsonbValue unpacks it), or null */
+/* A jsonb column as it is, or null */
 static void
 push_jsonb(JsonbParseState **state, const char *key, const ProductRow *r, int col)
 {
-	Jsonb	   *j;
-	JsonbValue	v;
-
-	if (r->nulls[col])
-	{
-		push_null(state, key);
-		return;
-	}
-	j = DatumGetJsonbP(r->values[col]);
-	v.type = jbvBinary;
-	v.val.binary.data = &j->root;
-	v.val.binary.len = VARSIZE(j) - VARHDRSZ;
-	push_value(state, key, &v);
+	jsonb_push_jsonb(state, key, r->nulls[col] ? NULL : DatumGetJsonbP(r->values[col]));
 }
 
 /* value as at least width decimal digits (value >= 0) at p; returns the end */
@@ -188,7 +129,7 @@ push_timestamp(JsonbParseState **state, const char *key, const ProductRow *r, in
 
 	if (r->nulls[col] || TIMESTAMP_NOT_FINITE(t = DatumGetTimestampTz(r->values[col])))
 	{
-		push_null(state, key);
+		jsonb_push_null(state, key);
 		return;
 	}
 	if (timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) != 0)
@@ -210,7 +151,7 @@ push_timestamp(JsonbParseState **state, const char *key, const ProductRow *r, in
 	p = put_digits(p, (int) fsec, 6);
 	*p++ = 'Z';
 	*p = '\0';
-	push_cstring(state, key, pstrdup(buf));
+	jsonb_push_cstring(state, key, pstrdup(buf));
 }
 
 /*
@@ -225,7 +166,7 @@ push_variant(JsonbParseState **state, const ProductRow *r)
 	push_uuid(state, "id", r, V_ID);
 	push_text(state, "sku", r, V_SKU);
 	push_text(state, "title", r, V_TITLE);
-	push_cstring(state, "object", "variant");
+	jsonb_push_cstring(state, "object", "variant");
 	push_integer(state, "version", r, V_VERSION, true);
 	push_integer(state, "position", r, V_POSITION, false);
 	push_jsonb(state, "attributes", r, V_ATTRIBUTES);
@@ -398,11 +339,11 @@ product_render(HeapTupleHeader product, ArrayType *variant_rows)
 	push_uuid(&state, "id", p, P_ID);
 	push_text(&state, "title", p, P_TITLE);
 	push_text(&state, "handle", p, P_HANDLE);
-	push_cstring(&state, "object", "product");
+	jsonb_push_cstring(&state, "object", "product");
 	push_text(&state, "status", p, P_STATUS);
 	push_jsonb(&state, "options", p, P_OPTIONS);
 	push_integer(&state, "version", p, P_VERSION, true);
-	push_key(&state, "variants");
+	jsonb_push_key(&state, "variants");
 	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
 	for (i = 0; i < nvariants; i++)
 		push_variant(&state, variants[i]);
