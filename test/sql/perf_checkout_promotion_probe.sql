@@ -17,12 +17,7 @@ SELECT orders_test.variant(:'ta', 'PA', 1000) AS va \gset
 SELECT orders_test.tenant('probe-b') AS tb \gset
 SELECT orders_test.variant(:'tb', 'PB', 1000) AS vb \gset
 
-CREATE FUNCTION pg_temp.checkout_total(t uuid, v uuid) RETURNS bigint LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM commerce.set_context(t, 'staff-1', 'staff');
-  RETURN (commerce.checkout(jsonb_build_object('currency', 'EUR',
-            'lines', jsonb_build_array(jsonb_build_object('variant_id', v, 'quantity', 1)))) ->> 'total')::bigint;
-END $$;
+\ir ../fixtures/checkout_total.sql
 
 SELECT is(pg_temp.checkout_total(:'ta', :'va'), 1000::bigint,
           'a tenant without automatic promotion: full price (and the absence is learned)');

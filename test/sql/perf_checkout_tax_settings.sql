@@ -16,12 +16,7 @@ SELECT orders_test.tenant('tax-cache-b') AS tb \gset
 SELECT orders_test.variant(:'tb', 'TB', 1000) AS vb \gset
 SELECT commerce.create_tax_rate('{"name": "VAT", "rate_ppm": 200000}') IS NOT NULL AS ok \gset
 
-CREATE FUNCTION pg_temp.checkout_total(t uuid, v uuid) RETURNS bigint LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM commerce.set_context(t, 'staff-1', 'staff');
-  RETURN (commerce.checkout(jsonb_build_object('currency', 'EUR',
-            'lines', jsonb_build_array(jsonb_build_object('variant_id', v, 'quantity', 1)))) ->> 'total')::bigint;
-END $$;
+\ir ../fixtures/checkout_total.sql
 
 SELECT is(pg_temp.checkout_total(:'ta', :'va'), 1200::bigint, 'the defaults: tax added (and remembered)');
 SELECT is(pg_temp.checkout_total(:'tb', :'vb'), 1200::bigint, 'another tenant, the same');
