@@ -82,30 +82,6 @@ outbox_execute_keys_only(SPIPlanPtr plan, const Datum *args, const char *nulls,
 }
 
 /*
- * commerce_execute_index_order
- *		commerce_execute() of a statement that must visit its rows in index
- *		order, planned with sequential and bitmap heap scans off (both visit
- *		rows in page order): placing's reservation locks its stock rows in
- *		variant id order through the primary key (extension/inventory.c).
- *		Returns SPI_processed.
- */
-uint64
-commerce_execute_index_order(SPIPlanPtr plan, const Datum *args, const char *nulls,
-							 bool read_only, long count)
-{
-	int			nestlevel = NewGUCNestLevel();
-	uint64		processed;
-
-	(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	(void) set_config_option("enable_bitmapscan", "off", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	processed = commerce_execute(plan, args, nulls, read_only, count);
-	AtEOXact_GUC(true, nestlevel);
-	return processed;
-}
-
-/*
  * outbox_table_outgrew
  *		Whether commerce.relname has grown past twice its size (and past 16
  *		blocks) since *blocks was noted; notes the size then, and on the

@@ -19,8 +19,6 @@ extern int	outbox_planner_keys_only(bool no_hash_merge);
 extern void outbox_planner_restore(int nestlevel);
 extern uint64 outbox_execute_keys_only(SPIPlanPtr plan, const Datum *args,
 									   const char *nulls, bool read_only, long count);
-extern uint64 commerce_execute_index_order(SPIPlanPtr plan, const Datum *args,
-										   const char *nulls, bool read_only, long count);
 extern bool outbox_table_outgrew(const char *relname, BlockNumber *blocks);
 
 #endif							/* PLANNER_KEYS_ONLY_H */

@@ -186,9 +186,13 @@ extern SPIPlanPtr commerce_prepare(SPIPlanPtr *slot, const char *sql,
 extern SPIPlanPtr commerce_prepare_generic(SPIPlanPtr *slot, const char *sql,
 										   int nargs, const Oid *argtypes);
 
-/* Execute a kept plan; raises on SPI failure; returns SPI_processed. */
+/* Execute a kept plan; raises on SPI failure; returns SPI_processed. A
+ * plan made meanwhile finds rows by key (planner_keyed.c). */
 extern uint64 commerce_execute(SPIPlanPtr plan, const Datum *values,
 							   const char *nulls, bool read_only, long count);
+/* The same, for a statement that must visit its rows in index order. */
+extern uint64 commerce_execute_index_order(SPIPlanPtr plan, const Datum *values,
+										   const char *nulls, bool read_only, long count);
 
 /* A unique constraint or index and the error code its violation means. */
 typedef struct CommerceUniqueRule

@@ -45,7 +45,6 @@
 #include "errors.h"
 #include "inventory.h"
 #include "outbox.h"
-#include "planner_keys_only.h"
 #include "tenant_context.h"
 #include "uuid.h"
 

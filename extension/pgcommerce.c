@@ -19,6 +19,7 @@
 #include "gucs.h"
 #include "outbox_worker.h"
 #include "payments.h"
+#include "planner_keyed.h"
 #include "promotions.h"
 #include "storefront_context.h"
 #include "tenant_context.h"
@@ -47,6 +48,7 @@ _PG_init(void)
 	commerce_define_cart_grant_guc();	/* issue 19: Citus (storefront_auth.c) */
 	commerce_payments_init();
 	commerce_promotions_init();	/* issue 17: after payments (promotions.h) */
+	commerce_planner_init();	/* commands' statements by key (planner_keyed.c) */
 	if (process_shared_preload_libraries_in_progress)
 	{
 		/* Outbox workers (bgworker/): settings, shared memory, launcher. */

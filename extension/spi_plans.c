@@ -20,7 +20,10 @@
 #include "command.h"
 #include "errors.h"
 #include "citus_compat.h"
+#include "planner_keyed.h"
 
+static uint64 execute_planned(SPIPlanPtr plan, const Datum *values, const char *nulls,
+							  bool read_only, long count, CommercePlanning how);
 static SPIPlanPtr commerce_prepare_options(SPIPlanPtr *slot, const char *sql, int nargs,
 										   const Oid *argtypes, int cursor_options);
 
@@ -63,15 +66,54 @@ commerce_prepare_options(SPIPlanPtr *slot, const char *sql, int nargs, const Oid
 	return plan;
 }
 
+/*
+ * execute_planned
+ *		Execute a kept plan, made (if it is made now) as how says
+ *		(planner_keyed.c); returns SPI_processed, raises on failure.
+ */
+static uint64
+execute_planned(SPIPlanPtr plan, const Datum *values, const char *nulls,
+				bool read_only, long count, CommercePlanning how)
+{
+	CommercePlanning previous = commerce_planning_begin(how);
+	volatile int rc = 0;
+
+	PG_TRY();
+	{
+		rc = SPI_execute_plan(plan, (Datum *) values, nulls, read_only, count);
+	}
+	PG_FINALLY();
+	{
+		commerce_planning_end(previous);
+	}
+	PG_END_TRY();
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/* A command's statement: found by key (planner_keyed.c). */
 uint64
 commerce_execute(SPIPlanPtr plan, const Datum *values, const char *nulls,
 				 bool read_only, long count)
 {
-	int			rc = SPI_execute_plan(plan, (Datum *) values, nulls, read_only, count);
+	return execute_planned(plan, values, nulls, read_only, count,
+									COMMERCE_PLAN_KEYED);
+}
 
-	if (rc < 0)
-		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
-	return SPI_processed;
+/*
+ * commerce_execute_index_order
+ *		A statement that must visit its rows in index order, planned with
+ *		sequential and bitmap heap scans off (both visit rows in page
+ *		order): placing's reservation locks its stock rows in variant id
+ *		order through the primary key (inventory.c).
+ */
+uint64
+commerce_execute_index_order(SPIPlanPtr plan, const Datum *values, const char *nulls,
+							 bool read_only, long count)
+{
+	return execute_planned(plan, values, nulls, read_only, count,
+									COMMERCE_PLAN_INDEX_ORDER);
 }
 
 /* Column col (1-based) of row 0 of the last SPI result: false when there
