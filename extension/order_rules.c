@@ -56,10 +56,10 @@ static void customer_for_actor(const pg_uuid_t *tenant, bool given, pg_uuid_t *c
 static void parse_lines(Jsonb *lines, Order *order);
 static Order *new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *tenant,
 						bool lines_required);
-static void read_lines_catalog(const Order *order, TimestampTz at, bool *learn,
-							   uint64 *since);
-static bool line_from_catalog(const Order *order, OrderLine *line, HeapTuple row,
-							  TupleDesc desc, bool placing);
+static void read_lines_catalog(const Order *order, const TaxRates *rates, TimestampTz at,
+							   bool *learn, uint64 *since);
+static bool line_from_catalog(const Order *order, const TaxRates *rates, OrderLine *line,
+							  HeapTuple row, TupleDesc desc, bool placing);
 static void order_totals(Order *order, int64 tax_total);
 
 /* --- the state machine --------------------------------------------------- */
@@ -406,7 +406,7 @@ order_line_catalog(const pg_uuid_t *tenant, const pg_uuid_t *variant, OrderLine 
 	"      OR v.title OPERATOR(pg_catalog.=) cp.title THEN cp.title" \
 	"      ELSE cp.title OPERATOR(pg_catalog.||) ' - ' OPERATOR(pg_catalog.||) v.title END," \
 	" cp.tax_category, cp.status OPERATOR(pg_catalog.=) 'active'," \
-	" tier.amount, tier.price_list_id, rate.rate_ppm," \
+	" tier.amount, tier.price_list_id, %s," \
 	probe "," \
 	" v.product_id, cp.category_id," \
 	/* shipping: weight bands (docs/shipping.md) */ \
@@ -424,9 +424,9 @@ order_line_catalog(const pg_uuid_t *tenant, const pg_uuid_t *variant, OrderLine 
 							" WHERE c.tenant_id OPERATOR(pg_catalog.=) $1" \
 							" AND c.id OPERATOR(pg_catalog.=) $5)", "$6") \
 	") tier ON v.id IS NOT NULL" \
-	" LEFT JOIN LATERAL (" TAX_RATE_SQL("cp.tax_category") ") rate" \
-	"   ON v.id IS NOT NULL" \
-	" ORDER BY line.ord"
+	"%s ORDER BY line.ord"
+/* the rate in the statement: a tenant with more than TAX_RATES_KEPT rates */
+#define RATE_SQL " LEFT JOIN LATERAL (" TAX_RATE_SQL("cp.tax_category") ") rate ON v.id IS NOT NULL"
 
 static const char *const lines_catalog_sql[4] = {
 	[0] = LINES_CATALOG_SQL(" false"),
@@ -434,21 +434,22 @@ static const char *const lines_catalog_sql[4] = {
 	[PROBE_CODES] = LINES_CATALOG_SQL(CODES_PROBE_SQL),
 	[PROBE_AUTOMATIC | PROBE_CODES] = LINES_CATALOG_SQL(AUTOMATIC_PROBE_SQL " OR" CODES_PROBE_SQL),
 };
-static SPIPlanPtr plan_lines_catalog[4] = {NULL, NULL, NULL, NULL};
+/* [1][probe]: with RATE_SQL */
+static SPIPlanPtr plan_lines_catalog[2][4];
 
 /*
  * read_lines_catalog
- *		The catalog facts, winning price tier and tax rate of every line in
- *		one statement (the per-line rules of order_line_catalog,
- *		COMMERCE_PRICE_TIER_SQL and TAX_RATE_SQL over the lines' arrays),
- *		one row per line in the order's line order. A line whose variant the
- *		tenant lacks has found = false and nothing else. The customer's
- *		group is read once by the statement (orders.customer_id has a
- *		foreign key to customers, so the customer exists).
+ *		Every line's catalog facts, price tier and (rates NULL) tax rate in
+ *		one statement (order_line_catalog, COMMERCE_PRICE_TIER_SQL and
+ *		TAX_RATE_SQL over the lines' arrays), a row per line in line order;
+ *		found = false for a variant the tenant lacks. The customer's group
+ *		is read once (orders.customer_id's foreign key: it exists).
  */
 static void
-read_lines_catalog(const Order *order, TimestampTz at, bool *learn, uint64 *since)
+read_lines_catalog(const Order *order, const TaxRates *rates, TimestampTz at, bool *learn,
+				   uint64 *since)
 {
+	SPIPlanPtr *plan;
 	Datum	   *variants = palloc(sizeof(Datum) * (order->nlines + 1));
 	Datum	   *quantities = palloc(sizeof(Datum) * (order->nlines + 1));
 	Datum		values[7];
@@ -468,9 +469,13 @@ read_lines_catalog(const Order *order, TimestampTz at, bool *learn, uint64 *sinc
 	if (!order->is_new)
 		probe |= PROBE_CODES;
 	/* generic: the arrays make a custom plan look cheaper, re-planned each call */
-	commerce_prepare_generic(&plan_lines_catalog[probe], lines_catalog_sql[probe],
-					 7, (Oid[]) {UUIDOID, UUIDARRAYOID, INT4ARRAYOID, TEXTOID, UUIDOID,
-		TIMESTAMPTZOID, UUIDOID});
+	plan = &plan_lines_catalog[rates == NULL][probe];
+	if (*plan == NULL)
+		commerce_prepare_generic(plan, psprintf(lines_catalog_sql[probe],
+												rates == NULL ? "rate.rate_ppm" : "NULL::integer",
+												rates == NULL ? RATE_SQL : ""),
+								 7, (Oid[]) {UUIDOID, UUIDARRAYOID, INT4ARRAYOID, TEXTOID,
+			UUIDOID, TIMESTAMPTZOID, UUIDOID});
 	for (i = 0; i < order->nlines; i++)
 	{
 		variants[i] = UUIDPGetDatum(&order->lines[i].variant_id);
@@ -487,7 +492,7 @@ read_lines_catalog(const Order *order, TimestampTz at, bool *learn, uint64 *sinc
 		nulls[4] = 'n';
 	values[5] = TimestampTzGetDatum(at);
 	values[6] = UUIDPGetDatum(&order->id);
-	if (commerce_execute(plan_lines_catalog[probe], values, nulls, true, 0) != (uint64) order->nlines)
+	if (commerce_execute(*plan, values, nulls, true, 0) != (uint64) order->nlines)
 		elog(ERROR, "pricing returned " UINT64_FORMAT " rows for %d lines",
 			 SPI_processed, order->nlines);
 	/* false with the automatic probe in it: learn it once the rows are read */
@@ -502,8 +507,8 @@ read_lines_catalog(const Order *order, TimestampTz at, bool *learn, uint64 *sinc
  *		placing variant_not_available and no_price. False when unpriced.
  */
 static bool
-line_from_catalog(const Order *order, OrderLine *line, HeapTuple row, TupleDesc desc,
-				  bool placing)
+line_from_catalog(const Order *order, const TaxRates *rates, OrderLine *line, HeapTuple row,
+				  TupleDesc desc, bool placing)
 {
 	bool		isnull;
 	Datum		d;
@@ -547,7 +552,8 @@ line_from_catalog(const Order *order, OrderLine *line, HeapTuple row, TupleDesc 
 	line->unit_amount = DatumGetInt64(d);
 	line->price_list_id = *DatumGetUUIDP(SPI_getbinval(row, desc, 7, &isnull));
 	d = SPI_getbinval(row, desc, 8, &isnull);
-	line->tax_rate_ppm = isnull ? 0 : DatumGetInt32(d);
+	line->tax_rate_ppm = rates != NULL ? tax_rate_of(rates, line->tax_category)
+		: isnull ? 0 : DatumGetInt32(d);
 	line->amount = commerce_multiply_amount(line->unit_amount, line->quantity);
 	return true;
 }
@@ -582,15 +588,19 @@ order_price(Order *order, bool placing)
 	int64		net_total;
 	bool		learn = false;
 	uint64		since = 0;
+	TaxRates	tenant_rates;
+	const TaxRates *kept_rates;
 
 	tax_settings_for_pricing(&order->tenant, &order->tax);
+	kept_rates = tax_rates_for_pricing(&order->tenant, &tenant_rates) ? &tenant_rates : NULL;
 	order->all_priced = true;
 	order->promotions_possible = false;
 	if (order->nlines > 0)
 	{
 		bool		isnull;
 
-		read_lines_catalog(order, GetCurrentTransactionStartTimestamp(), &learn, &since);
+		read_lines_catalog(order, kept_rates, GetCurrentTransactionStartTimestamp(), &learn,
+						   &since);
 		order->promotions_possible =
 			DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9, &isnull));
 	}
@@ -599,8 +609,8 @@ order_price(Order *order, bool placing)
 		OrderLine  *line = &order->lines[i];
 
 		line->discount_amount = 0;
-		if (!line_from_catalog(order, line, SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
-							   placing))
+		if (!line_from_catalog(order, kept_rates, line, SPI_tuptable->vals[i],
+							   SPI_tuptable->tupdesc, placing))
 		{
 			order->all_priced = false;
 			continue;

@@ -34,6 +34,30 @@ extern void tax_settings_load(const pg_uuid_t *tenant, TaxSettings *settings);
 extern void tax_settings_for_pricing(const pg_uuid_t *tenant, TaxSettings *settings);
 
 /*
+ * A tenant's tax rates for pricing (tax_rate_cache.c), when it has at most
+ * TAX_RATES_KEPT of them (categories are 1..100 characters: 510_tax.sql).
+ */
+#define TAX_RATES_KEPT 8
+typedef struct TaxRates
+{
+	bool		kept;			/* false: more rates than TAX_RATES_KEPT */
+	bool		has_default;
+	int32		default_ppm;
+	int			n;
+	struct
+	{
+		char		category[101];
+		int32		rate_ppm;
+	}			rate[TAX_RATES_KEPT];
+} TaxRates;
+
+/* The tenant's rates, remembered per backend until the table is written:
+ * false when it has more than TAX_RATES_KEPT (price with TAX_RATE_SQL). */
+extern bool tax_rates_for_pricing(const pg_uuid_t *tenant, TaxRates *rates);
+/* TAX_RATE_SQL's rule over rates: category's (NULL: none), else default, else 0. */
+extern int32 tax_rate_of(const TaxRates *rates, const char *category);
+
+/*
  * The rate of a tax category: its own, else the tenant's default (the row
  * without a category), else none (0). A subquery of at most one row with
  * column rate_ppm; the tenant is $1 of the statement, category an SQL

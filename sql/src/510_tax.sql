@@ -26,7 +26,7 @@ CREATE FUNCTION commerce.cached_table_changed() RETURNS trigger
     AS 'MODULE_PATHNAME', 'commerce_cached_table_changed'
     LANGUAGE C;
 COMMENT ON FUNCTION commerce.cached_table_changed() IS
-  'Trigger on the tables whose rows commands remember per session (commerce.tax_settings, commerce.promotions; each row written, and TRUNCATE): every session forgets what it remembered of the table (extension/tenant_cache.c).';
+  'Trigger on the tables whose rows commands remember per session (commerce.tax_settings, commerce.tax_rates, commerce.promotions; each row written, and TRUNCATE): every session forgets what it remembered of the table (extension/tenant_cache.c).';
 CREATE TRIGGER tax_settings_changed
   AFTER INSERT OR UPDATE OR DELETE ON commerce.tax_settings
   FOR EACH ROW EXECUTE FUNCTION commerce.cached_table_changed();
@@ -49,6 +49,13 @@ CREATE TABLE commerce.tax_rates (
 );
 COMMENT ON TABLE commerce.tax_rates IS 'Tax rates in parts per million, by product tax_category; the row with a NULL category is the default. A line whose category has no rate uses the default, or 0 without one.';
 SELECT commerce.enable_tenancy('commerce.tax_rates');
+-- pricing remembers a tenant's rates per backend (extension/tax_rate_cache.c)
+CREATE TRIGGER tax_rates_changed
+  AFTER INSERT OR UPDATE OR DELETE ON commerce.tax_rates
+  FOR EACH ROW EXECUTE FUNCTION commerce.cached_table_changed();
+CREATE TRIGGER tax_rates_truncated
+  AFTER TRUNCATE ON commerce.tax_rates
+  FOR EACH STATEMENT EXECUTE FUNCTION commerce.cached_table_changed();
 
 -- Customers read tax rates and settings (to show prices); only staff write
 -- (permissive policies only: 120_enable_tenancy.sql).
