@@ -22,6 +22,13 @@
  *	  constraint field naming the rule (orders_status_check, ...). NULL
  *	  arguments pass where the column allows NULL, as a CHECK would.
  *
+ *	  Session 11: on a single node the CHECKs no longer call these
+ *	  functions over columns (a Var per column is still thousands of
+ *	  characters to parse) but over the whole row: row_check.c reads the
+ *	  columns by name and calls them (sql/src/872_row_checks.sql). The
+ *	  calls over columns are the form Citus can ship to shards
+ *	  (commerce.row_rules_form(false)), and what the whole-row ones run.
+ *
  * extension/row_rules.c
  *
  *-------------------------------------------------------------------------
@@ -33,6 +40,8 @@
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+
+#include "row_rules.h"
 
 /* A row broke the rule `rule` of commerce.`table`. */
 static void

@@ -30,6 +30,12 @@ BEGIN
       ('order_shipping_row_rules', 'context'),
       -- issue 13 (session 9): the one CHECK of orders (871_hot_path.sql)
       ('orders_all_rules', 'context'),
+      -- issue 13 (session 11): the whole-row CHECKs and their switch
+      -- (872_row_checks.sql)
+      ('orders_row_check', 'context'), ('order_lines_row_check', 'context'),
+      ('inventory_levels_row_check', 'context'), ('idempotency_keys_row_check', 'context'),
+      ('promotion_codes_row_check', 'context'), ('order_discounts_row_check', 'context'),
+      ('row_rules_form', 'internal'),
       -- issue 13 (session 10): writes of tax settings and promotions
       -- invalidate per-backend caches (510_tax.sql, extension/tenant_cache.c)
       ('cached_table_changed', 'internal'),
