@@ -177,6 +177,7 @@ static bool last_full_sort = false;
 static pg_uuid_t scan_floor;
 
 static int	publish_batch(bool from_start, bool *more);
+static void gather_after(TimestampTz last_start);
 static void end_batch_transaction(void);
 static int	pick_batch(const pg_uuid_t *from, bool floor_ripe, TimestampTz floor_time,
 					   Candidate **rows_out, bool *more);
@@ -203,6 +204,7 @@ outbox_publisher_loop(void)
 	MemoryContext batch_context;
 	TimestampTz next_purge = 0;
 	TimestampTz next_full_scan = 0;
+	TimestampTz last_start = 0;
 	bool		from_start = false;
 
 	if (!track_commit_timestamp)
@@ -269,7 +271,29 @@ outbox_publisher_loop(void)
 						 outbox_publisher_poll_interval_ms,
 						 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
+		gather_after(last_start);
+		last_start = GetCurrentTimestamp();
 	}
+}
+
+/*
+ * gather_after
+ *		Woken: wait until pgcommerce.publisher_gather has passed since the
+ *		start of the batch before (last_start), so that under load one
+ *		batch publishes what several commits wrote. Only a timeout ends
+ *		the wait (wake-ups meanwhile are what it gathers); a shutdown
+ *		request is acted on after it.
+ */
+static void
+gather_after(TimestampTz last_start)
+{
+	long		waited_ms = (long) ((GetCurrentTimestamp() - last_start) / 1000);
+
+	if (outbox_publisher_gather_ms <= 0 || waited_ms >= outbox_publisher_gather_ms)
+		return;
+	(void) WaitLatch(NULL, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					 outbox_publisher_gather_ms - waited_ms, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
 }
 
 /*

@@ -50,6 +50,7 @@ OutboxRegistry *outbox_registry = NULL;
 
 int			outbox_publisher_batch_size = 1000;
 int			outbox_publisher_poll_interval_ms = 1000;
+int			outbox_publisher_gather_ms = 5;
 int			outbox_publisher_full_scan_interval_ms = 10000;
 int			outbox_event_retention_minutes = 7 * 24 * 60;
 char	   *outbox_databases = NULL;
@@ -96,6 +97,13 @@ outbox_define_gucs(void)
 							"Writers wake the publisher at commit; polling is only the backstop (prepared transactions, lost wake-ups).",
 							&outbox_publisher_poll_interval_ms,
 							1000, 10, 600000,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pgcommerce.publisher_gather",
+							"Shortest time between the starts of two batches the publisher runs when woken.",
+							"Under load every commit wakes the publisher; waiting this long after the previous batch's start gathers more events per batch (one transaction, one NOTIFY, one WAL flush for all), at the cost of up to this much more latency. A backlog is published without waiting.",
+							&outbox_publisher_gather_ms,
+							5, 0, 1000,
 							PGC_SIGHUP, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("pgcommerce.publisher_full_scan_interval",

@@ -70,6 +70,7 @@ typedef struct OutboxRegistry
 extern OutboxRegistry *outbox_registry;
 extern int	outbox_publisher_batch_size;
 extern int	outbox_publisher_poll_interval_ms;
+extern int	outbox_publisher_gather_ms;
 extern int	outbox_publisher_full_scan_interval_ms;
 extern int	outbox_event_retention_minutes;
 extern char *outbox_databases;
