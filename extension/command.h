@@ -194,6 +194,12 @@ extern uint64 commerce_execute(SPIPlanPtr plan, const Datum *values,
 extern uint64 commerce_execute_index_order(SPIPlanPtr plan, const Datum *values,
 										   const char *nulls, bool read_only, long count);
 
+/* A write whose foreign key `constraint` names the tenant's row `what` `id`:
+ * its violation raises not_found (spi_plans.c). */
+extern uint64 commerce_execute_referencing(SPIPlanPtr plan, const Datum *values,
+										   const char *nulls, const char *constraint,
+										   const char *what, const pg_uuid_t *id);
+
 /* A unique constraint or index and the error code its violation means. */
 typedef struct CommerceUniqueRule
 {

@@ -49,10 +49,8 @@ static const struct
 };
 
 static SPIPlanPtr plan_catalog = NULL;
-static SPIPlanPtr plan_customer_exists = NULL;
 
-static void customer_for_actor(const pg_uuid_t *tenant, bool given, pg_uuid_t *customer,
-							   bool *has_customer);
+static void customer_for_actor(bool given, pg_uuid_t *customer, bool *has_customer);
 static void parse_lines(Jsonb *lines, Order *order);
 static Order *new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *tenant,
 						bool lines_required);
@@ -130,14 +128,12 @@ order_command_begin(CommerceCommand *cmd, const char *name, FunctionCallInfo fci
  * customer_for_actor
  *		The customer of a new order. A customer actor orders for itself:
  *		customer_id defaults to its subject and may not name anyone else.
- *		Staff may name any customer of the tenant (not_found otherwise).
+ *		Staff may name any customer of the tenant (not_found otherwise,
+ *		when the order is written).
  */
 static void
-customer_for_actor(const pg_uuid_t *tenant, bool given, pg_uuid_t *customer,
-				   bool *has_customer)
+customer_for_actor(bool given, pg_uuid_t *customer, bool *has_customer)
 {
-	Datum		values[2];
-
 	if (commerce_actor_is_customer())
 	{
 		const char *subject = commerce_current_subject();
@@ -166,16 +162,8 @@ customer_for_actor(const pg_uuid_t *tenant, bool given, pg_uuid_t *customer,
 				 errhint("A customer claims a guest order later (docs/storefront.md).")));
 	else
 		*has_customer = given;
-	if (!given)
-		return;
-	commerce_prepare(&plan_customer_exists,
-					 "SELECT 1 FROM commerce.customers"
-					 COMMERCE_BY_ID,
-					 2, (Oid[]) {UUIDOID, UUIDOID});
-	values[0] = UUIDPGetDatum(tenant);
-	values[1] = UUIDPGetDatum(customer);
-	if (commerce_execute(plan_customer_exists, values, NULL, true, 1) == 0)
-		commerce_not_found("customer", customer);
+	/* an unknown customer is not_found when the order is written: its
+	 * foreign key is the one check (order_store.c, write_order) */
 }
 
 /* The line of a variant in the order, or -1. */
@@ -298,7 +286,7 @@ new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *tenant,
 	text_to_cstring_buffer(DatumGetTextPP(in[0].value), order->currency, sizeof(order->currency));
 	if (in[1].present && !in[1].isnull)
 		order->customer_id = *DatumGetUUIDP(in[1].value);
-	customer_for_actor(tenant, in[1].present && !in[1].isnull, &order->customer_id,
+	customer_for_actor(in[1].present && !in[1].isnull, &order->customer_id,
 					   &order->has_customer);
 	parse_lines(in[2].present && !in[2].isnull ? DatumGetJsonbP(in[2].value) : NULL, order);
 	order->metadata = in[3].present && !in[3].isnull ? DatumGetJsonbP(in[3].value)

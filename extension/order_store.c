@@ -256,28 +256,44 @@ order_load_lines(Order *order)
 	" WHERE c.tenant_id OPERATOR(pg_catalog.=) $1 RETURNING c.last_number) "
 
 /*
+ * write_order
+ *		Run an INSERT of a new order: an unknown customer_id (staff name any
+ *		customer of the tenant; a customer actor itself: order_rules.c) is
+ *		not_found, found by orders_customer_fkey, the one check.
+ */
+static uint64
+write_order(SPIPlanPtr plan, const Datum *values, const char *nulls, const pg_uuid_t *customer)
+{
+	if (customer == NULL)
+		return commerce_execute(plan, values, nulls, false, 0);
+	return commerce_execute_referencing(plan, values, nulls, "orders_customer_fkey",
+										"customer", customer);
+}
+
+/*
  * execute_numbered
  *		Run a statement that takes the next number (NEXT_NUMBER_CTE) and
  *		returns it in column 1. For the tenant's first order, make its
  *		counter row at 0 and run it again: ON CONFLICT DO NOTHING waits for
  *		a concurrent first order's insert, and the new statement's snapshot
- *		sees the row either way.
+ *		sees the row either way. customer: the new order's (see
+ *		write_order), or NULL.
  */
 static int64
 execute_numbered(SPIPlanPtr plan, const pg_uuid_t *tenant, const Datum *values,
-				 const char *nulls)
+				 const char *nulls, const pg_uuid_t *customer)
 {
 	int64		number;
 	Datum		tenant_value[1] = {UUIDPGetDatum(tenant)};
 
-	if (commerce_execute(plan, values, nulls, false, 0) == 0)
+	if (write_order(plan, values, nulls, customer) == 0)
 	{
 		commerce_prepare(&plan_create_counter,
 						 "INSERT INTO commerce.order_counters (tenant_id, last_number)"
 						 " VALUES ($1, 0) ON CONFLICT (tenant_id) DO NOTHING",
 						 1, (Oid[]) {UUIDOID});
 		commerce_execute(plan_create_counter, tenant_value, NULL, false, 0);
-		commerce_execute(plan, values, nulls, false, 0);
+		write_order(plan, values, nulls, customer);
 	}
 	if (!commerce_result_int64(1, &number))
 		elog(ERROR, "order counter returned no number");
@@ -302,6 +318,7 @@ void
 order_insert(Order *order)
 {
 	bool		placed = strcmp(order->status, "draft") != 0;
+	const pg_uuid_t *customer = order->has_customer ? &order->customer_id : NULL;
 	Datum		v[NORDER_INSERT];
 	char		n[NORDER_INSERT];
 	SPIPlanPtr	plan;
@@ -340,11 +357,11 @@ order_insert(Order *order)
 	v[20] = Int64GetDatum(placed ? order->discount_total : 0);
 	if (placed)
 	{
-		order->number = execute_numbered(plan, &order->tenant, v, n);
+		order->number = execute_numbered(plan, &order->tenant, v, n, customer);
 		order->has_number = true;
 	}
 	else
-		commerce_execute(plan, v, n, false, 0);
+		write_order(plan, v, n, customer);
 	/*
 	 * Citus runs an INSERT ... SELECT from arrays through the coordinator
 	 * and COPY, which row-level security refuses on the shards: there, one
@@ -400,7 +417,7 @@ order_store_placed(Order *order)
 		memcpy(&nulls[9], &ship_nulls[3], 4);
 	}
 	values[13] = Int64GetDatum(order->discount_total);
-	order->number = execute_numbered(plan_store_placed, &order->tenant, values, nulls);
+	order->number = execute_numbered(plan_store_placed, &order->tenant, values, nulls, NULL);
 	order->has_number = true;
 	order->version++;
 	order->at[ORDER_UPDATED_AT] = order->at[ORDER_PLACED_AT];
