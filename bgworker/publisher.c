@@ -177,7 +177,6 @@ static bool last_full_sort = false;
 static pg_uuid_t scan_floor;
 
 static int	publish_batch(bool from_start, bool *more);
-static void gather_after(TimestampTz last_start);
 static void end_batch_transaction(void);
 static int	pick_batch(const pg_uuid_t *from, bool floor_ripe, TimestampTz floor_time,
 					   Candidate **rows_out, bool *more);
@@ -271,30 +270,11 @@ outbox_publisher_loop(void)
 						 outbox_publisher_poll_interval_ms,
 						 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
-		gather_after(last_start);
+		outbox_publisher_gather(last_start);
 		last_start = GetCurrentTimestamp();
 	}
 }
 
-/*
- * gather_after
- *		Woken: wait until pgcommerce.publisher_gather has passed since the
- *		start of the batch before (last_start), so that under load one
- *		batch publishes what several commits wrote. Only a timeout ends
- *		the wait (wake-ups meanwhile are what it gathers); a shutdown
- *		request is acted on after it.
- */
-static void
-gather_after(TimestampTz last_start)
-{
-	long		waited_ms = (long) ((GetCurrentTimestamp() - last_start) / 1000);
-
-	if (outbox_publisher_gather_ms <= 0 || waited_ms >= outbox_publisher_gather_ms)
-		return;
-	(void) WaitLatch(NULL, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-					 outbox_publisher_gather_ms - waited_ms, PG_WAIT_EXTENSION);
-	ResetLatch(MyLatch);
-}
 
 /*
  * publish_batch
@@ -715,4 +695,3 @@ uuid_v7_time(const pg_uuid_t *id)
 	return (TimestampTz) (unix_ms * 1000) -
 		((TimestampTz) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * USECS_PER_SEC);
 }
-

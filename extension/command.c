@@ -334,6 +334,42 @@ commerce_not_found(const char *aggregate, const pg_uuid_t *id)
 }
 
 /*
+ * commerce_execute_referencing
+ *		commerce_execute() of a write whose foreign key `constraint` points
+ *		at the tenant's row `what` `id`: its violation is not_found(what, id),
+ *		the answer a look-up before the write would give. The key is the
+ *		one check (it also locks the row against a concurrent delete),
+ *		instead of a look-up and the key. Caught without a subtransaction,
+ *		as below.
+ */
+uint64
+commerce_execute_referencing(SPIPlanPtr plan, const Datum *values, const char *nulls,
+							 const char *constraint, const char *what, const pg_uuid_t *id)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	uint64		processed = 0;
+
+	PG_TRY();
+	{
+		processed = commerce_execute(plan, values, nulls, false, 0);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(caller);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_FOREIGN_KEY_VIOLATION || edata->constraint_name == NULL ||
+			strcmp(edata->constraint_name, constraint) != 0)
+			PG_RE_THROW();
+		FlushErrorState();
+		commerce_not_found(what, id);
+	}
+	PG_END_TRY();
+	return processed;
+}
+
+/*
  * commerce_write_begin_key
  *		The opening of a write command (see command.h): SPI_connect, the
  *		tenant and idempotency check fingerprinting arguments 0..nargs-1 but

@@ -195,7 +195,7 @@ extern uint64 commerce_execute_index_order(SPIPlanPtr plan, const Datum *values,
 										   const char *nulls, bool read_only, long count);
 
 /* A write whose foreign key `constraint` names the tenant's row `what` `id`:
- * its violation raises not_found (spi_plans.c). */
+ * its violation raises not_found (command.c). */
 extern uint64 commerce_execute_referencing(SPIPlanPtr plan, const Datum *values,
 										   const char *nulls, const char *constraint,
 										   const char *what, const pg_uuid_t *id);

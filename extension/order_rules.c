@@ -32,6 +32,7 @@
 #include "resolve_price.h"
 #include "shipping_rules.h"
 #include "storefront_context.h"
+#include "order_pricing_sql.h"
 #include "tax_rules.h"
 #include "tenant_context.h"
 #include "uuid.h"
@@ -370,60 +371,14 @@ order_line_catalog(const pg_uuid_t *tenant, const pg_uuid_t *variant, OrderLine 
 				 errdetail("Its product is not active.")));
 }
 
-/*
- * The statement of read_lines_catalog, with probe (column 9: anything for
- * promotion_apply to evaluate? Run once: no outer reference) one of the
- * four of lines_catalog_sql. Codes come from the order (its
- * order_discounts rows, PROBE_CODES) or the request; only automatic
- * promotions apply without one (PROBE_AUTOMATIC).
- */
-#define PROBE_AUTOMATIC 1
-#define PROBE_CODES 2
-#define AUTOMATIC_PROBE_SQL \
-	" EXISTS (SELECT FROM commerce.promotions pr" \
-	"         WHERE pr.tenant_id OPERATOR(pg_catalog.=) $1" \
-	"           AND pr.automatic" \
-	"           AND pr.status OPERATOR(pg_catalog.=) 'active')"
-#define CODES_PROBE_SQL \
-	" EXISTS (SELECT FROM commerce.order_discounts od" \
-	"         WHERE od.tenant_id OPERATOR(pg_catalog.=) $1" \
-	"           AND od.order_id OPERATOR(pg_catalog.=) $7)"
-#define LINES_CATALOG_SQL(probe) \
-	"SELECT v.id IS NOT NULL, v.sku," \
-	" CASE WHEN v.title IS NULL OR v.title OPERATOR(pg_catalog.=) ''" \
-	"      OR v.title OPERATOR(pg_catalog.=) cp.title THEN cp.title" \
-	"      ELSE cp.title OPERATOR(pg_catalog.||) ' - ' OPERATOR(pg_catalog.||) v.title END," \
-	" cp.tax_category, cp.status OPERATOR(pg_catalog.=) 'active'," \
-	" tier.amount, tier.price_list_id, %s," \
-	probe "," \
-	" v.product_id, cp.category_id," \
-	/* shipping: weight bands (docs/shipping.md) */ \
-	" v.weight_grams" \
-	" FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) WITH ORDINALITY AS line(variant_id, quantity, ord)" \
-	" LEFT JOIN commerce.variants v" \
-	"   ON v.tenant_id OPERATOR(pg_catalog.=) $1" \
-	"  AND v.id OPERATOR(pg_catalog.=) line.variant_id" \
-	" LEFT JOIN commerce.products cp" \
-	"   ON cp.tenant_id OPERATOR(pg_catalog.=) v.tenant_id" \
-	"  AND cp.id OPERATOR(pg_catalog.=) v.product_id" \
-	" LEFT JOIN LATERAL (" \
-	COMMERCE_PRICE_TIER_SQL("line.variant_id", "line.quantity", "$4", \
-							"(SELECT c.group_id FROM commerce.customers c" \
-							" WHERE c.tenant_id OPERATOR(pg_catalog.=) $1" \
-							" AND c.id OPERATOR(pg_catalog.=) $5)", "$6") \
-	") tier ON v.id IS NOT NULL" \
-	"%s ORDER BY line.ord"
-/* the rate in the statement: a tenant with more than TAX_RATES_KEPT rates */
-#define RATE_SQL " LEFT JOIN LATERAL (" TAX_RATE_SQL("cp.tax_category") ") rate ON v.id IS NOT NULL"
-
 static const char *const lines_catalog_sql[4] = {
 	[0] = LINES_CATALOG_SQL(" false"),
 	[PROBE_AUTOMATIC] = LINES_CATALOG_SQL(AUTOMATIC_PROBE_SQL),
 	[PROBE_CODES] = LINES_CATALOG_SQL(CODES_PROBE_SQL),
 	[PROBE_AUTOMATIC | PROBE_CODES] = LINES_CATALOG_SQL(AUTOMATIC_PROBE_SQL " OR" CODES_PROBE_SQL),
 };
-/* [1][probe]: with RATE_SQL */
-static SPIPlanPtr plan_lines_catalog[2][4];
+/* [with GROUP_SQL][with RATE_SQL][probe] */
+static SPIPlanPtr plan_lines_catalog[2][2][4];
 
 /*
  * read_lines_catalog
@@ -438,6 +393,7 @@ read_lines_catalog(const Order *order, const TaxRates *rates, TimestampTz at, bo
 				   uint64 *since)
 {
 	SPIPlanPtr *plan;
+	bool		group;
 	Datum	   *variants = palloc(sizeof(Datum) * (order->nlines + 1));
 	Datum	   *quantities = palloc(sizeof(Datum) * (order->nlines + 1));
 	Datum		values[7];
@@ -457,10 +413,12 @@ read_lines_catalog(const Order *order, const TaxRates *rates, TimestampTz at, bo
 	if (!order->is_new)
 		probe |= PROBE_CODES;
 	/* generic: the arrays make a custom plan look cheaper, re-planned each call */
-	plan = &plan_lines_catalog[rates == NULL][probe];
+	group = order->has_customer && price_group_lists_present(&order->tenant);
+	plan = &plan_lines_catalog[group][rates == NULL][probe];
 	if (*plan == NULL)
 		commerce_prepare_generic(plan, psprintf(lines_catalog_sql[probe],
-												rates == NULL ? "rate.rate_ppm" : "NULL::integer",
+												rates == NULL ? RATE_COLUMN_SQL : "NULL::integer",
+												group ? GROUP_SQL : "NULL::pg_catalog.uuid",
 												rates == NULL ? RATE_SQL : ""),
 								 7, (Oid[]) {UUIDOID, UUIDARRAYOID, INT4ARRAYOID, TEXTOID,
 			UUIDOID, TIMESTAMPTZOID, UUIDOID});

@@ -75,5 +75,8 @@ extern const char *order_payment_status(const Order *order, int64 authorized,
 										int64 captured, int64 refunded);
 extern const char *order_status_after_payment(const Order *order, int64 captured,
 											  int64 refunded, const char **event);
+/* Has the tenant a price list for a customer group? Remembered per backend
+ * (price_group_presence.c); pricing looks up the customer's group if so. */
+extern bool price_group_lists_present(const pg_uuid_t *tenant);
 
 #endif							/* COMMERCE_ORDER_RULES_H */

@@ -255,12 +255,8 @@ order_load_lines(Order *order)
 	" UPDATE commerce.order_counters c SET last_number = c.last_number OPERATOR(pg_catalog.+) 1" \
 	" WHERE c.tenant_id OPERATOR(pg_catalog.=) $1 RETURNING c.last_number) "
 
-/*
- * write_order
- *		Run an INSERT of a new order: an unknown customer_id (staff name any
- *		customer of the tenant; a customer actor itself: order_rules.c) is
- *		not_found, found by orders_customer_fkey, the one check.
- */
+/* Run an INSERT of a new order: an unknown customer_id is not_found, found
+ * by orders_customer_fkey, the one check (see customer_for_actor). */
 static uint64
 write_order(SPIPlanPtr plan, const Datum *values, const char *nulls, const pg_uuid_t *customer)
 {

@@ -26,7 +26,7 @@ CREATE FUNCTION commerce.cached_table_changed() RETURNS trigger
     AS 'MODULE_PATHNAME', 'commerce_cached_table_changed'
     LANGUAGE C;
 COMMENT ON FUNCTION commerce.cached_table_changed() IS
-  'Trigger on the tables whose rows commands remember per session (commerce.tax_settings, commerce.tax_rates, commerce.promotions; each row written, and TRUNCATE): every session forgets what it remembered of the table (extension/tenant_cache.c).';
+  'Trigger on the tables whose rows commands remember per session (commerce.tax_settings, commerce.tax_rates, commerce.price_lists, commerce.promotions; each row written, and TRUNCATE): every session forgets what it remembered of the table (extension/tenant_cache.c).';
 CREATE TRIGGER tax_settings_changed
   AFTER INSERT OR UPDATE OR DELETE ON commerce.tax_settings
   FOR EACH ROW EXECUTE FUNCTION commerce.cached_table_changed();
