@@ -339,34 +339,21 @@ commerce_not_found(const char *aggregate, const pg_uuid_t *id)
  *		at the tenant's row `what` `id`: its violation is not_found(what, id),
  *		the answer a look-up before the write would give. The key is the
  *		one check (it also locks the row against a concurrent delete),
- *		instead of a look-up and the key. Caught without a subtransaction,
- *		as below.
+ *		instead of a look-up and the key (commerce_execute_caught).
  */
 uint64
 commerce_execute_referencing(SPIPlanPtr plan, const Datum *values, const char *nulls,
 							 const char *constraint, const char *what, const pg_uuid_t *id)
 {
-	MemoryContext caller = CurrentMemoryContext;
 	uint64		processed = 0;
+	ErrorData  *edata = commerce_execute_caught(plan, values, nulls, &processed);
 
-	PG_TRY();
-	{
-		processed = commerce_execute(plan, values, nulls, false, 0);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(caller);
-		edata = CopyErrorData();
-		if (edata->sqlerrcode != ERRCODE_FOREIGN_KEY_VIOLATION || edata->constraint_name == NULL ||
-			strcmp(edata->constraint_name, constraint) != 0)
-			PG_RE_THROW();
-		FlushErrorState();
+	if (edata == NULL)
+		return processed;
+	if (edata->sqlerrcode == ERRCODE_FOREIGN_KEY_VIOLATION && edata->constraint_name != NULL &&
+		strcmp(edata->constraint_name, constraint) == 0)
 		commerce_not_found(what, id);
-	}
-	PG_END_TRY();
-	return processed;
+	ReThrowError(edata);
 }
 
 /*

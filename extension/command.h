@@ -194,6 +194,10 @@ extern uint64 commerce_execute(SPIPlanPtr plan, const Datum *values,
 extern uint64 commerce_execute_index_order(SPIPlanPtr plan, const Datum *values,
 										   const char *nulls, bool read_only, long count);
 
+/* Execute a write; NULL when it ran, else its error, copied and no longer
+ * raised: the caller raises at once (its own, or ReThrowError). */
+extern ErrorData *commerce_execute_caught(SPIPlanPtr plan, const Datum *values,
+										  const char *nulls, uint64 *processed);
 /* A write whose foreign key `constraint` names the tenant's row `what` `id`:
  * its violation raises not_found (command.c). */
 extern uint64 commerce_execute_referencing(SPIPlanPtr plan, const Datum *values,

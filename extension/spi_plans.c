@@ -157,45 +157,51 @@ commerce_result_int64(int col, int64 *out)
 }
 
 /*
- * The unique violation is caught without a subtransaction: we only look at
- * it and raise another error, so the transaction is aborted either way and
- * its abort cleans up SPI and the executor.
+ * commerce_execute_caught
+ *		commerce_execute() of a write whose error the caller answers in its
+ *		own words: NULL when it ran (*processed set), else the error, copied
+ *		and no longer raised. The caller raises at once, its own error or
+ *		this one again (ReThrowError): the error is caught without a
+ *		subtransaction, so the transaction is aborted either way and its
+ *		abort cleans up SPI and the executor.
  */
-uint64
-commerce_execute_unique(SPIPlanPtr plan, const Datum *values, const char *nulls,
-					   const CommerceUniqueRule *rules, int nrules)
+ErrorData *
+commerce_execute_caught(SPIPlanPtr plan, const Datum *values, const char *nulls,
+						uint64 *processed)
 {
 	MemoryContext caller = CurrentMemoryContext;
-	uint64		processed = 0;
+	ErrorData  *volatile edata = NULL;
 
 	PG_TRY();
 	{
-		processed = commerce_execute(plan, values, nulls, false, 0);
+		*processed = commerce_execute(plan, values, nulls, false, 0);
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-		int			i;
-
 		MemoryContextSwitchTo(caller);
 		edata = CopyErrorData();
-		if (edata->sqlerrcode == ERRCODE_UNIQUE_VIOLATION && edata->constraint_name != NULL)
-		{
-			for (i = 0; i < nrules; i++)
-			{
-				if (strcmp(edata->constraint_name, rules[i].constraint) == 0)
-				{
-					FlushErrorState();
-					ereport(ERROR,
-							(errcode(ERRCODE_UNIQUE_VIOLATION),
-							 commerce_errcode(rules[i].code),
-							 errmsg("%s", rules[i].message)));
-				}
-			}
-		}
-		FreeErrorData(edata);
-		PG_RE_THROW();
+		FlushErrorState();
 	}
 	PG_END_TRY();
-	return processed;
+	return edata;
+}
+
+/* A unique violation of one of rules is that rule's error. */
+uint64
+commerce_execute_unique(SPIPlanPtr plan, const Datum *values, const char *nulls,
+						const CommerceUniqueRule *rules, int nrules)
+{
+	uint64		processed = 0;
+	ErrorData  *edata = commerce_execute_caught(plan, values, nulls, &processed);
+
+	if (edata == NULL)
+		return processed;
+	if (edata->sqlerrcode == ERRCODE_UNIQUE_VIOLATION && edata->constraint_name != NULL)
+		for (int i = 0; i < nrules; i++)
+			if (strcmp(edata->constraint_name, rules[i].constraint) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNIQUE_VIOLATION),
+						 commerce_errcode(rules[i].code),
+						 errmsg("%s", rules[i].message)));
+	ReThrowError(edata);
 }

@@ -27,12 +27,17 @@ CREATE FUNCTION commerce.cached_table_changed() RETURNS trigger
     LANGUAGE C;
 COMMENT ON FUNCTION commerce.cached_table_changed() IS
   'Trigger on the tables whose rows commands remember per session (commerce.tax_settings, commerce.tax_rates, commerce.price_lists, commerce.promotions; each row written, and TRUNCATE): every session forgets what it remembered of the table (extension/tenant_cache.c).';
-CREATE TRIGGER tax_settings_changed
-  AFTER INSERT OR UPDATE OR DELETE ON commerce.tax_settings
-  FOR EACH ROW EXECUTE FUNCTION commerce.cached_table_changed();
-CREATE TRIGGER tax_settings_truncated
-  AFTER TRUNCATE ON commerce.tax_settings
-  FOR EACH STATEMENT EXECUTE FUNCTION commerce.cached_table_changed();
+-- The two triggers of such a table: <name>_changed for each row written,
+-- <name>_truncated for TRUNCATE (an install helper: 899_install_helpers.sql).
+CREATE FUNCTION commerce.install_cache_triggers(tbl regclass, name text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %s'
+                 ' FOR EACH ROW EXECUTE FUNCTION commerce.cached_table_changed()', name || '_changed', tbl);
+  EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s'
+                 ' FOR EACH STATEMENT EXECUTE FUNCTION commerce.cached_table_changed()', name || '_truncated', tbl);
+END $$;
+SELECT commerce.install_cache_triggers('commerce.tax_settings', 'tax_settings');
 
 CREATE TABLE commerce.tax_rates (
   tenant_id  uuid NOT NULL,
@@ -50,12 +55,7 @@ CREATE TABLE commerce.tax_rates (
 COMMENT ON TABLE commerce.tax_rates IS 'Tax rates in parts per million, by product tax_category; the row with a NULL category is the default. A line whose category has no rate uses the default, or 0 without one.';
 SELECT commerce.enable_tenancy('commerce.tax_rates');
 -- pricing remembers a tenant's rates per backend (extension/tax_rate_cache.c)
-CREATE TRIGGER tax_rates_changed
-  AFTER INSERT OR UPDATE OR DELETE ON commerce.tax_rates
-  FOR EACH ROW EXECUTE FUNCTION commerce.cached_table_changed();
-CREATE TRIGGER tax_rates_truncated
-  AFTER TRUNCATE ON commerce.tax_rates
-  FOR EACH STATEMENT EXECUTE FUNCTION commerce.cached_table_changed();
+SELECT commerce.install_cache_triggers('commerce.tax_rates', 'tax_rates');
 
 -- Customers read tax rates and settings (to show prices); only staff write
 -- (permissive policies only: 120_enable_tenancy.sql).

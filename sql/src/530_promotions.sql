@@ -58,12 +58,7 @@ CREATE INDEX promotions_active_idx ON commerce.promotions (tenant_id, automatic,
 -- active automatic promotion, and skips the probe for them
 -- (extension/promotion_presence.c); every row written to promotions makes
 -- every backend forget (commerce.cached_table_changed(), 510_tax.sql).
-CREATE TRIGGER promotions_changed
-  AFTER INSERT OR UPDATE OR DELETE ON commerce.promotions
-  FOR EACH ROW EXECUTE FUNCTION commerce.cached_table_changed();
-CREATE TRIGGER promotions_truncated
-  AFTER TRUNCATE ON commerce.promotions
-  FOR EACH STATEMENT EXECUTE FUNCTION commerce.cached_table_changed();
+SELECT commerce.install_cache_triggers('commerce.promotions', 'promotions');
 COMMENT ON TABLE commerce.promotions IS 'Promotions: percentage or fixed (per currency), on the order or on matching lines, with a minimum subtotal, a validity window and a combinability rule; automatic or through codes. docs/promotions.md.';
 SELECT commerce.enable_tenancy('commerce.promotions');
 

@@ -2,3 +2,4 @@
 -- gone once it has used them (before 900_privileges.sql classifies every
 -- function that stays).
 DROP FUNCTION commerce.install_tenant_policies(regclass, text, text, text);
+DROP FUNCTION commerce.install_cache_triggers(regclass, text);
