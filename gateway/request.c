@@ -105,24 +105,49 @@ grow_buffer(char **buf, size_t *cap, size_t need, size_t initial)
 	return true;
 }
 
+/*
+ * A random (version 4) UUID. The random bytes are drawn from OpenSSL a
+ * batch at a time per thread: RAND_bytes costs a getpid() system call and
+ * its locking on every call, and request ids are not secrets.
+ */
+#define REQUEST_IDS_PER_DRAW 32
+
 static void
 new_request_id(char *buf, size_t len)
 {
+	static __thread unsigned char batch[16 * REQUEST_IDS_PER_DRAW];
+	static __thread int left;
+	static const char hex[] = "0123456789abcdef";
 	unsigned char r[16];
+	char		out[37];
+	int			o = 0;
 
-	if (RAND_bytes(r, sizeof(r)) != 1)
+	if (left == 0)
 	{
-		long long	t = monotonic_us();
+		if (RAND_bytes(batch, sizeof(batch)) == 1)
+			left = REQUEST_IDS_PER_DRAW;
+		else
+		{
+			long long	t = monotonic_us();
 
-		memcpy(r, &t, sizeof(t));
-		memcpy(r + 8, &t, sizeof(t));
+			memcpy(batch, &t, sizeof(t));
+			memcpy(batch + 8, &t, sizeof(t));
+			left = 1;
+		}
 	}
+	left--;
+	memcpy(r, batch + 16 * left, sizeof(r));
 	r[6] = (unsigned char) ((r[6] & 0x0f) | 0x40);
 	r[8] = (unsigned char) ((r[8] & 0x3f) | 0x80);
-	snprintf(buf, len,
-			 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-			 r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
-			 r[10], r[11], r[12], r[13], r[14], r[15]);
+	for (int i = 0; i < 16; i++)
+	{
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[r[i] >> 4];
+		out[o++] = hex[r[i] & 15];
+	}
+	out[o] = '\0';
+	snprintf(buf, len, "%s", out);
 }
 
 /* A client's X-Request-Id is echoed only when it is short and plain. */
