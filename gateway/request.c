@@ -11,6 +11,7 @@
  * If-Match (one strong version ETag "N"). Malformed input is answered
  * here (400, 413, 414, 415) and never reaches SQL. Next stage: bind.c.
  */
+#include "body_scan.h"
 #include "request.h"
 
 #include <openssl/rand.h>
@@ -87,6 +88,18 @@ valid_utf8(const char *s, size_t len)
 	return true;
 }
 
+void
+copy_text(char *dst, size_t size, const char *src)
+{
+	size_t		n;
+
+	if (src == NULL)
+		src = "(null)";			/* what snprintf("%s") wrote */
+	n = strnlen(src, size - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 bool
 grow_buffer(char **buf, size_t *cap, size_t need, size_t initial)
 {
@@ -147,7 +160,7 @@ new_request_id(char *buf, size_t len)
 		out[o++] = hex[r[i] & 15];
 	}
 	out[o] = '\0';
-	snprintf(buf, len, "%s", out);
+	copy_text(buf, len, out);
 }
 
 /* A client's X-Request-Id is echoed only when it is short and plain. */
@@ -194,10 +207,10 @@ request_begin(request *req, struct MHD_Connection *conn, const char *url,
 
 	req->started = true;
 	req->conn = conn;
-	snprintf(req->method, sizeof(req->method), "%s", method);
+	copy_text(req->method, sizeof(req->method), method);
 	req->path = strdup(url);
 	if (acceptable_request_id(rid))
-		snprintf(req->request_id, sizeof(req->request_id), "%s", rid);
+		copy_text(req->request_id, sizeof(req->request_id), rid);
 	else
 		new_request_id(req->request_id, sizeof(req->request_id));
 	*ret = MHD_YES;
@@ -379,8 +392,11 @@ request_parse_input(request *req, request_input *in, enum MHD_Result *ret)
 								 "the request body must be application/json", NULL);
 			return false;
 		}
-		in->body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-		if (in->body == NULL && json_error_code(&jerr) == json_error_numeric_overflow)
+		if (body_plain_json(req->body, req->body_len))
+			in->body_text = req->body;	/* valid: no tree unless bind needs one */
+		else
+			in->body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+		if (in->body_text == NULL && in->body == NULL && json_error_code(&jerr) == json_error_numeric_overflow)
 		{
 			/* Amounts are bigint minor units: a larger number cannot be one. */
 			*ret = respond_error(req, 422, "amount_overflow",
@@ -388,7 +404,7 @@ request_parse_input(request *req, request_input *in, enum MHD_Result *ret)
 								 json_pack("{s:i, s:i}", "line", jerr.line, "column", jerr.column));
 			return false;
 		}
-		if (in->body == NULL)
+		if (in->body_text == NULL && in->body == NULL)
 		{
 			*ret = respond_error(req, 400, "malformed_json", "the request body is not valid JSON",
 								 json_pack("{s:s, s:i, s:i}", "reason", jerr.text,

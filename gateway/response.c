@@ -71,7 +71,7 @@ respond_error_h(request *req, int status, const char *code, const char *message,
 {
 	json_t	   *err = json_object();
 
-	snprintf(req->error_code, sizeof(req->error_code), "%s", code);
+	copy_text(req->error_code, sizeof(req->error_code), code);
 	json_object_set_new(err, "code", safe_json_string(code));
 	json_object_set_new(err, "message", safe_json_string(message));
 	json_object_set_new(err, "details", json_is_object(details) ? details : json_object());

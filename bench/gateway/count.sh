@@ -17,7 +17,8 @@
 # Environment: N (requests per strace batch, 1000), CG_N (per callgrind
 # batch, 200), GATEWAY (binary, ./gateway/pgcommerce-gateway), LOG_LEVEL
 # (warn, as bench/checkout_peer), THREADS/POOL_SIZE (the gateway's
-# defaults), SKIP_STRACE=1 / SKIP_CALLGRIND=1.
+# defaults), SKIP_STRACE=1 / SKIP_CALLGRIND=1, LOAD=seconds (also count
+# system calls under wrk -t2 -c64 for that long: not exact, for orientation).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/common.sh
@@ -118,6 +119,37 @@ if [ -z "${SKIP_STRACE:-}" ]; then
     awk -v n="$n" 'NR > 2 && $NF != "total" && $0 !~ /^-/ && NF >= 5 { printf "  %-16s %6.2f\n", $NF, $4 / n }' \
       "$work/strace-$kind.txt"
   done
+  if [ -n "${LOAD:-}" ] && command -v wrk >/dev/null; then
+    # Under load (wrk -t2 -c64, LOAD seconds): not exact (batching in
+    # epoll, contention on locks vary with the machine), for orientation.
+    cat > "$work/checkout.lua" <<LUA
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json", ["Authorization"] = "Bearer $token",
+    ["Idempotency-Key"] = "load-$run_tag-" .. tid .. "-" .. n}, '$body')
+end
+LUA
+    for kind in get checkout; do
+      path=/v1/products/$product; script=()
+      [ "$kind" = checkout ] && { path=/v1/checkout; script=(-s "$work/checkout.lua"); }
+      strace -c -f -q -p "$gw_pid" -o "$work/strace-load-$kind.txt" &
+      st_pid=$!
+      sleep 1
+      wrk -t2 -c64 -d"${LOAD}s" -H "Authorization: Bearer $token" "${script[@]}" "$base$path" > "$work/wrk-$kind.txt"
+      kill -INT "$st_pid"; wait "$st_pid" || true
+      reqs=$(awk '/requests in/ { print $1; exit }' "$work/wrk-$kind.txt")
+      total=$(awk '$NF == "total" { print $(NF-2) + 0; exit }' "$work/strace-load-$kind.txt")
+      echo "count: $kind under load (wrk -c64, ${LOAD} s, strace attached): $(per "$total" "$reqs") system calls per request ($reqs requests; $(grep -c Non-2xx "$work/wrk-$kind.txt") lines of non-2xx); by call:"
+      awk -v n="$reqs" 'NR > 2 && $NF != "total" && $0 !~ /^-/ && NF >= 5 && $4 / n >= 0.01 { printf "  %-16s %6.2f\n", $NF, $4 / n }' \
+        "$work/strace-load-$kind.txt"
+    done
+  fi
   stop_gateway
 fi
 
@@ -129,10 +161,12 @@ if [ -z "${SKIP_CALLGRIND:-}" ]; then
     run_batch "$kind" "$cg_n" "$run_tag-cg-$kind"
     rm -f "$work"/callgrind.out.*
     callgrind_control -d "$kind" "$gw_pid" >/dev/null
-    ir=$(awk '/^(summary|totals):/ { print $2; exit }' "$work"/callgrind.out.*)
+    mv "$work"/callgrind.out.* "$work/callgrind-$kind.out"
+    ir=$(awk '/^(summary|totals):/ { print $2; exit }' "$work/callgrind-$kind.out")
     echo "count: $kind: $(per "$ir" "$cg_n") user-space instructions per request ($ir in $cg_n requests)"
-    callgrind_annotate --inclusive=no "$work"/callgrind.out.* 2>/dev/null | sed -n '/^Ir/,$p' | head -30 > "$work/callgrind-$kind.top" || true
+    callgrind_annotate --threshold=100 --auto=no --inclusive=yes "$work/callgrind-$kind.out" 2>/dev/null |
+      sed -n '/file:function/,$p' | sed -n '3,42p' | cut -c1-160 > "$work/callgrind-$kind.top" || true
   done
   stop_gateway
-  echo "count: top functions (self) in $work/callgrind-{get,checkout}.top"
+  echo "count: profiles in $work/callgrind-{get,checkout}.out (inclusive top 40: .top)"
 fi
