@@ -132,50 +132,6 @@ json_param_text(json_t *v)
 	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
-/* True when v holds a real number anywhere (jansson's JSON_REAL). */
-static bool
-has_real(json_t *v)
-{
-	const char *key;
-	json_t	   *e;
-	size_t		i;
-
-	if (json_is_real(v))
-		return true;
-	if (json_is_object(v))
-	{
-		json_object_foreach(v, key, e)
-			if (has_real(e))
-			return true;
-	}
-	else if (json_is_array(v))
-	{
-		json_array_foreach(v, i, e)
-			if (has_real(e))
-			return true;
-	}
-	return false;
-}
-
-/*
- * The body as the `data` argument. The text the client sent, when its
- * parse (request.c: valid UTF-8 JSON, no duplicate keys, no NUL, integers
- * within int64) holds no real number: the database then reads the same
- * jsonb from it as from jansson's re-encoding, which only re-orders keys,
- * drops white space and re-escapes strings. A real is re-encoded as
- * before (jansson writes 0.1 as 0.10000000000000001), so that its value
- * reaches the database exactly as it did.
- */
-static const char *
-body_text(request *req, json_t *body, char **owned)
-{
-	*owned = NULL;
-	if (!has_real(body) && req->body != NULL && memchr(req->body, '\0', req->body_len) == NULL)
-		return req->body;
-	*owned = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
-	return *owned;
-}
-
 static enum MHD_Result
 bad_request(request *req, const char *code, const char *fmt, const char *arg)
 {
@@ -274,8 +230,8 @@ bind_argument(binder *bd, const route_arg *a, enum MHD_Result *ret)
 	{
 		if (in->body_text)
 			value = in->body_text, given = true;
-		else if (in->body)
-			value = body_text(req, in->body, &owned), given = true;
+		else if (in->body)		/* jansson's re-encoding, as it always was */
+			owned = json_dumps(in->body, JSON_COMPACT | JSON_ENCODE_ANY), given = true;
 		else if (!a->has_default)
 			owned = strdup("{}"), given = true;
 	}
