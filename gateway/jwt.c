@@ -10,7 +10,9 @@
  * tell how many bytes matched); RS256/ES256 are checked by jwks.c with
  * EVP_DigestVerify. Tokens of an identity provider must also carry the
  * configured iss and aud. The tenant and role come from configurable claim
- * names (identity providers name them their own way).
+ * names (identity providers name them their own way). An HS256 token
+ * that passed is remembered by its text (jwt_cache.c); exp and nbf are
+ * checked again on every request.
  */
 #include "jwks.h"
 #include "jwt.h"

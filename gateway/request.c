@@ -8,8 +8,10 @@
  * turns the parts a route binds into checked values: the query string
  * (no repeats, UTF-8), the body (application/json, valid JSON, no
  * duplicate keys; a number beyond int64 is 422 amount_overflow) and
- * If-Match (one strong version ETag "N"). Malformed input is answered
- * here (400, 413, 414, 415) and never reaches SQL. Next stage: bind.c.
+ * If-Match (one strong version ETag "N"). A plain body (body_scan.c) is
+ * vouched for without building its tree; any other goes through jansson.
+ * Malformed input is answered here (400, 413, 414, 415) and never reaches
+ * SQL. Next stage: bind.c.
  */
 #include "body_scan.h"
 #include "request.h"
