@@ -64,9 +64,9 @@ auth_resolve(request *req, bool need_tenant, principal *p, enum MHD_Result *ret)
 		*ret = unauthorized(req, "invalid_token", reason);
 		return false;
 	}
-	snprintf(p->role, sizeof(p->role), "%s", claims.role);
-	snprintf(p->subject, sizeof(p->subject), "%s", claims.sub);
-	snprintf(req->actor, sizeof(req->actor), "%s", claims.role);
+	copy_text(p->role, sizeof(p->role), claims.role);
+	copy_text(p->subject, sizeof(p->subject), claims.sub);
+	copy_text(req->actor, sizeof(req->actor), claims.role);
 
 	if (tenant_header != NULL && strcmp(claims.role, "platform_admin") != 0)
 	{
@@ -93,10 +93,10 @@ auth_resolve(request *req, bool need_tenant, principal *p, enum MHD_Result *ret)
 			*ret = respond_error(req, 400, "invalid_parameter", "X-Tenant-Id must be a uuid", NULL);
 			return false;
 		}
-		snprintf(p->tenant, sizeof(p->tenant), "%s", tenant_header);
+		copy_text(p->tenant, sizeof(p->tenant), tenant_header);
 	}
 	else
-		snprintf(p->tenant, sizeof(p->tenant), "%s", claims.tenant_id);
+		copy_text(p->tenant, sizeof(p->tenant), claims.tenant_id);
 	if (p->tenant[0] == '\0')
 	{
 		if (strcmp(claims.role, "platform_admin") == 0)
@@ -126,11 +126,11 @@ auth_resolve(request *req, bool need_tenant, principal *p, enum MHD_Result *ret)
 			return false;
 		}
 		snprintf(p->actor, sizeof(p->actor), "customer");
-		snprintf(p->verified_email, sizeof(p->verified_email), "%s", claims.verified_email);
+		copy_text(p->verified_email, sizeof(p->verified_email), claims.verified_email);
 	}
 	else
 		snprintf(p->actor, sizeof(p->actor), "staff");
-	snprintf(req->tenant, sizeof(req->tenant), "%s", p->tenant);
+	copy_text(req->tenant, sizeof(req->tenant), p->tenant);
 	return true;
 }
 
@@ -185,9 +185,9 @@ auth_resolve_storefront(request *req, principal *p, enum MHD_Result *ret)
 		return false;
 	}
 	snprintf(p->role, sizeof(p->role), "storefront");
-	snprintf(p->subject, sizeof(p->subject), "%s", key);
+	copy_text(p->subject, sizeof(p->subject), key);
 	snprintf(p->actor, sizeof(p->actor), "storefront");
-	snprintf(req->tenant, sizeof(req->tenant), "%s", p->tenant);
+	copy_text(req->tenant, sizeof(req->tenant), p->tenant);
 	return true;
 }
 

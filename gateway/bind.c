@@ -41,6 +41,41 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * A growing string (the statement's text), built without stdio: an
+ * open_memstream costs a zeroed 8 KB buffer and a vfprintf per piece.
+ * An allocation failure leaves data NULL.
+ */
+typedef struct text
+{
+	char	   *data;
+	size_t		len;
+	size_t		cap;
+	bool		failed;
+} text;
+
+static void
+text_put(text *t, const char *s, size_t n)
+{
+	if (t->failed)
+		return;
+	if (!grow_buffer(&t->data, &t->cap, t->len + n + 1, 512))
+	{
+		free(t->data);
+		*t = (text) {.failed = true};
+		return;
+	}
+	memcpy(t->data + t->len, s, n);
+	t->len += n;
+	t->data[t->len] = '\0';
+}
+
+static void
+text_puts(text *t, const char *s)
+{
+	text_put(t, s, strlen(s));
+}
+
 /* One binding under way. */
 typedef struct binder
 {
@@ -53,7 +88,7 @@ typedef struct binder
 	int			nbody_used;		/* body fields taken by name */
 	int			nbound;			/* arguments in the call so far */
 	statement  *st;
-	FILE	   *call;
+	text		call;
 } binder;
 
 /* What binding one argument found. */
@@ -193,7 +228,9 @@ bind_argument(binder *bd, const route_arg *a, enum MHD_Result *ret)
 	}
 	else if (strcmp(a->name, "data") == 0)
 	{
-		if (in->body)
+		if (in->body_text)
+			value = in->body_text, given = true;
+		else if (in->body)		/* jansson's re-encoding, as it always was */
 			owned = json_dumps(in->body, JSON_COMPACT | JSON_ENCODE_ANY), given = true;
 		else if (!a->has_default)
 			owned = strdup("{}"), given = true;
@@ -244,7 +281,19 @@ bind_argument(binder *bd, const route_arg *a, enum MHD_Result *ret)
 		*ret = bad_request(req, "invalid_parameter", "too many parameters%s", "");
 		return BOUND_FAILED;
 	}
-	fprintf(bd->call, "%s\"%s\" => $%d::%s", bd->nbound++ ? ", " : "", a->name, n, a->type);
+	{
+		char		num[16];
+
+		snprintf(num, sizeof(num), "%d", n);
+		if (bd->nbound++)
+			text_puts(&bd->call, ", ");
+		text_puts(&bd->call, "\"");
+		text_puts(&bd->call, a->name);
+		text_puts(&bd->call, "\" => $");
+		text_puts(&bd->call, num);
+		text_puts(&bd->call, "::");
+		text_puts(&bd->call, a->type);
+	}
 	return BOUND_DONE;
 }
 
@@ -286,6 +335,16 @@ bind_route(request *req, const route *r, char **values, const principal *p,
 	for (int i = 0; i < r->nargs; i++)
 		if (strcmp(r->args[i].name, "data") == 0)
 			bd.has_data_arg = true;
+	/* a body checked by body_plain_json(): its tree, for a route taking fields */
+	if (!bd.has_data_arg && in->body == NULL && in->body_text != NULL)
+	{
+		in->body = json_loads(in->body_text, JSON_REJECT_DUPLICATES, NULL);
+		if (in->body == NULL)
+		{
+			*ret = respond_error(req, 500, "internal_error", "out of memory", NULL);
+			return false;
+		}
+	}
 	if (r->admin)
 		add_param(st, req->request_id, NULL);
 	else
@@ -296,40 +355,48 @@ bind_route(request *req, const route *r, char **values, const principal *p,
 		add_param(st, req->request_id, NULL);
 	}
 
-	bd.call = open_memstream(&st->call, &st->call_len);
 	/* a plugin's route answers only tenants that turned it on (404) */
 	if (r->plugin)
-		fprintf(bd.call, "CASE WHEN commerce.require_plugin('%s') THEN ", r->plugin);
+	{
+		text_puts(&bd.call, "CASE WHEN commerce.require_plugin('");
+		text_puts(&bd.call, r->plugin);
+		text_puts(&bd.call, "') THEN ");
+	}
 	switch (r->result)
 	{
 		case RESULT_SET:
-			fputs("(SELECT pg_catalog.coalesce(pg_catalog.jsonb_agg(x), '[]'::jsonb) FROM ", bd.call);
+			text_puts(&bd.call, "(SELECT pg_catalog.coalesce(pg_catalog.jsonb_agg(x), '[]'::jsonb) FROM ");
 			break;
 		case RESULT_UUID:
-			fputs("pg_catalog.jsonb_build_object('id', ", bd.call);
+			text_puts(&bd.call, "pg_catalog.jsonb_build_object('id', ");
 			break;
 		case RESULT_SCALAR:
-			fputs("pg_catalog.jsonb_build_object('result', ", bd.call);
+			text_puts(&bd.call, "pg_catalog.jsonb_build_object('result', ");
 			break;
 		default:
-			fputs("(", bd.call);
+			text_puts(&bd.call, "(");
 	}
-	fprintf(bd.call, "%s(", r->function);
+	text_puts(&bd.call, r->function);
+	text_puts(&bd.call, "(");
 	for (int i = 0; ok && i < r->nargs; i++)
 		ok = bind_argument(&bd, &r->args[i], ret) != BOUND_FAILED;
-	fputs(r->result == RESULT_SET ? ") AS x)" : "))", bd.call);
+	text_puts(&bd.call, r->result == RESULT_SET ? ") AS x)" : "))");
 	if (r->plugin)
-		fputs(" END", bd.call);
-	fclose(bd.call);
+		text_puts(&bd.call, " END");
+	st->call = bd.call.data;
+	st->call_len = bd.call.len;
+	if (ok && st->call == NULL)
+	{
+		*ret = respond_error(req, 500, "internal_error", "out of memory", NULL);
+		return false;
+	}
 	return ok && check_leftovers(req, in, bd.has_data_arg, bd.nbody_used, ret);
 }
 
 char *
 statement_sql(const statement *st, bool with_tenant_status)
 {
-	char	   *sql = NULL;
-	size_t		len = 0;
-	FILE	   *f = open_memstream(&sql, &len);
+	text		t = {0};
 
 	if (with_tenant_status)
 	{
@@ -338,23 +405,22 @@ statement_sql(const statement *st, bool with_tenant_status)
 		 * exist; the status is read after it (the row is visible only in the
 		 * context), and a suspended tenant's handler is never called.
 		 */
-		fputs("WITH ctx AS MATERIALIZED (SELECT commerce.set_context($1::uuid, $2, $3, $4)),"
-			  " tenant AS MATERIALIZED (SELECT (SELECT t.status FROM commerce.tenants t"
-			  " WHERE t.id OPERATOR(pg_catalog.=) $1::uuid) AS status FROM ctx)"
-			  " SELECT CASE WHEN tenant.status OPERATOR(pg_catalog.=) 'active' THEN ", f);
+		text_puts(&t, "WITH ctx AS MATERIALIZED (SELECT commerce.set_context($1::uuid, $2, $3, $4)),"
+				  " tenant AS MATERIALIZED (SELECT (SELECT t.status FROM commerce.tenants t"
+				  " WHERE t.id OPERATOR(pg_catalog.=) $1::uuid) AS status FROM ctx)"
+				  " SELECT CASE WHEN tenant.status OPERATOR(pg_catalog.=) 'active' THEN ");
 	}
 	else if (st->admin)
-		fputs("WITH ctx AS MATERIALIZED (SELECT pg_catalog.set_config('role', 'commerce_admin', true),"
-			  " pg_catalog.set_config('commerce.request_id', $1, true)) SELECT ", f);
+		text_puts(&t, "WITH ctx AS MATERIALIZED (SELECT pg_catalog.set_config('role', 'commerce_admin', true),"
+				  " pg_catalog.set_config('commerce.request_id', $1, true)) SELECT ");
 	else
-		fputs("WITH ctx AS MATERIALIZED (SELECT commerce.set_context($1::uuid, $2, $3, $4)) SELECT ", f);
-	fwrite(st->call, 1, st->call_len, f);
-	fputs("::text", f);
+		text_puts(&t, "WITH ctx AS MATERIALIZED (SELECT commerce.set_context($1::uuid, $2, $3, $4)) SELECT ");
+	text_put(&t, st->call, st->call_len);
+	text_puts(&t, "::text");
 	if (with_tenant_status)
-		fputs(" END", f);
-	fputs(", pg_catalog.current_setting('commerce.idempotent_replayed', true),"
-		  " pg_catalog.current_setting('commerce.response_error', true)", f);
-	fputs(with_tenant_status ? ", tenant.status FROM tenant" : " FROM ctx", f);
-	fclose(f);
-	return sql;
+		text_puts(&t, " END");
+	text_puts(&t, ", pg_catalog.current_setting('commerce.idempotent_replayed', true),"
+			  " pg_catalog.current_setting('commerce.response_error', true)");
+	text_puts(&t, with_tenant_status ? ", tenant.status FROM tenant" : " FROM ctx");
+	return t.data;
 }

@@ -23,7 +23,7 @@ static PGresult *
 run(pool_slot *slot, const statement *st, bool with_tenant_status)
 {
 	char	   *sql = statement_sql(st, with_tenant_status);
-	PGresult   *res = pool_exec(slot, sql, st->nparams, st->values);
+	PGresult   *res = sql ? pool_exec(slot, sql, st->nparams, st->values) : NULL;
 
 	free(sql);
 	return res;

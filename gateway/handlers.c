@@ -145,7 +145,7 @@ handle_request(request *req)
 	{
 		if (strcmp(req->path, builtins[i].path) != 0)
 			continue;
-		snprintf(req->route, sizeof(req->route), "%s", builtins[i].path);
+		copy_text(req->route, sizeof(req->route), builtins[i].path);
 		if (builtins[i].get_only &&
 			strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
 		{
@@ -161,7 +161,7 @@ handle_request(request *req)
 	r = routes_match(set, req->method, req->path, values, &buffer, allow, sizeof(allow));
 	if (r)
 	{
-		snprintf(req->route, sizeof(req->route), "%s", r->path);
+		copy_text(req->route, sizeof(req->route), r->path);
 		ret = run_route(req, r, values);
 	}
 	else if (allow[0])

@@ -10,12 +10,16 @@
  * tell how many bytes matched); RS256/ES256 are checked by jwks.c with
  * EVP_DigestVerify. Tokens of an identity provider must also carry the
  * configured iss and aud. The tenant and role come from configurable claim
- * names (identity providers name them their own way).
+ * names (identity providers name them their own way). An HS256 token
+ * that passed is remembered by its text (jwt_cache.c); exp and nbf are
+ * checked again on every request.
  */
 #include "jwks.h"
 #include "jwt.h"
+#include "jwt_cache.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -198,23 +202,35 @@ check_issuer(json_t *payload, const gateway_config *cfg, const char **reason)
 	return true;
 }
 
-/* exp, nbf, role, tenant and sub of a verified token. */
+/* exp and nbf against the clock (on every request, remembered token or not). */
 static bool
-read_claims(json_t *payload, const gateway_config *cfg, jwt_claims *claims, const char **reason)
+check_times(const jwt_times *t, const gateway_config *cfg, const char **reason)
 {
 	double		now = (double) time(NULL);
-	double		exp,
-				nbf;
+
+	if (now > t->exp + cfg->jwt_leeway_s)
+		return *reason = "the token has expired", false;
+	if (t->has_nbf && now + cfg->jwt_leeway_s < t->nbf)
+		return *reason = "the token is not valid yet", false;
+	return true;
+}
+
+/* exp, nbf, role, tenant and sub of a verified token. */
+static bool
+read_claims(json_t *payload, const gateway_config *cfg, jwt_claims *claims,
+			jwt_times *times, const char **reason)
+{
 	json_t	   *v;
 	const char *s;
 
-	if (!numeric_date(json_object_get(payload, "exp"), &exp))
+	if (!numeric_date(json_object_get(payload, "exp"), &times->exp))
 		return *reason = "the token has no exp claim", false;
-	if (now > exp + cfg->jwt_leeway_s)
-		return *reason = "the token has expired", false;
 	v = json_object_get(payload, "nbf");
-	if (v != NULL && (!numeric_date(v, &nbf) || now + cfg->jwt_leeway_s < nbf))
-		return *reason = "the token is not valid yet", false;
+	times->has_nbf = v != NULL;
+	if (v != NULL && !numeric_date(v, &times->nbf))
+		times->nbf = HUGE_VAL;	/* not a date: never valid */
+	if (!check_times(times, cfg, reason))
+		return false;
 	v = json_object_get(payload, cfg->role_claim);
 	s = json_is_string(v) ? json_string_value(v) : "";
 	if (strcmp(s, "staff") != 0 && strcmp(s, "customer") != 0 && strcmp(s, "platform_admin") != 0)
@@ -256,11 +272,20 @@ jwt_verify(const char *token, const gateway_config *cfg, jwt_claims *claims,
 			   *payload = NULL;
 	bool		ok = false;
 	bool		from_idp = false;
+	jwt_times	times;
+	size_t		len;
 
 	memset(claims, 0, sizeof(*claims));
 	*reason = "malformed token";
-	if (token == NULL || strlen(token) > MAX_TOKEN)
+	if (token == NULL || (len = strlen(token)) > MAX_TOKEN)
 		return false;
+	if (jwt_cache_lookup(token, len, claims, &times))
+	{
+		ok = check_times(&times, cfg, reason);
+		if (ok)
+			*reason = NULL;
+		return ok;
+	}
 	dot1 = strchr(token, '.');
 	dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
 	if (dot1 == NULL || dot2 == NULL || strchr(dot2 + 1, '.') != NULL)
@@ -277,10 +302,13 @@ jwt_verify(const char *token, const gateway_config *cfg, jwt_claims *claims,
 		goto done;
 	if (from_idp && !check_issuer(payload, cfg, reason))
 		goto done;
-	ok = read_claims(payload, cfg, claims, reason);
+	ok = read_claims(payload, cfg, claims, &times, reason);
 	claims->from_idp = from_idp;
 	if (ok)
+	{
 		*reason = NULL;
+		jwt_cache_store(token, len, claims, &times);
+	}
 done:
 	json_decref(header);
 	json_decref(payload);

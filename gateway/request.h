@@ -45,7 +45,10 @@ typedef struct header_pair
 typedef struct request_input
 {
 	json_t	   *query;			/* query parameters, an object */
-	json_t	   *body;			/* the JSON body, NULL when there is none */
+	json_t	   *body;			/* the JSON body, NULL when there is none or
+								 * when body_text holds it (bind.c parses
+								 * it then only for a route that needs it) */
+	const char *body_text;		/* the body as sent, when body_plain_json() */
 	const char *idempotency_key;	/* Idempotency-Key, NULL when absent */
 	char		version[24];	/* If-Match version, "" when absent or "*" */
 } request_input;
@@ -73,6 +76,9 @@ extern bool query_params(request *req, json_t **out, enum MHD_Result *ret);
 extern bool valid_utf8(const char *s, size_t len);
 
 /* Grow *buf to hold need bytes (doubling from initial); false on ENOMEM. */
+/* src into dst of size bytes, cut to fit: snprintf(dst, size, "%s", src). */
+extern void copy_text(char *dst, size_t size, const char *src);
+
 extern bool grow_buffer(char **buf, size_t *cap, size_t need, size_t initial);
 
 /* Queue body (len bytes, copied) with status and optional extra headers. */

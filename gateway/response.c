@@ -71,7 +71,7 @@ respond_error_h(request *req, int status, const char *code, const char *message,
 {
 	json_t	   *err = json_object();
 
-	snprintf(req->error_code, sizeof(req->error_code), "%s", code);
+	copy_text(req->error_code, sizeof(req->error_code), code);
 	json_object_set_new(err, "code", safe_json_string(code));
 	json_object_set_new(err, "message", safe_json_string(message));
 	json_object_set_new(err, "details", json_is_object(details) ? details : json_object());
@@ -135,32 +135,34 @@ build_location(const route *r, char **values, const char *id, char *out, size_t 
 static const char *
 skip_string(const char *p)
 {
-	for (p++; *p; p++)
+	for (p++;;)
 	{
-		if (*p == '\\')
-		{
-			if (*++p == '\0')
-				return NULL;
-		}
-		else if (*p == '"')
+		p += strcspn(p, "\"\\");
+		if (*p == '"')
 			return p + 1;
+		if (*p == '\0' || *++p == '\0')	/* a backslash escapes the next one */
+			return NULL;
+		p++;
 	}
-	return NULL;
 }
 
 /*
- * The value of a top-level key of the JSON object text s, or NULL. A scan,
- * not a parse: answers can be large and only "id" and "version" matter
- * here, so the body is not built into a tree on every request.
+ * The values of two top-level keys of the JSON object text s (NULL when
+ * absent; key2 may be NULL), in one pass. A scan, not a parse: answers can
+ * be large and only "id" and "version" matter here, so the body is not
+ * built into a tree on every request.
  */
-static const char *
-top_level_value(const char *s, const char *key)
+static void
+top_level_values(const char *s, const char *key1, const char **v1,
+				 const char *key2, const char **v2)
 {
-	size_t		keylen = strlen(key);
+	size_t		len1 = strlen(key1),
+				len2 = key2 ? strlen(key2) : 0;
 	int			depth = 0;
 	bool		expect_key = false;
 	const char *p = s;
 
+	*v1 = *v2 = NULL;
 	while (*p)
 	{
 		char		c = *p;
@@ -170,20 +172,25 @@ top_level_value(const char *s, const char *key)
 			const char *end = skip_string(p);
 
 			if (end == NULL)
-				return NULL;
+				return;
 			if (depth == 1 && expect_key)
 			{
 				const char *q = end;
+				size_t		klen = (size_t) (end - p - 2);
 
 				while (*q == ' ' || *q == '\n' || *q == '\t' || *q == '\r')
 					q++;
 				if (*q != ':')
-					return NULL;
+					return;
 				q++;
 				while (*q == ' ' || *q == '\n' || *q == '\t' || *q == '\r')
 					q++;
-				if ((size_t) (end - p - 2) == keylen && memcmp(p + 1, key, keylen) == 0)
-					return q;
+				if (*v1 == NULL && klen == len1 && memcmp(p + 1, key1, len1) == 0)
+					*v1 = q;
+				else if (key2 && *v2 == NULL && klen == len2 && memcmp(p + 1, key2, len2) == 0)
+					*v2 = q;
+				if (*v1 && (key2 == NULL || *v2))
+					return;
 				expect_key = false;
 				p = q;
 				continue;
@@ -202,7 +209,6 @@ top_level_value(const char *s, const char *key)
 			expect_key = true;
 		p++;
 	}
-	return NULL;
 }
 
 /* The response headers derived from the body: ETag and Location. */
@@ -210,12 +216,13 @@ static void
 body_headers(const route *r, char **values, const char *body, char *etag, size_t etaglen,
 			 char *location, size_t loclen)
 {
-	const char *v;
+	const char *v,
+			   *id;
 
 	etag[0] = location[0] = '\0';
 	if (body == NULL || body[0] != '{')
 		return;
-	v = top_level_value(body, "version");
+	top_level_values(body, "version", &v, r->success_status == 201 ? "id" : NULL, &id);
 	if (v && (*v == '-' || (*v >= '0' && *v <= '9')))
 	{
 		char	   *end;
@@ -226,7 +233,7 @@ body_headers(const route *r, char **values, const char *body, char *etag, size_t
 		if (errno == 0 && end != v && (*end == ',' || *end == '}' || *end == ' ' || *end == '\n'))
 			snprintf(etag, etaglen, "\"%lld\"", version);
 	}
-	v = r->success_status == 201 ? top_level_value(body, "id") : NULL;
+	v = id;
 	if (v && *v == '"')
 	{
 		const char *end = strchr(v + 1, '"');
