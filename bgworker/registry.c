@@ -103,7 +103,7 @@ outbox_define_gucs(void)
 							"Shortest time between the starts of two batches the publisher runs when woken.",
 							"Under load every commit wakes the publisher; waiting this long after the previous batch's start gathers more events per batch (one transaction, one NOTIFY, one WAL flush for all), at the cost of up to this much more latency. A backlog is published without waiting.",
 							&outbox_publisher_gather_ms,
-							5, 0, 1000,
+							5, 0, 10000,
 							PGC_SIGHUP, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("pgcommerce.publisher_full_scan_interval",
