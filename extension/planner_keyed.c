@@ -21,6 +21,11 @@
  *	  The settings are the planner's own variables, changed only while our
  *	  planner hook plans such a statement and restored right after: no GUC
  *	  nesting per execution, nothing at all when the plan is already made.
+ *	  JIT is off for these statements too: a table without a usable index is
+ *	  still scanned, and the sequential scan's "disabled" cost (1e10) would
+ *	  otherwise put the plan above jit_above_cost, loading LLVM into every
+ *	  backend and compiling the plan at each execution (test/t/740 took
+ *	  twice as long before this; the commands' statements are short).
  *
  * extension/planner_keyed.c
  *
@@ -28,6 +33,7 @@
  */
 #include "postgres.h"
 
+#include "jit/jit.h"
 #include "optimizer/cost.h"
 #include "optimizer/planner.h"
 
@@ -51,6 +57,7 @@ commerce_planner(Query *parse, const char *query_string, int cursor_options,
 {
 	bool		seqscan = enable_seqscan;
 	bool		bitmapscan = enable_bitmapscan;
+	bool		jit = jit_enabled;
 	PlannedStmt *result;
 
 	if (planning == COMMERCE_PLAN_ANY)
@@ -58,6 +65,7 @@ commerce_planner(Query *parse, const char *query_string, int cursor_options,
 			? prev_planner_hook(parse, query_string, cursor_options, bound_params)
 			: standard_planner(parse, query_string, cursor_options, bound_params);
 	enable_seqscan = false;
+	jit_enabled = false;
 	if (planning == COMMERCE_PLAN_INDEX_ORDER)
 		enable_bitmapscan = false;
 	PG_TRY();
@@ -70,6 +78,7 @@ commerce_planner(Query *parse, const char *query_string, int cursor_options,
 	{
 		enable_seqscan = seqscan;
 		enable_bitmapscan = bitmapscan;
+		jit_enabled = jit;
 	}
 	PG_END_TRY();
 	return result;

@@ -9,14 +9,18 @@
 -- tables analyzed nearly empty, checkouts past the plan cache's five
 -- custom plans (so the kept generic plan runs too) scan no commerce table
 -- sequentially, and find their key, counter and stock rows through
--- indexes; a replay does the same; a session's own statements after a
+-- indexes; none is JIT-compiled (a scan that stays sequential costs 1e10); a replay does the same; a session's own statements after a
 -- command (and after a failed one) are planned as before.
 BEGIN;
-SELECT plan(9);
+SELECT plan(11);
 \ir ../fixtures/orders.sql
 \ir ../fixtures/idempotency.sql
 
 SELECT * FROM idem_test.shop('perf-keyed') \gset
+-- JIT for any plan above 1e9: a scan that stays sequential (no usable index)
+-- costs 1e10 with sequential scans off, and must still not be compiled
+SET jit = on;
+SET jit_above_cost = 1e9;
 
 -- the growing tables as a new database's: analyzed (nearly) empty
 ANALYZE commerce.idempotency_keys, commerce.order_counters, commerce.orders,
@@ -60,6 +64,12 @@ SELECT cmp_ok((SELECT idx_scans FROM scans_delta WHERE relname = 'order_counters
               'each order took its number through the counter''s index');
 SELECT cmp_ok((SELECT idx_scans FROM scans_delta WHERE relname = 'inventory_levels'), '>=', 8::bigint,
               'and reserved its stock through the stock''s index');
+
+SELECT ok(pg_read_file('/proc/' || pg_backend_pid() || '/maps') NOT LIKE '%llvmjit%',
+          'no command statement was JIT-compiled (LLVM never loaded), though the hooks'' whole-table read is a sequential scan');
+-- (pg_jit_available() loads the provider: asked after the check above)
+SELECT ok(current_setting('jit') = 'on' AND pg_catalog.pg_jit_available(),
+          'JIT is available in this backend (the check above means something)');
 
 -- the session's own statements are planned as before: after a command, and
 -- after one that failed, a sequential scan is still the plan of a one-page table
