@@ -33,16 +33,7 @@ work=$REPO_ROOT/tmp_check/bench-gw-count
 bench_gateway_cluster "$work" bench
 make -s "$gateway" >/dev/null 2>&1 || true
 
-psql -X -q -v ON_ERROR_STOP=1 -d bench <<'SQL' >/dev/null
-SET client_min_messages = warning;
-CREATE EXTENSION pgcommerce CASCADE;
-DO $$ BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bench_gateway') THEN
-    CREATE ROLE bench_gateway LOGIN;
-  END IF;
-END $$;
-GRANT commerce_gateway TO bench_gateway;
-SQL
+bench_gateway_database bench
 ids=$(psql -X -qAt -d bench -v tenants=1 -v products=3 -v customers=1 -v stock=100000000 \
   -f bench/checkout_peer/seed.sql | tail -n1)
 IFS='|' read -r tenant products variants customers <<<"$ids"

@@ -22,16 +22,7 @@ source bench/lib/http_cluster.sh
 work=$REPO_ROOT/tmp_check/bench
 bench_gateway_cluster "$work" bench
 
-psql -X -q -v ON_ERROR_STOP=1 -d bench <<'SQL' >/dev/null
-SET client_min_messages = warning;
-CREATE EXTENSION pgcommerce CASCADE;
-DO $$ BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bench_gateway') THEN
-    CREATE ROLE bench_gateway LOGIN;
-  END IF;
-END $$;
-GRANT commerce_gateway TO bench_gateway;
-SQL
+bench_gateway_database bench
 tenant=$(psql -X -qtA -d bench -c "SELECT commerce.create_tenant('bench', 'Bench', 'EUR')")
 
 body='{"lines": [{"sku": "SKU-1", "quantity": 1}]}'

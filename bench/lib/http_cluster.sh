@@ -61,6 +61,21 @@ bench_gateway_cluster() {
   psql -X -q -d postgres -c "ALTER SYSTEM SET max_connections = 300" -c "CREATE DATABASE $db" >/dev/null
   ./scripts/cluster.sh stop; ./scripts/cluster.sh start
 }
+# bench_gateway_database DB
+#   pgcommerce installed in DB, and the gateway's login bench_gateway (a
+#   member of commerce_gateway, made once per cluster).
+bench_gateway_database() {
+  psql -X -q -v ON_ERROR_STOP=1 -d "$1" <<'SQL' >/dev/null
+SET client_min_messages = warning;
+CREATE EXTENSION pgcommerce CASCADE;
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bench_gateway') THEN
+    CREATE ROLE bench_gateway LOGIN;
+  END IF;
+END $$;
+GRANT commerce_gateway TO bench_gateway;
+SQL
+}
 bench_gateway_cleanup() {
   if [ -n "${gw_pid:-}" ]; then kill -TERM "$gw_pid" 2>/dev/null && wait "$gw_pid" 2>/dev/null; fi
   ./scripts/cluster.sh stop
