@@ -43,10 +43,7 @@ customer=$(echo "$customers" | tr -d '{}')
 body="{\"customer_id\":\"$customer\",\"currency\":\"EUR\",\"lines\":[{\"variant_id\":\"$v1\",\"quantity\":1},{\"variant_id\":\"$v2\",\"quantity\":1},{\"variant_id\":\"$v3\",\"quantity\":1}]}"
 
 secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-token=$(perl -MDigest::SHA=hmac_sha256 -MMIME::Base64=encode_base64url -e '
-  my ($s, $t) = @ARGV; my $h = encode_base64url(q({"alg":"HS256","typ":"JWT"}));
-  my $c = encode_base64url(qq({"tenant_id":"$t","sub":"bench","role":"staff","exp":) . (time + 86400) . "}");
-  print "$h.$c." . encode_base64url(hmac_sha256("$h.$c", $s));' "$secret" "$tenant")
+token=$(bench_staff_token "$secret" "$tenant")
 port=$(free_port 18700)
 base=http://127.0.0.1:$port
 

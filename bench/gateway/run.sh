@@ -66,10 +66,7 @@ SQL
 fi
 
 secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-token=$(perl -MDigest::SHA=hmac_sha256 -MMIME::Base64=encode_base64url -e '
-  my ($s, $t) = @ARGV; my $h = encode_base64url(q({"alg":"HS256","typ":"JWT"}));
-  my $c = encode_base64url(qq({"tenant_id":"$t","sub":"bench","role":"staff","exp":) . (time + 86400) . "}");
-  print "$h.$c." . encode_base64url(hmac_sha256("$h.$c", $s));' "$secret" "$tenant")
+token=$(bench_staff_token "$secret" "$tenant")
 port=$(free_port 18500)
 PGCOMMERCE_DATABASE_URL="host=$PGHOST port=$PGPORT dbname=bench user=bench_gateway" \
 PGCOMMERCE_LISTEN=127.0.0.1:$port PGCOMMERCE_JWT_SECRET=$secret PGCOMMERCE_LOG_LEVEL=${LOG_LEVEL:-info} \

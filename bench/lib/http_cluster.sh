@@ -76,6 +76,15 @@ END $$;
 GRANT commerce_gateway TO bench_gateway;
 SQL
 }
+# bench_staff_token SECRET TENANT
+#   an HS256 token (PGCOMMERCE_JWT_SECRET=SECRET) of a staff member of
+#   TENANT, sub "bench", valid for a day.
+bench_staff_token() {
+  perl -MDigest::SHA=hmac_sha256 -MMIME::Base64=encode_base64url -e '
+    my ($s, $t) = @ARGV; my $h = encode_base64url(q({"alg":"HS256","typ":"JWT"}));
+    my $c = encode_base64url(qq({"tenant_id":"$t","sub":"bench","role":"staff","exp":) . (time + 86400) . "}");
+    print "$h.$c." . encode_base64url(hmac_sha256("$h.$c", $s));' "$1" "$2"
+}
 bench_gateway_cleanup() {
   if [ -n "${gw_pid:-}" ]; then kill -TERM "$gw_pid" 2>/dev/null && wait "$gw_pid" 2>/dev/null; fi
   ./scripts/cluster.sh stop
