@@ -23,6 +23,7 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
+#include "catalog_cache.h"
 #include "command.h"
 #include "currencies.h"
 #include "errors.h"
@@ -55,10 +56,11 @@ static void customer_for_actor(bool given, pg_uuid_t *customer, bool *has_custom
 static void parse_lines(Jsonb *lines, Order *order);
 static Order *new_draft(FunctionCallInfo fcinfo, int data_arg, const pg_uuid_t *tenant,
 						bool lines_required);
-static void read_lines_catalog(const Order *order, const TaxRates *rates, TimestampTz at,
-							   bool *learn, uint64 *since);
+static bool read_lines_catalog(const Order *order, const TaxRates *rates, TimestampTz at,
+							   CatalogLine *facts);
+static void catalog_line_from_row(HeapTuple row, TupleDesc desc, CatalogLine *c);
 static bool line_from_catalog(const Order *order, const TaxRates *rates, OrderLine *line,
-							  HeapTuple row, TupleDesc desc, bool placing);
+							  const CatalogLine *c, bool placing);
 static void order_totals(Order *order, int64 tax_total);
 
 /* --- the state machine --------------------------------------------------- */
@@ -382,25 +384,32 @@ static SPIPlanPtr plan_lines_catalog[2][2][4];
 
 /*
  * read_lines_catalog
- *		Every line's catalog facts, price tier and (rates NULL) tax rate in
- *		one statement (order_line_catalog, COMMERCE_PRICE_TIER_SQL and
- *		TAX_RATE_SQL over the lines' arrays), a row per line in line order;
- *		found = false for a variant the tenant lacks. The customer's group
- *		is read once (orders.customer_id's foreign key: it exists).
+ *		Every line's catalog facts, price tier and (rates NULL) tax rate into
+ *		facts[i], found = false for a variant the tenant lacks; returns
+ *		whether an automatic promotion or a code might apply (the probe).
+ *		From the per-backend cache (catalog_cache.c) when it can answer:
+ *		no probe to run, no customer group in play, rates kept in C.
+ *		Otherwise one statement (order_line_catalog, COMMERCE_PRICE_TIER_SQL
+ *		and TAX_RATE_SQL over the lines' arrays), a row per line in line
+ *		order, after which the cache reads what it lacked. The customer's
+ *		group is read once (orders.customer_id's foreign key: it exists).
  */
-static void
-read_lines_catalog(const Order *order, const TaxRates *rates, TimestampTz at, bool *learn,
-				   uint64 *since)
+static bool
+read_lines_catalog(const Order *order, const TaxRates *rates, TimestampTz at, CatalogLine *facts)
 {
 	SPIPlanPtr *plan;
 	bool		group;
+	bool		cacheable;
 	Datum	   *variants = palloc(sizeof(Datum) * (order->nlines + 1));
 	Datum	   *quantities = palloc(sizeof(Datum) * (order->nlines + 1));
 	Datum		values[7];
 	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	bool		isnull;
+	bool		possible;
 	int			probe = 0;
 	int			i;
+	uint64		since = 0;
+	uint64		catalog_since = 0;
 
 	/*
 	 * The probe: no order_discounts row can name a new order, and a tenant
@@ -408,12 +417,16 @@ read_lines_catalog(const Order *order, const TaxRates *rates, TimestampTz at, bo
 	 * look at promotions (promotion_presence.c). Each variant is its own
 	 * kept plan: a sub-plan that is never run still costs its start-up.
 	 */
-	if (!promotion_automatic_absent(&order->tenant, since))
+	if (!promotion_automatic_absent(&order->tenant, &since))
 		probe |= PROBE_AUTOMATIC;
 	if (!order->is_new)
 		probe |= PROBE_CODES;
-	/* generic: the arrays make a custom plan look cheaper, re-planned each call */
 	group = order->has_customer && price_group_lists_present(&order->tenant);
+	cacheable = probe == 0 && !group && rates != NULL;
+	if (cacheable && catalog_cache_lines(&order->tenant, order->currency, at, order->nlines,
+										 order->lines, facts, &catalog_since))
+		return false;
+	/* generic: the arrays make a custom plan look cheaper, re-planned each call */
 	plan = &plan_lines_catalog[group][rates == NULL][probe];
 	if (*plan == NULL)
 		commerce_prepare_generic(plan, psprintf(lines_catalog_sql[probe],
@@ -441,46 +454,80 @@ read_lines_catalog(const Order *order, const TaxRates *rates, TimestampTz at, bo
 	if (commerce_execute(*plan, values, nulls, true, 0) != (uint64) order->nlines)
 		elog(ERROR, "pricing returned " UINT64_FORMAT " rows for %d lines",
 			 SPI_processed, order->nlines);
-	/* false with the automatic probe in it: learn it once the rows are read */
-	*learn = (probe & PROBE_AUTOMATIC) && order->nlines > 0 &&
-		!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9, &isnull));
+	for (i = 0; i < order->nlines; i++)
+		catalog_line_from_row(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, &facts[i]);
+	possible = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9,
+										  &isnull));
+	/* false with the automatic probe in it: learn it now the rows are read */
+	if ((probe & PROBE_AUTOMATIC) && !possible)
+		promotion_automatic_learned(&order->tenant, since);
+	if (cacheable)
+		catalog_cache_keep(&order->tenant, order->nlines, order->lines, catalog_since);
+	return possible;
 }
 
-/*
- * line_from_catalog
- *		Line i from row i of read_lines_catalog, with the errors of the
- *		per-line rules in their order: not_found (variant), then with
- *		placing variant_not_available and no_price. False when unpriced.
- */
-static bool
-line_from_catalog(const Order *order, const TaxRates *rates, OrderLine *line, HeapTuple row,
-				  TupleDesc desc, bool placing)
+/* A row of read_lines_catalog's statement as a CatalogLine. */
+static void
+catalog_line_from_row(HeapTuple row, TupleDesc desc, CatalogLine *c)
 {
 	bool		isnull;
 	Datum		d;
 
-	if (!DatumGetBool(SPI_getbinval(row, desc, 1, &isnull)))
-		commerce_not_found("variant", &line->variant_id);
-	line->sku = SPI_getvalue(row, desc, 2);
-	line->title = SPI_getvalue(row, desc, 3);
-	line->tax_category = SPI_getvalue(row, desc, 4);
-	line->product_id = *DatumGetUUIDP(SPI_getbinval(row, desc, 10, &isnull));
+	memset(c, 0, sizeof(CatalogLine));
+	c->found = DatumGetBool(SPI_getbinval(row, desc, 1, &isnull));
+	if (!c->found)
+		return;
+	c->sku = SPI_getvalue(row, desc, 2);
+	c->title = SPI_getvalue(row, desc, 3);
+	c->tax_category = SPI_getvalue(row, desc, 4);
+	c->product_id = *DatumGetUUIDP(SPI_getbinval(row, desc, 10, &isnull));
 	d = SPI_getbinval(row, desc, 11, &isnull);
-	line->has_category = !isnull;
+	c->has_category = !isnull;
 	if (!isnull)
-		line->category_id = *DatumGetUUIDP(d);
+		c->category_id = *DatumGetUUIDP(d);
 	d = SPI_getbinval(row, desc, 12, &isnull);
-	line->has_weight = !isnull;
-	line->weight_grams = isnull ? 0 : DatumGetInt32(d);
+	c->has_weight = !isnull;
+	c->weight_grams = isnull ? 0 : DatumGetInt32(d);
 	d = SPI_getbinval(row, desc, 5, &isnull);
-	if (placing && !(!isnull && DatumGetBool(d)))
+	c->active = !isnull && DatumGetBool(d);
+	d = SPI_getbinval(row, desc, 6, &isnull);
+	c->priced = !isnull;
+	if (!c->priced)
+		return;
+	c->amount = DatumGetInt64(d);
+	c->price_list_id = *DatumGetUUIDP(SPI_getbinval(row, desc, 7, &isnull));
+	d = SPI_getbinval(row, desc, 8, &isnull);
+	c->has_rate = !isnull;
+	c->rate_ppm = isnull ? 0 : DatumGetInt32(d);
+}
+
+/*
+ * line_from_catalog
+ *		Line i from facts i of read_lines_catalog, with the errors of the
+ *		per-line rules in their order: not_found (variant), then with
+ *		placing variant_not_available and no_price. False when unpriced.
+ */
+static bool
+line_from_catalog(const Order *order, const TaxRates *rates, OrderLine *line,
+				  const CatalogLine *c, bool placing)
+{
+	if (!c->found)
+		commerce_not_found("variant", &line->variant_id);
+	line->sku = c->sku;
+	line->title = c->title;
+	line->tax_category = c->tax_category;
+	line->product_id = c->product_id;
+	line->has_category = c->has_category;
+	line->category_id = c->category_id;
+	line->has_weight = c->has_weight;
+	line->weight_grams = c->weight_grams;
+	if (placing && !c->active)
 		ereport(ERROR,
 				(errcode(ERRCODE_COMMERCE_STATE_CONFLICT),
 				 commerce_errcode("variant_not_available"),
 				 errmsg("variant %s cannot be ordered", commerce_uuid_string(&line->variant_id)),
 				 errdetail("Its product is not active.")));
-	d = SPI_getbinval(row, desc, 6, &isnull);
-	line->priced = line->has_price_list = !isnull;
+	line->priced = line->has_price_list = c->priced;
 	if (!line->priced)
 	{
 		/* a list's currency is a known one (foreign key): check only on a miss */
@@ -495,11 +542,10 @@ line_from_catalog(const Order *order, const TaxRates *rates, OrderLine *line, He
 					 errhint("Add a price to a price list in %s.", order->currency)));
 		return false;
 	}
-	line->unit_amount = DatumGetInt64(d);
-	line->price_list_id = *DatumGetUUIDP(SPI_getbinval(row, desc, 7, &isnull));
-	d = SPI_getbinval(row, desc, 8, &isnull);
+	line->unit_amount = c->amount;
+	line->price_list_id = c->price_list_id;
 	line->tax_rate_ppm = rates != NULL ? tax_rate_of(rates, line->tax_category)
-		: isnull ? 0 : DatumGetInt32(d);
+		: c->has_rate ? c->rate_ppm : 0;
 	line->amount = commerce_multiply_amount(line->unit_amount, line->quantity);
 	return true;
 }
@@ -511,11 +557,11 @@ line_from_catalog(const Order *order, const TaxRates *rates, OrderLine *line, He
  *		prices come from the catalog and price lists now; a line without a
  *		price is shown unpriced. placing = true snapshots: every line must
  *		be orderable and priced, and the tenant's tax settings are taken.
- *		Two statements whatever the number of lines: the tax settings
- *		(remembered per backend: tax_settings_for_pricing), and
- *		read_lines_catalog; a third with a shipping method (shipping_quote:
- *		its charge is taxed with the lines, docs/shipping.md). The total
- *		is order_compute_total's.
+ *		At most two statements whatever the number of lines: the tax
+ *		settings (remembered per backend: tax_settings_for_pricing), and
+ *		read_lines_catalog's (none when its cache answers); one more with
+ *		a shipping method (shipping_quote: its charge is taxed with the
+ *		lines, docs/shipping.md). The total is order_compute_total's.
  */
 void
 order_price(Order *order, bool placing)
@@ -532,8 +578,7 @@ order_price(Order *order, bool placing)
 	int64		net_subtotal;
 	int64		tax_total;
 	int64		net_total;
-	bool		learn = false;
-	uint64		since = 0;
+	CatalogLine *facts = palloc(sizeof(CatalogLine) * (order->nlines + 1));
 	TaxRates	tenant_rates;
 	const TaxRates *kept_rates;
 
@@ -542,29 +587,20 @@ order_price(Order *order, bool placing)
 	order->all_priced = true;
 	order->promotions_possible = false;
 	if (order->nlines > 0)
-	{
-		bool		isnull;
-
-		read_lines_catalog(order, kept_rates, GetCurrentTransactionStartTimestamp(), &learn,
-						   &since);
 		order->promotions_possible =
-			DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9, &isnull));
-	}
+			read_lines_catalog(order, kept_rates, GetCurrentTransactionStartTimestamp(), facts);
 	for (i = 0; i < order->nlines; i++)
 	{
 		OrderLine  *line = &order->lines[i];
 
 		line->discount_amount = 0;
-		if (!line_from_catalog(order, kept_rates, line, SPI_tuptable->vals[i],
-							   SPI_tuptable->tupdesc, placing))
+		if (!line_from_catalog(order, kept_rates, line, &facts[i], placing))
 		{
 			order->all_priced = false;
 			continue;
 		}
 		priced_index[npriced++] = i;
 	}
-	if (learn)					/* the rows are read: SPI is free again */
-		promotion_automatic_learned(&order->tenant, since);
 	/* discounts first: tax is on what the customer pays (promotions.h) */
 	order->ndiscounts = 0;
 	if (order->promotions_possible || order->discount_code != NULL)
