@@ -27,12 +27,17 @@
  *	  change was acknowledged sees it. What is kept was read under a
  *	  snapshot taken after that acceptance with no invalidation since (the
  *	  generation counter). Only READ COMMITTED transactions use the cache
- *	  (tenant_cache.c says why); nothing under Citus.
+ *	  (tenant_cache.c says why); nothing under Citus, nor with
+ *	  pgcommerce.catalog_cache off.
  *
- *	  Memory: at most CATALOG_CACHE_MAX_ENTRIES variants per backend, then
- *	  it starts again; a tenant with at most CATALOG_TENANT_FILL variants
- *	  is read whole at its first miss, a larger one a checkout's variants
- *	  at a time.
+ *	  A miss is priced by the statement, as without the cache, until the
+ *	  tenant was missed CATALOG_WHOLE_AFTER times in this backend: then
+ *	  it is read whole (~2.5 M instructions for 100 variants, the cost of
+ *	  ~6 checkouts' pricing statements) if it has at most
+ *	  CATALOG_TENANT_FILL variants, else the checkout's variants are read
+ *	  (then at every miss). A short-lived backend (pgbench's) does not pay
+ *	  for what it would not use. Memory: at most CATALOG_CACHE_MAX_ENTRIES
+ *	  variants per backend, then it starts again.
  *
  * extension/catalog_cache.c
  *
@@ -54,10 +59,12 @@
 #include "catalog_cache.h"
 #include "citus_compat.h"
 #include "command.h"
+#include "gucs.h"
 #include "tenant_cache.h"
 
 #define CATALOG_CACHE_MAX_ENTRIES 20000
 #define CATALOG_TENANT_FILL 2000
+#define CATALOG_WHOLE_AFTER 4	/* misses of a tenant before it is read */
 #define CATALOG_CURRENCY_LEN 8	/* currency codes kept inline (ISO: 3) */
 
 typedef struct CatalogKey
@@ -95,24 +102,30 @@ typedef struct CatalogEntry
 	PriceTier  *tiers;
 } CatalogEntry;
 
+/* A tenant's misses in this backend, and whether it was read whole. */
+typedef struct TenantMark
+{
+	pg_uuid_t	tenant;
+	int			misses;
+	bool		whole;			/* read whole: a miss is final */
+} TenantMark;
+
 static const char *const catalog_tables[] = {"variants", "products", "prices", "price_lists"};
 #define NTABLES lengthof(catalog_tables)
 
 static MemoryContext cache_cxt = NULL;
 static HTAB *entries = NULL;
-static HTAB *tenants_whole = NULL;	/* tenants read whole: a miss is final */
+static HTAB *tenant_marks = NULL;
 static uint64 generation = 0;
 static Oid	table_oids[NTABLES];
 static bool tables_known = false;
 static bool callback_registered = false;
-static SPIPlanPtr plan_count = NULL;
-static SPIPlanPtr plan_fill[2];	/* [by the lines' ids] */
 
 static void
 forget(void)
 {
 	generation++;
-	entries = tenants_whole = NULL;
+	entries = tenant_marks = NULL;
 	if (cache_cxt != NULL)
 		MemoryContextReset(cache_cxt);
 }
@@ -134,7 +147,7 @@ relation_changed(Datum arg, Oid relid)
 static bool
 cache_usable(void)
 {
-	if (IsolationUsesXactSnapshot() || commerce_citus_loaded())
+	if (!commerce_catalog_cache || IsolationUsesXactSnapshot() || commerce_citus_loaded())
 		return false;
 	if (!callback_registered)
 	{
@@ -240,41 +253,126 @@ catalog_cache_lines(const pg_uuid_t *tenant, const char *currency, TimestampTz a
 	return true;
 }
 
-/* The rows of the fill statement: the variant's facts, then a tier per row
- * (none: amount NULL), ordered by variant. */
-#define CATALOG_FILL_SQL(filter) \
+/*
+ * The fill: the variants of active products (at most CATALOG_TENANT_FILL
+ * + 1 of the tenant, or those of a checkout), then the tiers of active
+ * lists without a customer group, each a range of the tenant's index
+ * joined here: a per-variant sub-query cost ~30 K instructions a variant.
+ */
+#define CATALOG_VARIANTS_SQL(filter, limit) \
 	"SELECT v.id, v.sku," \
 	" CASE WHEN v.title IS NULL OR v.title OPERATOR(pg_catalog.=) ''" \
 	"      OR v.title OPERATOR(pg_catalog.=) cp.title THEN cp.title" \
 	"      ELSE cp.title OPERATOR(pg_catalog.||) ' - ' OPERATOR(pg_catalog.||) v.title END," \
-	" cp.tax_category, v.product_id, cp.category_id, v.weight_grams," \
-	" t.amount, t.price_list_id, t.min_quantity, t.currency, t.priority," \
-	" t.valid_from, t.valid_until" \
+	" cp.tax_category, v.product_id, cp.category_id, v.weight_grams" \
 	" FROM commerce.variants v" \
 	" JOIN commerce.products cp" \
 	"   ON cp.tenant_id OPERATOR(pg_catalog.=) v.tenant_id" \
 	"  AND cp.id OPERATOR(pg_catalog.=) v.product_id" \
-	"  AND cp.status OPERATOR(pg_catalog.=) 'active'" \
-	" LEFT JOIN LATERAL (" \
-	"   SELECT p.amount, p.price_list_id, p.min_quantity, l.currency, l.priority," \
-	"          l.valid_from, l.valid_until" \
-	"   FROM commerce.prices p JOIN commerce.price_lists l" \
-	"     ON l.tenant_id OPERATOR(pg_catalog.=) p.tenant_id" \
-	"    AND l.id OPERATOR(pg_catalog.=) p.price_list_id" \
-	"   WHERE p.tenant_id OPERATOR(pg_catalog.=) $1" \
-	"     AND p.variant_id OPERATOR(pg_catalog.=) v.id" \
-	"     AND l.status OPERATOR(pg_catalog.=) 'active'" \
-	"     AND l.customer_group_id IS NULL) t ON true" \
 	" WHERE v.tenant_id OPERATOR(pg_catalog.=) $1" filter \
-	" ORDER BY v.id"
+	"   AND cp.tenant_id OPERATOR(pg_catalog.=) $1" \
+	"   AND cp.status OPERATOR(pg_catalog.=) 'active'" limit
+#define CATALOG_TIERS_SQL(filter) \
+	"SELECT p.variant_id, p.amount, p.price_list_id, p.min_quantity, l.currency, l.priority," \
+	" l.valid_from, l.valid_until" \
+	" FROM commerce.prices p JOIN commerce.price_lists l" \
+	"   ON l.tenant_id OPERATOR(pg_catalog.=) p.tenant_id" \
+	"  AND l.id OPERATOR(pg_catalog.=) p.price_list_id" \
+	" WHERE p.tenant_id OPERATOR(pg_catalog.=) $1" filter \
+	"   AND l.tenant_id OPERATOR(pg_catalog.=) $1" \
+	"   AND l.status OPERATOR(pg_catalog.=) 'active'" \
+	"   AND l.customer_group_id IS NULL"
 
+static SPIPlanPtr plan_variants[2];	/* [by the lines' ids] */
+static SPIPlanPtr plan_tiers[2];
+
+/* The variant rows read into new entries of batch (keyed like entries). */
 static void
-keep_rows(const pg_uuid_t *tenant)
+read_variants(HTAB *batch, const pg_uuid_t *tenant)
 {
 	TupleDesc	desc = SPI_tuptable->tupdesc;
-	PriceTier  *tiers = palloc(sizeof(PriceTier) * (SPI_processed + 1));
+
+	for (uint64 row = 0; row < SPI_processed; row++)
+	{
+		HeapTuple	r = SPI_tuptable->vals[row];
+		CatalogKey	key;
+		CatalogEntry *e;
+		bool		isnull;
+		Datum		d;
+
+		key.tenant = *tenant;
+		key.variant = *DatumGetUUIDP(SPI_getbinval(r, desc, 1, &isnull));
+		e = hash_search(batch, &key, HASH_ENTER, NULL);
+		e->sku = SPI_getvalue(r, desc, 2);
+		e->title = SPI_getvalue(r, desc, 3);
+		e->tax_category = SPI_getvalue(r, desc, 4);
+		e->product_id = *DatumGetUUIDP(SPI_getbinval(r, desc, 5, &isnull));
+		d = SPI_getbinval(r, desc, 6, &isnull);
+		e->has_category = !isnull;
+		if (!isnull)
+			e->category_id = *DatumGetUUIDP(d);
+		d = SPI_getbinval(r, desc, 7, &isnull);
+		e->has_weight = !isnull;
+		e->weight_grams = isnull ? 0 : DatumGetInt32(d);
+		e->ntiers = 0;
+		e->tiers = NULL;
+	}
+}
+
+/*
+ * The tier rows added to their variants' entries of batch (tiers of a
+ * variant not in batch: an inactive product's, skipped). A variant with a
+ * currency code too long to keep inline is dropped from batch: the
+ * statement prices it.
+ */
+static void
+read_tiers(HTAB *batch, const pg_uuid_t *tenant)
+{
+	TupleDesc	desc = SPI_tuptable->tupdesc;
+
+	for (uint64 row = 0; row < SPI_processed; row++)
+	{
+		HeapTuple	r = SPI_tuptable->vals[row];
+		CatalogKey	key;
+		CatalogEntry *e;
+		PriceTier  *t;
+		bool		isnull;
+		char	   *currency;
+
+		key.tenant = *tenant;
+		key.variant = *DatumGetUUIDP(SPI_getbinval(r, desc, 1, &isnull));
+		if ((e = hash_search(batch, &key, HASH_FIND, NULL)) == NULL)
+			continue;
+		if (e->ntiers == 0)
+			e->tiers = palloc(sizeof(PriceTier) * 4);
+		else if ((e->ntiers & (e->ntiers - 1)) == 0 && e->ntiers >= 4)
+			e->tiers = repalloc(e->tiers, sizeof(PriceTier) * e->ntiers * 2);
+		t = &e->tiers[e->ntiers++];
+		t->amount = DatumGetInt64(SPI_getbinval(r, desc, 2, &isnull));
+		t->list_id = *DatumGetUUIDP(SPI_getbinval(r, desc, 3, &isnull));
+		t->min_quantity = DatumGetInt32(SPI_getbinval(r, desc, 4, &isnull));
+		currency = SPI_getvalue(r, desc, 5);
+		if (strlen(currency) >= CATALOG_CURRENCY_LEN)
+		{
+			hash_search(batch, &key, HASH_REMOVE, NULL);
+			continue;
+		}
+		strlcpy(t->currency, currency, CATALOG_CURRENCY_LEN);
+		t->priority = DatumGetInt32(SPI_getbinval(r, desc, 6, &isnull));
+		t->valid_from = DatumGetTimestampTz(SPI_getbinval(r, desc, 7, &isnull));
+		t->has_from = !isnull;
+		t->valid_until = DatumGetTimestampTz(SPI_getbinval(r, desc, 8, &isnull));
+		t->has_until = !isnull;
+	}
+}
+
+/* The batch's entries copied into the cache's memory. */
+static void
+keep_batch(HTAB *batch)
+{
+	HASH_SEQ_STATUS seq;
+	CatalogEntry *b;
 	MemoryContext old;
-	uint64		row = 0;
 
 	if (entries == NULL)
 	{
@@ -287,94 +385,78 @@ keep_rows(const pg_uuid_t *tenant)
 							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	}
 	old = MemoryContextSwitchTo(cache_cxt);
-	while (row < SPI_processed)
+	hash_seq_init(&seq, batch);
+	while ((b = hash_seq_search(&seq)) != NULL)
 	{
-		HeapTuple	first = SPI_tuptable->vals[row];
-		CatalogKey	key;
-		CatalogEntry *e;
-		bool		isnull;
-		bool		keep = true;
-		int			ntiers = 0;
-		Datum		d;
+		CatalogEntry *e = hash_search(entries, &b->key, HASH_ENTER, NULL);
 
-		key.tenant = *tenant;
-		key.variant = *DatumGetUUIDP(SPI_getbinval(first, desc, 1, &isnull));
-		for (; row < SPI_processed; row++)
-		{
-			HeapTuple	r = SPI_tuptable->vals[row];
-			PriceTier  *t = &tiers[ntiers];
-			char	   *currency;
-
-			if (memcmp(DatumGetUUIDP(SPI_getbinval(r, desc, 1, &isnull))->data,
-					   key.variant.data, UUID_LEN) != 0)
-				break;
-			d = SPI_getbinval(r, desc, 8, &isnull);
-			if (isnull)
-				continue;		/* no price */
-			t->amount = DatumGetInt64(d);
-			t->list_id = *DatumGetUUIDP(SPI_getbinval(r, desc, 9, &isnull));
-			t->min_quantity = DatumGetInt32(SPI_getbinval(r, desc, 10, &isnull));
-			currency = SPI_getvalue(r, desc, 11);
-			if (strlen(currency) >= CATALOG_CURRENCY_LEN)
-				keep = false;	/* not kept: the statement prices it */
-			else
-				strlcpy(t->currency, currency, CATALOG_CURRENCY_LEN);
-			t->priority = DatumGetInt32(SPI_getbinval(r, desc, 12, &isnull));
-			t->valid_from = DatumGetTimestampTz(SPI_getbinval(r, desc, 13, &isnull));
-			t->has_from = !isnull;
-			t->valid_until = DatumGetTimestampTz(SPI_getbinval(r, desc, 14, &isnull));
-			t->has_until = !isnull;
-			ntiers++;
-		}
-		if (!keep)
-			continue;
-		e = hash_search(entries, &key, HASH_ENTER, NULL);
-		e->sku = SPI_getvalue(first, desc, 2);
-		e->title = SPI_getvalue(first, desc, 3);
-		e->tax_category = SPI_getvalue(first, desc, 4);
-		e->product_id = *DatumGetUUIDP(SPI_getbinval(first, desc, 5, &isnull));
-		d = SPI_getbinval(first, desc, 6, &isnull);
-		e->has_category = !isnull;
-		if (!isnull)
-			e->category_id = *DatumGetUUIDP(d);
-		d = SPI_getbinval(first, desc, 7, &isnull);
-		e->has_weight = !isnull;
-		e->weight_grams = isnull ? 0 : DatumGetInt32(d);
-		e->ntiers = ntiers;
-		e->tiers = ntiers > 0 ? palloc(sizeof(PriceTier) * ntiers) : NULL;
-		if (ntiers > 0)
-			memcpy(e->tiers, tiers, sizeof(PriceTier) * ntiers);
+		*e = *b;
+		e->sku = pstrdup(b->sku);
+		e->title = pstrdup(b->title);
+		e->tax_category = b->tax_category ? pstrdup(b->tax_category) : NULL;
+		e->tiers = b->ntiers > 0 ? palloc(sizeof(PriceTier) * b->ntiers) : NULL;
+		if (b->ntiers > 0)
+			memcpy(e->tiers, b->tiers, sizeof(PriceTier) * b->ntiers);
 	}
 	MemoryContextSwitchTo(old);
 }
 
-void
+/* The tenant's mark, made with no miss (in the cache's memory). */
+static TenantMark *
+tenant_mark(const pg_uuid_t *tenant)
+{
+	TenantMark *mark;
+	bool		found;
+
+	if (tenant_marks == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(pg_uuid_t);
+		ctl.entrysize = sizeof(TenantMark);
+		ctl.hcxt = cache_cxt;
+		tenant_marks = hash_create("commerce catalog tenants", 64, &ctl,
+								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	mark = hash_search(tenant_marks, tenant, HASH_ENTER, &found);
+	if (!found)
+	{
+		mark->misses = 0;
+		mark->whole = false;
+	}
+	return mark;
+}
+
+bool
 catalog_cache_keep(const pg_uuid_t *tenant, int nlines, const OrderLine *lines, uint64 since)
 {
 	Datum		values[2];
-	int64		nvariants = 0;
-	bool		whole;
+	bool		whole = false;
+	HTAB	   *batch;
+	HASHCTL		ctl;
+	TenantMark *mark;
 
 	if (!cache_usable() || since != generation)
-		return;
-	if (tenants_whole != NULL && hash_search(tenants_whole, tenant, HASH_FIND, NULL) != NULL)
-		return;					/* read whole: the others are not kept by design */
+		return false;
+	mark = tenant_mark(tenant);
+	if (mark->whole)
+		return false;			/* read whole: the others are not kept by design */
+	if (++mark->misses < CATALOG_WHOLE_AFTER)
+		return false;			/* not (yet) a tenant this backend prices often */
+	ctl.keysize = sizeof(CatalogKey);
+	ctl.entrysize = sizeof(CatalogEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	batch = hash_create("commerce catalog batch", 256, &ctl,
+						HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	values[0] = UUIDPGetDatum(tenant);
 	tenant_cache_fresh_begin();
-	commerce_prepare(&plan_count,
-					 "SELECT count(*) FROM (SELECT FROM commerce.variants"
-					 " WHERE tenant_id OPERATOR(pg_catalog.=) $1 LIMIT "
-					 CppAsString2(CATALOG_TENANT_FILL) " + 1) v",
-					 1, (Oid[]) {UUIDOID});
-	commerce_execute(plan_count, values, NULL, true, 0);
-	commerce_result_int64(1, &nvariants);
-	whole = nvariants <= CATALOG_TENANT_FILL;
-	if (whole)
-	{
-		commerce_prepare_generic(&plan_fill[0], CATALOG_FILL_SQL(""), 1, (Oid[]) {UUIDOID});
-		commerce_execute(plan_fill[0], values, NULL, true, 0);
-	}
-	else
+	/* a tenant this backend prices often: all of it, if not too large */
+	commerce_prepare_generic(&plan_variants[0],
+							 CATALOG_VARIANTS_SQL("", " LIMIT " CppAsString2(CATALOG_TENANT_FILL) " + 1"),
+							 1, (Oid[]) {UUIDOID});
+	commerce_execute(plan_variants[0], values, NULL, true, 0);
+	whole = SPI_processed <= CATALOG_TENANT_FILL;
+	if (!whole)
 	{
 		Datum	   *ids = palloc(sizeof(Datum) * (nlines + 1));
 
@@ -382,30 +464,36 @@ catalog_cache_keep(const pg_uuid_t *tenant, int nlines, const OrderLine *lines, 
 			ids[i] = UUIDPGetDatum(&lines[i].variant_id);
 		values[1] = PointerGetDatum(construct_array(ids, nlines, UUIDOID, UUID_LEN, false,
 													TYPALIGN_CHAR));
-		commerce_prepare_generic(&plan_fill[1],
-								 CATALOG_FILL_SQL(" AND v.id OPERATOR(pg_catalog.=) ANY ($2)"),
+		commerce_prepare_generic(&plan_variants[1],
+								 CATALOG_VARIANTS_SQL(" AND v.id OPERATOR(pg_catalog.=) ANY ($2)", ""),
 								 2, (Oid[]) {UUIDOID, UUIDARRAYOID});
-		commerce_execute(plan_fill[1], values, NULL, true, 0);
+		commerce_execute(plan_variants[1], values, NULL, true, 0);
 	}
+	read_variants(batch, tenant);
+	if (whole)
+	{
+		commerce_prepare_generic(&plan_tiers[0], CATALOG_TIERS_SQL(""), 1, (Oid[]) {UUIDOID});
+		commerce_execute(plan_tiers[0], values, NULL, true, 0);
+	}
+	else
+	{
+		commerce_prepare_generic(&plan_tiers[1],
+								 CATALOG_TIERS_SQL(" AND p.variant_id OPERATOR(pg_catalog.=) ANY ($2)"),
+								 2, (Oid[]) {UUIDOID, UUIDARRAYOID});
+		commerce_execute(plan_tiers[1], values, NULL, true, 0);
+	}
+	read_tiers(batch, tenant);
 	tenant_cache_fresh_end();
 	/* an invalidation taken in while reading (a lock's) drops what was read */
 	if (!cache_usable() || since != generation)
-		return;
+		return false;
 	if (entries != NULL &&
-		hash_get_num_entries(entries) + (long) SPI_processed > CATALOG_CACHE_MAX_ENTRIES)
+		hash_get_num_entries(entries) + hash_get_num_entries(batch) > CATALOG_CACHE_MAX_ENTRIES)
 		forget();				/* full: start again (what was read is still current) */
-	keep_rows(tenant);
-	if (whole)
-	{
-		if (tenants_whole == NULL)
-		{
-			HASHCTL		ctl;
-
-			ctl.keysize = ctl.entrysize = sizeof(pg_uuid_t);
-			ctl.hcxt = cache_cxt;
-			tenants_whole = hash_create("commerce catalog tenants", 64, &ctl,
-										HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-		}
-		hash_search(tenants_whole, tenant, HASH_ENTER, NULL);
-	}
+	keep_batch(batch);
+	/* the marks may have gone with the cache (full) meanwhile */
+	mark = tenant_mark(tenant);
+	mark->misses = CATALOG_WHOLE_AFTER;
+	mark->whole = whole;
+	return true;
 }

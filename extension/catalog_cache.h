@@ -42,8 +42,8 @@ typedef struct CatalogLine
 /*
  * Every line's facts and price tier (COMMERCE_PRICE_TIER_SQL's rule, lists
  * without a customer group only) in currency at time at, from the cache:
- * false when a line's variant is not kept (the caller runs its statement,
- * then catalog_cache_keep). Pending invalidations are accepted first;
+ * false when a line's variant is not kept (the caller calls
+ * catalog_cache_keep and asks again, then runs its statement). Pending invalidations are accepted first;
  * *since is what catalog_cache_keep wants. Strings are copied into the
  * current memory context. Always false under Citus and outside READ
  * COMMITTED.
@@ -53,11 +53,12 @@ extern bool catalog_cache_lines(const pg_uuid_t *tenant, const char *currency, T
 								uint64 *since);
 
 /*
- * After a miss: read and keep the tenant's variants (all of them when it
- * has at most CATALOG_TENANT_FILL, else those of lines) under a fresh
- * snapshot, unless an invalidation came in since catalog_cache_lines.
+ * After a miss: once this backend missed the tenant often, read and keep its
+ * variants (all of them when it is not large, else those of lines:
+ * catalog_cache.c) under a fresh snapshot, unless an invalidation came in
+ * since catalog_cache_lines; true when something was read (ask again).
  */
-extern void catalog_cache_keep(const pg_uuid_t *tenant, int nlines, const OrderLine *lines,
+extern bool catalog_cache_keep(const pg_uuid_t *tenant, int nlines, const OrderLine *lines,
 							   uint64 since);
 
 #endif							/* COMMERCE_CATALOG_CACHE_H */

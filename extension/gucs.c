@@ -16,6 +16,7 @@
 #include "gucs.h"
 
 int			commerce_idempotency_retention_minutes = 24 * 60;
+bool		commerce_catalog_cache = true;
 
 void
 commerce_define_gucs(void)
@@ -35,6 +36,15 @@ commerce_define_gucs(void)
 							 &commerce_citus_sql_check,
 							 false,
 							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+	/* issue 13 session 12: pricing from per-backend memory (catalog_cache.c) */
+	DefineCustomBoolVariable("pgcommerce.catalog_cache",
+							 "Keep tenants' variants and price tiers in each backend for pricing.",
+							 "Off: every pricing reads the catalog with its statement (the same answers).",
+							 &commerce_catalog_cache,
+							 true,
+							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 
 /* pgcommerce.idempotency_retention_minutes */
 extern int	commerce_idempotency_retention_minutes;
+extern bool commerce_catalog_cache;
 
 /* Define the settings; called from _PG_init. */
 extern void commerce_define_gucs(void);

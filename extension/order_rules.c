@@ -387,12 +387,13 @@ static SPIPlanPtr plan_lines_catalog[2][2][4];
  *		Every line's catalog facts, price tier and (rates NULL) tax rate into
  *		facts[i], found = false for a variant the tenant lacks; returns
  *		whether an automatic promotion or a code might apply (the probe).
- *		From the per-backend cache (catalog_cache.c) when it can answer:
- *		no probe to run, no customer group in play, rates kept in C.
- *		Otherwise one statement (order_line_catalog, COMMERCE_PRICE_TIER_SQL
- *		and TAX_RATE_SQL over the lines' arrays), a row per line in line
- *		order, after which the cache reads what it lacked. The customer's
- *		group is read once (orders.customer_id's foreign key: it exists).
+ *		From the per-backend cache (catalog_cache.c) when it can answer
+ *		(no probe to run, no customer group in play, rates kept in C),
+ *		after it read what it lacked. Otherwise (a variant it does not
+ *		keep: unknown, inactive product) one statement (order_line_catalog,
+ *		COMMERCE_PRICE_TIER_SQL and TAX_RATE_SQL over the lines' arrays),
+ *		a row per line in line order. The customer's group is read once
+ *		(orders.customer_id's foreign key: it exists).
  */
 static bool
 read_lines_catalog(const Order *order, const TaxRates *rates, TimestampTz at, CatalogLine *facts)
@@ -423,9 +424,17 @@ read_lines_catalog(const Order *order, const TaxRates *rates, TimestampTz at, Ca
 		probe |= PROBE_CODES;
 	group = order->has_customer && price_group_lists_present(&order->tenant);
 	cacheable = probe == 0 && !group && rates != NULL;
-	if (cacheable && catalog_cache_lines(&order->tenant, order->currency, at, order->nlines,
-										 order->lines, facts, &catalog_since))
-		return false;
+	if (cacheable)
+	{
+		if (catalog_cache_lines(&order->tenant, order->currency, at, order->nlines,
+								order->lines, facts, &catalog_since))
+			return false;
+		/* a tenant missed often is read (catalog_cache.c), then asked again */
+		if (catalog_cache_keep(&order->tenant, order->nlines, order->lines, catalog_since) &&
+			catalog_cache_lines(&order->tenant, order->currency, at, order->nlines,
+								order->lines, facts, &catalog_since))
+			return false;
+	}
 	/* generic: the arrays make a custom plan look cheaper, re-planned each call */
 	plan = &plan_lines_catalog[group][rates == NULL][probe];
 	if (*plan == NULL)
@@ -461,8 +470,6 @@ read_lines_catalog(const Order *order, const TaxRates *rates, TimestampTz at, Ca
 	/* false with the automatic probe in it: learn it now the rows are read */
 	if ((probe & PROBE_AUTOMATIC) && !possible)
 		promotion_automatic_learned(&order->tenant, since);
-	if (cacheable)
-		catalog_cache_keep(&order->tenant, order->nlines, order->lines, catalog_since);
 	return possible;
 }
 

@@ -9,9 +9,10 @@
 -- tie-breaks; a price, title, list or product changed in this transaction
 -- applies to the next checkout, a change rolled back with its savepoint is
 -- undone; an inactive product still fails variant_not_available; a
--- customer of a group still gets the group's list (the statement's path).
+-- customer of a group still gets the group's list (the statement's path);
+-- a tenant missed 8 times is read whole.
 BEGIN;
-SELECT plan(18);
+SELECT plan(22);
 \ir ../fixtures/orders.sql
 
 SELECT orders_test.tenant('catalog-cache-a') AS t \gset
@@ -53,9 +54,11 @@ CREATE FUNCTION pg_temp.reads() RETURNS bigint LANGUAGE sql AS $$
   WHERE schemaname = 'commerce' AND relname IN ('prices', 'price_lists', 'products') $$;
 
 -- the first checkout learns that the tenant has no automatic promotion, the
--- second runs the statement and then reads the tenant's catalog whole
+-- next three are misses priced by the statement, the fourth miss reads the
+-- tenant whole
 SELECT pg_temp.line(:'t', :'v1', 1) AS first \gset
-SELECT pg_temp.line(:'t', :'v1', 1) AS second \gset
+SELECT pg_temp.line(:'t', :'v1', 1) || pg_temp.line(:'t', :'v2', 1) ||
+       pg_temp.line(:'t', :'v1', 1) || pg_temp.line(:'t', :'v2', 1) AS misses \gset
 SELECT pg_temp.reads() AS before \gset
 SELECT is(pg_temp.line(:'t', :'v2', 1) || '/' || pg_temp.line(:'t', :'v1', 2), '2000/1000',
           'known variants: the prices of the catalog');
@@ -84,7 +87,8 @@ FROM (VALUES ('00000000-0000-7000-8000-00000000000a', 1, 900), ('00000000-0000-7
 INSERT INTO commerce.prices (tenant_id, id, price_list_id, variant_id, min_quantity, amount)
 VALUES (:'t', commerce.uuid_generate_v7(), '00000000-0000-7000-8000-00000000000f', :'v2', 2, 1500);
 
-SELECT pg_temp.line(:'t', :'v1', 1) AS warm \gset
+SELECT pg_temp.line(:'t', :'v1', 1) || pg_temp.line(:'t', :'v1', 1) ||
+       pg_temp.line(:'t', :'v1', 1) || pg_temp.line(:'t', :'v1', 1) AS warm \gset
 SELECT pg_temp.reads() AS before \gset
 SELECT is(string_agg(pg_temp.line(:'t', v, q, cur), ',' ORDER BY v, q, cur),
           string_agg(pg_temp.resolved(:'t', v, q, cur), ',' ORDER BY v, q, cur),
@@ -143,6 +147,28 @@ SELECT orders_test.tenant('catalog-cache-b') AS b \gset
 SELECT orders_test.variant(:'b', 'CC-B', 3000) AS vb \gset
 SELECT is(pg_temp.line(:'b', :'vb', 1) || '/' || pg_temp.line(:'t', :'vb', 1), '3000/not_found',
           'tenant B''s variant: priced for B, not found for A');
+
+-- A tenant missed 4 times in this backend is read whole: a variant never
+-- checked out here is then priced without a read; before, misses read
+-- nothing more than the statement does.
+SELECT orders_test.tenant('catalog-cache-c') AS c \gset
+SELECT array_agg(orders_test.variant(:'c', 'CC-C' || n, 100 * n, 'EUR', 1000) ORDER BY n) AS cv
+  FROM generate_series(1, 10) n \gset
+SELECT pg_temp.line(:'c', (:'cv'::uuid[])[1], 1) AS learn \gset
+SELECT pg_temp.reads() AS before \gset
+SELECT string_agg(pg_temp.line(:'c', (:'cv'::uuid[])[n], 1), ',' ORDER BY n) AS misses
+  FROM generate_series(1, 3) n \gset
+SELECT is(pg_temp.reads() - :before, 3::bigint * 3, 'three misses: the statement''s reads only (3 each)');
+SELECT pg_temp.line(:'c', (:'cv'::uuid[])[4], 1) AS fourth \gset
+SELECT pg_temp.reads() AS before \gset
+SELECT is(pg_temp.line(:'c', (:'cv'::uuid[])[9], 1) || '/' || pg_temp.line(:'c', (:'cv'::uuid[])[10], 2),
+          '900/1000', 'two variants never checked out here: their prices');
+SELECT is(pg_temp.reads() - :before, 0::bigint, 'after 4 misses the tenant was read whole');
+SET LOCAL pgcommerce.catalog_cache = off;
+SELECT pg_temp.reads() AS before \gset
+SELECT is(pg_temp.line(:'c', (:'cv'::uuid[])[9], 1) || '/' || (pg_temp.reads() - :before)::text, '900/3',
+          'pgcommerce.catalog_cache off: the same price, by the statement');
+RESET pgcommerce.catalog_cache;
 
 SELECT * FROM finish();
 ROLLBACK;
