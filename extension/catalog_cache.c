@@ -65,6 +65,8 @@
 #define CATALOG_CACHE_MAX_ENTRIES 20000
 #define CATALOG_TENANT_FILL 2000
 #define CATALOG_WHOLE_AFTER 4	/* misses of a tenant before it is read */
+#define CATALOG_CACHE_MAX_TIERS 200000	/* ~11 MB of PriceTier per backend */
+#define CATALOG_VARIANT_MAX_TIERS 256	/* a variant with more: not kept */
 #define CATALOG_CURRENCY_LEN 8	/* currency codes kept inline (ISO: 3) */
 
 typedef struct CatalogKey
@@ -108,6 +110,7 @@ typedef struct TenantMark
 	pg_uuid_t	tenant;
 	int			misses;
 	bool		whole;			/* read whole: a miss is final */
+	bool		large;			/* too large to read whole: a checkout's variants */
 } TenantMark;
 
 static const char *const catalog_tables[] = {"variants", "products", "prices", "price_lists"};
@@ -117,6 +120,7 @@ static MemoryContext cache_cxt = NULL;
 static HTAB *entries = NULL;
 static HTAB *tenant_marks = NULL;
 static uint64 generation = 0;
+static long tiers_kept = 0;
 static Oid	table_oids[NTABLES];
 static bool tables_known = false;
 static bool callback_registered = false;
@@ -125,6 +129,7 @@ static void
 forget(void)
 {
 	generation++;
+	tiers_kept = 0;
 	entries = tenant_marks = NULL;
 	if (cache_cxt != NULL)
 		MemoryContextReset(cache_cxt);
@@ -325,10 +330,11 @@ read_variants(HTAB *batch, const pg_uuid_t *tenant)
  * currency code too long to keep inline is dropped from batch: the
  * statement prices it.
  */
-static void
+static long
 read_tiers(HTAB *batch, const pg_uuid_t *tenant)
 {
 	TupleDesc	desc = SPI_tuptable->tupdesc;
+	long		kept = 0;
 
 	for (uint64 row = 0; row < SPI_processed; row++)
 	{
@@ -343,6 +349,12 @@ read_tiers(HTAB *batch, const pg_uuid_t *tenant)
 		key.variant = *DatumGetUUIDP(SPI_getbinval(r, desc, 1, &isnull));
 		if ((e = hash_search(batch, &key, HASH_FIND, NULL)) == NULL)
 			continue;
+		if (e->ntiers == CATALOG_VARIANT_MAX_TIERS)
+		{
+			kept -= e->ntiers;
+			hash_search(batch, &key, HASH_REMOVE, NULL);
+			continue;
+		}
 		if (e->ntiers == 0)
 			e->tiers = palloc(sizeof(PriceTier) * 4);
 		else if ((e->ntiers & (e->ntiers - 1)) == 0 && e->ntiers >= 4)
@@ -354,9 +366,11 @@ read_tiers(HTAB *batch, const pg_uuid_t *tenant)
 		currency = SPI_getvalue(r, desc, 5);
 		if (strlen(currency) >= CATALOG_CURRENCY_LEN)
 		{
+			kept -= e->ntiers - 1;
 			hash_search(batch, &key, HASH_REMOVE, NULL);
 			continue;
 		}
+		kept++;
 		strlcpy(t->currency, currency, CATALOG_CURRENCY_LEN);
 		t->priority = DatumGetInt32(SPI_getbinval(r, desc, 6, &isnull));
 		t->valid_from = DatumGetTimestampTz(SPI_getbinval(r, desc, 7, &isnull));
@@ -364,6 +378,7 @@ read_tiers(HTAB *batch, const pg_uuid_t *tenant)
 		t->valid_until = DatumGetTimestampTz(SPI_getbinval(r, desc, 8, &isnull));
 		t->has_until = !isnull;
 	}
+	return kept;
 }
 
 /* The batch's entries copied into the cache's memory. */
@@ -422,7 +437,7 @@ tenant_mark(const pg_uuid_t *tenant)
 	if (!found)
 	{
 		mark->misses = 0;
-		mark->whole = false;
+		mark->whole = mark->large = false;
 	}
 	return mark;
 }
@@ -435,6 +450,9 @@ catalog_cache_keep(const pg_uuid_t *tenant, int nlines, const OrderLine *lines, 
 	HTAB	   *batch;
 	HASHCTL		ctl;
 	TenantMark *mark;
+	long		ntiers;
+	bool		large;
+	bool		kept = false;
 
 	if (!cache_usable() || since != generation)
 		return false;
@@ -443,6 +461,7 @@ catalog_cache_keep(const pg_uuid_t *tenant, int nlines, const OrderLine *lines, 
 		return false;			/* read whole: the others are not kept by design */
 	if (++mark->misses < CATALOG_WHOLE_AFTER)
 		return false;			/* not (yet) a tenant this backend prices often */
+	large = mark->large;
 	ctl.keysize = sizeof(CatalogKey);
 	ctl.entrysize = sizeof(CatalogEntry);
 	ctl.hcxt = CurrentMemoryContext;
@@ -451,11 +470,15 @@ catalog_cache_keep(const pg_uuid_t *tenant, int nlines, const OrderLine *lines, 
 	values[0] = UUIDPGetDatum(tenant);
 	tenant_cache_fresh_begin();
 	/* a tenant this backend prices often: all of it, if not too large */
-	commerce_prepare_generic(&plan_variants[0],
-							 CATALOG_VARIANTS_SQL("", " LIMIT " CppAsString2(CATALOG_TENANT_FILL) " + 1"),
-							 1, (Oid[]) {UUIDOID});
-	commerce_execute(plan_variants[0], values, NULL, true, 0);
-	whole = SPI_processed <= CATALOG_TENANT_FILL;
+	if (!large)
+	{
+		commerce_prepare_generic(&plan_variants[0],
+								 CATALOG_VARIANTS_SQL("", " LIMIT " CppAsString2(CATALOG_TENANT_FILL) " + 1"),
+								 1, (Oid[]) {UUIDOID});
+		commerce_execute(plan_variants[0], values, NULL, true, 0);
+		whole = SPI_processed <= CATALOG_TENANT_FILL;
+		large = !whole;
+	}
 	if (!whole)
 	{
 		Datum	   *ids = palloc(sizeof(Datum) * (nlines + 1));
@@ -482,18 +505,30 @@ catalog_cache_keep(const pg_uuid_t *tenant, int nlines, const OrderLine *lines, 
 								 2, (Oid[]) {UUIDOID, UUIDARRAYOID});
 		commerce_execute(plan_tiers[1], values, NULL, true, 0);
 	}
-	read_tiers(batch, tenant);
+	ntiers = read_tiers(batch, tenant);
 	tenant_cache_fresh_end();
 	/* an invalidation taken in while reading (a lock's) drops what was read */
 	if (!cache_usable() || since != generation)
 		return false;
-	if (entries != NULL &&
-		hash_get_num_entries(entries) + hash_get_num_entries(batch) > CATALOG_CACHE_MAX_ENTRIES)
-		forget();				/* full: start again (what was read is still current) */
-	keep_batch(batch);
+	if (ntiers > CATALOG_CACHE_MAX_TIERS / 4)
+	{
+		whole = false;			/* too many tiers: a checkout's at a time */
+		large = true;
+	}
+	else
+	{
+		if (entries != NULL &&
+			(hash_get_num_entries(entries) + hash_get_num_entries(batch) > CATALOG_CACHE_MAX_ENTRIES ||
+			 tiers_kept + ntiers > CATALOG_CACHE_MAX_TIERS))
+			forget();			/* full: start again (what was read is still current) */
+		keep_batch(batch);
+		tiers_kept += ntiers;
+		kept = true;
+	}
 	/* the marks may have gone with the cache (full) meanwhile */
 	mark = tenant_mark(tenant);
 	mark->misses = CATALOG_WHOLE_AFTER;
 	mark->whole = whole;
-	return true;
+	mark->large = large;
+	return kept;
 }

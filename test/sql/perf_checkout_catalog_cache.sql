@@ -12,7 +12,7 @@
 -- customer of a group still gets the group's list (the statement's path);
 -- a tenant missed 8 times is read whole.
 BEGIN;
-SELECT plan(22);
+SELECT plan(24);
 \ir ../fixtures/orders.sql
 
 SELECT orders_test.tenant('catalog-cache-a') AS t \gset
@@ -164,6 +164,17 @@ SELECT pg_temp.reads() AS before \gset
 SELECT is(pg_temp.line(:'c', (:'cv'::uuid[])[9], 1) || '/' || pg_temp.line(:'c', (:'cv'::uuid[])[10], 2),
           '900/1000', 'two variants never checked out here: their prices');
 SELECT is(pg_temp.reads() - :before, 0::bigint, 'after 4 misses the tenant was read whole');
+-- a variant with more than 256 tiers is not kept: the statement prices it
+INSERT INTO commerce.prices (tenant_id, id, price_list_id, variant_id, min_quantity, amount)
+SELECT :'c', commerce.uuid_generate_v7(), l.id, (:'cv'::uuid[])[10], q, 10000 - q
+  FROM commerce.price_lists l, generate_series(2, 300) q WHERE l.tenant_id = :'c';
+SELECT string_agg(pg_temp.line(:'c', (:'cv'::uuid[])[n], 1), ',') AS misses FROM generate_series(1, 4) n \gset
+SELECT pg_temp.reads() AS before \gset
+SELECT is(pg_temp.line(:'c', (:'cv'::uuid[])[10], 150) || '/' || (pg_temp.reads() > :before)::text, '9850/true',
+          '300 tiers: not kept, priced by the statement');
+SELECT pg_temp.reads() AS before \gset
+SELECT is(pg_temp.line(:'c', (:'cv'::uuid[])[9], 1) || '/' || (pg_temp.reads() - :before)::text, '900/0',
+          'the tenant''s other variants are kept');
 SET LOCAL pgcommerce.catalog_cache = off;
 SELECT pg_temp.reads() AS before \gset
 SELECT is(pg_temp.line(:'c', (:'cv'::uuid[])[9], 1) || '/' || (pg_temp.reads() - :before)::text, '900/3',
