@@ -176,6 +176,13 @@ cache_usable(void)
 	return true;
 }
 
+/* A copy in the current memory context; NULL stays NULL. */
+static char *
+copy_text(const char *s)
+{
+	return s != NULL ? pstrdup(s) : NULL;
+}
+
 /* COMMERCE_PRICE_TIER_SQL's order: priority, then the larger tier, the
  * lower amount, the list's id. */
 static bool
@@ -240,9 +247,9 @@ catalog_cache_lines(const pg_uuid_t *tenant, const char *currency, TimestampTz a
 
 		memset(c, 0, sizeof(CatalogLine));
 		c->found = c->active = true;
-		c->sku = pstrdup(e->sku);
-		c->title = pstrdup(e->title);
-		c->tax_category = e->tax_category ? pstrdup(e->tax_category) : NULL;
+		c->sku = copy_text(e->sku);
+		c->title = copy_text(e->title);
+		c->tax_category = copy_text(e->tax_category);
 		c->product_id = e->product_id;
 		c->has_category = e->has_category;
 		c->category_id = e->category_id;
@@ -406,9 +413,9 @@ keep_batch(HTAB *batch)
 		CatalogEntry *e = hash_search(entries, &b->key, HASH_ENTER, NULL);
 
 		*e = *b;
-		e->sku = pstrdup(b->sku);
-		e->title = pstrdup(b->title);
-		e->tax_category = b->tax_category ? pstrdup(b->tax_category) : NULL;
+		e->sku = copy_text(b->sku);
+		e->title = copy_text(b->title);
+		e->tax_category = copy_text(b->tax_category);
 		e->tiers = b->ntiers > 0 ? palloc(sizeof(PriceTier) * b->ntiers) : NULL;
 		if (b->ntiers > 0)
 			memcpy(e->tiers, b->tiers, sizeof(PriceTier) * b->ntiers);
