@@ -176,6 +176,18 @@ cache_usable(void)
 	return true;
 }
 
+/* A hash table of fixed-size keys in cxt. */
+static HTAB *
+new_table(const char *name, long size, Size keysize, Size entrysize, MemoryContext cxt)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = keysize;
+	ctl.entrysize = entrysize;
+	ctl.hcxt = cxt;
+	return hash_create(name, size, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
 /* A copy in the current memory context; NULL stays NULL. */
 static char *
 copy_text(const char *s)
@@ -397,15 +409,8 @@ keep_batch(HTAB *batch)
 	MemoryContext old;
 
 	if (entries == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(CatalogKey);
-		ctl.entrysize = sizeof(CatalogEntry);
-		ctl.hcxt = cache_cxt;
-		entries = hash_create("commerce catalog cache", 1024, &ctl,
-							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
+		entries = new_table("commerce catalog cache", 1024, sizeof(CatalogKey),
+							sizeof(CatalogEntry), cache_cxt);
 	old = MemoryContextSwitchTo(cache_cxt);
 	hash_seq_init(&seq, batch);
 	while ((b = hash_seq_search(&seq)) != NULL)
@@ -431,15 +436,8 @@ tenant_mark(const pg_uuid_t *tenant)
 	bool		found;
 
 	if (tenant_marks == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(pg_uuid_t);
-		ctl.entrysize = sizeof(TenantMark);
-		ctl.hcxt = cache_cxt;
-		tenant_marks = hash_create("commerce catalog tenants", 64, &ctl,
-								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
+		tenant_marks = new_table("commerce catalog tenants", 64, sizeof(pg_uuid_t),
+								 sizeof(TenantMark), cache_cxt);
 	mark = hash_search(tenant_marks, tenant, HASH_ENTER, &found);
 	if (!found)
 	{
@@ -455,7 +453,6 @@ catalog_cache_keep(const pg_uuid_t *tenant, int nlines, const OrderLine *lines, 
 	Datum		values[2];
 	bool		whole = false;
 	HTAB	   *batch;
-	HASHCTL		ctl;
 	TenantMark *mark;
 	long		ntiers;
 	bool		large;
@@ -469,11 +466,8 @@ catalog_cache_keep(const pg_uuid_t *tenant, int nlines, const OrderLine *lines, 
 	if (++mark->misses < CATALOG_WHOLE_AFTER)
 		return false;			/* not (yet) a tenant this backend prices often */
 	large = mark->large;
-	ctl.keysize = sizeof(CatalogKey);
-	ctl.entrysize = sizeof(CatalogEntry);
-	ctl.hcxt = CurrentMemoryContext;
-	batch = hash_create("commerce catalog batch", 256, &ctl,
-						HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	batch = new_table("commerce catalog batch", 256, sizeof(CatalogKey), sizeof(CatalogEntry),
+					  CurrentMemoryContext);
 	values[0] = UUIDPGetDatum(tenant);
 	tenant_cache_fresh_begin();
 	/* a tenant this backend prices often: all of it, if not too large */
