@@ -2,42 +2,53 @@
  *
  * catalog_cache.c
  *	  A tenant's variants as pricing reads them (catalog facts and every
- *	  price tier of a list without a customer group), remembered per
- *	  backend so that a checkout needs no pricing statement: the statement
- *	  was ~600 K of a 3-line checkout's ~2.0 M instructions (issue 13,
- *	  docs/benchmarks.md "session 12"). The winning tier is chosen here by
+ *	  price tier of a list without a customer group), kept in shared
+ *	  memory for every backend of the cluster so that a checkout needs no
+ *	  pricing statement: the statement was ~600 K of a 3-line checkout's
+ *	  ~2.0 M instructions (issue 13, docs/benchmarks.md "session 12"), and
+ *	  a backend that lives a short while (a pooler's, pgbench's) finds the
+ *	  tenants others read (session 13: kept per backend, it paid for the
+ *	  reads and gained nothing). The winning tier is chosen here by
  *	  COMMERCE_PRICE_TIER_SQL's rule (resolve_price.h).
  *
  *	  What is kept is what every actor of the tenant may read: variants of
  *	  active products only (the policy of products hides the others from
  *	  customers and storefronts), their prices and active price lists
- *	  (policies: the tenant's only). A variant not kept (unknown, inactive
- *	  product, not read yet) sends the whole order to the statement, whose
- *	  errors and live draft view stay as they were.
+ *	  (policies: the tenant's only), keyed by database, tenant and variant.
+ *	  A variant not kept (unknown, inactive product, not read yet, more
+ *	  than CATALOG_ENTRY_TIERS tiers or CATALOG_ENTRY_TEXT bytes of SKU and
+ *	  titles) sends the whole order to the statement, whose errors and live
+ *	  draft view stay as they were.
  *
- *	  Invalidation is PostgreSQL's own, as in tenant_cache.c: a statement
- *	  that writes variants, products, prices or price_lists fires
- *	  commerce.cached_table_changed() (516_catalog_cache.sql and
- *	  515_price_list_cache.sql), a relcache invalidation of the table; the
- *	  relcache callback here forgets everything: in the writing backend at
- *	  the end of its command and when it rolls back, in every other backend
- *	  before its next statement that prices (catalog_cache_lines accepts
- *	  pending invalidations first). A commit is acknowledged after its
- *	  invalidations are queued, so a checkout that starts after a price
- *	  change was acknowledged sees it. What is kept was read under a
- *	  snapshot taken after that acceptance with no invalidation since (the
- *	  generation counter). Only READ COMMITTED transactions use the cache
- *	  (tenant_cache.c says why); nothing under Citus, nor with
- *	  pgcommerce.catalog_cache off.
+ *	  Invalidation: every entry carries the generation of its database
+ *	  (a counter in shared memory) it was read under, and only entries of
+ *	  the current generation count.
+ *	  - A transaction that writes variants, products, prices or price
+ *	    lists (the tables' triggers call catalog_cache_table_written) moves
+ *	    its database's generation on when it commits, after it became
+ *	    visible and before the client is told: a checkout that starts after
+ *	    a change was acknowledged finds no entry read before it. Until it
+ *	    ends, that transaction neither reads nor fills the cache (its own
+ *	    writes are not in it).
+ *	  - A relcache invalidation of one of the tables (DDL, a prepared
+ *	    transaction's COMMIT PREPARED, an invalidation reset) moves it on
+ *	    in every backend that prices when it arrives; a checkout accepts
+ *	    pending invalidations first.
+ *	  - What is read is read under a snapshot taken after the generation
+ *	    was read, and kept with that generation: a change that commits
+ *	    while it is read leaves it stale.
+ *	  Only READ COMMITTED transactions use the cache (tenant_cache.c says
+ *	  why); nothing under Citus, nor with pgcommerce.catalog_cache off, nor
+ *	  when the library was not preloaded (no shared memory).
  *
- *	  A miss is priced by the statement, as without the cache, until the
- *	  tenant was missed CATALOG_WHOLE_AFTER times in this backend: then
- *	  it is read whole (~2.5 M instructions for 100 variants, the cost of
- *	  ~6 checkouts' pricing statements) if it has at most
- *	  CATALOG_TENANT_FILL variants, else the checkout's variants are read
- *	  (then at every miss). A short-lived backend (pgbench's) does not pay
- *	  for what it would not use. Memory: at most CATALOG_CACHE_MAX_ENTRIES
- *	  variants per backend, then it starts again.
+ *	  A miss is priced by the statement, as without the cache; every
+ *	  CATALOG_WHOLE_AFTER-th miss of a tenant (counted for the cluster)
+ *	  reads it whole (~2.5 M instructions for 100 variants, the cost of ~6
+ *	  checkouts' pricing statements) if it has at most CATALOG_TENANT_FILL
+ *	  variants and a quarter of the cache, else (a large tenant) the
+ *	  checkout's variants (then at every miss). Memory: a fixed table of
+ *	  pgcommerce.catalog_cache_size variants (~1 kB each); when it is full,
+ *	  stale entries go, then everything.
  *
  * extension/catalog_cache.c
  *
@@ -45,154 +56,43 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
-#include "utils/lsyscache.h"
-#include "utils/memutils.h"
 
 #include "catalog_cache.h"
+#include "catalog_cache_shared.h"
 #include "citus_compat.h"
 #include "command.h"
 #include "gucs.h"
 #include "tenant_cache.h"
 
-#define CATALOG_CACHE_MAX_ENTRIES 20000
 #define CATALOG_TENANT_FILL 2000
 #define CATALOG_WHOLE_AFTER 4	/* misses of a tenant before it is read */
-#define CATALOG_CACHE_MAX_TIERS 200000	/* ~11 MB of PriceTier per backend */
-#define CATALOG_VARIANT_MAX_TIERS 256	/* a variant with more: not kept */
-#define CATALOG_CURRENCY_LEN 8	/* currency codes kept inline (ISO: 3) */
 
-typedef struct CatalogKey
-{
-	pg_uuid_t	tenant;
-	pg_uuid_t	variant;
-} CatalogKey;
-
-/* A price of the variant in an active list without a customer group. */
-typedef struct PriceTier
-{
-	int64		amount;
-	pg_uuid_t	list_id;
-	int32		min_quantity;
-	int32		priority;
-	bool		has_from;
-	bool		has_until;
-	TimestampTz valid_from;
-	TimestampTz valid_until;
-	char		currency[CATALOG_CURRENCY_LEN];
-} PriceTier;
-
-typedef struct CatalogEntry
-{
-	CatalogKey	key;
-	char	   *sku;
-	char	   *title;
-	char	   *tax_category;
-	pg_uuid_t	product_id;
-	bool		has_category;
-	pg_uuid_t	category_id;
-	bool		has_weight;
-	int32		weight_grams;
-	int			ntiers;
-	PriceTier  *tiers;
-} CatalogEntry;
-
-/* A tenant's misses in this backend, and whether it was read whole. */
-typedef struct TenantMark
-{
-	pg_uuid_t	tenant;
-	int			misses;
-	bool		whole;			/* read whole: a miss is final */
-	bool		large;			/* too large to read whole: a checkout's variants */
-} TenantMark;
-
-static const char *const catalog_tables[] = {"variants", "products", "prices", "price_lists"};
-#define NTABLES lengthof(catalog_tables)
-
-static MemoryContext cache_cxt = NULL;
-static HTAB *entries = NULL;
-static HTAB *tenant_marks = NULL;
-static uint64 generation = 0;
-static long tiers_kept = 0;
-static Oid	table_oids[NTABLES];
-static bool tables_known = false;
-static bool callback_registered = false;
-
-static void
-forget(void)
-{
-	generation++;
-	tiers_kept = 0;
-	entries = tenant_marks = NULL;
-	if (cache_cxt != NULL)
-		MemoryContextReset(cache_cxt);
-}
-
-static void
-relation_changed(Datum arg, Oid relid)
-{
-	for (int i = 0; i < (int) NTABLES; i++)
-		if (relid == InvalidOid || (tables_known && relid == table_oids[i]))
-		{
-			forget();
-			tables_known = false;	/* dropped and made again? look up again */
-			return;
-		}
-}
-
-/* The callback and the tables' oids, once per backend; false under Citus
- * and outside READ COMMITTED. */
-static bool
-cache_usable(void)
-{
-	if (!commerce_catalog_cache || IsolationUsesXactSnapshot() || commerce_citus_loaded())
-		return false;
-	if (!callback_registered)
-	{
-		CacheRegisterRelcacheCallback(relation_changed, (Datum) 0);
-		cache_cxt = AllocSetContextCreate(CacheMemoryContext, "commerce catalog cache",
-										  ALLOCSET_DEFAULT_SIZES);
-		callback_registered = true;
-	}
-	if (!tables_known)
-	{
-		Oid			nsp = get_namespace_oid("commerce", true);
-
-		if (!OidIsValid(nsp))
-			return false;
-		for (int i = 0; i < (int) NTABLES; i++)
-			if (!OidIsValid(table_oids[i] = get_relname_relid(catalog_tables[i], nsp)))
-				return false;
-		forget();				/* nothing kept before the tables were known */
-		tables_known = true;
-	}
-	return true;
-}
-
-/* A hash table of fixed-size keys in cxt. */
+/* A local hash table of fixed-size keys. */
 static HTAB *
-new_table(const char *name, long size, Size keysize, Size entrysize, MemoryContext cxt)
+new_table(const char *name, long size, Size keysize, Size entrysize)
 {
 	HASHCTL		ctl;
 
 	ctl.keysize = keysize;
 	ctl.entrysize = entrysize;
-	ctl.hcxt = cxt;
+	ctl.hcxt = CurrentMemoryContext;
 	return hash_create(name, size, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 }
 
-/* A copy in the current memory context; NULL stays NULL. */
-static char *
-copy_text(const char *s)
+static void
+catalog_key(CatalogKey *key, const pg_uuid_t *tenant, const pg_uuid_t *variant)
 {
-	return s != NULL ? pstrdup(s) : NULL;
+	memset(key, 0, sizeof(CatalogKey));
+	key->database = MyDatabaseId;
+	key->tenant = *tenant;
+	key->variant = *variant;
 }
 
 /* COMMERCE_PRICE_TIER_SQL's order: priority, then the larger tier, the
@@ -229,39 +129,53 @@ winning_tier(const CatalogEntry *entry, const char *currency, int32 quantity, Ti
 	return best;
 }
 
+/* String which of the entry, copied into the current memory context. */
+static char *
+entry_text(const CatalogEntry *e, int which)
+{
+	return e->text_at[which] < 0 ? NULL : pstrdup(e->text + e->text_at[which]);
+}
+
 bool
 catalog_cache_lines(const pg_uuid_t *tenant, const char *currency, TimestampTz at, int nlines,
 					const OrderLine *lines, CatalogLine *out, uint64 *since)
 {
-	CatalogEntry **found = palloc(sizeof(CatalogEntry *) * (nlines + 1));
+	CatalogEntry *found = palloc(sizeof(CatalogEntry) * (nlines + 1));
+	uint64		generation;
+	int			i;
 
-	*since = generation;
-	if (!cache_usable())
+	*since = 0;
+	if (!catalog_cache_usable())
 		return false;
 	AcceptInvalidationMessages();
-	*since = generation;
-	if (entries == NULL || strlen(currency) >= CATALOG_CURRENCY_LEN)
+	*since = generation = catalog_generation(MyDatabaseId);
+	if (strlen(currency) >= CATALOG_CURRENCY_LEN)
 		return false;
-	for (int i = 0; i < nlines; i++)
+	LWLockAcquire(catalog_lock, LW_SHARED);
+	for (i = 0; i < nlines; i++)
 	{
 		CatalogKey	key;
+		CatalogEntry *e;
 
-		key.tenant = *tenant;
-		key.variant = lines[i].variant_id;
-		if ((found[i] = hash_search(entries, &key, HASH_FIND, NULL)) == NULL)
-			return false;
+		catalog_key(&key, tenant, &lines[i].variant_id);
+		if ((e = hash_search(catalog_entries, &key, HASH_FIND, NULL)) == NULL || e->generation != generation)
+			break;
+		memcpy(&found[i], e, sizeof(CatalogEntry));
 	}
-	for (int i = 0; i < nlines; i++)
+	LWLockRelease(catalog_lock);
+	if (i < nlines)
+		return false;
+	for (i = 0; i < nlines; i++)
 	{
-		const CatalogEntry *e = found[i];
+		const CatalogEntry *e = &found[i];
 		const PriceTier *tier = winning_tier(e, currency, lines[i].quantity, at);
 		CatalogLine *c = &out[i];
 
 		memset(c, 0, sizeof(CatalogLine));
 		c->found = c->active = true;
-		c->sku = copy_text(e->sku);
-		c->title = copy_text(e->title);
-		c->tax_category = copy_text(e->tax_category);
+		c->sku = entry_text(e, 0);
+		c->title = entry_text(e, 1);
+		c->tax_category = entry_text(e, 2);
 		c->product_id = e->product_id;
 		c->has_category = e->has_category;
 		c->category_id = e->category_id;
@@ -310,7 +224,28 @@ catalog_cache_lines(const pg_uuid_t *tenant, const char *currency, TimestampTz a
 static SPIPlanPtr plan_variants[2];	/* [by the lines' ids] */
 static SPIPlanPtr plan_tiers[2];
 
-/* The variant rows read into new entries of batch (keyed like entries). */
+/* s (NULL stays NULL) as string which of e; false when it does not fit. */
+static bool
+put_text(CatalogEntry *e, int which, const char *s)
+{
+	size_t		len;
+
+	e->text_at[which] = -1;
+	if (s == NULL)
+		return true;
+	len = strlen(s) + 1;
+	if (e->text_used + len > CATALOG_ENTRY_TEXT)
+		return false;
+	memcpy(e->text + e->text_used, s, len);
+	e->text_at[which] = e->text_used;
+	e->text_used += len;
+	return true;
+}
+
+/*
+ * The variant rows read into new entries of batch; a variant whose SKU
+ * and title do not fit is left out (the statement prices it).
+ */
 static void
 read_variants(HTAB *batch, const pg_uuid_t *tenant)
 {
@@ -324,12 +259,15 @@ read_variants(HTAB *batch, const pg_uuid_t *tenant)
 		bool		isnull;
 		Datum		d;
 
-		key.tenant = *tenant;
-		key.variant = *DatumGetUUIDP(SPI_getbinval(r, desc, 1, &isnull));
+		catalog_key(&key, tenant, DatumGetUUIDP(SPI_getbinval(r, desc, 1, &isnull)));
 		e = hash_search(batch, &key, HASH_ENTER, NULL);
-		e->sku = SPI_getvalue(r, desc, 2);
-		e->title = SPI_getvalue(r, desc, 3);
-		e->tax_category = SPI_getvalue(r, desc, 4);
+		e->text_used = 0;
+		if (!put_text(e, 0, SPI_getvalue(r, desc, 2)) || !put_text(e, 1, SPI_getvalue(r, desc, 3)) ||
+			!put_text(e, 2, SPI_getvalue(r, desc, 4)))
+		{
+			hash_search(batch, &key, HASH_REMOVE, NULL);
+			continue;
+		}
 		e->product_id = *DatumGetUUIDP(SPI_getbinval(r, desc, 5, &isnull));
 		d = SPI_getbinval(r, desc, 6, &isnull);
 		e->has_category = !isnull;
@@ -339,21 +277,19 @@ read_variants(HTAB *batch, const pg_uuid_t *tenant)
 		e->has_weight = !isnull;
 		e->weight_grams = isnull ? 0 : DatumGetInt32(d);
 		e->ntiers = 0;
-		e->tiers = NULL;
 	}
 }
 
 /*
  * The tier rows added to their variants' entries of batch (tiers of a
- * variant not in batch: an inactive product's, skipped). A variant with a
- * currency code too long to keep inline is dropped from batch: the
- * statement prices it.
+ * variant not in batch: an inactive product's, skipped). A variant with
+ * more than CATALOG_ENTRY_TIERS tiers, or a currency code too long to
+ * keep inline, is dropped from batch: the statement prices it.
  */
-static long
+static void
 read_tiers(HTAB *batch, const pg_uuid_t *tenant)
 {
 	TupleDesc	desc = SPI_tuptable->tupdesc;
-	long		kept = 0;
 
 	for (uint64 row = 0; row < SPI_processed; row++)
 	{
@@ -364,32 +300,20 @@ read_tiers(HTAB *batch, const pg_uuid_t *tenant)
 		bool		isnull;
 		char	   *currency;
 
-		key.tenant = *tenant;
-		key.variant = *DatumGetUUIDP(SPI_getbinval(r, desc, 1, &isnull));
+		catalog_key(&key, tenant, DatumGetUUIDP(SPI_getbinval(r, desc, 1, &isnull)));
 		if ((e = hash_search(batch, &key, HASH_FIND, NULL)) == NULL)
 			continue;
-		if (e->ntiers == CATALOG_VARIANT_MAX_TIERS)
+		currency = SPI_getvalue(r, desc, 5);
+		if (e->ntiers == CATALOG_ENTRY_TIERS || strlen(currency) >= CATALOG_CURRENCY_LEN)
 		{
-			kept -= e->ntiers;
 			hash_search(batch, &key, HASH_REMOVE, NULL);
 			continue;
 		}
-		if (e->ntiers == 0)
-			e->tiers = palloc(sizeof(PriceTier) * 4);
-		else if ((e->ntiers & (e->ntiers - 1)) == 0 && e->ntiers >= 4)
-			e->tiers = repalloc(e->tiers, sizeof(PriceTier) * e->ntiers * 2);
 		t = &e->tiers[e->ntiers++];
+		memset(t, 0, sizeof(PriceTier));
 		t->amount = DatumGetInt64(SPI_getbinval(r, desc, 2, &isnull));
 		t->list_id = *DatumGetUUIDP(SPI_getbinval(r, desc, 3, &isnull));
 		t->min_quantity = DatumGetInt32(SPI_getbinval(r, desc, 4, &isnull));
-		currency = SPI_getvalue(r, desc, 5);
-		if (strlen(currency) >= CATALOG_CURRENCY_LEN)
-		{
-			kept -= e->ntiers - 1;
-			hash_search(batch, &key, HASH_REMOVE, NULL);
-			continue;
-		}
-		kept++;
 		strlcpy(t->currency, currency, CATALOG_CURRENCY_LEN);
 		t->priority = DatumGetInt32(SPI_getbinval(r, desc, 6, &isnull));
 		t->valid_from = DatumGetTimestampTz(SPI_getbinval(r, desc, 7, &isnull));
@@ -397,54 +321,128 @@ read_tiers(HTAB *batch, const pg_uuid_t *tenant)
 		t->valid_until = DatumGetTimestampTz(SPI_getbinval(r, desc, 8, &isnull));
 		t->has_until = !isnull;
 	}
-	return kept;
 }
 
-/* The batch's entries copied into the cache's memory. */
+
+/*
+ * Room for wanted more entries (the lock held exclusively): stale entries
+ * go first, then, if that is not enough, every entry and every tenant's
+ * mark (a mark that says "read whole" must not outlive its entries).
+ */
 static void
-keep_batch(HTAB *batch)
+make_room(long wanted)
+{
+	HASH_SEQ_STATUS seq;
+	CatalogEntry *e;
+	TenantMark *m;
+	bool		all = false;
+
+	if (hash_get_num_entries(catalog_entries) + wanted <= catalog_cache_size)
+		return;
+	for (int pass = 0; pass < 2 && !all; pass++)
+	{
+		all = pass == 1;
+		hash_seq_init(&seq, catalog_entries);
+		while ((e = hash_seq_search(&seq)) != NULL)
+			if (all || catalog_generation_stale(e->generation, e->key.database))
+				hash_search(catalog_entries, &e->key, HASH_REMOVE, NULL);
+		if (hash_get_num_entries(catalog_entries) + wanted <= catalog_cache_size)
+			break;
+	}
+	if (!all)
+		return;
+	hash_seq_init(&seq, catalog_marks);
+	while ((m = hash_seq_search(&seq)) != NULL)
+		hash_search(catalog_marks, &m->key, HASH_REMOVE, NULL);
+}
+
+/* The batch's entries into the shared table, read under generation (the
+ * lock held exclusively); false when some did not fit. */
+static bool
+keep_batch(HTAB *batch, uint64 generation)
 {
 	HASH_SEQ_STATUS seq;
 	CatalogEntry *b;
-	MemoryContext old;
+	bool		all = true;
 
-	if (entries == NULL)
-		entries = new_table("commerce catalog cache", 1024, sizeof(CatalogKey),
-							sizeof(CatalogEntry), cache_cxt);
-	old = MemoryContextSwitchTo(cache_cxt);
+	make_room(hash_get_num_entries(batch));
 	hash_seq_init(&seq, batch);
 	while ((b = hash_seq_search(&seq)) != NULL)
 	{
-		CatalogEntry *e = hash_search(entries, &b->key, HASH_ENTER, NULL);
+		CatalogEntry *e = hash_search(catalog_entries, &b->key, HASH_ENTER_NULL, NULL);
 
-		*e = *b;
-		e->sku = copy_text(b->sku);
-		e->title = copy_text(b->title);
-		e->tax_category = copy_text(b->tax_category);
-		e->tiers = b->ntiers > 0 ? palloc(sizeof(PriceTier) * b->ntiers) : NULL;
-		if (b->ntiers > 0)
-			memcpy(e->tiers, b->tiers, sizeof(PriceTier) * b->ntiers);
+		if (e == NULL)
+		{
+			all = false;
+			continue;
+		}
+		memcpy(e, b, sizeof(CatalogEntry));
+		e->generation = generation;
 	}
-	MemoryContextSwitchTo(old);
+	return all;
 }
 
-/* The tenant's mark, made with no miss (in the cache's memory). */
+/* The tenant's mark (the lock held exclusively), made afresh when it is of
+ * an older generation; NULL when there is no room. */
 static TenantMark *
-tenant_mark(const pg_uuid_t *tenant)
+tenant_mark(const pg_uuid_t *tenant, uint64 generation)
 {
+	TenantKey	key;
 	TenantMark *mark;
 	bool		found;
 
-	if (tenant_marks == NULL)
-		tenant_marks = new_table("commerce catalog tenants", 64, sizeof(pg_uuid_t),
-								 sizeof(TenantMark), cache_cxt);
-	mark = hash_search(tenant_marks, tenant, HASH_ENTER, &found);
-	if (!found)
+	memset(&key, 0, sizeof(TenantKey));
+	key.database = MyDatabaseId;
+	key.tenant = *tenant;
+	mark = hash_search(catalog_marks, &key, HASH_ENTER_NULL, &found);
+	if (mark == NULL)
 	{
+		HASH_SEQ_STATUS seq;
+		TenantMark *m;
+
+		/* full: the stale marks go, or all of them */
+		hash_seq_init(&seq, catalog_marks);
+		while ((m = hash_seq_search(&seq)) != NULL)
+			if (catalog_generation_stale(m->generation, m->key.database))
+				hash_search(catalog_marks, &m->key, HASH_REMOVE, NULL);
+		if (hash_get_num_entries(catalog_marks) >= catalog_marks_size())
+		{
+			hash_seq_init(&seq, catalog_marks);
+			while ((m = hash_seq_search(&seq)) != NULL)
+				hash_search(catalog_marks, &m->key, HASH_REMOVE, NULL);
+		}
+		if ((mark = hash_search(catalog_marks, &key, HASH_ENTER_NULL, &found)) == NULL)
+			return NULL;
+	}
+	if (!found || mark->generation != generation)
+	{
+		mark->generation = generation;
 		mark->misses = 0;
 		mark->whole = mark->large = false;
 	}
 	return mark;
+}
+
+/*
+ * A miss of the tenant counted; whether this backend reads it now, and
+ * *large: a checkout's variants only. Every CATALOG_WHOLE_AFTER-th miss
+ * reads: one backend at a time, not every backend that missed at once.
+ */
+static bool
+count_miss(const pg_uuid_t *tenant, uint64 since, bool *large)
+{
+	TenantMark *mark;
+	bool		read = false;
+
+	LWLockAcquire(catalog_lock, LW_EXCLUSIVE);
+	if (!catalog_generation_stale(since, MyDatabaseId) && (mark = tenant_mark(tenant, since)) != NULL &&
+		!mark->whole)
+	{
+		*large = mark->large;
+		read = *large || ++mark->misses % CATALOG_WHOLE_AFTER == 0;
+	}
+	LWLockRelease(catalog_lock);
+	return read;
 }
 
 bool
@@ -452,32 +450,25 @@ catalog_cache_keep(const pg_uuid_t *tenant, int nlines, const OrderLine *lines, 
 {
 	Datum		values[2];
 	bool		whole = false;
+	bool		large = false;
+	bool		kept = false;
 	HTAB	   *batch;
 	TenantMark *mark;
-	long		ntiers;
-	bool		large;
-	bool		kept = false;
 
-	if (!cache_usable() || since != generation)
+	if (!catalog_cache_usable() || since == 0 || !count_miss(tenant, since, &large))
 		return false;
-	mark = tenant_mark(tenant);
-	if (mark->whole)
-		return false;			/* read whole: the others are not kept by design */
-	if (++mark->misses < CATALOG_WHOLE_AFTER)
-		return false;			/* not (yet) a tenant this backend prices often */
-	large = mark->large;
-	batch = new_table("commerce catalog batch", 256, sizeof(CatalogKey), sizeof(CatalogEntry),
-					  CurrentMemoryContext);
+	batch = new_table("commerce catalog batch", 256, sizeof(CatalogKey), sizeof(CatalogEntry));
 	values[0] = UUIDPGetDatum(tenant);
 	tenant_cache_fresh_begin();
-	/* a tenant this backend prices often: all of it, if not too large */
+	/* a tenant priced often: all of it, if not too large */
 	if (!large)
 	{
 		commerce_prepare_generic(&plan_variants[0],
 								 CATALOG_VARIANTS_SQL("", " LIMIT " CppAsString2(CATALOG_TENANT_FILL) " + 1"),
 								 1, (Oid[]) {UUIDOID});
 		commerce_execute(plan_variants[0], values, NULL, true, 0);
-		whole = SPI_processed <= CATALOG_TENANT_FILL;
+		/* and not more than a quarter of the whole cache */
+		whole = SPI_processed <= Min(CATALOG_TENANT_FILL, catalog_cache_size / 4);
 		large = !whole;
 	}
 	if (!whole)
@@ -506,30 +497,20 @@ catalog_cache_keep(const pg_uuid_t *tenant, int nlines, const OrderLine *lines, 
 								 2, (Oid[]) {UUIDOID, UUIDARRAYOID});
 		commerce_execute(plan_tiers[1], values, NULL, true, 0);
 	}
-	ntiers = read_tiers(batch, tenant);
+	read_tiers(batch, tenant);
 	tenant_cache_fresh_end();
-	/* an invalidation taken in while reading (a lock's) drops what was read */
-	if (!cache_usable() || since != generation)
-		return false;
-	if (ntiers > CATALOG_CACHE_MAX_TIERS / 4)
+	/* kept with the generation read before the snapshot: a change since
+	 * (committed while it was read) leaves it stale */
+	LWLockAcquire(catalog_lock, LW_EXCLUSIVE);
+	if (!catalog_generation_stale(since, MyDatabaseId))
 	{
-		whole = false;			/* too many tiers: a checkout's at a time */
-		large = true;
+		kept = keep_batch(batch, since);
+		if ((mark = tenant_mark(tenant, since)) != NULL)
+		{
+			mark->whole = whole && kept;
+			mark->large = large;
+		}
 	}
-	else
-	{
-		if (entries != NULL &&
-			(hash_get_num_entries(entries) + hash_get_num_entries(batch) > CATALOG_CACHE_MAX_ENTRIES ||
-			 tiers_kept + ntiers > CATALOG_CACHE_MAX_TIERS))
-			forget();			/* full: start again (what was read is still current) */
-		keep_batch(batch);
-		tiers_kept += ntiers;
-		kept = true;
-	}
-	/* the marks may have gone with the cache (full) meanwhile */
-	mark = tenant_mark(tenant);
-	mark->misses = CATALOG_WHOLE_AFTER;
-	mark->whole = whole;
-	mark->large = large;
+	LWLockRelease(catalog_lock);
 	return kept;
 }

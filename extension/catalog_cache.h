@@ -2,7 +2,7 @@
  *
  * catalog_cache.h
  *	  What pricing reads of a line's variant (its catalog facts and the
- *	  winning price tier), and the per-backend cache of it
+ *	  winning price tier), and the cluster's shared cache of it
  *	  (catalog_cache.c) that spares a checkout its pricing statement.
  *
  * extension/catalog_cache.h
@@ -14,6 +14,7 @@
 
 #include "postgres.h"
 
+#include "utils/relcache.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
@@ -53,12 +54,26 @@ extern bool catalog_cache_lines(const pg_uuid_t *tenant, const char *currency, T
 								uint64 *since);
 
 /*
- * After a miss: once this backend missed the tenant often, read and keep its
+ * After a miss: once the tenant was missed often, read and keep its
  * variants (all of them when it is not large, else those of lines:
  * catalog_cache.c) under a fresh snapshot, unless an invalidation came in
  * since catalog_cache_lines; true when something was read (ask again).
  */
 extern bool catalog_cache_keep(const pg_uuid_t *tenant, int nlines, const OrderLine *lines,
 							   uint64 since);
+
+/*
+ * From _PG_init while the library is preloaded: pgcommerce.catalog_cache_size
+ * and the shared memory (none when it is 0, nor without preloading: then
+ * nothing is kept and pricing runs its statement).
+ */
+extern void catalog_cache_preload(void);
+
+/*
+ * From commerce.cached_table_changed() (the tables' triggers): when rel is
+ * one of the tables the cache reads, this transaction no longer uses the
+ * cache and makes every entry of its database stale when it commits.
+ */
+extern void catalog_cache_table_written(Relation rel);
 
 #endif							/* COMMERCE_CATALOG_CACHE_H */

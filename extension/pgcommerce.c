@@ -16,6 +16,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
+#include "catalog_cache.h"
 #include "gucs.h"
 #include "outbox_worker.h"
 #include "payments.h"
@@ -55,6 +56,8 @@ _PG_init(void)
 		outbox_define_gucs();
 		outbox_install_hooks();
 		outbox_register_launcher();
+		/* Pricing's shared catalog cache (catalog_cache.c). */
+		catalog_cache_preload();
 	}
 	MarkGUCPrefixReserved("pgcommerce");
 }

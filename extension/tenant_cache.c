@@ -42,6 +42,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "catalog_cache.h"
 #include "citus_compat.h"
 #include "tenant_cache.h"
 
@@ -194,6 +195,7 @@ commerce_cached_table_changed(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("commerce.cached_table_changed() must be called as a trigger")));
 	relid = RelationGetRelid(trigdata->tg_relation);
+	catalog_cache_table_written(trigdata->tg_relation);
 	CacheInvalidateRelcacheByRelid(relid);
 	relation_changed((Datum) 0, relid);
 	return PointerGetDatum(NULL);

@@ -11,7 +11,7 @@ use strict;
 use warnings;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use PgCommerce::Test qw(commerce_node);
+use PgCommerce::Test qw(commerce_node repo_path);
 
 my $node = commerce_node('catcache');
 my ($tenant, $variant, $list, $product, $customer) = split /\|/, $node->safe_psql('commerce', q{
@@ -111,7 +111,95 @@ $node->safe_psql('commerce', qq{UPDATE commerce.products SET status = 'draft' WH
 is($shop->query_safe(checkout_sql($variant, 'customer', $customer)), 'variant_not_available',
 	'a customer actor: an inactive product cannot be ordered');
 
+# --- the cache is the cluster's: shared by sessions, apart by database -----
+$node->safe_psql('commerce', qq{UPDATE commerce.products SET status = 'active' WHERE id = '$product'});
+is($shop->query_safe($checkout), '900', 'active again: a miss') for 1 .. 4;
+my $other = $node->background_psql('commerce', extra_params => [ '-U', 'catcache_gateway' ]);
+is($other->query_safe($checkout), '900', 'a new session (its first checkout learns promotions)');
+$other->query_safe('BEGIN');
+$reads = $other->query_safe($price_reads);
+is($other->query_safe($checkout), '900', 'its second checkout');
+is($other->query_safe($price_reads) - $reads, 0, 'from what the shop session read: prices not read');
+$other->query_safe('COMMIT');
+
+# a change by a session that never priced, while the sessions that read the
+# tenant are idle: a session started after it does not get the old price
+# (the writer's commit made the entries stale, not the readers' relcache
+# callbacks)
+$node->safe_psql('commerce', qq{UPDATE commerce.prices SET amount = 950
+	WHERE tenant_id = '$tenant' AND amount = 900});
+my $third = $node->background_psql('commerce', extra_params => [ '-U', 'catcache_gateway' ]);
+is($third->query_safe($checkout), '950', 'a session started after the change: the new price');
+is($third->query_safe($checkout), '950', 'and at its second checkout, the cache asked');
+is($other->query_safe($checkout), '950', 'an idle session that read the old price: the new one');
+
+# a transaction that wrote the catalog neither reads nor fills the cache:
+# what it priced with its uncommitted price is not kept for others
+# (its checkouts in a savepoint rolled back: their locks on the order
+# counter and the stock go, the uncommitted price stays)
+$writer->query_safe(qq{BEGIN; UPDATE commerce.prices SET amount = 1234 WHERE tenant_id = '$tenant' AND amount = 950});
+$writer->query_safe('SAVEPOINT s');
+is($writer->query_safe($checkout), '1234', 'the writing transaction: its own price') for 1 .. 5;
+$writer->query_safe('ROLLBACK TO SAVEPOINT s');
+is($other->query_safe($checkout), '950', 'meanwhile another session: the committed price');
+$writer->query_safe('ROLLBACK');
+
+# the same tenant and variant ids in a second database (an import): each
+# database's prices
+$node->safe_psql('commerce', qq{CREATE ROLE catcache_part LOGIN;
+	SELECT commerce.bind_role('catcache_part', '$tenant')});
+$node->safe_psql('postgres', 'CREATE DATABASE copy');
+$node->safe_psql('copy', 'CREATE EXTENSION pgcommerce CASCADE');
+my $archive = PostgreSQL::Test::Utils::tempdir . '/a.tar';
+my ($out, $err) = ('', '');
+IPC::Run::run([ repo_path('bin/pgcommerce-tenant'), 'export', '-d', $node->connstr('commerce') . ' user=catcache_part',
+		'-f', $archive ], '>', \$out, '2>', \$err);
+is($?, 0, 'the tenant exported') or diag($err);
+IPC::Run::run([ repo_path('bin/pgcommerce-tenant'), 'import', '-d', $node->connstr('copy'), '-f', $archive ],
+	'>', \$out, '2>', \$err);
+is($?, 0, 'and imported into database copy') or diag($err);
+$node->safe_psql('copy', qq{UPDATE commerce.prices SET amount = 444 WHERE tenant_id = '$tenant' AND amount = 950});
+my $copy = $node->background_psql('copy', extra_params => [ '-U', 'catcache_gateway' ]);
+is($copy->query_safe($checkout), '444', "database copy: its price") for 1 .. 5;
+$copy->query_safe('BEGIN');
+$reads = $copy->query_safe($price_reads);
+is($copy->query_safe($checkout), '444', 'database copy, read whole: its price');
+is($copy->query_safe($price_reads) - $reads, 0, '... from the cache');
+$copy->query_safe('COMMIT');
+$shop->query_safe($checkout) for 1 .. 5;	# the 950 made the tenant's entries stale: misses
+$shop->query_safe('BEGIN');
+$reads = $shop->query_safe($price_reads);
+is($shop->query_safe($checkout), '950', 'database commerce, the same ids: its own price');
+is($shop->query_safe($price_reads) - $reads, 0, '... from the cache');
+$shop->query_safe('COMMIT');
+$copy->query_safe('BEGIN');
+$reads = $copy->query_safe($price_reads);
+is($copy->query_safe($checkout), '444', 'database copy again: its price');
+is($copy->query_safe($price_reads) - $reads, 0, '... still from the cache: the two are kept apart');
+$copy->query_safe('COMMIT');
+
 $shop->quit;
 $writer->quit;
+$other->quit;
+$third->quit;
+$copy->quit;
+
+# --- a cache too small for the tenant: a checkout's variants at a time -----
+$node->append_conf('postgresql.conf', 'pgcommerce.catalog_cache_size = 4');
+$node->restart;
+$shop = $node->background_psql('commerce', extra_params => [ '-U', 'catcache_gateway' ]);
+is($shop->query_safe(checkout_sql($second)), '2500', 'a cache of 4 variants: the price') for 1 .. 5;
+$shop->query_safe('BEGIN');
+$reads = $shop->query_safe($price_reads);
+is($shop->query_safe(checkout_sql($second)), '2500', 'the variant asked for, again');
+is($shop->query_safe($price_reads) - $reads, 0, '... from the cache');
+$reads = $shop->query_safe($price_reads);
+is($shop->query_safe($checkout), '950', 'the tenant\'s other variant');
+cmp_ok($shop->query_safe($price_reads) - $reads, '>', 0, '... read at its first checkout (the tenant is not read whole)');
+$reads = $shop->query_safe($price_reads);
+is($shop->query_safe($checkout) . '/' . $shop->query_safe(checkout_sql($second)), '950/2500', 'both again');
+is($shop->query_safe($price_reads) - $reads, 0, '... from the cache');
+$shop->query_safe('COMMIT');
+$shop->quit;
 $node->stop;
 done_testing();
