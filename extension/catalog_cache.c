@@ -66,9 +66,7 @@
 
 #include "catalog_cache.h"
 #include "catalog_cache_shared.h"
-#include "citus_compat.h"
 #include "command.h"
-#include "gucs.h"
 #include "tenant_cache.h"
 
 #define CATALOG_TENANT_FILL 2000

@@ -38,9 +38,9 @@ commerce_define_gucs(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
-	/* issue 13 session 12: pricing from per-backend memory (catalog_cache.c) */
+	/* issue 13 sessions 12 and 13: pricing from shared memory (catalog_cache.c) */
 	DefineCustomBoolVariable("pgcommerce.catalog_cache",
-							 "Keep tenants' variants and price tiers in each backend for pricing.",
+							 "Price from the shared cache of tenants' variants and price tiers.",
 							 "Off: every pricing reads the catalog with its statement (the same answers).",
 							 &commerce_catalog_cache,
 							 true,

@@ -387,7 +387,7 @@ static SPIPlanPtr plan_lines_catalog[2][2][4];
  *		Every line's catalog facts, price tier and (rates NULL) tax rate into
  *		facts[i], found = false for a variant the tenant lacks; returns
  *		whether an automatic promotion or a code might apply (the probe).
- *		From the per-backend cache (catalog_cache.c) when it can answer
+ *		From the shared catalog cache (catalog_cache.c) when it can answer
  *		(no probe to run, no customer group in play, rates kept in C),
  *		after it read what it lacked. Otherwise (a variant it does not
  *		keep: unknown, inactive product) one statement (order_line_catalog,

@@ -25,7 +25,8 @@
 #          run from the peer's folder for the peer and, for pgcommerce,
 #          through symlinks beside a data.lua of pgcommerce's ids;
 #   pgbench each side's checkout SQL straight to PostgreSQL, as its service's
-#          login, at PGB_CLIENTS clients: ours is the statement the gateway
+#          login, at each of PGB_CLIENTS client counts (each side's best
+#          count is compared too): ours is the statement the gateway
 #          sends (checkout.sql), the peer's its pgbench/checkout.sql.
 #
 # Per run: req/s (tps), p50/p99 ms, non-2xx and socket errors (failed
@@ -43,7 +44,7 @@
 # Environment (defaults): TENANTS PRODUCTS CUSTOMERS (100 100 100), STOCK
 # (1000000), ROUNDS (3), DURATION (15 s), WARMUP (3 s), PRIME (5 s),
 # THREADS (2), CONNS (64), WRK_TIMEOUT (2s: wrk's own; a slower answer is
-# counted as a socket timeout error), PGB_CLIENTS ("16 64"), PGB_DURATION (DURATION),
+# counted as a socket timeout error), PGB_CLIENTS ("8 16 64"), PGB_DURATION (DURATION),
 # PICKS (100000, pre-drawn pgbench checkouts per side), GW_POOL_SIZE and
 # PEER_POOL_SIZE (unset: each server's default, 4 × CPUs and 16),
 # GW_LOG_LEVEL (warn: no access log, as the peer logs nothing), AUTOVACUUM
@@ -59,7 +60,7 @@ here=bench/checkout_peer
 
 source bench/lib/http_cluster.sh
 checkout_peer_workload
-PGB_CLIENTS=${PGB_CLIENTS:-"16 64"} PGB_DURATION=${PGB_DURATION:-$DURATION} PICKS=${PICKS:-100000}
+PGB_CLIENTS=${PGB_CLIENTS:-"8 16 64"} PGB_DURATION=${PGB_DURATION:-$DURATION} PICKS=${PICKS:-100000}
 PEER_SRC=${PEER_SRC:-$REPO_ROOT/../shared/peers/seed-stack}
 PEER_DIR=${PEER_DIR:-/tmp/seed-stack}
 [ "$PRODUCTS" -ge 3 ] || { echo "checkout_peer: PRODUCTS must be at least 3 (3 distinct variants per checkout)" >&2; exit 2; }
@@ -379,6 +380,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "?" 
     a=$(col "c$c" "pgbench-c$c-pgc" 4) b=$(col "c$c" "pgbench-c$c-peer" 4)
     echo "| $c clients | $a | $b | **$(ratio "$a" "$b")** | $(ratio "$(col "c$c" "pgbench-c$c-pgc" 14)" "$(col "c$c" "pgbench-c$c-peer" 14)") |"
   done
+  # each side at its best client count (the most tps of the counts run)
+  best() { for c in $PGB_CLIENTS; do echo "$(col "c$c" "pgbench-c$c-$1" 4) $c"; done | sort -g -r | head -1; }
+  read -r a ac < <(best pgc); read -r b bc < <(best peer)
+  echo "| each side's best | $a ($ac clients) | $b ($bc clients) | **$(ratio "$a" "$b")** | |"
   echo
   if [ "$errors_total" -gt 0 ]; then
     echo "**ERRORS: $errors_total failed requests/transactions in the measured runs (column errors); the figures of those runs do not count.**"
