@@ -106,9 +106,9 @@ catalog_shmem_startup(void)
 		for (int i = 0; i < CATALOG_GENERATIONS; i++)
 			pg_atomic_init_u64(&shared->generations[i], 1);
 	catalog_entries = shared_table("pgcommerce catalog cache entries", catalog_cache_size,
-						   sizeof(CatalogKey), sizeof(CatalogEntry));
+								   sizeof(CatalogKey), sizeof(CatalogEntry));
 	catalog_marks = shared_table("pgcommerce catalog cache tenants", catalog_marks_size(),
-						 sizeof(TenantKey), sizeof(TenantMark));
+								 sizeof(TenantKey), sizeof(TenantMark));
 	catalog_lock = &(GetNamedLWLockTranche(CATALOG_LOCK_TRANCHE))->lock;
 	LWLockRelease(AddinShmemInitLock);
 }
