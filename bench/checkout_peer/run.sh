@@ -47,9 +47,14 @@
 # counted as a socket timeout error), PGB_CLIENTS ("8 16 64"), PGB_DURATION (DURATION),
 # PICKS (100000, pre-drawn pgbench checkouts per side), GW_POOL_SIZE and
 # PEER_POOL_SIZE (unset: each server's default, 4 × CPUs and 16),
-# GW_LOG_LEVEL (warn: no access log, as the peer logs nothing), AUTOVACUUM
-# (on; off keeps autovacuum's WAL out of the per-order figures: the column
-# autovacuums counts the runs that finished in, or overlap, each run), PEER_SRC
+# GW_LOG_LEVEL (warn: no access log, as the peer logs nothing), VACUUM_MODE
+# (charged: autovacuum off, and after each measured run that wrote orders its
+# side's database is VACUUMed inside the run's counters, so each side pays
+# for the vacuum its own writes need: with autovacuum on, the vacuums one
+# side's run made due started during the other side's next run and were
+# counted there, 13-14 autovacuum runs in the peer's checkout runs of rounds
+# 1 and 3; auto: autovacuum as AUTOVACUUM says (on), the column counting the
+# autovacuum runs that finished in, or overlap, each run), PEER_SRC
 # (../shared/peers/seed-stack), PEER_DIR (/tmp/seed-stack: copied there and
 # `npm ci`-ed when it has no node_modules). Quick run:
 #   TENANTS=10 PRODUCTS=20 CUSTOMERS=10 ROUNDS=2 DURATION=5 bench/checkout_peer/run.sh
@@ -58,6 +63,8 @@ cd "$(dirname "$0")/../.."
 source scripts/common.sh
 here=bench/checkout_peer
 
+VACUUM_MODE=${VACUUM_MODE:-charged}
+[ "$VACUUM_MODE" = charged ] && AUTOVACUUM=off
 source bench/lib/http_cluster.sh
 checkout_peer_workload
 PGB_CLIENTS=${PGB_CLIENTS:-"8 16 64"} PGB_DURATION=${PGB_DURATION:-$DURATION} PICKS=${PICKS:-100000}
@@ -219,9 +226,21 @@ measure() {
   c1=$(client_ticks); w1=$(date +%s.%N); s1=${pid:+$(ticks "$pid")}; p1=$(pg_ticks); b1=$(cpu_busy)
   sleep 1  # requests still in flight when wrk stopped finish (their orders count)
   [ "$side" = pgc ] && drain=$(wait_outbox)
-  l1=$(q postgres "SELECT pg_current_wal_lsn()"); o1=$(orders "$side")
+  o1=$(orders "$side")
+  local vac= pv=0
+  if [ "$VACUUM_MODE" = charged ] && [ "$o1" -gt "$o0" ]; then
+    # the vacuum this run's writes need, charged to it (CPU and WAL)
+    local v0 v1 vw0 vw1
+    v0=$(pg_ticks); vw0=$(date +%s.%N)
+    q "$db" VACUUM >/dev/null
+    v1=$(pg_ticks); vw1=$(date +%s.%N)
+    pv=$((v1 - v0))
+    vac=$(awk -v a="$vw0" -v b="$vw1" 'BEGIN { printf "VACUUM %.2f s", b - a }')
+  fi
+  l1=$(q postgres "SELECT pg_current_wal_lsn()")
   sleep 0.5; av=$(( $(av_count) - a0 )); avr=$(av_running)
   [ "$avs$avr" != 00 ] && av="$av (running at start $avs, at end $avr)"
+  [ "$VACUUM_MODE" = charged ] && av=${vac:--}
   local rps p50 p99 n bad
   if [ "$kind" = pgbench ]; then
     rps=$(awk '/^tps/ { printf "%.1f", $3; exit }' "$out")
@@ -239,7 +258,7 @@ measure() {
   local secs srv_us pg_us busy other hwm="" made wal_b rec fpi
   secs=$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')
   srv_us=-; [ -n "$pid" ] && srv_us=$(awk -v t="$((s1 - s0))" -v n="$n" -v hz="$hz" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }')
-  pg_us=$(awk -v t="$((p1 - p0))" -v n="$n" -v hz="$hz" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }')
+  pg_us=$(awk -v t="$((p1 - p0 + pv))" -v n="$n" -v hz="$hz" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }')
   busy=$(awk -v t="$((b1 - b0))" -v s="$secs" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz / s }')
   # everything else on the machine: busy minus server, PostgreSQL and the client (wrk or pgbench)
   other=$(awk -v t="$((b1 - b0 - (${s1:-0} - ${s0:-0}) - (p1 - p0) - (c1 - c0)))" -v s="$secs" -v hz="$hz" \
@@ -354,10 +373,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "?" 
 {
   echo "bench/checkout_peer at $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo '+changes'), $started:" \
        "$(nproc) CPUs, load before $load; $TENANTS tenants x $PRODUCTS products (1 variant each), $CUSTOMERS customers per tenant;" \
-       "wrk -t$THREADS -c$CONNS, ${DURATION} s per run after ${WARMUP} s warm-up; gateway pool" \
+       "wrk -t$THREADS -c$CONNS, ${DURATION} s per run after ${WARMUP} s warm-up; vacuum $VACUUM_MODE; gateway pool" \
        "$(curl -s "http://127.0.0.1:$gw_port/metrics" | awk '/^pgcommerce_db_pool_size/ { print $2 }'), peer pool ${PEER_POOL_SIZE:-16}."
   echo
-  echo "| round | run | side | req/s | p50 ms | p99 ms | errors | requests | server CPU µs/req | PostgreSQL CPU µs/req | server peak RSS MB | machine busy (cores) | orders | WAL B/order | WAL records/order | FPI B/order | outbox drain s | other processes (cores) | autovacuums |"
+  echo "| round | run | side | req/s | p50 ms | p99 ms | errors | requests | server CPU µs/req | PostgreSQL CPU µs/req | server peak RSS MB | machine busy (cores) | orders | WAL B/order | WAL records/order | FPI B/order | outbox drain s | other processes (cores) | vacuum charged (VACUUM_MODE=charged) or autovacuum runs (auto) |"
   echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   awk -F'\t' -v OFS=' | ' '{ $2 = $2; sub(/-(r[0-9]+|c[0-9]+)-(pgc|peer)$/, "", $2); $3 = ($3 == "pgc" ? "pgcommerce" : "peer"); print "| " $0 " |" }' "$results"
   echo
