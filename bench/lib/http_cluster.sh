@@ -2,6 +2,16 @@
 # scripts/common.sh, from the repository root): a private PostgreSQL for a
 # benchmark under WORK, built from this checkout.
 #
+# bench_lock WORK
+#   holds WORK.lock (flock) until the benchmark's shell exits, or exits 1 at
+#   once when another benchmark holds it: a second run in the same WORK
+#   would stop the first one's cluster and wipe its files.
+bench_lock() {
+  mkdir -p "$(dirname "$1")"
+  exec 9>"$1.lock"
+  flock -n 9 || { echo "bench: another benchmark is running in $1 (it holds $1.lock)" >&2; exit 1; }
+}
+
 # bench_http_cluster WORK PORT_BASE SETTINGS
 #   builds the extension and its private installation, exports PATH,
 #   pgbin and PGCOMMERCE_PGDATA/PGBIN/PGPORT (a port from PORT_BASE up),
@@ -11,6 +21,7 @@
 #   the cluster: the caller sets its traps first.
 bench_http_cluster() {
   local work=$1 port_base=$2 settings=$3
+  bench_lock "$work"
   make -s all >/dev/null
   pgbin=$(./scripts/tmp-install.sh)
   export PATH="$pgbin:$PATH"
@@ -48,6 +59,7 @@ autovacuum = ${AUTOVACUUM:-on}"
 #   SIGTERM (and is waited for) and the cluster stops.
 bench_gateway_cluster() {
   local work=$1 db=$2
+  bench_lock "$work"
   make -s all >/dev/null
   pgbin=$(./scripts/tmp-install.sh)
   export PATH="$pgbin:$PATH"
