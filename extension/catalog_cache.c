@@ -138,7 +138,7 @@ bool
 catalog_cache_lines(const pg_uuid_t *tenant, const char *currency, TimestampTz at, int nlines,
 					const OrderLine *lines, CatalogLine *out, uint64 *since)
 {
-	CatalogEntry *found = palloc(sizeof(CatalogEntry) * (nlines + 1));
+	CatalogEntry *found;
 	uint64		generation;
 	int			i;
 
@@ -149,6 +149,7 @@ catalog_cache_lines(const pg_uuid_t *tenant, const char *currency, TimestampTz a
 	*since = generation = catalog_generation(MyDatabaseId);
 	if (strlen(currency) >= CATALOG_CURRENCY_LEN)
 		return false;
+	found = palloc(sizeof(CatalogEntry) * (nlines + 1));	/* copies: the lock is short */
 	LWLockAcquire(catalog_lock, LW_SHARED);
 	for (i = 0; i < nlines; i++)
 	{
