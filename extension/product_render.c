@@ -21,7 +21,6 @@
 #include "access/htup_details.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/datetime.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
@@ -29,6 +28,7 @@
 
 #include "jsonb_push.h"
 #include "product_render.h"
+#include "timestamp_text.h"
 
 /* The product's columns the document shows, then a variant's, from 0 */
 enum
@@ -91,66 +91,23 @@ push_jsonb(JsonbParseState **state, const char *key, const ProductRow *r, int co
 	jsonb_push_jsonb(state, key, r->nulls[col] ? NULL : DatumGetJsonbP(r->values[col]));
 }
 
-/* value as at least width decimal digits (value >= 0) at p; returns the end */
-static char *
-put_digits(char *p, int value, int width)
-{
-	char		digits[12];
-	int			n = 0;
-
-	do
-	{
-		digits[n++] = '0' + value % 10;
-		value /= 10;
-	} while (value > 0);
-	while (n < width)
-		digits[n++] = '0';
-	while (n > 0)
-		*p++ = digits[--n];
-	return p;
-}
-
 /*
- * A timestamptz column as COMMERCE_SQL_TIMESTAMP renders it: to_char(t AT
- * TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'); null for NULL and
- * for an infinite timestamp (to_char returns NULL for those). YYYY is at
- * least four digits, more when the year needs them; a year BC shows its
- * number without sign, as to_char does. Written by hand: psprintf cost
- * more than the rest of the document's timestamps.
+ * A timestamptz column as COMMERCE_SQL_TIMESTAMP renders it
+ * (timestamp_text.c); null for NULL and for an infinite timestamp (to_char
+ * returns NULL for those).
  */
 static void
 push_timestamp(JsonbParseState **state, const char *key, const ProductRow *r, int col)
 {
 	TimestampTz t;
-	struct pg_tm tm;
-	fsec_t		fsec;
-	char		buf[48];
-	char	   *p = buf;
+	char		buf[COMMERCE_TIMESTAMP_TEXT_LEN];
 
 	if (r->nulls[col] || TIMESTAMP_NOT_FINITE(t = DatumGetTimestampTz(r->values[col])))
 	{
 		jsonb_push_null(state, key);
 		return;
 	}
-	if (timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("timestamp out of range")));
-	p = put_digits(p, tm.tm_year > 0 ? tm.tm_year : -(tm.tm_year - 1), 4);
-	*p++ = '-';
-	p = put_digits(p, tm.tm_mon, 2);
-	*p++ = '-';
-	p = put_digits(p, tm.tm_mday, 2);
-	*p++ = 'T';
-	p = put_digits(p, tm.tm_hour, 2);
-	*p++ = ':';
-	p = put_digits(p, tm.tm_min, 2);
-	*p++ = ':';
-	p = put_digits(p, tm.tm_sec, 2);
-	*p++ = '.';
-	p = put_digits(p, (int) fsec, 6);
-	*p++ = 'Z';
-	*p = '\0';
+	commerce_timestamp_text(t, buf);
 	jsonb_push_cstring(state, key, pstrdup(buf));
 }
 
