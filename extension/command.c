@@ -36,6 +36,7 @@
 
 #include "command.h"
 #include "errors.h"
+#include "idempotency_probe.h"
 #include "outbox.h"
 #include "tenant_context.h"
 #include "uuid.h"
@@ -195,10 +196,13 @@ commerce_command_begin(CommerceCommand *cmd, const char *name,
 	lock_scoped_key(cmd, scoped_hash);
 
 	/*
-	 * The key's row only: a new key (the common case) finds none, and the
-	 * stored response is read only for a replay (stored_response), so a
-	 * new key does not pay the start-up of the event's look-up.
+	 * A new key (the common case) is told by the table's key alone, without
+	 * a statement (idempotency_probe.c). A stored one is read by the
+	 * statement, its row only: the stored response is read only for a
+	 * replay (stored_response).
 	 */
+	if (!commerce_idempotency_key_stored(&cmd->tenant, cmd->actor, cmd->subject, key))
+		return NULL;
 	commerce_prepare(&plan_find_key,
 					 "SELECT k.command, k.fingerprint, k.response, k.response_event"
 					 " FROM commerce.idempotency_keys k"

@@ -3,7 +3,7 @@
 -- response again, flagged, and nothing is done twice; for a customer, for
 -- gateway staff and for a partner's SQL role (subject '').
 BEGIN;
-SELECT plan(7);
+SELECT plan(9);
 \ir ../fixtures/orders.sql
 \ir ../fixtures/idempotency.sql
 
@@ -25,11 +25,19 @@ SELECT idem_test.replays(:'create_cart', :'first', 'gateway staff''s retry retur
 SET LOCAL ROLE idem_partner;
 SELECT idem_test.call(:'create_cart') AS first \gset
 SELECT idem_test.replays(:'create_cart', :'first', 'a partner role''s retry returns its first response, flagged');
+
+-- the same key twice inside one statement: the second call sees the key the
+-- first stored (command.c looks it up as a statement of its own would)
+SELECT (commerce.create_order(orders_test.cart(:'v'), 'twice-in-one') ->> 'id') AS a,
+       (commerce.create_order(orders_test.cart(:'v'), 'twice-in-one') ->> 'id') AS b \gset
+SELECT is(:'b'::text, :'a'::text, 'the same key twice in one statement: the second call replays the first');
+SELECT is((SELECT count(*) FROM commerce.idempotency_keys WHERE tenant_id = :'t' AND key = 'twice-in-one'),
+          1::bigint, '... one key stored');
 RESET ROLE;
 
-SELECT is((SELECT count(*) FROM commerce.orders WHERE tenant_id = :'t'), 3::bigint,
-          'three callers, three orders: the retries created none');
-SELECT is((SELECT count(*) FROM commerce.outbox WHERE tenant_id = :'t' AND type = 'order.created'), 3::bigint,
+SELECT is((SELECT count(*) FROM commerce.orders WHERE tenant_id = :'t'), 4::bigint,
+          'four orders: the retries created none');
+SELECT is((SELECT count(*) FROM commerce.outbox WHERE tenant_id = :'t' AND type = 'order.created'), 4::bigint,
           'and emitted no event');
 SELECT is((SELECT array_agg(actor || ':' || subject ORDER BY actor, subject) FROM commerce.idempotency_keys
             WHERE tenant_id = :'t' AND key = 'retry-me'),
