@@ -50,7 +50,7 @@ PG_FUNCTION_INFO_V1(commerce_cached_table_changed);
 
 /* At most this many tenants per cache; past it the cache starts again. */
 #define TENANT_CACHE_MAX_ENTRIES 10000
-#define TENANT_CACHES_MAX 4
+#define TENANT_CACHES_MAX 8
 
 static TenantCache *caches[TENANT_CACHES_MAX];
 static int	ncaches = 0;

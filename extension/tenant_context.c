@@ -51,6 +51,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/uuid.h"
 
@@ -58,6 +59,7 @@
 #include "errors.h"
 #include "citus_compat.h"
 #include "storefront_context.h"
+#include "tenant_cache.h"
 #include "tenant_context.h"
 #include "uuid.h"
 
@@ -119,7 +121,11 @@ static void load_role_facts(void);
 static bool context_guc_tenant(pg_uuid_t *out);
 static bool lookup_uuid_row(const char *relname, const char *indexname,
 							AttrNumber keyattno, Oid keytype, Datum key,
-							AttrNumber resultattno, Datum *result);
+							AttrNumber resultattno, Datum *result, bool fresh);
+
+/* Each tenant's status as last read, per backend: every write of
+ * commerce.tenants makes every backend forget (tenant_cache.h). */
+static TenantCache tenant_status = TENANT_CACHE("tenants", sizeof(bool));
 
 /* The context GUCs, all transaction-local strings set by set_context(). */
 static const struct
@@ -162,13 +168,16 @@ commerce_define_context_gucs(void)
  *		through index <indexname>, and return one of its columns. No
  *		permission check: used for facts current_tenant() needs about
  *		tables the caller may not read. On Citus the rows are in the
- *		node's placement of the reference table (citus_compat.c).
+ *		node's placement of the reference table (citus_compat.c). fresh:
+ *		under a snapshot taken now (a value to keep, tenant_cache.h), else
+ *		the catalog snapshot.
  */
 static bool
 lookup_uuid_row(const char *relname, const char *indexname,
 				AttrNumber keyattno, Oid keytype, Datum key,
-				AttrNumber resultattno, Datum *result)
+				AttrNumber resultattno, Datum *result, bool fresh)
 {
+	Snapshot	snapshot = NULL;
 	Oid			nsp = get_namespace_oid("commerce", true);
 	Oid			table;
 	Oid			relid;
@@ -190,7 +199,9 @@ lookup_uuid_row(const char *relname, const char *indexname,
 	rel = table_open(relid, AccessShareLock);
 	ScanKeyInit(&skey, keyattno, BTEqualStrategyNumber,
 				keytype == NAMEOID ? F_NAMEEQ : F_UUID_EQ, key);
-	scan = systable_beginscan(rel, indexid, true, NULL, 1, &skey);
+	if (fresh)
+		snapshot = RegisterSnapshot(GetLatestSnapshot());
+	scan = systable_beginscan(rel, indexid, true, snapshot, 1, &skey);
 	tuple = systable_getnext(scan);
 	if (HeapTupleIsValid(tuple))
 	{
@@ -207,6 +218,8 @@ lookup_uuid_row(const char *relname, const char *indexname,
 		}
 	}
 	systable_endscan(scan);
+	if (snapshot != NULL)
+		UnregisterSnapshot(snapshot);
 	table_close(rel, AccessShareLock);
 	return found;
 }
@@ -279,7 +292,7 @@ load_role_facts(void)
 
 	namestrcpy(&rolename, GetUserNameFromId(userid, false));
 	if (lookup_uuid_row("tenant_roles", "tenant_roles_pkey", 1, NAMEOID,
-						NameGetDatum(&rolename), 2, &tenant))
+						NameGetDatum(&rolename), 2, &tenant, false))
 	{
 		facts->bound = true;
 		memcpy(&facts->bound_tenant, DatumGetUUIDP(tenant), sizeof(pg_uuid_t));
@@ -420,15 +433,27 @@ commerce_current_subject(void)
 	return CONTEXT_GUC(subject);
 }
 
+/*
+ * commerce_tenant_exists
+ *		Whether the tenant exists, and whether it is active: kept per
+ *		backend once read (every request asks), forgotten by every backend
+ *		when any tenant row is written (tenant_cache.h), so a suspension is
+ *		seen by the next transaction that asks after its commit. A missing
+ *		tenant is not kept.
+ */
 bool
 commerce_tenant_exists(const pg_uuid_t *tenant, bool *active)
 {
 	Datum		status;
+	uint64		since;
 
+	if (tenant_cache_get(&tenant_status, tenant, active, &since))
+		return true;
 	if (!lookup_uuid_row("tenants", "tenants_pkey", 1, UUIDOID,
-						 UUIDPGetDatum(tenant), 5, &status))
+						 UUIDPGetDatum(tenant), 5, &status, true))
 		return false;
 	*active = strcmp(TextDatumGetCString(status), "active") == 0;
+	tenant_cache_put(&tenant_status, tenant, active, since);
 	return true;
 }
 

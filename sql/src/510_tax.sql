@@ -26,7 +26,7 @@ CREATE FUNCTION commerce.cached_table_changed() RETURNS trigger
     AS 'MODULE_PATHNAME', 'commerce_cached_table_changed'
     LANGUAGE C;
 COMMENT ON FUNCTION commerce.cached_table_changed() IS
-  'Trigger on the tables whose rows commands remember per session (commerce.tax_settings, commerce.tax_rates, commerce.price_lists, commerce.promotions; each row written, and TRUNCATE): every session forgets what it remembered of the table (extension/tenant_cache.c).';
+  'Trigger on the tables whose rows commands remember per session (commerce.tenants, commerce.tax_settings, commerce.tax_rates, commerce.price_lists, commerce.promotions; each row written, and TRUNCATE): every session forgets what it remembered of the table (extension/tenant_cache.c).';
 -- The two triggers of such a table: <name>_changed for each row written,
 -- <name>_truncated for TRUNCATE (an install helper: 899_install_helpers.sql).
 CREATE FUNCTION commerce.install_cache_triggers(tbl regclass, name text) RETURNS void

@@ -32,3 +32,11 @@ ALTER TABLE commerce.orders
 -- was 7 % of a 3-line checkout's instructions (docs/benchmarks.md, "Issue
 -- 13, session 9").
 ALTER TABLE commerce.outbox_written ALTER COLUMN data SET COMPRESSION lz4;
+
+-- Every request checks that its tenant exists and is active
+-- (extension/tenant_context.c, commerce_tenant_exists): each backend keeps a
+-- tenant's status once read, and every row written to commerce.tenants makes
+-- every backend forget (the cache triggers of 510_tax.sql), so a suspension
+-- is seen by the next transaction that asks after it commits (issue 13,
+-- session 14: ~14 K instructions per request; docs/benchmarks.md).
+SELECT commerce.install_cache_triggers('commerce.tenants', 'tenants');

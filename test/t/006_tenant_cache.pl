@@ -2,7 +2,9 @@
 # session, and forgets them as soon as they change in another session: a
 # new binding, a new gateway membership, a revoked membership, a binding
 # row removed by an operator. Each change must show in the long-lived
-# session's next transaction.
+# session's next transaction. Likewise a tenant's status, which every
+# request checks and each session keeps once read (issue 13 session 14):
+# a suspension or an activation committed elsewhere is seen at once.
 use strict;
 use warnings;
 use PostgreSQL::Test::Utils;
@@ -32,6 +34,31 @@ $node->safe_psql('commerce', 'GRANT commerce_gateway TO cache_gateway');
 is($gateway->query_safe('SELECT commerce.current_tenant()'), $tenant, 'a new gateway membership shows in the next transaction');
 $node->safe_psql('commerce', 'REVOKE commerce_gateway FROM cache_gateway');
 is($gateway->query_safe('SELECT commerce.current_tenant() IS NULL'), 't', 'a revoked membership is forgotten');
+
+# A tenant's status: kept once read, forgotten when any tenant row changes.
+$node->safe_psql('commerce', 'GRANT commerce_gateway TO cache_gateway');
+my $request = qq{DO \$\$ BEGIN
+	PERFORM commerce.set_context('$tenant'::uuid, 'staff-1', 'staff');
+	PERFORM commerce.list_products();
+	PERFORM set_config('cache.answer', 'served', false);
+EXCEPTION WHEN OTHERS THEN
+	PERFORM set_config('cache.answer', SQLERRM, false);
+END \$\$; SELECT current_setting('cache.answer')};
+my $tenant_reads = q{SELECT coalesce(sum(idx_scan + seq_scan), 0) FROM pg_stat_xact_user_tables
+	WHERE schemaname = 'commerce' AND relname = 'tenants'};
+is($gateway->query_safe($request), 'served', 'an active tenant is served (its status now kept)');
+$gateway->query_safe('BEGIN');
+my $reads = $gateway->query_safe($tenant_reads);
+is($gateway->query_safe($request =~ s/\$\$; SELECT current_setting\('cache.answer'\)$/\$\$/r), '', 'served again');
+is($gateway->query_safe($tenant_reads) - $reads, 0, '... without reading the tenant row');
+$gateway->query_safe('COMMIT');
+$node->safe_psql('commerce', "SELECT commerce.suspend_tenant('$tenant')");
+is($gateway->query_safe($request), 'tenant is suspended', 'a suspension committed elsewhere: refused at the next request');
+is($gateway->query_safe($request), 'tenant is suspended', '... and at the one after (the suspended status kept)');
+$node->safe_psql('commerce', "SELECT commerce.activate_tenant('$tenant')");
+is($gateway->query_safe($request), 'served', 'an activation committed elsewhere: served at the next request');
+$node->safe_psql('commerce', "UPDATE commerce.tenants SET status = 'suspended' WHERE id = '$tenant'");
+is($gateway->query_safe($request), 'tenant is suspended', 'a status written by an operator directly: seen too');
 
 $partner->quit;
 $gateway->quit;
