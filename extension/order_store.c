@@ -18,6 +18,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "lib/stringinfo.h"
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -68,11 +69,27 @@ static SPIPlanPtr plan_set_quantity = NULL;
 static SPIPlanPtr plan_delete_line = NULL;
 static SPIPlanPtr plan_create_counter = NULL;
 
+/*
+ * Orders of up to this many lines insert them with a VALUES row each (a
+ * plan per count, made when first used), larger ones from arrays
+ * (insert_lines): the arrays' subscripts cost every execution their
+ * start-up, about 17 K instructions a column (docs/benchmarks.md, "Issue
+ * 13, session 14").
+ */
+#define LINES_BY_VALUES_MAX 8
+static SPIPlanPtr plan_insert_lines_values[LINES_BY_VALUES_MAX + 1];
+
+/* The parameters of a VALUES row: the line's own, after the 4 shared ones
+ * ($1 tenant, $2 order, $3 customer, $4 the transaction's timestamp). */
+#define NLINE_VALUES 12
+#define NLINE_SHARED 4
+
 static void read_order_row(const pg_uuid_t *tenant, const pg_uuid_t *id, Order *order);
 static void read_line_row(HeapTuple row, TupleDesc desc, OrderLine *line);
 static void bind_line_snapshot(const OrderLine *line, Datum *values, char *nulls);
 static Datum array_with_nulls(Datum *elements, bool *nulls, int n, Oid type);
 static void insert_lines(const Order *order, bool snapshot);
+static void insert_lines_values(const Order *order, bool snapshot);
 
 /* The columns of insert_lines' arrays: id, variant_id, quantity, then the
  * nine of bind_line_snapshot. */
@@ -366,8 +383,10 @@ order_insert(Order *order)
 	if (order->nlines > 0 && commerce_citus_loaded())
 		for (int i = 0; i < order->nlines; i++)
 			order_line_insert(order, &order->lines[i], placed);
-	else if (order->nlines > 0)
+	else if (order->nlines > LINES_BY_VALUES_MAX)
 		insert_lines(order, placed);
+	else if (order->nlines > 0)
+		insert_lines_values(order, placed);
 	if (placed && order->ndiscounts > 0)
 		promotion_store_discounts(order);
 	order->is_new = false;		/* stored: it may carry discount rows now */
@@ -593,6 +612,84 @@ insert_lines(const Order *order, bool snapshot)
 	if (!order->has_customer)
 		value_nulls[2 + NLINE_COLUMNS] = 'n';
 	commerce_execute(plan_insert_lines, values, value_nulls, false, 0);
+}
+
+/*
+ * insert_lines_values
+ *		insert_lines for an order of at most LINES_BY_VALUES_MAX lines: one
+ *		statement with a VALUES row of parameters per line. created_at and
+ *		updated_at are the transaction's timestamp, as now() is.
+ */
+static void
+insert_lines_values(const Order *order, bool snapshot)
+{
+	int			n = order->nlines;
+	int			nargs = NLINE_SHARED + NLINE_VALUES * n;
+	Datum	   *values = palloc(sizeof(Datum) * nargs);
+	char	   *nulls = palloc(nargs);
+	int			i;
+
+	Assert(n >= 1 && n <= LINES_BY_VALUES_MAX);
+	if (plan_insert_lines_values[n] == NULL)
+	{
+		StringInfoData sql;
+		Oid		   *types = palloc(sizeof(Oid) * nargs);
+		static const Oid line_types[NLINE_VALUES] = {
+			UUIDOID, UUIDOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, UUIDOID, INT8OID, INT8OID,
+			INT4OID, INT8OID, INT8OID
+		};
+
+		initStringInfo(&sql);
+		appendStringInfoString(&sql,
+							   "INSERT INTO commerce.order_lines (tenant_id, order_id, customer_id,"
+							   " created_at, updated_at, id, variant_id, quantity, sku, title,"
+							   " tax_category, price_list_id, unit_amount, amount, tax_rate_ppm,"
+							   " tax_amount, discount_amount) VALUES ");
+		types[0] = UUIDOID;
+		types[1] = UUIDOID;
+		types[2] = UUIDOID;
+		types[3] = TIMESTAMPTZOID;
+		for (i = 0; i < n; i++)
+		{
+			int			first = NLINE_SHARED + NLINE_VALUES * i + 1;
+
+			appendStringInfo(&sql, "%s($1, $2, $3, $4, $4", i > 0 ? ", " : "");
+			for (int c = 0; c < NLINE_VALUES; c++)
+			{
+				appendStringInfo(&sql, ", $%d", first + c);
+				types[first - 1 + c] = line_types[c];
+			}
+			appendStringInfoChar(&sql, ')');
+		}
+		commerce_prepare(&plan_insert_lines_values[n], sql.data, nargs, types);
+	}
+	memset(nulls, ' ', nargs);
+	values[0] = UUIDPGetDatum(&order->tenant);
+	values[1] = UUIDPGetDatum(&order->id);
+	/* the order's customer, copied for the lines' policy (500_orders.sql) */
+	values[2] = UUIDPGetDatum(&order->customer_id);
+	if (!order->has_customer)
+		nulls[2] = 'n';
+	values[3] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	for (i = 0; i < n; i++)
+	{
+		const OrderLine *line = &order->lines[i];
+		Datum	   *v = &values[NLINE_SHARED + NLINE_VALUES * i];
+		char	   *nl = &nulls[NLINE_SHARED + NLINE_VALUES * i];
+
+		v[0] = UUIDPGetDatum(&line->id);
+		v[1] = UUIDPGetDatum(&line->variant_id);
+		v[2] = Int32GetDatum(line->quantity);
+		if (snapshot)
+			bind_line_snapshot(line, &v[3], &nl[3]);
+		else
+		{
+			memset(&nl[3], 'n', NLINE_VALUES - 3);
+			v[11] = Int64GetDatum(0);	/* discount_amount */
+			nl[11] = ' ';
+		}
+	}
+	commerce_execute(plan_insert_lines_values[n], values, nulls, false, 0);
 }
 
 /*

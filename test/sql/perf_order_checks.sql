@@ -6,8 +6,11 @@
 -- without its upsert (order_store.c) numbers a tenant's first order 1 and
 -- goes on gaplessly on both paths (checkout, place_order); the tax rate of a
 -- line found by two key look-ups is the category's, else the default, else 0.
+-- Lines are stored as the response shows them on both paths of session 14's
+-- insert (order_store.c: a VALUES row each up to 8 lines, arrays beyond), for
+-- checkout and create_order (a draft's figures are NULL).
 BEGIN;
-SELECT plan(16);
+SELECT plan(22);
 \ir ../fixtures/orders.sql
 
 SELECT orders_test.tenant('perf-checks') AS t \gset
@@ -45,6 +48,47 @@ SELECT is((SELECT number FROM commerce.orders WHERE id = :'placed2'), 1::bigint,
           'a tenant''s first order placed from a draft is number 1');
 SELECT is((commerce.checkout(orders_test.cart(:'w')) ->> 'number')::int, 2,
           'and its next checkout number 2');
+
+-- the stored lines against the response's, and their shared columns
+CREATE FUNCTION pg_temp.lines_stored(response jsonb) RETURNS text LANGUAGE sql AS $$
+  WITH stored AS (
+    SELECT jsonb_build_object('id', l.id::text, 'variant_id', l.variant_id::text,
+             'quantity', l.quantity, 'sku', l.sku, 'title', l.title, 'tax_category', l.tax_category,
+             'price_list_id', l.price_list_id::text, 'unit_amount', l.unit_amount, 'amount', l.amount,
+             'tax_rate_ppm', l.tax_rate_ppm, 'tax_amount', l.tax_amount,
+             'discount_amount', l.discount_amount) AS line
+      FROM commerce.order_lines l WHERE l.order_id = (response ->> 'id')::uuid),
+  -- a draft's lines are priced live: stored with NULL figures and no snapshot
+  answered AS (
+    SELECT CASE WHEN response ->> 'status' = 'draft'
+                THEN e || '{"sku": null, "title": null, "tax_category": null, "price_list_id": null,
+                            "unit_amount": null, "amount": null, "tax_rate_ppm": null,
+                            "tax_amount": null, "discount_amount": 0}'
+                ELSE e END AS line
+      FROM jsonb_array_elements(response -> 'lines') e)
+  SELECT CASE
+    WHEN (SELECT jsonb_agg(line ORDER BY line ->> 'id') FROM stored)
+         IS DISTINCT FROM (SELECT jsonb_agg(line ORDER BY line ->> 'id') FROM answered)
+      THEN 'lines differ'
+    WHEN EXISTS (SELECT FROM commerce.order_lines l JOIN commerce.orders o ON o.id = l.order_id
+                  WHERE o.id = (response ->> 'id')::uuid
+                    AND (l.created_at <> o.created_at OR l.updated_at <> o.created_at
+                         OR l.customer_id IS DISTINCT FROM o.customer_id OR l.tenant_id <> o.tenant_id))
+      THEN 'shared columns differ'
+    ELSE (SELECT count(*) || ' lines' FROM stored) END
+$$;
+SELECT array_agg(orders_test.variant(:'t2', 'LV-' || i, 100 + i) ORDER BY i) AS lv FROM generate_series(1, 9) i \gset
+CREATE FUNCTION pg_temp.cart_of(variants uuid[], n int) RETURNS jsonb LANGUAGE sql AS $$
+  SELECT jsonb_build_object('currency', 'EUR', 'lines',
+           (SELECT jsonb_agg(jsonb_build_object('variant_id', variants[i], 'quantity', i)) FROM generate_series(1, n) i))
+$$;
+SELECT is(pg_temp.lines_stored(commerce.checkout(pg_temp.cart_of(:'lv', 1))), '1 lines', 'checkout, 1 line: stored as answered');
+SELECT is(pg_temp.lines_stored(commerce.checkout(pg_temp.cart_of(:'lv', 8))), '8 lines', 'checkout, 8 lines (a VALUES row each)');
+SELECT is(pg_temp.lines_stored(commerce.checkout(pg_temp.cart_of(:'lv', 9))), '9 lines', 'checkout, 9 lines (from arrays)');
+SELECT is(pg_temp.lines_stored(commerce.create_order(pg_temp.cart_of(:'lv', 3))), '3 lines', 'create_order, 3 lines: a draft''s NULL figures');
+SELECT is(pg_temp.lines_stored(commerce.create_order(pg_temp.cart_of(:'lv', 9))), '9 lines', 'create_order, 9 lines');
+SELECT is((SELECT count(*) FROM commerce.order_lines WHERE tenant_id = :'t2' AND discount_amount IS NULL), 0::bigint,
+          'a draft''s lines have discount_amount 0, not NULL');
 RESET ROLE;
 
 -- one CHECK for the money rules and the shipping columns (session 11:
