@@ -8,9 +8,11 @@
 -- line found by two key look-ups is the category's, else the default, else 0.
 -- Lines are stored as the response shows them on both paths of session 14's
 -- insert (order_store.c: a VALUES row each up to 8 lines, arrays beyond), for
--- checkout and create_order (a draft's figures are NULL).
+-- checkout and create_order (a draft's figures are NULL). An event's
+-- document is stored uncompressed when its row fits a page (871_hot_path.sql,
+-- toast_tuple_target), with LZ4 when larger.
 BEGIN;
-SELECT plan(22);
+SELECT plan(24);
 \ir ../fixtures/orders.sql
 
 SELECT orders_test.tenant('perf-checks') AS t \gset
@@ -89,6 +91,13 @@ SELECT is(pg_temp.lines_stored(commerce.create_order(pg_temp.cart_of(:'lv', 3)))
 SELECT is(pg_temp.lines_stored(commerce.create_order(pg_temp.cart_of(:'lv', 9))), '9 lines', 'create_order, 9 lines');
 SELECT is((SELECT count(*) FROM commerce.order_lines WHERE tenant_id = :'t2' AND discount_amount IS NULL), 0::bigint,
           'a draft''s lines have discount_amount 0, not NULL');
+SELECT commerce.checkout(pg_temp.cart_of(:'lv', 9)) ->> 'id' AS nine \gset
+SELECT is((SELECT pg_column_compression(data) FROM commerce.outbox_written WHERE aggregate_id = :'nine'),
+          NULL, 'a 9-line order''s event document is stored as it is (no compression)');
+SELECT array_agg(orders_test.variant(:'t2', 'BIG-' || i, 100 + i) ORDER BY i) AS big FROM generate_series(1, 40) i \gset
+SELECT commerce.checkout(pg_temp.cart_of(:'big', 40)) ->> 'id' AS forty \gset
+SELECT is((SELECT pg_column_compression(data) FROM commerce.outbox_written WHERE aggregate_id = :'forty'),
+          'lz4', 'a 40-line order''s (past the page): compressed with LZ4');
 RESET ROLE;
 
 -- one CHECK for the money rules and the shipping columns (session 11:
