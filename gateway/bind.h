@@ -18,8 +18,9 @@ typedef struct statement
 	int			nparams;
 	const char *values[STATEMENT_MAX_PARAMS];
 	char	   *owned[STATEMENT_MAX_PARAMS];	/* values to free */
-	char	   *call;			/* the handler's call, its result as jsonb */
+	char	   *call;			/* the handler's call, its result as json or jsonb */
 	size_t		call_len;
+	bool		jsonb;			/* the call's result is jsonb (commerce.json_text) */
 } statement;
 
 /*

@@ -8,4 +8,4 @@
 \set n random(1, :picks)
 \set k random(1, 9000000000000000000)
 SELECT tenant_id, body FROM bench_pick WHERE n = :n \gset
-WITH ctx AS MATERIALIZED (SELECT commerce.set_context(:tenant_id::uuid, :sub, :actor, :k)) SELECT (commerce.checkout("data" => :body::jsonb, "idempotency_key" => :k::text))::text, pg_catalog.current_setting('commerce.idempotent_replayed', true), pg_catalog.current_setting('commerce.response_error', true) FROM ctx;
+WITH ctx AS MATERIALIZED (SELECT commerce.set_context(:tenant_id::uuid, :sub, :actor, :k)) SELECT commerce.json_text((commerce.checkout("data" => :body::jsonb, "idempotency_key" => :k::text))), pg_catalog.current_setting('commerce.idempotent_replayed', true), pg_catalog.current_setting('commerce.response_error', true) FROM ctx;

@@ -82,11 +82,11 @@ done
 # The statement the gateway sends, for pgbench (prepared, like the gateway).
 ctx="WITH ctx AS MATERIALIZED (SELECT commerce.set_context('$tenant'::uuid, 'bench', 'staff', 'bench'))"
 cat > "$work/read.sql" <<SQL
-$ctx SELECT ($read_fn("id" => '$product'::uuid))::text, pg_catalog.current_setting('commerce.idempotent_replayed', true) FROM ctx;
+$ctx SELECT commerce.json_text(($read_fn("id" => '$product'::uuid))), pg_catalog.current_setting('commerce.idempotent_replayed', true), pg_catalog.current_setting('commerce.response_error', true) FROM ctx;
 SQL
 cat > "$work/write.sql" <<SQL
 \set k random(1, 1000000000000)
-$ctx SELECT ($write_fn("data" => '$body'::jsonb, "idempotency_key" => 'pgb-' || :client_id || '-' || :k))::text, pg_catalog.current_setting('commerce.idempotent_replayed', true) FROM ctx;
+$ctx SELECT commerce.json_text(($write_fn("data" => '$body'::jsonb, "idempotency_key" => 'pgb-' || :client_id || '-' || :k))), pg_catalog.current_setting('commerce.idempotent_replayed', true), pg_catalog.current_setting('commerce.response_error', true) FROM ctx;
 SQL
 cat > "$work/write.lua" <<LUA
 -- Every request a new key, unique across wrk threads and runs.

@@ -70,9 +70,9 @@ fi
 
 # The statements the gateway sends (bench/gateway/run.sh), one per line.
 ctx="WITH ctx AS MATERIALIZED (SELECT commerce.set_context('$tenant'::uuid, 'bench', 'staff', 'bench'))"
-read_stmt="$ctx SELECT (commerce.get_product(\"id\" => '$product'::uuid))::text FROM ctx;"
+read_stmt="$ctx SELECT commerce.json_text((commerce.get_product(\"id\" => '$product'::uuid))) FROM ctx;"
 checkout_stmt() {
-  echo "$ctx SELECT (commerce.checkout(\"data\" => '{\"currency\": \"EUR\", \"lines\": [{\"variant_id\": \"$variant\", \"quantity\": 1}]$extras}'::jsonb, \"idempotency_key\" => '$1'))::text FROM ctx;"
+  echo "$ctx SELECT commerce.json_text((commerce.checkout(\"data\" => '{\"currency\": \"EUR\", \"lines\": [{\"variant_id\": \"$variant\", \"quantity\": 1}]$extras}'::jsonb, \"idempotency_key\" => '$1'))) FROM ctx;"
 }
 { echo "SET ROLE bench_gateway"; echo "$read_stmt"; } > "$work/read-1.sql"
 { echo "SET ROLE bench_gateway"; for _ in $(seq "$reads"); do echo "$read_stmt"; done; } > "$work/read-n.sql"

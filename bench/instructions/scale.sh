@@ -31,7 +31,7 @@ IFS='|' read -r tenant _ variants _ < "$work/seed.txt"
 IFS=',' read -r -a v <<<"${variants//[\{\}]/}"
 checkout_stmt() {  # checkout_stmt KEY I
   local a=${v[$(($2 % ${#v[@]}))]} b=${v[$((($2 + 1) % ${#v[@]}))]} c=${v[$((($2 + 2) % ${#v[@]}))]}
-  echo "WITH ctx AS MATERIALIZED (SELECT commerce.set_context('$tenant'::uuid, 'bench', 'staff', 'bench')) SELECT (commerce.checkout(\"data\" => '{\"currency\": \"EUR\", \"lines\": [{\"variant_id\": \"$a\", \"quantity\": 1}, {\"variant_id\": \"$b\", \"quantity\": 1}, {\"variant_id\": \"$c\", \"quantity\": 1}]}'::jsonb, \"idempotency_key\" => '$1'))::text FROM ctx;"
+  echo "WITH ctx AS MATERIALIZED (SELECT commerce.set_context('$tenant'::uuid, 'bench', 'staff', 'bench')) SELECT commerce.json_text((commerce.checkout(\"data\" => '{\"currency\": \"EUR\", \"lines\": [{\"variant_id\": \"$a\", \"quantity\": 1}, {\"variant_id\": \"$b\", \"quantity\": 1}, {\"variant_id\": \"$c\", \"quantity\": 1}]}'::jsonb, \"idempotency_key\" => '$1'))) FROM ctx;"
 }
 { echo "SET ROLE bench_gateway"; checkout_stmt one 0; } > "$work/checkout-1.sql"
 { echo "SET ROLE bench_gateway"; for i in $(seq "$n"); do checkout_stmt "k-$i" "$i"; done; } > "$work/checkout-n.sql"

@@ -36,6 +36,9 @@ BEGIN
       ('inventory_levels_row_check', 'context'), ('idempotency_keys_row_check', 'context'),
       ('promotion_codes_row_check', 'context'), ('order_discounts_row_check', 'context'),
       ('row_rules_form', 'internal'),
+      -- issue 13 (session 14): a document's text, as jsonb's output writes
+      -- it, for the gateway's statements (871_hot_path.sql)
+      ('json_text', 'context'),
       -- issue 13 (session 10): writes of tax settings and promotions
       -- invalidate per-backend caches (510_tax.sql, extension/tenant_cache.c)
       ('cached_table_changed', 'internal'),
