@@ -20,11 +20,15 @@ CREATE FUNCTION commerce.idempotency_row_rules(key text, response_is_null boolea
 COMMENT ON FUNCTION commerce.idempotency_row_rules(text, boolean, boolean) IS
   'The CHECK of commerce.idempotency_keys (extension/row_rules.c): true, or check_violation (23514) naming the broken rule: idempotency_keys_key_check (1..255 characters), idempotency_keys_check (exactly one of response and response_event).';
 
+-- The key's text columns are compared byte for byte (COLLATE "C"): keys
+-- are only ever looked up by equality, which is the same under any
+-- deterministic collation, and the primary key's comparisons then skip the
+-- locale's (every write command descends it twice: issue 13 session 14).
 CREATE TABLE commerce.idempotency_keys (
   tenant_id   uuid NOT NULL,
-  actor       text NOT NULL,      -- staff or customer
-  subject     text NOT NULL,      -- at most 255 characters (set_context)
-  key         text NOT NULL,      -- 1..255 characters
+  actor       text COLLATE "C" NOT NULL,  -- staff or customer
+  subject     text COLLATE "C" NOT NULL,  -- at most 255 characters (set_context)
+  key         text COLLATE "C" NOT NULL,  -- 1..255 characters
   command     text NOT NULL,
   fingerprint bytea NOT NULL,
   response    jsonb,              -- the response itself, or exactly
