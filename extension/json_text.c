@@ -12,7 +12,9 @@
  *	  result (no cstring copied into a text after). The walk is jsonb's own
  *	  iterator and its layout ("{", "key": value, ", " between items), so
  *	  the text is the same byte for byte: test/sql/json_text.sql compares
- *	  them over documents with every character JSON escapes.
+ *	  them over documents with every character JSON escapes. The
+ *	  idempotency fingerprint hashes a jsonb argument's text through it too
+ *	  (the same bytes as its output function's, command.c).
  *
  * extension/json_text.c
  *
@@ -25,6 +27,8 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
+
+#include "json_text.h"
 
 PG_FUNCTION_INFO_V1(commerce_json_text);
 
@@ -127,13 +131,22 @@ put_scalar(StringInfo out, const JsonbValue *v)
 
 /*
  * commerce.json_text(document jsonb) RETURNS text
- *		JsonbToCString's walk without indentation: ", " between items,
- *		": " after a key, a raw scalar without its pseudo-array's brackets.
  */
 Datum
 commerce_json_text(PG_FUNCTION_ARGS)
 {
-	Jsonb	   *jb = PG_GETARG_JSONB_P(0);
+	PG_RETURN_TEXT_P(commerce_jsonb_text(PG_GETARG_JSONB_P(0)));
+}
+
+/*
+ * commerce_jsonb_text
+ *		jb's text as jsonb_out writes it, in a text (palloc'd): JsonbToCString's
+ *		walk without indentation: ", " between items, ": " after a key, a
+ *		raw scalar without its pseudo-array's brackets.
+ */
+text *
+commerce_jsonb_text(Jsonb *jb)
+{
 	StringInfoData out;
 	JsonbIterator *it = JsonbIteratorInit(&jb->root);
 	JsonbIteratorToken type;
@@ -205,5 +218,5 @@ commerce_json_text(PG_FUNCTION_ARGS)
 	}
 	result = (text *) out.data;
 	SET_VARSIZE(result, out.len);
-	PG_RETURN_TEXT_P(result);
+	return result;
 }

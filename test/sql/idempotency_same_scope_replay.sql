@@ -3,7 +3,7 @@
 -- response again, flagged, and nothing is done twice; for a customer, for
 -- gateway staff and for a partner's SQL role (subject '').
 BEGIN;
-SELECT plan(9);
+SELECT plan(10);
 \ir ../fixtures/orders.sql
 \ir ../fixtures/idempotency.sql
 
@@ -33,11 +33,22 @@ SELECT (commerce.create_order(orders_test.cart(:'v'), 'twice-in-one') ->> 'id') 
 SELECT is(:'b'::text, :'a'::text, 'the same key twice in one statement: the second call replays the first');
 SELECT is((SELECT count(*) FROM commerce.idempotency_keys WHERE tenant_id = :'t' AND key = 'twice-in-one'),
           1::bigint, '... one key stored');
+
+-- the fingerprint is SHA-256 over the command's name and its arguments'
+-- text, a jsonb argument's as jsonb_out writes it (command.c writes it with
+-- json_text.c: keys stored before that must still match)
+SELECT jsonb_build_object('currency', 'EUR', 'metadata', jsonb_build_object('note', E'a"b\\c\n\u0001 é'),
+         'lines', jsonb_build_array(jsonb_build_object('variant_id', :'v', 'quantity', 1))) AS fp_data \gset
+SELECT commerce.create_order(:'fp_data', 'fingerprinted') IS NOT NULL AS ok \gset
+SELECT is((SELECT fingerprint FROM commerce.idempotency_keys WHERE tenant_id = :'t' AND key = 'fingerprinted'),
+          sha256(convert_to('create_order', 'UTF8') || '\x00'::bytea || '\x0056'::bytea
+                 || convert_to((:'fp_data'::jsonb)::text, 'UTF8')),
+          'the fingerprint: SHA-256 of the name and the jsonb argument''s text as ::text writes it');
 RESET ROLE;
 
-SELECT is((SELECT count(*) FROM commerce.orders WHERE tenant_id = :'t'), 4::bigint,
-          'four orders: the retries created none');
-SELECT is((SELECT count(*) FROM commerce.outbox WHERE tenant_id = :'t' AND type = 'order.created'), 4::bigint,
+SELECT is((SELECT count(*) FROM commerce.orders WHERE tenant_id = :'t'), 5::bigint,
+          'five orders: the retries created none');
+SELECT is((SELECT count(*) FROM commerce.outbox WHERE tenant_id = :'t' AND type = 'order.created'), 5::bigint,
           'and emitted no event');
 SELECT is((SELECT array_agg(actor || ':' || subject ORDER BY actor, subject) FROM commerce.idempotency_keys
             WHERE tenant_id = :'t' AND key = 'retry-me'),
