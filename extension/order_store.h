@@ -159,6 +159,8 @@ extern void order_store_payment_totals(const Order *order, int64 authorized,
 									   const char *payment_status, const char *status);
 
 /* --- writing line rows ------------------------------------------------- */
+/* A new order's lines, in one statement (order_store_lines.c). */
+extern void order_insert_lines(const Order *order, bool snapshot);
 extern void order_line_insert(const Order *order, const OrderLine *line, bool snapshot);
 extern void order_line_snapshot(const Order *order, const OrderLine *line);
 extern void order_line_set_quantity(const Order *order, const pg_uuid_t *line_id,

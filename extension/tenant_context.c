@@ -4,7 +4,8 @@
  *	  Who is the current tenant: commerce.current_tenant(), current_actor(),
  *	  current_subject(), current_customer_id() (the customers policies
  *	  use it), commerce.set_context(), and commerce_require_tenant() which
- *	  every command calls first.
+ *	  every command calls first. The tenant rows it reads are
+ *	  tenant_rows.c's.
  *
  *	  A role bound to a tenant (commerce.tenant_roles) always gets that
  *	  tenant, whatever context settings it makes. A member of
@@ -32,9 +33,6 @@
  */
 #include "postgres.h"
 
-#include "access/genam.h"
-#include "access/htup_details.h"
-#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
@@ -44,14 +42,10 @@
 #include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
-#include "utils/datum.h"
-#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/rel.h"
-#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/uuid.h"
 
@@ -59,8 +53,8 @@
 #include "errors.h"
 #include "citus_compat.h"
 #include "storefront_context.h"
-#include "tenant_cache.h"
 #include "tenant_context.h"
+#include "tenant_rows.h"
 #include "uuid.h"
 
 PG_FUNCTION_INFO_V1(commerce_current_tenant_sql);
@@ -119,13 +113,6 @@ static char *pinned_actor = NULL;
 
 static void load_role_facts(void);
 static bool context_guc_tenant(pg_uuid_t *out);
-static bool lookup_uuid_row(const char *relname, const char *indexname,
-							AttrNumber keyattno, Oid keytype, Datum key,
-							AttrNumber resultattno, Datum *result, bool fresh);
-
-/* Each tenant's status as last read, per backend: every write of
- * commerce.tenants makes every backend forget (tenant_cache.h). */
-static TenantCache tenant_status = TENANT_CACHE("tenants", sizeof(bool));
 
 /* The context GUCs, all transaction-local strings set by set_context(). */
 static const struct
@@ -160,68 +147,6 @@ commerce_define_context_gucs(void)
 		DefineCustomStringVariable(context_gucs[i].name, context_gucs[i].short_desc,
 								   context_gucs[i].long_desc, context_gucs[i].value, "",
 								   PGC_USERSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
-}
-
-/*
- * lookup_uuid_row
- *		Find the row of commerce.<relname> whose key column equals key,
- *		through index <indexname>, and return one of its columns. No
- *		permission check: used for facts current_tenant() needs about
- *		tables the caller may not read. On Citus the rows are in the
- *		node's placement of the reference table (citus_compat.c). fresh:
- *		under a snapshot taken now (a value to keep, tenant_cache.h), else
- *		the catalog snapshot.
- */
-static bool
-lookup_uuid_row(const char *relname, const char *indexname,
-				AttrNumber keyattno, Oid keytype, Datum key,
-				AttrNumber resultattno, Datum *result, bool fresh)
-{
-	Snapshot	snapshot = NULL;
-	Oid			nsp = get_namespace_oid("commerce", true);
-	Oid			table;
-	Oid			relid;
-	Oid			indexid;
-	Relation	rel;
-	SysScanDesc scan;
-	ScanKeyData skey;
-	HeapTuple	tuple;
-	bool		found = false;
-
-	if (!OidIsValid(nsp))
-		return false;
-	table = get_relname_relid(relname, nsp);
-	relid = commerce_local_placement(table);
-	indexid = commerce_local_placement_index(table, relid, indexname);
-	if (!OidIsValid(relid) || !OidIsValid(indexid))
-		return false;
-
-	rel = table_open(relid, AccessShareLock);
-	ScanKeyInit(&skey, keyattno, BTEqualStrategyNumber,
-				keytype == NAMEOID ? F_NAMEEQ : F_UUID_EQ, key);
-	if (fresh)
-		snapshot = RegisterSnapshot(GetLatestSnapshot());
-	scan = systable_beginscan(rel, indexid, true, snapshot, 1, &skey);
-	tuple = systable_getnext(scan);
-	if (HeapTupleIsValid(tuple))
-	{
-		bool		isnull;
-		Datum		value = heap_getattr(tuple, resultattno,
-										 RelationGetDescr(rel), &isnull);
-
-		if (!isnull)
-		{
-			Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), resultattno - 1);
-
-			*result = datumCopy(value, att->attbyval, att->attlen);
-			found = true;
-		}
-	}
-	systable_endscan(scan);
-	if (snapshot != NULL)
-		UnregisterSnapshot(snapshot);
-	table_close(rel, AccessShareLock);
-	return found;
 }
 
 static void
@@ -291,7 +216,7 @@ load_role_facts(void)
 		commerce_local_placement(get_relname_relid("tenant_roles", nsp)) : InvalidOid;
 
 	namestrcpy(&rolename, GetUserNameFromId(userid, false));
-	if (lookup_uuid_row("tenant_roles", "tenant_roles_pkey", 1, NAMEOID,
+	if (commerce_lookup_uuid_row("tenant_roles", "tenant_roles_pkey", 1, NAMEOID,
 						NameGetDatum(&rolename), 2, &tenant, false))
 	{
 		facts->bound = true;
@@ -431,30 +356,6 @@ commerce_current_subject(void)
 		CONTEXT_GUC(subject) == NULL || CONTEXT_GUC(subject)[0] == '\0')
 		return NULL;
 	return CONTEXT_GUC(subject);
-}
-
-/*
- * commerce_tenant_exists
- *		Whether the tenant exists, and whether it is active: kept per
- *		backend once read (every request asks), forgotten by every backend
- *		when any tenant row is written (tenant_cache.h), so a suspension is
- *		seen by the next transaction that asks after its commit. A missing
- *		tenant is not kept.
- */
-bool
-commerce_tenant_exists(const pg_uuid_t *tenant, bool *active)
-{
-	Datum		status;
-	uint64		since;
-
-	if (tenant_cache_get(&tenant_status, tenant, active, &since))
-		return true;
-	if (!lookup_uuid_row("tenants", "tenants_pkey", 1, UUIDOID,
-						 UUIDPGetDatum(tenant), 5, &status, true))
-		return false;
-	*active = strcmp(TextDatumGetCString(status), "active") == 0;
-	tenant_cache_put(&tenant_status, tenant, active, since);
-	return true;
 }
 
 /*
