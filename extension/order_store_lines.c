@@ -29,7 +29,6 @@
 	COMMERCE_BY_ID " AND order_id OPERATOR(pg_catalog.=) $" n
 
 static SPIPlanPtr plan_insert_lines = NULL;
-static SPIPlanPtr plan_insert_line = NULL;
 static SPIPlanPtr plan_snapshot = NULL;
 static SPIPlanPtr plan_set_quantity = NULL;
 static SPIPlanPtr plan_delete_line = NULL;
@@ -60,7 +59,8 @@ static const Oid line_column_types[NLINE_COLUMNS] = {
 static void bind_line_snapshot(const OrderLine *line, Datum *values, char *nulls);
 static Datum array_with_nulls(Datum *elements, bool *nulls, int n, Oid type);
 static void insert_lines(const Order *order, bool snapshot);
-static void insert_lines_values(const Order *order, bool snapshot);
+static void insert_lines_values(const Order *order, const OrderLine *lines, int n,
+								bool snapshot);
 
 /*
  * order_insert_lines
@@ -80,7 +80,7 @@ order_insert_lines(const Order *order, bool snapshot)
 	else if (order->nlines > LINES_BY_VALUES_MAX)
 		insert_lines(order, snapshot);
 	else if (order->nlines > 0)
-		insert_lines_values(order, snapshot);
+		insert_lines_values(order, order->lines, order->nlines, snapshot);
 }
 
 /* sku, title, tax_category, price_list_id, unit_amount, amount,
@@ -191,14 +191,14 @@ insert_lines(const Order *order, bool snapshot)
 
 /*
  * insert_lines_values
- *		insert_lines for an order of at most LINES_BY_VALUES_MAX lines: one
- *		statement with a VALUES row of parameters per line. created_at and
- *		updated_at are the transaction's timestamp, as now() is.
+ *		Insert n lines of the order (at most LINES_BY_VALUES_MAX) in one
+ *		statement with a VALUES row of parameters per line; with snapshot,
+ *		their priced figures too. created_at and updated_at are the
+ *		transaction's timestamp, as now() is.
  */
 static void
-insert_lines_values(const Order *order, bool snapshot)
+insert_lines_values(const Order *order, const OrderLine *lines, int n, bool snapshot)
 {
-	int			n = order->nlines;
 	int			nargs = NLINE_SHARED + NLINE_VALUES * n;
 	Datum	   *values = palloc(sizeof(Datum) * nargs);
 	char	   *nulls = palloc(nargs);
@@ -248,7 +248,7 @@ insert_lines_values(const Order *order, bool snapshot)
 	values[3] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 	for (i = 0; i < n; i++)
 	{
-		const OrderLine *line = &order->lines[i];
+		const OrderLine *line = &lines[i];
 		Datum	   *v = &values[NLINE_SHARED + NLINE_VALUES * i];
 		char	   *nl = &nulls[NLINE_SHARED + NLINE_VALUES * i];
 
@@ -275,37 +275,7 @@ insert_lines_values(const Order *order, bool snapshot)
 void
 order_line_insert(const Order *order, const OrderLine *line, bool snapshot)
 {
-	Datum		values[15];
-	char		nulls[15];
-	int			i;
-
-	commerce_prepare(&plan_insert_line,
-					 "INSERT INTO commerce.order_lines (tenant_id, id, order_id, variant_id, quantity,"
-					 " sku, title, tax_category, price_list_id, unit_amount, amount, tax_rate_ppm,"
-					 " tax_amount, discount_amount, created_at, updated_at, customer_id)"
-					 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-					 "  COALESCE($14, 0), pg_catalog.now(), pg_catalog.now(), $15)",
-					 15, (Oid[]) {UUIDOID, UUIDOID, UUIDOID, UUIDOID, INT4OID, TEXTOID, TEXTOID,
-		TEXTOID, UUIDOID, INT8OID, INT8OID, INT4OID, INT8OID, INT8OID, UUIDOID});
-	memset(nulls, ' ', sizeof(nulls));
-	/* the order's customer, copied for the lines' policy (500_orders.sql) */
-	values[14] = UUIDPGetDatum(&order->customer_id);
-	if (!order->has_customer)
-		nulls[14] = 'n';
-	values[0] = UUIDPGetDatum(&order->tenant);
-	values[1] = UUIDPGetDatum(&line->id);
-	values[2] = UUIDPGetDatum(&order->id);
-	values[3] = UUIDPGetDatum(&line->variant_id);
-	values[4] = Int32GetDatum(line->quantity);
-	if (snapshot)
-		bind_line_snapshot(line, &values[5], &nulls[5]);
-	else
-		for (i = 5; i < 14; i++)
-		{
-			values[i] = (Datum) 0;
-			nulls[i] = 'n';
-		}
-	commerce_execute(plan_insert_line, values, nulls, false, 0);
+	insert_lines_values(order, line, 1, snapshot);
 }
 
 /* Store the snapshot place_order took of a draft's line. */
