@@ -7,8 +7,8 @@
  *	  costs an executor's start-up (the scan node, the table's policies)
  *	  for one index descent: 4 % of a checkout's instructions
  *	  (docs/benchmarks.md, "Issue 13, session 14"). This asks the primary
- *	  key directly (the executor-free scan PostgreSQL's catalog look-ups
- *	  use, systable_beginscan), and only a key found is read by the
+ *	  key directly (an index scan without an executor, as PostgreSQL's
+ *	  catalog look-ups make them), and only a key found is read by the
  *	  command's statement (command.c), which replays it.
  *
  *	  Same answer as that statement: the same snapshot (the command
@@ -26,10 +26,13 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/relscan.h"
 #include "access/stratnum.h"
 #include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "executor/tuptable.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -61,7 +64,8 @@ commerce_idempotency_key_stored(const pg_uuid_t *tenant, const char *actor,
 	ScanKeyData skey[KEY_COLUMNS];
 	Datum		texts[KEY_COLUMNS - 1];
 	Snapshot	snapshot;
-	SysScanDesc scan;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
 	bool		found;
 
 	if (commerce_citus_loaded())
@@ -83,11 +87,11 @@ commerce_idempotency_key_stored(const pg_uuid_t *tenant, const char *actor,
 	texts[0] = CStringGetTextDatum(actor);
 	texts[1] = CStringGetTextDatum(subject);
 	texts[2] = CStringGetTextDatum(key);
-	ScanKeyEntryInitialize(&skey[0], 0, index->rd_index->indkey.values[0],
+	ScanKeyEntryInitialize(&skey[0], 0, 1,
 						   BTEqualStrategyNumber, InvalidOid, index->rd_indcollation[0],
 						   F_UUID_EQ, UUIDPGetDatum(tenant));
 	for (int i = 1; i < KEY_COLUMNS; i++)
-		ScanKeyEntryInitialize(&skey[i], 0, index->rd_index->indkey.values[i],
+		ScanKeyEntryInitialize(&skey[i], 0, i + 1,
 							   BTEqualStrategyNumber, InvalidOid, index->rd_indcollation[i],
 							   F_TEXTEQ, texts[i - 1]);
 
@@ -95,9 +99,12 @@ commerce_idempotency_key_stored(const pg_uuid_t *tenant, const char *actor,
 	 * transaction wrote so far too (the same key twice in it) */
 	CommandCounterIncrement();
 	snapshot = RegisterSnapshot(GetTransactionSnapshot());
-	scan = systable_beginscan(rel, indexid, true, snapshot, KEY_COLUMNS, skey);
-	found = HeapTupleIsValid(systable_getnext(scan));
-	systable_endscan(scan);
+	scan = index_beginscan(rel, index, snapshot, KEY_COLUMNS, 0);
+	index_rescan(scan, skey, KEY_COLUMNS, NULL, 0);
+	slot = table_slot_create(rel, NULL);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	ExecDropSingleTupleTableSlot(slot);
+	index_endscan(scan);
 	UnregisterSnapshot(snapshot);
 	index_close(index, AccessShareLock);
 	table_close(rel, AccessShareLock);
